@@ -1,0 +1,34 @@
+# The two commands a newcomer needs:  make demo  and  make test  (each creates .venv when missing).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PACKAGES := lakehouse lake catalog quality warehouse
+
+.PHONY: demo test lint typecheck install clean bench
+
+$(BIN)/lakehouse: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(BIN)/lakehouse
+
+install: $(BIN)/lakehouse
+
+demo: install
+	$(BIN)/lakehouse demo
+
+lint: install
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/ruff format --check $(PACKAGES) tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from lakehouse.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""The one DuckDB connection factory every part of the project uses.
+
+It loads extensions from the installed ``duckdb-extension-*`` wheels (never the network), applies
+settings (threads, memory limit, spill directory), and attaches the lake (DuckLake, SQLite metadata
+by default) as ``lake``. A database file held by another process becomes a ``LockedError`` naming
+the file and the holder's PID.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from lakehouse.errors import LockedError, MissingDependency
+from lakehouse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: extensions loaded into every connection, in order (ducklake needs sqlite_scanner for its catalog)
+DEFAULT_EXTENSIONS: tuple[str, ...] = ("sqlite_scanner", "ducklake")
+#: extensions shipped by a wheel we depend on or may depend on; built-ins (json, parquet, icu) need nothing
+WHEEL_EXTENSIONS = {"ducklake", "sqlite_scanner", "httpfs", "fts", "iceberg", "delta", "spatial", "avro", "postgres_scanner"}
+
+_LOCK_RE = re.compile(r'Could not set lock on file "(?P<file>[^"]+)".*?PID (?P<pid>\d+)', re.S)
+
+
+def extension_path(name: str) -> Path:
+    """Path of the ``.duckdb_extension`` file shipped by the ``duckdb-extension-<name>`` wheel."""
+    try:
+        module = importlib.import_module(f"duckdb_extension_{name}")
+    except ImportError as exc:
+        raise MissingDependency(
+            f"DuckDB extension {name!r} is not installed",
+            hint=f"pip install 'duckdb-extension-{name}=={duckdb.__version__}'",
+        ) from exc
+    root = Path(str(importlib.resources.files(module)))
+    path = root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.exists():
+        candidates = sorted(root.glob(f"extensions/*/{name}.duckdb_extension"))
+        if not candidates:
+            raise MissingDependency(f"the wheel for DuckDB extension {name!r} holds no extension file under {root}")
+        path = candidates[-1]
+    return path
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """Load extensions into ``con`` straight from the wheel files (no INSTALL, no network)."""
+    loaded = {row[0] for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
+    for name in names:
+        if name in loaded:
+            continue
+        if name in WHEEL_EXTENSIONS:
+            con.execute(f"LOAD '{_sql_string(str(extension_path(name)))}'")
+        else:
+            con.execute(f"LOAD {_identifier(name)}")
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"not an extension name: {name!r}")
+    return name
+
+
+def translate_lock_error(exc: duckdb.Error, path: Path | str) -> LockedError | None:
+    """Turn DuckDB's 'Could not set lock on file' into one clear line, or None for other errors."""
+    text = str(exc)
+    if "Could not set lock" not in text:
+        return None
+    match = _LOCK_RE.search(text)
+    pid = match.group("pid") if match else "unknown"
+    file = match.group("file") if match else str(path)
+    return LockedError(
+        f"{file} is locked by another process (PID {pid})",
+        hint="wait for it to finish or stop it; readers of the lake use its SQLite catalog and are not blocked",
+    )
+
+
+def connect(
+    settings: Settings,
+    *,
+    database: str | Path | None = None,
+    read_only: bool = False,
+    lake: bool = True,
+    lake_read_only: bool = False,
+    extensions: Iterable[str] = (),
+) -> duckdb.DuckDBPyConnection:
+    """Open a configured DuckDB connection.
+
+    ``database`` is a DuckDB file (default: in-memory; pass ``settings.warehouse_file`` for the
+    warehouse). With ``lake`` the DuckLake lake is attached as ``lake``, created on first use.
+    """
+    config: dict[str, str | int | bool] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    target = str(database) if database is not None else ":memory:"
+    if database is not None:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only, config=config)
+    except duckdb.Error as exc:
+        locked = translate_lock_error(exc, target)
+        if locked:
+            raise locked from exc
+        raise
+    try:
+        settings.spill_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{_sql_string(str(settings.spill_dir))}'")
+        load_extensions(con, [*DEFAULT_EXTENSIONS, *extensions])
+        if lake:
+            attach_lake(con, settings, read_only=lake_read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool = False, alias: str = "lake") -> None:
+    """Attach the DuckLake lake as ``alias`` (creating its folders and catalog on first use)."""
+    meta = settings.lake_metadata_uri
+    if meta.startswith("sqlite:"):
+        Path(meta[len("sqlite:") :]).parent.mkdir(parents=True, exist_ok=True)
+    elif meta.startswith("postgres:"):
+        load_extensions(con, ["postgres_scanner"])
+    settings.lake_data_dir.mkdir(parents=True, exist_ok=True)
+    options = [f"DATA_PATH '{_sql_string(str(settings.lake_data_dir))}/'"]
+    if read_only:
+        options.append("READ_ONLY")
+    sql = f"ATTACH 'ducklake:{_sql_string(meta)}' AS {_identifier(alias)} ({', '.join(options)})"
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        locked = translate_lock_error(exc, meta)
+        if locked:
+            raise locked from exc
+        raise
+    log.debug("attached lake %s (data %s)", meta, settings.lake_data_dir)
