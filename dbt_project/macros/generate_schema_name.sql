@@ -1,0 +1,12 @@
+{#
+  Custom schemas are used verbatim (staging, intermediate, marts, ml) on every target, so a warehouse name maps
+  one-to-one between DuckDB (schema.table) and BigQuery (dataset.table). Without a custom schema a model lands in
+  the target's own schema (DuckDB: main; BigQuery: LAKEHOUSE_BQ_DATASET).
+#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
