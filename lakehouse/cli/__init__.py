@@ -22,6 +22,8 @@ from lakehouse.errors import LakehouseError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
+    "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
+    "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
 }
 
 

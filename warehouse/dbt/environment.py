@@ -32,8 +32,16 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def patched_environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a block, then restore the previous values."""
-    saved = {key: os.environ.get(key) for key in values}
+    """Set ``values`` for the duration of a block, then restore the previous environment.
+
+    Other ``LAKEHOUSE_<SETTING>`` variables are hidden meanwhile, so dbt sees exactly the caller's settings
+    (LAKEHOUSE_BQ_* and other non-setting variables pass through).
+    """
+    settings_vars = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    hidden = [key for key in os.environ if key in settings_vars and key not in values]
+    saved = {key: os.environ.get(key) for key in [*values, *hidden]}
+    for key in hidden:
+        del os.environ[key]
     os.environ.update(values)
     try:
         yield

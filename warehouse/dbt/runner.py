@@ -36,6 +36,7 @@ def build(
     progress: ProgressCallback | None = None,
     *,
     full_refresh: bool = False,
+    target_path: Path | None = None,
 ) -> DbtReport:
     """``dbt build`` (models, tests, seeds, snapshots in DAG order) and the report of what happened.
 
@@ -46,13 +47,24 @@ def build(
     if target == "dev":
         check_lake_ready(settings)
     args = ["--full-refresh"] if full_refresh else []
-    return run_dbt(settings, "build", *args, *_select_args(select), target=target, progress=progress)
+    return run_dbt(
+        settings, "build", *args, *_select_args(select), target=target, progress=progress, target_path=target_path
+    )
 
 
 def run_dbt(
-    settings: Settings, command: str, *args: str, target: str = "dev", progress: ProgressCallback | None = None
+    settings: Settings,
+    command: str,
+    *args: str,
+    target: str = "dev",
+    progress: ProgressCallback | None = None,
+    target_path: Path | None = None,
 ) -> DbtReport:
-    """Invoke any dbt command (``parse``, ``compile``, ``build`` ...) on the project and report on it."""
+    """Invoke any dbt command (``parse``, ``compile``, ``build`` ...) on the project and report on it.
+
+    ``target_path`` moves dbt's output (manifest, compiled SQL) away from ``dbt_project/target``, where the
+    catalog reads the manifest; tests use it to keep their runs apart.
+    """
     from dbt.cli.main import dbtRunner
 
     if target not in TARGETS:
@@ -70,15 +82,20 @@ def run_dbt(
         "--log-level", "none",
         "--log-level-file", "info",
     ]  # fmt: skip
+    if target_path is not None:
+        argv += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     started = time.perf_counter()
     with patched_environment(settings_environment(settings)):
-        result = dbtRunner(callbacks=[tracker]).invoke(argv)
+        try:
+            result = dbtRunner(callbacks=[tracker]).invoke(argv)
+        finally:
+            release_duckdb()
     seconds = time.perf_counter() - started
     if result.exception is not None:
         raise _translate(result.exception, command, target) from result.exception
     nodes = _node_results(result.result)
     sql_seconds = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
-    manifest = project / "target" / "manifest.json"
+    manifest = (target_path or project / "target") / "manifest.json"
     out = DbtReport(
         command=command,
         target=target,
@@ -92,6 +109,23 @@ def run_dbt(
     )
     log.info("dbt %s on %s: %s", command, target, out.summary())
     return out
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run (``keep_open``).
+
+    Otherwise the warehouse file stays locked against other processes, and this process cannot open it
+    with its own configuration, until the interpreter exits.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb was never imported in this process
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if env is not None:
+        env.close()
 
 
 def check_lake_ready(settings: Settings) -> None:
