@@ -22,22 +22,40 @@ def dbt() -> None:
 @click.option("--full-refresh", is_flag=True, help="rebuild incremental models from scratch")
 @json_option
 @pass_app
-def build_command(app: AppContext, select: tuple[str, ...], target: str, full_refresh: bool, as_json: bool) -> int:
+def build_command(
+    app: AppContext, select: tuple[str, ...], target: str, full_refresh: bool, as_json: bool
+) -> int:
     """Run `dbt build`: models, then their tests, in DAG order. Exit 1 when a model or test fails."""
     from lakehouse.output import print_json, print_table, progress_bar
     from warehouse.dbt import build
 
     with progress_bar(enabled=not as_json) as progress:
-        report = build(app.settings, select=list(select) or None, target=target, progress=progress, full_refresh=full_refresh)
+        report = build(
+            app.settings,
+            select=list(select) or None,
+            target=target,
+            progress=progress,
+            full_refresh=full_refresh,
+        )
     summary = report.summary()
     if as_json:
         print_json(summary)
     else:
-        rows = [(k, summary[k]) for k in ("models_built", "tests_passed", "tests_failed", "tests_warned", "skipped")]
-        rows += [("seconds (start-up + SQL)", f"{report.seconds:.1f} ({report.startup_seconds:.1f} + {report.sql_seconds:.1f})")]
+        rows = [
+            (k, summary[k])
+            for k in ("models_built", "tests_passed", "tests_failed", "tests_warned", "skipped")
+        ]
+        rows += [
+            (
+                "seconds (start-up + SQL)",
+                f"{report.seconds:.1f} ({report.startup_seconds:.1f} + {report.sql_seconds:.1f})",
+            )
+        ]
         print_table(["dbt build", target], rows)
         if report.errors:
-            print_table(["failed", "status", "message"], [(n.name, n.status, n.message) for n in report.errors])
+            print_table(
+                ["failed", "status", "message"], [(n.name, n.status, n.message) for n in report.errors]
+            )
     return 0 if report.success else 1
 
 
@@ -68,7 +86,11 @@ def sources_command(app: AppContext, as_json: bool) -> int:
 
 
 @dbt.command("check-bigquery")
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="default: dbt_project/target/manifest.json")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="default: dbt_project/target/manifest.json",
+)
 @json_option
 @pass_app
 def check_bigquery_command(app: AppContext, manifest: Path | None, as_json: bool) -> int:
@@ -79,9 +101,13 @@ def check_bigquery_command(app: AppContext, manifest: Path | None, as_json: bool
 
     path = manifest or app.settings.dbt_project_dir / "target" / "manifest.json"
     if not path.exists():
-        raise NotFoundError(f"no dbt manifest at {path}", hint="run `cd dbt_project && dbt compile --target bigquery`")
+        raise NotFoundError(
+            f"no dbt manifest at {path}", hint="run `cd dbt_project && dbt compile --target bigquery`"
+        )
     if compiled_nodes(path) == 0:
-        raise UsageError(f"{path} holds no compiled SQL", hint="run `dbt compile --target bigquery`, not `dbt parse`")
+        raise UsageError(
+            f"{path} holds no compiled SQL", hint="run `dbt compile --target bigquery`, not `dbt parse`"
+        )
     problems = check_manifest(path)
     if as_json:
         print_json({"manifest": path, "nodes": compiled_nodes(path), "problems": [str(p) for p in problems]})

@@ -53,7 +53,10 @@ def publish(
     if as_json:
         print_json(report)
         return 0
-    rows = [(t.destination, t.rows, t.bytes, t.partition or "", ", ".join(t.clustering), t.job_id) for t in report.tables]
+    rows = [
+        (t.destination, t.rows, t.bytes, t.partition or "", ", ".join(t.clustering), t.job_id)
+        for t in report.tables
+    ]
     print_table(
         ["table", "rows", "bytes", "partitioned by", "clustered by", "job"],
         rows,

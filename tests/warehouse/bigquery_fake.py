@@ -52,7 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, payload: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, payload: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         body = json.dumps(payload).encode() if payload is not None else b""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -74,7 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
             if match and name.startswith(method.lower() + "_"):
                 getattr(self, name)(match, parse_qs(url.query))
                 return
-        self._send(400, {"error": {"code": 400, "message": f"fake BigQuery: no route for {method} {url.path}"}})
+        self._send(
+            400, {"error": {"code": 400, "message": f"fake BigQuery: no route for {method} {url.path}"}}
+        )
 
     def do_GET(self) -> None:
         self._route("GET")
@@ -134,9 +138,9 @@ class _Handler(BaseHTTPRequestHandler):
             message = message_from_bytes(
                 b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body, policy=HTTP
             )
-            parts = list(message.iter_parts())  # type: ignore[attr-defined]
-            resource = json.loads(parts[0].get_payload(decode=True))
-            return self._send(200, self._finish_load(m["project"], resource, parts[1].get_payload(decode=True)))
+            parts = [part.get_payload(decode=True) for part in message.iter_parts()]
+            resource, data = json.loads(bytes(parts[0])), bytes(parts[1])
+            return self._send(200, self._finish_load(m["project"], resource, data))
         if kind == "resumable":
             session = uuid.uuid4().hex
             self.state.uploads[session] = json.loads(body)
@@ -159,7 +163,10 @@ class _Handler(BaseHTTPRequestHandler):
         key = f"{dest['projectId']}.{dest['datasetId']}.{dest['tableId']}"
         exists = key in self.state.tables
         if load.get("writeDisposition") == "WRITE_EMPTY" and exists:
-            resource["status"] = {"state": "DONE", "errorResult": {"reason": "duplicate", "message": f"{key} exists"}}
+            resource["status"] = {
+                "state": "DONE",
+                "errorResult": {"reason": "duplicate", "message": f"{key} exists"},
+            }
             return resource
         table = {"kind": "bigquery#table", "id": f"{dest['projectId']}:{dest['datasetId']}.{dest['tableId']}",
                  "tableReference": dest, "type": "TABLE", "schema": load.get("schema", {"fields": []})}  # fmt: skip

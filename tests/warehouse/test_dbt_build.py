@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -17,18 +18,28 @@ from warehouse.dbt import DbtReport, build, run_dbt
 pytestmark = pytest.mark.integration
 
 #: the columns the ML models read from customer_features (a contract with warehouse/ml and models/ml)
-FEATURE_CONTRACT = ("customer_id", "annual_income", "spending_score", "age", "order_count", "total_spend", "event_count")
+FEATURE_CONTRACT = (
+    "customer_id",
+    "annual_income",
+    "spending_score",
+    "age",
+    "order_count",
+    "total_spend",
+    "event_count",
+)
 
 
 @pytest.fixture(scope="module")
-def built(lake_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtReport, list[ProgressEvent]]:
+def built(
+    lake_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[DbtReport, list[ProgressEvent]]:
     events: list[ProgressEvent] = []
     target = tmp_path_factory.mktemp("dbt-target")
     report = build(lake_settings, progress=events.append, target_path=target)
     return report, events
 
 
-def query(settings: Settings, sql: str) -> list[tuple[object, ...]]:
+def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     con = connect(settings, database=settings.warehouse_file, read_only=True, lake_read_only=True)
     try:
         return con.execute(sql).fetchall()
@@ -78,7 +89,8 @@ def test_customer_features_has_one_numeric_row_per_customer(built: object, lake_
     counts = query(lake_settings, "SELECT count(*), count(DISTINCT customer_id) FROM marts.customer_features")
     assert counts == query(lake_settings, "SELECT count(*), count(*) FROM lake.customers")
     never_ordered = query(
-        lake_settings, "SELECT order_count, total_spend, days_since_last_order FROM marts.customer_features WHERE customer_id = 12"
+        lake_settings,
+        "SELECT order_count, total_spend, days_since_last_order FROM marts.customer_features WHERE customer_id = 12",
     )
     assert never_ordered == [(0, 0.0, None)]
 
@@ -156,7 +168,9 @@ def test_build_names_the_missing_lake_tables(tmp_path: Path) -> None:
     con = connect(settings)
     con.execute("CREATE TABLE lake.customers (customer_id BIGINT)")
     con.close()
-    with pytest.raises(NotFoundError, match=r"no table lake\.products, lake\.orders, lake\.events, lake\.images"):
+    with pytest.raises(
+        NotFoundError, match=r"no table lake\.products, lake\.orders, lake\.events, lake\.images"
+    ):
         build(settings)
 
 

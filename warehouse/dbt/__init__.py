@@ -1,7 +1,7 @@
 """dbt on the lakehouse: build the warehouse, regenerate sources, check the BigQuery target offline.
 
-    from warehouse.dbt import build
-    report = build(settings)            # dbt build on the DuckDB warehouse; report.summary()
+from warehouse.dbt import build
+report = build(settings)            # dbt build on the DuckDB warehouse; report.summary()
 """
 
 from warehouse.dbt.report import DbtReport, NodeResult

@@ -68,7 +68,7 @@ DUCKDB_ONLY_TOKENS = {
     TokenType.L_BRACE: "'{...}' struct literal (use STRUCT(...))",
 }
 #: DuckDB-only syntax, by parsed node
-DUCKDB_ONLY_NODES: dict[type[exp.Expression], str] = {
+DUCKDB_ONLY_NODES: dict[type[exp.Expr], str] = {
     exp.Filter: "aggregate FILTER (WHERE ...) clause (use COUNTIF / IF inside the aggregate)",
     exp.ILike: "ILIKE (use LOWER(x) LIKE ...)",
 }
@@ -108,9 +108,15 @@ def _token_problems(tokens: list[Token]) -> list[str]:
         before = tokens[i - 1] if i > 0 else None
         if token.token_type in DUCKDB_ONLY_TOKENS:
             out.append(f"line {token.line}: DuckDB-only syntax {DUCKDB_ONLY_TOKENS[token.token_type]}")
-        elif following is not None and following.token_type == TokenType.L_PAREN and word in DUCKDB_ONLY_FUNCTIONS:
+        elif (
+            following is not None
+            and following.token_type == TokenType.L_PAREN
+            and word in DUCKDB_ONLY_FUNCTIONS
+        ):
             if before is None or before.token_type != TokenType.DOT:
-                out.append(f"line {token.line}: DuckDB-only function {token.text}() (BigQuery: {DUCKDB_ONLY_FUNCTIONS[word]})")
+                out.append(
+                    f"line {token.line}: DuckDB-only function {token.text}() (BigQuery: {DUCKDB_ONLY_FUNCTIONS[word]})"
+                )
         elif (
             word in DUCKDB_ONLY_TYPES
             and token.token_type not in (TokenType.IDENTIFIER, TokenType.STRING)
@@ -123,7 +129,7 @@ def _token_problems(tokens: list[Token]) -> list[str]:
     return out
 
 
-def _tree_problems(tree: exp.Expression) -> list[str]:
+def _tree_problems(tree: exp.Expr) -> list[str]:
     out = []
     for node_type, message in DUCKDB_ONLY_NODES.items():
         if tree.find(node_type) is not None:
@@ -131,7 +137,9 @@ def _tree_problems(tree: exp.Expression) -> list[str]:
     for call in tree.find_all(exp.Anonymous):
         name = str(call.name).lower()
         if name not in KNOWN_BIGQUERY_FUNCTIONS and name not in DUCKDB_ONLY_FUNCTIONS:
-            out.append(f"unknown function {call.name}() (neither sqlglot nor the list of BigQuery functions knows it)")
+            out.append(
+                f"unknown function {call.name}() (neither sqlglot nor the list of BigQuery functions knows it)"
+            )
     return out
 
 

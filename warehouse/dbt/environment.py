@@ -15,7 +15,9 @@ from pathlib import Path
 from lakehouse.settings import ENV_PREFIX, Settings
 
 #: settings that dbt never needs (and secrets that must not travel further than necessary)
-NOT_EXPORTED = frozenset({"lake_encryption_key", "dbt_project_dir", "quality_suites_dir", "policy_file", "seed"})
+NOT_EXPORTED = frozenset(
+    {"lake_encryption_key", "dbt_project_dir", "quality_suites_dir", "policy_file", "seed"}
+)
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

@@ -48,7 +48,13 @@ def build(
         check_lake_ready(settings)
     args = ["--full-refresh"] if full_refresh else []
     return run_dbt(
-        settings, "build", *args, *_select_args(select), target=target, progress=progress, target_path=target_path
+        settings,
+        "build",
+        *args,
+        *_select_args(select),
+        target=target,
+        progress=progress,
+        target_path=target_path,
     )
 
 
@@ -71,7 +77,9 @@ def run_dbt(
         raise UsageError(f"unknown dbt target {target!r}", hint="targets: " + ", ".join(TARGETS))
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").exists():
-        raise NotFoundError(f"no dbt project at {project}", hint="set dbt_project_dir (LAKEHOUSE_DBT_PROJECT_DIR)")
+        raise NotFoundError(
+            f"no dbt project at {project}", hint="set dbt_project_dir (LAKEHOUSE_DBT_PROJECT_DIR)"
+        )
     tracker = _ProgressTracker(command, progress)
     argv = [
         command,
@@ -187,7 +195,9 @@ def _translate(exc: BaseException, command: str, target: str) -> LakehouseError:
         locked = translate_lock_error(exc, "warehouse")  # type: ignore[arg-type]
         return locked or LockedError(text)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return LakehouseError(f"dbt {command} (target {target}) failed: {first}", hint="details in dbt_project/logs/dbt.log")
+    return LakehouseError(
+        f"dbt {command} (target {target}) failed: {first}", hint="details in dbt_project/logs/dbt.log"
+    )
 
 
 class _ProgressTracker:

@@ -79,7 +79,9 @@ def generate_sources(settings: Settings, path: Path | None = None) -> SourcesRep
     schemas = lake_schemas(settings)
     source = _lake_source(document)
     report = merge_tables(source, schemas)
-    text = HEADER + yaml.dump(document, Dumper=_IndentedDumper, sort_keys=False, allow_unicode=True, width=110)
+    text = HEADER + yaml.dump(
+        document, Dumper=_IndentedDumper, sort_keys=False, allow_unicode=True, width=110
+    )
     changed = not path.exists() or path.read_text(encoding="utf-8") != text
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +125,10 @@ def _merge_columns(
         column = by_name.pop(name.lower(), None)
         if column is None:
             changes["columns_added"].append(f"{table}.{name}")
-            column = {"name": name, "description": KNOWN_COLUMNS.get(name, PLACEHOLDER.format(type=data_type))}
+            column = {
+                "name": name,
+                "description": KNOWN_COLUMNS.get(name, PLACEHOLDER.format(type=data_type)),
+            }
         elif column.get("data_type") not in (None, data_type):
             changes["types_changed"].append(f"{table}.{name}: {column['data_type']} -> {data_type}")
         column["data_type"] = data_type
@@ -138,7 +143,9 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}", hint="fix the file or delete it to start over") from exc
+        raise InputError(
+            f"{path}: not valid YAML: {exc}", hint="fix the file or delete it to start over"
+        ) from exc
     if not isinstance(document, dict) or not isinstance(document.get("sources", []), list):
         raise InputError(f"{path}: expected a dbt properties file with a `sources:` list")
     document.setdefault("version", 2)

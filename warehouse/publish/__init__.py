@@ -9,4 +9,12 @@ from warehouse.publish.export import ExportedTable, export_snapshot
 from warehouse.publish.publish import TARGETS, PublishReport, publish
 from warehouse.publish.target import BigQueryTarget, resolve_target
 
-__all__ = ["TARGETS", "BigQueryTarget", "ExportedTable", "PublishReport", "export_snapshot", "publish", "resolve_target"]
+__all__ = [
+    "TARGETS",
+    "BigQueryTarget",
+    "ExportedTable",
+    "PublishReport",
+    "export_snapshot",
+    "publish",
+    "resolve_target",
+]

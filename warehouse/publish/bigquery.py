@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from lakehouse.errors import LakehouseError, MissingDependency
+from lakehouse.errors import LakehouseError, MissingDependency, SettingsError
 from warehouse.publish.export import ExportedTable
 from warehouse.publish.schema import FieldSpec, TableLoadSpec
 from warehouse.publish.target import BigQueryTarget
@@ -58,9 +58,18 @@ def make_client(target: BigQueryTarget) -> Any:
 
         credentials = Credentials(token=target.token)
     options = ClientOptions(api_endpoint=target.api_endpoint) if target.api_endpoint else None
-    return bigquery.Client(
-        project=target.project, credentials=credentials, location=target.location, client_options=options
-    )
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        return bigquery.Client(
+            project=target.project, credentials=credentials, location=target.location, client_options=options
+        )
+    except DefaultCredentialsError as exc:
+        raise SettingsError(
+            "no Google credentials found for BigQuery (LAKEHOUSE_BQ_METHOD=oauth uses application default credentials)",
+            hint="run `gcloud auth application-default login`, or set LAKEHOUSE_BQ_METHOD=service-account "
+            "and LAKEHOUSE_BQ_KEYFILE",
+        ) from exc
 
 
 def schema_fields(specs: tuple[FieldSpec, ...]) -> list[Any]:
@@ -87,7 +96,9 @@ def load_config(spec: TableLoadSpec, target: BigQueryTarget, snapshot: int) -> A
     config.parquet_options = parquet
     config.destination_table_description = f"lake.{spec.table} at DuckLake snapshot {snapshot}"
     if spec.partition_field:
-        config.time_partitioning = bigquery.TimePartitioning(type_=spec.partition_type, field=spec.partition_field)
+        config.time_partitioning = bigquery.TimePartitioning(
+            type_=spec.partition_type, field=spec.partition_field
+        )
     if spec.clustering:
         config.clustering_fields = list(spec.clustering)
     if target.write_disposition == "WRITE_APPEND":
@@ -128,5 +139,12 @@ def load_table(
     partition = f"{spec.partition_type}({spec.partition_field})" if spec.partition_field else None
     log.info("loaded %s rows into %s in %.1fs", exported.rows, destination, seconds)
     return LoadedTable(
-        exported.table, destination, exported.rows, exported.bytes, job.job_id, seconds, partition, spec.clustering
+        exported.table,
+        destination,
+        exported.rows,
+        exported.bytes,
+        job.job_id,
+        seconds,
+        partition,
+        spec.clustering,
     )

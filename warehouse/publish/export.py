@@ -22,7 +22,7 @@ from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
 
 #: DuckDB type (regular expression, full match) -> conversion of the column for BigQuery
-CONVERSIONS: list[tuple[str, Callable[[exp.Expression], exp.Expression]]] = [
+CONVERSIONS: list[tuple[str, Callable[[exp.Expr], exp.Expr]]] = [
     (r"JSON", lambda c: exp.cast(c, "VARCHAR")),
     (r"MAP\(.*\)", lambda c: exp.cast(exp.Anonymous(this="to_json", expressions=[c]), "VARCHAR")),
     (r"TIMESTAMP(_NS|_MS|_S)?", lambda c: exp.cast(c, "TIMESTAMPTZ")),
@@ -48,9 +48,7 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
 
 def lake_tables(con: duckdb.DuckDBPyConnection, snapshot: int) -> list[str]:
     """User tables of the lake at ``snapshot`` (internal ``_`` tables left out)."""
-    rows = con.execute(
-        "SELECT table_name FROM ducklake_table_info('lake') ORDER BY table_name"
-    ).fetchall()
+    rows = con.execute("SELECT table_name FROM ducklake_table_info('lake') ORDER BY table_name").fetchall()
     names = [row[0] for row in rows if not row[0].startswith("_")]
     return [name for name in names if _exists_at(con, name, snapshot)]
 
@@ -106,7 +104,7 @@ def export_query(con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> s
     columns = con.execute(f"DESCRIBE SELECT * FROM {_relation(table, snapshot)}").fetchall()
     select = []
     for name, data_type, *_ in columns:
-        column: exp.Expression = exp.column(name, quoted=True)
+        column: exp.Expr = exp.column(name, quoted=True)
         for pattern, convert in CONVERSIONS:
             if re.fullmatch(pattern, data_type):
                 column = exp.alias_(convert(column), name, quoted=True)

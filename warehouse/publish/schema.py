@@ -20,10 +20,18 @@ ARROW_TO_BIGQUERY: list[tuple[Any, str]] = [
     (pa.types.is_boolean, "BOOLEAN"),
     (pa.types.is_integer, "INTEGER"),
     (pa.types.is_floating, "FLOAT"),
-    (lambda t: pa.types.is_decimal(t) and t.precision <= 38 and t.scale <= 9 and t.precision - t.scale <= 29, "NUMERIC"),
+    (
+        lambda t: (
+            pa.types.is_decimal(t) and t.precision <= 38 and t.scale <= 9 and t.precision - t.scale <= 29
+        ),
+        "NUMERIC",
+    ),
     (pa.types.is_decimal, "BIGNUMERIC"),
     (lambda t: pa.types.is_string(t) or pa.types.is_large_string(t), "STRING"),
-    (lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t), "BYTES"),
+    (
+        lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t),
+        "BYTES",
+    ),
     (lambda t: pa.types.is_timestamp(t) and t.tz is not None, "TIMESTAMP"),
     (pa.types.is_timestamp, "DATETIME"),
     (pa.types.is_date, "DATE"),
@@ -83,9 +91,14 @@ def field_spec(field: pa.Field, where: str) -> FieldSpec:
         if predicate(data_type):
             children: tuple[FieldSpec, ...] = ()
             if bq_type == "RECORD":
-                children = tuple(field_spec(data_type.field(i), f"{where}.{field.name}") for i in range(data_type.num_fields))
+                children = tuple(
+                    field_spec(data_type.field(i), f"{where}.{field.name}")
+                    for i in range(data_type.num_fields)
+                )
             return FieldSpec(field.name, bq_type, mode, children)
-    raise InputError(f"{where}.{field.name}: type {data_type} has no BigQuery equivalent", hint="cast it in the lake")
+    raise InputError(
+        f"{where}.{field.name}: type {data_type} has no BigQuery equivalent", hint="cast it in the lake"
+    )
 
 
 def load_spec(table: str, parquet: Path) -> TableLoadSpec:

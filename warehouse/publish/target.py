@@ -59,7 +59,9 @@ def resolve_target(
         )
     keyfile = env.get("LAKEHOUSE_BQ_KEYFILE") or None
     if method == "service-account" and not keyfile:
-        raise SettingsError("LAKEHOUSE_BQ_METHOD=service-account needs LAKEHOUSE_BQ_KEYFILE (a JSON key file)")
+        raise SettingsError(
+            "LAKEHOUSE_BQ_METHOD=service-account needs LAKEHOUSE_BQ_KEYFILE (a JSON key file)"
+        )
     return BigQueryTarget(
         project=project,
         dataset=dataset or env.get("LAKEHOUSE_BQ_LAKE_DATASET") or "lake",
