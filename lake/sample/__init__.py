@@ -9,7 +9,7 @@
     images/product_NNNNN.jpg|png     product pictures with EXIF, plus images/product_corrupt.jpg
     _sample.json                     the report (minus out_dir): marks the folder as a generated sample
 
-Scale 1 is small (about 2,000 customers, 10,000 orders, 20,000 events, 30 images) for tests; scale 100 is about
+Scale 1 is small (2,000 customers, 200 products, 12,000 orders, 24,000 events, 30 images) for tests; scale 100 is about
 1 GB. The same seed and scale give byte-identical files. A few records and one file are bad on purpose, so that
 ingest has something to quarantine; ``SampleReport.bad_records`` says where each is and what is wrong with it.
 """
@@ -32,7 +32,7 @@ __all__ = ["DATASETS", "MARKER", "BadRecord", "SampleFile", "SampleReport", "gen
 
 MARKER = "_sample.json"
 #: rows at scale 1 and the least any scale gets (bad records need neighbours)
-BASE_ROWS = {"customers": (2_000, 20), "products": (200, 10), "orders": (10_000, 20), "events": (20_000, 60)}
+BASE_ROWS = {"customers": (2_000, 20), "products": (200, 10), "orders": (12_000, 20), "events": (24_000, 60)}
 #: images grow slower than rows: 30 at scale 1, about 2,000 at scale 100; never fewer than 2 (a JPEG, a PNG)
 IMAGES_AT_SCALE_1, IMAGE_GROWTH, MIN_IMAGES = 30, 0.912, 2
 
@@ -51,7 +51,9 @@ def generate(
     replaced; anything else is refused unless ``force``. Raises ``UsageError`` for a bad scale or directory.
     """
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
-        raise UsageError(f"scale {scale!r} is not a positive number", hint="e.g. 0.1, 1 (CI) or 100 (about 1 GB)")
+        raise UsageError(
+            f"scale {scale!r} is not a positive number", hint="e.g. 0.1, 1 (CI) or 100 (about 1 GB)"
+        )
     out = Path(out_dir)
     _prepare(out, force)
     n = {name: scaled(base, scale, minimum) for name, (base, minimum) in BASE_ROWS.items()}

@@ -48,8 +48,15 @@ def generate(out_dir: Path, n: int, rng: np.random.Generator) -> tuple[DatasetPa
         out.write(csv_bytes(frame[ragged : ragged + 1], header=False).rstrip(b"\n") + b",VIP\n")
         out.write(csv_bytes(frame[ragged + 1 :], header=False))
     bad = [
-        BadRecord("customers", PATH.as_posix(), ragged + 2, f"ragged row: {len(COLUMNS) + 1} fields, header has {len(COLUMNS)}"),
-        BadRecord("customers", PATH.as_posix(), bad_income + 2, 'annual_income is "n/a", not an integer (k$)'),
+        BadRecord(
+            "customers",
+            PATH.as_posix(),
+            ragged + 2,
+            f"ragged row: {len(COLUMNS) + 1} fields, header has {len(COLUMNS)}",
+        ),
+        BadRecord(
+            "customers", PATH.as_posix(), bad_income + 2, 'annual_income is "n/a", not an integer (k$)'
+        ),
     ]
     score = frame["spending_score"].to_numpy().astype(float)
     customers = Customers(ids=frame["customer_id"].to_numpy(), order_weight=score / score.sum())
@@ -57,7 +64,9 @@ def generate(out_dir: Path, n: int, rng: np.random.Generator) -> tuple[DatasetPa
 
 
 def _frame(n: int, rng: np.random.Generator) -> pl.DataFrame:
-    segment = np.array(list(vocab.SEGMENTS.values()))[pick_index(rng, [s[0] for s in vocab.SEGMENTS.values()], n)]
+    segment = np.array(list(vocab.SEGMENTS.values()))[
+        pick_index(rng, [s[0] for s in vocab.SEGMENTS.values()], n)
+    ]
     income = np.clip(rng.normal(segment[:, 1], segment[:, 2]), 15, 140).round().astype(np.int64)
     score = np.clip(rng.normal(segment[:, 3], segment[:, 4]), 1, 100).round().astype(np.int64)
     age = np.clip(rng.normal(segment[:, 5], segment[:, 6]), MIN_AGE, MAX_AGE).round().astype(np.int64)
@@ -77,7 +86,9 @@ def _frame(n: int, rng: np.random.Generator) -> pl.DataFrame:
     last = np.array(vocab.LAST_NAMES)[last_index]
     ids = np.arange(1, n + 1, dtype=np.int64)
     domain = pick_from(rng, vocab.EMAIL_DOMAINS, n)
-    email = concat(first_slug.astype(str), ".", ascii_slug(vocab.LAST_NAMES)[last_index], ids.astype(str), "@", domain)
+    email = concat(
+        first_slug.astype(str), ".", ascii_slug(vocab.LAST_NAMES)[last_index], ids.astype(str), "@", domain
+    )
     country, city, phone = _places(rng, n)
     tier_names, bounds = zip(*vocab.LOYALTY_TIERS, strict=True)
     noisy_score = np.clip(score + rng.normal(0, 6, n), 1, 100)
@@ -93,8 +104,9 @@ def _frame(n: int, rng: np.random.Generator) -> pl.DataFrame:
 
 def _birth_dates(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
     """A birth date that makes ``age`` exact on REFERENCE_DATE (born after the (age+1)th anniversary)."""
-    years = np.datetime64(REFERENCE_DATE, "Y").astype(np.int64) + 1970
-    month_day = REFERENCE_DATE - np.datetime64(REFERENCE_DATE, "Y").astype("datetime64[D]")
+    year_start = REFERENCE_DATE.astype("datetime64[Y]")
+    years = year_start.astype(np.int64) + 1970
+    month_day = REFERENCE_DATE - year_start.astype("datetime64[D]")
 
     def anniversary(years_ago: np.ndarray) -> np.ndarray:
         return (years - years_ago - 1970).astype("datetime64[Y]").astype("datetime64[D]") + month_day

@@ -75,3 +75,17 @@ def index_of(values: np.ndarray, keys: Sequence[str]) -> np.ndarray:
     table = np.array(keys)
     order = np.argsort(table)
     return order[np.searchsorted(table[order], values)]
+
+
+_HEX_BYTES = np.array([f"{value:02x}" for value in range(256)])
+
+
+def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` random version-4 UUID strings (seeded, so reproducible)."""
+    raw = rng.integers(0, 256, size=(n, 16))
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hex_bytes = _HEX_BYTES[raw]
+    groups = [(0, 4), (4, 6), (6, 8), (8, 10), (10, 16)]
+    parts = [concat(*hex_bytes[:, start:stop].T) for start, stop in groups]
+    return concat(parts[0], "-", parts[1], "-", parts[2], "-", parts[3], "-", parts[4])

@@ -15,13 +15,13 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lake.sample import vocabulary as vocab
 from lake.sample.customers import Customers
-from lake.sample.draw import concat, index_of, iso_utc, pick, pick_from, sorted_times, zero_padded
+from lake.sample.draw import concat, index_of, iso_utc, pick, pick_from, sorted_times, uuids, zero_padded
 from lake.sample.files import ndjson_bytes, open_output, sample_file
 from lake.sample.products import Products
 from lake.sample.report import BadRecord, DatasetPart
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
 
 MONTHS = ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06")
 MONTH_WEIGHTS = (0.14, 0.15, 0.16, 0.17, 0.18, 0.20)  # the shop grows
@@ -31,6 +31,9 @@ TRUNCATED_MONTH = "2026-02"
 CHUNK_ROWS = 200_000
 ANONYMOUS_SHARE = 0.3
 EVENTS_PER_SESSION = 5
+NO_REFERRER_SHARE = 0.3
+CONSENT_SHARE = {"marketing": 0.45, "analytics": 0.7}  # per session, from April
+CAMPAIGN_SHARE = 0.4  # sessions that arrive through a campaign (utm_* parameters; ``campaign`` from April)
 #: event type -> (how many items it carries: low, high inclusive; page path)
 EVENT_SHAPE = {
     "page_view": (0, 0, "/p/"),
@@ -55,11 +58,20 @@ def generate(
         suffix = ".ndjson.gz" if month == GZIP_MONTH else ".ndjson"
         path = out_dir / "events" / f"events-{month}{suffix}"
         first = np.datetime64(f"{month}-01T00:00:00", "s")
-        last = np.datetime64(np.datetime64(month, "M") + 1, "s")
+        last = (np.datetime64(month, "M") + 1).astype("datetime64[s]")
         bounds = list(range(0, rows, CHUNK_ROWS)) + [rows]
         with open_output(path) as out:
             for start, stop in zip(bounds, bounds[1:], strict=False):
-                frame = _frame(rng, month, start, stop, _at(first, last, start / rows), _at(first, last, stop / rows), customers, products)
+                frame = _frame(
+                    rng,
+                    month,
+                    start,
+                    stop,
+                    _at(first, last, start / rows),
+                    _at(first, last, stop / rows),
+                    customers,
+                    products,
+                )
                 data = ndjson_bytes(frame)
                 if month == TRUNCATED_MONTH and start == 0:
                     data, line = _truncate_line(data, (stop - start) // 2)
@@ -100,22 +112,25 @@ def _frame(
     session = np.sort(rng.integers(0, n_sessions, size=n))  # a session's events are close together in time
     anonymous = rng.random(n_sessions) < ANONYMOUS_SHARE
     session_customer = rng.choice(customers.ids, size=n_sessions, p=customers.order_weight)
+    session_campaign = np.where(
+        rng.random(n_sessions) < CAMPAIGN_SHARE, pick_from(rng, vocab.CAMPAIGNS, n_sessions), ""
+    )
+    campaign = session_campaign[session]
     event_type = pick(rng, vocab.EVENT_TYPES, n)
     columns: dict[str, pa.Array] = {
-        "event_id": pa.array(concat(f"evt-{tag}-", zero_padded(np.arange(start + 1, stop + 1), 8))),
+        "event_id": pa.array(uuids(rng, n)),
         "event_type": pa.array(event_type),
         "event_time": pa.array(iso_utc(sorted_times(rng, n, first, last))),
         "customer_id": pa.array(session_customer[session], mask=anonymous[session]),
-        "session_id": pa.array(concat(f"s-{tag}-", zero_padded(session_base + session, 7))),
+        "session_id": pa.array(concat(f"sess-{tag}-", zero_padded(session_base + session, 8))),
         "device": _devices(rng, n_sessions).take(pa.array(session)),
-        "page": _pages(rng, event_type, products),
+        "page": _pages(rng, event_type, campaign, products),
         "items": _items(rng, event_type, products),
     }
     if month >= FORM_CHANGED:
-        columns["consent"] = pa.StructArray.from_arrays(
-            [pa.array(rng.random(n) < 0.45), pa.array(rng.random(n) < 0.7)], names=["marketing", "analytics"]
-        )
-        columns["campaign"] = pa.array(pick_from(rng, vocab.CAMPAIGNS, n), mask=rng.random(n) < 0.6)
+        consent = [pa.array((rng.random(n_sessions) < share)[session]) for share in CONSENT_SHARE.values()]
+        columns["consent"] = pa.StructArray.from_arrays(consent, names=list(CONSENT_SHARE))
+        columns["campaign"] = pa.array(campaign, mask=campaign == "")
     frame = pl.from_arrow(pa.table(columns))
     assert isinstance(frame, pl.DataFrame)
     return frame
@@ -136,18 +151,28 @@ def _devices(rng: np.random.Generator, n: int) -> pa.StructArray:
     )
 
 
-def _pages(rng: np.random.Generator, event_type: np.ndarray, products: Products) -> pa.StructArray:
+def _pages(
+    rng: np.random.Generator, event_type: np.ndarray, campaign: np.ndarray, products: Products
+) -> pa.StructArray:
+    """The page's URL (landing pages of a campaign carry utm_* parameters) and where the visitor came from."""
     n = len(event_type)
     detail = np.where(event_type == "page_view", zero_padded(rng.choice(products.ids, size=n), 5), "")
     terms = np.strings.replace(pick_from(rng, vocab.SEARCH_TERMS, n), " ", "+")
     detail = np.where(event_type == "search", terms, detail)
     path = np.array([spec[2] for spec in EVENT_SHAPE.values()])[index_of(event_type, list(EVENT_SHAPE))]
-    referrer = pa.array(pick_from(rng, vocab.REFERRERS, n), mask=rng.random(n) < 0.45)
-    return pa.StructArray.from_arrays([pa.array(concat(vocab.SHOP_URL, path, detail)), referrer], names=["url", "referrer"])
+    source = np.array(list(vocab.UTM_SOURCES))[rng.integers(0, len(vocab.UTM_SOURCES), size=n)]
+    medium = np.array(list(vocab.UTM_SOURCES.values()))[index_of(source, list(vocab.UTM_SOURCES))]
+    utm = concat("?utm_source=", source, "&utm_medium=", medium, "&utm_campaign=", campaign)
+    utm = np.where((campaign != "") & (event_type == "page_view"), utm, "")
+    url = concat(vocab.SHOP_URL, path, detail, utm)
+    referrer = pa.array(pick_from(rng, vocab.REFERRERS, n), mask=rng.random(n) < NO_REFERRER_SHARE)
+    return pa.StructArray.from_arrays([pa.array(url), referrer], names=["url", "referrer"])
 
 
 def _items(rng: np.random.Generator, event_type: np.ndarray, products: Products) -> pa.ListArray:
-    shape = np.array([(low, high) for low, high, _ in EVENT_SHAPE.values()])[index_of(event_type, list(EVENT_SHAPE))]
+    shape = np.array([(low, high) for low, high, _ in EVENT_SHAPE.values()])[
+        index_of(event_type, list(EVENT_SHAPE))
+    ]
     count = rng.integers(shape[:, 0], shape[:, 1] + 1)
     offsets = np.concatenate([[0], np.cumsum(count)]).astype(np.int32)
     product = rng.integers(0, len(products.ids), size=int(offsets[-1]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 from pathlib import Path
-from typing import BinaryIO
 
 import polars as pl
 
@@ -27,7 +26,7 @@ def ndjson_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def open_output(path: Path) -> BinaryIO:
+def open_output(path: Path) -> io.BufferedIOBase:
     """A binary file for writing; ``.gz`` paths are gzip-compressed with no name and mtime 0 (reproducible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = path.open("wb")
@@ -39,7 +38,7 @@ def open_output(path: Path) -> BinaryIO:
 class _ClosingGzip(gzip.GzipFile):
     """GzipFile that also closes the underlying file it was given."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: io.BufferedWriter) -> None:
         super().__init__(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0)
         self._raw = raw
 
@@ -51,4 +50,6 @@ class _ClosingGzip(gzip.GzipFile):
 
 
 def sample_file(out_dir: Path, path: Path, dataset: str, rows: int) -> SampleFile:
-    return SampleFile(path=path.relative_to(out_dir).as_posix(), dataset=dataset, rows=rows, bytes=path.stat().st_size)
+    return SampleFile(
+        path=path.relative_to(out_dir).as_posix(), dataset=dataset, rows=rows, bytes=path.stat().st_size
+    )

@@ -14,19 +14,26 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lake.sample import vocabulary as vocab
 from lake.sample.draw import PERIOD_START
 from lake.sample.files import sample_file
 from lake.sample.products import Products
 from lake.sample.report import BadRecord, DatasetPart
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
 
 CORRUPT_NAME = "product_corrupt.jpg"
 CORRUPT_BYTES = 120  # inside the quantisation tables, before the SOF frame header
 JPEG_QUALITY = 85
 ORIENTATIONS = (1, 1, 1, 1, 3, 6, 8)  # mostly upright
 #: EXIF tags (https://exiftool.org/TagNames/EXIF.html)
-MAKE, MODEL, ORIENTATION, EXIF_IFD, GPS_IFD, DATETIME_ORIGINAL = 0x010F, 0x0110, 0x0112, 0x8769, 0x8825, 0x9003
+MAKE, MODEL, ORIENTATION, EXIF_IFD, GPS_IFD, DATETIME_ORIGINAL = (
+    0x010F,
+    0x0110,
+    0x0112,
+    0x8769,
+    0x8825,
+    0x9003,
+)
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
 SHAPES = ("ellipse", "rectangle", "triangle")
 
@@ -44,11 +51,17 @@ def generate(
     orientation = np.array(ORIENTATIONS)[rng.integers(0, len(ORIENTATIONS), size=n)]
     taken = PERIOD_START - rng.integers(1, 365 * 24 * 3600, size=n).astype("timedelta64[s]")
     has_gps = rng.random(n) < 0.5
-    studio = np.array(vocab.STUDIOS)[rng.integers(0, len(vocab.STUDIOS), size=n)] + rng.normal(0, 0.01, (n, 2))
+    studio = np.array(vocab.STUDIOS)[rng.integers(0, len(vocab.STUDIOS), size=n)] + rng.normal(
+        0, 0.01, (n, 2)
+    )
     files = []
-    for i, (product_id, name) in enumerate(zip(products.image_ids.tolist(), products.image_files.tolist(), strict=True)):
+    for i, (product_id, name) in enumerate(
+        zip(products.image_ids.tolist(), products.image_files.tolist(), strict=True)
+    ):
         picture = _picture(int(size[i, 0]), int(size[i, 1]), colours[i], SHAPES[shape[i]], product_id)
-        exif = _exif(vocab.CAMERAS[camera[i]], int(orientation[i]), taken[i], studio[i] if has_gps[i] else None)
+        exif = _exif(
+            vocab.CAMERAS[camera[i]], int(orientation[i]), taken[i], studio[i] if has_gps[i] else None
+        )
         path = folder / name
         if name.endswith(".png"):
             picture.save(path, format="PNG", exif=exif)
@@ -78,14 +91,21 @@ def _picture(width: int, height: int, colours: np.ndarray, shape: str, product_i
     return picture
 
 
-def _exif(camera: tuple[str, str], orientation: int, taken: np.datetime64, gps: np.ndarray | None) -> Image.Exif:
+def _exif(
+    camera: tuple[str, str], orientation: int, taken: np.datetime64, gps: np.ndarray | None
+) -> Image.Exif:
     exif = Image.Exif()
     exif[MAKE], exif[MODEL], exif[ORIENTATION] = camera[0], camera[1], orientation
     exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = str(taken).replace("-", ":").replace("T", " ")
     if gps is not None:
         lat, lon = float(gps[0]), float(gps[1])
         exif.get_ifd(GPS_IFD).update(
-            {GPS_LAT_REF: "N" if lat >= 0 else "S", GPS_LAT: _dms(lat), GPS_LON_REF: "E" if lon >= 0 else "W", GPS_LON: _dms(lon)}
+            {
+                GPS_LAT_REF: "N" if lat >= 0 else "S",
+                GPS_LAT: _dms(lat),
+                GPS_LON_REF: "E" if lon >= 0 else "W",
+                GPS_LON: _dms(lon),
+            }
         )
     return exif
 

@@ -20,7 +20,17 @@ from lake.sample.products import Products
 from lake.sample.report import BadRecord, DatasetPart
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 
-COLUMNS = ("order_id", "customer_id", "product_id", "order_time", "quantity", "unit_price", "discount", "status", "channel")
+COLUMNS = (
+    "order_id",
+    "customer_id",
+    "product_id",
+    "order_time",
+    "quantity",
+    "unit_price",
+    "discount",
+    "status",
+    "channel",
+)
 ROWS_PER_FILE = 250_000
 MIN_FILES = 2  # so that multi-file ingest is exercised at every scale
 BAD_ORDER_TIME = "2026-13-45T00:00:00Z"
@@ -37,7 +47,9 @@ def generate(
 ) -> DatasetPart:
     n_files = max(MIN_FILES, math.ceil(n / ROWS_PER_FILE))
     bounds = np.linspace(0, n, n_files + 1).round().astype(np.int64)
-    time_bounds = PERIOD_START + (np.linspace(0, 1, n_files + 1) * (PERIOD_END - PERIOD_START)).astype("timedelta64[s]")
+    time_bounds = PERIOD_START + (np.linspace(0, 1, n_files + 1) * (PERIOD_END - PERIOD_START)).astype(
+        "timedelta64[s]"
+    )
     files, bad = [], []
     for index in range(n_files):
         start, stop = int(bounds[index]), int(bounds[index + 1])

@@ -39,9 +39,9 @@ def generate(out_dir: Path, n: int, n_images: int, rng: np.random.Generator) -> 
     noun = np.empty(n, dtype=object)
     code = np.empty(n, dtype=object)
     median = np.empty(n, dtype=float)
-    for name, (prefix, _, price, nouns) in vocab.CATEGORIES.items():
+    for name, (prefix, _, typical_price, nouns) in vocab.CATEGORIES.items():
         mask = category == name
-        noun[mask], code[mask], median[mask] = pick_from(rng, nouns, int(mask.sum())), prefix, price
+        noun[mask], code[mask], median[mask] = pick_from(rng, nouns, int(mask.sum())), prefix, typical_price
     adjective = pick_from(rng, vocab.ADJECTIVES, n)
     price = np.maximum(np.floor(median * rng.lognormal(0.0, 0.35, n)), 1.0) + 0.99
 

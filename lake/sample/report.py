@@ -49,7 +49,9 @@ class SampleReport:
     bad_records: list[BadRecord]
 
     @classmethod
-    def from_parts(cls, out_dir: Path, seed: int, scale: float, parts: dict[str, DatasetPart]) -> SampleReport:
+    def from_parts(
+        cls, out_dir: Path, seed: int, scale: float, parts: dict[str, DatasetPart]
+    ) -> SampleReport:
         files = [f for name in DATASETS for f in parts[name].files]
         return cls(
             out_dir=out_dir,

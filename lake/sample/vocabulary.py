@@ -36,7 +36,12 @@ GENDERS = {
 
 #: country -> (weight, cities, phone format with {n} replaced by random digits of that width)
 COUNTRIES: dict[str, tuple[float, tuple[str, ...], str, int]] = {
-    "United Kingdom": (0.30, ("London", "Manchester", "Leeds", "Bristol", "Edinburgh"), "+44 20 7946 0{n}", 3),
+    "United Kingdom": (
+        0.30,
+        ("London", "Manchester", "Leeds", "Bristol", "Edinburgh"),
+        "+44 20 7946 0{n}",
+        3,
+    ),
     "United States": (0.22, ("New York", "Chicago", "Austin", "Seattle", "Boston"), "+1 202 555 01{n}", 2),
     "Germany": (0.14, ("Berlin", "Hamburg", "Munich", "Cologne"), "+49 30 9018 2{n}", 3),
     "France": (0.10, ("Paris", "Lyon", "Marseille", "Toulouse"), "+33 1 99 00 {n}", 4),
@@ -82,9 +87,18 @@ DEVICES: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {
     "android": (0.22, ("Android 15", "Android 16"), ("5.0.3", "5.1.0", "5.2.1")),
 }
 REFERRERS = (
-    "https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/", "https://www.instagram.com/",
-    "https://news.example.com/weekly", "https://shop.example.com/",
+    "https://www.google.com/search?q=shop+example", "https://www.bing.com/search?q=example+shop+sale",
+    "https://duckduckgo.com/?q=example+shop", "https://www.instagram.com/", "https://l.facebook.com/",
+    "https://news.example.com/weekly/2026/best-buys", "https://shop.example.com/",
 )  # fmt: skip
+#: utm_source -> utm_medium, for campaign landing pages
+UTM_SOURCES = {
+    "newsletter": "email",
+    "instagram": "social",
+    "facebook": "social",
+    "google": "cpc",
+    "partner_blog": "referral",
+}
 SEARCH_TERMS = ("red dress", "wireless headphones", "yoga", "gift for dad", "lamp", "running shoes", "mug")
 CAMPAIGNS = ("spring_sale", "newsletter_2026_04", "influencer_summer", "retargeting", "app_install")
 SHOP_URL = "https://shop.example.com"
@@ -95,4 +109,10 @@ CAMERAS = (
     ("Apple", "iPhone 16 Pro"), ("Google", "Pixel 9"),
 )  # fmt: skip
 #: where the product photos were taken (lat, lon), for the GPS tags
-STUDIOS = ((51.5246, -0.0786), (52.5200, 13.4050), (40.7128, -74.0060), (48.8566, 2.3522), (-33.8688, 151.2093))
+STUDIOS = (
+    (51.5246, -0.0786),
+    (52.5200, 13.4050),
+    (40.7128, -74.0060),
+    (48.8566, 2.3522),
+    (-33.8688, 151.2093),
+)
