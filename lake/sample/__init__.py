@@ -9,9 +9,10 @@
     images/product_NNNNN.jpg|png     product pictures with EXIF, plus images/product_corrupt.jpg
     _sample.json                     the report (minus out_dir): marks the folder as a generated sample
 
-Scale 1 is small (2,000 customers, 200 products, 12,000 orders, 24,000 events, 30 images) for tests; scale 100 is about
-1 GB. The same seed and scale give byte-identical files. A few records and one file are bad on purpose, so that
-ingest has something to quarantine; ``SampleReport.bad_records`` says where each is and what is wrong with it.
+Scale 1 is small for tests (2,000 customers, 200 products, 12,000 orders, 24,000 events, 30 images, ~9 MB);
+scale 100 is about 0.9 GB (rows grow linearly, images to about 2,000). The same seed and scale give
+byte-identical files. A few records and one file are bad on purpose, so that ingest has something to
+quarantine; ``SampleReport.bad_records`` says where each is and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def generate(
     """
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
         raise UsageError(
-            f"scale {scale!r} is not a positive number", hint="e.g. 0.1, 1 (CI) or 100 (about 1 GB)"
+            f"scale {scale!r} is not a positive number", hint="e.g. 0.1, 1 (CI) or 100 (about 0.9 GB)"
         )
     out = Path(out_dir)
     _prepare(out, force)

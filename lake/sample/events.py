@@ -28,7 +28,7 @@ MONTH_WEIGHTS = (0.14, 0.15, 0.16, 0.17, 0.18, 0.20)  # the shop grows
 FORM_CHANGED = "2026-04"  # consent and campaign appear from this month on
 GZIP_MONTH = "2026-05"
 TRUNCATED_MONTH = "2026-02"
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 ANONYMOUS_SHARE = 0.3
 EVENTS_PER_SESSION = 5
 NO_REFERRER_SHARE = 0.3
@@ -57,22 +57,10 @@ def generate(
     for month, rows in zip(MONTHS, per_month.tolist(), strict=True):
         suffix = ".ndjson.gz" if month == GZIP_MONTH else ".ndjson"
         path = out_dir / "events" / f"events-{month}{suffix}"
-        first = np.datetime64(f"{month}-01T00:00:00", "s")
-        last = (np.datetime64(month, "M") + 1).astype("datetime64[s]")
         bounds = list(range(0, rows, CHUNK_ROWS)) + [rows]
         with open_output(path) as out:
             for start, stop in zip(bounds, bounds[1:], strict=False):
-                frame = _frame(
-                    rng,
-                    month,
-                    start,
-                    stop,
-                    _at(first, last, start / rows),
-                    _at(first, last, stop / rows),
-                    customers,
-                    products,
-                )
-                data = ndjson_bytes(frame)
+                data = ndjson_bytes(_frame(rng, month, start, stop, rows, customers, products))
                 if month == TRUNCATED_MONTH and start == 0:
                     data, line = _truncate_line(data, (stop - start) // 2)
                     problem = "truncated JSON: the line stops half-way through the object"
@@ -84,8 +72,13 @@ def generate(
     return DatasetPart(files, bad)
 
 
-def _at(first: np.datetime64, last: np.datetime64, share: float) -> np.datetime64:
-    return first + np.timedelta64(round((last - first) / np.timedelta64(1, "s") * share), "s")
+def _window(month: str, start: int, stop: int, rows: int) -> tuple[np.datetime64, np.datetime64]:
+    """The slice of ``month`` that rows ``start:stop`` of its ``rows`` events fall in (times stay sorted)."""
+    first = np.datetime64(f"{month}-01T00:00:00", "s")
+    seconds = ((np.datetime64(month, "M") + 1).astype("datetime64[s]") - first) / np.timedelta64(1, "s")
+    return first + np.timedelta64(round(seconds * start / rows), "s"), first + np.timedelta64(
+        round(seconds * stop / rows), "s"
+    )
 
 
 def _truncate_line(data: bytes, index: int) -> tuple[bytes, int]:
@@ -100,11 +93,11 @@ def _frame(
     month: str,
     start: int,
     stop: int,
-    first: np.datetime64,
-    last: np.datetime64,
+    rows: int,
     customers: Customers,
     products: Products,
 ) -> pl.DataFrame:
+    """Events ``start:stop`` of the ``rows`` in ``month``."""
     n = stop - start
     tag = month.replace("-", "")
     session_base = start // EVENTS_PER_SESSION
@@ -120,7 +113,7 @@ def _frame(
     columns: dict[str, pa.Array] = {
         "event_id": pa.array(uuids(rng, n)),
         "event_type": pa.array(event_type),
-        "event_time": pa.array(iso_utc(sorted_times(rng, n, first, last))),
+        "event_time": pa.array(iso_utc(sorted_times(rng, n, *_window(month, start, stop, rows)))),
         "customer_id": pa.array(session_customer[session], mask=anonymous[session]),
         "session_id": pa.array(concat(f"sess-{tag}-", zero_padded(session_base + session, 8))),
         "device": _devices(rng, n_sessions).take(pa.array(session)),

@@ -15,7 +15,7 @@ from lakehouse.cli.context import AppContext, json_option, pass_app
     "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="directory to write into"
 )
 @click.option(
-    "--scale", type=float, default=1.0, show_default=True, help="1 is small (CI); 100 is about 1 GB"
+    "--scale", type=float, default=1.0, show_default=True, help="1 is small (CI, ~9 MB); 100 is about 0.9 GB"
 )
 @click.option("--seed", type=int, help="random seed (default: the `seed` setting, 42)")
 @click.option("--force", is_flag=True, help="write into a non-empty directory, replacing its dataset folders")

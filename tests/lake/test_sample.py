@@ -22,7 +22,8 @@ CUSTOMER_COLUMNS = [
 ]  # fmt: skip
 PRODUCT_COLUMNS = ["product_id", "sku", "name", "category", "brand", "list_price", "image_file"]
 ORDER_COLUMNS = [
-    "order_id", "customer_id", "product_id", "order_time", "quantity", "unit_price", "discount", "status", "channel",
+    "order_id", "customer_id", "product_id", "order_time", "quantity", "unit_price", "discount", "status",
+    "channel",
 ]  # fmt: skip
 EVENT_FIELDS = [
     "event_id",
