@@ -25,7 +25,9 @@ def land_sample(settings: Settings, sample_dir: Path) -> None:
     try:
         con.execute("SET VARIABLE sample_dir = $1", [str(sample_dir)])
         con.execute(SAMPLE_SQL.read_text(encoding="utf-8"))
-        images = pa.Table.from_pylist([_image_row(p) for p in sorted((sample_dir / "images").iterdir()) if _is_image(p)])
+        images = pa.Table.from_pylist(
+            [_image_row(p) for p in sorted((sample_dir / "images").iterdir()) if _is_image(p)]
+        )
         con.register("image_rows", images)
         con.execute(
             "CREATE OR REPLACE TABLE lake.images AS SELECT * REPLACE (CAST(exif AS JSON) AS exif,"

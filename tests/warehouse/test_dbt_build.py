@@ -135,12 +135,23 @@ def test_incremental_fct_orders_merges_only_new_orders(
         )
     finally:
         con.close()
-    report = build(lake_settings, select="fct_orders", target_path=tmp_path)
+    warehouse = connect(lake_settings, database=lake_settings.warehouse_file, lake=False)
+    warehouse.execute("UPDATE marts.fct_orders SET product_brand = 'untouched' WHERE order_id = 10")
+    warehouse.close()
+    report = build(lake_settings, select="+fct_orders", target_path=tmp_path)
     assert report.success, report.summary()["errors"]
-    assert report.models_built == 1
+    assert {n.name for n in report.nodes if n.resource_type == "model"} == {
+        "stg_orders",
+        "stg_products",
+        "fct_orders",
+    }
     rows = query(lake_settings, "SELECT count(*), count(DISTINCT order_id) FROM marts.fct_orders")
     assert rows == [(33, 33)]
     assert query(lake_settings, "SELECT status FROM marts.fct_orders WHERE order_id = 5") == [("returned",)]
+    # an incremental run: rows ingested before the last build were not rebuilt
+    assert query(lake_settings, "SELECT product_brand FROM marts.fct_orders WHERE order_id = 10") == [
+        ("untouched",)
+    ]
 
 
 def test_the_lake_is_read_only_inside_dbt(built: object, lake_settings: Settings, tmp_path: Path) -> None:
