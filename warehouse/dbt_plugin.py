@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -40,7 +42,9 @@ class Plugin(BasePlugin):
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         home = plugin_config.get("home")
-        self.settings = load_settings({"home": home} if home else None)
+        # normalised lexically, not resolved: DuckLake compares the data path it recorded as a string, and
+        # `lakehouse ingest` run from the repository records <repo>/data, not <repo>/dbt_project/../data
+        self.settings = load_settings({"home": os.path.normpath(Path(home).absolute())} if home else None)
 
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
         config.update(CONNECTION_CONFIG)

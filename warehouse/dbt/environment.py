@@ -27,9 +27,14 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if name in NOT_EXPORTED or value is None:
             continue
-        env[ENV_PREFIX + name.upper()] = str(value.resolve() if isinstance(value, Path) else value)
-    env[ENV_PREFIX + "WAREHOUSE_PATH"] = str(settings.warehouse_file.resolve())
+        env[ENV_PREFIX + name.upper()] = _text(value)
+    env[ENV_PREFIX + "WAREHOUSE_PATH"] = _text(settings.warehouse_file)
     return env
+
+
+def _text(value: object) -> str:
+    """Paths absolute and normalised without resolving symlinks (DuckLake compares its data path as text)."""
+    return os.path.normpath(value.absolute()) if isinstance(value, Path) else str(value)
 
 
 @contextmanager
