@@ -1,13 +1,15 @@
-"""Land the generated sample in the lake the way the ingest contract describes, for warehouse tests and timing.
+"""Land the generated sample in the lake, for warehouse tests and timing.
 
-A stand-in for ``lake.ingest`` (written in parallel): DuckDB readers with explicit types, rows that do not
-parse left out (ingest quarantines them), images read with Pillow. Same tables, columns and lineage columns.
+With ``lake.ingest`` installed, it is used (the real path). Without it, a stand-in lands the same tables,
+columns and lineage columns: DuckDB readers with explicit types, rows that do not parse left out (ingest
+quarantines them), images read with Pillow.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,21 @@ from lakehouse.settings import Settings
 SAMPLE_SQL = Path(__file__).resolve().parent.parent / "fixtures" / "warehouse" / "sample_lake.sql"
 
 
+DATASETS = ("customers", "products", "orders", "events", "images")
+
+
 def land_sample(settings: Settings, sample_dir: Path) -> None:
+    try:
+        from lake import ingest
+    except ImportError:
+        stand_in(settings, sample_dir)
+        return
+    for dataset in DATASETS:
+        ingest(settings, [sample_dir / dataset], dataset)
+
+
+def stand_in(settings: Settings, sample_dir: Path) -> None:
+    """The sample's files as lake tables without lake.ingest."""
     con = connect(settings)
     try:
         con.execute("SET VARIABLE sample_dir = $1", [str(sample_dir)])
@@ -65,7 +81,7 @@ def _image_row(path: Path) -> dict[str, Any]:
             "height": image.height,
             "format": image.format,
             "mode": image.mode,
-            "exif": __import__("json").dumps(tags),
+            "exif": json.dumps(tags),
             "camera_make": tags.get("Make"),
             "camera_model": tags.get("Model"),
             "taken_at": taken.replace(":", "-", 2) if taken else None,

@@ -4,7 +4,7 @@ BigQuery cannot read a DuckLake table (inlined rows and deletes live only in the
 goes through Parquet written from a snapshot: every table of one publish sees the same lake state. Types
 BigQuery's Parquet loader does not take are converted on the way out (declarative table below): JSON and MAP
 become JSON text, naive TIMESTAMPs (UTC by the lake's contract) become UTC timestamps, 128-bit integers
-become decimals.
+become decimals, UUIDs become text.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ CONVERSIONS: list[tuple[str, Callable[[exp.Expr], exp.Expr]]] = [
     (r"MAP\(.*\)", lambda c: exp.cast(exp.Anonymous(this="to_json", expressions=[c]), "VARCHAR")),
     (r"TIMESTAMP(_NS|_MS|_S)?", lambda c: exp.cast(c, "TIMESTAMPTZ")),
     (r"U?HUGEINT|UBIGINT", lambda c: exp.cast(c, "DECIMAL(38, 0)")),
+    (r"UUID", lambda c: exp.cast(c, "VARCHAR")),
 ]
 
 
