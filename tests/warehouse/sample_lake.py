@@ -26,9 +26,10 @@ DATASETS = ("customers", "products", "orders", "events", "images")
 
 
 def land_sample(settings: Settings, sample_dir: Path) -> None:
-    try:
-        from lake import ingest
-    except ImportError:
+    import lake
+
+    ingest = getattr(lake, "ingest", None)
+    if ingest is None:
         stand_in(settings, sample_dir)
         return
     for dataset in DATASETS:
