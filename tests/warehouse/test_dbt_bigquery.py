@@ -9,6 +9,7 @@ DuckDB target's compiled SQL is the negative control that proves the check can f
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,28 @@ def test_check_rejects_duckdb_sql(sql: str, problem: str) -> None:
 )
 def test_check_accepts_bigquery_sql(sql: str) -> None:
     assert check_bigquery_sql(sql) == []
+
+
+@pytest.mark.bigquery
+def test_build_on_real_bigquery(
+    lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Needs GOOGLE_APPLICATION_CREDENTIALS and LAKEHOUSE_BQ_PROJECT: publishes the fixture lake to dataset
+    lakehouse_test_lake, then runs every model and test there in datasets prefixed lakehouse_test_."""
+    from warehouse.publish import publish
+
+    monkeypatch.setenv("LAKEHOUSE_BQ_METHOD", "service-account")
+    monkeypatch.setenv("LAKEHOUSE_BQ_KEYFILE", os.environ["GOOGLE_APPLICATION_CREDENTIALS"])
+    monkeypatch.setenv("LAKEHOUSE_BQ_LAKE_DATASET", "lakehouse_test_lake")
+    monkeypatch.setenv("LAKEHOUSE_BQ_DATASET", "lakehouse_test")
+    publish(lake_settings, "bigquery")
+    report = run_dbt(
+        lake_settings,
+        "build",
+        "--vars",
+        "{schema_prefix: lakehouse_test_}",
+        target="bigquery",
+        target_path=tmp_path,
+    )
+    assert report.success, report.summary()["errors"]
+    assert report.models_built >= 13

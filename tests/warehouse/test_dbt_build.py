@@ -17,6 +17,11 @@ from warehouse.dbt import DbtReport, build, run_dbt
 
 pytestmark = pytest.mark.integration
 
+WAREHOUSE_MODELS = {
+    "stg_customers", "stg_products", "stg_orders", "stg_events", "stg_event_items", "stg_images",
+    "int_customer_orders", "int_customer_events",
+    "fct_orders", "dim_customers", "dim_products", "customer_features", "image_inventory",
+}  # fmt: skip
 #: the columns the ML models read from customer_features (a contract with warehouse/ml and models/ml)
 FEATURE_CONTRACT = (
     "customer_id",
@@ -50,7 +55,8 @@ def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
 def test_build_passes_every_model_and_test(built: tuple[DbtReport, list[ProgressEvent]]) -> None:
     report, _ = built
     assert report.success, report.summary()["errors"]
-    assert report.models_built == 13
+    built_models = {n.name for n in report.nodes if n.resource_type == "model" and n.status == "success"}
+    assert built_models >= WAREHOUSE_MODELS
     assert report.tests_failed == 0 and report.tests_passed >= 90
     assert report.manifest is not None and report.manifest.exists()
 
