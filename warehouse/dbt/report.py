@@ -61,6 +61,11 @@ class DbtReport:
         """Nodes that failed or errored (tests that found rows, models whose SQL failed)."""
         return [n for n in self.nodes if n.status in ("error", "fail")]
 
+    @property
+    def warnings(self) -> list[NodeResult]:
+        """Tests configured as warnings that found rows (the build still succeeds)."""
+        return [n for n in self.nodes if n.status == "warn"]
+
     def summary(self) -> dict[str, object]:
         """The headline numbers, for --json and logs."""
         return {
@@ -77,4 +82,5 @@ class DbtReport:
             "sql_seconds": round(self.sql_seconds, 3),
             "manifest": str(self.manifest) if self.manifest else None,
             "errors": [{"node": n.unique_id, "status": n.status, "message": n.message} for n in self.errors],
+            "warnings": [{"node": n.unique_id, "message": n.message} for n in self.warnings],
         }
