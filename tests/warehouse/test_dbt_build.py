@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,26 @@ def test_build_names_the_missing_lake_tables(tmp_path: Path) -> None:
 def test_unknown_target_is_a_usage_error(lake_settings: Settings) -> None:
     with pytest.raises(UsageError, match="unknown dbt target 'prod'.*dev, bigquery"):
         run_dbt(lake_settings, "parse", target="prod")
+
+
+def test_every_model_and_column_is_described(
+    built: tuple[DbtReport, list[ProgressEvent]], lake_settings: Settings
+) -> None:
+    report, _ = built
+    assert report.manifest is not None
+    manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
+    models = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["name"] in WAREHOUSE_MODELS
+    ]
+    assert len(models) == len(WAREHOUSE_MODELS)
+    for node in models:
+        assert node["description"].strip(), node["name"]
+        documented = {name for name, column in node["columns"].items() if column["description"].strip()}
+        actual = {row[0] for row in query(lake_settings, f"DESCRIBE {node['schema']}.{node['alias']}")}
+        assert actual == documented, (node["name"], actual ^ documented)
+    for source in manifest["sources"].values():
+        assert source["description"].strip() and all(
+            c["description"].strip() for c in source["columns"].values()
+        )
