@@ -6,5 +6,15 @@ report = build(settings)            # dbt build on the DuckDB warehouse; report.
 
 from warehouse.dbt.report import DbtReport, NodeResult
 from warehouse.dbt.runner import TARGETS, build, check_lake_ready, run_dbt
+from warehouse.dbt.sources import SourcesReport, generate_sources
 
-__all__ = ["TARGETS", "DbtReport", "NodeResult", "build", "check_lake_ready", "run_dbt"]
+__all__ = [
+    "TARGETS",
+    "DbtReport",
+    "NodeResult",
+    "SourcesReport",
+    "build",
+    "check_lake_ready",
+    "generate_sources",
+    "run_dbt",
+]
