@@ -146,3 +146,30 @@ def test_build_on_real_bigquery(
     )
     assert report.success, report.summary()["errors"]
     assert report.models_built >= 13
+
+
+def write_manifest(path: Path, sql: str | None) -> Path:
+    node = {"resource_type": "model", "name": "m", "compiled_code": sql}
+    path.write_text(json.dumps({"nodes": {"model.lakehouse.m": node}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sql", "exit_code", "expected"),
+    [
+        ("select countif(x > 1) from `p.d.t`", 0, '"problems": []'),
+        ("select count_if(x > 1) from t", 1, "DuckDB-only function count_if()"),
+        (None, 2, "holds no compiled SQL"),
+    ],
+)
+def test_check_bigquery_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str | None, exit_code: int, expected: str
+) -> None:
+    from lakehouse.cli import main
+
+    manifest = write_manifest(tmp_path / "manifest.json", sql)
+    with pytest.raises(SystemExit) as exited:
+        main(["dbt", "check-bigquery", "--manifest", str(manifest), "--json"])
+    assert exited.value.code == exit_code
+    captured = capsys.readouterr()
+    assert expected in captured.out + captured.err
