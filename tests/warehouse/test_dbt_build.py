@@ -14,6 +14,7 @@ from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.progress import ProgressEvent
 from lakehouse.settings import Settings
 from tests.warehouse.conftest import isolated_settings
+from tests.warehouse.lake_fixture import build_fixture_lake
 from warehouse.dbt import DbtReport, build, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -218,3 +219,17 @@ def test_every_model_and_column_is_described(
         assert source["description"].strip() and all(
             c["description"].strip() for c in source["columns"].values()
         )
+
+
+def test_a_failing_test_is_reported_not_raised(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / "home")
+    build_fixture_lake(settings)
+    con = connect(settings)
+    con.execute("UPDATE lake.customers SET spending_score = 150 WHERE customer_id = 3")
+    con.close()
+    report = build(settings, select="stg_customers", target_path=tmp_path / "target")
+    assert not report.success
+    assert report.models_built == 1 and report.tests_failed == 1
+    [failed] = report.errors
+    assert failed.name.startswith("accepted_range_stg_customers_spending_score")
+    assert failed.failures == 1

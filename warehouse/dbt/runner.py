@@ -163,10 +163,12 @@ def check_lake_ready(settings: Settings) -> None:
 
 
 def _select_args(select: str | Sequence[str] | None) -> list[str]:
+    """``--select`` with cautious indirect selection: a test runs only when all its parents are selected
+    (dbt's default would run a relationships test against a parent that was not built)."""
     if not select:
         return []
     items = [select] if isinstance(select, str) else list(select)
-    return ["--select", *items]
+    return ["--select", *items, "--indirect-selection", "cautious"]
 
 
 def _node_results(result: Any) -> list[NodeResult]:
