@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lakehouse.cli import cli
 from lakehouse.connect import connect
@@ -16,7 +19,7 @@ from lakehouse.errors import InputError
 from lakehouse.settings import Settings
 from tests.warehouse.conftest import isolated_settings
 from tests.warehouse.lake_fixture import build_fixture_lake
-from warehouse.dbt.sources import PLACEHOLDER, SOURCES_FILE, generate_sources
+from warehouse.dbt.sources import PLACEHOLDER, SOURCES_FILE, generate_sources, merge_tables
 
 REPO_SOURCES = Path(__file__).resolve().parents[2] / "dbt_project" / SOURCES_FILE
 
@@ -132,3 +135,32 @@ def test_cli_prints_the_report_as_json(lake_settings: Settings, tmp_path: Path) 
     data = json.loads(result.output)
     assert data["path"] == str(project / SOURCES_FILE)
     assert data["tables"] == ["customers", "events", "images", "orders", "products"]
+
+
+names = st.sampled_from(["id", "name", "amount", "ts", "payload", "_batch_id", "_ingested_at"])
+schemas = st.dictionaries(
+    st.sampled_from(["orders", "events", "returns"]),
+    st.lists(st.tuples(names, st.sampled_from(["BIGINT", "VARCHAR", "TIMESTAMP"])), unique_by=lambda c: c[0]),
+    min_size=1,
+)
+
+
+@given(before=schemas, after=schemas)
+def test_merge_is_idempotent_and_keeps_descriptions(before: dict, after: dict) -> None:
+    """Law: regenerating twice equals regenerating once, and a column that stays keeps its description."""
+    source: dict = {"name": "lake", "tables": []}
+    merge_tables(source, before)
+    for table in source["tables"]:
+        for column in table.get("columns", []):
+            column["description"] = f"hand-written {table['name']}.{column['name']}"
+    merge_tables(source, after)
+    once = copy.deepcopy(source)
+    merge_tables(source, after)
+    assert source == once
+    for table in source["tables"]:
+        kept = {name for name, _ in before.get(table["name"], [])} & {
+            name for name, _ in after.get(table["name"], [])
+        }
+        for column in table.get("columns", []):
+            if column["name"] in kept:
+                assert column["description"] == f"hand-written {table['name']}.{column['name']}"

@@ -195,3 +195,14 @@ def test_publish_to_real_bigquery(lake_settings: Settings) -> None:
     table = client.get_table(f"{report.dataset}.orders")
     assert table.num_rows == report.tables[0].rows
     assert table.time_partitioning.field == "order_time"
+
+
+def test_large_files_go_through_resumable_uploads(
+    lake_settings: Settings, fake_bigquery: FakeBigQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from google.cloud.bigquery import client
+
+    monkeypatch.setattr(client, "_MAX_MULTIPART_SIZE", 0)  # every file counts as large
+    report = publish(lake_settings, "bigquery", tables=["orders"])
+    assert ("PUT", "/upload/bigquery/v2/projects/offline-project/jobs") in fake_bigquery.state.requests
+    assert uploaded_table(fake_bigquery, "orders").num_rows == report.tables[0].rows == 30
