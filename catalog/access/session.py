@@ -1,0 +1,161 @@
+"""A principal's query, end to end: analyse, build permitted relations, run restricted, audit.
+
+``run_query`` is the one entry point for every read by a role or user (``lakehouse sql --role``,
+the Python API). The privileged side resolves the relations the query touches, decides the
+principal's access to each, and writes (or reuses) filtered and masked relation files; the
+privileged connection is closed before the principal's SQL runs in a fresh restricted DuckDB
+instance (``sandbox``) that holds nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from catalog.access.analysis import parse_query, referenced_columns, table_nodes
+from catalog.access.audit import record
+from catalog.access.decisions import TableAccess, column_kind, decide_table
+from catalog.access.policy import Policy, Principal, load_policy
+from catalog.access.privileged import Privileged
+from catalog.access.sandbox import open_sandbox
+from catalog.access.store import RelationFile, materialize
+from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
+from lakehouse.settings import Settings
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    arrow: pa.Table
+    relations: tuple[str, ...]  # canonical names of the relations the query touched
+    principal: Principal  # resolved: the policy's groups and roles included
+    access: dict[str, TableAccess] = field(default_factory=dict)
+    dialect: str = "duckdb"
+    sql: str = ""  # the DuckDB SQL that ran
+    elapsed_s: float = 0.0
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return [tuple(r.values()) for r in self.arrow.to_pylist()]
+
+    @property
+    def row_count(self) -> int:
+        return self.arrow.num_rows
+
+
+def run_query(
+    settings: Settings,
+    principal: Principal,
+    sql: str,
+    *,
+    dialect: str = "auto",
+    timeout: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> QueryResult:
+    """Run ``sql`` (BigQuery or DuckDB dialect) as ``principal``; audited; AccessDenied when denied."""
+    started = time.monotonic()
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+    touched: list[str] = []
+    try:
+        parsed = parse_query(sql, dialect)
+        files: list[RelationFile] = []
+        with Privileged(settings) as priv:
+            canonical = {id(node): _resolve(priv, policy, resolved, node) for node in table_nodes(parsed.tree)}
+            touched = sorted(set(canonical.values()))
+            schemas = {name: priv.schema(name) for name in touched}
+            policy.check_schema({n: [c for c, _ in s] for n, s in schemas.items()}, touched)
+            user = _session_user(policy, resolved)
+            access = {n: decide_table(policy, resolved, n, schemas[n], session_user=user) for n in touched}
+            used = referenced_columns(
+                parsed.tree, lambda node: canonical[id(node)], {n: [c for c, _ in s] for n, s in schemas.items()}
+            )
+            _deny_columns(access, used, resolved)
+            routines = {name: r.body for name, r in policy.routines.items()}
+            for i, name in enumerate(touched):
+                report(progress, ProgressEvent("access", i, len(touched), "relations", f"building {name}"))
+                files.append(materialize(priv.con, settings, access[name], priv.source(name), priv.version(name), routines=routines))
+        unqualified = {node.name.lower(): canonical[id(node)] for node in table_nodes(parsed.tree) if not node.db}
+        try:
+            with open_sandbox(settings, {f.table: f.path for f in files}, unqualified) as sandbox:
+                table = sandbox.run(parsed.sql, timeout=timeout)
+        finally:
+            for f in files:
+                if f.temporary:
+                    f.path.unlink(missing_ok=True)
+    except LakehouseError as exc:
+        if isinstance(exc, AccessDenied):
+            record(settings, resolved, sql, relations=touched, rows=None, allowed=False, reason=str(exc),
+                   elapsed_s=time.monotonic() - started)
+        raise
+    elapsed = time.monotonic() - started
+    record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)
+    return QueryResult(
+        columns=list(table.column_names), arrow=table, relations=tuple(touched), principal=resolved,
+        access=access, dialect=parsed.dialect, sql=parsed.sql, elapsed_s=elapsed,
+    )
+
+
+def check(settings: Settings, principal: Principal, table: str) -> TableAccess:
+    """What ``principal`` sees of ``table``: columns raw / masked / denied and the row rules (privileged)."""
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+    with Privileged(settings) as priv:
+        from sqlglot import exp
+
+        parts = table.split(".")
+        node = exp.table_(parts[-1], db=parts[-2] if len(parts) > 1 else None)
+        name = priv.resolve(node)
+        if name is None:
+            raise NotFoundError(f"no table {table!r} in the lake or the warehouse", hint="list tables with `lakehouse catalog search`")
+        schema = priv.schema(name)
+    policy.check_schema({name: [c for c, _ in schema]}, [name])
+    return decide_table(policy, resolved, name, schema, session_user=_session_user(policy, resolved))
+
+
+def visibility(settings: Settings, principal: Principal) -> Callable[[str, str | None], bool]:
+    """The catalog's search/show hook: may ``principal`` select this table (column=None) or column?"""
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+
+    def visible(table: str, column: str | None = None) -> bool:
+        name = table.lower() if "." in table else f"lake.{table.lower()}"
+        if not policy.may_read_table(resolved, name):
+            return False
+        return column is None or column_kind(policy, resolved, name, column)[0] != "denied"
+
+    return visible
+
+
+def _resolve(priv: Privileged, policy: Policy, principal: Principal, node: Any) -> str:
+    name = priv.resolve(node)
+    if name is None or not policy.may_read_table(principal, name):
+        # one message for "missing" and "not permitted": a denied principal learns nothing
+        written = ".".join(p for p in (node.catalog, node.db, node.name) if p)
+        raise AccessDenied(
+            f"table {written!r} does not exist or {principal.label} may not read it",
+            hint="`lakehouse access check --user U TABLE` shows what a principal may read",
+        )
+    return name
+
+
+def _deny_columns(access: dict[str, TableAccess], used: dict[str, set[str]], principal: Principal) -> None:
+    for name, columns in used.items():
+        denied = sorted(c for c in access[name].denied_columns if c.lower() in columns)
+        if denied:
+            listed = ", ".join(denied)
+            raise AccessDenied(
+                f"{principal.label} may not read column(s) {listed} of {name} (neither raw nor masked)",
+                hint=f"leave them out, e.g. SELECT * EXCEPT ({listed}) in BigQuery or SELECT * EXCLUDE ({listed}) in DuckDB",
+            )
+
+
+def _session_user(policy: Policy, principal: Principal) -> str | None:
+    if principal.user is None:
+        return None
+    return policy.users[principal.user].email or principal.user

@@ -1,0 +1,118 @@
+"""Per-principal relations, built on the privileged side: filtered, masked, written to small DuckDB files.
+
+A relation file holds exactly what a principal may see of one table - the rows its row rules
+keep (filtered on raw values, pushed down into the lake scan) and its visible columns, masked.
+Files are keyed by the lake snapshot (or warehouse file version) and the effective rules, so the
+next query with the same access reuses the file and a new lake commit or policy change builds a
+new one. Principals with identical access share a file. ``RANDOM_HASH`` needs a new salt per
+query, so relations using it are built per query and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from catalog.access.decisions import TableAccess
+from catalog.access.masking import mask_expression
+from lakehouse.settings import Settings
+
+STORE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RelationFile:
+    table: str
+    path: Path
+    temporary: bool  # built for one query only (delete after use)
+    built: bool  # built now (False: reused)
+
+
+def store_dir(settings: Settings) -> Path:
+    return settings.home / "access" / "relations"
+
+
+def relation_select(
+    access: TableAccess, source: exp.Table, *, salt: str, routines: Mapping[str, str]
+) -> exp.Select:
+    """``SELECT masked visible columns FROM (SELECT * FROM source WHERE row filter)``."""
+    inner = exp.select("*").from_(source.copy())
+    if access.rows.filter_sql is not None:
+        inner = inner.where(sqlglot.parse_one(access.rows.filter_sql, read="duckdb"))
+    projections: list[exp.Expression] = []
+    for column in access.visible_columns:
+        value = exp.column(column.name, table="_raw", quoted=True)
+        if column.kind == "masked" and column.rule:
+            where = f"{access.table}.{column.name}"
+            value = mask_expression(column.rule, value, column.type, salt=salt, routines=routines, where=where)
+        projections.append(exp.alias_(value, column.name, quoted=True))
+    if not projections:  # nothing visible still needs a relation with the right row count
+        projections.append(exp.alias_(exp.null(), "_no_visible_columns", quoted=True))
+    return exp.select(*projections).from_(inner.subquery("_raw"))
+
+
+def materialize(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    access: TableAccess,
+    source: exp.Table,
+    version: str,
+    *,
+    routines: Mapping[str, str],
+) -> RelationFile:
+    """Write (or reuse) the relation file of ``access`` with the privileged connection ``con``."""
+    folder = store_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    per_query = any(c.rule == "RANDOM_HASH" for c in access.visible_columns)
+    salt = secrets.token_hex(16) if per_query else ""
+    select = relation_select(access, source, salt=salt, routines=routines)
+    key = _key(access, version, select, routines)
+    prefix = access.table.replace(".", "__")
+    if per_query:
+        path = folder / f"{prefix}-query-{secrets.token_hex(8)}.duckdb"
+    else:
+        path = folder / f"{prefix}-v{_safe(version)}-{key}.duckdb"
+        if path.exists():
+            return RelationFile(access.table, path, temporary=False, built=False)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    alias = "_access_build"
+    con.execute(f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias}")
+    try:
+        create = exp.Create(
+            this=exp.table_("data", db="main", catalog=alias), kind="TABLE", expression=select
+        )
+        con.execute(create.sql("duckdb"))
+    finally:
+        con.execute(f"DETACH {alias}")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    if not per_query:
+        _remove_stale(folder, prefix, version)
+    return RelationFile(access.table, path, temporary=per_query, built=True)
+
+
+def _key(access: TableAccess, version: str, select: exp.Select, routines: Mapping[str, str]) -> str:
+    payload = {"format": STORE_FORMAT, "table": access.table, "version": version, "select": select.sql("duckdb")}
+    payload["routines"] = dict(sorted(routines.items()))
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _safe(version: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in version)
+
+
+def _remove_stale(folder: Path, prefix: str, version: str) -> None:
+    """Files of the same table built from an older lake snapshot or warehouse file are dead."""
+    keep = f"{prefix}-v{_safe(version)}-"
+    for old in folder.glob(f"{prefix}-v*.duckdb"):
+        if not old.name.startswith(keep):
+            old.unlink(missing_ok=True)
