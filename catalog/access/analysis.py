@@ -93,9 +93,10 @@ def referenced_columns(
 def _qualified(
     tree: exp.Expression, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
 ) -> dict[str, set[str]]:
+    originals = table_nodes(tree)
     tree = tree.copy()
-    for node in table_nodes(tree):
-        canonical = resolve(node)
+    for original, node in zip(originals, table_nodes(tree), strict=True):
+        canonical = resolve(original)  # the resolver knows the nodes of the caller's tree
         dataset, _, name = canonical.partition(".")
         alias = node.alias or node.name
         node.replace(exp.table_(name, db=dataset, alias=alias))
@@ -159,3 +160,22 @@ def _duckdb_parses(text: str) -> bool:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def without_exclusions(parsed: ParsedQuery, hidden: set[str]) -> ParsedQuery:
+    """Drop ``hidden`` columns from ``* EXCLUDE (...)`` lists.
+
+    The restricted instance does not hold denied columns at all, so BigQuery's
+    ``SELECT * EXCEPT (denied)`` must not name them there (DuckDB would report them missing).
+    """
+    tree = parsed.tree.copy()
+    changed = False
+    for star in tree.find_all(exp.Star):
+        excluded = star.args.get("except_") or []
+        kept = [c for c in excluded if c.name.lower() not in hidden]
+        if len(kept) != len(excluded):
+            star.set("except_", kept or None)
+            changed = True
+    if not changed:
+        return parsed
+    return ParsedQuery(sql=tree.sql("duckdb"), dialect=parsed.dialect, tree=tree)

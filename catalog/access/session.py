@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from catalog.access.analysis import parse_query, referenced_columns, table_nodes
+from catalog.access.analysis import parse_query, referenced_columns, table_nodes, without_exclusions
 from catalog.access.audit import record
 from catalog.access.decisions import TableAccess, column_kind, decide_table
 from catalog.access.policy import Policy, Principal, load_policy
@@ -68,6 +68,7 @@ def run_query(
         with Privileged(settings) as priv:
             canonical = {id(node): _resolve(priv, policy, resolved, node) for node in table_nodes(parsed.tree)}
             touched = sorted(set(canonical.values()))
+            unqualified = {n.name.lower(): canonical[id(n)] for n in table_nodes(parsed.tree) if not n.db}
             schemas = {name: priv.schema(name) for name in touched}
             policy.check_schema({n: [c for c, _ in s] for n, s in schemas.items()}, touched)
             user = _session_user(policy, resolved)
@@ -76,11 +77,11 @@ def run_query(
                 parsed.tree, lambda node: canonical[id(node)], {n: [c for c, _ in s] for n, s in schemas.items()}
             )
             _deny_columns(access, used, resolved)
+            parsed = without_exclusions(parsed, {c.lower() for a in access.values() for c in a.denied_columns})
             routines = {name: r.body for name, r in policy.routines.items()}
             for i, name in enumerate(touched):
                 report(progress, ProgressEvent("access", i, len(touched), "relations", f"building {name}"))
                 files.append(materialize(priv.con, settings, access[name], priv.source(name), priv.version(name), routines=routines))
-        unqualified = {node.name.lower(): canonical[id(node)] for node in table_nodes(parsed.tree) if not node.db}
         try:
             with open_sandbox(settings, {f.table: f.path for f in files}, unqualified) as sandbox:
                 table = sandbox.run(parsed.sql, timeout=timeout)
