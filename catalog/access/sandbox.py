@@ -13,12 +13,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from catalog.access.store import RelationFile, key_options
 from lakehouse.errors import AccessDenied, LakehouseError, UsageError
 from lakehouse.settings import Settings
 
@@ -74,7 +73,9 @@ class Sandbox:
 
 
 @contextmanager
-def open_sandbox(settings: Settings, relations: Mapping[str, Path], unqualified: Mapping[str, str]) -> Iterator[Sandbox]:
+def open_sandbox(
+    settings: Settings, relations: Mapping[str, RelationFile], unqualified: Mapping[str, str]
+) -> Iterator[Sandbox]:
     """``relations``: canonical name (``lake.customers``, ``main.dim_x``) -> relation file.
 
     ``unqualified``: bare table name -> canonical name it stands for.
@@ -87,9 +88,10 @@ def open_sandbox(settings: Settings, relations: Mapping[str, Path], unqualified:
     con = duckdb.connect(":memory:", config=config)
     try:
         aliases = {}
-        for i, (canonical, path) in enumerate(sorted(relations.items())):
+        for i, (canonical, relation) in enumerate(sorted(relations.items())):
             aliases[canonical] = f"_r{i}"
-            con.execute(f"ATTACH {exp.Literal.string(str(path)).sql('duckdb')} AS _r{i} (READ_ONLY)")
+            options = ", ".join(["READ_ONLY", *key_options(relation.key)])
+            con.execute(f"ATTACH {exp.Literal.string(str(relation.path)).sql('duckdb')} AS _r{i} ({options})")
         if any(c.startswith("lake.") for c in relations):
             con.execute("ATTACH ':memory:' AS lake")
         for canonical, alias in aliases.items():

@@ -81,9 +81,15 @@ def run_query(
             routines = {name: r.body for name, r in policy.routines.items()}
             for i, name in enumerate(touched):
                 report(progress, ProgressEvent("access", i, len(touched), "relations", f"building {name}"))
-                files.append(materialize(priv.con, settings, access[name], priv.source(name), priv.version(name), routines=routines))
+                sensitive = name.startswith("lake.") and name[5:] in policy.sensitive_datasets
+                files.append(
+                    materialize(
+                        priv.con, settings, access[name], priv.source(name), priv.version(name),
+                        routines=routines, sensitive=sensitive,
+                    )
+                )
         try:
-            with open_sandbox(settings, {f.table: f.path for f in files}, unqualified) as sandbox:
+            with open_sandbox(settings, {f.table: f for f in files}, unqualified) as sandbox:
                 table = sandbox.run(parsed.sql, timeout=timeout)
         finally:
             for f in files:

@@ -23,7 +23,9 @@ import sqlglot
 from sqlglot import exp
 
 from catalog.access.decisions import TableAccess
+from catalog.access.encryption import encryption_key
 from catalog.access.masking import mask_expression
+from lakehouse.connect import load_extensions
 from lakehouse.settings import Settings
 
 STORE_FORMAT = 1
@@ -35,6 +37,7 @@ class RelationFile:
     path: Path
     temporary: bool  # built for one query only (delete after use)
     built: bool  # built now (False: reused)
+    key: str | None = None  # encryption key of the file (sensitive datasets)
 
 
 def store_dir(settings: Settings) -> Path:
@@ -68,11 +71,18 @@ def materialize(
     version: str,
     *,
     routines: Mapping[str, str],
+    sensitive: bool = False,
 ) -> RelationFile:
-    """Write (or reuse) the relation file of ``access`` with the privileged connection ``con``."""
+    """Write (or reuse) the relation file of ``access`` with the privileged connection ``con``.
+
+    A ``sensitive`` relation is encrypted at rest: with the configured key (and then cached), or
+    without one with a random key for this query only.
+    """
     folder = store_dir(settings)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = (encryption_key(settings) or secrets.token_hex(32)) if sensitive else None
     per_query = any(c.rule == "RANDOM_HASH" for c in access.visible_columns)
+    per_query = per_query or (sensitive and encryption_key(settings) is None)
     salt = secrets.token_hex(16) if per_query else ""
     select = relation_select(access, source, salt=salt, routines=routines)
     key = _key(access, version, select, routines)
@@ -82,10 +92,13 @@ def materialize(
     else:
         path = folder / f"{prefix}-v{_safe(version)}-{key}.duckdb"
         if path.exists():
-            return RelationFile(access.table, path, temporary=False, built=False)
+            return RelationFile(access.table, path, temporary=False, built=False, key=key)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     alias = "_access_build"
-    con.execute(f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias}")
+    if key is not None:
+        load_extensions(con, ["httpfs"])  # DuckDB's writable crypto module
+    options = f" ({', '.join(key_options(key))})" if key else ""
+    con.execute(f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias}{options}")
     try:
         create = exp.Create(
             this=exp.table_("data", db="main", catalog=alias), kind="TABLE", expression=select
@@ -97,11 +110,17 @@ def materialize(
     os.replace(tmp, path)
     if not per_query:
         _remove_stale(folder, prefix, version)
-    return RelationFile(access.table, path, temporary=per_query, built=True)
+    return RelationFile(access.table, path, temporary=per_query, built=True, key=key)
+
+
+def key_options(key: str | None) -> list[str]:
+    """ATTACH options for a relation file encrypted with ``key`` (none when not encrypted)."""
+    return [f"ENCRYPTION_KEY {exp.Literal.string(key).sql('duckdb')}"] if key else []
 
 
 def _key(access: TableAccess, version: str, select: exp.Select, routines: Mapping[str, str]) -> str:
-    payload = {"format": STORE_FORMAT, "table": access.table, "version": version, "select": select.sql("duckdb")}
+    payload: dict[str, object] = {"format": STORE_FORMAT, "table": access.table, "version": version}
+    payload["select"] = select.sql("duckdb")
     payload["routines"] = dict(sorted(routines.items()))
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
