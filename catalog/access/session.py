@@ -84,7 +84,7 @@ def run_query(
                 sensitive = name.startswith("lake.") and name[5:] in policy.sensitive_datasets
                 files.append(
                     materialize(
-                        priv.con, settings, access[name], priv.source(name), priv.version(name),
+                        lambda: priv.con, settings, access[name], priv.source(name), priv.version(name),
                         routines=routines, sensitive=sensitive,
                     )
                 )

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +64,7 @@ def relation_select(
 
 
 def materialize(
-    con: duckdb.DuckDBPyConnection,
+    connection: Callable[[], duckdb.DuckDBPyConnection],
     settings: Settings,
     access: TableAccess,
     source: exp.Table,
@@ -73,7 +73,7 @@ def materialize(
     routines: Mapping[str, str],
     sensitive: bool = False,
 ) -> RelationFile:
-    """Write (or reuse) the relation file of ``access`` with the privileged connection ``con``.
+    """Write (or reuse) the relation file of ``access``; ``connection()`` opens the privileged side.
 
     A ``sensitive`` relation is encrypted at rest: with the configured key (and then cached), or
     without one with a random key for this query only.
@@ -85,16 +85,17 @@ def materialize(
     per_query = per_query or (sensitive and encryption_key(settings) is None)
     salt = secrets.token_hex(16) if per_query else ""
     select = relation_select(access, source, salt=salt, routines=routines)
-    key = _key(access, version, select, routines)
+    digest = _digest(access, version, select, routines, key)
     prefix = access.table.replace(".", "__")
     if per_query:
         path = folder / f"{prefix}-query-{secrets.token_hex(8)}.duckdb"
     else:
-        path = folder / f"{prefix}-v{_safe(version)}-{key}.duckdb"
+        path = folder / f"{prefix}-v{_safe(version)}-{digest}.duckdb"
         if path.exists():
             return RelationFile(access.table, path, temporary=False, built=False, key=key)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     alias = "_access_build"
+    con = connection()
     if key is not None:
         load_extensions(con, ["httpfs"])  # DuckDB's writable crypto module
     options = f" ({', '.join(key_options(key))})" if key else ""
@@ -118,9 +119,12 @@ def key_options(key: str | None) -> list[str]:
     return [f"ENCRYPTION_KEY {exp.Literal.string(key).sql('duckdb')}"] if key else []
 
 
-def _key(access: TableAccess, version: str, select: exp.Select, routines: Mapping[str, str]) -> str:
+def _digest(
+    access: TableAccess, version: str, select: exp.Select, routines: Mapping[str, str], key: str | None
+) -> str:
     payload: dict[str, object] = {"format": STORE_FORMAT, "table": access.table, "version": version}
     payload["select"] = select.sql("duckdb")
+    payload["key"] = hashlib.sha256(key.encode()).hexdigest() if key else None  # a new key, a new file
     payload["routines"] = dict(sorted(routines.items()))
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 

@@ -16,6 +16,7 @@ import pytest
 
 from catalog.access import Principal, run_query
 from catalog.access.sandbox import open_sandbox
+from catalog.access.store import RelationFile
 from lakehouse.connect import extension_path
 from lakehouse.errors import LakehouseError
 from lakehouse.settings import Settings
@@ -197,7 +198,8 @@ def test_the_restricted_instance_itself_holds(lake: Settings, tmp_path: Path, sq
     con.execute("CREATE TABLE data AS SELECT 'XXXXX@example.de' AS email")
     con.close()
     paths = lake_paths(lake)
-    with open_sandbox(lake, {"lake.customers": masked}, {}) as box, pytest.raises(LakehouseError, match=r"\w"):
+    relation = RelationFile("lake.customers", masked, temporary=True, built=True)
+    with open_sandbox(lake, {"lake.customers": relation}, {}) as box, pytest.raises(LakehouseError, match=r"\w"):
         box.run(sql.format(**paths))
     assert not Path(paths["OUT"]).exists()
 

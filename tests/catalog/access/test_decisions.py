@@ -187,3 +187,30 @@ def test_relation_files_are_reused_until_the_lake_changes(lake: Settings) -> Non
     before = {p.name for p in store.glob("lake__products-*.duckdb")}
     run_query(lake, OLGA, "SELECT count(*) FROM lake.products")
     assert {p.name for p in store.glob("lake__products-*.duckdb")} == before and len(before) == 1
+
+
+def test_warehouse_models_are_governed_too(tmp_path: Path) -> None:
+    import duckdb
+
+    from tests.catalog.access.conftest import make_settings
+
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        """
+roles: {analyst: {}}
+grants: [{to: [role:analyst], tables: ["main.*"]}]
+row_rules: [{name: big, table: main.dim_customers, grant_to: [role:analyst], filter: "lifetime_value > 100"}]
+policy_tags: {contact: {columns: [main.dim_customers.email], masked_readers: [{name: m, rule: EMAIL_MASK, to: [role:analyst]}]}}
+""",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "home", policy)
+    settings.warehouse_file.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse_file))
+    con.execute("CREATE TABLE dim_customers AS SELECT * FROM (VALUES (1, 'a@x.io', 50), (2, 'b@y.io', 500)) t(id, email, lifetime_value)")
+    con.close()
+    analyst = Principal.of(roles=["analyst"])
+    assert run_query(settings, analyst, "SELECT id, email FROM main.dim_customers").rows == [(2, "XXXXX@y.io")]
+    assert run_query(settings, analyst, "SELECT count(*) FROM dim_customers").rows == [(1,)]
+    with pytest.raises(AccessDenied, match="lake.customers' does not exist"):
+        run_query(settings, analyst, "SELECT * FROM lake.customers")

@@ -100,8 +100,10 @@ def test_key_from_a_key_file(tmp_path: Path) -> None:
 def test_relation_files_of_sensitive_datasets_are_encrypted(lake: Settings) -> None:
     settings = _keyed(lake, "relation-key")
     engineer = Principal.of(user="erin")  # sees raw emails: the relation file holds them
+    store = lake.home / "access" / "relations"
+    before = set(store.glob("lake__customers-*.duckdb"))
     assert run_query(settings, engineer, "SELECT count(*) FROM lake.customers WHERE email LIKE '%secret%'").rows == [(5,)]
-    files = list((lake.home / "access" / "relations").glob("lake__customers-*.duckdb"))
+    files = set(store.glob("lake__customers-*.duckdb")) - before
     assert files and all(b"secret@example" not in f.read_bytes() for f in files)
     leaked = run_query(settings, engineer, "SELECT * FROM duckdb_databases()")
     assert "relation-key" not in repr(leaked.arrow.to_pylist())
