@@ -16,11 +16,12 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from catalog.access import Principal, run_query
 from lakehouse.connect import connect
-from lakehouse.settings import load_settings
+from lakehouse.settings import Settings, load_settings
 
 POLICY = """
 roles: {analyst: {}, marketing: {}}
@@ -39,7 +40,9 @@ SELECT i AS customer_id, 'user' || i || '@example.com' AS email,
        DATE '1950-01-01' + (i % 20000)::INTEGER AS birth_date, (i * 31) % 100 + 1 AS spending_score
 FROM range(?) t(i)
 """
-GROUP_BY = "SELECT country, count(*) AS n, avg(annual_income) AS income FROM lake.customers GROUP BY 1 ORDER BY 1"
+GROUP_BY = (
+    "SELECT country, count(*) AS n, avg(annual_income) AS income FROM lake.customers GROUP BY 1 ORDER BY 1"
+)
 #: (label, role, role query, equivalent privileged query)
 CASES = [
     ("group by, full access (analyst)", "analyst", GROUP_BY, GROUP_BY),
@@ -71,6 +74,26 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def privileged(settings: Settings, sql: str) -> None:
+    con = connect(settings, lake_read_only=True)
+    try:
+        con.execute(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+def measure(
+    settings: Settings, principal: Principal, role_sql: str, privileged_sql: str, repeat: int
+) -> tuple[float, float, float]:
+    """(privileged median, role cold, role warm median) in seconds."""
+    privileged(settings, privileged_sql)  # warm the OS file cache for both sides alike
+    shutil.rmtree(settings.home / "access", ignore_errors=True)
+    cold = timed(partial(run_query, settings, principal, role_sql))
+    peer = statistics.median(timed(partial(privileged, settings, privileged_sql)) for _ in range(repeat))
+    warm = statistics.median(timed(partial(run_query, settings, principal, role_sql)) for _ in range(repeat))
+    return peer, cold, warm
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -81,7 +104,9 @@ def main() -> None:
     try:
         (root / "policy.yml").write_text(POLICY, encoding="utf-8")
         settings = load_settings(
-            {"home": root / "home", "threads": args.threads, "policy_file": root / "policy.yml"}, env={}, cwd=root
+            {"home": root / "home", "threads": args.threads, "policy_file": root / "policy.yml"},
+            env={},
+            cwd=root,
         )
         con = connect(settings)
         started = time.perf_counter()
@@ -89,28 +114,22 @@ def main() -> None:
         con.close()
         print(f"lake.customers: {args.rows:,} rows written in {time.perf_counter() - started:.1f} s\n")
 
-        def privileged(sql: str) -> None:
-            con = connect(settings, lake_read_only=True)
-            try:
-                con.execute(sql).to_arrow_table()
-            finally:
-                con.close()
-
         header = f"{'query':36} {'privileged':>10} {'role cold':>10} {'role warm':>10} {'warm/priv':>10} {'cold/priv':>10}"
         print(header)
         print("-" * len(header))
         ratios = []
         for label, role, role_sql, privileged_sql in CASES:
-            principal = Principal.of(roles=[role])
-            privileged(privileged_sql)  # warm the OS file cache for both sides alike
-            shutil.rmtree(settings.home / "access", ignore_errors=True)
-            cold = timed(lambda: run_query(settings, principal, role_sql))  # noqa: B023
-            peer = statistics.median(timed(lambda: privileged(privileged_sql)) for _ in range(args.repeat))  # noqa: B023
-            warm = statistics.median(timed(lambda: run_query(settings, principal, role_sql)) for _ in range(args.repeat))  # noqa: B023
+            peer, cold, warm = measure(
+                settings, Principal.of(roles=[role]), role_sql, privileged_sql, args.repeat
+            )
             ratios.append(warm / peer)
-            print(f"{label:36} {peer:9.3f}s {cold:9.3f}s {warm:9.3f}s {warm / peer:9.2f}x {cold / peer:9.2f}x")
-        print(f"\nrole session overhead (warm, median of {args.repeat}): max {max(ratios):.2f}x, "
-              f"geometric mean {statistics.geometric_mean(ratios):.2f}x (bar: <= 1.5x)")
+            print(
+                f"{label:36} {peer:9.3f}s {cold:9.3f}s {warm:9.3f}s {warm / peer:9.2f}x {cold / peer:9.2f}x"
+            )
+        print(
+            f"\nrole session overhead (warm, median of {args.repeat}): max {max(ratios):.2f}x, "
+            f"geometric mean {statistics.geometric_mean(ratios):.2f}x (bar: <= 1.5x)"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -30,7 +30,7 @@ DIALECTS = ("auto", "bigquery", "duckdb")
 class ParsedQuery:
     sql: str  # the DuckDB SQL that runs in the restricted instance
     dialect: str  # what the input was read as
-    tree: exp.Expression  # ``sql`` parsed by sqlglot (DuckDB dialect)
+    tree: exp.Expr  # ``sql`` parsed by sqlglot (DuckDB dialect)
 
 
 def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
@@ -44,7 +44,9 @@ def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
     except SqlglotError as exc:
         raise UsageError(f"cannot parse the query as {dialect} SQL: {_first_line(exc)}") from exc
     if len(trees) != 1:
-        raise UsageError(f"expected exactly one query, got {len(trees)} statements", hint="run one SELECT at a time")
+        raise UsageError(
+            f"expected exactly one query, got {len(trees)} statements", hint="run one SELECT at a time"
+        )
     tree = trees[0]
     if not isinstance(tree, exp.Query):
         raise UsageError(
@@ -57,7 +59,7 @@ def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
     return ParsedQuery(sql=sql, dialect=dialect, tree=tree)
 
 
-def table_nodes(tree: exp.Expression) -> list[exp.Table]:
+def table_nodes(tree: exp.Expr) -> list[exp.Table]:
     """Named relations the query reads (not CTEs, not table functions such as read_csv)."""
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     out = []
@@ -71,7 +73,7 @@ def table_nodes(tree: exp.Expression) -> list[exp.Table]:
 
 
 def referenced_columns(
-    tree: exp.Expression,
+    tree: exp.Expr,
     resolve: Callable[[exp.Table], str],
     schema: Mapping[str, list[str]],
 ) -> dict[str, set[str]]:
@@ -91,7 +93,7 @@ def referenced_columns(
 
 
 def _qualified(
-    tree: exp.Expression, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
+    tree: exp.Expr, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
 ) -> dict[str, set[str]]:
     originals = table_nodes(tree)
     tree = tree.copy()
@@ -100,10 +102,12 @@ def _qualified(
         dataset, _, name = canonical.partition(".")
         alias = node.alias or node.name
         node.replace(exp.table_(name, db=dataset, alias=alias))
-    nested: dict[str, dict[str, dict[str, str]]] = {}
+    nested: dict[str, object] = {}
     for canonical, columns in schema.items():
         dataset, _, name = canonical.partition(".")
-        nested.setdefault(dataset, {})[name] = dict.fromkeys((c.lower() for c in columns), "UNKNOWN")
+        tables = nested.setdefault(dataset, {})
+        assert isinstance(tables, dict)
+        tables[name] = dict.fromkeys((c.lower() for c in columns), "UNKNOWN")
     qualified = qualify(tree, schema=nested, dialect="duckdb", validate_qualify_columns=True)
     out: dict[str, set[str]] = {c: set() for c in schema}
     for scope in traverse_scope(qualified):
@@ -117,14 +121,14 @@ def _qualified(
 
 
 def _by_name(
-    tree: exp.Expression, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
+    tree: exp.Expr, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
 ) -> dict[str, set[str]]:
     names = {i.name.lower() for i in tree.find_all(exp.Identifier)}
     star = _projects_star(tree)
     return {c: {n.lower() for n in cols if star or n.lower() in names} for c, cols in schema.items()}
 
 
-def _projects_star(tree: exp.Expression) -> bool:
+def _projects_star(tree: exp.Expr) -> bool:
     """``SELECT *`` or ``SELECT t.*`` anywhere (``COUNT(*)`` reads no column)."""
     for select in tree.find_all(exp.Select):
         for projection in select.expressions:
@@ -135,14 +139,16 @@ def _projects_star(tree: exp.Expression) -> bool:
     return False
 
 
-def _has_columns_function(tree: exp.Expression) -> bool:
+def _has_columns_function(tree: exp.Expr) -> bool:
     """DuckDB's ``COLUMNS('regex')`` / ``COLUMNS(*)`` select columns by pattern."""
-    return any(isinstance(f, exp.Func) and f.sql_name().upper() == "COLUMNS" for f in tree.find_all(exp.Func)) or any(
+    return any(
+        isinstance(f, exp.Func) and f.sql_name().upper() == "COLUMNS" for f in tree.find_all(exp.Func)
+    ) or any(
         isinstance(f, exp.Anonymous) and f.name.upper() == "COLUMNS" for f in tree.find_all(exp.Anonymous)
     )
 
 
-def _used_as_value(tree: exp.Expression, aliases: set[str]) -> bool:
+def _used_as_value(tree: exp.Expr, aliases: set[str]) -> bool:
     """DuckDB lets ``SELECT t FROM tbl t`` return whole rows as structs."""
     return any(not c.table and c.name.lower() in aliases for c in tree.find_all(exp.Column))
 

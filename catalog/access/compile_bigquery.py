@@ -77,7 +77,9 @@ def _data_policies(policy: Policy) -> dict[str, Any]:
         tags.append({"name": tag_path, "displayName": name, "description": tag.description})
         if tag.fine_grained_readers:
             tag_iam[tag_path] = {
-                "bindings": [{"role": FINE_GRAINED_READER, "members": _members(policy, tag.fine_grained_readers)}]
+                "bindings": [
+                    {"role": FINE_GRAINED_READER, "members": _members(policy, tag.fine_grained_readers)}
+                ]
             }
         for masked in tag.masked_readers:
             if masked.rule.startswith("routine:"):
@@ -100,7 +102,9 @@ def _data_policies(policy: Policy) -> dict[str, Any]:
             policy_iam[path] = {"bindings": [{"role": MASKED_READER, "members": _members(policy, masked.to)}]}
         for column in tag.columns:
             dataset, table, field = column.split(".")
-            columns.append({"table": f"{target.project}.{dataset}.{table}", "column": field, "policyTag": tag_path})
+            columns.append(
+                {"table": f"{target.project}.{dataset}.{table}", "column": field, "policyTag": tag_path}
+            )
     return {
         "taxonomy": {
             "name": taxonomy,

@@ -49,7 +49,9 @@ class TableAccess:
         return next((c for c in self.columns if c.name.lower() == name.lower()), None)
 
 
-def column_kind(policy: Policy, principal: Principal, table: str, column: str) -> tuple[ColumnKind, str | None]:
+def column_kind(
+    policy: Policy, principal: Principal, table: str, column: str
+) -> tuple[ColumnKind, str | None]:
     """Raw, masked (with the winning rule) or denied; ``principal`` must be resolved."""
     tagged = policy.tag_of(table, column)
     if tagged is None:
@@ -65,7 +67,12 @@ def column_kind(policy: Policy, principal: Principal, table: str, column: str) -
 
 
 def decide_table(
-    policy: Policy, principal: Principal, table: str, schema: list[tuple[str, str]], *, session_user: str | None = None
+    policy: Policy,
+    principal: Principal,
+    table: str,
+    schema: list[tuple[str, str]],
+    *,
+    session_user: str | None = None,
 ) -> TableAccess:
     """The full decision for ``table`` whose live columns are ``schema`` (name, DuckDB type)."""
     readable = policy.may_read_table(principal, table)

@@ -69,7 +69,9 @@ def attach_database(
         options.append(f"ENCRYPTION_KEY {exp.Literal.string(key).sql('duckdb')}")
     suffix = f" ({', '.join(options)})" if options else ""
     try:
-        con.execute(f"ATTACH {exp.Literal.string(str(path)).sql('duckdb')} AS {exp.to_identifier(alias).sql()}{suffix}")
+        con.execute(
+            f"ATTACH {exp.Literal.string(str(path)).sql('duckdb')} AS {exp.to_identifier(alias).sql()}{suffix}"
+        )
     except duckdb.Error as exc:
         raise translate_encryption_error(exc, path) or translate_lock_error(exc, path) or exc from exc
 
@@ -80,7 +82,9 @@ def encrypt_database(settings: Settings, source: Path, target: Path) -> None:
         raise SettingsError(
             "no encryption key is configured", hint="set LAKEHOUSE_LAKE_ENCRYPTION_KEY to a key or file:PATH"
         )
-    con = duckdb.connect(":memory:", config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    con = duckdb.connect(
+        ":memory:", config={"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+    )
     try:
         con.execute(f"ATTACH {exp.Literal.string(str(source)).sql('duckdb')} AS _plain (READ_ONLY)")
         attach_database(con, settings, target, alias="_encrypted", read_only=False)

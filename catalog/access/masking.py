@@ -92,12 +92,16 @@ MASKING_RULES: dict[str, MaskingRule] = {
         MaskingRule(
             "LAST_FOUR_CHARACTERS",
             "XXXXX then the last four characters; four or fewer are hashed (SHA256)",
-            {"string": f"CASE WHEN length({PLACEHOLDER}) > 4 THEN 'XXXXX' || right({PLACEHOLDER}, 4) ELSE {_SHA} END"},
+            {
+                "string": f"CASE WHEN length({PLACEHOLDER}) > 4 THEN 'XXXXX' || right({PLACEHOLDER}, 4) ELSE {_SHA} END"
+            },
         ),
         MaskingRule(
             "FIRST_FOUR_CHARACTERS",
             "the first four characters then XXXXX; four or fewer are hashed (SHA256)",
-            {"string": f"CASE WHEN length({PLACEHOLDER}) > 4 THEN left({PLACEHOLDER}, 4) || 'XXXXX' ELSE {_SHA} END"},
+            {
+                "string": f"CASE WHEN length({PLACEHOLDER}) > 4 THEN left({PLACEHOLDER}, 4) || 'XXXXX' ELSE {_SHA} END"
+            },
         ),
         MaskingRule(
             "DATE_YEAR_MASK",
@@ -108,7 +112,9 @@ MASKING_RULES: dict[str, MaskingRule] = {
                 "timestamp_tz": f"timezone('UTC', date_trunc('year', timezone('UTC', {PLACEHOLDER})))",
             },
         ),
-        MaskingRule("DEFAULT_MASKING_VALUE", "the type's default value ('', 0, FALSE, 1970-01-01 ...)", _DEFAULTS),
+        MaskingRule(
+            "DEFAULT_MASKING_VALUE", "the type's default value ('', 0, FALSE, 1970-01-01 ...)", _DEFAULTS
+        ),
         MaskingRule("ALWAYS_NULL", "NULL", dict.fromkeys(_ALL, "NULL")),
     )
 }
@@ -132,13 +138,13 @@ def strongest(rules: Iterable[str]) -> str:
 
 def mask_expression(
     rule: str,
-    value: exp.Expression,
+    value: exp.Expr,
     duck_type: str,
     *,
     salt: str = "",
     routines: Mapping[str, str] | None = None,
     where: str = "",
-) -> exp.Expression:
+) -> exp.Expr:
     """A DuckDB expression that masks ``value`` (a column of ``duck_type``) with ``rule``.
 
     ``routines`` maps a routine name to its body: one BigQuery SQL expression over ``value``.
@@ -166,8 +172,8 @@ def mask_expression(
     return masked
 
 
-def _substitute(template: exp.Expression, values: Mapping[str, exp.Expression]) -> exp.Expression:
-    def replace(node: exp.Expression) -> exp.Expression:
+def _substitute(template: exp.Expr, values: Mapping[str, exp.Expr]) -> exp.Expr:
+    def replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name in values:
             return values[node.name].copy()
         return node
@@ -175,7 +181,7 @@ def _substitute(template: exp.Expression, values: Mapping[str, exp.Expression]) 
     return template.transform(replace)
 
 
-def _cast(value: exp.Expression, duck_type: str) -> exp.Expression:
+def _cast(value: exp.Expr, duck_type: str) -> exp.Expr:
     try:
         target = exp.DataType.build(duck_type, dialect="duckdb")
     except (sqlglot.errors.ParseError, ValueError):

@@ -147,7 +147,10 @@ class Policy(_Model):
                 f"unknown user {principal.user!r} in the access policy",
                 hint=_known("users", self.users) + _suggest(principal.user, self.users),
             )
-        for kind, names, known in (("group", principal.groups, self.groups), ("role", principal.roles, self.roles)):
+        for kind, names, known in (
+            ("group", principal.groups, self.groups),
+            ("role", principal.roles, self.roles),
+        ):
             for name in names:
                 if name not in known:
                     raise NotFoundError(
@@ -179,7 +182,9 @@ class Policy(_Model):
             self._grantees(rule.grant_to, f"row_rules.{rule.name}.grant_to")
             _table_name(rule.table, f"row_rules.{rule.name}.table")
             if rule.name in seen:
-                raise PolicyError(f"row rule name {rule.name!r} is used twice", hint="row rule names are unique")
+                raise PolicyError(
+                    f"row rule name {rule.name!r} is used twice", hint="row rule names are unique"
+                )
             seen.add(rule.name)
         tagged: dict[str, str] = {}
         for tag_name, tag in self.policy_tags.items():
@@ -217,7 +222,8 @@ class Policy(_Model):
                 continue
             if table.lower() not in columns:
                 raise PolicyError(
-                    f"unknown table {table!r} in {where}", hint=_known("tables", columns) + _suggest(table, columns)
+                    f"unknown table {table!r} in {where}",
+                    hint=_known("tables", columns) + _suggest(table, columns),
                 )
             if column.lower() not in columns[table.lower()]:
                 known = columns[table.lower()]
@@ -227,7 +233,7 @@ class Policy(_Model):
                 )
 
     def _grantees(self, grantees: Iterable[str], where: str) -> None:
-        tables = {"role": self.roles, "group": self.groups, "user": self.users}
+        tables: dict[str, Mapping[str, Any]] = {"role": self.roles, "group": self.groups, "user": self.users}
         for grantee in grantees:
             kind, _, name = grantee.partition(":")
             if kind not in tables or not name:
@@ -238,7 +244,8 @@ class Policy(_Model):
         for name in names:
             if name not in known:
                 raise PolicyError(
-                    f"{where}: unknown {kind} {name!r}", hint=_known(kind + "s", known) + _suggest(name, known)
+                    f"{where}: unknown {kind} {name!r}",
+                    hint=_known(kind + "s", known) + _suggest(name, known),
                 )
 
     def _rule(self, rule: str, where: str) -> None:
@@ -260,7 +267,9 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, *, user: str | None = None, groups: Iterable[str] = (), roles: Iterable[str] = ()) -> Principal:
+    def of(
+        cls, *, user: str | None = None, groups: Iterable[str] = (), roles: Iterable[str] = ()
+    ) -> Principal:
         return cls(user=user, groups=frozenset(groups), roles=frozenset(roles))
 
     def grantees(self) -> set[str]:
@@ -281,7 +290,9 @@ def load_policy_file(path: Path) -> Policy:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
-        raise NotFoundError(f"access policy file {path} does not exist", hint="set LAKEHOUSE_POLICY_FILE") from exc
+        raise NotFoundError(
+            f"access policy file {path} does not exist", hint="set LAKEHOUSE_POLICY_FILE"
+        ) from exc
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     return parse_policy(raw, source=str(path))
@@ -295,7 +306,9 @@ def parse_policy(raw: Any, *, source: str = "policy") -> Policy:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise PolicyError(f"{source}: {where}: {first['msg']}", hint="see catalog/policy.yml for the format") from exc
+        raise PolicyError(
+            f"{source}: {where}: {first['msg']}", hint="see catalog/policy.yml for the format"
+        ) from exc
     try:
         policy.validate_names()
     except PolicyError as exc:

@@ -76,9 +76,7 @@ class Privileged:
     def resolve(self, node: exp.Table) -> str | None:
         """The canonical name a table reference stands for, or None when there is no such relation."""
         catalog, db, name = node.catalog.lower(), node.db.lower(), node.name.lower()
-        if catalog == "lake" and db in ("", "main"):
-            candidates = [f"lake.{name}"]
-        elif catalog in ("", WAREHOUSE_ALIAS) and db == "lake":
+        if catalog == "lake" and db in ("", "main") or catalog in ("", WAREHOUSE_ALIAS) and db == "lake":
             candidates = [f"lake.{name}"]
         elif catalog in ("", WAREHOUSE_ALIAS) and db:
             candidates = [f"{db}.{name}"]
@@ -138,13 +136,20 @@ class Privileged:
     def _cached(self, catalog: str, version: str) -> dict[str, Relation]:
         path = self.settings.home / "access" / "schemas" / f"{catalog}-{version}.json"
         if path.exists():
-            return {k: Relation(v[0], v[1], v[2], tuple((c, t) for c, t in v[3])) for k, v in json.loads(path.read_text()).items()}
+            return {
+                k: Relation(v[0], v[1], v[2], tuple((c, t) for c, t in v[3]))
+                for k, v in json.loads(path.read_text()).items()
+            }
         relations: dict[str, Relation] = {}
         for schema, table, names, types in self.con.execute(SCHEMA_SQL, [catalog]).fetchall():
             canonical = f"lake.{table}" if catalog == "lake" else f"{schema}.{table}"
-            relations.setdefault(canonical.lower(), Relation(catalog, schema, table, tuple(zip(names, types, strict=True))))
+            relations.setdefault(
+                canonical.lower(), Relation(catalog, schema, table, tuple(zip(names, types, strict=True)))
+            )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        tmp.write_text(json.dumps({k: [r.catalog, r.schema, r.table, r.columns] for k, r in relations.items()}))
+        tmp.write_text(
+            json.dumps({k: [r.catalog, r.schema, r.table, r.columns] for k, r in relations.items()})
+        )
         os.replace(tmp, path)
         return relations

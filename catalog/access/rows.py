@@ -35,7 +35,9 @@ class RowDecision:
         return f"rows where {self.filter_sql} (rules: {', '.join(self.applied)})"
 
 
-def decide_rows(policy: Policy, principal: Principal, table: str, *, session_user: str | None = None) -> RowDecision:
+def decide_rows(
+    policy: Policy, principal: Principal, table: str, *, session_user: str | None = None
+) -> RowDecision:
     rules = policy.rules_on(table)
     if not rules:
         return RowDecision(has_rules=False, applied=(), filter_sql=None)
@@ -46,13 +48,15 @@ def decide_rows(policy: Policy, principal: Principal, table: str, *, session_use
     user = session_user if session_user is not None else (principal.user or "")
     predicates = [_to_duckdb(r.filter, user) for r in applied]
     combined = predicates[0] if len(predicates) == 1 else exp.or_(*(exp.paren(p) for p in predicates))
-    return RowDecision(has_rules=True, applied=tuple(r.name for r in applied), filter_sql=combined.sql("duckdb"))
+    return RowDecision(
+        has_rules=True, applied=tuple(r.name for r in applied), filter_sql=combined.sql("duckdb")
+    )
 
 
-def _to_duckdb(predicate: str, user: str) -> exp.Expression:
+def _to_duckdb(predicate: str, user: str) -> exp.Expr:
     tree = sqlglot.parse_one(predicate, read="bigquery")
 
-    def session_user(node: exp.Expression) -> exp.Expression:
+    def session_user(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.SessionUser | exp.CurrentUser) or (
             isinstance(node, exp.Anonymous) and node.name.upper() == "SESSION_USER"
         ):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
@@ -80,7 +81,7 @@ def open_sandbox(
 
     ``unqualified``: bare table name -> canonical name it stands for.
     """
-    config: dict[str, str | bool | int] = dict(BASE_CONFIG)
+    config: dict[str, str | bool | int | float | list[str]] = dict(BASE_CONFIG)
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
@@ -96,9 +97,15 @@ def open_sandbox(
             con.execute("ATTACH ':memory:' AS lake")
         for canonical, alias in aliases.items():
             dataset, _, name = canonical.partition(".")
-            target = exp.table_(name, db="main", catalog="lake") if dataset == "lake" else exp.table_(name, db=dataset)
+            target = (
+                exp.table_(name, db="main", catalog="lake")
+                if dataset == "lake"
+                else exp.table_(name, db=dataset)
+            )
             if dataset != "lake":
-                con.execute(exp.Create(this=exp.to_identifier(dataset), kind="SCHEMA", exists=True).sql("duckdb"))
+                con.execute(
+                    exp.Create(this=exp.to_identifier(dataset), kind="SCHEMA", exists=True).sql("duckdb")
+                )
             _view(con, target, alias)
         for bare, canonical in unqualified.items():
             if canonical.startswith("lake.") and not any(c == f"main.{bare}" for c in relations):

@@ -66,7 +66,9 @@ def run_query(
         parsed = parse_query(sql, dialect)
         files: list[RelationFile] = []
         with Privileged(settings) as priv:
-            canonical = {id(node): _resolve(priv, policy, resolved, node) for node in table_nodes(parsed.tree)}
+            canonical = {
+                id(node): _resolve(priv, policy, resolved, node) for node in table_nodes(parsed.tree)
+            }
             touched = sorted(set(canonical.values()))
             unqualified = {n.name.lower(): canonical[id(n)] for n in table_nodes(parsed.tree) if not n.db}
             schemas = {name: priv.schema(name) for name in touched}
@@ -74,18 +76,27 @@ def run_query(
             user = _session_user(policy, resolved)
             access = {n: decide_table(policy, resolved, n, schemas[n], session_user=user) for n in touched}
             used = referenced_columns(
-                parsed.tree, lambda node: canonical[id(node)], {n: [c for c, _ in s] for n, s in schemas.items()}
+                parsed.tree,
+                lambda node: canonical[id(node)],
+                {n: [c for c, _ in s] for n, s in schemas.items()},
             )
             _deny_columns(access, used, resolved)
-            parsed = without_exclusions(parsed, {c.lower() for a in access.values() for c in a.denied_columns})
+            parsed = without_exclusions(
+                parsed, {c.lower() for a in access.values() for c in a.denied_columns}
+            )
             routines = {name: r.body for name, r in policy.routines.items()}
             for i, name in enumerate(touched):
                 report(progress, ProgressEvent("access", i, len(touched), "relations", f"building {name}"))
                 sensitive = name.startswith("lake.") and name[5:] in policy.sensitive_datasets
                 files.append(
                     materialize(
-                        lambda: priv.con, settings, access[name], priv.source(name), priv.version(name),
-                        routines=routines, sensitive=sensitive,
+                        lambda: priv.con,
+                        settings,
+                        access[name],
+                        priv.source(name),
+                        priv.version(name),
+                        routines=routines,
+                        sensitive=sensitive,
                     )
                 )
         try:
@@ -97,14 +108,28 @@ def run_query(
                     f.path.unlink(missing_ok=True)
     except LakehouseError as exc:
         if isinstance(exc, AccessDenied):
-            record(settings, resolved, sql, relations=touched, rows=None, allowed=False, reason=str(exc),
-                   elapsed_s=time.monotonic() - started)
+            record(
+                settings,
+                resolved,
+                sql,
+                relations=touched,
+                rows=None,
+                allowed=False,
+                reason=str(exc),
+                elapsed_s=time.monotonic() - started,
+            )
         raise
     elapsed = time.monotonic() - started
     record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)
     return QueryResult(
-        columns=list(table.column_names), arrow=table, relations=tuple(touched), principal=resolved,
-        access=access, dialect=parsed.dialect, sql=parsed.sql, elapsed_s=elapsed,
+        columns=list(table.column_names),
+        arrow=table,
+        relations=tuple(touched),
+        principal=resolved,
+        access=access,
+        dialect=parsed.dialect,
+        sql=parsed.sql,
+        elapsed_s=elapsed,
     )
 
 
@@ -119,7 +144,10 @@ def check(settings: Settings, principal: Principal, table: str) -> TableAccess:
         node = exp.table_(parts[-1], db=parts[-2] if len(parts) > 1 else None)
         name = priv.resolve(node)
         if name is None:
-            raise NotFoundError(f"no table {table!r} in the lake or the warehouse", hint="list tables with `lakehouse catalog search`")
+            raise NotFoundError(
+                f"no table {table!r} in the lake or the warehouse",
+                hint="list tables with `lakehouse catalog search`",
+            )
         schema = priv.schema(name)
     policy.check_schema({name: [c for c, _ in schema]}, [name])
     return decide_table(policy, resolved, name, schema, session_user=_session_user(policy, resolved))

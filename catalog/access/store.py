@@ -51,12 +51,14 @@ def relation_select(
     inner = exp.select("*").from_(source.copy())
     if access.rows.filter_sql is not None:
         inner = inner.where(sqlglot.parse_one(access.rows.filter_sql, read="duckdb"))
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for column in access.visible_columns:
-        value = exp.column(column.name, table="_raw", quoted=True)
+        value: exp.Expr = exp.column(column.name, table="_raw", quoted=True)
         if column.kind == "masked" and column.rule:
             where = f"{access.table}.{column.name}"
-            value = mask_expression(column.rule, value, column.type, salt=salt, routines=routines, where=where)
+            value = mask_expression(
+                column.rule, value, column.type, salt=salt, routines=routines, where=where
+            )
         projections.append(exp.alias_(value, column.name, quoted=True))
     if not projections:  # nothing visible still needs a relation with the right row count
         projections.append(exp.alias_(exp.null(), "_no_visible_columns", quoted=True))

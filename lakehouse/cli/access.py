@@ -20,7 +20,12 @@ def access() -> None:
 
 @access.command("compile")
 @click.option("--target", type=click.Choice(["bigquery"]), default="bigquery", show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="write policy.sql and data_policies.json here")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="write policy.sql and data_policies.json here",
+)
 @json_option
 @pass_app
 def compile_command(app: AppContext, target: str, out_dir: Path | None, as_json: bool) -> None:
@@ -36,7 +41,9 @@ def compile_command(app: AppContext, target: str, out_dir: Path | None, as_json:
     if as_json:
         print_json({"target": target, "ddl": compiled.ddl, "data_policies": compiled.data_policies})
     elif out_dir is not None:
-        click.echo(f"wrote {out_dir / 'policy.sql'} ({len(compiled.statements)} statements) and {out_dir / 'data_policies.json'}")
+        click.echo(
+            f"wrote {out_dir / 'policy.sql'} ({len(compiled.statements)} statements) and {out_dir / 'data_policies.json'}"
+        )
     else:
         click.echo(compiled.ddl, nl=False)
         click.echo("-- Data Policy API definitions (JSON):")
@@ -50,7 +57,14 @@ def compile_command(app: AppContext, target: str, out_dir: Path | None, as_json:
 @click.argument("table")
 @json_option
 @pass_app
-def check_command(app: AppContext, user: str | None, roles: tuple[str, ...], groups: tuple[str, ...], table: str, as_json: bool) -> None:
+def check_command(
+    app: AppContext,
+    user: str | None,
+    roles: tuple[str, ...],
+    groups: tuple[str, ...],
+    table: str,
+    as_json: bool,
+) -> None:
     """What a principal sees of TABLE: each column raw / masked / denied, and the row rules."""
     from catalog.access import Principal, check
     from lakehouse.output import print_json, print_table
@@ -65,5 +79,9 @@ def check_command(app: AppContext, user: str | None, roles: tuple[str, ...], gro
         click.echo(f"{result.principal} may not read {result.table} (no grant)")
         return
     rows = [(c.name, c.type, c.kind, c.rule or "", c.policy_tag or "") for c in result.columns]
-    print_table(["column", "type", "access", "masking rule", "policy tag"], rows, title=f"{result.table} as {result.principal}")
+    print_table(
+        ["column", "type", "access", "masking rule", "policy tag"],
+        rows,
+        title=f"{result.table} as {result.principal}",
+    )
     click.echo(f"rows: {result.rows.describe}")

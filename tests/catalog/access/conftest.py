@@ -73,7 +73,9 @@ def lake_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         for name, select in TABLES.items():
             con.execute(f"CREATE TABLE lake.{name} AS {select}")
-        con.execute("CALL ducklake_flush_inlined_data('lake')")  # real Parquet files for the file-reader attacks
+        con.execute(
+            "CALL ducklake_flush_inlined_data('lake')"
+        )  # real Parquet files for the file-reader attacks
     finally:
         con.close()
     yield home

@@ -76,7 +76,10 @@ ATTEMPTS: list[tuple[str, str]] = [
     ("settings", "RESET enable_external_access"),
     ("settings", "SET temp_directory = '{DATA}'"),
     ("settings", "PRAGMA enable_profiling"),
-    ("settings", "SELECT * FROM duckdb_settings() WHERE name IN ('enable_external_access', 'temp_directory')"),
+    (
+        "settings",
+        "SELECT * FROM duckdb_settings() WHERE name IN ('enable_external_access', 'temp_directory')",
+    ),
     # extension loading
     ("extension", "INSTALL ducklake"),
     ("extension", "LOAD '{DUCKLAKE}'"),
@@ -99,15 +102,27 @@ ATTEMPTS: list[tuple[str, str]] = [
     ("write", "INSERT INTO lake.customers SELECT * FROM lake.customers"),
     ("write", "CREATE MACRO leak(x) AS x"),
     # side channels through errors in predicates
-    ("error side channel", "SELECT customer_id FROM lake.customers WHERE CASE WHEN city LIKE '%HIDDENROW' THEN error('found ' || city) ELSE TRUE END"),
+    (
+        "error side channel",
+        "SELECT customer_id FROM lake.customers WHERE CASE WHEN city LIKE '%HIDDENROW' THEN error('found ' || city) ELSE TRUE END",
+    ),
     ("error side channel", "SELECT CAST(email AS INTEGER) FROM lake.customers"),
     ("error side channel", "SELECT 1 / 0 FROM lake.customers WHERE email = 'max.secret@example.de'"),
-    ("error side channel", "SELECT customer_id FROM lake.orders WHERE status = 'placed' AND error('placed order exists') IS NULL"),
+    (
+        "error side channel",
+        "SELECT customer_id FROM lake.orders WHERE status = 'placed' AND error('placed order exists') IS NULL",
+    ),
     # inference through GROUP BY and joins on masked columns
     ("inference", "SELECT email, count(*) FROM lake.customers GROUP BY email"),
-    ("inference", "SELECT c.customer_id FROM lake.customers c JOIN (VALUES ('max.secret@example.de')) g(e) ON c.email = g.e"),
+    (
+        "inference",
+        "SELECT c.customer_id FROM lake.customers c JOIN (VALUES ('max.secret@example.de')) g(e) ON c.email = g.e",
+    ),
     ("inference", "SELECT min(email), max(email), string_agg(phone, ',') FROM lake.customers"),
-    ("inference", "SELECT o.customer_id, c.city FROM lake.orders o LEFT JOIN lake.customers c USING (customer_id)"),
+    (
+        "inference",
+        "SELECT o.customer_id, c.city FROM lake.orders o LEFT JOIN lake.customers c USING (customer_id)",
+    ),
     ("inference", "SELECT count(*) AS n FROM lake.customers WHERE country = 'United Kingdom'"),
     ("inference", "SELECT length(first_name), first_name FROM lake.customers"),
 ]
@@ -124,7 +139,11 @@ def _leaks(values: str, settings: Settings, forbidden: tuple[str, ...], sql: str
 
 
 def attempt(
-    settings: Settings, principal: Principal, sql: str, forbidden: tuple[str, ...], hidden_names: tuple[str, ...] = ()
+    settings: Settings,
+    principal: Principal,
+    sql: str,
+    forbidden: tuple[str, ...],
+    hidden_names: tuple[str, ...] = (),
 ) -> str:
     """Run an attack; return 'refused' or 'harmless', fail the test on any leak.
 
@@ -147,7 +166,9 @@ def attempt(
     return "harmless"
 
 
-@pytest.mark.parametrize(("category", "sql"), ATTEMPTS, ids=[f"{i:02d}-{c}" for i, (c, _) in enumerate(ATTEMPTS)])
+@pytest.mark.parametrize(
+    ("category", "sql"), ATTEMPTS, ids=[f"{i:02d}-{c}" for i, (c, _) in enumerate(ATTEMPTS)]
+)
 def test_marketing_bypass_attempt(lake: Settings, category: str, sql: str) -> None:
     paths = lake_paths(lake)
     outcome = attempt(lake, MARK, sql.format(**paths), MARKETING_SECRETS)
@@ -199,7 +220,10 @@ def test_the_restricted_instance_itself_holds(lake: Settings, tmp_path: Path, sq
     con.close()
     paths = lake_paths(lake)
     relation = RelationFile("lake.customers", masked, temporary=True, built=True)
-    with open_sandbox(lake, {"lake.customers": relation}, {}) as box, pytest.raises(LakehouseError, match=r"\w"):
+    with (
+        open_sandbox(lake, {"lake.customers": relation}, {}) as box,
+        pytest.raises(LakehouseError, match=r"\w"),
+    ):
         box.run(sql.format(**paths))
     assert not Path(paths["OUT"]).exists()
 
@@ -213,5 +237,14 @@ def test_there_are_at_least_forty_attempts() -> None:
     total = len(ATTEMPTS) + len(DENIED_COLUMN_ATTEMPTS) + len(SANDBOX_ATTACKS)
     assert total >= 40
     categories = {c for c, _ in ATTEMPTS}
-    assert {"raw object", "query_table", "query", "file reader", "attach", "copy", "export", "settings"} <= categories
+    assert {
+        "raw object",
+        "query_table",
+        "query",
+        "file reader",
+        "attach",
+        "copy",
+        "export",
+        "settings",
+    } <= categories
     assert {"extension", "metadata", "view replacement", "error side channel", "inference"} <= categories

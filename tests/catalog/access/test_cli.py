@@ -11,7 +11,21 @@ from lakehouse.cli import cli
 
 
 def test_check_json(lake_home: Path, home: Path) -> None:
-    result = CliRunner().invoke(cli, ["--home", str(lake_home), "--threads", "2", "access", "check", "--user", "mark", "lake.customers", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--home",
+            str(lake_home),
+            "--threads",
+            "2",
+            "access",
+            "check",
+            "--user",
+            "mark",
+            "lake.customers",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     kinds = {c["name"]: c["kind"] for c in data["columns"]}
@@ -20,7 +34,9 @@ def test_check_json(lake_home: Path, home: Path) -> None:
 
 
 def test_check_table_for_people(lake_home: Path, home: Path) -> None:
-    result = CliRunner().invoke(cli, ["--home", str(lake_home), "access", "check", "--role", "analyst", "customers"])
+    result = CliRunner().invoke(
+        cli, ["--home", str(lake_home), "access", "check", "--role", "analyst", "customers"]
+    )
     assert result.exit_code == 0, result.output
     assert "denied" in result.output and "LAST_FOUR_CHARACTERS" in result.output and "rows:" in result.output
 

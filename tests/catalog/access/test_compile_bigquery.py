@@ -72,7 +72,9 @@ def test_data_policies_name_every_masked_reader(compiled) -> None:  # type: igno
     assert policies["contact_email_mask"]["dataMaskingPolicy"] == {"predefinedExpression": "EMAIL_MASK"}
     assert policies["name_initial"]["dataMaskingPolicy"]["routine"].endswith("/routines/initial_only")
     iam = compiled.data_policies["dataPolicyIamPolicies"][policies["contact_email_mask"]["name"]]
-    assert iam["bindings"] == [{"role": "roles/bigquerydatapolicy.maskedReader", "members": ["group:marketing@example.com"]}]
+    assert iam["bindings"] == [
+        {"role": "roles/bigquerydatapolicy.maskedReader", "members": ["group:marketing@example.com"]}
+    ]
     columns = {(c["table"], c["column"]) for c in compiled.data_policies["columnPolicyTags"]}
     assert ("lakehouse-demo.lake.customers", "email") in columns
 

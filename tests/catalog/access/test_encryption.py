@@ -36,8 +36,12 @@ def test_sensitive_datasets_make_an_encrypted_lake(tmp_path: Path) -> None:
     con = duckdb.connect()
     load_extensions(con, ["sqlite_scanner", "ducklake", "httpfs"])
     meta, data = tmp_path / "meta.sqlite", tmp_path / "data"
-    con.execute(f"ATTACH 'ducklake:sqlite:{meta}' AS lake (DATA_PATH '{data}/', {', '.join(lake_attach_options(settings))})")
-    con.execute("CREATE TABLE lake.customers AS SELECT 'plaintext-marker-' || i AS email FROM range(500) t(i)")
+    con.execute(
+        f"ATTACH 'ducklake:sqlite:{meta}' AS lake (DATA_PATH '{data}/', {', '.join(lake_attach_options(settings))})"
+    )
+    con.execute(
+        "CREATE TABLE lake.customers AS SELECT 'plaintext-marker-' || i AS email FROM range(500) t(i)"
+    )
     con.execute("CALL ducklake_flush_inlined_data('lake')")
     con.close()
     assert _no_plaintext(data, "*.parquet") == []
@@ -75,7 +79,9 @@ def _keyed(settings: Settings, key: str | None) -> Settings:
     return settings.model_copy(update={"lake_encryption_key": key})
 
 
-def test_encrypted_warehouse_has_no_plaintext_and_needs_the_key(tmp_path: Path, plain_warehouse: Path) -> None:
+def test_encrypted_warehouse_has_no_plaintext_and_needs_the_key(
+    tmp_path: Path, plain_warehouse: Path
+) -> None:
     settings = _keyed(make_settings(tmp_path), "correct horse battery staple")
     target = tmp_path / "warehouse.duckdb"
     encrypt_database(settings, plain_warehouse, target)
@@ -102,7 +108,9 @@ def test_relation_files_of_sensitive_datasets_are_encrypted(lake: Settings) -> N
     engineer = Principal.of(user="erin")  # sees raw emails: the relation file holds them
     store = lake.home / "access" / "relations"
     before = set(store.glob("lake__customers-*.duckdb"))
-    assert run_query(settings, engineer, "SELECT count(*) FROM lake.customers WHERE email LIKE '%secret%'").rows == [(5,)]
+    assert run_query(
+        settings, engineer, "SELECT count(*) FROM lake.customers WHERE email LIKE '%secret%'"
+    ).rows == [(5,)]
     files = set(store.glob("lake__customers-*.duckdb")) - before
     assert files and all(b"secret@example" not in f.read_bytes() for f in files)
     leaked = run_query(settings, engineer, "SELECT * FROM duckdb_databases()")

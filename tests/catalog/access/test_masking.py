@@ -45,7 +45,12 @@ DOCUMENTED = [
     ("LAST_FOUR_CHARACTERS", "abc", "VARCHAR", sha("abc")),
     ("DATE_YEAR_MASK", "2076-03-04", "DATE", dt.date(2076, 1, 1)),
     ("DATE_YEAR_MASK", "2076-03-04 05:06:07", "TIMESTAMP", dt.datetime(2076, 1, 1)),
-    ("DATE_YEAR_MASK", "2076-01-01 00:30:00+02", "TIMESTAMPTZ", dt.datetime(2075, 1, 1, tzinfo=UTC)),  # UTC year
+    (
+        "DATE_YEAR_MASK",
+        "2076-01-01 00:30:00+02",
+        "TIMESTAMPTZ",
+        dt.datetime(2075, 1, 1, tzinfo=UTC),
+    ),  # UTC year
     ("DEFAULT_MASKING_VALUE", "text", "VARCHAR", ""),
     ("DEFAULT_MASKING_VALUE", "\\xAA", "BLOB", b""),
     ("DEFAULT_MASKING_VALUE", "42", "BIGINT", 0),
@@ -73,7 +78,10 @@ def test_sha256_of_bytes_is_the_raw_digest() -> None:
 
 
 def test_random_hash_depends_on_the_salt() -> None:
-    one, two = masked("RANDOM_HASH", "abc", "VARCHAR", salt="a"), masked("RANDOM_HASH", "abc", "VARCHAR", salt="b")
+    one, two = (
+        masked("RANDOM_HASH", "abc", "VARCHAR", salt="a"),
+        masked("RANDOM_HASH", "abc", "VARCHAR", salt="b"),
+    )
     assert one != two and one == masked("RANDOM_HASH", "abc", "VARCHAR", salt="a")
 
 

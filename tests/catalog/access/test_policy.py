@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.access.policy import Principal, PolicyError, load_policy, parse_policy
+from catalog.access.policy import PolicyError, Principal, load_policy, parse_policy
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
 from tests.catalog.access.conftest import SAMPLE_POLICY, make_settings
@@ -28,7 +28,7 @@ def test_the_sample_policy_loads(tmp_path: Any) -> None:
     policy = load_policy(make_settings(tmp_path))
     assert {"analyst", "marketing", "data_engineer", "auditor"} <= set(policy.roles)
     assert policy.sensitive_datasets == ("customers",)
-    assert SAMPLE_POLICY == make_settings(tmp_path).policy_file
+    assert make_settings(tmp_path).policy_file == SAMPLE_POLICY
 
 
 BAD = [
@@ -63,9 +63,14 @@ def test_unknown_columns_and_tables_against_the_live_schema() -> None:
         row_rules=[{"name": "r", "table": "lake.customers", "grant_to": ["role:analyst"], "filter": "contry = 'DE'"}],
         policy_tags={"t": {"columns": ["lake.custmers.email"]}},
     ))  # fmt: skip
-    with pytest.raises(PolicyError, match=r"unknown column 'contry' of lake.customers in row rule 'r'.*did you mean 'country'"):
+    with pytest.raises(
+        PolicyError,
+        match=r"unknown column 'contry' of lake.customers in row rule 'r'.*did you mean 'country'",
+    ):
         policy.check_schema({"lake.customers": ["country", "email"]})
-    with pytest.raises(PolicyError, match=r"unknown table 'lake.custmers' in policy tag 't'.*did you mean 'lake.customers'"):
+    with pytest.raises(
+        PolicyError, match=r"unknown table 'lake.custmers' in policy tag 't'.*did you mean 'lake.customers'"
+    ):
         policy.check_schema({"lake.customers": ["country", "email"]}, tables=["lake.custmers"])
 
 
