@@ -21,7 +21,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import AccessDenied, UsageError
 
 DIALECTS = ("auto", "bigquery", "duckdb")
 
@@ -37,19 +37,30 @@ def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
     """One read-only query, as DuckDB SQL; raises UsageError for anything else."""
     if dialect not in DIALECTS:
         raise UsageError(f"unknown SQL dialect {dialect!r}", hint="use one of " + ", ".join(DIALECTS))
+    kinds = _duckdb_statement_types(text)
+    if kinds is not None:  # DuckDB's own parser is the authority on what DuckDB would run
+        if len(kinds) != 1:
+            raise UsageError(
+                f"expected exactly one query, got {len(kinds)} statements", hint="run one SELECT at a time"
+            )
+        if kinds[0] != duckdb.StatementType.SELECT:
+            raise AccessDenied(
+                f"only queries may run under access rules, not {kinds[0].name}",
+                hint="write a SELECT (or WITH ... SELECT)",
+            )
     if dialect == "auto":
-        dialect = "bigquery" if "`" in text or not _duckdb_parses(text) else "duckdb"
+        dialect = "bigquery" if "`" in text or kinds is None else "duckdb"
     try:
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
     except SqlglotError as exc:
         raise UsageError(f"cannot parse the query as {dialect} SQL: {_first_line(exc)}") from exc
     if len(trees) != 1:
-        raise UsageError(
+        raise AccessDenied(
             f"expected exactly one query, got {len(trees)} statements", hint="run one SELECT at a time"
         )
     tree = trees[0]
     if not isinstance(tree, exp.Query):
-        raise UsageError(
+        raise AccessDenied(
             f"only queries may run under access rules, not {type(tree).__name__.upper()}",
             hint="write a SELECT (or WITH ... SELECT)",
         )
@@ -153,15 +164,15 @@ def _used_as_value(tree: exp.Expr, aliases: set[str]) -> bool:
     return any(not c.table and c.name.lower() in aliases for c in tree.find_all(exp.Column))
 
 
-def _duckdb_parses(text: str) -> bool:
+def _duckdb_statement_types(text: str) -> list[duckdb.StatementType] | None:
+    """Statement types as DuckDB parses ``text``, or None when DuckDB cannot parse it."""
     con = duckdb.connect(":memory:")
     try:
-        con.extract_statements(text)
+        return [statement.type for statement in con.extract_statements(text)]
     except duckdb.Error:
-        return False
+        return None
     finally:
         con.close()
-    return True
 
 
 def _first_line(exc: Exception) -> str:

@@ -2,7 +2,8 @@
 
 Lines go to ``settings.audit_dir / "access.jsonl"``, appended with one write each so concurrent
 processes do not interleave. Fields: time (UTC, ISO-8601), user, groups, roles, relations
-touched, rows returned, allowed, reason (for a denial), the query text and its SHA-256.
+touched, rows returned, allowed, outcome (allowed / denied / failed), reason, the query text
+and its SHA-256.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class AuditRecord:
     relations: list[str]
     rows: int | None
     allowed: bool
+    outcome: str  # "allowed", "denied" (access rules said no) or "failed" (bad SQL, timeout ...)
     reason: str | None
     query: str
     query_sha256: str
@@ -49,6 +51,7 @@ def record(
     relations: Iterable[str],
     rows: int | None,
     allowed: bool,
+    outcome: str | None = None,
     reason: str | None = None,
     elapsed_s: float = 0.0,
 ) -> AuditRecord:
@@ -59,6 +62,7 @@ def record(
         relations=sorted(set(relations)),
         rows=rows,
         allowed=allowed,
+        outcome=outcome or ("allowed" if allowed else "denied"),
         reason=reason,
         query=query,
         query_sha256=hashlib.sha256(query.encode()).hexdigest(),

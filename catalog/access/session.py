@@ -106,18 +106,17 @@ def run_query(
             for f in files:
                 if f.temporary:
                     f.path.unlink(missing_ok=True)
-    except LakehouseError as exc:
-        if isinstance(exc, AccessDenied):
-            record(
-                settings,
-                resolved,
-                sql,
-                relations=touched,
-                rows=None,
-                allowed=False,
-                reason=str(exc),
-                elapsed_s=time.monotonic() - started,
-            )
+    except LakehouseError as exc:  # denied, refused or failed: audited all the same
+        record(
+            settings,
+            resolved,
+            sql,
+            relations=touched,
+            rows=None,
+            allowed=False,
+            reason=str(exc),
+            elapsed_s=time.monotonic() - started,
+        )
         raise
     elapsed = time.monotonic() - started
     record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)

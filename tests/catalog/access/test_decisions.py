@@ -301,7 +301,8 @@ def test_audit_log_records_allowed_and_denied(lake: Settings) -> None:
     *_, allowed, denied = read_log(lake)
     assert allowed["user"] == "mark" and allowed["roles"] == ["marketing"] and allowed["allowed"] is True
     assert allowed["relations"] == ["lake.orders"] and allowed["rows"] == 1
-    assert denied["allowed"] is False and "lake.events" in denied["reason"] and denied["rows"] is None
+    assert denied["allowed"] is False and denied["outcome"] == "denied" and denied["rows"] is None
+    assert "lake.events" in denied["reason"]
     assert set(allowed) >= {"time", "user", "groups", "roles", "relations", "rows", "allowed", "query"}
 
 
