@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
-from catalog.access.analysis import parse_query, referenced_columns, table_nodes, without_exclusions
+from catalog.access.analysis import (
+    ParsedQuery,
+    parse_query,
+    referenced_columns,
+    table_nodes,
+    without_exclusions,
+)
 from catalog.access.audit import record
 from catalog.access.decisions import TableAccess, column_kind, decide_table
 from catalog.access.policy import Policy, Principal, load_policy
@@ -61,62 +68,23 @@ def run_query(
     started = time.monotonic()
     policy = load_policy(settings)
     resolved = policy.resolve(principal)
-    touched: list[str] = []
+    touched: list[str] = []  # filled as soon as known, for the audit line of a refusal
     try:
         parsed = parse_query(sql, dialect)
-        files: list[RelationFile] = []
         with Privileged(settings) as priv:
-            canonical = {
-                id(node): _resolve(priv, policy, resolved, node) for node in table_nodes(parsed.tree)
-            }
-            touched = sorted(set(canonical.values()))
-            unqualified = {n.name.lower(): canonical[id(n)] for n in table_nodes(parsed.tree) if not n.db}
-            schemas = {name: priv.schema(name) for name in touched}
-            policy.check_schema({n: [c for c, _ in s] for n, s in schemas.items()}, touched)
-            user = _session_user(policy, resolved)
-            access = {n: decide_table(policy, resolved, n, schemas[n], session_user=user) for n in touched}
-            used = referenced_columns(
-                parsed.tree,
-                lambda node: canonical[id(node)],
-                {n: [c for c, _ in s] for n, s in schemas.items()},
-            )
-            _deny_columns(access, used, resolved)
-            parsed = without_exclusions(
-                parsed, {c.lower() for a in access.values() for c in a.denied_columns}
-            )
-            routines = {name: r.body for name, r in policy.routines.items()}
-            for i, name in enumerate(touched):
-                report(progress, ProgressEvent("access", i, len(touched), "relations", f"building {name}"))
-                sensitive = name.startswith("lake.") and name[5:] in policy.sensitive_datasets
-                files.append(
-                    materialize(
-                        lambda: priv.con,
-                        settings,
-                        access[name],
-                        priv.source(name),
-                        priv.version(name),
-                        routines=routines,
-                        sensitive=sensitive,
-                    )
-                )
+            plan = _plan(settings, priv, policy, resolved, parsed, touched, progress)
         try:
-            with open_sandbox(settings, {f.table: f for f in files}, unqualified) as sandbox:
-                table = sandbox.run(parsed.sql, timeout=timeout)
+            with open_sandbox(settings, {f.table: f for f in plan.files}, plan.unqualified) as sandbox:
+                table = sandbox.run(plan.parsed.sql, timeout=timeout)
         finally:
-            for f in files:
+            for f in plan.files:
                 if f.temporary:
                     f.path.unlink(missing_ok=True)
     except LakehouseError as exc:  # denied, refused or failed: audited all the same
-        record(
-            settings,
-            resolved,
-            sql,
-            relations=touched,
-            rows=None,
-            allowed=False,
-            reason=str(exc),
-            elapsed_s=time.monotonic() - started,
-        )
+        outcome = "denied" if isinstance(exc, AccessDenied) else "failed"
+        elapsed = time.monotonic() - started
+        record(settings, resolved, sql, relations=touched, rows=None, allowed=False, outcome=outcome,
+               reason=str(exc), elapsed_s=elapsed)  # fmt: skip
         raise
     elapsed = time.monotonic() - started
     record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)
@@ -125,10 +93,64 @@ def run_query(
         arrow=table,
         relations=tuple(touched),
         principal=resolved,
-        access=access,
-        dialect=parsed.dialect,
-        sql=parsed.sql,
+        access=plan.access,
+        dialect=plan.parsed.dialect,
+        sql=plan.parsed.sql,
         elapsed_s=elapsed,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parsed: ParsedQuery  # what runs restricted (EXCLUDE lists without denied columns)
+    access: dict[str, TableAccess]
+    files: list[RelationFile]
+    unqualified: dict[str, str]  # bare table name -> canonical name
+
+
+def _plan(
+    settings: Settings,
+    priv: Privileged,
+    policy: Policy,
+    principal: Principal,
+    parsed: ParsedQuery,
+    touched: list[str],
+    progress: ProgressCallback | None,
+) -> _Plan:
+    """Decide access to every touched relation and build (or reuse) the relation files."""
+    nodes = table_nodes(parsed.tree)
+    canonical = {id(node): _resolve(priv, policy, principal, node) for node in nodes}
+    touched.extend(sorted(set(canonical.values())))
+    schemas = {name: priv.schema(name) for name in touched}
+    names = {n: [c for c, _ in s] for n, s in schemas.items()}
+    policy.check_schema(names, touched)
+    user = _session_user(policy, principal)
+    access = {n: decide_table(policy, principal, n, schemas[n], session_user=user) for n in touched}
+    _deny_columns(access, referenced_columns(parsed.tree, lambda node: canonical[id(node)], names), principal)
+    hidden = {c.lower() for a in access.values() for c in a.denied_columns}
+    routines = {name: r.body for name, r in policy.routines.items()}
+    files = []
+    for i, name in enumerate(touched):
+        report(progress, ProgressEvent("access", i, len(touched), "relations", f"preparing {name}"))
+        sensitive = name.startswith("lake.") and name.removeprefix("lake.") in policy.sensitive_datasets
+        source, version = priv.source(name), priv.version(name)
+        files.append(
+            materialize(
+                lambda: priv.con,
+                settings,
+                access[name],
+                source,
+                version,
+                routines=routines,
+                sensitive=sensitive,
+            )
+        )
+    report(progress, ProgressEvent("access", len(touched), len(touched), "relations", "ready"))
+    return _Plan(
+        parsed=without_exclusions(parsed, hidden),
+        access=access,
+        files=files,
+        unqualified={n.name.lower(): canonical[id(n)] for n in nodes if not n.db},
     )
 
 
@@ -137,8 +159,6 @@ def check(settings: Settings, principal: Principal, table: str) -> TableAccess:
     policy = load_policy(settings)
     resolved = policy.resolve(principal)
     with Privileged(settings) as priv:
-        from sqlglot import exp
-
         parts = table.split(".")
         node = exp.table_(parts[-1], db=parts[-2] if len(parts) > 1 else None)
         name = priv.resolve(node)
