@@ -152,4 +152,7 @@ class Privileged:
             json.dumps({k: [r.catalog, r.schema, r.table, r.columns] for k, r in relations.items()})
         )
         os.replace(tmp, path)
+        for old in path.parent.glob(f"{catalog}-*.json"):  # older snapshots are never asked for again
+            if old != path:
+                old.unlink(missing_ok=True)
         return relations

@@ -178,12 +178,22 @@ def visibility(settings: Settings, principal: Principal) -> Callable[[str, str |
     resolved = policy.resolve(principal)
 
     def visible(table: str, column: str | None = None) -> bool:
-        name = table.lower() if "." in table else f"lake.{table.lower()}"
+        name = canonical_name(table)
         if not policy.may_read_table(resolved, name):
             return False
         return column is None or column_kind(policy, resolved, name, column)[0] != "denied"
 
     return visible
+
+
+def canonical_name(table: str) -> str:
+    """``customers`` / ``lake.main.customers`` -> ``lake.customers``; ``warehouse.main.x`` -> ``main.x``."""
+    parts = table.lower().split(".")
+    if len(parts) == 1:
+        return f"lake.{parts[0]}"
+    if len(parts) == 3:
+        return f"lake.{parts[2]}" if parts[0] == "lake" else f"{parts[1]}.{parts[2]}"
+    return ".".join(parts)
 
 
 def _resolve(priv: Privileged, policy: Policy, principal: Principal, node: Any) -> str:

@@ -321,7 +321,8 @@ def test_visibility_hook_for_catalog_search(lake: Settings) -> None:
     assert visible("lake.customers", None) and visible("lake.customers", "email")
     assert not visible("lake.customers", "first_name")
     assert not visibility(lake, MARK)("lake.events", None)
-    assert visible("customers", "country")
+    assert visible("customers", "country") and visible("lake.main.customers", "email")
+    assert not visible("warehouse.main.dim_customers", None)
 
 
 def test_relation_files_are_reused_until_the_lake_changes(lake: Settings) -> None:
