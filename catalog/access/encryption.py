@@ -3,7 +3,9 @@
 - Lake: DuckLake encrypts every data file with its own key, kept in the lake's metadata catalog,
   so the Parquet files alone (a copied data folder, an object-store bucket) are unreadable. DuckLake
   decides this per lake when it is created, so a policy that marks any dataset ``sensitive`` makes
-  the lake encrypted (``lake_attach_options``); an existing unencrypted lake cannot be switched.
+  a new lake encrypted (``lake_attach_options``); an existing unencrypted lake cannot be switched.
+- Relation files (``store``) of sensitive datasets are DuckDB files encrypted with the configured
+  key, or with a one-query random key when none is configured.
 - Warehouse: a DuckDB database file encrypted with ``settings.lake_encryption_key`` - the key
   itself (``LAKEHOUSE_LAKE_ENCRYPTION_KEY``) or ``file:PATH`` naming a key file. Opening it without
   the key, or with a wrong one, fails with a clear ``AccessDenied``.
@@ -48,7 +50,15 @@ def encryption_key(settings: Settings) -> str | None:
 
 
 def lake_attach_options(settings: Settings) -> tuple[str, ...]:
-    """Extra DuckLake ATTACH options: ``("ENCRYPTED",)`` when the policy marks a dataset sensitive."""
+    """Extra DuckLake ATTACH options: ``("ENCRYPTED",)`` when the policy marks a dataset sensitive.
+
+    DuckLake records encryption when the lake is created and applies it from then on, so the option
+    is only given for a lake that does not exist yet (an existing SQLite catalog keeps its own mode;
+    DuckLake refuses ENCRYPTED on an existing unencrypted lake).
+    """
+    meta = settings.lake_metadata_uri
+    if meta.startswith("sqlite:") and Path(meta.removeprefix("sqlite:")).exists():
+        return ()
     return ("ENCRYPTED",) if _sensitive(settings.policy_file) else ()
 
 

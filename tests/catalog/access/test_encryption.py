@@ -115,3 +115,11 @@ def test_relation_files_of_sensitive_datasets_are_encrypted(lake: Settings) -> N
     assert files and all(b"secret@example" not in f.read_bytes() for f in files)
     leaked = run_query(settings, engineer, "SELECT * FROM duckdb_databases()")
     assert "relation-key" not in repr(leaked.arrow.to_pylist())
+
+
+def test_an_existing_lake_keeps_its_own_mode(tmp_path: Path) -> None:
+    from lakehouse.connect import connect
+
+    settings = make_settings(tmp_path / "home")
+    connect(settings).close()  # creates the (unencrypted) lake catalog
+    assert lake_attach_options(settings) == ()
