@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.access.masking import strongest
+from sqlglot import exp
+
+from catalog.access.masking import mask_expression, strongest
 from catalog.access.policy import Policy, Principal
 from catalog.access.rows import RowDecision, decide_rows
 
@@ -79,6 +81,8 @@ def decide_table(
     columns = []
     for name, duck_type in schema:
         kind, rule = column_kind(policy, principal, table, name) if readable else ("denied", None)
+        if rule is not None and not rule.startswith("routine:"):  # a rule must fit the column's type
+            mask_expression(rule, exp.column(name), duck_type, where=f"{table}.{name}")
         tagged = policy.tag_of(table, name)
         columns.append(ColumnAccess(name, duck_type, kind, rule, tagged[0] if tagged else None))
     return TableAccess(

@@ -102,13 +102,16 @@ def materialize(
         load_extensions(con, ["httpfs"])  # DuckDB's writable crypto module
     options = f" ({', '.join(key_options(key))})" if key else ""
     con.execute(f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias}{options}")
+    create = exp.Create(this=exp.table_("data", db="main", catalog=alias), kind="TABLE", expression=select)
     try:
-        create = exp.Create(
-            this=exp.table_("data", db="main", catalog=alias), kind="TABLE", expression=select
-        )
-        con.execute(create.sql("duckdb"))
-    finally:
-        con.execute(f"DETACH {alias}")
+        try:
+            con.execute(create.sql("duckdb"))
+        finally:
+            con.execute(f"DETACH {alias}")
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
     if not per_query:

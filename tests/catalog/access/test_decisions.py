@@ -15,7 +15,7 @@ import pytest
 
 from catalog.access import Principal, check, run_query, visibility
 from catalog.access.audit import read_log
-from lakehouse.errors import AccessDenied, NotFoundError
+from lakehouse.errors import AccessDenied, NotFoundError, UsageError
 from lakehouse.settings import Settings
 from tests.catalog.access.conftest import with_policy
 
@@ -362,3 +362,14 @@ policy_tags: {contact: {columns: [main.dim_customers.email], masked_readers: [{n
     assert run_query(settings, analyst, "SELECT count(*) FROM dim_customers").rows == [(1,)]
     with pytest.raises(AccessDenied, match="lake.customers' does not exist"):
         run_query(settings, analyst, "SELECT * FROM lake.customers")
+
+
+def test_a_masking_rule_that_does_not_fit_the_column_type_is_reported(lake: Settings, tmp_path: Path) -> None:
+    settings = with_policy(lake, tmp_path, POLICY_HEAD + """
+policy_tags:
+  t: {columns: [lake.customers.annual_income], masked_readers: [{name: m, rule: EMAIL_MASK, to: [role:intern]}]}
+""")  # fmt: skip
+    with pytest.raises(
+        UsageError, match=r"EMAIL_MASK does not apply to lake.customers.annual_income of type INTEGER"
+    ):
+        check(settings, Principal.of(roles=["intern"]), "lake.customers")
