@@ -248,3 +248,27 @@ def test_there_are_at_least_forty_attempts() -> None:
         "settings",
     } <= categories
     assert {"extension", "metadata", "view replacement", "error side channel", "inference"} <= categories
+
+
+def test_the_attached_relation_file_cannot_be_overwritten(lake: Settings, tmp_path: Path) -> None:
+    """DuckDB allows the paths of attached files even with external access off: only SELECT runs, so
+    nothing can write there, and reading the file's bytes shows only what the principal may see."""
+    import duckdb
+
+    masked = tmp_path / "rel.duckdb"
+    con = duckdb.connect(str(masked))
+    con.execute("CREATE TABLE data AS SELECT 'XXXXX@example.de' AS email")
+    con.close()
+    before = masked.read_bytes()
+    relation = RelationFile("lake.customers", masked, temporary=True, built=True)
+    with open_sandbox(lake, {"lake.customers": relation}, {}) as box:
+        for sql in (
+            f"COPY (SELECT 1) TO '{masked}.wal'",
+            f"COPY (SELECT 1) TO '{masked}'",
+            f"EXPORT DATABASE '{tmp_path}'",
+        ):
+            with pytest.raises(LakehouseError, match="only one SELECT may run"):
+                box.run(sql)
+        raw = box.run(f"SELECT content FROM read_blob('{masked}')").column(0)[0].as_py()
+    assert b"secret" not in raw and masked.read_bytes() == before
+    assert not Path(f"{masked}.wal").exists()
