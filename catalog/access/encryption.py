@@ -63,8 +63,9 @@ def lake_attach_options(settings: Settings) -> tuple[str, ...]:
 
 
 def required_extensions(settings: Settings) -> tuple[str, ...]:
-    """Extensions a writing connection needs for encrypted files."""
-    return ("httpfs",) if lake_attach_options(settings) or encryption_key(settings) else ()
+    """Extensions a writing connection needs for encrypted files (an encrypted lake stays encrypted, so
+    this holds for every write once the policy marks a dataset sensitive, not only at creation)."""
+    return ("httpfs",) if _sensitive(settings.policy_file) or encryption_key(settings) else ()
 
 
 def attach_database(
