@@ -1,0 +1,26 @@
+"""The TRANSFORM clause (placeholder until implemented)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from warehouse.ml.registry import Model
+
+
+def fit(
+    con: duckdb.DuckDBPyConnection,
+    relation: exp.Expression,
+    clause: exp.TransformModelProperty,
+    labels: list[str],
+    to_duckdb: Callable[[exp.Expression], exp.Expression],
+) -> tuple[exp.Expression, dict[str, Any]]:
+    raise UsageError("TRANSFORM is not supported yet")
+
+
+def apply(model: Model, input_query: exp.Query) -> exp.Query:
+    raise UsageError("TRANSFORM is not supported yet")
