@@ -114,7 +114,7 @@ def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     """Remove the registry row and every state table of the model."""
     model = load(con, schema, name)
     for part in model.state.get("tables", []):
-        con.execute(sql(exp.Drop(this=model.state_table(part), kind="TABLE", exists=True)))
+        con.execute(sql(exp.Drop(tables=[model.state_table(part)], kind="TABLE", exists=True)))
     con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
 
 
