@@ -18,4 +18,6 @@ __all__ = ["Result", "connect", "execute", "run_script"]
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``."""
-    return _connect(settings, database=settings.warehouse_file, read_only=read_only, lake_read_only=read_only)
+    con = _connect(settings, database=settings.warehouse_file, read_only=read_only, lake_read_only=read_only)
+    con.execute("SET enable_progress_bar = false")  # the CLI draws its own progress; never DuckDB's on stdout
+    return con

@@ -1,0 +1,140 @@
+"""The SQL of generalized linear models: scores, losses and the aggregates of gradients and Hessians.
+
+A model holds ``beta``, shape (outputs, 1 + dims): column 0 the intercept, in the standardized space of
+the encoded dimensions ``__x0..``. ``Family`` names how a score becomes a loss: squared error
+(linear), the logistic loss (binary) or softmax cross-entropy (multiclass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import duckdb
+import numpy as np
+from sqlglot import exp
+
+from warehouse.ml.preprocess import dim_name
+from warehouse.ml.sqlexpr import add, col, ident, num, paren, sql
+
+Y = "__y"  # label: the value (linear) or the class index (logistic)
+W = "__w"  # row weight
+EVAL = "__is_eval"
+
+
+class Family(Enum):
+    SQUARED = "squared"
+    LOGISTIC = "logistic"
+    SOFTMAX = "softmax"
+
+
+def _z(k: int) -> str:
+    return f"__z{k}"
+
+
+def _g(k: int) -> str:
+    return f"__g{k}"
+
+
+def scores(source: exp.Expression, beta: np.ndarray) -> exp.Select:
+    """``source`` plus ``__z<k>`` = intercept + weights . x for each output k."""
+    d = beta.shape[1] - 1
+    zs = [
+        exp.alias_(add([num(row[0]), *[exp.Mul(this=col(dim_name(j)), expression=num(row[j + 1])) for j in range(d)]]), ident(_z(k)))
+        for k, row in enumerate(beta)
+    ]
+    return exp.select("*", *zs).from_(source)
+
+
+def _softplus(z: exp.Expression) -> exp.Expression:
+    """ln(1 + e^z), stable for large |z|."""
+    positive = exp.Add(this=z.copy(), expression=exp.func("ln", exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z.copy())))))
+    negative = exp.func("ln", exp.Add(this=num(1.0), expression=exp.func("exp", z.copy())))
+    return exp.If(this=exp.GT(this=z.copy(), expression=num(0.0)), true=positive, false=negative)
+
+
+def sigmoid(z: exp.Expression) -> exp.Expression:
+    return exp.Div(this=num(1.0), expression=paren(exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z)))))
+
+
+def probabilities(source: exp.Expression, beta: np.ndarray, family: Family) -> exp.Select:
+    """``source`` plus ``__p<k>``: P(class k) (softmax) or P(positive) as ``__p0`` (logistic)."""
+    scored = scores(source, beta).subquery("__scored")
+    k = beta.shape[0]
+    if family is Family.LOGISTIC:
+        return exp.select("*", exp.alias_(sigmoid(col(_z(0))), ident("__p0"))).from_(scored)
+    top = exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)]) if k > 1 else col(_z(0))
+    with_max = exp.select("*", exp.alias_(top, ident("__zmax"))).from_(scored)
+    exps = [exp.func("exp", exp.Sub(this=col(_z(i)), expression=col("__zmax"))) for i in range(k)]
+    with_sum = exp.select("*", exp.alias_(add(exps), ident("__zsum"))).from_(with_max.subquery("__max"))
+    ps = [exp.alias_(exp.Div(this=e.copy(), expression=col("__zsum")), ident(f"__p{i}")) for i, e in enumerate(exps)]
+    return exp.select("*", *ps).from_(with_sum.subquery("__sum"))
+
+
+def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expression, list[exp.Expression], exp.Expression]:
+    """Per row: loss, d loss / d z_k, and d2 loss / d z^2 (scalar families only) over __z*, __y."""
+    y = col(Y)
+    if family is Family.SQUARED:
+        r = paren(exp.Sub(this=col(_z(0)), expression=y))
+        return exp.Mul(this=r, expression=r.copy()), [exp.Mul(this=num(2.0), expression=r.copy())], num(2.0)
+    if family is Family.LOGISTIC:
+        p = sigmoid(col(_z(0)))
+        loss = exp.Sub(this=_softplus(col(_z(0))), expression=exp.Mul(this=y, expression=col(_z(0))))
+        return loss, [exp.Sub(this=p, expression=y.copy())], exp.Mul(this=p.copy(), expression=paren(exp.Sub(this=num(1.0), expression=p.copy())))
+    top = exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)])
+    lse = exp.Add(this=top, expression=exp.func("ln", add([exp.func("exp", exp.Sub(this=col(_z(i)), expression=top.copy())) for i in range(k)])))
+    z_y = exp.Case()
+    for i in range(k):
+        z_y = z_y.when(exp.EQ(this=y.copy(), expression=num(float(i))), col(_z(i)))
+    grads = [
+        exp.Sub(this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=lse.copy())), expression=exp.If(this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)))
+        for i in range(k)
+    ]
+    return exp.Sub(this=lse, expression=z_y), grads, num(0.0)
+
+
+@dataclass
+class Pass:
+    """One pass over the training table at a given beta."""
+
+    train_loss: float  # sum of weighted row losses, training rows
+    train_weight: float
+    eval_loss: float | None  # mean over eval rows, None without an eval split
+    gradient: np.ndarray  # same shape as beta
+    hessian: np.ndarray | None  # (1+d, 1+d) for scalar families when asked
+
+
+def evaluate_pass(con: duckdb.DuckDBPyConnection, table: str, beta: np.ndarray, family: Family, *, hessian: bool = False) -> Pass:
+    """Loss, gradient (and Hessian) of the weighted training loss in one aggregate query."""
+    k, d1 = beta.shape
+    loss, grads, curvature = _loss_and_gradient(family, k)
+    rows = scores(exp.to_table(table), beta).subquery("__scored")
+    per_row = exp.select(
+        "*",
+        exp.alias_(loss, ident("__loss")),
+        *[exp.alias_(g, ident(_g(i))) for i, g in enumerate(grads)],
+        exp.alias_(curvature, ident("__h")),
+        exp.alias_(exp.If(this=col(EVAL), true=num(0.0), false=col(W)), ident("__wt")),
+        exp.alias_(exp.If(this=col(EVAL), true=col(W), false=num(0.0)), ident("__we")),
+    ).from_(rows)
+    xs = [num(1.0), *[col(dim_name(j)) for j in range(d1 - 1)]]
+
+    def total(value: exp.Expression, weight: str = "__wt") -> exp.Expression:
+        # weights zeroed outside the split, not FILTER: hundreds of FILTERed aggregates plan slowly
+        return exp.func("sum", exp.Mul(this=col(weight), expression=value))
+
+    aggregates = [total(col("__loss")), total(num(1.0)), total(col("__loss"), "__we"), total(num(1.0), "__we")]
+    aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
+    pairs = [(a, b) for a in range(d1) for b in range(a, d1)] if hessian else []
+    aggregates += [total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy()))) for a, b in pairs]
+    row = con.execute(sql(exp.select(*aggregates).from_(per_row.subquery("__rows")))).fetchone()
+    assert row is not None
+    values = [0.0 if v is None else float(v) for v in row]
+    gradient = np.array(values[4 : 4 + k * d1]).reshape(k, d1)
+    matrix = None
+    if hessian:
+        matrix = np.zeros((d1, d1))
+        for (a, b), v in zip(pairs, values[4 + k * d1 :], strict=True):
+            matrix[a, b] = matrix[b, a] = v
+    eval_weight = values[3]
+    return Pass(values[0], values[1], values[2] / eval_weight if eval_weight else None, gradient, matrix)
