@@ -7,6 +7,7 @@ the encoded dimensions ``__x0..``. ``Family`` names how a score becomes a loss: 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -117,24 +118,38 @@ def evaluate_pass(con: duckdb.DuckDBPyConnection, table: str, beta: np.ndarray, 
         exp.alias_(exp.If(this=col(EVAL), true=num(0.0), false=col(W)), ident("__wt")),
         exp.alias_(exp.If(this=col(EVAL), true=col(W), false=num(0.0)), ident("__we")),
     ).from_(rows)
-    xs = [num(1.0), *[col(dim_name(j)) for j in range(d1 - 1)]]
-
-    def total(value: exp.Expression, weight: str = "__wt") -> exp.Expression:
-        # weights zeroed outside the split, not FILTER: hundreds of FILTERed aggregates plan slowly
-        return exp.func("sum", exp.Mul(this=col(weight), expression=value))
-
-    aggregates = [total(col("__loss")), total(num(1.0)), total(col("__loss"), "__we"), total(num(1.0), "__we")]
-    aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
-    pairs = [(a, b) for a in range(d1) for b in range(a, d1)] if hessian else []
-    aggregates += [total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy()))) for a, b in pairs]
-    row = con.execute(sql(exp.select(*aggregates).from_(per_row.subquery("__rows")))).fetchone()
+    row = con.execute(f"WITH __rows AS ({sql(per_row)}) {_aggregates_sql(k, d1, hessian)}").fetchone()
     assert row is not None
     values = [0.0 if v is None else float(v) for v in row]
     gradient = np.array(values[4 : 4 + k * d1]).reshape(k, d1)
     matrix = None
     if hessian:
         matrix = np.zeros((d1, d1))
-        for (a, b), v in zip(pairs, values[4 + k * d1 :], strict=True):
+        for (a, b), v in zip(_pairs(d1), values[4 + k * d1 :], strict=True):
             matrix[a, b] = matrix[b, a] = v
     eval_weight = values[3]
     return Pass(values[0], values[1], values[2] / eval_weight if eval_weight else None, gradient, matrix)
+
+
+def _pairs(d1: int) -> list[tuple[int, int]]:
+    return [(a, b) for a in range(d1) for b in range(a, d1)]
+
+
+@functools.lru_cache(maxsize=32)
+def _aggregates_sql(k: int, d1: int, hessian: bool) -> str:
+    """SELECT of the loss, gradient and Hessian sums over ``__rows`` (generated once per shape).
+
+    Weights are zeroed outside the split rather than FILTERed: hundreds of FILTERed aggregates plan slowly.
+    """
+    xs = [num(1.0), *[col(dim_name(j)) for j in range(d1 - 1)]]
+
+    def total(value: exp.Expression, weight: str = "__wt") -> exp.Expression:
+        return exp.func("sum", exp.Mul(this=col(weight), expression=value))
+
+    aggregates = [total(col("__loss")), total(num(1.0)), total(col("__loss"), "__we"), total(num(1.0), "__we")]
+    aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
+    if hessian:
+        aggregates += [
+            total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy()))) for a, b in _pairs(d1)
+        ]
+    return sql(exp.Select(expressions=aggregates).from_(exp.to_table("__rows"), copy=False))
