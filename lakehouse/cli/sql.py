@@ -86,8 +86,7 @@ def sql(app: AppContext, query: str | None, file: Path | None, fmt: str, as_json
 
         with progress_bar() as progress:
             results = warehouse.run_script(con, text, progress=progress)
-        shown = [r for r in results if r.columns] or results[-1:]
-        for result in shown:
+        for result in results:
             _render(result, fmt)
     finally:
         con.close()

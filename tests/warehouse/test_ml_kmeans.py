@@ -72,7 +72,8 @@ def test_init_methods_and_cosine_train_and_score(con: duckdb.DuckDBPyConnection,
         assert counts == [(3, 150)]
         info = warehouse.execute(con, "SELECT iteration, loss FROM ML.TRAINING_INFO(MODEL ml.km)").rows
         losses = [loss for _, loss in info]
-        assert losses == sorted(losses, reverse=True)
+        if distance == "EUCLIDEAN":  # Lloyd's steps never raise the squared-distance loss
+            assert losses == sorted(losses, reverse=True)
 
 
 def test_warm_start_continues_from_the_previous_centroids(con: duckdb.DuckDBPyConnection) -> None:

@@ -88,7 +88,7 @@ def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expression, list[exp
     for i in range(k):
         z_y = z_y.when(exp.EQ(this=y.copy(), expression=num(float(i))), col(_z(i)))
     grads = [
-        exp.Sub(this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=lse.copy())), expression=exp.If(this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)))
+        exp.Sub(this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=paren(lse.copy()))), expression=exp.If(this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)))
         for i in range(k)
     ]
     return exp.Sub(this=lse, expression=z_y), grads, num(0.0)

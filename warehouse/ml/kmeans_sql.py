@@ -155,15 +155,13 @@ def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:
     d = len(data.dims)
 
     def draw(source: exp.Expression, weight: exp.Expression | None, step: int) -> np.ndarray:
-        u = exp.Div(
-            this=exp.Add(this=exp.Mod(this=exp.func("hash", col(ROW_ID), exp.Literal.number(step)), expression=exp.Literal.number(1_000_000_007)), expression=num(0.5)),
-            expression=num(1_000_000_007.0),
-        )
+        draw_hash = exp.Mod(this=exp.func("hash", col(ROW_ID), exp.Literal.number(step)), expression=exp.Literal.number(1_000_000_007))
+        u = exp.Div(this=paren(exp.Add(this=draw_hash, expression=num(0.5))), expression=num(1_000_000_007.0))
         key: exp.Expression = exp.Neg(this=exp.func("ln", u))
         query = exp.select(*data.xs).from_(source)
         if weight is not None:
             query = query.where(exp.GT(this=weight, expression=num(0.0)))
-            key = exp.Div(this=key, expression=weight)
+            key = exp.Div(this=paren(key), expression=weight)
         row = data.con.execute(sql(query.order_by(key, col(ROW_ID)).limit(1))).fetchone()
         assert row is not None
         return np.array(row, dtype=float)

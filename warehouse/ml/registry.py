@@ -51,6 +51,13 @@ class Model:
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the registry on first use (a read-only warehouse without one simply has no models)."""
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'ml' AND table_name = '_models'"
+    ).fetchone()
+    if present and present[0]:
+        return
     for statement in _DDL.split(";"):
         if statement.strip():
             con.execute(statement)
