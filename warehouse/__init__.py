@@ -1,8 +1,8 @@
 """The warehouse: a DuckDB file with the lake attached, queried in BigQuery SQL (BigQuery ML included).
 
-    con = warehouse.connect(settings)
-    warehouse.execute(con, "CREATE MODEL ml.segments OPTIONS(model_type='kmeans', num_clusters=5) AS SELECT ...")
-    warehouse.execute(con, "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL ml.segments, TABLE t) GROUP BY 1")
+con = warehouse.connect(settings)
+warehouse.execute(con, "CREATE MODEL ml.segments OPTIONS(model_type='kmeans', num_clusters=5) AS SELECT ...")
+warehouse.execute(con, "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL ml.segments, TABLE t) GROUP BY 1")
 """
 
 from __future__ import annotations

@@ -65,8 +65,16 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
 
 @click.command("sql")
 @click.argument("query", required=False)
-@click.option("-f", "--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="run the statements of a .sql file")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="run the statements of a .sql file",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="same as --format json")
 @pass_app
 def sql(app: AppContext, query: str | None, file: Path | None, fmt: str, as_json: bool) -> None:

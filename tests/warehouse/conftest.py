@@ -13,7 +13,9 @@ from sklearn import datasets
 
 def _frame(loader: str) -> pd.DataFrame:
     bunch = getattr(datasets, loader)()
-    names = [n.replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for n in bunch.feature_names]
+    names = [
+        n.replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for n in bunch.feature_names
+    ]
     frame = pd.DataFrame(bunch.data, columns=names)
     frame["target"] = bunch.target
     frame.insert(0, "row_id", np.arange(len(frame)))

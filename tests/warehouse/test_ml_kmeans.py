@@ -14,15 +14,21 @@ import warehouse
 SEEDS = [0, 50, 100]
 
 
-def _centroid_matrix(con: duckdb.DuckDBPyConnection, model: str, features: list[str], standardize: bool = False) -> np.ndarray:
+def _centroid_matrix(
+    con: duckdb.DuckDBPyConnection, model: str, features: list[str], standardize: bool = False
+) -> np.ndarray:
     flag = ", STRUCT(TRUE AS standardize)" if standardize else ""
-    rows = warehouse.execute(con, f"SELECT centroid_id, feature, numerical_value FROM ML.CENTROIDS(MODEL {model}{flag})").rows
+    rows = warehouse.execute(
+        con, f"SELECT centroid_id, feature, numerical_value FROM ML.CENTROIDS(MODEL {model}{flag})"
+    ).rows
     table = {(c, f): v for c, f, v in rows}
     k = max(c for c, _, _ in rows)
     return np.array([[table[(c, f)] for f in features] for c in range(1, k + 1)])
 
 
-def _train_custom(con: duckdb.DuckDBPyConnection, dataset: str, features: list[str], standardize: bool) -> None:
+def _train_custom(
+    con: duckdb.DuckDBPyConnection, dataset: str, features: list[str], standardize: bool
+) -> None:
     columns = ", ".join(features)
     warehouse.execute(
         con,
@@ -33,7 +39,9 @@ def _train_custom(con: duckdb.DuckDBPyConnection, dataset: str, features: list[s
 
 
 @pytest.mark.parametrize("dataset", ["iris", "wine"])
-def test_same_centroids_and_assignments_as_sklearn(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], dataset: str) -> None:
+def test_same_centroids_and_assignments_as_sklearn(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], dataset: str
+) -> None:
     frame = frames[dataset]
     features = [c for c in frame.columns if c not in ("row_id", "target")]
     standardize = dataset == "wine"
@@ -44,18 +52,31 @@ def test_same_centroids_and_assignments_as_sklearn(con: duckdb.DuckDBPyConnectio
     reference = KMeans(n_clusters=3, init=x[SEEDS], n_init=1, algorithm="lloyd", tol=0, max_iter=300).fit(x)
     ours = _centroid_matrix(con, "ml.km", features, standardize=standardize)
     np.testing.assert_allclose(ours, reference.cluster_centers_, rtol=1e-9, atol=1e-12)
-    labels = warehouse.execute(con, f"SELECT centroid_id FROM ML.PREDICT(MODEL ml.km, TABLE sk.{dataset}) ORDER BY row_id").rows
+    labels = warehouse.execute(
+        con, f"SELECT centroid_id FROM ML.PREDICT(MODEL ml.km, TABLE sk.{dataset}) ORDER BY row_id"
+    ).rows
     np.testing.assert_array_equal([r[0] - 1 for r in labels], reference.labels_)
-    mean_sq = warehouse.execute(con, "SELECT mean_squared_distance, davies_bouldin_index FROM ML.EVALUATE(MODEL ml.km)").rows[0]
+    mean_sq = warehouse.execute(
+        con, "SELECT mean_squared_distance, davies_bouldin_index FROM ML.EVALUATE(MODEL ml.km)"
+    ).rows[0]
     assert mean_sq[0] == pytest.approx(reference.inertia_ / len(x), rel=1e-9)
     assert mean_sq[1] == pytest.approx(davies_bouldin_score(x, reference.labels_), rel=1e-9)
 
 
-def test_unstandardized_centroids_are_on_the_original_scale(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
+def test_unstandardized_centroids_are_on_the_original_scale(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
+) -> None:
     frame = frames["wine"]
     features = [c for c in frame.columns if c not in ("row_id", "target")]
     _train_custom(con, "wine", features, standardize=True)
-    labels = np.array([r[0] for r in warehouse.execute(con, "SELECT centroid_id FROM ML.PREDICT(MODEL ml.km, TABLE sk.wine) ORDER BY row_id").rows])
+    labels = np.array(
+        [
+            r[0]
+            for r in warehouse.execute(
+                con, "SELECT centroid_id FROM ML.PREDICT(MODEL ml.km, TABLE sk.wine) ORDER BY row_id"
+            ).rows
+        ]
+    )
     expected = np.array([frame[features].to_numpy()[labels == c].mean(axis=0) for c in (1, 2, 3)])
     np.testing.assert_allclose(_centroid_matrix(con, "ml.km", features), expected, rtol=1e-9)
 
@@ -68,7 +89,9 @@ def test_init_methods_and_cosine_train_and_score(con: duckdb.DuckDBPyConnection,
             f"CREATE OR REPLACE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='{init}', "
             f"distance_type='{distance}') AS SELECT * EXCEPT(row_id, target) FROM sk.iris",
         )
-        counts = warehouse.execute(con, "SELECT count(DISTINCT centroid_id), count(*) FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris)").rows
+        counts = warehouse.execute(
+            con, "SELECT count(DISTINCT centroid_id), count(*) FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris)"
+        ).rows
         assert counts == [(3, 150)]
         info = warehouse.execute(con, "SELECT iteration, loss FROM ML.TRAINING_INFO(MODEL ml.km)").rows
         losses = [loss for _, loss in info]
@@ -85,22 +108,43 @@ def test_warm_start_continues_from_the_previous_centroids(con: duckdb.DuckDBPyCo
     assert second <= first
 
 
-def test_categorical_features_get_one_hot_centroids_with_a_null_category(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE pts AS SELECT i AS id, (i % 2) * 10.0 AS x, CASE WHEN i % 2 = 0 THEN 'a' WHEN i % 4 = 1 THEN NULL ELSE 'b' END AS g FROM range(40) r(i)")
-    warehouse.execute(con, "CREATE MODEL ml.cat OPTIONS(model_type='kmeans', num_clusters=2, kmeans_init_method='KMEANS++') AS SELECT x, g FROM pts")
-    rows = warehouse.execute(con, "SELECT centroid_id, categorical_value FROM ML.CENTROIDS(MODEL ml.cat) WHERE feature = 'g' ORDER BY 1").rows
+def test_categorical_features_get_one_hot_centroids_with_a_null_category(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute(
+        "CREATE TABLE pts AS SELECT i AS id, (i % 2) * 10.0 AS x, CASE WHEN i % 2 = 0 THEN 'a' WHEN i % 4 = 1 THEN NULL ELSE 'b' END AS g FROM range(40) r(i)"
+    )
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.cat OPTIONS(model_type='kmeans', num_clusters=2, kmeans_init_method='KMEANS++') AS SELECT x, g FROM pts",
+    )
+    rows = warehouse.execute(
+        con,
+        "SELECT centroid_id, categorical_value FROM ML.CENTROIDS(MODEL ml.cat) WHERE feature = 'g' ORDER BY 1",
+    ).rows
     shares = sorted(tuple(sorted((c["category"], c["value"]) for c in cats)) for _, cats in rows)
-    assert shares == [(("_null_filler", 0.0), ("a", 1.0), ("b", 0.0)), (("_null_filler", 0.5), ("a", 0.0), ("b", 0.5))]
+    assert shares == [
+        (("_null_filler", 0.0), ("a", 1.0), ("b", 0.0)),
+        (("_null_filler", 0.5), ("a", 0.0), ("b", 0.5)),
+    ]
     info = {r[0]: r for r in warehouse.execute(con, "SELECT * FROM ML.FEATURE_INFO(MODEL ml.cat)").rows}
     assert info["g"][6:] == (3, 10, 3)
     assert info["x"][1:4] == (0.0, 10.0, 5.0)
 
 
-def test_detect_anomalies_flags_the_contamination_share_of_training_rows(con: duckdb.DuckDBPyConnection) -> None:
-    warehouse.execute(con, "CREATE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='KMEANS++') AS SELECT * EXCEPT(row_id, target) FROM sk.iris")
+def test_detect_anomalies_flags_the_contamination_share_of_training_rows(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='KMEANS++') AS SELECT * EXCEPT(row_id, target) FROM sk.iris",
+    )
     flagged = warehouse.execute(
-        con, "SELECT count_if(is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(0.1 AS contamination), TABLE sk.iris)"
+        con,
+        "SELECT count_if(is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(0.1 AS contamination), TABLE sk.iris)",
     ).rows[0][0]
     assert 12 <= flagged <= 16
     with pytest.raises(Exception, match="contamination"):
-        warehouse.execute(con, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(2 AS contamination), TABLE sk.iris)")
+        warehouse.execute(
+            con, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(2 AS contamination), TABLE sk.iris)"
+        )

@@ -18,7 +18,17 @@ KMEANS = "CREATE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans
 
 @pytest.mark.parametrize(
     "function",
-    ["PREDICT", "EVALUATE", "CENTROIDS", "TRAINING_INFO", "FEATURE_INFO", "WEIGHTS", "ROC_CURVE", "CONFUSION_MATRIX", "DETECT_ANOMALIES"],
+    [
+        "PREDICT",
+        "EVALUATE",
+        "CENTROIDS",
+        "TRAINING_INFO",
+        "FEATURE_INFO",
+        "WEIGHTS",
+        "ROC_CURVE",
+        "CONFUSION_MATRIX",
+        "DETECT_ANOMALIES",
+    ],
 )
 def test_every_ml_table_function_parses_into_one_node(function: str) -> None:
     tree = parse(f"SELECT * FROM ML.{function}(MODEL `p.ds.m`, TABLE ds.t, STRUCT(0.5 AS threshold))")[0]
@@ -61,15 +71,21 @@ def test_model_lifecycle_and_errors(con: duckdb.DuckDBPyConnection) -> None:
     warehouse.execute(con, KMEANS)
     with pytest.raises(UsageError, match="model ml.km already exists"):
         warehouse.execute(con, KMEANS)
-    assert "nothing done" in (warehouse.execute(con, KMEANS.replace("MODEL ml.km", "MODEL IF NOT EXISTS ml.km")).message or "")
+    assert "nothing done" in (
+        warehouse.execute(con, KMEANS.replace("MODEL ml.km", "MODEL IF NOT EXISTS ml.km")).message or ""
+    )
     warehouse.execute(con, KMEANS.replace("CREATE MODEL", "CREATE OR REPLACE MODEL"))
     assert con.execute("SELECT count(*) FROM ml._models").fetchone() == (1,)
     with pytest.raises(UsageError, match="ML.WEIGHTS is not available for KMEANS model ml.km.*ML.CENTROIDS"):
         warehouse.execute(con, "SELECT * FROM ML.WEIGHTS(MODEL ml.km)")
     with pytest.raises(UsageError, match="unknown parameter 'threshold'"):
-        warehouse.execute(con, "SELECT * FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris, STRUCT(0.5 AS threshold))")
+        warehouse.execute(
+            con, "SELECT * FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris, STRUCT(0.5 AS threshold))"
+        )
     assert warehouse.execute(con, "DROP MODEL ml.km").message == "dropped model ml.km"
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'km__%'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'km__%'").fetchone() == (
+        0,
+    )
     with pytest.raises(NotFoundError, match="model ml.km does not exist"):
         warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL ml.km)")
     with pytest.raises(NotFoundError, match="model ml.km does not exist"):
@@ -93,9 +109,14 @@ def test_models_survive_a_restart_and_record_the_lake_snapshot(settings: Setting
     con.close()
     con = warehouse.connect(settings, read_only=True)
     try:
-        counts = warehouse.execute(con, "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL shop.segments, TABLE shop.customers) GROUP BY 1").rows
+        counts = warehouse.execute(
+            con,
+            "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL shop.segments, TABLE shop.customers) GROUP BY 1",
+        ).rows
         assert sorted(n for _, n in counts) == [50, 50, 50, 50]
-        row = con.execute("SELECT name, model_type, lake_snapshot IS NOT NULL, training_query, json_extract(options, '$.num_clusters') FROM ml._models").fetchone()
+        row = con.execute(
+            "SELECT name, model_type, lake_snapshot IS NOT NULL, training_query, json_extract(options, '$.num_clusters') FROM ml._models"
+        ).fetchone()
         assert row is not None and row[:3] == ("shop.segments", "KMEANS", True) and row[4] == "4"
         assert "shop.customers" in row[3]
     finally:
@@ -114,8 +135,20 @@ def test_cli_runs_statements_files_and_stdin(settings: Settings, tmp_path: Path)
     result = runner.invoke(cli, ["--home", str(settings.home), "sql", "-f", str(script)])
     assert result.exit_code == 0, result.output
     assert "trained KMEANS model ml.two on 20 rows" in result.output
-    result = runner.invoke(cli, ["--home", str(settings.home), "sql", "--format", "json", "SELECT centroid_id, count(*) AS n FROM ML.PREDICT(MODEL ml.two, TABLE pts) GROUP BY 1 ORDER BY 1"])
+    result = runner.invoke(
+        cli,
+        [
+            "--home",
+            str(settings.home),
+            "sql",
+            "--format",
+            "json",
+            "SELECT centroid_id, count(*) AS n FROM ML.PREDICT(MODEL ml.two, TABLE pts) GROUP BY 1 ORDER BY 1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert '"n": 10' in result.output
-    result = runner.invoke(cli, ["--home", str(settings.home), "sql", "--format", "csv"], input="SELECT 1 AS a;")
+    result = runner.invoke(
+        cli, ["--home", str(settings.home), "sql", "--format", "csv"], input="SELECT 1 AS a;"
+    )
     assert result.output.splitlines() == ["a", "1"]

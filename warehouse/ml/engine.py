@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 DEFAULT_SCHEMA = "ml"
 
 #: the option naming the column of each training role
-ROLE_OPTIONS = {LABEL: "input_label_cols", SPLIT: "data_split_col", INIT: "kmeans_init_col", WEIGHT: "instance_weight_col"}
+ROLE_OPTIONS = {
+    LABEL: "input_label_cols",
+    SPLIT: "data_split_col",
+    INIT: "kmeans_init_col",
+    WEIGHT: "instance_weight_col",
+}
 
 
 def model_types() -> Mapping[str, ModelType]:
@@ -38,7 +43,7 @@ def model_types() -> Mapping[str, ModelType]:
     return {m.name: m for m in (kmeans, linear_reg, logistic_reg) if m is not None}
 
 
-def model_name(table: exp.Expression) -> tuple[str, str]:
+def model_name(table: exp.Expr) -> tuple[str, str]:
     """(schema, name) of a model reference: ``[project.]dataset.model`` or ``model`` (schema ``ml``)."""
     if not isinstance(table, exp.Table) or not table.name:
         raise UsageError(f"not a model name: {table.sql('bigquery')!r}", hint="write MODEL dataset.name")
@@ -48,7 +53,7 @@ def model_name(table: exp.Expression) -> tuple[str, str]:
 def create_model(
     con: duckdb.DuckDBPyConnection,
     statement: exp.Create,
-    to_duckdb: Callable[[exp.Expression], exp.Expression],
+    to_duckdb: Callable[[exp.Expr], exp.Expr],
     progress: ProgressCallback | None = None,
 ) -> str:
     """Train and register the model of a CREATE MODEL statement; returns a one-line summary."""
@@ -56,31 +61,56 @@ def create_model(
     properties = statement.args.get("properties")
     options = parse_options(properties)
     transform_clause = next(
-        (p for p in (properties.expressions if properties else []) if isinstance(p, exp.TransformModelProperty)), None
+        (
+            p
+            for p in (properties.expressions if properties else [])
+            if isinstance(p, exp.TransformModelProperty)
+        ),
+        None,
     )
     query = statement.expression
     if query is None:
-        raise UsageError(f"CREATE MODEL {schema}.{name} has no AS query", hint="CREATE MODEL m OPTIONS(...) AS SELECT ...")
+        raise UsageError(
+            f"CREATE MODEL {schema}.{name} has no AS query", hint="CREATE MODEL m OPTIONS(...) AS SELECT ..."
+        )
     present = registry.exists(con, schema, name)
     if present and statement.args.get("exists"):
         return f"model {schema}.{name} exists; nothing done"
     if present and not statement.args.get("replace") and not options.get("warm_start"):
-        raise UsageError(f"model {schema}.{name} already exists", hint="use CREATE OR REPLACE MODEL or DROP MODEL first")
+        raise UsageError(
+            f"model {schema}.{name} already exists", hint="use CREATE OR REPLACE MODEL or DROP MODEL first"
+        )
     model_type = model_types()[options["model_type"]]
-    model = Model(schema=schema, name=name, model_type=model_type.name, options=options, features=[], training_query=query.sql("bigquery"))
+    model = Model(
+        schema=schema,
+        name=name,
+        model_type=model_type.name,
+        options=options,
+        features=[],
+        training_query=query.sql("bigquery"),
+    )
     if options.get("warm_start") and present:
         model.state["warm_start"] = functions.warm_start_state(con, registry.load(con, schema, name))
-    relation: exp.Expression = to_duckdb(query)
-    roles_needed = {role: ROLE_OPTIONS[role] for role in (LABEL, SPLIT, INIT, WEIGHT) if ROLE_OPTIONS[role] in options}
+    relation: exp.Expr = to_duckdb(query)
+    roles_needed = {
+        role: ROLE_OPTIONS[role] for role in (LABEL, SPLIT, INIT, WEIGHT) if ROLE_OPTIONS[role] in options
+    }
     if transform_clause is not None:
         model.transform = transform_clause.sql("bigquery")
-        relation, model.state["transform"] = transform.fit(con, relation, transform_clause, _label_names(options), to_duckdb)
-    columns = columns_of(con, sql(exp.Subquery(this=relation.copy())) if not isinstance(relation, exp.Table) else sql(relation))
+        relation, model.state["transform"] = transform.fit(
+            con, relation, transform_clause, _label_names(options), to_duckdb
+        )
+    columns = columns_of(
+        con, sql(exp.Subquery(this=relation.copy())) if not isinstance(relation, exp.Table) else sql(relation)
+    )
     roles = _resolve_roles(options, roles_needed, columns, model_type.name)
     role_columns = set(roles.values())
     feature_columns = [(c, t) for c, t in columns if c not in role_columns]
     if not feature_columns:
-        raise UsageError(f"CREATE MODEL {schema}.{name}: the query has no feature columns", hint="select at least one feature")
+        raise UsageError(
+            f"CREATE MODEL {schema}.{name}: the query has no feature columns",
+            hint="select at least one feature",
+        )
     model.features = preprocess.fit(con, relation, feature_columns)
     dummy = options.get("category_encoding_method") == "DUMMY_ENCODING"
     dims = preprocess.dims(model.features, dummy=dummy)
@@ -92,14 +122,23 @@ def create_model(
         exp.alias_(exp.Window(this=exp.func("row_number")), ident(ROW_ID)),
         *preprocess.encoded_select(model.features, dims, standardize=model.state["standardize"]),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
-    ).from_(exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train"))) if not isinstance(relation, exp.Table) else relation)
+    ).from_(
+        exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
+        if not isinstance(relation, exp.Table)
+        else relation
+    )
     con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(select)}')
     try:
         count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
         rows = int(count[0]) if count else 0
         if rows == 0:
-            raise UsageError(f"CREATE MODEL {schema}.{name}: the training query returned no rows", hint="check its WHERE clause")
-        data = TrainingData(con=con, table=table, dims=dims, rows=rows, roles=roles, label_type=label_type, progress=progress)
+            raise UsageError(
+                f"CREATE MODEL {schema}.{name}: the training query returned no rows",
+                hint="check its WHERE clause",
+            )
+        data = TrainingData(
+            con=con, table=table, dims=dims, rows=rows, roles=roles, label_type=label_type, progress=progress
+        )
         registry.create_schema(con, schema)
         if present:
             registry.drop(con, schema, name)
@@ -127,8 +166,11 @@ def _resolve_roles(
         value = options.get(option)
         if option == "input_label_cols":
             if len(value or []) != 1:
-                raise UsageError(f"input_label_cols = {value!r}: give exactly one label column", hint="input_label_cols = ['y']")
-            value = value[0]
+                raise UsageError(
+                    f"input_label_cols = {value!r}: give exactly one label column",
+                    hint="input_label_cols = ['y']",
+                )
+            value = value[0] if value else None
         if value is None:
             continue
         if value.lower() not in by_lower:
@@ -154,10 +196,10 @@ def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
 def table_function(
     con: duckdb.DuckDBPyConnection,
     function: str,
-    model_ref: exp.Expression,
+    model_ref: exp.Expr,
     input_query: exp.Query | None,
     params: dict[str, Any],
-    thresholds: exp.Expression | None,
+    thresholds: exp.Expr | None,
     scratch: Scratch,
 ) -> exp.Query:
     """The rows of ``ML.<function>(MODEL m, input, params)`` as a DuckDB query."""
@@ -172,5 +214,13 @@ def table_function(
         )
     if input_query is not None and model.transform:
         input_query = transform.apply(model, input_query)
-    call = Call(con=con, model=model, function=function, input=input_query, params=params, thresholds=thresholds, scratch=scratch)
+    call = Call(
+        con=con,
+        model=model,
+        function=function,
+        input=input_query,
+        params=params,
+        thresholds=thresholds,
+        scratch=scratch,
+    )
     return table[function](call)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
-from warehouse.ml.glm_sql import EVAL, W, Y, Family, evaluate_pass
+from warehouse.ml.glm_sql import EVAL, Family, W, Y, evaluate_pass
 from warehouse.ml.model import LABEL, ROW_ID, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.registry import Model
 
@@ -46,7 +46,10 @@ def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) 
             return "FALSE"
         method, fraction = "RANDOM", 0.2 if rows <= 50_000 else 10_000 / rows
     if method in ("CUSTOM", "SEQ") and not has_split_col:
-        raise UsageError(f"data_split_method = '{method}' needs data_split_col", hint="name the column that splits the rows")
+        raise UsageError(
+            f"data_split_method = '{method}' needs data_split_col",
+            hint="name the column that splits the rows",
+        )
     if method == "NO_SPLIT":
         return "FALSE"
     if method == "RANDOM":
@@ -64,13 +67,18 @@ def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, cl
     count = data.con.execute(f"SELECT count(*) FROM {table}").fetchone()
     data.rows = int(count[0]) if count else 0
     if data.rows == 0:
-        raise UsageError(f"the label column {data.roles[LABEL]!r} is NULL in every training row", hint="check input_label_cols")
+        raise UsageError(
+            f"the label column {data.roles[LABEL]!r} is NULL in every training row",
+            hint="check input_label_cols",
+        )
     weight = f"coalesce(CAST({WEIGHT} AS DOUBLE), 1.0)" if WEIGHT in data.roles else "1.0"
     condition = split_condition(options, data.rows, SPLIT in data.roles).replace("{table}", table)
     data.con.execute(f"ALTER TABLE {table} ADD COLUMN {Y} DOUBLE")
     data.con.execute(f"ALTER TABLE {table} ADD COLUMN {W} DOUBLE")
     data.con.execute(f"ALTER TABLE {table} ADD COLUMN {EVAL} BOOLEAN")
-    data.con.execute(f"UPDATE {table} SET {Y} = {label_value}, {W} = {weight} * ({class_weight}), {EVAL} = coalesce({condition}, FALSE)")
+    data.con.execute(
+        f"UPDATE {table} SET {Y} = {label_value}, {W} = {weight} * ({class_weight}), {EVAL} = coalesce({condition}, FALSE)"
+    )
 
 
 @dataclass
@@ -89,7 +97,13 @@ def choose_strategy(options: Mapping[str, Any], rows: int, dims: int, family: Fa
         )
     if strategy != "AUTO_STRATEGY":
         return str(strategy)
-    gradient = options["l1_reg"] > 0 or options["warm_start"] or dims > 10_000 or rows < 10 * dims or family is Family.SOFTMAX
+    gradient = (
+        options["l1_reg"] > 0
+        or options["warm_start"]
+        or dims > 10_000
+        or rows < 10 * dims
+        or family is Family.SOFTMAX
+    )
     return "BATCH_GRADIENT_DESCENT" if gradient else "NORMAL_EQUATION"
 
 
@@ -111,13 +125,36 @@ def fit(model: Model, data: TrainingData, family: Family, outputs: int, start: n
     return result
 
 
-def _record(result: Fit, model: Model, data: TrainingData, loss: float, eval_loss: float | None, rate: float | None, started: float) -> None:
+def _record(
+    result: Fit,
+    model: Model,
+    data: TrainingData,
+    loss: float,
+    eval_loss: float | None,
+    rate: float | None,
+    started: float,
+) -> None:
     iteration = len(result.history)
     result.history.append(
-        {"training_run": 0, "iteration": iteration, "loss": loss, "eval_loss": eval_loss, "learning_rate": rate,
-         "duration_ms": int((time.perf_counter() - started) * 1000)}
+        {
+            "training_run": 0,
+            "iteration": iteration,
+            "loss": loss,
+            "eval_loss": eval_loss,
+            "learning_rate": rate,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+        }
     )
-    report(data.progress, ProgressEvent(f"train {model.qualified_name}", iteration + 1, model.options["max_iterations"], "iterations", f"loss {loss:.6g}"))
+    report(
+        data.progress,
+        ProgressEvent(
+            f"train {model.qualified_name}",
+            iteration + 1,
+            model.options["max_iterations"],
+            "iterations",
+            f"loss {loss:.6g}",
+        ),
+    )
 
 
 def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> None:
@@ -144,7 +181,15 @@ def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> No
             previous = objective
     final = evaluate_pass(data.con, data.table, result.beta, family)
     if family is Family.SQUARED:
-        _record(result, model, data, (final.train_loss + _penalty(result.beta, options)) / max(final.train_weight, 1e-300), final.eval_loss, None, time.perf_counter())
+        _record(
+            result,
+            model,
+            data,
+            (final.train_loss + _penalty(result.beta, options)) / max(final.train_weight, 1e-300),
+            final.eval_loss,
+            None,
+            time.perf_counter(),
+        )
 
 
 def _soft_threshold(beta: np.ndarray, amount: float) -> np.ndarray:
@@ -166,7 +211,10 @@ def _gradient_descent(model: Model, data: TrainingData, family: Family, result: 
     current = objective(state.train_loss, result.beta)
     for _ in range(options["max_iterations"]):
         started = time.perf_counter()
-        gradient = (state.gradient + 2.0 * options["l2_reg"] * np.where(np.arange(result.beta.shape[1]) > 0, result.beta, 0.0)) / n
+        gradient = (
+            state.gradient
+            + 2.0 * options["l2_reg"] * np.where(np.arange(result.beta.shape[1]) > 0, result.beta, 0.0)
+        ) / n
         if not options["fit_intercept"]:
             gradient[:, 0] = 0.0
         for _attempt in range(30):
@@ -186,7 +234,11 @@ def _gradient_descent(model: Model, data: TrainingData, family: Family, result: 
 
 
 def weights_table(beta: np.ndarray) -> pa.Table:
-    rows = [{"output": k, "dim": j - 1, "weight": float(beta[k, j])} for k in range(beta.shape[0]) for j in range(beta.shape[1])]
+    rows = [
+        {"output": k, "dim": j - 1, "weight": float(beta[k, j])}
+        for k in range(beta.shape[0])
+        for j in range(beta.shape[1])
+    ]
     return pa.Table.from_pylist(rows, schema=WEIGHTS)
 
 
@@ -203,7 +255,10 @@ def warm_start_beta(model: Model, outputs: int) -> np.ndarray | None:
     if not model.options["warm_start"] or not previous:
         return None
     if previous.get("dims") != model.state["dims"] or not previous.get("weights"):
-        raise UsageError(f"warm_start: the features of {model.qualified_name} changed", hint="keep the feature columns unchanged")
+        raise UsageError(
+            f"warm_start: the features of {model.qualified_name} changed",
+            hint="keep the feature columns unchanged",
+        )
     beta = np.zeros((outputs, len(model.dims) + 1))
     for output, dim, weight in previous["weights"]:
         beta[int(output), int(dim) + 1] = weight

@@ -46,16 +46,20 @@ def label_column(model: Model) -> str:
     return str(model.state["label"])
 
 
-def typed_label(model: Model, value: Any) -> exp.Expression:
+def typed_label(model: Model, value: Any) -> exp.Expr:
     """A class label as a SQL literal of the label column's type."""
-    return exp.cast(string(str(value).lower() if isinstance(value, bool) else str(value)), model.state["label_type"])
+    return exp.cast(
+        string(str(value).lower() if isinstance(value, bool) else str(value)), model.state["label_type"]
+    )
 
 
-def class_index(model: Model, source_column: exp.Expression) -> exp.Expression:
+def class_index(model: Model, source_column: exp.Expr) -> exp.Expr:
     """The class index of a label value (NULL for labels unseen in training)."""
     case = exp.Case()
     for k, value in enumerate(model.state["classes"]):
-        case = case.when(exp.EQ(this=source_column.copy(), expression=typed_label(model, value)), num(float(k)))
+        case = case.when(
+            exp.EQ(this=source_column.copy(), expression=typed_label(model, value)), num(float(k))
+        )
     return case
 
 
@@ -91,11 +95,24 @@ def weights(call: Call) -> exp.Query:
         for f in model.features:
             positions = [j for j, d in enumerate(model.dims) if d.feature == f.name]
             if f.numeric:
-                rows.append({"processed_input": f.name, "weight": float(beta[k, positions[0] + 1]), "category_weights": [], **extra})
+                rows.append(
+                    {
+                        "processed_input": f.name,
+                        "weight": float(beta[k, positions[0] + 1]),
+                        "category_weights": [],
+                        **extra,
+                    }
+                )
             else:
-                categories = [{"category": model.dims[j].category, "weight": float(beta[k, j + 1])} for j in positions]
-                rows.append({"processed_input": f.name, "weight": None, "category_weights": categories, **extra})
-        rows.append({"processed_input": INTERCEPT, "weight": float(beta[k, 0]), "category_weights": [], **extra})
+                categories = [
+                    {"category": model.dims[j].category, "weight": float(beta[k, j + 1])} for j in positions
+                ]
+                rows.append(
+                    {"processed_input": f.name, "weight": None, "category_weights": categories, **extra}
+                )
+        rows.append(
+            {"processed_input": INTERCEPT, "weight": float(beta[k, 0]), "category_weights": [], **extra}
+        )
     schema = pa.schema(WEIGHTS_FIELDS + ([("class_label", pa.string())] if multiclass else []))
     return call.scratch.rows_relation(schema, rows)
 
@@ -104,7 +121,7 @@ def prediction_name(model: Model) -> str:
     return f"predicted_{label_column(model)}"
 
 
-def with_truth(call: Call, scored: exp.Select, truth: exp.Expression) -> exp.Select:
+def with_truth(call: Call, scored: exp.Select, truth: exp.Expr) -> exp.Select:
     """Scored rows + ``__y`` computed from the input's label column (EVALUATE, ROC_CURVE ...)."""
     return exp.select("*", exp.alias_(truth, ident("__y"))).from_(scored.subquery("__scored_in"))
 

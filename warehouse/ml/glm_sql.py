@@ -37,42 +37,57 @@ def _g(k: int) -> str:
     return f"__g{k}"
 
 
-def scores(source: exp.Expression, beta: np.ndarray) -> exp.Select:
+def scores(source: exp.Expr, beta: np.ndarray) -> exp.Select:
     """``source`` plus ``__z<k>`` = intercept + weights . x for each output k."""
     d = beta.shape[1] - 1
     zs = [
-        exp.alias_(add([num(row[0]), *[exp.Mul(this=col(dim_name(j)), expression=num(row[j + 1])) for j in range(d)]]), ident(_z(k)))
+        exp.alias_(
+            add(
+                [num(row[0]), *[exp.Mul(this=col(dim_name(j)), expression=num(row[j + 1])) for j in range(d)]]
+            ),
+            ident(_z(k)),
+        )
         for k, row in enumerate(beta)
     ]
     return exp.select("*", *zs).from_(source)
 
 
-def _softplus(z: exp.Expression) -> exp.Expression:
+def _softplus(z: exp.Expr) -> exp.Expr:
     """ln(1 + e^z), stable for large |z|."""
-    positive = exp.Add(this=z.copy(), expression=exp.func("ln", exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z.copy())))))
+    positive = exp.Add(
+        this=z.copy(),
+        expression=exp.func("ln", exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z.copy())))),
+    )
     negative = exp.func("ln", exp.Add(this=num(1.0), expression=exp.func("exp", z.copy())))
     return exp.If(this=exp.GT(this=z.copy(), expression=num(0.0)), true=positive, false=negative)
 
 
-def sigmoid(z: exp.Expression) -> exp.Expression:
-    return exp.Div(this=num(1.0), expression=paren(exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z)))))
+def sigmoid(z: exp.Expr) -> exp.Expr:
+    return exp.Div(
+        this=num(1.0), expression=paren(exp.Add(this=num(1.0), expression=exp.func("exp", exp.Neg(this=z))))
+    )
 
 
-def probabilities(source: exp.Expression, beta: np.ndarray, family: Family) -> exp.Select:
+def probabilities(source: exp.Expr, beta: np.ndarray, family: Family) -> exp.Select:
     """``source`` plus ``__p<k>``: P(class k) (softmax) or P(positive) as ``__p0`` (logistic)."""
     scored = scores(source, beta).subquery("__scored")
     k = beta.shape[0]
     if family is Family.LOGISTIC:
         return exp.select("*", exp.alias_(sigmoid(col(_z(0))), ident("__p0"))).from_(scored)
-    top = exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)]) if k > 1 else col(_z(0))
+    top = (
+        exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)]) if k > 1 else col(_z(0))
+    )
     with_max = exp.select("*", exp.alias_(top, ident("__zmax"))).from_(scored)
     exps = [exp.func("exp", exp.Sub(this=col(_z(i)), expression=col("__zmax"))) for i in range(k)]
     with_sum = exp.select("*", exp.alias_(add(exps), ident("__zsum"))).from_(with_max.subquery("__max"))
-    ps = [exp.alias_(exp.Div(this=e.copy(), expression=col("__zsum")), ident(f"__p{i}")) for i, e in enumerate(exps)]
+    ps = [
+        exp.alias_(exp.Div(this=e.copy(), expression=col("__zsum")), ident(f"__p{i}"))
+        for i, e in enumerate(exps)
+    ]
     return exp.select("*", *ps).from_(with_sum.subquery("__sum"))
 
 
-def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expression, list[exp.Expression], exp.Expression]:
+def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expr, list[exp.Expr], exp.Expr]:
     """Per row: loss, d loss / d z_k, and d2 loss / d z^2 (scalar families only) over __z*, __y."""
     y = col(Y)
     if family is Family.SQUARED:
@@ -81,14 +96,28 @@ def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expression, list[exp
     if family is Family.LOGISTIC:
         p = sigmoid(col(_z(0)))
         loss = exp.Sub(this=_softplus(col(_z(0))), expression=exp.Mul(this=y, expression=col(_z(0))))
-        return loss, [exp.Sub(this=p, expression=y.copy())], exp.Mul(this=p.copy(), expression=paren(exp.Sub(this=num(1.0), expression=p.copy())))
+        return (
+            loss,
+            [exp.Sub(this=p, expression=y.copy())],
+            exp.Mul(this=p.copy(), expression=paren(exp.Sub(this=num(1.0), expression=p.copy()))),
+        )
     top = exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)])
-    lse = exp.Add(this=top, expression=exp.func("ln", add([exp.func("exp", exp.Sub(this=col(_z(i)), expression=top.copy())) for i in range(k)])))
+    lse = exp.Add(
+        this=top,
+        expression=exp.func(
+            "ln", add([exp.func("exp", exp.Sub(this=col(_z(i)), expression=top.copy())) for i in range(k)])
+        ),
+    )
     z_y = exp.Case()
     for i in range(k):
         z_y = z_y.when(exp.EQ(this=y.copy(), expression=num(float(i))), col(_z(i)))
-    grads = [
-        exp.Sub(this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=paren(lse.copy()))), expression=exp.If(this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)))
+    grads: list[exp.Expr] = [
+        exp.Sub(
+            this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=paren(lse.copy()))),
+            expression=exp.If(
+                this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)
+            ),
+        )
         for i in range(k)
     ]
     return exp.Sub(this=lse, expression=z_y), grads, num(0.0)
@@ -105,7 +134,9 @@ class Pass:
     hessian: np.ndarray | None  # (1+d, 1+d) for scalar families when asked
 
 
-def evaluate_pass(con: duckdb.DuckDBPyConnection, table: str, beta: np.ndarray, family: Family, *, hessian: bool = False) -> Pass:
+def evaluate_pass(
+    con: duckdb.DuckDBPyConnection, table: str, beta: np.ndarray, family: Family, *, hessian: bool = False
+) -> Pass:
     """Loss, gradient (and Hessian) of the weighted training loss in one aggregate query."""
     k, d1 = beta.shape
     loss, grads, curvature = _loss_and_gradient(family, k)
@@ -143,13 +174,19 @@ def _aggregates_sql(k: int, d1: int, hessian: bool) -> str:
     """
     xs = [num(1.0), *[col(dim_name(j)) for j in range(d1 - 1)]]
 
-    def total(value: exp.Expression, weight: str = "__wt") -> exp.Expression:
+    def total(value: exp.Expr, weight: str = "__wt") -> exp.Expr:
         return exp.func("sum", exp.Mul(this=col(weight), expression=value))
 
-    aggregates = [total(col("__loss")), total(num(1.0)), total(col("__loss"), "__we"), total(num(1.0), "__we")]
+    aggregates = [
+        total(col("__loss")),
+        total(num(1.0)),
+        total(col("__loss"), "__we"),
+        total(num(1.0), "__we"),
+    ]
     aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
     if hessian:
         aggregates += [
-            total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy()))) for a, b in _pairs(d1)
+            total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy())))
+            for a, b in _pairs(d1)
         ]
     return sql(exp.Select(expressions=aggregates).from_(exp.to_table("__rows"), copy=False))

@@ -36,7 +36,15 @@ TRAINING_INFO = pa.schema(
         ("duration_ms", pa.int64()),
         (
             "cluster_info",
-            pa.list_(pa.struct([("centroid_id", pa.int64()), ("cluster_radius", pa.float64()), ("cluster_size", pa.int64())])),
+            pa.list_(
+                pa.struct(
+                    [
+                        ("centroid_id", pa.int64()),
+                        ("cluster_radius", pa.float64()),
+                        ("cluster_size", pa.int64()),
+                    ]
+                )
+            ),
         ),
     ]
 )
@@ -80,21 +88,32 @@ class KMeans:
                     "cluster_info": stats.cluster_info(),
                 }
             )
-            report(data.progress, ProgressEvent(f"train {model.qualified_name}", iteration + 1, options["max_iterations"], "iterations", f"loss {loss:.6g}"))
+            report(
+                data.progress,
+                ProgressEvent(
+                    f"train {model.qualified_name}",
+                    iteration + 1,
+                    options["max_iterations"],
+                    "iterations",
+                    f"loss {loss:.6g}",
+                ),
+            )
             converged = np.array_equal(new, centroids)
             centroids = new
             if converged:
                 break
-            if options["early_stop"] and previous_loss is not None and previous_loss > 0:
-                if (previous_loss - loss) / previous_loss < options["min_rel_progress"]:
-                    break
+            progress = (previous_loss - loss) / previous_loss if previous_loss else None
+            if options["early_stop"] and progress is not None and progress < options["min_rel_progress"]:
+                break
             previous_loss = loss
         final = ksql.assign_and_average(data, centroids, cosine)
         model.metrics = ksql.metrics(final, centroids, data.rows)
         model.state.update(
             num_clusters=k,
             cluster_radius={str(c): r for c, r in final.radius().items()},
-            normalized_distance_quantiles=ksql.normalized_distance_quantiles(data, centroids, cosine, final.radius()),
+            normalized_distance_quantiles=ksql.normalized_distance_quantiles(
+                data, centroids, cosine, final.radius()
+            ),
         )
         write_state(data.con, model, "centroids", _centroid_table(model, centroids))
         write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
@@ -108,7 +127,9 @@ def _num_clusters(options: Mapping[str, Any], data: TrainingData) -> int:
     else:
         k = min(100, max(2, round(math.log10(max(data.rows, 1)))))
     if k > data.rows:
-        raise UsageError(f"num_clusters = {k} but the training data has only {data.rows} rows", hint="lower num_clusters")
+        raise UsageError(
+            f"num_clusters = {k} but the training data has only {data.rows} rows", hint="lower num_clusters"
+        )
     return k
 
 
@@ -122,7 +143,9 @@ def _initial_centroids(model: Model, data: TrainingData, k: int) -> np.ndarray:
     if model.options["warm_start"]:
         previous = model.state.get("warm_start", {}).get("centroids")
         if previous is None:
-            raise UsageError(f"warm_start: model {model.qualified_name} does not exist yet", hint="train it once first")
+            raise UsageError(
+                f"warm_start: model {model.qualified_name} does not exist yet", hint="train it once first"
+            )
         centroids = np.array(previous, dtype=float)
         if centroids.shape != (k, len(data.dims)):
             raise UsageError(
@@ -133,7 +156,9 @@ def _initial_centroids(model: Model, data: TrainingData, k: int) -> np.ndarray:
         return centroids
     if method == "CUSTOM":
         if INIT not in data.roles:
-            raise UsageError("kmeans_init_method = 'CUSTOM' needs kmeans_init_col", hint="name a BOOL column of seeds")
+            raise UsageError(
+                "kmeans_init_method = 'CUSTOM' needs kmeans_init_col", hint="name a BOOL column of seeds"
+            )
         seeds = data.con.execute(
             sql(exp.select(*data.xs).from_(data.relation()).where(col(INIT)).order_by(col(ROW_ID)))
         ).fetchall()
@@ -146,7 +171,12 @@ def _initial_centroids(model: Model, data: TrainingData, k: int) -> np.ndarray:
     if method == "KMEANS++":
         return ksql.kmeans_plus_plus(data, k, model.options["distance_type"] == "COSINE")
     rows = data.con.execute(
-        sql(exp.select(*data.xs).from_(data.relation()).order_by(exp.func("hash", col(ROW_ID), num(17.0))).limit(k))
+        sql(
+            exp.select(*data.xs)
+            .from_(data.relation())
+            .order_by(exp.func("hash", col(ROW_ID), num(17.0)))
+            .limit(k)
+        )
     ).fetchall()
     return np.array(rows, dtype=float)
 
@@ -157,7 +187,9 @@ def _centroid_table(model: Model, centroids: np.ndarray) -> pa.Table:
         for c in range(centroids.shape[0])
         for j in range(centroids.shape[1])
     ]
-    return pa.Table.from_pylist(rows, schema=pa.schema([("centroid_id", pa.int64()), ("dim", pa.int64()), ("value", pa.float64())]))
+    return pa.Table.from_pylist(
+        rows, schema=pa.schema([("centroid_id", pa.int64()), ("dim", pa.int64()), ("value", pa.float64())])
+    )
 
 
 def load_centroids(con: Any, model: Model) -> np.ndarray:

@@ -37,10 +37,17 @@ def predict(call: Call) -> exp.Query:
     assigned, k = _assigned_input(call)
     cosine = _cosine(call.model)
     pairs = [
-        struct([("d", ksql.distance_of(exp.column(ident(f"__d{c + 1}")), cosine)), ("c", exp.Literal.number(c + 1))])
+        struct(
+            [
+                ("d", ksql.distance_of(exp.column(ident(f"__d{c + 1}")), cosine)),
+                ("c", exp.Literal.number(c + 1)),
+            ]
+        )
         for c in range(k)
     ]
-    with_list = exp.select("*", exp.alias_(exp.Array(expressions=pairs), ident(NEAREST))).from_(assigned.subquery("__assigned"))
+    with_list = exp.select("*", exp.alias_(exp.Array(expressions=pairs), ident(NEAREST))).from_(
+        assigned.subquery("__assigned")
+    )
     return exp.select(
         exp.alias_(col(ksql.CID), ident("CENTROID_ID")),
         exp.alias_(parse(_TOP5), ident("NEAREST_CENTROIDS_DISTANCE")),
@@ -87,10 +94,21 @@ def centroids(call: Call) -> exp.Query:
                 value = float(values[positions[0]])
                 if model.state["standardize"] and not standardized:
                     value = value * features[f.name].scale + (f.mean or 0.0)
-                rows.append({"centroid_id": c, "feature": f.name, "numerical_value": value, "categorical_value": []})
+                rows.append(
+                    {"centroid_id": c, "feature": f.name, "numerical_value": value, "categorical_value": []}
+                )
             else:
-                categories = [{"category": model.dims[j].category, "value": float(values[j])} for j in positions]
-                rows.append({"centroid_id": c, "feature": f.name, "numerical_value": None, "categorical_value": categories})
+                categories = [
+                    {"category": model.dims[j].category, "value": float(values[j])} for j in positions
+                ]
+                rows.append(
+                    {
+                        "centroid_id": c,
+                        "feature": f.name,
+                        "numerical_value": None,
+                        "categorical_value": categories,
+                    }
+                )
     return call.scratch.rows_relation(CENTROIDS, rows)
 
 
@@ -107,9 +125,13 @@ def detect_anomalies(call: Call) -> exp.Query:
     assigned, k = _assigned_input(call)
     radius = exp.Case()
     for cid, r in model.state["cluster_radius"].items():
-        radius = radius.when(exp.EQ(this=col(ksql.CID), expression=exp.Literal.number(int(cid))), num(r or None))
+        radius = radius.when(
+            exp.EQ(this=col(ksql.CID), expression=exp.Literal.number(int(cid))), num(r or None)
+        )
     normalized = exp.Div(this=ksql.distance_of(col(ksql.DMIN), _cosine(model)), expression=radius)
-    scored = exp.select("*", exp.alias_(normalized, ident("__normalized"))).from_(assigned.subquery("__assigned"))
+    scored = exp.select("*", exp.alias_(normalized, ident("__normalized"))).from_(
+        assigned.subquery("__assigned")
+    )
     return exp.select(
         exp.alias_(exp.GT(this=col("__normalized"), expression=num(cutoff)), ident("is_anomaly")),
         exp.alias_(col("__normalized"), ident("normalized_distance")),

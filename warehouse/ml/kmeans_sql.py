@@ -25,9 +25,9 @@ def _d(c: int) -> str:
     return f"__d{c + 1}"
 
 
-def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expression]:
+def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expr]:
     xs = [col(dim_name(j)) for j in range(d)]
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     for c in centroids:
         if cosine:
             dot = add([exp.Mul(this=x, expression=num(v)) for x, v in zip(xs, c, strict=True)])
@@ -37,7 +37,7 @@ def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expr
             cos = exp.func("coalesce", exp.Div(this=paren(dot), expression=denominator), num(0.0))
             out.append(exp.Sub(this=num(1.0), expression=cos))
         else:
-            terms: list[exp.Expression] = []
+            terms: list[exp.Expr] = []
             for x, v in zip(xs, c, strict=True):
                 diff = paren(exp.Sub(this=x, expression=num(v)))
                 terms.append(exp.Mul(this=diff, expression=diff.copy()))
@@ -45,21 +45,22 @@ def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expr
     return out
 
 
-def assigned(source: exp.Expression, d: int, centroids: np.ndarray, cosine: bool) -> exp.Select:
+def assigned(source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool) -> exp.Select:
     """``source`` plus ``__d1..__dk``, ``__dmin`` and ``__cid`` (source: a table or subquery)."""
     k = len(centroids)
     distances = [exp.alias_(e, ident(_d(c))) for c, e in enumerate(distance_exprs(d, centroids, cosine))]
     inner = exp.select("*", *distances).from_(source)
-    with_min = exp.select("*", exp.alias_(exp.Least(this=col(_d(0)), expressions=[col(_d(c)) for c in range(1, k)]), ident(DMIN))).from_(
-        inner.subquery("__dist")
-    )
+    with_min = exp.select(
+        "*",
+        exp.alias_(exp.Least(this=col(_d(0)), expressions=[col(_d(c)) for c in range(1, k)]), ident(DMIN)),
+    ).from_(inner.subquery("__dist"))
     case = exp.Case()
     for c in range(k):
         case = case.when(exp.EQ(this=col(_d(c)), expression=col(DMIN)), exp.Literal.number(c + 1))
     return exp.select("*", exp.alias_(case, ident(CID))).from_(with_min.subquery("__nearest"))
 
 
-def distance_of(dmin: exp.Expression, cosine: bool) -> exp.Expression:
+def distance_of(dmin: exp.Expr, cosine: bool) -> exp.Expr:
     """The reported distance: Euclidean (sqrt of the squared one) or cosine."""
     return dmin if cosine else exp.func("sqrt", exp.func("greatest", dmin, num(0.0)))
 
@@ -81,7 +82,10 @@ class ClusterStats:
 
     def cluster_info(self) -> list[dict[str, float | int]]:
         radius = self.radius()
-        return [{"centroid_id": c, "cluster_radius": radius[c], "cluster_size": self.sizes[c]} for c in sorted(self.sizes)]
+        return [
+            {"centroid_id": c, "cluster_radius": radius[c], "cluster_size": self.sizes[c]}
+            for c in sorted(self.sizes)
+        ]
 
 
 def assign_and_average(data: TrainingData, centroids: np.ndarray, cosine: bool) -> ClusterStats:
@@ -90,7 +94,7 @@ def assign_and_average(data: TrainingData, centroids: np.ndarray, cosine: bool) 
 
 
 def cluster_stats(
-    con: duckdb.DuckDBPyConnection, source: exp.Expression, d: int, centroids: np.ndarray, cosine: bool
+    con: duckdb.DuckDBPyConnection, source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool
 ) -> ClusterStats:
     distance = distance_of(col(DMIN), cosine)
     query = (
@@ -139,7 +143,9 @@ def normalized_distance_quantiles(
     """Quantiles 0, 0.001, ..., 1 of distance / cluster radius over the training rows (for DETECT_ANOMALIES)."""
     radius_of = exp.Case()
     for c, r in radius.items():
-        radius_of = radius_of.when(exp.EQ(this=col(CID), expression=exp.Literal.number(c)), num(r if r else None))
+        radius_of = radius_of.when(
+            exp.EQ(this=col(CID), expression=exp.Literal.number(c)), num(r if r else None)
+        )
     normalized = exp.Div(this=distance_of(col(DMIN), cosine), expression=radius_of)
     points = exp.Array(expressions=[num(i / 1000) for i in range(1001)])
     query = exp.select(exp.func("quantile_cont", normalized, points)).from_(
@@ -154,10 +160,13 @@ def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:
     exponential keys (the row minimizing -ln(u) / D^2), deterministic for a given table."""
     d = len(data.dims)
 
-    def draw(source: exp.Expression, weight: exp.Expression | None, step: int) -> np.ndarray:
-        draw_hash = exp.Mod(this=exp.func("hash", col(ROW_ID), exp.Literal.number(step)), expression=exp.Literal.number(1_000_000_007))
+    def draw(source: exp.Expr, weight: exp.Expr | None, step: int) -> np.ndarray:
+        draw_hash = exp.Mod(
+            this=exp.func("hash", col(ROW_ID), exp.Literal.number(step)),
+            expression=exp.Literal.number(1_000_000_007),
+        )
         u = exp.Div(this=paren(exp.Add(this=draw_hash, expression=num(0.5))), expression=num(1_000_000_007.0))
-        key: exp.Expression = exp.Neg(this=exp.func("ln", u))
+        key: exp.Expr = exp.Neg(this=exp.func("ln", u))
         query = exp.select(*data.xs).from_(source)
         if weight is not None:
             query = query.where(exp.GT(this=weight, expression=num(0.0)))

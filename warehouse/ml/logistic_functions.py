@@ -30,7 +30,9 @@ PRED = "__pred"
 def with_prediction(scored: exp.Select, classes: int, threshold: float) -> exp.Select:
     """Scored rows + ``__pred``, the predicted class index (binary: P(positive) > threshold; else argmax)."""
     if classes == 2:
-        pred: exp.Expression = exp.If(this=exp.GT(this=col("__p0"), expression=num(threshold)), true=num(1.0), false=num(0.0))
+        pred: exp.Expr = exp.If(
+            this=exp.GT(this=col("__p0"), expression=num(threshold)), true=num(1.0), false=num(0.0)
+        )
     else:
         top = exp.Greatest(this=col("__p0"), expressions=[col(f"__p{k}") for k in range(1, classes)])
         pred = exp.Case()
@@ -42,9 +44,13 @@ def with_prediction(scored: exp.Select, classes: int, threshold: float) -> exp.S
 def _threshold(call: Call) -> float:
     value = call.param("threshold", 0.5, ("threshold",))
     if not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise UsageError(f"ML.{call.function}: threshold = {value!r} is not in [0, 1]", hint="STRUCT(0.5 AS threshold)")
+        raise UsageError(
+            f"ML.{call.function}: threshold = {value!r} is not in [0, 1]", hint="STRUCT(0.5 AS threshold)"
+        )
     if len(call.model.state["classes"]) != 2 and "threshold" in call.params:
-        raise UsageError(f"ML.{call.function}: threshold applies to binary models only", hint="drop the STRUCT")
+        raise UsageError(
+            f"ML.{call.function}: threshold applies to binary models only", hint="drop the STRUCT"
+        )
     return float(value)
 
 
@@ -71,7 +77,9 @@ def predict(call: Call) -> exp.Query:
 def _labelled(call: Call, threshold: float) -> exp.Select:
     """Input rows with a known label: ``__y`` (class index), ``__p*``, ``__pred``."""
     model = call.model
-    scored = with_truth(call, scored_input(call, call.require_input()), class_index(model, label_of_input(model)))
+    scored = with_truth(
+        call, scored_input(call, call.require_input()), class_index(model, label_of_input(model))
+    )
     return with_prediction(scored, len(model.state["classes"]), threshold).where(
         exp.Not(this=exp.Is(this=col("__y"), expression=exp.null()))
     )
@@ -85,7 +93,9 @@ def evaluate(call: Call) -> exp.Query:
     else:
         classes = len(call.model.state["classes"])
         values = metrics.classification(call.con, _labelled(call, threshold), classes, classes == 2)
-    return call.scratch.rows_relation(pa.schema([(n, pa.float64()) for n in names]), [{n: values.get(n) for n in names}])
+    return call.scratch.rows_relation(
+        pa.schema([(n, pa.float64()) for n in names]), [{n: values.get(n) for n in names}]
+    )
 
 
 def _sanitize(label: Any) -> str:
@@ -96,8 +106,13 @@ def _sanitize(label: Any) -> str:
 def confusion_matrix(call: Call) -> exp.Query:
     classes = call.model.state["classes"]
     matrix = metrics.confusion(call.con, _labelled(call, _threshold(call)), len(classes))
-    rows = [{"expected_label": classes[i], **{_sanitize(c): int(matrix[i, j]) for j, c in enumerate(classes)}} for i in range(len(classes))]
-    schema = pa.schema([("expected_label", pa.array(classes).type), *[(_sanitize(c), pa.int64()) for c in classes]])
+    rows = [
+        {"expected_label": classes[i], **{_sanitize(c): int(matrix[i, j]) for j, c in enumerate(classes)}}
+        for i in range(len(classes))
+    ]
+    schema = pa.schema(
+        [("expected_label", pa.array(classes).type), *[(_sanitize(c), pa.int64()) for c in classes]]
+    )
     return call.scratch.rows_relation(schema, rows)
 
 
@@ -116,22 +131,29 @@ GROUP BY threshold ORDER BY threshold
 
 def roc_curve(call: Call) -> exp.Query:
     if len(call.model.state["classes"]) != 2:
-        raise UsageError("ML.ROC_CURVE needs a binary LOGISTIC_REG model", hint="use ML.CONFUSION_MATRIX for multiclass")
+        raise UsageError(
+            "ML.ROC_CURVE needs a binary LOGISTIC_REG model", hint="use ML.CONFUSION_MATRIX for multiclass"
+        )
     call.param("", None, ())
     labelled = _labelled(call, 0.5)
     if call.thresholds is not None:
-        thresholds: exp.Expression = exp.select(exp.alias_(_threshold_array(call.thresholds), ident("__thresholds")))
+        thresholds: exp.Expr = exp.select(
+            exp.alias_(_threshold_array(call.thresholds), ident("__thresholds"))
+        )
     else:
         points = exp.Array(expressions=[num(i / 100) for i in range(101)])
         thresholds = exp.select(
-            exp.alias_(exp.func("list_distinct", exp.func("quantile_disc", col("__p0"), points)), ident("__thresholds"))
+            exp.alias_(
+                exp.func("list_distinct", exp.func("quantile_disc", col("__p0"), points)),
+                ident("__thresholds"),
+            )
         ).from_(labelled.subquery("__l"))
     query = parse(ROC_CURVE_SQL)
     assert isinstance(query, exp.Select)
     return query.with_("__labelled", as_=labelled).with_("__threshold_list", as_=thresholds)
 
 
-def _threshold_array(given: exp.Expression) -> exp.Expression:
+def _threshold_array(given: exp.Expr) -> exp.Expr:
     """BigQuery's GENERATE_ARRAY(start, end, step) (inclusive, floats allowed) as a DOUBLE[] literal."""
     if isinstance(given, exp.GenerateSeries):
         bounds = [given.args.get(k) for k in ("start", "end", "step")]
@@ -139,7 +161,9 @@ def _threshold_array(given: exp.Expression) -> exp.Expression:
             start, end = float(given.args["start"].this), float(given.args["end"].this)
             step = float(given.args["step"].this) if given.args.get("step") else 1.0
             if step <= 0:
-                raise UsageError(f"GENERATE_ARRAY step {step} must be positive", hint="GENERATE_ARRAY(0.1, 0.9, 0.1)")
+                raise UsageError(
+                    f"GENERATE_ARRAY step {step} must be positive", hint="GENERATE_ARRAY(0.1, 0.9, 0.1)"
+                )
             count = int((end - start) / step + 1e-9) + 1
             return exp.Array(expressions=[num(round(start + i * step, 12)) for i in range(count)])
     return exp.cast(given, "DOUBLE[]")

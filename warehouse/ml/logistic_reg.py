@@ -33,7 +33,11 @@ def _jsonable(value: Any) -> Any:
 
 class LogisticReg:
     name = "LOGISTIC_REG"
-    roles: Mapping[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEIGHT: "instance_weight_col"}
+    roles: Mapping[str, str] = {
+        LABEL: "input_label_cols",
+        SPLIT: "data_split_col",
+        WEIGHT: "instance_weight_col",
+    }
 
     @property
     def functions(self) -> Mapping[str, Function]:
@@ -63,12 +67,20 @@ class LogisticReg:
         )
         index = exp.Case()
         for k, (value, _) in enumerate(counts):
-            index = index.when(exp.EQ(this=col(LABEL), expression=_literal(value, data.label_type)), num(float(k)))
-        glm.prepare(data, model.options, sql(index), sql(_class_weight(model.options, counts, data.label_type)))
-        result = glm.fit(model, data, fam, model.state["outputs"], glm.warm_start_beta(model, model.state["outputs"]))
+            index = index.when(
+                exp.EQ(this=col(LABEL), expression=_literal(value, data.label_type)), num(float(k))
+            )
+        glm.prepare(
+            data, model.options, sql(index), sql(_class_weight(model.options, counts, data.label_type))
+        )
+        result = glm.fit(
+            model, data, fam, model.state["outputs"], glm.warm_start_beta(model, model.state["outputs"])
+        )
         model.state["optimize_strategy"] = result.strategy
         write_state(data.con, model, "weights", glm.weights_table(result.beta))
-        write_state(data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=glm.TRAINING_INFO))
+        write_state(
+            data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=glm.TRAINING_INFO)
+        )
         has_eval = data.con.execute(f'SELECT count_if({EVAL}) FROM "{data.table}"').fetchone()
         scored = probabilities(data.relation(), result.beta, fam)
         relation = logistic_functions.with_prediction(scored, len(classes), 0.5).where(
@@ -77,12 +89,14 @@ class LogisticReg:
         model.metrics = metrics.classification(data.con, relation, len(classes), binary)
 
 
-def _literal(value: Any, label_type: str | None) -> exp.Expression:
+def _literal(value: Any, label_type: str | None) -> exp.Expr:
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return exp.cast(exp.Literal.string(text), label_type or "VARCHAR")
 
 
-def _class_weight(options: Mapping[str, Any], counts: list[tuple[Any, int]], label_type: str | None) -> exp.Expression:
+def _class_weight(
+    options: Mapping[str, Any], counts: list[tuple[Any, int]], label_type: str | None
+) -> exp.Expr:
     """Per-row class weight: auto (rows / (rows_in_class * classes)), explicit class_weights, or 1."""
     total = sum(n for _, n in counts)
     if options.get("auto_class_weights"):
@@ -92,8 +106,14 @@ def _class_weight(options: Mapping[str, Any], counts: list[tuple[Any, int]], lab
         known = {str(v).lower() if isinstance(v, bool) else str(v) for v, _ in counts}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise UsageError(f"class_weights names label {unknown[0]!r}, which is not in the training data", hint=f"labels: {', '.join(sorted(known))}")
-        weights = {k: given.get(str(v).lower() if isinstance(v, bool) else str(v), 1.0) for k, (v, _) in enumerate(counts)}
+            raise UsageError(
+                f"class_weights names label {unknown[0]!r}, which is not in the training data",
+                hint=f"labels: {', '.join(sorted(known))}",
+            )
+        weights = {
+            k: given.get(str(v).lower() if isinstance(v, bool) else str(v), 1.0)
+            for k, (v, _) in enumerate(counts)
+        }
     else:
         return num(1.0)
     case = exp.Case()

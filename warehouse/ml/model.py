@@ -91,12 +91,14 @@ class Call:
     function: str
     input: exp.Query | None  # the input rows, already preprocessed by TRANSFORM if the model has one
     params: dict[str, Any]
-    thresholds: exp.Expression | None
+    thresholds: exp.Expr | None
     scratch: Scratch
 
     def require_input(self) -> exp.Query:
         if self.input is None:
-            raise UsageError(f"ML.{self.function} needs input rows", hint=f"ML.{self.function}(MODEL m, TABLE t)")
+            raise UsageError(
+                f"ML.{self.function} needs input rows", hint=f"ML.{self.function}(MODEL m, TABLE t)"
+            )
         return self.input
 
     def param(self, name: str, default: Any, allowed: tuple[str, ...]) -> Any:
@@ -116,7 +118,9 @@ class ModelType(Protocol):
     name: str
     #: role -> option naming the column that plays it (e.g. LABEL -> input_label_cols)
     roles: Mapping[str, str]
-    functions: Mapping[str, Function]
+
+    @property
+    def functions(self) -> Mapping[str, Function]: ...
 
     def standardize(self, options: Mapping[str, Any]) -> bool: ...
 

@@ -86,17 +86,25 @@ OPTIONS: dict[str, OptionSpec] = _spec(
         GLM,
         ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT"),
     ),
-    OptionSpec("data_split_eval_fraction", float, 0.2, GLM, check=lambda v: 0 < v < 1, valid="0..1 exclusive"),
+    OptionSpec(
+        "data_split_eval_fraction", float, 0.2, GLM, check=lambda v: 0 < v < 1, valid="0..1 exclusive"
+    ),
     OptionSpec("data_split_col", str, None, GLM),
 )
 
 
-def _value(node: exp.Expression, name: str) -> Any:
+def _value(node: exp.Expr, name: str) -> Any:
     """A Python value from an option's SQL literal: string, number, bool, array, array of STRUCTs."""
     if isinstance(node, exp.Boolean):
         return node.this
     if isinstance(node, exp.Literal):
-        return node.this if node.is_string else float(node.this) if "." in node.this or "e" in node.this.lower() else int(node.this)
+        return (
+            node.this
+            if node.is_string
+            else float(node.this)
+            if "." in node.this or "e" in node.this.lower()
+            else int(node.this)
+        )
     if isinstance(node, exp.Neg):
         return -_value(node.this, name)
     if isinstance(node, exp.Null):
@@ -104,10 +112,15 @@ def _value(node: exp.Expression, name: str) -> Any:
     if isinstance(node, exp.Array):
         return [_value(e, name) for e in node.expressions]
     if isinstance(node, exp.Struct):
-        return tuple(_value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name) for e in node.expressions)
+        return tuple(
+            _value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name)
+            for e in node.expressions
+        )
     if isinstance(node, exp.Column | exp.Var | exp.Identifier):
         return node.name
-    raise UsageError(f"option {name}: cannot read the value {node.sql('bigquery')!r}", hint="use a literal value")
+    raise UsageError(
+        f"option {name}: cannot read the value {node.sql('bigquery')!r}", hint="use a literal value"
+    )
 
 
 def _coerce(spec: OptionSpec, value: Any) -> Any:
@@ -123,7 +136,11 @@ def _coerce(spec: OptionSpec, value: Any) -> Any:
         values = value if isinstance(value, list) else [value]
         if all(isinstance(v, str) for v in values):
             return values
-    if spec.kind is dict and isinstance(value, list) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+    if (
+        spec.kind is dict
+        and isinstance(value, list)
+        and all(isinstance(v, tuple) and len(v) == 2 for v in value)
+    ):
         return {str(k): float(w) for k, w in value}
     raise UsageError(
         f"option {spec.name} = {value!r} has the wrong type (expected {_KIND_WORDS[spec.kind]})",
@@ -139,7 +156,14 @@ _KIND_WORDS = {
     list: "an array of strings",
     dict: "an array of STRUCT(label, weight)",
 }
-_EXAMPLES = {bool: "TRUE", int: "5", float: "0.1", str: "'value'", list: "['col']", dict: "[STRUCT('a', 0.5)]"}
+_EXAMPLES = {
+    bool: "TRUE",
+    int: "5",
+    float: "0.1",
+    str: "'value'",
+    list: "['col']",
+    dict: "[STRUCT('a', 0.5)]",
+}
 
 
 def _unknown(name: str, valid: Iterable[str], where: str) -> UsageError:
@@ -164,7 +188,8 @@ def parse_options(properties: exp.Properties | None) -> dict[str, Any]:
     model_type = str(given["model_type"]).upper()
     if model_type not in MODEL_TYPES:
         raise UsageError(
-            f"unsupported model_type {given['model_type']!r}", hint=f"supported model types: {', '.join(MODEL_TYPES)}"
+            f"unsupported model_type {given['model_type']!r}",
+            hint=f"supported model types: {', '.join(MODEL_TYPES)}",
         )
     valid = {n: s for n, s in OPTIONS.items() if model_type in s.model_types}
     result: dict[str, Any] = {}
@@ -174,7 +199,9 @@ def parse_options(properties: exp.Properties | None) -> dict[str, Any]:
         spec = valid[name]
         value = _coerce(spec, raw)
         if spec.choices and value not in spec.choices:
-            raise UsageError(f"option {name} = {raw!r} is not supported", hint=f"use one of: {', '.join(spec.choices)}")
+            raise UsageError(
+                f"option {name} = {raw!r} is not supported", hint=f"use one of: {', '.join(spec.choices)}"
+            )
         if spec.check and not spec.check(value):
             raise UsageError(f"option {name} = {raw!r} is out of range", hint=f"valid: {spec.valid}")
         result[name] = value

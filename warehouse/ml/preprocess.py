@@ -18,7 +18,9 @@ from lakehouse.errors import UsageError
 from warehouse.ml.sqlexpr import col, ident, num, sql, string
 
 NULL_CATEGORY = "_null_filler"
-_NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$")
+_NUMERIC = re.compile(
+    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$"
+)
 _UNSUPPORTED = re.compile(r"(\[\]|^STRUCT|^MAP|^UNION|^BLOB)")
 
 
@@ -62,14 +64,16 @@ def is_numeric_type(dtype: str) -> bool:
     return bool(_NUMERIC.match(dtype.upper()))
 
 
-def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expression, columns: list[tuple[str, str]]) -> list[Feature]:
+def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[str, str]]) -> list[Feature]:
     """Statistics of every feature column of ``relation`` (one aggregate query + one per categorical)."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
-            raise UsageError(f"feature {name!r} has type {dtype}, which models cannot use", hint="select scalar columns")
+            raise UsageError(
+                f"feature {name!r} has type {dtype}, which models cannot use", hint="select scalar columns"
+            )
         features.append(Feature(name=name, dtype=dtype, numeric=is_numeric_type(dtype)))
-    aggregates: list[exp.Expression] = []
+    aggregates: list[exp.Expr] = []
     for f in features:
         x = exp.cast(col(f.name), "DOUBLE") if f.numeric else col(f.name)
         aggregates.append(exp.func("count_if", exp.Is(this=col(f.name), expression=exp.null())))
@@ -83,13 +87,20 @@ def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expression, columns: list[
     for f in features:
         f.null_count = int(next(values))
         if f.numeric:
-            f.min, f.max, f.mean, f.median, f.stddev = (None if v is None else float(v) for v in [next(values) for _ in range(5)])
+            f.min, f.max, f.mean, f.median, f.stddev = (
+                None if v is None else float(v) for v in [next(values) for _ in range(5)]
+            )
             if f.mean is None:
                 raise UsageError(f"feature {f.name!r} is NULL in every training row", hint="drop the column")
     for f in features:
         if not f.numeric:
             value = exp.cast(col(f.name), "VARCHAR")
-            query = exp.select(exp.alias_(value, "c")).from_(exp.Subquery(this=relation)).group_by(value).order_by("1 NULLS LAST")
+            query = (
+                exp.select(exp.alias_(value, "c"))
+                .from_(exp.Subquery(this=relation))
+                .group_by(value)
+                .order_by("1 NULLS LAST")
+            )
             f.categories = [r[0] for r in con.execute(sql(query)).fetchall()]
     return features
 
@@ -106,20 +117,24 @@ def dims(features: list[Feature], *, dummy: bool = False) -> list[Dim]:
     return out
 
 
-def encode(features: list[Feature], dimensions: list[Dim], *, standardize: bool, table: str | None = None) -> list[exp.Expression]:
+def encode(
+    features: list[Feature], dimensions: list[Dim], *, standardize: bool, table: str | None = None
+) -> list[exp.Expr]:
     """SQL expressions of ``dimensions`` over the input columns: imputed, optionally standardized, one-hot."""
     by_name = {f.name: f for f in features}
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     for d in dimensions:
         f = by_name[d.feature]
         source = col(f.name, table)
         if d.numeric:
-            value: exp.Expression = exp.func("coalesce", exp.cast(source, "DOUBLE"), num(f.mean))
+            value: exp.Expr = exp.func("coalesce", exp.cast(source, "DOUBLE"), num(f.mean))
             if standardize:
-                value = exp.Div(this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale))
+                value = exp.Div(
+                    this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
+                )
             out.append(value)
         else:
-            test: exp.Expression = (
+            test: exp.Expr = (
                 exp.Is(this=source, expression=exp.null())
                 if d.category == NULL_CATEGORY
                 else exp.EQ(this=exp.cast(source, "VARCHAR"), expression=string(d.category or ""))
@@ -132,6 +147,9 @@ def dim_name(i: int) -> str:
     return f"__x{i}"
 
 
-def encoded_select(features: list[Feature], dimensions: list[Dim], *, standardize: bool) -> list[exp.Expression]:
+def encoded_select(features: list[Feature], dimensions: list[Dim], *, standardize: bool) -> list[exp.Expr]:
     """``encode`` aliased as ``__x0, __x1, ...``."""
-    return [exp.alias_(e, ident(dim_name(i))) for i, e in enumerate(encode(features, dimensions, standardize=standardize))]
+    return [
+        exp.alias_(e, ident(dim_name(i)))
+        for i, e in enumerate(encode(features, dimensions, standardize=standardize))
+    ]

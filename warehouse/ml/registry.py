@@ -131,7 +131,9 @@ def create_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
 
 def lake_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
     """The attached lake's current snapshot id, or None when no lake is attached."""
-    attached = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'lake' AND type = 'ducklake'").fetchone()
+    attached = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'lake' AND type = 'ducklake'"
+    ).fetchone()
     if not attached or not attached[0]:
         return None
     row = con.execute("SELECT * FROM lake.current_snapshot()").fetchone()
@@ -152,7 +154,9 @@ def write_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, data: A
         tables.append(part)
 
 
-def read_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, order_by: str) -> list[tuple[Any, ...]]:
+def read_state(
+    con: duckdb.DuckDBPyConnection, model: Model, part: str, order_by: str
+) -> list[tuple[Any, ...]]:
     if part not in model.state.get("tables", []):
         raise NotFoundError(f"model {model.qualified_name} has no {part} table", hint="train it again")
     return con.execute(f"SELECT * FROM {sql(model.state_table(part))} ORDER BY {order_by}").fetchall()

@@ -22,7 +22,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(ident(name), table=ident(table) if table else None)
 
 
-def num(value: float | int | None) -> exp.Expression:
+def num(value: float | int | None) -> exp.Expr:
     """An exact DOUBLE literal (a NULL for None or NaN)."""
     if value is None or value != value:
         return exp.cast(exp.null(), "DOUBLE")
@@ -37,18 +37,18 @@ def table(schema: str, name: str) -> exp.Table:
     return exp.table_(ident(name), db=ident(schema))
 
 
-def sql(expression: exp.Expression) -> str:
+def sql(expression: exp.Expr) -> str:
     return expression.sql(DIALECT)
 
 
-def parse(text: str) -> exp.Expression:
+def parse(text: str) -> exp.Expr:
     """Parse a fixed DuckDB SQL fragment written in this package (never user text)."""
     import sqlglot
 
     return sqlglot.parse_one(text, read=DIALECT)
 
 
-def add(terms: Sequence[exp.Expression]) -> exp.Expression:
+def add(terms: Sequence[exp.Expr]) -> exp.Expr:
     """Left-deep sum of terms (0.0 for none)."""
     if not terms:
         return num(0.0)
@@ -58,11 +58,11 @@ def add(terms: Sequence[exp.Expression]) -> exp.Expression:
     return total
 
 
-def paren(e: exp.Expression) -> exp.Paren:
+def paren(e: exp.Expr) -> exp.Paren:
     return exp.Paren(this=e)
 
 
-def struct(fields: Iterable[tuple[str, exp.Expression]]) -> exp.Struct:
+def struct(fields: Iterable[tuple[str, exp.Expr]]) -> exp.Struct:
     return exp.Struct(expressions=[exp.PropertyEQ(this=ident(k), expression=v) for k, v in fields])
 
 

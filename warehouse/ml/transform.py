@@ -14,11 +14,11 @@ from warehouse.ml.registry import Model
 
 def fit(
     con: duckdb.DuckDBPyConnection,
-    relation: exp.Expression,
+    relation: exp.Expr,
     clause: exp.TransformModelProperty,
     labels: list[str],
-    to_duckdb: Callable[[exp.Expression], exp.Expression],
-) -> tuple[exp.Expression, dict[str, Any]]:
+    to_duckdb: Callable[[exp.Expr], exp.Expr],
+) -> tuple[exp.Expr, dict[str, Any]]:
     raise UsageError("TRANSFORM is not supported yet")
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlglot import exp, parser, tokens
 from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.helper import seq_get
+from sqlglot.parsers.bigquery import BigQueryParser
 
 #: the ML table functions this warehouse implements (the ML engine looks them up by name)
 ML_TABLE_FUNCTIONS = (
@@ -54,7 +55,7 @@ def _previous_is_ml(parser_: parser.Parser) -> bool:
     return bool(token and token.text.upper() == "ML")
 
 
-def _parse_ml_call(parser_: Any, name: str) -> exp.Expression:
+def _parse_ml_call(parser_: Any, name: str) -> exp.Expr:
     parser_._match_text_seq("MODEL")
     model = parser_._parse_table_parts()
     args: dict[str, Any] = {"name": name, "this": model}
@@ -71,7 +72,7 @@ def _parse_ml_call(parser_: Any, name: str) -> exp.Expression:
 
 
 def _ml_function_parser(name: str, fallback: Any = None) -> Any:
-    def parse(self: Any) -> exp.Expression:
+    def parse(self: Any) -> exp.Expr:
         if _previous_is_ml(self):
             return _parse_ml_call(self, name)
         if fallback is not None:
@@ -84,16 +85,16 @@ def _ml_function_parser(name: str, fallback: Any = None) -> Any:
 class BigQueryML(BigQuery):
     """BigQuery with every ``ML.*`` table function of this warehouse parsed into ``MLTableFunction``."""
 
-    class Parser(BigQuery.Parser):
+    class Parser(BigQueryParser):
         FUNCTION_PARSERS = {
-            **BigQuery.Parser.FUNCTION_PARSERS,
+            **BigQueryParser.FUNCTION_PARSERS,
             **{
-                name: _ml_function_parser(name, BigQuery.Parser.FUNCTION_PARSERS.get(name))
+                name: _ml_function_parser(name, BigQueryParser.FUNCTION_PARSERS.get(name))
                 for name in ML_TABLE_FUNCTIONS
             },
         }
 
 
-def parse(sql: str) -> list[exp.Expression]:
+def parse(sql: str) -> list[exp.Expr]:
     """Parse one or more BigQuery (ML) statements."""
     return [e for e in BigQueryML().parse(sql) if e is not None]

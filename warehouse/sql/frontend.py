@@ -43,33 +43,44 @@ class Result:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def parse_statements(text: str) -> list[exp.Expression]:
+def parse_statements(text: str) -> list[exp.Expr]:
     try:
         return parse(text)
     except ParseError as exc:
         errors = exc.errors[0] if exc.errors else {}
         where = f" at line {errors.get('line')}, column {errors.get('col')}" if errors else ""
-        raise UsageError(f"cannot parse the SQL{where}: {errors.get('description', exc)}", hint="BigQuery SQL expected") from exc
+        raise UsageError(
+            f"cannot parse the SQL{where}: {errors.get('description', exc)}", hint="BigQuery SQL expected"
+        ) from exc
 
 
-def execute(con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None) -> Result:
+def execute(
+    con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None
+) -> Result:
     """Run every statement of ``text``; the result of the last one."""
     results = run_script(con, text, params, progress)
     return results[-1] if results else Result(message="no statement")
 
 
-def run_script(con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None) -> list[Result]:
+def run_script(
+    con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None
+) -> list[Result]:
     """Run the statements of a file in order; one Result each."""
     return [run_statement(con, s, params, progress) for s in parse_statements(text)]
 
 
 def run_statement(
-    con: duckdb.DuckDBPyConnection, statement: exp.Expression, params: Params = None, progress: ProgressCallback | None = None
+    con: duckdb.DuckDBPyConnection,
+    statement: exp.Expr,
+    params: Params = None,
+    progress: ProgressCallback | None = None,
 ) -> Result:
     scratch = Scratch(con)
     try:
         if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "MODEL":
-            return Result(message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress))
+            return Result(
+                message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress)
+            )
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
             return Result(message=engine.drop_model(con, statement))
         text = to_duckdb(con, statement, scratch).sql("duckdb")
@@ -78,12 +89,14 @@ def run_statement(
         if cursor.description is None:
             return Result(message="ok")
         table = cursor.fetch_arrow_table()
-        return Result(columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table)
+        return Result(
+            columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
+        )
     finally:
         scratch.close()
 
 
-def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expression, scratch: Scratch) -> exp.Expression:
+def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scratch) -> exp.Expr:
     """``statement`` with its ML table functions replaced by the engine's SQL and BigQuery names mapped."""
     tree = statement.copy()
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
@@ -95,7 +108,12 @@ def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expression, scratch
         holder = call.parent if isinstance(call.parent, exp.Table) else call
         query = _run_call(con, call, scratch)
         alias = holder.args.get("alias") if isinstance(holder, exp.Table) else None
-        holder.replace(exp.Subquery(this=query, alias=alias or exp.TableAlias(this=exp.to_identifier(f"ml_{call.function.lower()}"))))
+        holder.replace(
+            exp.Subquery(
+                this=query,
+                alias=alias or exp.TableAlias(this=exp.to_identifier(f"ml_{call.function.lower()}")),
+            )
+        )
     return tree
 
 
@@ -107,7 +125,10 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
     elif isinstance(source, exp.Table):
         input_query = exp.select("*").from_(source)
     elif source is not None:
-        raise UsageError(f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}", hint="use TABLE t or (SELECT ...)")
+        raise UsageError(
+            f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
+            hint="use TABLE t or (SELECT ...)",
+        )
     params: dict[str, Any] = {}
     struct = call.args.get("params")
     for field_ in struct.expressions if struct is not None else []:
@@ -117,4 +138,6 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
             params[key.lower()] = literal_value(value, key)
         else:
             raise UsageError(f"ML.{call.function}: STRUCT fields need names", hint="STRUCT(0.5 AS threshold)")
-    return engine.table_function(con, call.function, call.this, input_query, params, call.args.get("thresholds"), scratch)
+    return engine.table_function(
+        con, call.function, call.this, input_query, params, call.args.get("thresholds"), scratch
+    )
