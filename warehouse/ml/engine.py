@@ -213,7 +213,7 @@ def table_function(
             hint=f"functions for {model.model_type}: {', '.join('ML.' + f for f in sorted(table))}",
         )
     if input_query is not None and model.transform:
-        input_query = transform.apply(model, input_query)
+        input_query = transform.apply(con, model, input_query)
     call = Call(
         con=con,
         model=model,

@@ -177,7 +177,7 @@ def parse_options(properties: exp.Properties | None) -> dict[str, Any]:
     """Validated options with defaults, keys lower case; ``model_type`` upper case."""
     given: dict[str, Any] = {}
     for prop in properties.expressions if properties else []:
-        if not isinstance(prop, exp.Property):
+        if not isinstance(prop, exp.Property) or isinstance(prop, exp.TransformModelProperty):
             continue
         name = prop.name.lower()
         if name in given:
