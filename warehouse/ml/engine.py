@@ -18,7 +18,7 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
 from warehouse.ml import functions, preprocess, registry, transform
-from warehouse.ml.model import INIT, LABEL, ROW_ID, SPLIT, WEIGHT, Call, ModelType, Scratch, TrainingData
+from warehouse.ml.model import INIT, LABEL, SPLIT, WEIGHT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.options import parse_options
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, columns_of, ident, sql
@@ -119,7 +119,6 @@ def create_model(
     table = f"__ml_train_{uuid.uuid4().hex[:12]}"
     label_type = dict(columns).get(roles.get(LABEL, ""), None)
     select = exp.select(
-        exp.alias_(exp.Window(this=exp.func("row_number")), ident(ROW_ID)),
         *preprocess.encoded_select(model.features, dims, standardize=model.state["standardize"]),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
     ).from_(

@@ -21,7 +21,7 @@ import pyarrow as pa
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
 from warehouse.ml.glm_sql import EVAL, Family, W, Y, evaluate_pass
-from warehouse.ml.model import LABEL, ROW_ID, SPLIT, WEIGHT, TrainingData
+from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.registry import Model
 
 TRAINING_INFO = pa.schema(
@@ -53,11 +53,11 @@ def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) 
     if method == "NO_SPLIT":
         return "FALSE"
     if method == "RANDOM":
-        return f"hash({ROW_ID}, 1) % 1000000 < {int(round(float(fraction) * 1_000_000))}"
+        return f"hash(rowid, 1) % 1000000 < {int(round(float(fraction) * 1_000_000))}"
     if method == "CUSTOM":
         return f"coalesce(CAST({SPLIT} AS BOOLEAN), TRUE)"
     train_rows = rows - int(round(rows * float(fraction)))
-    return f"{ROW_ID} IN (SELECT {ROW_ID} FROM (SELECT {ROW_ID}, row_number() OVER (ORDER BY {SPLIT}, {ROW_ID}) AS n FROM {{table}}) WHERE n > {train_rows})"
+    return f"rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER (ORDER BY {SPLIT}, rowid) AS n FROM {{table}}) WHERE n > {train_rows})"
 
 
 def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, class_weight: str) -> None:
@@ -86,6 +86,7 @@ class Fit:
     beta: np.ndarray
     history: list[dict[str, Any]] = field(default_factory=list)
     strategy: str = ""
+    plain: bool = False  # no weights, no eval rows
 
 
 def choose_strategy(options: Mapping[str, Any], rows: int, dims: int, family: Family) -> str:
@@ -118,6 +119,8 @@ def fit(model: Model, data: TrainingData, family: Family, outputs: int, start: n
     beta = np.zeros((outputs, d1)) if start is None else start.copy()
     strategy = choose_strategy(options, data.rows, len(data.dims), family)
     result = Fit(beta=beta, strategy=strategy)
+    row = data.con.execute(f'SELECT count_if({EVAL}), min({W}), max({W}) FROM "{data.table}"').fetchone()
+    result.plain = bool(row and row[0] == 0 and row[1] == 1.0 and row[2] == 1.0)
     if strategy == "NORMAL_EQUATION":
         _newton(model, data, family, result)
     else:
@@ -166,7 +169,8 @@ def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> No
     previous = None
     for _ in range(steps):
         started = time.perf_counter()
-        state = evaluate_pass(data.con, data.table, result.beta, family, hessian=True)
+        start = result.beta[0].copy()
+        state = evaluate_pass(data.con, data.table, result.beta, family, hessian=True, plain=result.plain)
         assert state.hessian is not None
         gradient = state.gradient[0] + ridge * result.beta[0]
         hessian = state.hessian + np.diag(ridge)
@@ -179,6 +183,14 @@ def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> No
             if previous is not None and abs(previous - objective) <= 1e-10 * max(abs(previous), 1e-300):
                 break
             previous = objective
+    if family is Family.SQUARED and result.plain:  # quadratic: the loss at the solution needs no second pass
+        delta = result.beta[0] - start
+        loss = (
+            state.train_loss + float(state.gradient[0] @ delta) + 0.5 * float(delta @ state.hessian @ delta)
+        )
+        objective = (loss + _penalty(result.beta, options)) / max(state.train_weight, 1e-300)
+        _record(result, model, data, objective, None, None, started)
+        return
     final = evaluate_pass(data.con, data.table, result.beta, family)
     if family is Family.SQUARED:
         _record(

@@ -49,7 +49,7 @@ def scores(source: exp.Expr, beta: np.ndarray) -> exp.Select:
         )
         for k, row in enumerate(beta)
     ]
-    return exp.select("*", *zs).from_(source)
+    return exp.select("*", *zs).from_(source, copy=False)
 
 
 def _softplus(z: exp.Expr) -> exp.Expr:
@@ -73,18 +73,20 @@ def probabilities(source: exp.Expr, beta: np.ndarray, family: Family) -> exp.Sel
     scored = scores(source, beta).subquery("__scored")
     k = beta.shape[0]
     if family is Family.LOGISTIC:
-        return exp.select("*", exp.alias_(sigmoid(col(_z(0))), ident("__p0"))).from_(scored)
+        return exp.select("*", exp.alias_(sigmoid(col(_z(0))), ident("__p0"))).from_(scored, copy=False)
     top = (
         exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)]) if k > 1 else col(_z(0))
     )
-    with_max = exp.select("*", exp.alias_(top, ident("__zmax"))).from_(scored)
+    with_max = exp.select("*", exp.alias_(top, ident("__zmax"))).from_(scored, copy=False)
     exps = [exp.func("exp", exp.Sub(this=col(_z(i)), expression=col("__zmax"))) for i in range(k)]
-    with_sum = exp.select("*", exp.alias_(add(exps), ident("__zsum"))).from_(with_max.subquery("__max"))
+    with_sum = exp.select("*", exp.alias_(add(exps), ident("__zsum"))).from_(
+        with_max.subquery("__max"), copy=False
+    )
     ps = [
         exp.alias_(exp.Div(this=e.copy(), expression=col("__zsum")), ident(f"__p{i}"))
         for i, e in enumerate(exps)
     ]
-    return exp.select("*", *ps).from_(with_sum.subquery("__sum"))
+    return exp.select("*", *ps).from_(with_sum.subquery("__sum"), copy=False)
 
 
 def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expr, list[exp.Expr], exp.Expr]:
@@ -135,9 +137,18 @@ class Pass:
 
 
 def evaluate_pass(
-    con: duckdb.DuckDBPyConnection, table: str, beta: np.ndarray, family: Family, *, hessian: bool = False
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    beta: np.ndarray,
+    family: Family,
+    *,
+    hessian: bool = False,
+    plain: bool = False,
 ) -> Pass:
-    """Loss, gradient (and Hessian) of the weighted training loss in one aggregate query."""
+    """Loss, gradient (and Hessian) of the weighted training loss in one aggregate query.
+
+    ``plain``: every row weighs 1 and none is held out, so the sums need no weight factor.
+    """
     k, d1 = beta.shape
     loss, grads, curvature = _loss_and_gradient(family, k)
     rows = scores(exp.to_table(table), beta).subquery("__scored")
@@ -148,8 +159,11 @@ def evaluate_pass(
         exp.alias_(curvature, ident("__h")),
         exp.alias_(exp.If(this=col(EVAL), true=num(0.0), false=col(W)), ident("__wt")),
         exp.alias_(exp.If(this=col(EVAL), true=col(W), false=num(0.0)), ident("__we")),
-    ).from_(rows)
-    row = con.execute(f"WITH __rows AS ({sql(per_row)}) {_aggregates_sql(k, d1, hessian)}").fetchone()
+    ).from_(rows, copy=False)
+    constant = 2.0 if family is Family.SQUARED else None  # squared error: d2 loss / dz2 = 2 everywhere
+    row = con.execute(
+        f"WITH __rows AS ({sql(per_row)}) {_aggregates_sql(k, d1, hessian, constant is not None, plain)}"
+    ).fetchone()
     assert row is not None
     values = [0.0 if v is None else float(v) for v in row]
     gradient = np.array(values[4 : 4 + k * d1]).reshape(k, d1)
@@ -157,7 +171,7 @@ def evaluate_pass(
     if hessian:
         matrix = np.zeros((d1, d1))
         for (a, b), v in zip(_pairs(d1), values[4 + k * d1 :], strict=True):
-            matrix[a, b] = matrix[b, a] = v
+            matrix[a, b] = matrix[b, a] = v * (constant or 1.0)
     eval_weight = values[3]
     return Pass(values[0], values[1], values[2] / eval_weight if eval_weight else None, gradient, matrix)
 
@@ -167,14 +181,17 @@ def _pairs(d1: int) -> list[tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=32)
-def _aggregates_sql(k: int, d1: int, hessian: bool) -> str:
+def _aggregates_sql(k: int, d1: int, hessian: bool, constant_curvature: bool, plain: bool) -> str:
     """SELECT of the loss, gradient and Hessian sums over ``__rows`` (generated once per shape).
 
-    Weights are zeroed outside the split rather than FILTERed: hundreds of FILTERed aggregates plan slowly.
+    Weights are zeroed outside the split rather than FILTERed: hundreds of FILTERed aggregates plan
+    slowly; with ``plain`` rows and a constant curvature the Hessian sums are just sum(x_a * x_b).
     """
     xs = [num(1.0), *[col(dim_name(j)) for j in range(d1 - 1)]]
 
     def total(value: exp.Expr, weight: str = "__wt") -> exp.Expr:
+        if plain:
+            return exp.func("sum", value) if weight == "__wt" else num(0.0)
         return exp.func("sum", exp.Mul(this=col(weight), expression=value))
 
     aggregates = [
@@ -185,8 +202,8 @@ def _aggregates_sql(k: int, d1: int, hessian: bool) -> str:
     ]
     aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
     if hessian:
-        aggregates += [
-            total(exp.Mul(this=col("__h"), expression=exp.Mul(this=xs[a].copy(), expression=xs[b].copy())))
-            for a, b in _pairs(d1)
-        ]
+        products = [exp.Mul(this=xs[a].copy(), expression=xs[b].copy()) for a, b in _pairs(d1)]
+        if not constant_curvature:
+            products = [exp.Mul(this=col("__h"), expression=p) for p in products]
+        aggregates += [total(p) for p in products]
     return sql(exp.Select(expressions=aggregates).from_(exp.to_table("__rows"), copy=False))

@@ -29,7 +29,7 @@ WEIGHT = "__weight"
 IS_EVAL = "__is_eval"
 INIT = "__init"
 SPLIT = "__split"
-ROW_ID = "__rid"
+ROW_ID = "__rid"  # the training table's rowid (insertion = query order), as relation() exposes it
 
 
 @dataclass
@@ -51,8 +51,10 @@ class TrainingData:
     def xs(self) -> list[exp.Column]:
         return [self.x(i) for i in range(len(self.dims))]
 
-    def relation(self) -> exp.Table:
-        return exp.to_table(self.table)
+    def relation(self) -> exp.Subquery:
+        """The training rows with their row id as ``__rid``."""
+        rows = exp.select(exp.alias_(exp.column("rowid"), ident(ROW_ID)), "*").from_(exp.to_table(self.table))
+        return rows.subquery("__training")
 
 
 @dataclass

@@ -78,7 +78,11 @@ def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[
         x = exp.cast(col(f.name), "DOUBLE") if f.numeric else col(f.name)
         aggregates.append(exp.func("count_if", exp.Is(this=col(f.name), expression=exp.null())))
         if f.numeric:
-            aggregates += [exp.func(n, x) for n in ("min", "max", "avg", "median", "stddev_samp")]
+            aggregates += [exp.func(n, x) for n in ("min", "max", "avg")]
+            aggregates += [
+                exp.func("reservoir_quantile", x, exp.Literal.number(0.5)),
+                exp.func("stddev_samp", x),
+            ]
     if not aggregates:
         return features
     row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
