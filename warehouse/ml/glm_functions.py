@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml.functions import dim_columns, encoded_input
+from warehouse.ml import preprocess
 from warehouse.ml.glm import load_beta
-from warehouse.ml.glm_sql import Family, probabilities, scores
+from warehouse.ml.glm_sql import Family, linear_scores, probabilities_of
 from warehouse.ml.model import Call
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, num, string
@@ -24,7 +24,7 @@ def family(model: Model) -> Family:
 
 def helper_columns(model: Model) -> list[str]:
     outputs = int(model.state.get("outputs", 1))
-    names = [*dim_columns(model), *[f"__z{k}" for k in range(outputs)]]
+    names = [f"__z{k}" for k in range(outputs)]
     if family(model) is Family.SOFTMAX:
         names += ["__zmax", "__zsum"]
     if family(model) is not Family.SQUARED:
@@ -33,13 +33,15 @@ def helper_columns(model: Model) -> list[str]:
 
 
 def scored_input(call: Call, input_query: exp.Query) -> exp.Select:
-    """Input rows + __x*, __z* and for classifiers __p*."""
+    """Input rows + ``__z*`` and for classifiers ``__p*``: one linear expression per output over the raw
+    inputs (mean-imputed, one-hot), the standardization folded into the weights."""
     model = call.model
-    beta = load_beta(call.con, model)
-    source = encoded_input(model, input_query).subquery("__encoded")
+    beta = original_scale(model, load_beta(call.con, model))
+    inputs = preprocess.encode(model.features, model.dims, standardize=False)
+    scored = linear_scores(input_query.subquery("__input"), beta, inputs)
     if family(model) is Family.SQUARED:
-        return scores(source, beta)
-    return probabilities(source, beta, family(model))
+        return scored
+    return probabilities_of(scored, beta.shape[0], family(model))
 
 
 def label_column(model: Model) -> str:

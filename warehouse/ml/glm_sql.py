@@ -37,19 +37,29 @@ def _g(k: int) -> str:
     return f"__g{k}"
 
 
-def scores(source: exp.Expr, beta: np.ndarray) -> exp.Select:
-    """``source`` plus ``__z<k>`` = intercept + weights . x for each output k."""
-    d = beta.shape[1] - 1
+def linear_scores(source: exp.Expr, beta: np.ndarray, inputs: list[exp.Expr]) -> exp.Select:
+    """``source`` plus ``__z<k>`` = beta[k, 0] + sum_j beta[k, j + 1] * inputs[j], for each output k."""
     zs = [
         exp.alias_(
             add(
-                [num(row[0]), *[exp.Mul(this=col(dim_name(j)), expression=num(row[j + 1])) for j in range(d)]]
+                [
+                    num(row[0]),
+                    *[
+                        exp.Mul(this=paren(x.copy()), expression=num(w))
+                        for x, w in zip(inputs, row[1:], strict=True)
+                    ],
+                ]
             ),
             ident(_z(k)),
         )
         for k, row in enumerate(beta)
     ]
     return exp.select("*", *zs).from_(source, copy=False)
+
+
+def scores(source: exp.Expr, beta: np.ndarray) -> exp.Select:
+    """``source`` (holding the encoded dimensions ``__x0..``) plus ``__z<k>``."""
+    return linear_scores(source, beta, [col(dim_name(j)) for j in range(beta.shape[1] - 1)])
 
 
 def _softplus(z: exp.Expr) -> exp.Expr:
@@ -69,9 +79,13 @@ def sigmoid(z: exp.Expr) -> exp.Expr:
 
 
 def probabilities(source: exp.Expr, beta: np.ndarray, family: Family) -> exp.Select:
-    """``source`` plus ``__p<k>``: P(class k) (softmax) or P(positive) as ``__p0`` (logistic)."""
-    scored = scores(source, beta).subquery("__scored")
-    k = beta.shape[0]
+    """``source`` plus ``__z<k>`` and ``__p<k>``: P(class k) (softmax) or P(positive) as ``__p0`` (logistic)."""
+    return probabilities_of(scores(source, beta), beta.shape[0], family)
+
+
+def probabilities_of(scored_rows: exp.Select, k: int, family: Family) -> exp.Select:
+    """Rows with ``__z<k>`` plus ``__p<k>`` (and ``__zmax``, ``__zsum`` for softmax)."""
+    scored = scored_rows.subquery("__scored")
     if family is Family.LOGISTIC:
         return exp.select("*", exp.alias_(sigmoid(col(_z(0))), ident("__p0"))).from_(scored, copy=False)
     top = (
