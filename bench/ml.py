@@ -136,12 +136,17 @@ def main() -> None:
     parser.add_argument("--linreg-rows", type=int, default=10_000_000)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", choices=["kmeans", "linreg"], help="run one part (the other gets no rows)")
     args = parser.parse_args()
     con = duckdb.connect(config={"threads": args.threads})
     con.execute("SET enable_progress_bar = false")
-    seconds, _ = _timed(lambda: _generate(con, args.kmeans_rows, args.linreg_rows))
+    kmeans_rows = 0 if args.only == "linreg" else args.kmeans_rows
+    linreg_rows = 0 if args.only == "kmeans" else args.linreg_rows
+    seconds, _ = _timed(lambda: _generate(con, kmeans_rows, linreg_rows))
     print(f"generated data in DuckDB in {seconds:.1f}s (threads={args.threads})")
-    results = bench_kmeans(con, args.iterations) + bench_linreg(con)
+    results = (bench_kmeans(con, args.iterations) if kmeans_rows else []) + (
+        bench_linreg(con) if linreg_rows else []
+    )
     print(f"{'measure':<100} {'ours':>14} {'peer':>14} {'ours/peer':>10}")
     for name, ours, peer, ratio in results:
         print(f"{name:<100} {ours:>14.4g} {peer:>14.4g} {ratio:>9.2f}x")

@@ -152,3 +152,16 @@ def test_cli_runs_statements_files_and_stdin(settings: Settings, tmp_path: Path)
         cli, ["--home", str(settings.home), "sql", "--format", "csv"], input="SELECT 1 AS a;"
     )
     assert result.output.splitlines() == ["a", "1"]
+
+
+def test_a_failed_replace_keeps_the_previous_model(con: duckdb.DuckDBPyConnection) -> None:
+    warehouse.execute(con, KMEANS)
+    with pytest.raises(UsageError, match="kmeans_init_col 'seed' marks 0 rows but num_clusters is 3"):
+        warehouse.execute(
+            con,
+            "CREATE OR REPLACE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='CUSTOM', "
+            "kmeans_init_col='seed') AS SELECT sepal_length_cm, FALSE AS seed FROM sk.iris",
+        )
+    assert warehouse.execute(con, "SELECT count(*) FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris)").rows == [
+        (150,)
+    ]

@@ -138,13 +138,14 @@ def create_model(
         data = TrainingData(
             con=con, table=table, dims=dims, rows=rows, roles=roles, label_type=label_type, progress=progress
         )
-        registry.create_schema(con, schema)
-        if present:
-            registry.drop(con, schema, name)
-        model_type.train(model, data)
-        model.state.pop("warm_start", None)
-        model.lake_snapshot = registry.lake_snapshot(con)
-        registry.save(con, model)
+        with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
+            registry.create_schema(con, schema)
+            if present:
+                registry.drop(con, schema, name)
+            model_type.train(model, data)
+            model.state.pop("warm_start", None)
+            model.lake_snapshot = registry.lake_snapshot(con)
+            registry.save(con, model)
     finally:
         con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
     log.info("trained %s model %s.%s on %d rows", model.model_type, schema, name, rows)

@@ -57,14 +57,14 @@ def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) 
     if method == "CUSTOM":
         return f"coalesce(CAST({SPLIT} AS BOOLEAN), TRUE)"
     train_rows = rows - int(round(rows * float(fraction)))
-    return f"rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER (ORDER BY {SPLIT}, rowid) AS n FROM {{table}}) WHERE n > {train_rows})"
+    return f"rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER (ORDER BY {SPLIT}, rowid) AS n FROM {{table}} WHERE {LABEL} IS NOT NULL) WHERE n > {train_rows})"
 
 
 def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, class_weight: str) -> None:
-    """Add ``__y`` (label), ``__w`` (row weight) and ``__is_eval`` to the training table."""
+    """Rebuild the training table without NULL labels and with ``__y`` (label), ``__w`` (row weight) and
+    ``__is_eval`` (one CREATE TABLE AS pass; ALTER + UPDATE rewrites the rows several times over)."""
     table = f'"{data.table}"'
-    data.con.execute(f"DELETE FROM {table} WHERE {LABEL} IS NULL")
-    count = data.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    count = data.con.execute(f"SELECT count(*) FROM {table} WHERE {LABEL} IS NOT NULL").fetchone()
     data.rows = int(count[0]) if count else 0
     if data.rows == 0:
         raise UsageError(
@@ -73,12 +73,14 @@ def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, cl
         )
     weight = f"coalesce(CAST({WEIGHT} AS DOUBLE), 1.0)" if WEIGHT in data.roles else "1.0"
     condition = split_condition(options, data.rows, SPLIT in data.roles).replace("{table}", table)
-    data.con.execute(f"ALTER TABLE {table} ADD COLUMN {Y} DOUBLE")
-    data.con.execute(f"ALTER TABLE {table} ADD COLUMN {W} DOUBLE")
-    data.con.execute(f"ALTER TABLE {table} ADD COLUMN {EVAL} BOOLEAN")
+    staged = f'"{data.table}_glm"'
     data.con.execute(
-        f"UPDATE {table} SET {Y} = {label_value}, {W} = {weight} * ({class_weight}), {EVAL} = coalesce({condition}, FALSE)"
+        f"CREATE TEMP TABLE {staged} AS SELECT *, CAST({label_value} AS DOUBLE) AS {Y}, "
+        f"CAST({weight} * ({class_weight}) AS DOUBLE) AS {W}, coalesce({condition}, FALSE) AS {EVAL} "
+        f"FROM {table} WHERE {LABEL} IS NOT NULL"
     )
+    data.con.execute(f"DROP TABLE {table}")
+    data.con.execute(f'ALTER TABLE {staged} RENAME TO "{data.table}"')
 
 
 @dataclass

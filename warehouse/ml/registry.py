@@ -8,6 +8,8 @@ exactly those.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -61,6 +63,22 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     for statement in _DDL.split(";"):
         if statement.strip():
             con.execute(statement)
+
+
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block, unless the caller already holds one (then it is theirs)."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
