@@ -30,7 +30,7 @@ FEATURE_INFO = pa.schema(
 
 
 def feature_info(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     rows = [
         {
             "input": f.name,
@@ -49,7 +49,7 @@ def feature_info(call: Call) -> exp.Query:
 
 
 def training_info(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     table = call.model.state_table("training_info")
     return exp.select("*").from_(table).order_by("training_run", "iteration")
 

@@ -33,7 +33,7 @@ def _helper_columns(model: Model, k: int) -> list[str]:
 
 
 def predict(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     assigned, k = _assigned_input(call)
     cosine = _cosine(call.model)
     pairs = [
@@ -59,7 +59,7 @@ EVALUATE = pa.schema([("davies_bouldin_index", pa.float64()), ("mean_squared_dis
 
 
 def evaluate(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     model = call.model
     if call.input is None:
         metrics = model.metrics

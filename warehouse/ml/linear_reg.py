@@ -73,7 +73,7 @@ def _numeric(dtype: str) -> bool:
 
 
 def predict(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     scored = scored_input(call, call.require_input())
     return exp.select(
         exp.alias_(col("__z0"), ident(prediction_name(call.model))), without(helper_columns(call.model))
@@ -81,7 +81,7 @@ def predict(call: Call) -> exp.Query:
 
 
 def evaluate(call: Call) -> exp.Query:
-    call.param("", None, ())
+    call.no_params()
     if call.input is None:
         values = call.model.metrics
     else:

@@ -134,7 +134,7 @@ def roc_curve(call: Call) -> exp.Query:
         raise UsageError(
             "ML.ROC_CURVE needs a binary LOGISTIC_REG model", hint="use ML.CONFUSION_MATRIX for multiclass"
         )
-    call.param("", None, ())
+    call.no_params()
     labelled = _labelled(call, 0.5)
     if call.thresholds is not None:
         thresholds: exp.Expr = exp.select(

@@ -103,6 +103,10 @@ class Call:
             )
         return self.input
 
+    def no_params(self) -> None:
+        """This function takes no STRUCT parameters: any given is an error."""
+        self.param("", None, ())
+
     def param(self, name: str, default: Any, allowed: tuple[str, ...]) -> Any:
         unknown = set(self.params) - set(allowed)
         if unknown:

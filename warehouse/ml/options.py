@@ -70,7 +70,14 @@ OPTIONS: dict[str, OptionSpec] = _spec(
     OptionSpec("auto_class_weights", bool, False, (LOGISTIC_REG,)),
     OptionSpec("class_weights", dict, None, (LOGISTIC_REG,)),
     OptionSpec("fit_intercept", bool, True, GLM),
-    OptionSpec("calculate_p_values", bool, False, GLM),
+    OptionSpec(
+        "calculate_p_values",
+        bool,
+        False,
+        GLM,
+        check=lambda v: not v,
+        valid="FALSE (p-values are not implemented yet)",
+    ),
     OptionSpec(
         "category_encoding_method",
         str,
@@ -78,7 +85,14 @@ OPTIONS: dict[str, OptionSpec] = _spec(
         GLM,
         ("ONE_HOT_ENCODING", "DUMMY_ENCODING"),
     ),
-    OptionSpec("enable_global_explain", bool, False, GLM),
+    OptionSpec(
+        "enable_global_explain",
+        bool,
+        False,
+        GLM,
+        check=lambda v: not v,
+        valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented yet)",
+    ),
     OptionSpec(
         "data_split_method",
         str,

@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import preprocessing
+from warehouse.ml import transform_functions
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import DIALECT, col, columns_of, ident, num, paren, sql, string
 
@@ -91,12 +91,12 @@ def _encoder(name: str, x: exp.Expr, categories: list[str]) -> exp.Expr:
 def _fit_expression(con: duckdb.DuckDBPyConnection, relation: exp.Expr, expression: exp.Expr) -> exp.Expr:
     tree = expression.copy()
     for node in list(tree.find_all(exp.Window, exp.Dot)):
-        found = preprocessing.ml_call(node)
+        found = transform_functions.ml_call(node)
         if found is None or (isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window)):
             continue
         name, args, window = found
-        if name in preprocessing.ANALYTIC:
-            spec = preprocessing.ANALYTIC[name]
+        if name in transform_functions.ANALYTIC:
+            spec = transform_functions.ANALYTIC[name]
             stats = _statistics(con, relation, spec.aggregates(args[0], args[1:]))
             replacement = spec.build(args[0], args[1:], stats)
         elif name in ("ONE_HOT_ENCODER", "LABEL_ENCODER"):
@@ -105,7 +105,7 @@ def _fit_expression(con: duckdb.DuckDBPyConnection, relation: exp.Expr, expressi
             )  # ONE_HOT_ENCODER's 2nd arg is drop
             replacement = _encoder(name, args[0], _categories(con, relation, args[0], encoder_args))
         else:
-            replacement = preprocessing.scalar(name, args)
+            replacement = transform_functions.scalar(name, args)
         if node is tree:
             tree = paren(replacement)
         else:

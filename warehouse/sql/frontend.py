@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, preprocessing
+from warehouse.ml import engine, transform_functions
 from warehouse.ml.model import Scratch
 from warehouse.ml.options import _value as literal_value
 from warehouse.sql.dialect import MLTableFunction, parse
@@ -103,7 +103,7 @@ def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scra
     for table in list(tree.find_all(exp.Table)):
         if table.args.get("catalog") is not None and table.catalog not in attached:
             table.set("catalog", None)
-    preprocessing.rewrite_in_query(tree)
+    transform_functions.rewrite_in_query(tree)
     calls = sorted(tree.find_all(MLTableFunction), key=lambda n: -n.depth)
     for call in calls:
         holder = call.parent if isinstance(call.parent, exp.Table) else call
