@@ -126,6 +126,30 @@ def test_logistic_positive_class_is_the_higher_label_and_threshold_applies(
     assert matrix.columns == ["expected_label", "ant", "zebra"]
 
 
+def test_multiclass_softmax_equals_sklearn_multinomial(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
+) -> None:
+    frame = frames["iris"]
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.iris OPTIONS(model_type='logistic_reg', input_label_cols=['target'], l2_reg=0.5, "
+        "data_split_method='NO_SPLIT') AS SELECT * EXCEPT(row_id) FROM sk.iris",
+    )
+    x = _standardized(frame)
+    reference = LogisticRegression(C=1.0, tol=1e-10, max_iter=10_000).fit(x, frame["target"])
+    rows = warehouse.execute(
+        con,
+        "SELECT class_label, weight FROM ML.WEIGHTS(MODEL ml.iris, STRUCT(TRUE AS standardize)) WHERE processed_input != '__INTERCEPT__'",
+    ).rows
+    ours = np.array([[w for label, w in rows if label == str(k)] for k in range(3)])
+    np.testing.assert_allclose(ours, reference.coef_, atol=1e-5)
+    expected = roc_auc_score(frame["target"], reference.predict_proba(x), multi_class="ovr")
+    assert (
+        abs(warehouse.execute(con, "SELECT roc_auc FROM ML.EVALUATE(MODEL ml.iris)").rows[0][0] - expected)
+        < 1e-6
+    )
+
+
 def test_multiclass_softmax_learns_wine(con: duckdb.DuckDBPyConnection) -> None:
     warehouse.execute(
         con,

@@ -91,21 +91,31 @@ class Fit:
     plain: bool = False  # no weights, no eval rows
 
 
-def choose_strategy(options: Mapping[str, Any], rows: int, dims: int, family: Family) -> str:
+#: Newton's method aggregates a Hessian of parameters^2 / 2 sums per pass; beyond this, gradient descent
+MAX_NEWTON_PARAMETERS = 200
+
+
+def choose_strategy(
+    options: Mapping[str, Any], rows: int, dims: int, family: Family, outputs: int = 1
+) -> str:
     strategy = options["optimize_strategy"]
-    if strategy == "NORMAL_EQUATION" and (options["l1_reg"] > 0 or family is Family.SOFTMAX):
+    parameters = outputs * (dims + 1)
+    if strategy == "NORMAL_EQUATION" and (options["l1_reg"] > 0 or parameters > MAX_NEWTON_PARAMETERS):
         raise UsageError(
-            "optimize_strategy = 'NORMAL_EQUATION' cannot be used with l1_reg or a multiclass label",
+            f"optimize_strategy = 'NORMAL_EQUATION' cannot be used with l1_reg or more than {MAX_NEWTON_PARAMETERS} "
+            f"weights (this model has {parameters})",
             hint="use 'BATCH_GRADIENT_DESCENT' or 'AUTO_STRATEGY'",
         )
     if strategy != "AUTO_STRATEGY":
         return str(strategy)
+    # BigQuery: the normal equation unless L1, warm start, > 10,000 dimensions or rows < 10 x dimensions;
+    # here also gradient descent beyond MAX_NEWTON_PARAMETERS weights (the Hessian is SQL aggregates)
     gradient = (
         options["l1_reg"] > 0
         or options["warm_start"]
         or dims > 10_000
         or rows < 10 * dims
-        or family is Family.SOFTMAX
+        or parameters > MAX_NEWTON_PARAMETERS
     )
     return "BATCH_GRADIENT_DESCENT" if gradient else "NORMAL_EQUATION"
 
@@ -119,7 +129,7 @@ def fit(model: Model, data: TrainingData, family: Family, outputs: int, start: n
     options = model.options
     d1 = len(data.dims) + 1
     beta = np.zeros((outputs, d1)) if start is None else start.copy()
-    strategy = choose_strategy(options, data.rows, len(data.dims), family)
+    strategy = choose_strategy(options, data.rows, len(data.dims), family, outputs)
     result = Fit(beta=beta, strategy=strategy)
     row = data.con.execute(f'SELECT count_if({EVAL}), min({W}), max({W}) FROM "{data.table}"').fetchone()
     result.plain = bool(row and row[0] == 0 and row[1] == 1.0 and row[2] == 1.0)
@@ -164,9 +174,10 @@ def _record(
 
 def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> None:
     options = model.options
-    free = np.arange(result.beta.shape[1]) if options["fit_intercept"] else np.arange(1, result.beta.shape[1])
-    ridge = np.full(result.beta.shape[1], 2.0 * options["l2_reg"])
-    ridge[0] = 0.0
+    outputs, d1 = result.beta.shape
+    intercept = np.tile(np.arange(d1) == 0, outputs)  # over beta flattened output by output
+    free = np.flatnonzero(~intercept | bool(options["fit_intercept"]))
+    ridge = np.where(intercept, 0.0, 2.0 * options["l2_reg"])
     steps = 1 if family is Family.SQUARED else options["max_iterations"]
     previous = None
     for _ in range(steps):
@@ -174,11 +185,14 @@ def _newton(model: Model, data: TrainingData, family: Family, result: Fit) -> No
         start = result.beta[0].copy()
         state = evaluate_pass(data.con, data.table, result.beta, family, hessian=True, plain=result.plain)
         assert state.hessian is not None
-        gradient = state.gradient[0] + ridge * result.beta[0]
+        flat = result.beta.reshape(-1)
+        gradient = state.gradient.reshape(-1) + ridge * flat
         hessian = state.hessian + np.diag(ridge)
-        sub = hessian[np.ix_(free, free)]
-        step = np.linalg.lstsq(sub, gradient[free], rcond=None)[0]
-        result.beta[0, free] -= step
+        step = np.linalg.lstsq(hessian[np.ix_(free, free)], gradient[free], rcond=None)[0]
+        flat[free] -= (
+            step  # the softmax Hessian is singular (shift invariance): lstsq takes the minimum-norm step
+        )
+        result.beta = flat.reshape(outputs, d1)
         objective = (state.train_loss + _penalty(result.beta, options)) / max(state.train_weight, 1e-300)
         if family is not Family.SQUARED:
             _record(result, model, data, objective, state.eval_loss, None, started)

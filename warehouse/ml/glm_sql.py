@@ -117,6 +117,23 @@ def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expr, list[exp.Expr]
             [exp.Sub(this=p, expression=y.copy())],
             exp.Mul(this=p.copy(), expression=paren(exp.Sub(this=num(1.0), expression=p.copy()))),
         )
+    z_y = exp.Case()
+    for i in range(k):
+        z_y = z_y.when(exp.EQ(this=y.copy(), expression=num(float(i))), col(_z(i)))
+    grads: list[exp.Expr] = [
+        exp.Sub(
+            this=col(f"__q{i}"),
+            expression=exp.If(
+                this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)
+            ),
+        )
+        for i in range(k)
+    ]
+    return exp.Sub(this=col("__lse"), expression=z_y), grads, num(0.0)
+
+
+def _softmax_columns(scored: exp.Expr, k: int) -> exp.Select:
+    """Scored rows plus ``__lse`` (log-sum-exp of the scores) and ``__q<k>`` (class probabilities)."""
     top = exp.Greatest(this=col(_z(0)), expressions=[col(_z(i)) for i in range(1, k)])
     lse = exp.Add(
         this=top,
@@ -124,19 +141,26 @@ def _loss_and_gradient(family: Family, k: int) -> tuple[exp.Expr, list[exp.Expr]
             "ln", add([exp.func("exp", exp.Sub(this=col(_z(i)), expression=top.copy())) for i in range(k)])
         ),
     )
-    z_y = exp.Case()
-    for i in range(k):
-        z_y = z_y.when(exp.EQ(this=y.copy(), expression=num(float(i))), col(_z(i)))
-    grads: list[exp.Expr] = [
-        exp.Sub(
-            this=exp.func("exp", exp.Sub(this=col(_z(i)), expression=paren(lse.copy()))),
-            expression=exp.If(
-                this=exp.EQ(this=y.copy(), expression=num(float(i))), true=num(1.0), false=num(0.0)
-            ),
-        )
+    with_lse = exp.select("*", exp.alias_(lse, ident("__lse"))).from_(scored, copy=False)
+    qs = [
+        exp.alias_(exp.func("exp", exp.Sub(this=col(_z(i)), expression=col("__lse"))), ident(f"__q{i}"))
         for i in range(k)
     ]
-    return exp.Sub(this=lse, expression=z_y), grads, num(0.0)
+    return exp.select("*", *qs).from_(with_lse.subquery("__lse_rows"), copy=False)
+
+
+def _softmax_curvatures(k: int) -> list[exp.Expr]:
+    """d2 loss / dz_a dz_b = q_a (delta_ab - q_b), for a <= b, aliased ``__h<a>_<b>``."""
+    out: list[exp.Expr] = []
+    for a in range(k):
+        for b in range(a, k):
+            other = (
+                exp.Sub(this=num(1.0), expression=col(f"__q{b}")) if a == b else exp.Neg(this=col(f"__q{b}"))
+            )
+            out.append(
+                exp.alias_(exp.Mul(this=col(f"__q{a}"), expression=paren(other)), ident(f"__h{a}_{b}"))
+            )
+    return out
 
 
 @dataclass
@@ -147,7 +171,7 @@ class Pass:
     train_weight: float
     eval_loss: float | None  # mean over eval rows, None without an eval split
     gradient: np.ndarray  # same shape as beta
-    hessian: np.ndarray | None  # (1+d, 1+d) for scalar families when asked
+    hessian: np.ndarray | None  # (outputs * (1+d))^2 over beta flattened row by row, when asked
 
 
 def evaluate_pass(
@@ -165,27 +189,32 @@ def evaluate_pass(
     """
     k, d1 = beta.shape
     loss, grads, curvature = _loss_and_gradient(family, k)
-    rows = scores(exp.to_table(table), beta).subquery("__scored")
+    rows: exp.Select = scores(exp.to_table(table), beta)
+    curvatures = [exp.alias_(curvature, ident("__h"))]
+    if family is Family.SOFTMAX:
+        rows = _softmax_columns(rows.subquery("__z_rows"), k)
+        curvatures = _softmax_curvatures(k) if hessian else []
     per_row = exp.select(
         "*",
         exp.alias_(loss, ident("__loss")),
         *[exp.alias_(g, ident(_g(i))) for i, g in enumerate(grads)],
-        exp.alias_(curvature, ident("__h")),
+        *curvatures,
         exp.alias_(exp.If(this=col(EVAL), true=num(0.0), false=col(W)), ident("__wt")),
         exp.alias_(exp.If(this=col(EVAL), true=col(W), false=num(0.0)), ident("__we")),
-    ).from_(rows, copy=False)
+    ).from_(exp.Subquery(this=rows, alias=exp.TableAlias(this=ident("__scored"))), copy=False)
     constant = 2.0 if family is Family.SQUARED else None  # squared error: d2 loss / dz2 = 2 everywhere
-    row = con.execute(
-        f"WITH __rows AS ({sql(per_row)}) {_aggregates_sql(k, d1, hessian, constant is not None, plain)}"
-    ).fetchone()
+    blocks = k if family is Family.SOFTMAX else 1
+    aggregates = _aggregates_sql(k, d1, hessian, constant is not None, plain, blocks)
+    row = con.execute(f"WITH __rows AS ({sql(per_row)}) {aggregates}").fetchone()
     assert row is not None
     values = [0.0 if v is None else float(v) for v in row]
     gradient = np.array(values[4 : 4 + k * d1]).reshape(k, d1)
     matrix = None
     if hessian:
-        matrix = np.zeros((d1, d1))
-        for (a, b), v in zip(_pairs(d1), values[4 + k * d1 :], strict=True):
-            matrix[a, b] = matrix[b, a] = v * (constant or 1.0)
+        size = blocks * d1
+        matrix = np.zeros((size, size))
+        for (p, q), v in zip(_pairs(size), values[4 + k * d1 :], strict=True):
+            matrix[p, q] = matrix[q, p] = v * (constant or 1.0)
     eval_weight = values[3]
     return Pass(values[0], values[1], values[2] / eval_weight if eval_weight else None, gradient, matrix)
 
@@ -195,7 +224,9 @@ def _pairs(d1: int) -> list[tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=32)
-def _aggregates_sql(k: int, d1: int, hessian: bool, constant_curvature: bool, plain: bool) -> str:
+def _aggregates_sql(
+    k: int, d1: int, hessian: bool, constant_curvature: bool, plain: bool, blocks: int = 1
+) -> str:
     """SELECT of the loss, gradient and Hessian sums over ``__rows`` (generated once per shape).
 
     Weights are zeroed outside the split rather than FILTERed: hundreds of FILTERed aggregates plan
@@ -216,8 +247,13 @@ def _aggregates_sql(k: int, d1: int, hessian: bool, constant_curvature: bool, pl
     ]
     aggregates += [total(exp.Mul(this=col(_g(i)), expression=x.copy())) for i in range(k) for x in xs]
     if hessian:
-        products = [exp.Mul(this=xs[a].copy(), expression=xs[b].copy()) for a, b in _pairs(d1)]
-        if not constant_curvature:
-            products = [exp.Mul(this=col("__h"), expression=p) for p in products]
+        products: list[exp.Expr] = []
+        for p, q in _pairs(blocks * d1):  # parameter (output a, input i) = p, (b, j) = q
+            (a, i), (b, j) = divmod(p, d1), divmod(q, d1)
+            product: exp.Expr = exp.Mul(this=xs[i].copy(), expression=xs[j].copy())
+            if not constant_curvature:
+                weight = col("__h") if blocks == 1 else col(f"__h{a}_{b}")
+                product = exp.Mul(this=weight, expression=product)
+            products.append(product)
         aggregates += [total(p) for p in products]
     return sql(exp.Select(expressions=aggregates).from_(exp.to_table("__rows"), copy=False))
