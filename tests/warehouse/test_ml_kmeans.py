@@ -148,3 +148,20 @@ def test_detect_anomalies_flags_the_contamination_share_of_training_rows(
         warehouse.execute(
             con, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(2 AS contamination), TABLE sk.iris)"
         )
+
+
+def test_kmeans_plus_plus_seeds_one_centroid_per_separated_blob(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE blobs AS SELECT i, [20, 20, 55, 90, 90][i % 5 + 1] + sin(i) * 5 AS x, "
+        "[20, 80, 50, 20, 80][i % 5 + 1] + cos(i * 3) * 5 AS y FROM range(1000) r(i)"
+    )
+    for _ in range(2):  # the draws are seeded by the row ids: the same result every time
+        warehouse.execute(
+            con,
+            "CREATE OR REPLACE MODEL ml.blobs OPTIONS(model_type='kmeans', num_clusters=5, kmeans_init_method='KMEANS++', "
+            "max_iterations=1) AS SELECT x, y FROM blobs",
+        )
+        sizes = warehouse.execute(
+            con, "SELECT count(*) FROM ML.PREDICT(MODEL ml.blobs, TABLE blobs) GROUP BY centroid_id"
+        ).rows
+        assert sorted(n for (n,) in sizes) == [200] * 5

@@ -194,7 +194,7 @@ def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:
         query = exp.select(*data.xs).from_(source, copy=False)
         if weight is not None:
             query = query.where(exp.GT(this=weight, expression=num(0.0)))
-            key = exp.Div(this=paren(key), expression=weight)
+            key = exp.Div(this=paren(key), expression=paren(weight))
         row = data.con.execute(sql(query.order_by(key, col(ROW_ID)).limit(1))).fetchone()
         assert row is not None
         return np.array(row, dtype=float)
