@@ -37,8 +37,23 @@ def table(schema: str, name: str) -> exp.Table:
     return exp.table_(ident(name), db=ident(schema))
 
 
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe)
+
+
+def _parenthesize(node: exp.Expr) -> None:
+    """Wrap arithmetic operands that are themselves arithmetic: sqlglot prints a built tree without
+    precedence parentheses (Div(a, Mul(b, c)) would print as a / b * c)."""
+    for child in list(node.iter_expressions()):
+        if isinstance(node, _ARITHMETIC) and isinstance(child, _ARITHMETIC):
+            child.replace(exp.Paren(this=child.copy()))
+
+
 def sql(expression: exp.Expr) -> str:
-    return expression.sql(DIALECT)
+    """DuckDB SQL of a tree the engine built, with every arithmetic nesting parenthesized."""
+    tree = expression.copy()
+    for node in list(tree.walk()):
+        _parenthesize(node)
+    return tree.sql(DIALECT)
 
 
 def parse(text: str) -> exp.Expr:

@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, transform_functions
+from warehouse.ml import engine, sqlexpr, transform_functions
 from warehouse.ml.model import Scratch
 from warehouse.ml.options import _value as literal_value
 from warehouse.sql.dialect import MLTableFunction, parse
@@ -83,7 +83,7 @@ def run_statement(
             )
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
             return Result(message=engine.drop_model(con, statement))
-        text = to_duckdb(con, statement, scratch).sql("duckdb")
+        text = sqlexpr.sql(to_duckdb(con, statement, scratch))
         log.debug("duckdb: %s", text)
         cursor = con.execute(text, params) if params else con.execute(text)
         if cursor.description is None:
