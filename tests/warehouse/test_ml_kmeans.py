@@ -144,6 +144,10 @@ def test_detect_anomalies_flags_the_contamination_share_of_training_rows(
         "SELECT count_if(is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(0.1 AS contamination), TABLE sk.iris)",
     ).rows[0][0]
     assert 12 <= flagged <= 16
+    on_training_data = warehouse.execute(
+        con, "SELECT count_if(is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(0.1 AS contamination))"
+    ).rows[0][0]
+    assert on_training_data == flagged
     with pytest.raises(Exception, match="contamination"):
         warehouse.execute(
             con, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(2 AS contamination), TABLE sk.iris)"

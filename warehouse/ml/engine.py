@@ -193,6 +193,10 @@ def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
     return f"dropped model {schema}.{name}"
 
 
+#: functions that read the training data when called without input rows
+TRAINING_DATA_DEFAULT = frozenset({"DETECT_ANOMALIES"})
+
+
 def table_function(
     con: duckdb.DuckDBPyConnection,
     function: str,
@@ -201,8 +205,13 @@ def table_function(
     params: dict[str, Any],
     thresholds: exp.Expr | None,
     scratch: Scratch,
+    to_duckdb: Callable[[exp.Expr], exp.Expr] | None = None,
 ) -> exp.Query:
-    """The rows of ``ML.<function>(MODEL m, input, params)`` as a DuckDB query."""
+    """The rows of ``ML.<function>(MODEL m, input, params)`` as a DuckDB query.
+
+    Functions that score the training data when given no input (ML.DETECT_ANOMALIES) re-run the stored
+    training query, rewritten by ``to_duckdb``.
+    """
     schema, name = model_name(model_ref)
     model = registry.load(con, schema, name)
     model_type = model_types()[model.model_type]
@@ -212,6 +221,12 @@ def table_function(
             f"ML.{function} is not available for {model.model_type} model {model.qualified_name}",
             hint=f"functions for {model.model_type}: {', '.join('ML.' + f for f in sorted(table))}",
         )
+    if input_query is None and function in TRAINING_DATA_DEFAULT and to_duckdb is not None:
+        from warehouse.sql.dialect import parse
+
+        rerun = to_duckdb(parse(model.training_query)[0])
+        assert isinstance(rerun, exp.Query)
+        input_query = rerun
     if input_query is not None and model.transform:
         input_query = transform.apply(con, model, input_query)
     call = Call(

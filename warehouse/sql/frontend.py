@@ -140,5 +140,12 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
         else:
             raise UsageError(f"ML.{call.function}: STRUCT fields need names", hint="STRUCT(0.5 AS threshold)")
     return engine.table_function(
-        con, call.function, call.this, input_query, params, call.args.get("thresholds"), scratch
+        con,
+        call.function,
+        call.this,
+        input_query,
+        params,
+        call.args.get("thresholds"),
+        scratch,
+        lambda query: to_duckdb(con, query, scratch),
     )
