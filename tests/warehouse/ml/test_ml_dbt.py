@@ -11,7 +11,7 @@ import pytest
 
 import warehouse
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MATERIALIZATION = REPO / "dbt_project" / "macros" / "materializations" / "model.sql"
 
 PLUGIN = """
