@@ -148,8 +148,10 @@ def create_model(
             registry.save(con, model)
     finally:
         con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
-    log.info("trained %s model %s.%s on %d rows", model.model_type, schema, name, rows)
-    return f"trained {model.model_type} model {schema}.{name} on {rows} rows"
+    skipped = rows - data.rows  # GLMs leave out rows whose label is NULL
+    note = f" ({skipped} rows with a NULL label skipped)" if skipped else ""
+    log.info("trained %s model %s.%s on %d rows%s", model.model_type, schema, name, data.rows, note)
+    return f"trained {model.model_type} model {schema}.{name} on {data.rows} rows{note}"
 
 
 def _label_names(options: Mapping[str, Any]) -> list[str]:

@@ -228,3 +228,12 @@ def test_bad_options_are_clear_errors(con: duckdb.DuckDBPyConnection, options: s
         warehouse.execute(
             con, f"CREATE MODEL ml.bad OPTIONS({options}) AS SELECT * EXCEPT(row_id) FROM sk.diabetes"
         )
+
+
+def test_rows_with_a_null_label_are_reported(con: duckdb.DuckDBPyConnection) -> None:
+    message = warehouse.execute(
+        con,
+        "CREATE MODEL ml.nulls OPTIONS(model_type='linear_reg', input_label_cols=['target']) "
+        "AS SELECT bmi, IF(row_id < 2, NULL, target) AS target FROM sk.diabetes",
+    ).message
+    assert message == "trained LINEAR_REG model ml.nulls on 440 rows (2 rows with a NULL label skipped)"
