@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
     "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
+    "sql": ("lakehouse.cli.sql:sql", "run BigQuery SQL (BigQuery ML included) on the warehouse"),
 }
 
 
