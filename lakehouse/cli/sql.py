@@ -20,14 +20,14 @@ from lakehouse.errors import LakehouseError, UsageError
 def _render(result: Any, fmt: str) -> None:
     from lakehouse.output import print_json, print_table
 
-    if result.message and not result.columns:
+    if getattr(result, "message", None) and not result.columns:
         if fmt == "json":
             print_json({"message": result.message})
         else:
             click.echo(result.message)
         return
     if fmt == "json":
-        print_json(result.to_dicts())
+        print_json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(result.columns)
@@ -76,14 +76,36 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="same as --format json")
+@click.option("--role", "roles", multiple=True, help="run as this role, under the access rules (repeatable)")
+@click.option("--user", help="run as this user (from the policy file), under the access rules")
+@click.option("--group", "groups", multiple=True, help="run as a member of this group (repeatable)")
+@click.option("--timeout", type=float, help="seconds a principal's query may run")
 @pass_app
-def sql(app: AppContext, query: str | None, file: Path | None, fmt: str, as_json: bool) -> None:
-    """Run BigQuery SQL (CREATE MODEL, ML.PREDICT, ...) on the warehouse."""
+def sql(
+    app: AppContext,
+    query: str | None,
+    file: Path | None,
+    fmt: str,
+    as_json: bool,
+    roles: tuple[str, ...],
+    user: str | None,
+    groups: tuple[str, ...],
+    timeout: float | None,
+) -> None:
+    """Run BigQuery SQL (CREATE MODEL, ML.PREDICT, ...) on the warehouse.
+
+    Without --role/--user/--group the statement runs privileged (an administrator's session). With
+    them, one SELECT runs in a restricted session that holds only what that principal may see:
+    rows filtered and columns masked by catalog/policy.yml, every query written to the audit log.
+    """
     import warehouse
 
     fmt = "json" if as_json else fmt
     if query and file:
         raise UsageError("give a QUERY or -f FILE, not both")
+    if roles or user or groups:
+        _run_as_principal(app, query, file, fmt, roles, user, groups, timeout)
+        return
     con = warehouse.connect(app.settings)
     try:
         if query is None and file is None and sys.stdin.isatty():
@@ -98,3 +120,23 @@ def sql(app: AppContext, query: str | None, file: Path | None, fmt: str, as_json
             _render(result, fmt)
     finally:
         con.close()
+
+
+def _run_as_principal(
+    app: AppContext,
+    query: str | None,
+    file: Path | None,
+    fmt: str,
+    roles: tuple[str, ...],
+    user: str | None,
+    groups: tuple[str, ...],
+    timeout: float | None,
+) -> None:
+    from catalog.access import Principal, run_query
+    from lakehouse.output import progress_bar
+
+    text = query if query is not None else file.read_text() if file else sys.stdin.read()
+    principal = Principal.of(user=user, groups=list(groups), roles=list(roles))
+    with progress_bar() as progress:
+        result = run_query(app.settings, principal, text, timeout=timeout, progress=progress)
+    _render(result, fmt)
