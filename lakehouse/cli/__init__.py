@@ -20,6 +20,7 @@ from lakehouse.errors import LakehouseError
 
 #: name -> "module:attribute" of a click command or group; one line per command
 COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": ("lakehouse.cli.catalog:catalog_group", "search the catalog; show a dataset; refresh the catalog"),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
 }
