@@ -54,7 +54,12 @@ def ip_ok(text: str) -> bool:
     return True
 
 
+_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
+
+
 def phone_ok(text: str) -> bool:
+    if _DATE_LIKE.fullmatch(text):
+        return False
     digits = sum(c.isdigit() for c in text)
     formatted = any(c in text for c in "+()- .")
     return 7 <= digits <= 15 and (formatted or digits >= 10)

@@ -176,8 +176,10 @@ class _Parser:
                 self.warnings.append(f"unmatched ')' at position {tok.pos} ignored")
                 self.take()
             elif tok.kind in ("and", "or"):
-                self.warnings.append(f"dangling {tok.text} at position {tok.pos} ignored")
                 self.take()
+                nxt = self.peek()
+                if tok.kind == "or" or not parts or nxt is None or nxt.kind in ("rparen", "and", "or"):
+                    self.warnings.append(f"dangling {tok.text} at position {tok.pos} ignored")
             elif (node := self.disjunction(depth)) is not None:
                 parts.append(node)
         return _combine(And, parts)
@@ -234,6 +236,9 @@ def _text_term(value: str, field_name: str | None, *, phrase: bool = False, exac
 def _atom(tok: _Token, warnings: list[str]) -> Node | None:
     match = _OPERATOR.match(tok.text)
     if match is None:
+        if not any(c.isalnum() for c in tok.text.rstrip("*")) and tok.text != "*":
+            warnings.append(f"{tok.text!r} at position {tok.pos} has no letters or digits: ignored")
+            return None
         return _text_term(tok.text, None)
     key, op, raw = match.group("key").lower(), match.group("op"), match.group("value")
     quoted = len(raw) >= 2 and raw[0] == raw[-1] == '"'
