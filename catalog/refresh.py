@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
+
 from catalog import index, metadata, store
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.sources import dbt, lake, ml, quality
@@ -106,7 +108,7 @@ def _scan_warehouse(settings: Settings) -> tuple[ml.MlScan, list[str]]:
         return ml.MlScan(), []
     try:
         con = connect(settings, database=settings.warehouse_file, read_only=True, lake=False)
-    except LockedError as exc:
+    except (LockedError, duckdb.Error) as exc:
         return ml.MlScan(), [f"ML models skipped: {exc}"]
     try:
         return ml.scan(con), []

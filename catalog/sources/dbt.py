@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalog import pii
 from catalog.model import ColumnRecord, DatasetRecord, LineageEdge, PiiFinding
 from catalog.sources.lake import qualified
 
@@ -72,7 +73,8 @@ def _columns(node: Node, typed: dict[str, Any]) -> tuple[ColumnRecord, ...]:
         doc = documented.get(col["name"].lower(), {})
         type_ = col.get("type") or doc.get("data_type") or ""
         out.append(ColumnRecord(col["name"], str(type_).upper(), i + 1, doc.get("description") or col.get("comment") or "",
-                                tags=tuple(doc.get("tags", [])), pii=_pii_override(doc.get("meta", {}))))  # fmt: skip
+                                tags=tuple(doc.get("tags", [])),
+                                pii=_pii_override(doc.get("meta", {})) or pii.detect(col["name"])))  # fmt: skip
     return tuple(out)
 
 

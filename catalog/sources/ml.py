@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from catalog import pii
 from catalog.model import ColumnRecord, DatasetRecord, LineageEdge
 from catalog.sources.lake import parse_sql_tables
 
@@ -46,7 +47,8 @@ def _features(value: Any) -> tuple[ColumnRecord, ...]:
         name = item.get("name") if isinstance(item, dict) else str(item)
         type_ = str(item.get("type") or item.get("data_type") or "") if isinstance(item, dict) else ""
         if name:
-            out.append(ColumnRecord(str(name), type_.upper(), i + 1, "model feature", tags=("feature",)))
+            finding = pii.detect(str(name))
+            out.append(ColumnRecord(str(name), type_.upper(), i + 1, "model feature", tags=("feature",), pii=finding))
     return tuple(out)
 
 
