@@ -10,6 +10,7 @@ import yaml
 
 from catalog import index, store
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding, QualityStatus
+from lakehouse.settings import Settings, load_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "catalog"
 NOW = dt.datetime.now(dt.UTC)
@@ -43,11 +44,17 @@ def fixture_records() -> list[DatasetRecord]:
 
 @pytest.fixture(scope="session")
 def fixture_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A catalog directory (store + index) holding ranking_catalog.yml."""
-    catalog_dir = tmp_path_factory.mktemp("catalog")
+    """A catalog directory (store + index) holding ranking_catalog.yml, at ``HOME/catalog``."""
+    catalog_dir = tmp_path_factory.mktemp("home") / "catalog"
     records = fixture_records()
     con = store.connect(catalog_dir)
     store.replace_all(con, records, [], [])
     con.close()
     index.replace_all(catalog_dir, records)
     return catalog_dir
+
+
+@pytest.fixture
+def settings(home: Path, tmp_path: Path) -> Settings:
+    """Settings for a fresh home whose dbt project has never been built (the repo's may have been)."""
+    return load_settings({"home": home, "threads": 2, "dbt_project_dir": tmp_path / "no_dbt_project"})
