@@ -61,7 +61,7 @@ def _field_query(field: str, term: Term, tokens: list[str]) -> list[Query]:
 def compile_term(term: Term) -> Query:
     if term.exact:
         return Query.const_score_query(Query.term_query(SCHEMA, EXACT[term.field or "name"], term.text), 1.0)
-    tokens = tokenize(term.text)
+    tokens = list(tokenize(term.text))
     if not tokens:
         return Query.empty_query()
     fields = QUALIFIED[term.field] if term.field else tuple(BOOSTS)

@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ import tantivy
 
 from catalog.model import LINEAGE_COLUMNS, DatasetRecord
 
+#: quality label -> weight of the ranking tie-breaker (``catalog.search``)
+QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 #: bump when the schema below changes: the index is rebuilt from the store under a new folder
 INDEX_VERSION = 1
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
@@ -32,9 +35,10 @@ _TOKEN = re.compile(r"[^\W_]+")
 MAX_TOKEN_BYTES = 40  # tantivy's default tokenizer drops longer tokens
 
 
-def tokenize(text: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def tokenize(text: str) -> tuple[str, ...]:
     """Tokens the way tantivy's default tokenizer makes them."""
-    return [t for t in _TOKEN.findall(text.lower()) if len(t.encode()) <= MAX_TOKEN_BYTES]
+    return tuple(t for t in _TOKEN.findall(text.lower()) if len(t.encode()) <= MAX_TOKEN_BYTES)
 
 
 def build_schema() -> tantivy.Schema:
@@ -46,6 +50,7 @@ def build_schema() -> tantivy.Schema:
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("updated", indexed=True, fast=True)
+    builder.add_float_field("quality_weight", fast=True)
     builder.add_bytes_field("payload", stored=True)
     return builder.build()
 
@@ -98,6 +103,7 @@ def document(record: DatasetRecord) -> tantivy.Document:
         "kind": record.kind,
         "layer": record.layer,
         "updated": int(record.updated_at.timestamp()) if record.updated_at else 0,
+        "quality_weight": QUALITY_WEIGHT[record.quality.label if record.quality else "unknown"],
         "payload": json.dumps(payload(record), separators=(",", ":"), default=str).encode(),
     }
     return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})

@@ -97,7 +97,7 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
 
 
-def _in_sequence(needle: list[str], tokens: list[str], *, prefix: bool) -> bool:
+def _in_sequence(needle: tuple[str, ...], tokens: tuple[str, ...], *, prefix: bool) -> bool:
     n = len(needle)
     for start in range(len(tokens) - n + 1):
         window = tokens[start : start + n]
@@ -205,17 +205,27 @@ def tier(node: Node | None, entry: Entry) -> tuple[int, str]:
     return 0, ""
 
 
+#: qualifier -> the column fields it can match
+COLUMN_FIELDS: dict[str | None, tuple[str, ...]] = {
+    None: ("columns", "column_text", "tags"),
+    "column": ("columns",),
+    "description": ("column_text",),
+    "tag": ("tags",),
+}
+
+
 def matching_columns(node: Node | None, entry: Entry) -> list[Column]:
     """Columns that a positive text term matches by name, original name, description or tag."""
-    terms = [t for t in positive_terms(node) if t.field in (None, "column", "description", "tag")]
+    terms = [t for t in positive_terms(node) if t.field in COLUMN_FIELDS]
+    if not terms:
+        return []
     out = []
     for column in entry.searchable_columns():
         for t in terms:
             if t.exact:
                 hit = t.field == "column" and t.text in {v.lower() for v in column.values("columns")}
             else:
-                fields = QUALIFIED[t.field] if t.field else ALL_FIELDS
-                hit = any(term_matches_values(t, f, column.values(f)) for f in fields)
+                hit = any(term_matches_values(t, f, column.values(f)) for f in COLUMN_FIELDS[t.field])
             if hit:
                 out.append(column)
                 break

@@ -32,7 +32,7 @@ FILTER_VALUES: dict[str, tuple[str, ...]] = {
     "type": ("table", "column", "model", "image", "view"),
     "layer": LAYERS,
     "pii": ("true", "false", "email", "phone", "ip_address", "credit_card", "iban", "date_of_birth",
-            "person_name", "address"),  # fmt: skip
+            "person_name", "address", "location"),  # fmt: skip
     "quality": ("failing", "passing", "warning", "unknown"),
 }
 BOOLEAN_WORDS = {"yes": "true", "1": "true", "no": "false", "0": "false"}

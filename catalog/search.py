@@ -25,13 +25,12 @@ from typing import Any
 import tantivy
 
 from catalog.compile import compile_node, exact_query, with_clause
-from catalog.index import open_index
+from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, parse
 
 Visible = Callable[[str, str | None], bool]
 TIE_BREAK_CAP = 0.10
-QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 FRESHNESS_DAYS = 30.0
 MAX_POOL = 20_000
 _INDEXES: dict[Path, tantivy.Index] = {}
@@ -97,12 +96,16 @@ def _split_column_mode(root: Node | None) -> tuple[Node | None, bool]:
     return root, False
 
 
-def _tie_break(entry: Entry, now: datetime) -> tuple[float, str]:
-    quality = QUALITY_WEIGHT.get(entry.quality, 0.3)
-    age_days = max((now - entry.updated).total_seconds() / 86_400, 0.0) if entry.updated else math.inf
-    fresh = math.exp(-age_days / FRESHNESS_DAYS)
-    bonus = TIE_BREAK_CAP * (0.5 * quality + 0.5 * fresh)
-    return bonus, f"tie-breaker +{bonus:.1%} (quality {entry.quality}, freshness {fresh:.2f})"
+def _bonus(quality: float, updated: int, now: float) -> float:
+    """The capped tie-breaker: quality weight and freshness (exponential decay over ``FRESHNESS_DAYS``)."""
+    fresh = math.exp(-max(now - updated, 0) / 86_400 / FRESHNESS_DAYS) if updated else 0.0
+    return TIE_BREAK_CAP * (0.5 * quality + 0.5 * fresh)
+
+
+def _bonus_text(entry: Entry, bonus: float) -> str:
+    return f"tie-breaker +{bonus:.1%} (quality {entry.quality}, updated {entry.updated:%Y-%m-%d})" if entry.updated else (
+        f"tie-breaker +{bonus:.1%} (quality {entry.quality}, never updated)"
+    )
 
 
 def _explain(root: Node | None, entry: Entry, tier_reason: str, relevance: float, bonus_text: str) -> tuple[str, ...]:
@@ -116,18 +119,48 @@ def _explain(root: Node | None, entry: Entry, tier_reason: str, relevance: float
     return tuple(lines)
 
 
-def _candidates(
-    searcher: tantivy.Searcher, root: Node | None, main: tantivy.Query, pool: int
-) -> tuple[dict[tuple[int, int], tuple[float, tantivy.DocAddress]], int]:
+Key = tuple[int, int]
+
+
+@dataclass
+class _Pool:
+    scores: dict[Key, tuple[float, tantivy.DocAddress]]
+    tiers: dict[Key, int]
+    total: int
+
+
+def _key(addr: tantivy.DocAddress) -> Key:
+    return (addr.segment_ord, addr.doc)
+
+
+def _candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Query, pool: int) -> _Pool:
+    """Top relevance hits plus every exact-tier hit (own small queries, scored like the main query)."""
     result = searcher.search(main, pool, count=True)
-    scores = {(a.segment_ord, a.doc): (score, a) for score, a in result.hits}
+    scores = {_key(a): (score, a) for score, a in result.hits}
+    tiers: dict[Key, int] = {}
     terms = [t for t in positive_terms(root) if t.mode != "prefix"]
-    for field_name, qualifiers in (("name_exact", (None, "name")), ("column_exact", (None, "column"))):
+    for level, field_name, qualifiers in ((1, "column_exact", (None, "column")), (2, "name_exact", (None, "name"))):
         texts = sorted({t.text for t in terms if t.field in qualifiers})
         if texts:
             exact = searcher.search(with_clause(main, exact_query(field_name, texts)), pool, count=False)
-            scores.update({(a.segment_ord, a.doc): (score, a) for score, a in exact.hits})
-    return scores, int(result.count or 0)
+            for score, a in exact.hits:
+                scores[_key(a)] = (score, a)
+                tiers[_key(a)] = level
+    return _Pool(scores, tiers, int(result.count or 0))
+
+
+def _rank(searcher: tantivy.Searcher, pool: _Pool, now: float) -> list[tuple[int, float, tantivy.DocAddress]]:
+    """(tier, final score, address), best first, from fast fields only (no stored documents read)."""
+    keys = list(pool.scores)
+    addrs = [pool.scores[k][1] for k in keys]
+    quality = searcher.fast_field_values("quality_weight", addrs)
+    updated = searcher.fast_field_values("updated", addrs)
+    ranked = []
+    for k, q, u in zip(keys, quality, updated, strict=True):
+        score, addr = pool.scores[k]
+        ranked.append((pool.tiers.get(k, 0), score * (1 + _bonus(q or 0.0, u or 0, now)), addr))
+    ranked.sort(key=lambda r: (-r[0], -r[1]))
+    return ranked
 
 
 def _facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:
@@ -136,7 +169,31 @@ def _facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[s
     return {name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]} for name in spec}
 
 
+def _entry(searcher: tantivy.Searcher, addr: tantivy.DocAddress, visible: Visible | None) -> Entry:
+    return Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]), visible)
+
+
+def _hits(root: Node | None, chosen: list[tuple[int, float, Entry]], column_mode: bool, explain: bool, now: datetime) -> list[SearchHit]:
+    hits: list[SearchHit] = []
+    for level, final, entry in chosen:
+        why: tuple[str, ...] = ()
+        if explain:
+            bonus = _bonus(QUALITY_WEIGHT.get(entry.quality, 0.3), int(entry.updated.timestamp()) if entry.updated else 0, now.timestamp())
+            why = _explain(root, entry, tier(root, entry)[1], final / (1 + bonus), _bonus_text(entry, bonus))
+        columns = tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in matching_columns(root, entry))
+        base = dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
+                    tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows,
+                    score=round(final, 4), tier=level, explanation=why)  # fmt: skip
+        if not column_mode:
+            hits.append(SearchHit(kind=entry.kind, matching_columns=columns, **base))  # type: ignore[arg-type]
+            continue
+        listed = columns or tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in entry.searchable_columns())
+        hits += [SearchHit(kind="column", matching_columns=(c,), column=c.name, **base) for c in listed]  # type: ignore[arg-type]
+    return hits
+
+
 def search(catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None) -> SearchResult:
+    """Search the index in ``catalog_dir``; see the module docstring for ranking and access."""
     started = time.perf_counter()
     query = parse(text)
     root, column_mode = _split_column_mode(query.root)
@@ -147,46 +204,37 @@ def search(catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = Fal
     searcher = index.searcher()
     main = compile_node(root)
     now = datetime.now(UTC)
-    pool = max(limit * 2 + 20, 50) if visible is None else max(limit * 10, 200)
-    while True:
-        scores, total = _candidates(searcher, root, main, pool)
-        ranked = []
-        for score, addr in scores.values():
-            entry = Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]), visible)
-            if visible is not None and not (visible(entry.name, None) and evaluate(root, entry)):
-                continue
-            level, reason = tier(root, entry)
-            bonus, bonus_text = _tie_break(entry, now)
-            ranked.append(((level, score * (1 + bonus)), entry, reason, score, bonus_text))
-        if visible is None or len(ranked) >= limit or pool >= min(total, MAX_POOL):
+    if visible is None:
+        pool = _candidates(searcher, root, main, limit * 2 + 10)
+        ranked = _rank(searcher, pool, now.timestamp())[:limit]
+        chosen = [(level, final, _entry(searcher, addr, None)) for level, final, addr in ranked]
+        hits = _hits(root, chosen, column_mode, explain, now)
+        if column_mode:
+            return SearchResult(text, str(query), tuple(hits[:limit]), len(hits), pool.total <= limit,
+                                _pool_facets([e for _, _, e in chosen]), query.warnings, time.perf_counter() - started)  # fmt: skip
+        return SearchResult(text, str(query), tuple(hits), pool.total, True, _facets(searcher, main), query.warnings,
+                            time.perf_counter() - started)  # fmt: skip
+    size = max(limit * 10, 200)
+    while True:  # re-check candidates as the principal sees them; widen the pool until enough survive
+        pool = _candidates(searcher, root, main, size)
+        checked = []
+        for level, final, addr in _rank(searcher, pool, now.timestamp()):
+            entry = _entry(searcher, addr, visible)
+            if visible(entry.name, None) and evaluate(root, entry):
+                checked.append((tier(root, entry)[0], final, entry))
+        if len(checked) >= limit or size >= min(pool.total, MAX_POOL):
             break
-        pool *= 4
-    ranked.sort(key=lambda r: (-r[0][0], -r[0][1], r[1].name))
-    hits: list[SearchHit] = []
-    for (level, final), entry, reason, relevance, bonus_text in ranked:
-        why = _explain(root, entry, reason, relevance, bonus_text) if explain else ()
-        columns = tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in matching_columns(root, entry))
-        base = dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
-                    tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows,
-                    score=round(final, 4), tier=level, explanation=why)  # fmt: skip
-        if not column_mode:
-            hits.append(SearchHit(kind=entry.kind, matching_columns=columns, **base))  # type: ignore[arg-type]
-            continue
-        listed = columns or tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in entry.searchable_columns())
-        for col in listed:
-            hits.append(SearchHit(kind="column", matching_columns=(col,), column=col.name, **base))  # type: ignore[arg-type]
-    if visible is None and not column_mode:
-        facets, exact = _facets(searcher, main), True
-    else:
-        facets, exact = _pool_facets(ranked), len(scores) >= total
-        total = len(hits) if column_mode else len(ranked)
-    return SearchResult(text, str(query), tuple(hits[:limit]), total, exact, facets, query.warnings,
-                        time.perf_counter() - started)  # fmt: skip
+        size *= 4
+    checked.sort(key=lambda r: (-r[0], -r[1]))
+    hits = _hits(root, checked[:limit], column_mode, explain, now)
+    total = len(_hits(root, checked, column_mode, False, now)) if column_mode else len(checked)
+    return SearchResult(text, str(query), tuple(hits[:limit]), total, len(pool.scores) >= pool.total,
+                        _pool_facets([e for _, _, e in checked]), query.warnings, time.perf_counter() - started)  # fmt: skip
 
 
-def _pool_facets(ranked: list[Any]) -> dict[str, dict[str, int]]:
+def _pool_facets(entries: list[Entry]) -> dict[str, dict[str, int]]:
     facets: dict[str, dict[str, int]] = {"kind": {}, "layer": {}}
-    for _, entry, *_ in ranked:
+    for entry in entries:
         facets["kind"][entry.kind] = facets["kind"].get(entry.kind, 0) + 1
         facets["layer"][entry.layer] = facets["layer"].get(entry.layer, 0) + 1
     return facets
