@@ -51,6 +51,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("updated", indexed=True, fast=True)
     builder.add_float_field("quality_weight", fast=True)
+    builder.add_integer_field("name_length", fast=True)  # last tie-breaker: the shorter (more specific) name
     builder.add_bytes_field("payload", stored=True)
     return builder.build()
 
@@ -103,6 +104,7 @@ def document(record: DatasetRecord) -> tantivy.Document:
         "kind": record.kind,
         "layer": record.layer,
         "updated": int(record.updated_at.timestamp()) if record.updated_at else 0,
+        "name_length": len(record.short_name),
         "quality_weight": QUALITY_WEIGHT[record.quality.label if record.quality else "unknown"],
         "payload": json.dumps(payload(record), separators=(",", ":"), default=str).encode(),
     }

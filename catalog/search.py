@@ -155,12 +155,13 @@ def _rank(searcher: tantivy.Searcher, pool: _Pool, now: float) -> list[tuple[int
     addrs = [pool.scores[k][1] for k in keys]
     quality = searcher.fast_field_values("quality_weight", addrs)
     updated = searcher.fast_field_values("updated", addrs)
+    lengths = searcher.fast_field_values("name_length", addrs)
     ranked = []
-    for k, q, u in zip(keys, quality, updated, strict=True):
+    for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
         score, addr = pool.scores[k]
-        ranked.append((pool.tiers.get(k, 0), score * (1 + _bonus(q or 0.0, u or 0, now)), addr))
-    ranked.sort(key=lambda r: (-r[0], -r[1]))
-    return ranked
+        ranked.append((pool.tiers.get(k, 0), round(score * (1 + _bonus(q or 0.0, u or 0, now)), 4), n or 0, addr))
+    ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return [(level, final, addr) for level, final, _, addr in ranked]
 
 
 def _facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:
@@ -225,7 +226,7 @@ def search(catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = Fal
         if len(checked) >= limit or size >= min(pool.total, MAX_POOL):
             break
         size *= 4
-    checked.sort(key=lambda r: (-r[0], -r[1]))
+    checked.sort(key=lambda r: (-r[0], -r[1], len(r[2].short_name)))
     hits = _hits(root, checked[:limit], column_mode, explain, now)
     total = len(_hits(root, checked, column_mode, False, now)) if column_mode else len(checked)
     return SearchResult(text, str(query), tuple(hits[:limit]), total, len(pool.scores) >= pool.total,
