@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from catalog import index, store
@@ -30,7 +31,35 @@ from catalog.model import ColumnRecord, DatasetRecord, PiiFinding
 from catalog.refresh import update
 from catalog.search import search
 
-SYLLABLES = "ka to mer or der pro duct ses sion re ven ue ac count pay ment ship ping lo cat ion sta tus da te pri ce".split()
+SYLLABLES = [
+    "ka",
+    "to",
+    "mer",
+    "or",
+    "der",
+    "pro",
+    "duct",
+    "ses",
+    "sion",
+    "re",
+    "ven",
+    "ue",
+    "ac",
+    "count",
+    "pay",
+    "ment",
+    "ship",
+    "ping",
+    "lo",
+    "cat",
+    "ion",
+    "sta",
+    "tus",
+    "da",
+    "te",
+    "pri",
+    "ce",
+]
 TYPES = ("BIGINT", "VARCHAR", "DOUBLE", "TIMESTAMP", "DATE", "BOOLEAN")
 KINDS = (("table", "raw"), ("view", "staging"), ("table", "mart"), ("model", "ml"), ("image", "image"))
 
@@ -66,12 +95,20 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2 :] if word[i] != word[i + 1] else word[:i] + word[i + 1 :]
+    return (
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if word[i] != word[i + 1]
+        else word[:i] + word[i + 1 :]
+    )
 
 
-def query_sets(sample: list[DatasetRecord], rng: random.Random, count: int) -> dict[str, list[tuple[str, str, str]]]:
+def query_sets(
+    sample: list[DatasetRecord], rng: random.Random, count: int
+) -> dict[str, list[tuple[str, str, str]]]:
     """kind -> [(project query, FTS5 query, the dataset it was drawn from)]."""
-    out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in ("word", "prefix", "phrase", "qualified", "typo")}
+    out: dict[str, list[tuple[str, str, str]]] = {
+        k: [] for k in ("word", "prefix", "phrase", "qualified", "typo")
+    }
     for r in rng.sample(sample, count):
         name_word = r.short_name.split("_")[0]
         col = rng.choice(r.columns).name
@@ -80,7 +117,9 @@ def query_sets(sample: list[DatasetRecord], rng: random.Random, count: int) -> d
         out["word"].append((name_word, name_word, r.name))
         out["prefix"].append((name_word[:4] + "*", name_word[:4] + "*", r.name))
         out["phrase"].append((f'"{desc[k]} {desc[k + 1]}"', f'"{desc[k]} {desc[k + 1]}"', r.name))
-        out["qualified"].append((f"column:{col.split('_')[0]} type={r.kind}", f"columns:{col.split('_')[0]}", r.name))
+        out["qualified"].append(
+            (f"column:{col.split('_')[0]} type={r.kind}", f"columns:{col.split('_')[0]}", r.name)
+        )
         misspelt = typo(name_word, rng)
         out["typo"].append((misspelt, misspelt, r.name))
     return out
@@ -102,6 +141,14 @@ def build_fts(path: Path, n: int, words: list[str]) -> float:
     seconds = time.perf_counter() - started
     con.close()
     return seconds
+
+
+def project_names(catalog_dir: Path, query: str) -> list[str]:
+    return [h.name for h in search(catalog_dir, query, limit=10).hits]
+
+
+def fts_names(con: sqlite3.Connection, sql: str, query: str) -> list[str]:
+    return [r[0] for r in con.execute(sql, (query,))]
 
 
 def timed(run: Callable[[], list[str]], target: str, repeat: int = 1) -> tuple[float, bool]:
@@ -138,15 +185,17 @@ def main() -> None:
     fts = sqlite3.connect(root / "fts.sqlite")
     fts_sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 10.0, 3.0, 3.0, 1.0) LIMIT 10"
     search(catalog_dir, "warmup")
-    print(f"{'kind':<10} {'p50 ms':>8} {'p95 ms':>8} {'FTS5 p50':>9} {'FTS5 p95':>9} {'p95 ratio':>9} {'recall@10':>10} {'FTS5 recall':>11}")
+    print(
+        f"{'kind':<10} {'p50 ms':>8} {'p95 ms':>8} {'FTS5 p50':>9} {'FTS5 p95':>9} {'p95 ratio':>9} {'recall@10':>10} {'FTS5 recall':>11}"
+    )
     worst = 0.0
     for kind, queries in sets.items():
         ours, peer, ours_hit, peer_hit = [], [], 0, 0
         for project_query, fts_query, target in queries:
-            seconds, hit = timed(lambda q=project_query: [h.name for h in search(catalog_dir, q, limit=10).hits], target)  # type: ignore[misc]
+            seconds, hit = timed(partial(project_names, catalog_dir, project_query), target)
             ours.append(seconds)
             ours_hit += hit
-            seconds, hit = timed(lambda q=fts_query: [r[0] for r in fts.execute(fts_sql, (q,))], target)  # type: ignore[misc]
+            seconds, hit = timed(partial(fts_names, fts, fts_sql, fts_query), target)
             peer.append(seconds)
             peer_hit += hit
         (p50, p95), (f50, f95) = percentiles(ours), percentiles(peer)
@@ -158,7 +207,9 @@ def main() -> None:
     samples = []
     with store.writer_lock(catalog_dir):
         for i in range(20):
-            changed = DatasetRecord(**{**{f: getattr(victim, f) for f in victim.__dataclass_fields__}, "row_count": i})
+            changed = DatasetRecord(
+                **{**{f: getattr(victim, f) for f in victim.__dataclass_fields__}, "row_count": i}
+            )
             started = time.perf_counter()
             update(con, catalog_dir, [changed], [], [])
             samples.append(time.perf_counter() - started)
@@ -167,7 +218,9 @@ def main() -> None:
     assert found and found[0].rows == 19, "the update is searchable at once"
     print(f"incremental update of one dataset (store + index commit): p50 {u50:.1f} ms, p95 {u95:.1f} ms")
     verdict = "PASS" if worst <= 20 and index_seconds <= 60 and u95 <= 100 else "FAIL"
-    print(f"bar: p95 <= 20 ms (worst {worst:.2f}), build <= 60 s ({index_seconds:.1f}), update <= 100 ms ({u95:.1f}): {verdict}")
+    print(
+        f"bar: p95 <= 20 ms (worst {worst:.2f}), build <= 60 s ({index_seconds:.1f}), update <= 100 ms ({u95:.1f}): {verdict}"
+    )
 
 
 if __name__ == "__main__":

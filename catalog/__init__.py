@@ -26,7 +26,9 @@ from lakehouse.settings import Settings
 Visible = Callable[[str, str | None], bool]
 
 
-def search(settings: Settings, query: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None) -> SearchResult:
+def search(
+    settings: Settings, query: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
+) -> SearchResult:
     """Search datasets (or columns with ``type=column``); see ``catalog.query`` for the syntax."""
     from catalog.search import search as run
 

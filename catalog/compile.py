@@ -17,7 +17,14 @@ from catalog.index import SCHEMA, tokenize
 from catalog.query import And, Filter, Node, Not, Or, Term
 
 #: text field -> boost, for unqualified words
-BOOSTS: dict[str, float] = {"name": 10.0, "columns": 3.0, "tags": 3.0, "description": 1.0, "column_text": 0.7, "owner": 1.0}
+BOOSTS: dict[str, float] = {
+    "name": 10.0,
+    "columns": 3.0,
+    "tags": 3.0,
+    "description": 1.0,
+    "column_text": 0.7,
+    "owner": 1.0,
+}
 #: qualifier -> the fields it searches
 QUALIFIED: dict[str, tuple[str, ...]] = {
     "name": ("name",),
@@ -27,7 +34,12 @@ QUALIFIED: dict[str, tuple[str, ...]] = {
     "owner": ("owner",),
 }
 #: qualifier of an exact term (name=, column= ...) -> the raw field it matches
-EXACT: dict[str, str] = {"name": "name_exact", "column": "column_exact", "tag": "tag_exact", "owner": "owner_exact"}
+EXACT: dict[str, str] = {
+    "name": "name_exact",
+    "column": "column_exact",
+    "tag": "tag_exact",
+    "owner": "owner_exact",
+}
 FUZZY_FIELDS = frozenset({"name", "columns", "tags"})
 FUZZY_MIN_LENGTH = 4
 FUZZY_WEIGHT = 0.4  # a typo-tolerant match scores this fraction of the field's boost
@@ -41,16 +53,20 @@ def _should(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
 
+def _words(tokens: list[str]) -> list[str | tuple[int, str]]:
+    return list(tokens)
+
+
 def _field_query(field: str, term: Term, tokens: list[str]) -> list[Query]:
     boost = BOOSTS[field]
     if term.mode == "prefix":
         if len(tokens) == 1:
             q = Query.fuzzy_term_query(SCHEMA, field, tokens[0], distance=0, prefix=True)
         else:
-            q = Query.phrase_prefix_query(SCHEMA, field, tokens)
+            q = Query.phrase_prefix_query(SCHEMA, field, _words(tokens))
         return [Query.boost_query(Query.const_score_query(q, 1.0), boost)]
     if len(tokens) > 1:
-        return [Query.boost_query(Query.phrase_query(SCHEMA, field, tokens), boost)]
+        return [Query.boost_query(Query.phrase_query(SCHEMA, field, _words(tokens)), boost)]
     out = [Query.boost_query(Query.term_query(SCHEMA, field, tokens[0]), boost)]
     if term.mode == "word" and field in FUZZY_FIELDS and len(tokens[0]) >= FUZZY_MIN_LENGTH:
         fuzzy = Query.fuzzy_term_query(SCHEMA, field, tokens[0], distance=1, transposition_cost_one=True)
@@ -83,8 +99,12 @@ def compile_filter(flt: Filter) -> Query:
             return Query.range_query(SCHEMA, "updated", tantivy.FieldType.Integer, lo, hi)
         lower_inc, upper_inc = RANGE_BOUNDS[flt.op]
         if lower_inc is not None:
-            return Query.range_query(SCHEMA, "updated", tantivy.FieldType.Integer, seconds, None, include_lower=lower_inc)
-        return Query.range_query(SCHEMA, "updated", tantivy.FieldType.Integer, None, seconds, include_upper=bool(upper_inc))
+            return Query.range_query(
+                SCHEMA, "updated", tantivy.FieldType.Integer, seconds, None, include_lower=lower_inc
+            )
+        return Query.range_query(
+            SCHEMA, "updated", tantivy.FieldType.Integer, None, seconds, include_upper=bool(upper_inc)
+        )
     return Query.term_query(SCHEMA, FILTER_FIELDS[flt.field], str(flt.value))
 
 
@@ -97,10 +117,15 @@ def compile_node(node: Node | None) -> Query:
     if isinstance(node, Filter):
         return Query.const_score_query(compile_filter(node), 0.0)
     if isinstance(node, Not):
-        return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, compile_node(node.child))])
+        return Query.boolean_query(
+            [(Occur.Must, Query.all_query()), (Occur.MustNot, compile_node(node.child))]
+        )
     if isinstance(node, Or):
         return _should([compile_node(c) for c in node.children])
-    clauses = [(Occur.MustNot, compile_node(c.child)) if isinstance(c, Not) else (Occur.Must, compile_node(c)) for c in node.children]
+    clauses = [
+        (Occur.MustNot, compile_node(c.child)) if isinstance(c, Not) else (Occur.Must, compile_node(c))
+        for c in node.children
+    ]
     if all(occur == Occur.MustNot for occur, _ in clauses):
         clauses.append((Occur.Must, Query.all_query()))
     return Query.boolean_query(clauses)

@@ -76,7 +76,14 @@ def payload(record: DatasetRecord) -> dict[str, Any]:
         "updated": record.updated_at.isoformat() if record.updated_at else None,
         "rows": record.row_count,
         "columns": [
-            [c.name, c.type, c.pii.kind if c.pii else None, c.description[:200], list(c.tags), c.original_name]
+            [
+                c.name,
+                c.type,
+                c.pii.kind if c.pii else None,
+                c.description[:200],
+                list(c.tags),
+                c.original_name,
+            ]
             for c in record.columns
         ],
     }

@@ -101,7 +101,9 @@ def _in_sequence(needle: tuple[str, ...], tokens: tuple[str, ...], *, prefix: bo
     n = len(needle)
     for start in range(len(tokens) - n + 1):
         window = tokens[start : start + n]
-        if window[:-1] == needle[:-1] and (window[-1].startswith(needle[-1]) if prefix else window[-1] == needle[-1]):
+        if window[:-1] == needle[:-1] and (
+            window[-1].startswith(needle[-1]) if prefix else window[-1] == needle[-1]
+        ):
             return True
     return False
 
@@ -111,16 +113,16 @@ def term_matches_values(term: Term, field: str, values: list[str]) -> bool:
     if not needle:
         return False
     prefix = term.mode == "prefix"
+    sequence = len(needle) > 1 or prefix
+    fuzzy = term.mode == "word" and field in FUZZY_FIELDS and len(needle[0]) >= FUZZY_MIN_LENGTH
     for value in values:
         tokens = tokenize(value)
-        if len(needle) > 1 or prefix:
-            if _in_sequence(needle, tokens, prefix=prefix):
-                return True
-        elif needle[0] in tokens:
+        if sequence:
+            found = _in_sequence(needle, tokens, prefix=prefix)
+        else:
+            found = needle[0] in tokens or (fuzzy and any(within_one_edit(needle[0], t) for t in tokens))
+        if found:
             return True
-        elif term.mode == "word" and field in FUZZY_FIELDS and len(needle[0]) >= FUZZY_MIN_LENGTH:
-            if any(within_one_edit(needle[0], t) for t in tokens):
-                return True
     return False
 
 
@@ -141,9 +143,9 @@ def matched_fields(term: Term, entry: Entry) -> list[str]:
         return [field] if term.text in exact_values(entry, field) else []
     fields = QUALIFIED[term.field] if term.field else ALL_FIELDS
     hits = [f for f in fields if term_matches_values(term, f, entry.values(f))]
-    if not hits and term.mode == "prefix" and term.field in (None, "name"):
-        if any(v.startswith(term.text) for v in exact_values(entry, "name")):
-            hits.append("name")
+    whole_name = term.mode == "prefix" and term.field in (None, "name")
+    if not hits and whole_name and any(v.startswith(term.text) for v in exact_values(entry, "name")):
+        hits.append("name")
     return hits
 
 
@@ -163,7 +165,13 @@ def filter_matches(flt: Filter, entry: Entry) -> bool:
     if entry.updated is None:
         return False
     when, ref = entry.updated, flt.value
-    checks = {">": when > ref, ">=": when >= ref, "<": when < ref, "<=": when <= ref, "=": when.date() == ref.date()}
+    checks = {
+        ">": when > ref,
+        ">=": when >= ref,
+        "<": when < ref,
+        "<=": when <= ref,
+        "=": when.date() == ref.date(),
+    }
     return checks[flt.op]
 
 

@@ -40,15 +40,21 @@ def load(path: Path | None = None) -> dict[str, dict[str, Any]]:
         raise InputError(f"{path}: not valid YAML: {exc}") from exc
     datasets = data.get("datasets", {}) if isinstance(data, dict) else None
     if not isinstance(datasets, dict):
-        raise InputError(f"{path}: expected a mapping under 'datasets:'", hint="see catalog/metadata.py for the format")
+        raise InputError(
+            f"{path}: expected a mapping under 'datasets:'", hint="see catalog/metadata.py for the format"
+        )
     for name, entry in datasets.items():
         unknown = set(entry or {}) - DATASET_KEYS
         if unknown:
-            raise InputError(f"{path}: dataset {name!r} has unknown keys {sorted(unknown)} (valid: {sorted(DATASET_KEYS)})")
+            raise InputError(
+                f"{path}: dataset {name!r} has unknown keys {sorted(unknown)} (valid: {sorted(DATASET_KEYS)})"
+            )
         for column, spec in ((entry or {}).get("columns") or {}).items():
             bad = set(spec or {}) - COLUMN_KEYS
             if bad:
-                raise InputError(f"{path}: column {name}.{column} has unknown keys {sorted(bad)} (valid: {sorted(COLUMN_KEYS)})")
+                raise InputError(
+                    f"{path}: column {name}.{column} has unknown keys {sorted(bad)} (valid: {sorted(COLUMN_KEYS)})"
+                )
     return {str(k): v or {} for k, v in datasets.items()}
 
 

@@ -74,7 +74,9 @@ class ValueRule:
 
 
 VALUE_RULES: tuple[ValueRule, ...] = (
-    ValueRule("email", re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), None, 0.95),
+    ValueRule(
+        "email", re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), None, 0.95
+    ),
     ValueRule("credit_card", re.compile(r"\d{4}([ -]?\d{2,7}){2,4}"), luhn_ok, 0.95),
     ValueRule("iban", re.compile(r"[A-Z]{2}\d{2}( ?[A-Z0-9]){11,30}"), iban_ok, 0.95),
     ValueRule("ip_address", re.compile(r"[0-9.]{7,15}|[0-9A-Fa-f:]{3,39}"), ip_ok, 0.9),
@@ -88,9 +90,17 @@ NAME_RULES: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("credit_card", re.compile(r"(^|_)(credit_?card|card_?number|cc_?number|pan)($|_)"), 0.8),
     ("iban", re.compile(r"(^|_)(iban|bank_?account)($|_)"), 0.8),
     ("date_of_birth", re.compile(r"(^|_)(dob|birth_?date|date_of_birth|birthday|born_on)($|_)"), 0.9),
-    ("person_name", re.compile(r"(^|_)(first|last|full|given|family|middle|maiden|sur)_?name($|_)|(^|_)surname($|_)"), 0.85),
+    (
+        "person_name",
+        re.compile(r"(^|_)(first|last|full|given|family|middle|maiden|sur)_?name($|_)|(^|_)surname($|_)"),
+        0.85,
+    ),
     ("person_name", re.compile(r"(^|_)(customer|person|contact|user|employee|patient)_name($|_)"), 0.75),
-    ("address", re.compile(r"(^|_)(address|street|address_line_?\d?|postal_?code|post_?code|zip_?code|zip)($|_)"), 0.8),
+    (
+        "address",
+        re.compile(r"(^|_)(address|street|address_line_?\d?|postal_?code|post_?code|zip_?code|zip)($|_)"),
+        0.8,
+    ),
 )
 #: kinds decided by name; values can only confirm them
 NAME_ONLY = frozenset({"date_of_birth", "person_name", "address"})

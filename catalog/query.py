@@ -31,8 +31,19 @@ EXACT_FIELDS = {"name": "name", "column": "column", "col": "column", "tag": "tag
 FILTER_VALUES: dict[str, tuple[str, ...]] = {
     "type": ("table", "column", "model", "image", "view"),
     "layer": LAYERS,
-    "pii": ("true", "false", "email", "phone", "ip_address", "credit_card", "iban", "date_of_birth",
-            "person_name", "address", "location"),  # fmt: skip
+    "pii": (
+        "true",
+        "false",
+        "email",
+        "phone",
+        "ip_address",
+        "credit_card",
+        "iban",
+        "date_of_birth",
+        "person_name",
+        "address",
+        "location",
+    ),  # fmt: skip
     "quality": ("failing", "passing", "warning", "unknown"),
 }
 BOOLEAN_WORDS = {"yes": "true", "1": "true", "no": "false", "0": "false"}
@@ -56,7 +67,9 @@ class Term:
     exact: bool = False  # name=/column=: the whole name, not a word in it
 
     def __str__(self) -> str:
-        value = f'"{self.text}"' if self.mode == "phrase" else self.text + ("*" if self.mode == "prefix" else "")
+        value = (
+            f'"{self.text}"' if self.mode == "phrase" else self.text + ("*" if self.mode == "prefix" else "")
+        )
         return value if self.field is None else f"{self.field}{'=' if self.exact else ':'}{value}"
 
 
@@ -223,7 +236,9 @@ def _combine(cls: type[And] | type[Or], parts: list[Node]) -> Node | None:
     return parts[0] if len(parts) == 1 else cls(tuple(parts))
 
 
-def _text_term(value: str, field_name: str | None, *, phrase: bool = False, exact: bool = False) -> Term | None:
+def _text_term(
+    value: str, field_name: str | None, *, phrase: bool = False, exact: bool = False
+) -> Term | None:
     value = " ".join(value.lower().split())
     if phrase:
         return Term(value, field_name, "phrase", exact) if value else None
@@ -260,7 +275,9 @@ def _atom(tok: _Token, warnings: list[str]) -> Node | None:
             hint=f"write {key}=VALUE" if key != "updated" else "write updated>2026-01-01 (or >=, <, <=, =)",
         )
     known = sorted({*TEXT_FIELDS, *FILTER_VALUES, "updated"})
-    warnings.append(f"unknown field {key!r} in {tok.text!r} at position {tok.pos}: searched as text (fields: {', '.join(known)})")
+    warnings.append(
+        f"unknown field {key!r} in {tok.text!r} at position {tok.pos}: searched as text (fields: {', '.join(known)})"
+    )
     return _text_term(f"{key} {value}", None, phrase=True)
 
 
@@ -272,7 +289,8 @@ def _filter_value(key: str, value: str, tok: _Token) -> str:
     close = difflib.get_close_matches(value, valid, n=1)
     hint = f"did you mean {key}={close[0]}?" if close else None
     raise QuerySyntaxError(
-        f"unknown {key} {value!r} in {tok.text!r} at position {tok.pos} (valid: {', '.join(valid)})", hint=hint
+        f"unknown {key} {value!r} in {tok.text!r} at position {tok.pos} (valid: {', '.join(valid)})",
+        hint=hint,
     )
 
 

@@ -84,7 +84,9 @@ def redact(record: DatasetRecord) -> DatasetRecord:
     """No PII values in the catalog: min, max and top values of PII columns are dropped."""
     empty = ColumnStats(null_fraction=None)
     columns = tuple(
-        dataclasses.replace(c, stats=dataclasses.replace(c.stats, min=empty.min, max=empty.max, top_values=()))
+        dataclasses.replace(
+            c, stats=dataclasses.replace(c.stats, min=empty.min, max=empty.max, top_values=())
+        )
         if c.pii
         else c
         for c in record.columns
@@ -92,7 +94,9 @@ def redact(record: DatasetRecord) -> DatasetRecord:
     return dataclasses.replace(record, columns=columns)
 
 
-def decorate(settings: Settings, records: list[DatasetRecord], metadata_file: Path | None) -> tuple[list[DatasetRecord], list[str]]:
+def decorate(
+    settings: Settings, records: list[DatasetRecord], metadata_file: Path | None
+) -> tuple[list[DatasetRecord], list[str]]:
     """Lay quality status and YAML business metadata over the scanned records."""
     statuses, warnings = quality.latest(settings)
     entries = metadata.load(metadata_file)
@@ -116,7 +120,9 @@ def _scan_warehouse(settings: Settings) -> tuple[ml.MlScan, list[str]]:
         con.close()
 
 
-def _scan_lake(settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]) -> lake.LakeScan:
+def _scan_lake(
+    settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]
+) -> lake.LakeScan:
     if not lake_exists(settings):
         return lake.LakeScan()
     con = connect(settings, lake_read_only=True)
@@ -132,7 +138,9 @@ def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progre
     started = time.perf_counter()
     task = "catalog refresh"
     con = store.connect(settings.catalog_dir)
-    origins = {r[0]: {} for r in con.execute("SELECT DISTINCT dataset FROM column_origins")}
+    origins: dict[str, dict[str, str]] = {
+        r[0]: {} for r in con.execute("SELECT DISTINCT dataset FROM column_origins")
+    }
     for name in origins:
         origins[name] = store.origins(con, name)
     only = {n if n.startswith("lake.") else f"lake.{n}" for n in datasets} if datasets else None
@@ -163,7 +171,13 @@ def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progre
                          sources, tuple(warnings))  # fmt: skip
 
 
-def update(con: Any, catalog_dir: Path, records: list[DatasetRecord], edges: list[LineageEdge], changes: list[SchemaChange]) -> None:
+def update(
+    con: Any,
+    catalog_dir: Path,
+    records: list[DatasetRecord],
+    edges: list[LineageEdge],
+    changes: list[SchemaChange],
+) -> None:
     """Replace a few datasets in the store and the index (hold ``store.writer_lock``)."""
     sql = store.statements()
     with store.transaction(con):
@@ -184,7 +198,9 @@ def _uri(item: Any) -> str:
     return str(item)
 
 
-def register_ingest(settings: Settings, ingest: IngestReport, *, metadata_file: Path | None = None) -> RefreshReport:
+def register_ingest(
+    settings: Settings, ingest: IngestReport, *, metadata_file: Path | None = None
+) -> RefreshReport:
     """Update one lake dataset right after an ingest commit (statistics, PII, lineage, history).
 
     Optional extras on the report: ``original_names`` (normalized -> original column name).

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import tantivy
 
@@ -103,12 +102,16 @@ def _bonus(quality: float, updated: int, now: float) -> float:
 
 
 def _bonus_text(entry: Entry, bonus: float) -> str:
-    return f"tie-breaker +{bonus:.1%} (quality {entry.quality}, updated {entry.updated:%Y-%m-%d})" if entry.updated else (
-        f"tie-breaker +{bonus:.1%} (quality {entry.quality}, never updated)"
+    return (
+        f"tie-breaker +{bonus:.1%} (quality {entry.quality}, updated {entry.updated:%Y-%m-%d})"
+        if entry.updated
+        else (f"tie-breaker +{bonus:.1%} (quality {entry.quality}, never updated)")
     )
 
 
-def _explain(root: Node | None, entry: Entry, tier_reason: str, relevance: float, bonus_text: str) -> tuple[str, ...]:
+def _explain(
+    root: Node | None, entry: Entry, tier_reason: str, relevance: float, bonus_text: str
+) -> tuple[str, ...]:
     lines = [tier_reason or "relevance tier"]
     for term in positive_terms(root):
         hit = matched_fields(term, entry)
@@ -139,14 +142,17 @@ def _candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Que
     scores = {_key(a): (score, a) for score, a in result.hits}
     tiers: dict[Key, int] = {}
     terms = [t for t in positive_terms(root) if t.mode != "prefix"]
-    for level, field_name, qualifiers in ((1, "column_exact", (None, "column")), (2, "name_exact", (None, "name"))):
+    for level, field_name, qualifiers in (
+        (1, "column_exact", (None, "column")),
+        (2, "name_exact", (None, "name")),
+    ):
         texts = sorted({t.text for t in terms if t.field in qualifiers})
         if texts:
             exact = searcher.search(with_clause(main, exact_query(field_name, texts)), pool, count=False)
             for score, a in exact.hits:
                 scores[_key(a)] = (score, a)
                 tiers[_key(a)] = level
-    return _Pool(scores, tiers, int(result.count or 0))
+    return _Pool(scores, tiers, int(getattr(result, "count", 0) or 0))
 
 
 def _rank(searcher: tantivy.Searcher, pool: _Pool, now: float) -> list[tuple[int, float, tantivy.DocAddress]]:
@@ -159,7 +165,14 @@ def _rank(searcher: tantivy.Searcher, pool: _Pool, now: float) -> list[tuple[int
     ranked = []
     for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
         score, addr = pool.scores[k]
-        ranked.append((pool.tiers.get(k, 0), round(score * (1 + _bonus(q or 0.0, u or 0, now)), 4), n or 0, addr))
+        ranked.append(
+            (
+                pool.tiers.get(k, 0),
+                round(score * (1 + _bonus(float(q or 0.0), int(u or 0), now)), 4),
+                n or 0,
+                addr,
+            )
+        )
     ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
     return [(level, final, addr) for level, final, _, addr in ranked]
 
@@ -174,26 +187,38 @@ def _entry(searcher: tantivy.Searcher, addr: tantivy.DocAddress, visible: Visibl
     return Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]), visible)
 
 
-def _hits(root: Node | None, chosen: list[tuple[int, float, Entry]], column_mode: bool, explain: bool, now: datetime) -> list[SearchHit]:
+def _hits(
+    root: Node | None, chosen: list[tuple[int, float, Entry]], column_mode: bool, explain: bool, now: datetime
+) -> list[SearchHit]:
     hits: list[SearchHit] = []
     for level, final, entry in chosen:
         why: tuple[str, ...] = ()
         if explain:
-            bonus = _bonus(QUALITY_WEIGHT.get(entry.quality, 0.3), int(entry.updated.timestamp()) if entry.updated else 0, now.timestamp())
+            bonus = _bonus(
+                QUALITY_WEIGHT.get(entry.quality, 0.3),
+                int(entry.updated.timestamp()) if entry.updated else 0,
+                now.timestamp(),
+            )
             why = _explain(root, entry, tier(root, entry)[1], final / (1 + bonus), _bonus_text(entry, bonus))
-        columns = tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in matching_columns(root, entry))
+        columns = tuple(
+            ColumnHit(c.name, c.type, c.pii, c.description) for c in matching_columns(root, entry)
+        )
         base = dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
                     tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows,
                     score=round(final, 4), tier=level, explanation=why)  # fmt: skip
         if not column_mode:
             hits.append(SearchHit(kind=entry.kind, matching_columns=columns, **base))  # type: ignore[arg-type]
             continue
-        listed = columns or tuple(ColumnHit(c.name, c.type, c.pii, c.description) for c in entry.searchable_columns())
+        listed = columns or tuple(
+            ColumnHit(c.name, c.type, c.pii, c.description) for c in entry.searchable_columns()
+        )
         hits += [SearchHit(kind="column", matching_columns=(c,), column=c.name, **base) for c in listed]  # type: ignore[arg-type]
     return hits
 
 
-def search(catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None) -> SearchResult:
+def search(
+    catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
+) -> SearchResult:
     """Search the index in ``catalog_dir``; see the module docstring for ranking and access."""
     started = time.perf_counter()
     query = parse(text)
@@ -219,7 +244,7 @@ def search(catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = Fal
     while True:  # re-check candidates as the principal sees them; widen the pool until enough survive
         pool = _candidates(searcher, root, main, size)
         checked = []
-        for level, final, addr in _rank(searcher, pool, now.timestamp()):
+        for _level, final, addr in _rank(searcher, pool, now.timestamp()):
             entry = _entry(searcher, addr, visible)
             if visible(entry.name, None) and evaluate(root, entry):
                 checked.append((tier(root, entry)[0], final, entry))

@@ -27,8 +27,12 @@ def example_query(record: DatasetRecord) -> str:
         return f"SELECT * FROM ML.PREDICT(MODEL {record.name}, (SELECT * FROM <features>))"
     columns = [c.name for c in record.columns if not c.name.startswith("_")][:EXAMPLE_COLUMNS]
     parts = record.name.split(".")
-    table = exp.table_(parts[-1], db=parts[-2] if len(parts) > 1 else None, catalog=parts[-3] if len(parts) > 2 else None)
-    select = [exp.column(c, quoted=not c.isidentifier() or not c.islower()) for c in columns] or [exp.Star()]
+    table = exp.table_(
+        parts[-1], db=parts[-2] if len(parts) > 1 else None, catalog=parts[-3] if len(parts) > 2 else None
+    )
+    select: list[exp.Expr] = [
+        exp.column(c, quoted=not c.isidentifier() or not c.islower()) for c in columns
+    ] or [exp.Star()]
     return exp.select(*select).from_(table).limit(10).sql("duckdb")
 
 
@@ -41,13 +45,19 @@ def _resolve(con: object, name: str, visible: Visible | None) -> str:
     names = [r[0] for r in con.execute("SELECT name FROM datasets")]  # type: ignore[attr-defined]
     names = [n for n in names if visible is None or visible(n, None)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    hint = f"did you mean {', '.join(close)}?" if close else "search with `lakehouse catalog search`, or run `lakehouse catalog refresh`"
+    hint = (
+        f"did you mean {', '.join(close)}?"
+        if close
+        else "search with `lakehouse catalog search`, or run `lakehouse catalog refresh`"
+    )
     raise NotFoundError(f"no dataset {name!r} in the catalog", hint=hint)
 
 
 def show(settings: Settings, name: str, *, visible: Visible | None = None) -> DatasetInfo:
     if not (settings.catalog_dir / store.STORE_FILE).exists():
-        raise NotFoundError(f"no dataset {name!r}: the catalog is empty", hint="run `lakehouse catalog refresh`")
+        raise NotFoundError(
+            f"no dataset {name!r}: the catalog is empty", hint="run `lakehouse catalog refresh`"
+        )
     con = store.connect(settings.catalog_dir, readonly=True)
     try:
         full = _resolve(con, name, visible)

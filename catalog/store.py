@@ -106,7 +106,17 @@ def _dataset_row(r: DatasetRecord) -> tuple[Any, ...]:
 def _column_row(dataset: str, c: ColumnRecord) -> tuple[Any, ...]:
     stats = json.dumps(dataclasses.asdict(c.stats), default=str)
     pii = (c.pii.kind, c.pii.confidence, c.pii.source) if c.pii else (None, None, None)
-    return (dataset, c.position, c.name, c.type, c.description, c.original_name, json.dumps(list(c.tags)), stats, *pii)
+    return (
+        dataset,
+        c.position,
+        c.name,
+        c.type,
+        c.description,
+        c.original_name,
+        json.dumps(list(c.tags)),
+        stats,
+        *pii,
+    )
 
 
 def write_datasets(con: sqlite3.Connection, records: Iterable[DatasetRecord]) -> None:
@@ -122,11 +132,19 @@ def write_edges(con: sqlite3.Connection, edges: Iterable[LineageEdge]) -> None:
 
 
 def write_history(con: sqlite3.Connection, changes: Iterable[SchemaChange]) -> None:
-    rows = [(c.dataset, c.snapshot_id, _iso(c.changed_at), c.change, c.column, c.detail, c.source) for c in changes]
+    rows = [
+        (c.dataset, c.snapshot_id, _iso(c.changed_at), c.change, c.column, c.detail, c.source)
+        for c in changes
+    ]
     con.executemany(statements()["insert_change"], rows)
 
 
-def replace_all(con: sqlite3.Connection, records: list[DatasetRecord], edges: list[LineageEdge], changes: list[SchemaChange]) -> None:
+def replace_all(
+    con: sqlite3.Connection,
+    records: list[DatasetRecord],
+    edges: list[LineageEdge],
+    changes: list[SchemaChange],
+) -> None:
     with transaction(con):
         for table in ("columns", "datasets", "lineage", "schema_history"):
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -150,14 +168,18 @@ def _column(row: tuple[Any, ...]) -> ColumnRecord:
     pii = PiiFinding(pii_kind, pii_conf, pii_source) if pii_kind else None
     stats_record = ColumnStats(s.get("null_fraction"), s.get("distinct_count"), s.get("min"), s.get("max"),
                                tuple(s.get("top_values") or ()))  # fmt: skip
-    return ColumnRecord(name, type_, position, description, original, tuple(json.loads(tags)), stats_record, pii)
+    return ColumnRecord(
+        name, type_, position, description, original, tuple(json.loads(tags)), stats_record, pii
+    )
 
 
 def _quality(text: str | None) -> QualityStatus | None:
     if not text:
         return None
     q = json.loads(text)
-    return QualityStatus(q["passed"], q["checks"], q["failed_critical"], q["failed_warning"], _time(q.get("validated_at")))
+    return QualityStatus(
+        q["passed"], q["checks"], q["failed_critical"], q["failed_warning"], _time(q.get("validated_at"))
+    )
 
 
 def _dataset(row: tuple[Any, ...], columns: list[ColumnRecord]) -> DatasetRecord:

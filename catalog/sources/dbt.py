@@ -67,7 +67,11 @@ def _pii_override(meta: dict[str, Any]) -> PiiFinding | None:
 
 def _columns(node: Node, typed: dict[str, Any]) -> tuple[ColumnRecord, ...]:
     documented = {name.lower(): col for name, col in node.get("columns", {}).items()}
-    names = sorted(typed.values(), key=lambda c: c.get("index", 0)) if typed else list(node.get("columns", {}).values())
+    names = (
+        sorted(typed.values(), key=lambda c: c.get("index", 0))
+        if typed
+        else list(node.get("columns", {}).values())
+    )
     out = []
     for i, col in enumerate(names):
         doc = documented.get(col["name"].lower(), {})
@@ -110,8 +114,13 @@ def scan(project_dir: Path) -> DbtScan:
         return DbtScan()
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     catalog_file = target / "catalog.json"
-    types = json.loads(catalog_file.read_text(encoding="utf-8")).get("nodes", {}) if catalog_file.exists() else {}
-    names = {uid: relation_name(n) for uid, n in {**manifest.get("sources", {}), **manifest.get("nodes", {})}.items()}
+    types = (
+        json.loads(catalog_file.read_text(encoding="utf-8")).get("nodes", {}) if catalog_file.exists() else {}
+    )
+    names = {
+        uid: relation_name(n)
+        for uid, n in {**manifest.get("sources", {}), **manifest.get("nodes", {})}.items()
+    }
     tests = _tests(manifest)
     built = _generated_at(manifest)
     out = DbtScan()

@@ -32,7 +32,9 @@ MAX_SOURCE_FILES = 10_000
 #: a lake table with all these columns holds image metadata
 IMAGE_COLUMNS = frozenset({"sha256", "width", "height"})
 #: types for which min/max/top values mean something
-ORDERABLE = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|DECIMAL.*|DATE|TIME.*|VARCHAR|BOOLEAN|UUID)$")
+ORDERABLE = re.compile(
+    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|DECIMAL.*|DATE|TIME.*|VARCHAR|BOOLEAN|UUID)$"
+)
 #: types whose sampled values are worth showing to the PII detector
 SAMPLED = re.compile(r"^(VARCHAR|DATE|TIMESTAMP.*)$")
 _CHANGE = re.compile(r'(\w+):("(?:[^"]|"")*"(?:\."(?:[^"]|"")*")?|\d+)')
@@ -62,7 +64,7 @@ def _col(name: str) -> exp.Column:
 
 def stats_sql(schema: str, table: str, columns: list[tuple[str, str]]) -> str:
     """One scan: count(*), then per column count, approx distinct, min, max, top values."""
-    select: list[exp.Expression] = [exp.Count(this=exp.Star()).as_("n")]
+    select: list[exp.Expr] = [exp.Count(this=exp.Star()).as_("n")]
     for i, (name, type_) in enumerate(columns):
         c = _col(name)
         select.append(exp.Count(this=c).as_(f"c{i}_count"))
@@ -71,7 +73,9 @@ def stats_sql(schema: str, table: str, columns: list[tuple[str, str]]) -> str:
                 exp.Anonymous(this="approx_count_distinct", expressions=[c]).as_(f"c{i}_distinct"),
                 exp.cast(exp.Min(this=c), "VARCHAR").as_(f"c{i}_min"),
                 exp.cast(exp.Max(this=c), "VARCHAR").as_(f"c{i}_max"),
-                exp.Anonymous(this="approx_top_k", expressions=[exp.cast(c, "VARCHAR"), exp.Literal.number(TOP_VALUES)]).as_(f"c{i}_top"),
+                exp.Anonymous(
+                    this="approx_top_k", expressions=[exp.cast(c, "VARCHAR"), exp.Literal.number(TOP_VALUES)]
+                ).as_(f"c{i}_top"),
             ]
     return exp.select(*select).from_(_table(table, schema)).sql("duckdb")
 
@@ -83,7 +87,11 @@ def sample_sql(schema: str, table: str, columns: list[str]) -> str:
 
 def sources_sql(schema: str, table: str) -> str:
     query = exp.select(_col("_source_uri")).distinct().from_(_table(table, schema))
-    return query.where(exp.Not(this=exp.Is(this=_col("_source_uri"), expression=exp.Null()))).limit(MAX_SOURCE_FILES).sql("duckdb")
+    return (
+        query.where(exp.Not(this=exp.Is(this=_col("_source_uri"), expression=exp.Null())))
+        .limit(MAX_SOURCE_FILES)
+        .sql("duckdb")
+    )
 
 
 def qualified(schema: str, table: str) -> str:
@@ -138,9 +146,15 @@ def _ducklake_history(con: duckdb.DuckDBPyConnection) -> list[SchemaChange]:
                 if prev is None and cur[3] != created:
                     out.append(SchemaChange(dataset, cur[3], cur[5], "added", cur[1], cur[2]))
                 elif prev is not None and prev[1] != cur[1]:
-                    out.append(SchemaChange(dataset, cur[3], cur[5], "renamed", cur[1], f"{prev[1]} -> {cur[1]}"))
+                    out.append(
+                        SchemaChange(dataset, cur[3], cur[5], "renamed", cur[1], f"{prev[1]} -> {cur[1]}")
+                    )
                 elif prev is not None:
-                    out.append(SchemaChange(dataset, cur[3], cur[5], "type_changed", cur[1], f"{prev[2]} -> {cur[2]}"))
+                    out.append(
+                        SchemaChange(
+                            dataset, cur[3], cur[5], "type_changed", cur[1], f"{prev[2]} -> {cur[2]}"
+                        )
+                    )
             last = chain[-1]
             if last[4] is not None:
                 out.append(SchemaChange(dataset, last[4], None, "dropped", last[1], last[2]))
@@ -201,9 +215,13 @@ def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment:
     records = []
     for i, (col, type_, description) in enumerate(columns):
         finding = None if col in LINEAGE_COLUMNS else pii.detect(col, samples.get(col, ()))
-        records.append(ColumnRecord(col, type_, i + 1, description, originals.get(col), (), _column_stats(row, i, rows), finding))
+        records.append(
+            ColumnRecord(
+                col, type_, i + 1, description, originals.get(col), (), _column_stats(row, i, rows), finding
+            )
+        )
     names = {c for c, _ in typed}
-    kind, layer = ("image", "image") if IMAGE_COLUMNS <= names else ("table", "raw")
+    kind, layer = ("image", "image") if names >= IMAGE_COLUMNS else ("table", "raw")
     edges = []
     if "_source_uri" in names:
         uris = [r[0] for r in con.execute(sources_sql(schema, table)).fetchall()]
@@ -213,7 +231,12 @@ def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment:
     return record, edges
 
 
-def scan(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = None, originals: dict[str, dict[str, str]] | None = None) -> LakeScan:
+def scan(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    only: set[str] | None = None,
+    originals: dict[str, dict[str, str]] | None = None,
+) -> LakeScan:
     """Everything the catalog knows about the lake attached to ``con`` as ``lake``."""
     out = LakeScan()
     columns: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)

@@ -48,7 +48,9 @@ def _features(value: Any) -> tuple[ColumnRecord, ...]:
         type_ = str(item.get("type") or item.get("data_type") or "") if isinstance(item, dict) else ""
         if name:
             finding = pii.detect(str(name))
-            out.append(ColumnRecord(str(name), type_.upper(), i + 1, "model feature", tags=("feature",), pii=finding))
+            out.append(
+                ColumnRecord(str(name), type_.upper(), i + 1, "model feature", tags=("feature",), pii=finding)
+            )
     return tuple(out)
 
 
@@ -63,14 +65,19 @@ def scan(con: duckdb.DuckDBPyConnection) -> MlScan:
     out = MlScan()
     if not has_registry(con):
         return out
-    cursor = con.execute(exp.select("*").from_(exp.table_(REGISTRY[1], db=REGISTRY[0], quoted=True)).sql("duckdb"))
+    cursor = con.execute(
+        exp.select("*").from_(exp.table_(REGISTRY[1], db=REGISTRY[0], quoted=True)).sql("duckdb")
+    )
     names = [d[0] for d in cursor.description or []]
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         raw_name = str(row["name"])
         name = raw_name if "." in raw_name else f"ml.{raw_name}"
         created = row.get("created_at")
-        props = {key: _json(row.get(key)) for key in ("model_type", "options", "metrics", "lake_snapshot", "training_query")}
+        props = {
+            key: _json(row.get(key))
+            for key in ("model_type", "options", "metrics", "lake_snapshot", "training_query")
+        }
         description = f"{str(row.get('model_type') or 'ML').upper()} model"
         out.records.append(DatasetRecord(name, "model", "ml", "ml", description, columns=_features(row.get("features")),
                                          updated_at=created, properties=props))  # fmt: skip

@@ -50,7 +50,15 @@ def catalog_group() -> None:
 @with_principal
 @json_option
 @pass_app
-def search_command(app: AppContext, query: tuple[str, ...], limit: int, explain: bool, role: str | None, user: str | None, as_json: bool) -> None:
+def search_command(
+    app: AppContext,
+    query: tuple[str, ...],
+    limit: int,
+    explain: bool,
+    role: str | None,
+    user: str | None,
+    as_json: bool,
+) -> None:
     """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
     type=table|column|model|image, layer=, pii=true, quality=failing, updated>2026-01-01."""
     import catalog
@@ -71,12 +79,16 @@ def search_command(app: AppContext, query: tuple[str, ...], limit: int, explain:
     more = "" if result.total_exact else "+"
     print_table(["name", "type", "layer", "quality", "description", "matching columns"], rows,
                 title=f"{len(result.hits)} of {result.total}{more} hits for {result.parsed}")  # fmt: skip
-    facets = "  ".join(f"{k}: " + ", ".join(f"{v}={n}" for v, n in sorted(c.items())) for k, c in result.facets.items() if c)
+    facets = "  ".join(
+        f"{k}: " + ", ".join(f"{v}={n}" for v, n in sorted(c.items())) for k, c in result.facets.items() if c
+    )
     if facets:
         console.print(facets, highlight=False)
     if explain:
         for hit in result.hits:
-            console.print(f"[bold]{hit.name}[/] score {hit.score}: " + "; ".join(hit.explanation), highlight=False)
+            console.print(
+                f"[bold]{hit.name}[/] score {hit.score}: " + "; ".join(hit.explanation), highlight=False
+            )
 
 
 @catalog_group.command("show")
@@ -105,7 +117,9 @@ def show_command(app: AppContext, name: str, role: str | None, user: str | None,
     rows = [[c.name, c.type, _pct(c.stats.null_fraction), c.stats.distinct_count, c.stats.min, c.stats.max,
              f"{c.pii.kind} {c.pii.confidence:.2f} ({c.pii.source})" if c.pii else "", c.description[:50]]
             for c in d.columns]  # fmt: skip
-    print_table(["column", "type", "nulls", "distinct", "min", "max", "pii", "description"], rows, title="schema")
+    print_table(
+        ["column", "type", "nulls", "distinct", "min", "max", "pii", "description"], rows, title="schema"
+    )
     if info.hidden_columns:
         console.print(f"  ({info.hidden_columns} columns hidden by access rules)", highlight=False)
     upstream = [[e.upstream, e.via] for e in info.upstream]

@@ -35,9 +35,14 @@ def test_hidden_tables_are_never_found(fixture_catalog: Path) -> None:
 
 
 def test_matching_columns_and_column_results_leave_hidden_columns_out(fixture_catalog: Path) -> None:
-    hit = next(h for h in search(fixture_catalog, "customers", visible=visible).hits if h.name == "lake.customers")
+    hit = next(
+        h for h in search(fixture_catalog, "customers", visible=visible).hits if h.name == "lake.customers"
+    )
     assert hit.matching_columns == () or all(c.name != "email" for c in hit.matching_columns)
-    found = {(h.name, h.column) for h in search(fixture_catalog, "type=column pii=true", visible=visible, limit=200).hits}
+    found = {
+        (h.name, h.column)
+        for h in search(fixture_catalog, "type=column pii=true", visible=visible, limit=200).hits
+    }
     assert ("lake.customers", "first_name") in found
     assert not found & HIDDEN_COLUMNS
     assert not any(name in HIDDEN_TABLES for name, _ in found)
@@ -45,7 +50,9 @@ def test_matching_columns_and_column_results_leave_hidden_columns_out(fixture_ca
 
 def test_pii_filter_only_counts_visible_columns(fixture_catalog: Path) -> None:
     assert "lake.customers" in [h.name for h in search(fixture_catalog, "pii=email", limit=50).hits]
-    assert "lake.customers" not in [h.name for h in search(fixture_catalog, "pii=email", visible=visible, limit=50).hits]
+    assert "lake.customers" not in [
+        h.name for h in search(fixture_catalog, "pii=email", visible=visible, limit=50).hits
+    ]
 
 
 def test_facets_and_totals_count_only_visible_hits(fixture_catalog: Path) -> None:

@@ -31,7 +31,9 @@ def lake(settings: Settings) -> Settings:
 def test_refresh_search_show(lake: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--home", str(lake.home), "catalog", "refresh", "--json"], capsys)
     assert code == 0 and json.loads(out)["datasets"] == 2
-    code, out, _ = run(["--home", str(lake.home), "catalog", "search", "customer_id", "--json", "--explain"], capsys)
+    code, out, _ = run(
+        ["--home", str(lake.home), "catalog", "search", "customer_id", "--json", "--explain"], capsys
+    )
     result = json.loads(out)
     assert code == 0 and result["total"] == 2 and result["facets"]["layer"] == {"raw": 2}
     assert result["hits"][0]["matching_columns"][0]["name"] == "customer_id"
@@ -46,17 +48,23 @@ def test_refresh_search_show(lake: Settings, capsys: pytest.CaptureFixture[str])
     assert code == 0 and "example: SELECT customer_id, email FROM lake.customers LIMIT 10" in out
 
 
-def test_errors_are_one_line_with_the_right_exit_code(lake: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_one_line_with_the_right_exit_code(
+    lake: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(["--home", str(lake.home), "catalog", "refresh"], capsys)
     code, _, err = run(["--home", str(lake.home), "catalog", "search", "type=tabel"], capsys)
     assert code == 2 and "unknown type 'tabel'" in err and "did you mean type=table?" in err
     code, _, err = run(["--home", str(lake.home), "catalog", "show", "custmers"], capsys)
-    assert code == 1 and "no dataset 'custmers' in the catalog" in err and "did you mean lake.customers" in err
+    assert (
+        code == 1 and "no dataset 'custmers' in the catalog" in err and "did you mean lake.customers" in err
+    )
     code, _, err = run(["--home", str(lake.home), "catalog", "search", "x", "--limit", "0"], capsys)
     assert code == 2 and "--limit" in err
 
 
-def test_role_needs_the_access_layer(lake: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_role_needs_the_access_layer(
+    lake: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "catalog.access", None)  # as before the access package lands
@@ -64,7 +72,9 @@ def test_role_needs_the_access_layer(lake: Settings, capsys: pytest.CaptureFixtu
     assert code == 2 and "--role/--user need the access rules" in err
 
 
-def test_search_warnings_go_to_stderr(lake: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_search_warnings_go_to_stderr(
+    lake: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     run(["--home", str(lake.home), "catalog", "refresh"], capsys)
     code, out, err = run(["--home", str(lake.home), "catalog", "search", '"orders'], capsys)
     assert code == 0 and "unterminated quote" in err and "lake.orders" in out

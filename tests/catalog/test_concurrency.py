@@ -31,7 +31,9 @@ REFRESHER = textwrap.dedent(
 def lake(settings: Settings) -> Settings:
     con = connect(settings)
     for i in range(6):
-        con.execute(f"CREATE TABLE lake.table_{i} AS SELECT range AS id, 'v' || range AS label_{i} FROM range(20)")
+        con.execute(
+            f"CREATE TABLE lake.table_{i} AS SELECT range AS id, 'v' || range AS label_{i} FROM range(20)"
+        )
     con.execute("CREATE TABLE lake.customers AS SELECT 1 AS customer_id, 'a@example.com' AS email")
     con.close()
     catalog.refresh(settings, metadata_file=Path("/nonexistent"))

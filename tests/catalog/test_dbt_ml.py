@@ -54,7 +54,13 @@ def test_dbt_models_from_manifest_and_catalog(project: Settings) -> None:
     assert report.sources["dbt"] == 3
     stg = catalog.show(project, "stg_customers")
     d = stg.dataset
-    assert (d.name, d.kind, d.layer, d.owner, d.tags) == ("main.stg_customers", "view", "staging", "data-eng", ("staging",))
+    assert (d.name, d.kind, d.layer, d.owner, d.tags) == (
+        "main.stg_customers",
+        "view",
+        "staging",
+        "data-eng",
+        ("staging",),
+    )
     assert d.description == "Cleaned customers, one row per customer"
     assert d.properties["tests"] == ["not_null(customer_id)", "unique(customer_id)"]
     cols = {c.name: c for c in d.columns}
@@ -85,8 +91,12 @@ def test_lineage_from_files_to_model(project: Settings) -> None:
         "ml.customer_segments",
         "main.dim_customers",
     ]
-    assert [e.upstream for e in catalog.show(project, "lake.customers").upstream] == ["file:customers/customers.csv"]
-    assert [e.downstream for e in catalog.show(project, "lake.customers").downstream] == ["main.stg_customers"]
+    assert [e.upstream for e in catalog.show(project, "lake.customers").upstream] == [
+        "file:customers/customers.csv"
+    ]
+    assert [e.downstream for e in catalog.show(project, "lake.customers").downstream] == [
+        "main.stg_customers"
+    ]
     assert [h.name for h in catalog.search(project, "type=model").hits] == ["ml.customer_segments"]
     assert catalog.search(project, "kmeans").hits[0].name == "ml.customer_segments"
 
@@ -117,17 +127,33 @@ def test_lineage_after_a_real_dbt_build(home: Path, tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "dbt_project", project)
     lake_file = tmp_path / "lake.duckdb"
     con = duckdb.connect(str(lake_file))
-    con.execute("CREATE TABLE customers AS SELECT 1 AS customer_id, 'Ann' AS first_name, 'ANN@example.com' AS email, 'DE' AS country")
+    con.execute(
+        "CREATE TABLE customers AS SELECT 1 AS customer_id, 'Ann' AS first_name, 'ANN@example.com' AS email, 'DE' AS country"
+    )
     con.close()
     settings = load_settings({"home": home, "threads": 2, "dbt_project_dir": project})
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CATALOG_FIXTURE_DB": str(settings.warehouse_file), "CATALOG_FIXTURE_LAKE": str(lake_file)}
-    args = ["--project-dir", str(project), "--profiles-dir", str(project), "--log-path", str(tmp_path / "logs"), "--quiet"]
+    env = {
+        **os.environ,
+        "CATALOG_FIXTURE_DB": str(settings.warehouse_file),
+        "CATALOG_FIXTURE_LAKE": str(lake_file),
+    }
+    args = [
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--log-path",
+        str(tmp_path / "logs"),
+        "--quiet",
+    ]
     script = (  # a separate process, as `dbt build` runs in real life (dbt-duckdb keeps its connection open)
         "import sys; from dbt.cli.main import dbtRunner; a = sys.argv[1:];"
         "sys.exit(not (dbtRunner().invoke(['build', *a]).success and dbtRunner().invoke(['docs', 'generate', *a]).success))"
     )
-    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     catalog.refresh(settings, metadata_file=NO_METADATA)
     stg = catalog.show(settings, "main.stg_customers")

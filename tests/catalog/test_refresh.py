@@ -58,10 +58,15 @@ def test_refresh_reads_the_lake(lake: Settings) -> None:
     assert cols["customer_id"].stats.min == "0" and cols["customer_id"].stats.max == "39"
     assert cols["loyalty_tier"].stats.top_values == ("gold",)
     assert cols["email"].pii is not None and cols["email"].pii.kind == "email"
-    assert cols["email"].stats.min is None and cols["email"].stats.top_values == ()  # no PII values in the catalog
+    assert (
+        cols["email"].stats.min is None and cols["email"].stats.top_values == ()
+    )  # no PII values in the catalog
     assert cols["birth_date"].pii is not None and cols["birth_date"].pii.kind == "date_of_birth"
     assert [e.upstream for e in info.upstream] == ["file:customers/customers.csv"]
-    assert info.example_query == "SELECT customer_id, email, loyalty_tier, birth_date FROM lake.customers LIMIT 10"
+    assert (
+        info.example_query
+        == "SELECT customer_id, email, loyalty_tier, birth_date FROM lake.customers LIMIT 10"
+    )
 
 
 def test_schema_history_from_ducklake_and_ingest_records(lake: Settings) -> None:
@@ -110,7 +115,9 @@ class Report:
 def test_register_ingest_updates_one_dataset(lake: Settings) -> None:
     catalog.refresh(lake, metadata_file=Path("/nonexistent"))
     con = connect(lake)
-    con.execute("INSERT INTO lake.orders (order_id, customer_id, _source_uri) SELECT 1000 + i, 1, 'orders/orders-9.csv' FROM range(5) t(i)")
+    con.execute(
+        "INSERT INTO lake.orders (order_id, customer_id, _source_uri) SELECT 1000 + i, 1, 'orders/orders-9.csv' FROM range(5) t(i)"
+    )
     con.close()
     report = Report("orders", None, [FakeFile("orders/orders-9.csv")], {"order_id": "Order ID"})
     catalog.register_ingest(lake, report, metadata_file=Path("/nonexistent"))
@@ -121,15 +128,29 @@ def test_register_ingest_updates_one_dataset(lake: Settings) -> None:
     assert catalog.search(lake, '"Order ID"').hits[0].name == "lake.orders"
     assert catalog.show(lake, "customers").dataset.row_count == 40  # untouched
     catalog.refresh(lake, metadata_file=Path("/nonexistent"))  # original names survive a full refresh
-    assert {c.name: c.original_name for c in catalog.show(lake, "orders").dataset.columns}["order_id"] == "Order ID"
+    assert {c.name: c.original_name for c in catalog.show(lake, "orders").dataset.columns}[
+        "order_id"
+    ] == "Order ID"
 
 
 def test_quality_status_from_the_quality_package(lake: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stand-in ``quality`` module (the real one is built in parallel) exercising the documented contract."""
     module = types.ModuleType("quality")
     module.latest_results = lambda settings: {  # type: ignore[attr-defined]
-        "orders": {"passed": False, "checks": 7, "failed_critical": 1, "failed_warning": 2, "validated_at": "2026-01-02T03:04:05Z"},
-        "lake.customers": {"passed": True, "checks": 5, "failed_critical": 0, "failed_warning": 0, "validated_at": None},
+        "orders": {
+            "passed": False,
+            "checks": 7,
+            "failed_critical": 1,
+            "failed_warning": 2,
+            "validated_at": "2026-01-02T03:04:05Z",
+        },
+        "lake.customers": {
+            "passed": True,
+            "checks": 5,
+            "failed_critical": 0,
+            "failed_warning": 0,
+            "validated_at": None,
+        },
     }
     monkeypatch.setitem(sys.modules, "quality", module)
     catalog.refresh(lake, metadata_file=Path("/nonexistent"))
@@ -139,7 +160,9 @@ def test_quality_status_from_the_quality_package(lake: Settings, monkeypatch: py
     assert [h.name for h in catalog.search(lake, "quality=passing").hits] == ["lake.customers"]
 
 
-def test_a_failing_quality_package_does_not_break_refresh(lake: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_quality_package_does_not_break_refresh(
+    lake: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     module = types.ModuleType("quality")
 
     def broken(settings: Settings) -> dict:
@@ -148,7 +171,9 @@ def test_a_failing_quality_package_does_not_break_refresh(lake: Settings, monkey
     module.latest_results = broken  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "quality", module)
     report = catalog.refresh(lake, metadata_file=Path("/nonexistent"))
-    assert report.warnings == ("quality status skipped: quality.latest_results failed (RuntimeError: results folder unreadable)",)
+    assert report.warnings == (
+        "quality status skipped: quality.latest_results failed (RuntimeError: results folder unreadable)",
+    )
 
 
 def test_business_metadata_from_yaml(lake: Settings, tmp_path: Path) -> None:
@@ -168,6 +193,8 @@ def test_ambiguous_short_name(lake: Settings) -> None:
     con.execute("CREATE TABLE lake.archive.orders AS SELECT 1 AS order_id")
     con.close()
     catalog.refresh(lake, metadata_file=Path("/nonexistent"))
-    with pytest.raises(UsageError, match=r"'orders' names several datasets: lake.archive.orders, lake.orders"):
+    with pytest.raises(
+        UsageError, match=r"'orders' names several datasets: lake.archive.orders, lake.orders"
+    ):
         catalog.show(lake, "orders")
     assert catalog.show(lake, "lake.archive.orders").dataset.row_count == 1
