@@ -28,7 +28,7 @@ from pathlib import Path
 
 from catalog import index, store
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding
-from catalog.refresh import update
+from catalog.register import update
 from catalog.search import search
 
 SYLLABLES = [
@@ -211,7 +211,7 @@ def main() -> None:
                 **{**{f: getattr(victim, f) for f in victim.__dataclass_fields__}, "row_count": i}
             )
             started = time.perf_counter()
-            update(con, catalog_dir, [changed], [], [])
+            update(con, catalog_dir, [changed], [], [], via=())
             samples.append(time.perf_counter() - started)
     u50, u95 = percentiles(samples)
     found = search(catalog_dir, f"name={victim.name}").hits

@@ -4,7 +4,8 @@ Public surface (the CLI imports only this):
 
 - ``refresh(settings, *, datasets=None, progress=None)``: rebuild from the lake, dbt artifacts, the
   ML registry, quality results and ``catalog/metadata.yml``.
-- ``register_ingest(settings, report)``: update one lake dataset after an ingest commit.
+- ``register_ingest(settings, report)``: update one lake dataset after an ingest commit;
+  ``register_dbt(settings)`` after ``dbt build``; ``register_models(settings)`` after CREATE MODEL.
 - ``search(settings, query, *, limit=10, explain=False, visible=None)``: the query language of
   ``catalog.query``; ``visible(table, column_or_None) -> bool`` is the access hook.
 - ``show(settings, name, *, visible=None)``: one dataset with stats, PII, lineage, quality, history.
@@ -18,7 +19,8 @@ from collections.abc import Callable
 
 from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
 from catalog.query import QuerySyntaxError
-from catalog.refresh import IngestReport, refresh, register_ingest
+from catalog.refresh import refresh
+from catalog.register import IngestReport, register_dbt, register_ingest, register_models
 from catalog.search import SearchHit, SearchResult
 from catalog.show import show
 from lakehouse.settings import Settings
@@ -45,7 +47,9 @@ __all__ = [
     "SearchResult",
     "Visible",
     "refresh",
+    "register_dbt",
     "register_ingest",
+    "register_models",
     "search",
     "show",
 ]

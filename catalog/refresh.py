@@ -1,9 +1,11 @@
-"""Fill the catalog: a full refresh from every source, or a fast update of one dataset after ingest.
+"""Fill the catalog from every source: the lake, dbt artifacts and the warehouse.
 
 Sources, in order: the lake (DuckLake metadata + statistics), the dbt project's ``target/``
-artifacts, the warehouse's ML registry; then quality status and the repository's YAML metadata are
-laid over them. A name found by several sources is merged (the ML registry and dbt both know a dbt
-``model`` materialization; the first non-empty value wins, in source order ml > dbt > lake).
+artifacts (profiled in the warehouse when it can be opened), the warehouse's ML registry; then
+quality status and the repository's YAML metadata are laid over them. A name found by several
+sources is merged (the ML registry and dbt both know a dbt ``model`` materialization; the first
+non-empty value wins, in source order ml > dbt > lake). The store and the index are replaced in one
+transaction and one commit each, under the catalog writer lock.
 """
 
 from __future__ import annotations
@@ -13,38 +15,34 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-import duckdb
 
 from catalog import index, metadata, store
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
-from catalog.sources import dbt, lake, ml, quality
+from catalog.sources import dbt, lake, ml, quality, warehouse
 from lakehouse.connect import connect
-from lakehouse.errors import LockedError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
 SOURCE_PRIORITY = {"ml": 0, "dbt": 1, "lake": 2}
+SOURCES = ("lake", "dbt", "ml")
 
 
-class IngestReport(Protocol):
-    """What ``register_ingest`` needs from an ingest report (any object with these attributes)."""
+@dataclass
+class Scan:
+    """What the sources found, before merging and decoration."""
 
-    dataset: str
-    snapshot_id: int | None
-    files: Sequence[Any]  # paths/URIs, or objects with a ``uri``/``source_uri``/``path`` attribute
+    records: list[DatasetRecord] = field(default_factory=list)
+    edges: list[LineageEdge] = field(default_factory=list)
+    changes: list[SchemaChange] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _aware(when: dt.datetime | None) -> dt.datetime | None:
     return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
-
-
-def lake_exists(settings: Settings) -> bool:
-    uri = settings.lake_metadata_uri
-    return not uri.startswith("sqlite:") or Path(uri[len("sqlite:") :]).exists()
 
 
 def merge(records: Iterable[DatasetRecord]) -> list[DatasetRecord]:
@@ -82,7 +80,7 @@ def resolve_edges(edges: Iterable[LineageEdge], names: set[str]) -> list[Lineage
 
 def redact(record: DatasetRecord) -> DatasetRecord:
     """No PII values in the catalog: min, max and top values of PII columns are dropped."""
-    empty = ColumnStats(null_fraction=None)
+    empty = ColumnStats()
     columns = tuple(
         dataclasses.replace(
             c, stats=dataclasses.replace(c.stats, min=empty.min, max=empty.max, top_values=())
@@ -107,23 +105,8 @@ def decorate(
     return out, warnings
 
 
-def _scan_warehouse(settings: Settings) -> tuple[ml.MlScan, list[str]]:
-    if not settings.warehouse_file.exists():
-        return ml.MlScan(), []
-    try:
-        con = connect(settings, database=settings.warehouse_file, read_only=True, lake=False)
-    except (LockedError, duckdb.Error) as exc:
-        return ml.MlScan(), [f"ML models skipped: {exc}"]
-    try:
-        return ml.scan(con), []
-    finally:
-        con.close()
-
-
-def _scan_lake(
-    settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]
-) -> lake.LakeScan:
-    if not lake_exists(settings):
+def scan_lake(settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]) -> lake.LakeScan:
+    if not warehouse.lake_exists(settings):
         return lake.LakeScan()
     con = connect(settings, lake_read_only=True)
     try:
@@ -132,91 +115,75 @@ def _scan_lake(
         con.close()
 
 
+def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = None,
+         progress: ProgressCallback | None = None) -> Scan:  # fmt: skip
+    """Read the given sources (a subset of ``SOURCES``); ``only`` limits the lake to some tables."""
+    out = Scan()
+    task = "catalog scan"
+    if "lake" in sources:
+        report(progress, ProgressEvent(task, 0, 3, "sources", "lake"))
+        con = store.connect(settings.catalog_dir)
+        origins = store.all_origins(con)
+        con.close()
+        found = scan_lake(settings, only, origins)
+        out.records += found.records
+        out.edges += found.edges
+        out.changes += found.changes
+        out.counts["lake"] = len(found.records)
+    dbt_records: list[DatasetRecord] = []
+    if "dbt" in sources:
+        report(progress, ProgressEvent(task, 1, 3, "sources", "dbt"))
+        found_dbt = dbt.scan(settings.dbt_project_dir)
+        dbt_records = found_dbt.records
+        out.edges += found_dbt.edges
+        out.counts["dbt"] = len(dbt_records)
+    if "dbt" in sources or "ml" in sources:
+        report(progress, ProgressEvent(task, 2, 3, "sources", "warehouse"))
+        con_wh, why = warehouse.open_warehouse(settings)
+        if why:
+            out.warnings.append(why)
+        if con_wh is not None:
+            try:
+                if "ml" in sources:
+                    models = ml.scan(con_wh)
+                    out.records += models.records
+                    out.edges += models.edges
+                    out.counts["ml"] = len(models.records)
+                dbt_records, stats_warnings = warehouse.profile_models(con_wh, dbt_records)
+                out.warnings += stats_warnings
+            finally:
+                con_wh.close()
+        if "ml" in sources:
+            out.counts.setdefault("ml", 0)
+    out.records += dbt_records
+    report(progress, ProgressEvent(task, 3, 3, "sources", "done"))
+    return out
+
+
 def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progress: ProgressCallback | None = None,
             metadata_file: Path | None = None) -> RefreshReport:  # fmt: skip
-    """Rebuild the catalog from every source (or only the named lake ``datasets``) and its search index."""
+    """Rebuild the catalog from every source and its search index.
+
+    With ``datasets`` only those lake tables are re-read and replaced (what ``register_ingest`` does).
+    """
+    from catalog.register import update
+
     started = time.perf_counter()
-    task = "catalog refresh"
-    con = store.connect(settings.catalog_dir)
-    origins: dict[str, dict[str, str]] = {
-        r[0]: {} for r in con.execute("SELECT DISTINCT dataset FROM column_origins")
-    }
-    for name in origins:
-        origins[name] = store.origins(con, name)
     only = {n if n.startswith("lake.") else f"lake.{n}" for n in datasets} if datasets else None
-    report(progress, ProgressEvent(task, 0, 4, "sources", "lake"))
-    lake_scan = _scan_lake(settings, only, origins)
-    report(progress, ProgressEvent(task, 1, 4, "sources", "dbt"))
-    dbt_scan = dbt.scan(settings.dbt_project_dir) if only is None else dbt.DbtScan()
-    report(progress, ProgressEvent(task, 2, 4, "sources", "ML models"))
-    ml_scan, warnings = _scan_warehouse(settings) if only is None else (ml.MlScan(), [])
-    records = merge([*lake_scan.records, *dbt_scan.records, *ml_scan.records])
-    records, quality_warnings = decorate(settings, records, metadata_file)
-    warnings += quality_warnings
-    names = {r.name for r in records}
-    report(progress, ProgressEvent(task, 3, 4, "sources", "writing store and index"))
-    with store.writer_lock(settings.catalog_dir):
-        if only is None:
-            edges = resolve_edges([*lake_scan.edges, *dbt_scan.edges, *ml_scan.edges], names)
-            store.replace_all(con, records, edges, lake_scan.changes)
-            index.replace_all(settings.catalog_dir, records, threads=settings.threads or 2)
-        else:
-            edges = lake_scan.edges
-            update(con, settings.catalog_dir, records, edges, lake_scan.changes)
-    con.close()
-    report(progress, ProgressEvent(task, 4, 4, "sources", "done"))
-    sources = {"lake": len(lake_scan.records), "dbt": len(dbt_scan.records), "ml": len(ml_scan.records)}
+    found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress)
+    records, warnings = decorate(settings, merge(found.records), metadata_file)
+    con = store.connect(settings.catalog_dir)
+    try:
+        with store.writer_lock(settings.catalog_dir):
+            if only is None:
+                edges = resolve_edges(found.edges, {r.name for r in records})
+                store.replace_all(con, records, edges, found.changes)
+                index.replace_all(settings.catalog_dir, records, threads=settings.threads or 2)
+            else:
+                edges = found.edges
+                update(con, settings.catalog_dir, records, edges, found.changes, via=("ingest",))
+    finally:
+        con.close()
     return RefreshReport(len(records), sum(len(r.columns) for r in records), len(edges),
                          sum(len(r.pii_columns) for r in records), round(time.perf_counter() - started, 3),
-                         sources, tuple(warnings))  # fmt: skip
-
-
-def update(
-    con: Any,
-    catalog_dir: Path,
-    records: list[DatasetRecord],
-    edges: list[LineageEdge],
-    changes: list[SchemaChange],
-) -> None:
-    """Replace a few datasets in the store and the index (hold ``store.writer_lock``)."""
-    sql = store.statements()
-    with store.transaction(con):
-        for r in records:
-            con.execute(sql["delete_dataset_edges"], (r.name, "ingest"))
-            con.execute(sql["delete_dataset_history"], (r.name,))
-        store.write_datasets(con, records)
-        store.write_edges(con, edges)
-        store.write_history(con, changes)
-    index.upsert(catalog_dir, records)
-
-
-def _uri(item: Any) -> str:
-    for attr in ("source_uri", "uri", "path"):
-        value = getattr(item, attr, None)
-        if value:
-            return str(value)
-    return str(item)
-
-
-def register_ingest(
-    settings: Settings, ingest: IngestReport, *, metadata_file: Path | None = None
-) -> RefreshReport:
-    """Update one lake dataset right after an ingest commit (statistics, PII, lineage, history).
-
-    Optional extras on the report: ``original_names`` (normalized -> original column name).
-    """
-    name = ingest.dataset if ingest.dataset.startswith("lake.") else f"lake.{ingest.dataset}"
-    con = store.connect(settings.catalog_dir)
-    originals = dict(getattr(ingest, "original_names", None) or {})
-    if originals:
-        with store.transaction(con):
-            store.remember_origins(con, name, originals)
-    con.close()
-    result = refresh(settings, datasets=[name], metadata_file=metadata_file)
-    files = [_uri(f) for f in ingest.files]
-    if files:
-        con = store.connect(settings.catalog_dir)
-        with store.writer_lock(settings.catalog_dir), store.transaction(con):
-            store.write_edges(con, [LineageEdge(f"file:{uri}", name, "ingest") for uri in files])
-        con.close()
-    return result
+                         found.counts, tuple(found.warnings + warnings))  # fmt: skip

@@ -158,6 +158,14 @@ def remember_origins(con: sqlite3.Connection, dataset: str, originals: dict[str,
     con.executemany(statements()["upsert_origin"], rows)
 
 
+def all_origins(con: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """dataset -> {column: original name} for every dataset ingest reported names for."""
+    out: dict[str, dict[str, str]] = {}
+    for dataset, name, original in con.execute(statements()["select_all_origins"]):
+        out.setdefault(dataset, {})[name] = original
+    return out
+
+
 def origins(con: sqlite3.Connection, dataset: str) -> dict[str, str]:
     return dict(con.execute(statements()["select_origins"], (dataset,)).fetchall())
 

@@ -100,6 +100,9 @@ ORDER BY name;
 -- name: select_origins
 SELECT name, original_name FROM column_origins WHERE dataset = ?;
 
+-- name: select_all_origins
+SELECT dataset, name, original_name FROM column_origins ORDER BY dataset, name;
+
 -- name: upstream
 SELECT upstream, downstream, via FROM lineage WHERE downstream = ? ORDER BY upstream;
 

@@ -129,8 +129,9 @@ def scan(project_dir: Path) -> DbtScan:
             continue
         materialized = node.get("config", {}).get("materialized", "table")
         name = names[uid]
+        relation = [node.get("database"), node.get("schema"), node.get("alias") or node["name"]]
         props = {"dbt_unique_id": uid, "materialized": materialized, "tests": tests.get(uid, []),
-                 "path": node.get("original_file_path")}  # fmt: skip
+                 "path": node.get("original_file_path"), "relation": relation}  # fmt: skip
         out.records.append(DatasetRecord(
             name, KIND_BY_MATERIALIZATION.get(materialized, "table"), layer_of(node), "dbt",
             node.get("description") or "", _owner(node), tuple(node.get("tags", [])),

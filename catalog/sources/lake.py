@@ -22,12 +22,10 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from catalog import pii
-from catalog.model import LINEAGE_COLUMNS, ColumnRecord, ColumnStats, DatasetRecord, LineageEdge, SchemaChange
+from catalog.model import ColumnRecord, DatasetRecord, LineageEdge, SchemaChange
+from catalog.stats import profile
 
 log = logging.getLogger(__name__)
-SAMPLE_ROWS = 200
-TOP_VALUES = 5
 MAX_SOURCE_FILES = 10_000
 #: a lake table with all these columns holds image metadata
 IMAGE_COLUMNS = frozenset({"sha256", "width", "height"})
@@ -62,29 +60,6 @@ def _col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
-def stats_sql(schema: str, table: str, columns: list[tuple[str, str]]) -> str:
-    """One scan: count(*), then per column count, approx distinct, min, max, top values."""
-    select: list[exp.Expr] = [exp.Count(this=exp.Star()).as_("n")]
-    for i, (name, type_) in enumerate(columns):
-        c = _col(name)
-        select.append(exp.Count(this=c).as_(f"c{i}_count"))
-        if ORDERABLE.match(type_):
-            select += [
-                exp.Anonymous(this="approx_count_distinct", expressions=[c]).as_(f"c{i}_distinct"),
-                exp.cast(exp.Min(this=c), "VARCHAR").as_(f"c{i}_min"),
-                exp.cast(exp.Max(this=c), "VARCHAR").as_(f"c{i}_max"),
-                exp.Anonymous(
-                    this="approx_top_k", expressions=[exp.cast(c, "VARCHAR"), exp.Literal.number(TOP_VALUES)]
-                ).as_(f"c{i}_top"),
-            ]
-    return exp.select(*select).from_(_table(table, schema)).sql("duckdb")
-
-
-def sample_sql(schema: str, table: str, columns: list[str]) -> str:
-    query = exp.select(*[_col(c) for c in columns]).from_(_table(table, schema))
-    return query.sql("duckdb") + f" USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (42)"
-
-
 def sources_sql(schema: str, table: str) -> str:
     query = exp.select(_col("_source_uri")).distinct().from_(_table(table, schema))
     return (
@@ -96,20 +71,6 @@ def sources_sql(schema: str, table: str) -> str:
 
 def qualified(schema: str, table: str) -> str:
     return f"lake.{table}" if schema == "main" else f"lake.{schema}.{table}"
-
-
-def _column_stats(row: dict[str, Any], i: int, rows: int) -> ColumnStats:
-    count = row[f"c{i}_count"]
-    distinct = row.get(f"c{i}_distinct")
-    # top values of a (nearly) unique column say nothing
-    top = row.get(f"c{i}_top") or [] if distinct is not None and distinct <= count / 2 else []
-    return ColumnStats(
-        null_fraction=round(1 - count / rows, 4) if rows else None,
-        distinct_count=distinct,
-        min=row.get(f"c{i}_min"),
-        max=row.get(f"c{i}_max"),
-        top_values=tuple(str(v) for v in top if v is not None),
-    )
 
 
 def _freshness(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[int, dt.datetime]]:
@@ -203,23 +164,11 @@ def scan_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment:
     """One lake table: statistics, PII findings and source-file lineage."""
     name = qualified(schema, table)
     typed = [(c, t) for c, t, _ in columns]
-    cursor = con.execute(stats_sql(schema, table, typed))
-    row = dict(zip([d[0] for d in cursor.description or []], cursor.fetchone() or (), strict=True))
-    rows = int(row.get("n") or 0)
-    sampled = [c for c, t in typed if SAMPLED.match(t) and c not in LINEAGE_COLUMNS]
-    samples: dict[str, list[Any]] = {c: [] for c in sampled}
-    if sampled and rows:
-        for values in con.execute(sample_sql(schema, table, sampled)).fetchall():
-            for c, v in zip(sampled, values, strict=True):
-                samples[c].append(v)
-    records = []
-    for i, (col, type_, description) in enumerate(columns):
-        finding = None if col in LINEAGE_COLUMNS else pii.detect(col, samples.get(col, ()))
-        records.append(
-            ColumnRecord(
-                col, type_, i + 1, description, originals.get(col), (), _column_stats(row, i, rows), finding
-            )
-        )
+    rows, stats, findings = profile(con, _table(table, schema), typed)
+    records = [
+        ColumnRecord(col, type_, i + 1, description, originals.get(col), (), stats[i], findings.get(col))
+        for i, (col, type_, description) in enumerate(columns)
+    ]
     names = {c for c, _ in typed}
     kind, layer = ("image", "image") if names >= IMAGE_COLUMNS else ("table", "raw")
     edges = []

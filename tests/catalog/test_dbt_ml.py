@@ -115,7 +115,7 @@ def test_a_locked_warehouse_is_skipped_with_a_warning(project: Settings) -> None
         holder.kill()
         holder.wait()
     assert report.sources["ml"] == 0
-    assert len(report.warnings) == 1 and report.warnings[0].startswith("ML models skipped:")
+    assert len(report.warnings) == 1 and report.warnings[0].startswith("warehouse skipped:")
     assert f"PID {holder.pid}" in report.warnings[0]
 
 
@@ -163,3 +163,39 @@ def test_lineage_after_a_real_dbt_build(home: Path, tmp_path: Path) -> None:
     assert sorted(e.upstream for e in dim.upstream) == ["main.country_names", "main.stg_customers"]
     assert [c.name for c in dim.dataset.columns] == ["country", "country_name", "customers"]
     assert dim.dataset.properties["tests"] == ["unique(country)"]
+    assert dim.dataset.row_count == 1  # profiled in the warehouse
+    assert {c.name: c.stats.distinct_count for c in dim.dataset.columns}["country"] == 1
+    columns = {c.name: c for c in stg.dataset.columns}
+    assert columns["email"].pii is not None and columns["email"].pii.source == "override"
+    assert columns["first_name"].pii is not None and columns["first_name"].pii.kind == "person_name"
+
+
+def test_register_models_after_create_and_drop_model(project: Settings) -> None:
+    _lake_customers(project)
+    catalog.refresh(project, metadata_file=NO_METADATA)
+    assert catalog.search(project, "type=model").hits == ()
+    _registry(project)
+    report = catalog.register_models(project, metadata_file=NO_METADATA)
+    assert report.sources == {"ml": 1} and report.datasets == 1
+    assert [h.name for h in catalog.search(project, "type=model").hits] == ["ml.customer_segments"]
+    assert [e.upstream for e in catalog.show(project, "customer_segments").upstream] == ["main.dim_customers"]
+    con = duckdb.connect(str(project.warehouse_file))
+    con.execute("DELETE FROM ml._models")
+    con.close()
+    catalog.register_models(project, metadata_file=NO_METADATA)
+    assert catalog.search(project, "type=model").hits == ()
+    assert catalog.show(project, "lake.customers").dataset.row_count == 1  # the rest is untouched
+
+
+def test_register_dbt_after_a_build(project: Settings) -> None:
+    _lake_customers(project)
+    shutil.move(project.dbt_project_dir / "target", project.dbt_project_dir / "built")
+    catalog.refresh(project, metadata_file=NO_METADATA)
+    assert catalog.search(project, "stg_customers").hits == ()
+    shutil.move(project.dbt_project_dir / "built", project.dbt_project_dir / "target")
+    report = catalog.register_dbt(project, metadata_file=NO_METADATA)
+    assert report.sources["dbt"] == 3
+    assert catalog.search(project, "stg_customers").hits[0].name == "main.stg_customers"
+    assert [e.downstream for e in catalog.show(project, "lake.customers").downstream] == [
+        "main.stg_customers"
+    ]
