@@ -115,12 +115,15 @@ def term_matches_values(term: Term, field: str, values: list[str]) -> bool:
     prefix = term.mode == "prefix"
     sequence = len(needle) > 1 or prefix
     fuzzy = term.mode == "word" and field in FUZZY_FIELDS and len(needle[0]) >= FUZZY_MIN_LENGTH
+    word, size = needle[0], len(needle[0])
     for value in values:
         tokens = tokenize(value)
         if sequence:
             found = _in_sequence(needle, tokens, prefix=prefix)
         else:
-            found = needle[0] in tokens or (fuzzy and any(within_one_edit(needle[0], t) for t in tokens))
+            found = word in tokens or (
+                fuzzy and any(abs(len(t) - size) <= 1 and within_one_edit(word, t) for t in tokens)
+            )
         if found:
             return True
     return False
