@@ -104,7 +104,9 @@ def _dataset_row(r: DatasetRecord) -> tuple[Any, ...]:
 
 
 def _column_row(dataset: str, c: ColumnRecord) -> tuple[Any, ...]:
-    stats = json.dumps(dataclasses.asdict(c.stats), default=str)
+    s = c.stats
+    stats = json.dumps({"null_fraction": s.null_fraction, "distinct_count": s.distinct_count, "min": s.min,
+                        "max": s.max, "top_values": list(s.top_values)}, default=str)  # fmt: skip
     pii = (c.pii.kind, c.pii.confidence, c.pii.source) if c.pii else (None, None, None)
     return (
         dataset,
@@ -119,10 +121,14 @@ def _column_row(dataset: str, c: ColumnRecord) -> tuple[Any, ...]:
     )
 
 
-def write_datasets(con: sqlite3.Connection, records: Iterable[DatasetRecord]) -> None:
+def write_datasets(
+    con: sqlite3.Connection, records: Iterable[DatasetRecord], *, replace: bool = True
+) -> None:
+    """Insert datasets with their columns (``replace``: delete each one first)."""
     sql = statements()
     for record in records:
-        con.execute(sql["delete_dataset"], (record.name,))
+        if replace:
+            con.execute(sql["delete_dataset"], (record.name,))
         con.execute(sql["insert_dataset"], _dataset_row(record))
         con.executemany(sql["insert_column"], [_column_row(record.name, c) for c in record.columns])
 
@@ -148,7 +154,7 @@ def replace_all(
     with transaction(con):
         for table in ("columns", "datasets", "lineage", "schema_history"):
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        write_datasets(con, records)
+        write_datasets(con, records, replace=False)
         write_edges(con, edges)
         write_history(con, changes)
 

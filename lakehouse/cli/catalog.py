@@ -29,13 +29,13 @@ def visibility(settings: Settings, role: str | None, user: str | None) -> Any:
         return None
     try:
         access = importlib.import_module("catalog.access")
-        resolve = access.visibility
+        resolve, principal_type = access.visibility, access.Principal
     except (ImportError, AttributeError) as exc:
         raise UsageError(
             "--role/--user need the access rules (catalog.access.visibility), which are not available",
             hint=f"{type(exc).__name__}: {exc}",
         ) from exc
-    return resolve(settings, {"role": role, "user": user})
+    return resolve(settings, principal_type.of(user=user, roles=[role] if role else []))
 
 
 @click.group("catalog")
