@@ -24,7 +24,8 @@ EXAMPLE_COLUMNS = 6
 
 def example_query(record: DatasetRecord) -> str:
     if record.kind == "model":
-        return f"SELECT * FROM ML.PREDICT(MODEL {record.name}, (SELECT * FROM <features>))"
+        features = " ".join(str(record.properties.get("training_query") or "SELECT * FROM <features>").split())
+        return f"SELECT * FROM ML.PREDICT(MODEL {record.name}, ({features}))"
     columns = [c.name for c in record.columns if not c.name.startswith("_")][:EXAMPLE_COLUMNS]
     parts = record.name.split(".")
     table = exp.table_(

@@ -111,6 +111,9 @@ def show_command(app: AppContext, name: str, role: str | None, user: str | None,
                          ("rows", d.row_count), ("updated", d.updated_at), ("snapshot", d.snapshot_id)):  # fmt: skip
         if value not in (None, ""):
             console.print(f"  {label}: {value}", highlight=False)
+    for key in SHOWN_PROPERTIES:
+        if d.properties.get(key) not in (None, "", [], {}):
+            console.print(f"  {key.replace('_', ' ')}: {_plain(d.properties[key])}", highlight=False)
     q = d.quality
     console.print(f"  quality: {q.label} ({q.checks} checks, {q.failed_critical} critical and {q.failed_warning} "
                   f"warning failures, {q.validated_at})" if q else "  quality: not validated", highlight=False)  # fmt: skip
@@ -133,6 +136,27 @@ def show_command(app: AppContext, name: str, role: str | None, user: str | None,
                     [[h.snapshot_id, h.changed_at, h.change, h.column, h.detail] for h in info.schema_history],
                     title="schema history")  # fmt: skip
     console.print(f"example: {info.example_query}", highlight=False)
+
+
+#: dataset properties worth a line in `catalog show` (dbt and ML facts), in this order
+SHOWN_PROPERTIES = (
+    "materialized",
+    "path",
+    "tests",
+    "model_type",
+    "options",
+    "metrics",
+    "lake_snapshot",
+    "training_query",
+)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return " ".join(str(value).split())
 
 
 def _pct(value: float | None) -> str:
