@@ -14,6 +14,7 @@ re-checked candidates only, so nothing about a hidden table or column leaks thro
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -26,12 +27,14 @@ import tantivy
 from catalog.compile import compile_node, exact_query, with_clause
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
-from catalog.query import And, Filter, Node, parse
+from catalog.query import And, Filter, Node, Query, parse
 
+log = logging.getLogger(__name__)
 Visible = Callable[[str, str | None], bool]
 TIE_BREAK_CAP = 0.10
 FRESHNESS_DAYS = 30.0
 MAX_POOL = 20_000
+RETRIES = 3
 _INDEXES: dict[Path, tantivy.Index] = {}
 
 
@@ -219,9 +222,33 @@ def _hits(
 def search(
     catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
 ) -> SearchResult:
-    """Search the index in ``catalog_dir``; see the module docstring for ranking and access."""
+    """Search the index in ``catalog_dir``; see the module docstring for ranking and access.
+
+    Another process may commit (and garbage-collect the files of an older commit) at any moment; a
+    search that lost that race is retried on the newest commit.
+    """
     started = time.perf_counter()
     query = parse(text)
+    for attempt in range(RETRIES):
+        try:
+            return _search(catalog_dir, text, query, started, limit, explain, visible)
+        except (ValueError, OSError) as exc:
+            _INDEXES.pop(catalog_dir, None)
+            if attempt == RETRIES - 1:
+                raise
+            log.info("search retried after a concurrent commit: %s", exc)
+    raise AssertionError("unreachable")
+
+
+def _search(
+    catalog_dir: Path,
+    text: str,
+    query: Query,
+    started: float,
+    limit: int,
+    explain: bool,
+    visible: Visible | None,
+) -> SearchResult:
     root, column_mode = _split_column_mode(query.root)
     index = _index(catalog_dir)
     if index is None:

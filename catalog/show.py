@@ -24,7 +24,9 @@ EXAMPLE_COLUMNS = 6
 
 def example_query(record: DatasetRecord) -> str:
     if record.kind == "model":
-        features = " ".join(str(record.properties.get("training_query") or "SELECT * FROM <features>").split())
+        features = " ".join(
+            str(record.properties.get("training_query") or "SELECT * FROM <features>").split()
+        )
         return f"SELECT * FROM ML.PREDICT(MODEL {record.name}, ({features}))"
     columns = [c.name for c in record.columns if not c.name.startswith("_")][:EXAMPLE_COLUMNS]
     parts = record.name.split(".")
@@ -61,11 +63,12 @@ def show(settings: Settings, name: str, *, visible: Visible | None = None) -> Da
         )
     con = store.connect(settings.catalog_dir, readonly=True)
     try:
-        full = _resolve(con, name, visible)
-        record = store.load(con, full)
-        assert record is not None
-        up, down = store.edges(con, full, "upstream"), store.edges(con, full, "downstream")
-        history = store.history(con, full)
+        with store.snapshot(con):
+            full = _resolve(con, name, visible)
+            record = store.load(con, full)
+            assert record is not None
+            up, down = store.edges(con, full, "upstream"), store.edges(con, full, "downstream")
+            history = store.history(con, full)
     finally:
         con.close()
     hidden = 0
