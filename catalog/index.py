@@ -30,6 +30,7 @@ INDEX_VERSION = 1
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
 EXACT_FIELDS = ("id", "name_exact", "column_exact", "tag_exact", "owner_exact", "pii", "quality")
 FACET_FIELDS = ("kind", "layer")
+FULL_BUILD_HEAP = 256_000_000  # fewer segments to merge when the whole index is rebuilt
 WRITER_HEAP = 15_000_000  # tantivy's minimum; commits of one dataset stay fast
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_TOKEN_BYTES = 40  # tantivy's default tokenizer drops longer tokens
@@ -146,7 +147,7 @@ def writer(catalog_dir: Path, *, threads: int = 1, heap: int = WRITER_HEAP) -> I
 def replace_all(catalog_dir: Path, records: Iterable[DatasetRecord], *, threads: int = 2) -> int:
     """Replace the whole index in one commit (searchers see the old index until it lands)."""
     count = 0
-    with writer(catalog_dir, threads=threads, heap=max(WRITER_HEAP * threads, 100_000_000)) as w:
+    with writer(catalog_dir, threads=threads, heap=max(WRITER_HEAP * threads, FULL_BUILD_HEAP)) as w:
         w.delete_all_documents()
         for record in records:
             w.add_document(document(record))
