@@ -41,6 +41,9 @@ EXACT: dict[str, str] = {
     "owner": "owner_exact",
 }
 FUZZY_FIELDS = frozenset({"name", "columns", "tags"})
+#: an unqualified prefix (``cust*``) looks at names, columns and tags only: expanding it over every
+#: word of every description costs a lot and finds little (``description:cust*`` still can)
+PREFIX_FIELDS = ("name", "columns", "tags")
 FUZZY_MIN_LENGTH = 4
 FUZZY_WEIGHT = 0.4  # a typo-tolerant match scores this fraction of the field's boost
 FILTER_FIELDS = {"type": "kind", "layer": "layer", "pii": "pii", "quality": "quality"}
@@ -80,7 +83,9 @@ def compile_term(term: Term) -> Query:
     tokens = list(tokenize(term.text))
     if not tokens:
         return Query.empty_query()
-    fields = QUALIFIED[term.field] if term.field else tuple(BOOSTS)
+    fields = (
+        QUALIFIED[term.field] if term.field else PREFIX_FIELDS if term.mode == "prefix" else tuple(BOOSTS)
+    )
     clauses = [q for f in fields for q in _field_query(f, term, tokens)]
     if term.mode == "prefix" and term.field in (None, "name"):
         # "lake.cust*" reaches the whole qualified name, not only its words

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, QUALIFIED
+from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
 from catalog.index import tokenize
 from catalog.model import LINEAGE_COLUMNS
 from catalog.query import And, Filter, Node, Not, Or, Term
@@ -144,7 +144,7 @@ def matched_fields(term: Term, entry: Entry) -> list[str]:
     if term.exact:
         field = term.field or "name"
         return [field] if term.text in exact_values(entry, field) else []
-    fields = QUALIFIED[term.field] if term.field else ALL_FIELDS
+    fields = QUALIFIED[term.field] if term.field else PREFIX_FIELDS if term.mode == "prefix" else ALL_FIELDS
     hits = [f for f in fields if term_matches_values(term, f, entry.values(f))]
     whole_name = term.mode == "prefix" and term.field in (None, "name")
     if not hits and whole_name and any(v.startswith(term.text) for v in exact_values(entry, "name")):
@@ -236,7 +236,8 @@ def matching_columns(node: Node | None, entry: Entry) -> list[Column]:
             if t.exact:
                 hit = t.field == "column" and t.text in {v.lower() for v in column.values("columns")}
             else:
-                hit = any(term_matches_values(t, f, column.values(f)) for f in COLUMN_FIELDS[t.field])
+                fields = PREFIX_FIELDS if t.mode == "prefix" and t.field is None else COLUMN_FIELDS[t.field]
+                hit = any(term_matches_values(t, f, column.values(f)) for f in fields)
             if hit:
                 out.append(column)
                 break

@@ -1,7 +1,7 @@
 """The search query language (Dataplex-style), parsed into a small tree.
 
     customers                       free text (all words must match; typos are tolerated)
-    "order time"  cust*  -staging   phrase, prefix, exclusion (also NOT)
+    "order time"  cust*  -staging   phrase, prefix (of names, columns, tags), exclusion (also NOT)
     name:orders column:email        qualified text: name, column, description, tag, owner
     name=orders column=email        exact name / exact column name
     type=table|column|model|image   layer=raw|staging|mart|ml|image   pii=true|false|email
