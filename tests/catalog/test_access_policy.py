@@ -8,6 +8,7 @@ what an unrestricted search finds.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,13 @@ access = pytest.importorskip("catalog.access")
 
 
 @pytest.fixture
-def lake(settings: Settings) -> Settings:
+def lake(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A small lake; the policy is the repository's, next to the access package that was imported."""
+    policy = Path(access.__file__).resolve().parent.parent / "policy.yml"
+    if not policy.exists():
+        pytest.skip(f"no access policy at {policy}")
+    settings = settings.model_copy(update={"policy_file": policy})
+    monkeypatch.setenv("LAKEHOUSE_POLICY_FILE", str(policy))  # for the CLI runs
     con = connect(settings)
     con.execute("CREATE TABLE lake.customers AS SELECT 1 AS customer_id, 'a@example.com' AS email, "
                 "'+49 30 1234567' AS phone, 'Ann' AS first_name, DATE '1990-01-01' AS birth_date, 'Germany' AS country")  # fmt: skip
