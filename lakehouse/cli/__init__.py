@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lakehouse.cli.access:access",
         "access rules: compile to BigQuery, check what a principal sees",
     ),
+    "catalog": ("lakehouse.cli.catalog:catalog_group", "search the catalog; show a dataset; refresh it"),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
