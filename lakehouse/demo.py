@@ -110,9 +110,9 @@ def step_quality(run: DemoRun) -> StepReport:
 
 
 def step_dbt(run: DemoRun) -> StepReport:
-    from warehouse.dbt import build
+    from lakehouse.pipeline import build_warehouse
 
-    result = build(run.settings, progress=run.progress)
+    result = build_warehouse(run.settings, progress=run.progress)
     report = StepReport("dbt build (warehouse)", ok=result.success, data=result.summary())
     report.lines.append(
         f"{result.models_built} models built, {result.tests_passed} tests passed, "
@@ -137,6 +137,7 @@ GROUP BY centroid_id ORDER BY centroid_id
 
 def step_ml(run: DemoRun) -> StepReport:
     import warehouse
+    from lakehouse.pipeline import models_changed
 
     report = StepReport("BigQuery ML k-means in DuckDB")
     con = warehouse.connect(run.settings)
@@ -146,6 +147,7 @@ def step_ml(run: DemoRun) -> StepReport:
         metrics = warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL `ml.demo_segments`)")
     finally:
         con.close()
+    models_changed(run.settings)
     report.lines.append(created.message or "model ml.demo_segments created")
     for centroid, customers, income, score in sizes.rows:
         report.lines.append(f"segment {centroid}: {customers:,} customers, income {income}k, score {score}")
@@ -160,10 +162,15 @@ def step_catalog(run: DemoRun) -> StepReport:
 
     report = StepReport("catalog refresh and search")
     refreshed = catalog.refresh(run.settings, progress=run.progress)
-    report.lines.append(str(refreshed.describe()) if hasattr(refreshed, "describe") else "catalog refreshed")
+    report.lines.append(
+        f"{refreshed.datasets} datasets, {refreshed.columns} columns, {refreshed.pii_columns} PII columns, "
+        f"{refreshed.lineage_edges} lineage edges"
+    )
     for query in ("customer email", "pii=true type=column", "segments"):
         found = catalog.search(run.settings, query, limit=3)
-        names = ", ".join(hit.name for hit in found.hits) or "no hits"
+        names = (
+            ", ".join(hit.name + (f".{hit.column}" if hit.column else "") for hit in found.hits) or "no hits"
+        )
         report.lines.append(f"search {query!r}: {found.total} hits; top: {names}")
         report.data[query] = [hit.name for hit in found.hits]
     return report

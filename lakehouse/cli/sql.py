@@ -120,6 +120,10 @@ def sql(
             _render(result, fmt)
     finally:
         con.close()
+    if any(result.changed_models for result in results):
+        from lakehouse.pipeline import models_changed
+
+        models_changed(app.settings)
 
 
 def _run_as_principal(

@@ -38,6 +38,7 @@ class Result:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     message: str | None = None
     arrow: pa.Table | None = None
+    changed_models: bool = False  # CREATE/DROP MODEL: the catalog's model list is stale
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
@@ -79,10 +80,11 @@ def run_statement(
     try:
         if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "MODEL":
             return Result(
-                message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress)
+                message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress),
+                changed_models=True,
             )
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
-            return Result(message=engine.drop_model(con, statement))
+            return Result(message=engine.drop_model(con, statement), changed_models=True)
         text = sqlexpr.sql(to_duckdb(con, statement, scratch))
         log.debug("duckdb: %s", text)
         cursor = con.execute(text, params) if params else con.execute(text)
