@@ -1,0 +1,163 @@
+"""Image reader: one row per image with BigQuery object-table columns, EXIF and typed tags.
+
+Each file is read once: hashed (sha256, md5), kept in the content-addressed object store, opened
+with Pillow, verified and decoded (JPEGs at reduced scale via ``draft``, which still reads every
+byte of the scan), so truncated and corrupt files, decompression bombs and non-images with an image
+extension are caught and quarantined with the reason. Work is spread over a process pool; the rows
+are staged as one Parquet file for the batch.
+
+Columns: ``uri`` (the stored object), ``size``, ``content_type``, ``md5_hash``, ``updated``,
+``generation`` (as in a BigQuery object table), ``sha256``, ``width``, ``height``, ``format``,
+``mode``, ``exif`` (MAP of every tag as text), ``camera_make``, ``camera_model``, ``taken_at``,
+``gps_lat``/``gps_lon`` (signed decimal degrees) and ``orientation``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import io
+import multiprocessing
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from PIL import Image
+
+from lake.objects import store
+from lake.readers import exif as exif_tags
+from lake.readers.base import Outcome, StageContext, Staged, quarantine_sql, write_stage
+from lake.sources import Source
+from lake.sqltext import literal
+
+#: Pillow's own limit; an image with more pixels is treated as a decompression bomb
+MAX_PIXELS = 89_478_485
+#: below this many files the pool's start-up costs more than it saves
+POOL_MIN_FILES = 64
+SCHEMA = pa.schema(
+    [
+        ("uri", pa.string()),
+        ("size", pa.int64()),
+        ("content_type", pa.string()),
+        ("md5_hash", pa.string()),
+        ("updated", pa.timestamp("us", tz="UTC")),
+        ("generation", pa.int64()),
+        ("sha256", pa.string()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("format", pa.string()),
+        ("mode", pa.string()),
+        ("exif", pa.map_(pa.string(), pa.string())),
+        ("camera_make", pa.string()),
+        ("camera_model", pa.string()),
+        ("taken_at", pa.timestamp("us")),
+        ("gps_lat", pa.float64()),
+        ("gps_lon", pa.float64()),
+        ("orientation", pa.int32()),
+        ("_source_uri", pa.string()),
+    ]
+)
+
+
+def inspect(path: str, objects_dir: str) -> dict[str, Any]:
+    """Everything about one image file, or ``{"error": reason}`` (runs in a worker process)."""
+    file = Path(path)
+    data = file.read_bytes()
+    if not data:
+        return {"error": "empty file (0 bytes)"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                width, height, fmt, mode = image.width, image.height, image.format, image.mode
+                tags, gps = exif_tags.tags(image)
+                if fmt == "JPEG":
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return {"error": f"decompression bomb: {exc}"}
+    except Image.UnidentifiedImageError:
+        return {"error": "not an image (Pillow cannot identify the file)"}
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        return {"error": f"corrupt or truncated image: {exc}"}
+    sha = hashlib.sha256(data).hexdigest()
+    stat = file.stat()
+    stored = store(Path(objects_dir), sha, data)
+    return {
+        "uri": stored.as_uri(),
+        "size": len(data),
+        "content_type": Image.MIME.get(fmt or "", "application/octet-stream"),
+        "md5_hash": hashlib.md5(data).hexdigest(),
+        "updated": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
+        "generation": stat.st_mtime_ns // 1000,
+        "sha256": sha,
+        "width": width,
+        "height": height,
+        "format": fmt,
+        "mode": mode,
+        "exif": list(tags.items()),
+        "camera_make": tags.get("Make"),
+        "camera_model": tags.get("Model"),
+        "taken_at": exif_tags.taken_at(tags),
+        "gps_lat": exif_tags.degrees(gps.get("GPSLatitude"), gps.get("GPSLatitudeRef")),
+        "gps_lon": exif_tags.degrees(gps.get("GPSLongitude"), gps.get("GPSLongitudeRef")),
+        "orientation": exif_tags.orientation(tags),
+        "_source_uri": file.as_uri(),
+    }
+
+
+def _inspect_all(sources: Sequence[Source], objects_dir: Path) -> Iterator[dict[str, Any]]:
+    args = [(s.path.as_posix(), objects_dir.as_posix()) for s in sources]
+    if len(sources) < POOL_MIN_FILES:
+        yield from (inspect(*a) for a in args)
+        return
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    context = multiprocessing.get_context("forkserver")  # never fork a process running DuckDB threads
+    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(inspect, *zip(*args, strict=True), chunksize=16)
+
+
+class ImageReader:
+    format = "image"
+
+    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+        sources = list(sources)
+        rows: list[dict[str, Any]] = []
+        outcomes: list[tuple[int, Staged]] = []
+        for index, (source, result) in enumerate(
+            zip(sources, _inspect_all(sources, ctx.objects_dir), strict=True)
+        ):
+            if "error" in result:
+                ctx.con.execute(
+                    quarantine_sql(
+                        ctx, source, "SELECT NULL::BIGINT AS source_line, ? AS reason, NULL AS raw"
+                    ),
+                    [result["error"]],
+                )
+                outcomes.append((index, Staged([], {}, {}, 1, 0, 1)))
+            else:
+                rows.append(result)
+                outcomes.append((index, Staged([], {}, {}, 1, 1, 0)))
+        if rows:
+            table = pa.Table.from_pylist(rows, schema=SCHEMA)
+            ctx.con.register("_image_rows", table)
+            lineage = (
+                f"1::BIGINT AS _source_line, {literal(ctx.batch_id)} AS _batch_id, "
+                f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ AS _ingested_at"
+            )
+            select = f"SELECT *, {lineage} FROM _image_rows"
+            files, _, schema = write_stage(ctx, 0, select)
+            ctx.con.unregister("_image_rows")
+            last = max(i for i, s in outcomes if s.rows_landed)
+            outcomes[last] = (last, Staged(files, schema, {c: c for c in schema}, 1, 1, 0))
+            for _, staged in outcomes:
+                if staged.rows_landed:
+                    staged.schema = schema
+        yield from outcomes

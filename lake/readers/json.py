@@ -1,0 +1,177 @@
+"""JSON reader: NDJSON and top-level arrays, nested objects kept as STRUCT and arrays as LIST.
+
+DuckDB's ``read_json`` does the parsing, strictly (``ignore_errors`` would silently turn a bad line,
+a 1.5 in an integer field or an unknown key into NULLs). The fast path reads the file once, straight
+into staged Parquet. When that fails:
+
+- a *transform* error (a type or key the detection sample did not show) → read again with the
+  whole file as the sample, so every field and every shape is seen;
+- a *malformed* line (truncated, invalid UTF-8, not an object) → the slow path: read the raw lines,
+  quarantine the bad ones with line number and text, and read the good ones.
+
+Fields whose records disagree in shape (a number here, an object there) come back from DuckDB as
+JSON: they are kept verbatim and reported as a warning. ``_source_line`` is the 1-based record
+number (the line number for NDJSON without blank lines; exact line numbers in the slow path).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from lake.readers.base import (
+    MAX_RECORD_BYTES,
+    FileByFile,
+    StageContext,
+    Staged,
+    lineage_sql,
+    override_types,
+    quarantine_sql,
+    select_list,
+    write_stage,
+)
+from lake.sources import Source
+from lake.sqltext import literal, options, struct_literal
+from lake.types import contains_json
+
+LINE_DELIMITED = {".ndjson", ".jsonl"}
+TRANSFORM_ERRORS = ("JSON transform error", "unknown key", "Could not convert", "Expected ")
+
+
+class JsonReader(FileByFile):
+    format = "json"
+
+    def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        try:
+            return self._stage(source, source.path.as_posix(), index, ctx, full_sample=False)
+        except duckdb.InvalidInputException as exc:
+            if "Malformed JSON" not in str(exc) and any(t in str(exc) for t in TRANSFORM_ERRORS):
+                try:
+                    return self._stage(source, source.path.as_posix(), index, ctx, full_sample=True)
+                except duckdb.InvalidInputException as again:
+                    exc = again
+            if source.suffix not in LINE_DELIMITED and not _looks_line_delimited(ctx, source):
+                raise
+            return self._stage_lines(source, index, ctx)
+
+    def _options(self, source: Source, *, full_sample: bool, cleaned: bool) -> str:
+        nd = cleaned or source.suffix in LINE_DELIMITED
+        return options(
+            {
+                "format": "newline_delimited" if nd else "auto",
+                "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
+                "maximum_object_size": MAX_RECORD_BYTES,
+                "map_inference_threshold": -1,
+                "sample_size": -1 if full_sample else None,
+            }
+        )
+
+    def _stage(
+        self,
+        source: Source,
+        path: str,
+        index: int,
+        ctx: StageContext,
+        *,
+        full_sample: bool,
+        line_map: str | None = None,
+    ) -> Staged:
+        opts = self._options(source, full_sample=full_sample, cleaned=line_map is not None)
+        reader = f"read_json({literal(path)}, {opts})"
+        detected = ctx.con.sql(f"SELECT * FROM {reader} LIMIT 0")
+        types = {c: str(t) for c, t in zip(detected.columns, detected.types, strict=True)}
+        columns, names = select_list(ctx, list(types))
+        if ctx.schema:
+            typed = override_types(ctx, names, types)
+            reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+        line = "r.ordinality" if line_map is None else "m.line_no"
+        join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
+        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
+        files, rows, schema = write_stage(ctx, index, select)
+        warnings = [
+            f"{source.path.name}: field {s!r} has records of different shapes (e.g. number and object): kept as JSON"
+            for s, t in zip(detected.columns, detected.types, strict=True)
+            if contains_json(t)
+        ]
+        return Staged(files, schema, names, rows, rows, 0, warnings)
+
+    def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        """Slow path: quarantine malformed lines, read the rest (exact line numbers)."""
+        con = ctx.con
+        raw = options(
+            {
+                "delim": "\x01",
+                "quote": "",
+                "escape": "",
+                "header": False,
+                "auto_detect": False,
+                "max_line_size": MAX_RECORD_BYTES,
+                "compression": source.compression or "uncompressed",
+                "store_rejects": True,
+                "rejects_table": "_json_rejects",
+                "rejects_scan": "_json_reject_scans",
+                "strict_mode": False,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _json_lines AS SELECT ordinality AS o, line "
+            f"FROM read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
+        )
+        # rows that failed to decode are missing from _json_lines: shift the others back to their real line
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_bad_encoding AS "
+            "SELECT line AS line_no, row_number() OVER (ORDER BY line) AS j, csv_line FROM _json_rejects"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_checked AS SELECT l.o + "
+            "(SELECT count(*) FROM _json_bad_encoding b WHERE b.line_no - b.j < l.o) AS line_no, l.line, "
+            "CASE WHEN NOT json_valid(l.line) THEN 'malformed JSON (truncated or invalid)' "
+            "WHEN json_type(l.line::JSON) <> 'OBJECT' THEN 'not a JSON object: ' || json_type(l.line::JSON) END AS problem "
+            "FROM _json_lines l WHERE l.line IS NOT NULL AND trim(l.line) <> ''"
+        )
+        con.execute(
+            quarantine_sql(
+                ctx,
+                source,
+                "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_checked WHERE problem IS NOT NULL "
+                "UNION ALL SELECT line_no, 'invalid UTF-8: the line is not valid UTF-8 text', csv_line "
+                "FROM _json_bad_encoding",
+            )
+        )
+        bad = con.execute(
+            "SELECT (SELECT count(*) FROM _json_checked WHERE problem IS NOT NULL) + (SELECT count(*) FROM _json_bad_encoding)"
+        ).fetchone()
+        quarantined = int(bad[0]) if bad else 0
+        clean = ctx.scratch_dir / f"{index:05d}.ndjson"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_good AS SELECT row_number() OVER (ORDER BY line_no) AS k, line_no, line "
+            "FROM _json_checked WHERE problem IS NULL"
+        )
+        con.execute(
+            f"COPY (SELECT line FROM _json_good ORDER BY k) TO {literal(str(clean))} "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+        )
+        good = con.execute("SELECT count(*) FROM _json_good").fetchone()
+        if not good or good[0] == 0:
+            clean.unlink(missing_ok=True)
+            return Staged([], {}, {}, quarantined, 0, quarantined)
+        staged = self._stage(source, str(clean), index, ctx, full_sample=True, line_map="_json_good")
+        clean.unlink(missing_ok=True)
+        staged.rows_read += quarantined
+        staged.rows_quarantined = quarantined
+        return staged
+
+
+def _looks_line_delimited(ctx: StageContext, source: Source) -> bool:
+    """A ``.json`` file whose first line is a whole object is read line by line in the slow path."""
+    row = ctx.con.execute(
+        "SELECT line FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
+        "header = false, auto_detect = false, max_line_size = 268435456, ignore_errors = true, "
+        "compression = ?) LIMIT 1",
+        [source.path.as_posix(), source.compression or "uncompressed"],
+    ).fetchone()
+    line = row[0] if row else None
+    if not line:
+        return False
+    check = "SELECT CASE WHEN json_valid(?) THEN json_type(?::JSON) = 'OBJECT' ELSE false END"
+    return ctx.con.execute(check, [line, line]).fetchone() == (True,)

@@ -1,0 +1,152 @@
+"""Schema evolution of a lake table: plan the ALTERs a batch needs, and say what changed.
+
+A batch brings one schema per staged file. ``plan`` merges them with the table's schema (rules in
+``lake.types``) and returns the DDL to run inside the commit transaction plus a ``SchemaChange`` per
+column that was added, widened, turned into JSON, or did not appear in the batch (it reads as NULL).
+A file whose types cannot be reconciled with the table (DuckLake only widens) is a conflict: the
+file goes to quarantine with the reason, the rest of the batch lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+from duckdb.sqltypes import DuckDBPyType
+
+from lake.naming import LINEAGE_COLUMNS
+from lake.report import SchemaChange
+from lake.sqltext import ident, table_ref
+from lake.types import INTEGER_RANK, JSON, _kind, is_json, merge
+
+Schema = dict[str, DuckDBPyType]
+
+
+@dataclass
+class Plan:
+    target: Schema
+    statements: list[str] = field(default_factory=list)
+    changes: list[SchemaChange] = field(default_factory=list)
+    conflicts: dict[int, str] = field(default_factory=dict)  # staged file index -> reason
+
+
+def _alterable(old: DuckDBPyType, new: DuckDBPyType) -> bool:
+    ko, kn = _kind(old), _kind(new)
+    if kn == "double" and (ko in INTEGER_RANK or ko in {"float", "double"}):
+        return True
+    if ko in INTEGER_RANK and kn in INTEGER_RANK:
+        return INTEGER_RANK[ko] <= INTEGER_RANK[kn]
+    if is_json(new) and ko not in {"struct", "list", "map"}:
+        return True
+    if ko == kn == "struct":
+        old_fields = {str(n): t for n, t in old.children}
+        return all(
+            n not in old_fields or _alterable(old_fields[n], t) and _same_or_add(old_fields[n], t)
+            for n, t in ((str(n), t) for n, t in new.children)
+        )
+    if ko == kn == "list":
+        return _alterable(old.child, new.child) and _same_or_add(old.child, new.child)
+    return str(old) == str(new)
+
+
+def _same_or_add(old: DuckDBPyType, new: DuckDBPyType) -> bool:
+    """Nested types can only gain fields in place (DuckLake has no syntax to widen a nested field)."""
+    if str(old) == str(new):
+        return True
+    ko = _kind(old)
+    if ko == "struct" and _kind(new) == "struct":
+        new_fields = {str(n): t for n, t in new.children}
+        return all(_same_or_add(t, new_fields[str(n)]) for n, t in old.children)
+    if ko == "list" and _kind(new) == "list":
+        return _same_or_add(old.child, new.child)
+    return False
+
+
+def _nested_adds(
+    path: list[str], old: DuckDBPyType, new: DuckDBPyType
+) -> list[tuple[list[str], DuckDBPyType]]:
+    if _kind(old) == "list":
+        return _nested_adds([*path, "element"], old.child, new.child)
+    if _kind(old) != "struct":
+        return []
+    old_fields = {str(n): t for n, t in old.children}
+    adds: list[tuple[list[str], DuckDBPyType]] = []
+    for name, child in ((str(n), t) for n, t in new.children):
+        if name in old_fields:
+            adds += _nested_adds([*path, name], old_fields[name], child)
+        else:
+            adds.append(([*path, name], child))
+    return adds
+
+
+def plan(
+    dataset: str, existing: Schema | None, staged: list[Schema], *, scalar_conflict: DuckDBPyType = JSON
+) -> Plan:
+    """Merge the staged schemas into the table's; DDL for ``lake.<dataset>`` and the recorded changes."""
+    table = table_ref(dataset)
+    old: Schema = dict(existing or {})
+    result = Plan(target=dict(old))
+    for index, schema in enumerate(staged):
+        for column, new_type in schema.items():
+            if column in old:
+                merged = merge(old[column], new_type, scalar_conflict=scalar_conflict).type
+                if not _alterable(old[column], merged):
+                    result.conflicts[index] = (
+                        f"column {column} is {old[column]} in lake.{dataset} but {new_type} in this file, "
+                        "and the lake only widens types"
+                    )
+        if index in result.conflicts:
+            continue
+        for column, new_type in schema.items():
+            current = result.target.get(column)
+            merged = (
+                merge(current, new_type, scalar_conflict=scalar_conflict) if current is not None else None
+            )
+            result.target[column] = merged.type if merged else new_type
+    if existing is None:
+        if not result.target:
+            return result
+        columns = ", ".join(f"{ident(c)} {t}" for c, t in result.target.items())
+        result.statements.append(f"CREATE TABLE {table} ({columns})")
+        result.changes += [
+            SchemaChange(c, "created", None, str(t)) for c, t in result.target.items() if c not in LINEAGE_COLUMNS
+        ]
+        return result
+    seen = {c for index, s in enumerate(staged) if index not in result.conflicts for c in s}
+    for column, new_type in result.target.items():
+        before = old.get(column)
+        if before is None:
+            result.statements.append(f"ALTER TABLE {table} ADD COLUMN {ident(column)} {new_type}")
+            result.changes.append(SchemaChange(column, "added", None, str(new_type)))
+        elif str(before) != str(new_type):
+            adds = _nested_adds([column], before, new_type)
+            if _kind(before) in {"struct", "list"} and adds:
+                for path, child in adds:
+                    dotted = ".".join(ident(p) for p in path)
+                    result.statements.append(f"ALTER TABLE {table} ADD COLUMN {dotted} {child}")
+            else:
+                result.statements.append(
+                    f"ALTER TABLE {table} ALTER COLUMN {ident(column)} SET DATA TYPE {new_type}"
+                )
+            kind = "as_json" if is_json(new_type) else "widened"
+            result.changes.append(SchemaChange(column, kind, str(before), str(new_type)))
+        elif column not in seen and not column.startswith("_"):
+            result.changes.append(SchemaChange(column, "missing", str(before), None))
+    return result
+
+
+def read_schema(con: duckdb.DuckDBPyConnection, dataset: str) -> Schema | None:
+    """The columns of ``lake.<dataset>``, or None if the table does not exist yet."""
+    found = con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' AND table_name = ?",
+        [dataset],
+    ).fetchone()
+    if found is None:
+        return None
+    rel = con.sql(f"SELECT * FROM {table_ref(dataset)} LIMIT 0")
+    return dict(zip(rel.columns, rel.types, strict=True))
+
+
+def as_mapping(schema: Mapping[str, DuckDBPyType]) -> dict[str, str]:
+    return {c: str(t) for c, t in schema.items()}

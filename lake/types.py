@@ -1,0 +1,127 @@
+"""Type widening: the one place that decides what type a column gets when inputs disagree.
+
+Rules, first match wins (``merge``):
+
+- equal types stay; a NULL-typed side (a field that was always null) takes the other side;
+- integers widen along TINYINT → SMALLINT → INTEGER → BIGINT → HUGEINT; integers and floats meet
+  at DOUBLE; FLOAT → DOUBLE;
+- STRUCTs merge field by field (new fields are added), LISTs merge their element types, MAPs their
+  keys and values;
+- an object or array meeting a scalar, or anything meeting JSON, becomes JSON — the values are
+  kept verbatim and a warning is recorded, never coerced or dropped;
+- two other scalars (a date and a number, say) meet at VARCHAR for CSV and at JSON for JSON input.
+
+DuckLake itself allows only widening on ALTER (see ``lake.schema``), so a table's type never narrows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+from duckdb.sqltypes import DuckDBPyType
+
+INTEGER_RANK = {"tinyint": 1, "smallint": 2, "integer": 3, "bigint": 4, "hugeint": 5}
+UNSIGNED_AS_SIGNED = {
+    "utinyint": "smallint",
+    "usmallint": "integer",
+    "uinteger": "bigint",
+    "ubigint": "hugeint",
+}
+FLOATS = {"float", "double", "decimal"}
+NESTED = {"struct", "list", "map", "array", "union"}
+JSON = duckdb.sqltype("JSON")
+VARCHAR = duckdb.sqltype("VARCHAR")
+DOUBLE = duckdb.sqltype("DOUBLE")
+
+
+@dataclass(frozen=True)
+class Merged:
+    type: DuckDBPyType
+    as_json: bool = False  # a conflict was resolved by keeping the values as JSON
+
+
+def is_json(t: DuckDBPyType) -> bool:
+    return str(t) == "JSON"
+
+
+def _kind(t: DuckDBPyType) -> str:
+    kind = str(t.id)
+    return UNSIGNED_AS_SIGNED.get(kind, kind)
+
+
+def _children(t: DuckDBPyType) -> list[tuple[str, DuckDBPyType]]:
+    return [(str(name), child) for name, child in t.children]
+
+
+def _numeric(a: str, b: str) -> DuckDBPyType | None:
+    if a in INTEGER_RANK and b in INTEGER_RANK:
+        return duckdb.sqltype(max(a, b, key=INTEGER_RANK.__getitem__).upper())
+    if {a, b} <= FLOATS | set(INTEGER_RANK):
+        return DOUBLE
+    return None
+
+
+def merge(a: DuckDBPyType, b: DuckDBPyType, *, scalar_conflict: DuckDBPyType = JSON) -> Merged:
+    """The narrowest type that holds every value of ``a`` and of ``b`` (see module docstring)."""
+    if str(a) == str(b):
+        return Merged(a)
+    ka, kb = _kind(a), _kind(b)
+    if ka == "null" or kb == "null":
+        return Merged(b if ka == "null" else a)
+    if is_json(a) or is_json(b):
+        return Merged(JSON, as_json=True)
+    if ka == kb == "struct":
+        fields = dict(_children(a))
+        as_json = False
+        for name, child in _children(b):
+            if name in fields:
+                sub = merge(fields[name], child, scalar_conflict=scalar_conflict)
+                fields[name], as_json = sub.type, as_json or sub.as_json
+            else:
+                fields[name] = child
+        return Merged(duckdb.struct_type(fields), as_json)
+    if ka == kb == "list":
+        sub = merge(a.child, b.child, scalar_conflict=scalar_conflict)
+        return Merged(duckdb.list_type(sub.type), sub.as_json)
+    if ka == kb == "map":
+        key = merge(a.key, b.key, scalar_conflict=scalar_conflict)
+        value = merge(a.value, b.value, scalar_conflict=scalar_conflict)
+        return Merged(duckdb.map_type(key.type, value.type), key.as_json or value.as_json)
+    if ka in NESTED or kb in NESTED:
+        return Merged(JSON, as_json=True)
+    numeric = _numeric(ka, kb)
+    if numeric is not None:
+        return Merged(numeric)
+    return Merged(scalar_conflict, as_json=is_json(scalar_conflict))
+
+
+def fits(small: DuckDBPyType, big: DuckDBPyType) -> bool:
+    """True if a Parquet column of type ``small`` can be read as ``big`` without rewriting the file."""
+    if str(small) == str(big):
+        return True
+    ks, kb = _kind(small), _kind(big)
+    if ks in INTEGER_RANK and kb in INTEGER_RANK:
+        return INTEGER_RANK[ks] <= INTEGER_RANK[kb]
+    if ks == "float" and kb == "double":
+        return True
+    if ks == kb == "struct":
+        fields = dict(_children(big))
+        return all(name in fields and fits(child, fields[name]) for name, child in _children(small))
+    if ks == kb == "list":
+        return fits(small.child, big.child)
+    return False
+
+
+def contains_json(t: DuckDBPyType) -> bool:
+    """True if ``t`` is JSON or has JSON somewhere inside (a field with mixed shapes)."""
+    if is_json(t):
+        return True
+    kind = _kind(t)
+    if kind == "struct":
+        return any(contains_json(child) for _, child in _children(t))
+    if kind == "list":
+        return contains_json(t.child)
+    if kind == "map":
+        return contains_json(t.key) or contains_json(t.value)
+    return False
