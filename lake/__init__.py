@@ -12,9 +12,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lake.pipeline import ingest
     from lake.housekeeping import MaintainReport, maintain
     from lake.naming import normalize_name, validate_dataset
+    from lake.pipeline import ingest
     from lake.quarantine import QuarantinedRecord, list_quarantine
     from lake.report import BatchRejected, FileReport, IngestReport, SchemaChange
 
@@ -31,7 +31,19 @@ _EXPORTS = {
     "IngestReport": "lake.report",
     "SchemaChange": "lake.report",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BatchRejected",
+    "FileReport",
+    "IngestReport",
+    "MaintainReport",
+    "QuarantinedRecord",
+    "SchemaChange",
+    "ingest",
+    "list_quarantine",
+    "maintain",
+    "normalize_name",
+    "validate_dataset",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,6 +13,7 @@ serialized by the writer lock; the retry covers other writers).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -59,7 +60,7 @@ def partition_sql(expr: str, columns: Sequence[str]) -> str:
     for part in expr.split(","):
         match = PARTITION_TERM.fullmatch(part)
         column = (match.group(2) or match.group(3)) if match else None
-        if match is None or column not in columns:
+        if match is None or column is None or column not in columns:
             raise UsageError(
                 f"cannot partition by {part.strip()!r}",
                 hint="use columns of the table, optionally as year(col), month(col), day(col) or hour(col); "
@@ -81,10 +82,8 @@ def with_retry(work: Callable[[], None], con: duckdb.DuckDBPyConnection) -> None
             work()
             return
         except duckdb.Error as exc:
-            try:
+            with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
             if attempt == RETRIES or not _retryable(exc):
                 raise
             log.warning("commit attempt %d failed (%s); retrying", attempt, exc)
@@ -199,7 +198,7 @@ def commit(batch: Batch, gate: Gate | None) -> None:
 
 def _quarantine_batch(batch: Batch, result: GateResult) -> None:
     """The gate said no: every staged row goes to quarantine with the failing expectations as reason."""
-    con, ctx, report = batch.ctx.con, batch.ctx, batch.report
+    con, ctx = batch.ctx.con, batch.ctx
     failed = "; ".join(
         f"{f.expectation}" + (f"({f.column})" if f.column else "") + (f": {f.detail}" if f.detail else "")
         for f in result.failures

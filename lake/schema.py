@@ -18,7 +18,7 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.naming import LINEAGE_COLUMNS
 from lake.report import SchemaChange
 from lake.sqltext import ident, table_ref
-from lake.types import INTEGER_RANK, JSON, _kind, is_json, merge
+from lake.types import INTEGER_RANK, JSON, children, is_json, kind, merge
 
 Schema = dict[str, DuckDBPyType]
 
@@ -32,7 +32,7 @@ class Plan:
 
 
 def _alterable(old: DuckDBPyType, new: DuckDBPyType) -> bool:
-    ko, kn = _kind(old), _kind(new)
+    ko, kn = kind(old), kind(new)
     if kn == "double" and (ko in INTEGER_RANK or ko in {"float", "double"}):
         return True
     if ko in INTEGER_RANK and kn in INTEGER_RANK:
@@ -40,10 +40,10 @@ def _alterable(old: DuckDBPyType, new: DuckDBPyType) -> bool:
     if is_json(new) and ko not in {"struct", "list", "map"}:
         return True
     if ko == kn == "struct":
-        old_fields = {str(n): t for n, t in old.children}
+        old_fields = dict(children(old))
         return all(
             n not in old_fields or _alterable(old_fields[n], t) and _same_or_add(old_fields[n], t)
-            for n, t in ((str(n), t) for n, t in new.children)
+            for n, t in children(new)
         )
     if ko == kn == "list":
         return _alterable(old.child, new.child) and _same_or_add(old.child, new.child)
@@ -54,11 +54,11 @@ def _same_or_add(old: DuckDBPyType, new: DuckDBPyType) -> bool:
     """Nested types can only gain fields in place (DuckLake has no syntax to widen a nested field)."""
     if str(old) == str(new):
         return True
-    ko = _kind(old)
-    if ko == "struct" and _kind(new) == "struct":
-        new_fields = {str(n): t for n, t in new.children}
-        return all(_same_or_add(t, new_fields[str(n)]) for n, t in old.children)
-    if ko == "list" and _kind(new) == "list":
+    ko = kind(old)
+    if ko == "struct" and kind(new) == "struct":
+        new_fields = dict(children(new))
+        return all(_same_or_add(t, new_fields[str(n)]) for n, t in children(old))
+    if ko == "list" and kind(new) == "list":
         return _same_or_add(old.child, new.child)
     return False
 
@@ -66,13 +66,13 @@ def _same_or_add(old: DuckDBPyType, new: DuckDBPyType) -> bool:
 def _nested_adds(
     path: list[str], old: DuckDBPyType, new: DuckDBPyType
 ) -> list[tuple[list[str], DuckDBPyType]]:
-    if _kind(old) == "list":
+    if kind(old) == "list":
         return _nested_adds([*path, "element"], old.child, new.child)
-    if _kind(old) != "struct":
+    if kind(old) != "struct":
         return []
-    old_fields = {str(n): t for n, t in old.children}
+    old_fields = dict(children(old))
     adds: list[tuple[list[str], DuckDBPyType]] = []
-    for name, child in ((str(n), t) for n, t in new.children):
+    for name, child in children(new):
         if name in old_fields:
             adds += _nested_adds([*path, name], old_fields[name], child)
         else:
@@ -100,17 +100,20 @@ def plan(
             continue
         for column, new_type in schema.items():
             current = result.target.get(column)
-            merged = (
-                merge(current, new_type, scalar_conflict=scalar_conflict) if current is not None else None
+            result.target[column] = (
+                new_type
+                if current is None
+                else merge(current, new_type, scalar_conflict=scalar_conflict).type
             )
-            result.target[column] = merged.type if merged else new_type
     if existing is None:
         if not result.target:
             return result
         columns = ", ".join(f"{ident(c)} {t}" for c, t in result.target.items())
         result.statements.append(f"CREATE TABLE {table} ({columns})")
         result.changes += [
-            SchemaChange(c, "created", None, str(t)) for c, t in result.target.items() if c not in LINEAGE_COLUMNS
+            SchemaChange(c, "created", None, str(t))
+            for c, t in result.target.items()
+            if c not in LINEAGE_COLUMNS
         ]
         return result
     seen = {c for index, s in enumerate(staged) if index not in result.conflicts for c in s}
@@ -121,7 +124,7 @@ def plan(
             result.changes.append(SchemaChange(column, "added", None, str(new_type)))
         elif str(before) != str(new_type):
             adds = _nested_adds([column], before, new_type)
-            if _kind(before) in {"struct", "list"} and adds:
+            if kind(before) in {"struct", "list"} and adds:
                 for path, child in adds:
                     dotted = ".".join(ident(p) for p in path)
                     result.statements.append(f"ALTER TABLE {table} ADD COLUMN {dotted} {child}")
@@ -129,8 +132,8 @@ def plan(
                 result.statements.append(
                     f"ALTER TABLE {table} ALTER COLUMN {ident(column)} SET DATA TYPE {new_type}"
                 )
-            kind = "as_json" if is_json(new_type) else "widened"
-            result.changes.append(SchemaChange(column, kind, str(before), str(new_type)))
+            change = "as_json" if is_json(new_type) else "widened"
+            result.changes.append(SchemaChange(column, change, str(before), str(new_type)))
         elif column not in seen and not column.startswith("_"):
             result.changes.append(SchemaChange(column, "missing", str(before), None))
     return result

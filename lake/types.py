@@ -45,13 +45,14 @@ def is_json(t: DuckDBPyType) -> bool:
     return str(t) == "JSON"
 
 
-def _kind(t: DuckDBPyType) -> str:
+def kind(t: DuckDBPyType) -> str:
     kind = str(t.id)
     return UNSIGNED_AS_SIGNED.get(kind, kind)
 
 
-def _children(t: DuckDBPyType) -> list[tuple[str, DuckDBPyType]]:
-    return [(str(name), child) for name, child in t.children]
+def children(t: DuckDBPyType) -> list[tuple[str, DuckDBPyType]]:
+    """(name, type) of a STRUCT's fields."""
+    return [(str(name), child) for name, child in t.children if isinstance(child, DuckDBPyType)]
 
 
 def _numeric(a: str, b: str) -> DuckDBPyType | None:
@@ -66,15 +67,15 @@ def merge(a: DuckDBPyType, b: DuckDBPyType, *, scalar_conflict: DuckDBPyType = J
     """The narrowest type that holds every value of ``a`` and of ``b`` (see module docstring)."""
     if str(a) == str(b):
         return Merged(a)
-    ka, kb = _kind(a), _kind(b)
+    ka, kb = kind(a), kind(b)
     if ka == "null" or kb == "null":
         return Merged(b if ka == "null" else a)
     if is_json(a) or is_json(b):
         return Merged(JSON, as_json=True)
     if ka == kb == "struct":
-        fields = dict(_children(a))
+        fields = dict(children(a))
         as_json = False
-        for name, child in _children(b):
+        for name, child in children(b):
             if name in fields:
                 sub = merge(fields[name], child, scalar_conflict=scalar_conflict)
                 fields[name], as_json = sub.type, as_json or sub.as_json
@@ -100,14 +101,14 @@ def fits(small: DuckDBPyType, big: DuckDBPyType) -> bool:
     """True if a Parquet column of type ``small`` can be read as ``big`` without rewriting the file."""
     if str(small) == str(big):
         return True
-    ks, kb = _kind(small), _kind(big)
+    ks, kb = kind(small), kind(big)
     if ks in INTEGER_RANK and kb in INTEGER_RANK:
         return INTEGER_RANK[ks] <= INTEGER_RANK[kb]
     if ks == "float" and kb == "double":
         return True
     if ks == kb == "struct":
-        fields = dict(_children(big))
-        return all(name in fields and fits(child, fields[name]) for name, child in _children(small))
+        fields = dict(children(big))
+        return all(name in fields and fits(child, fields[name]) for name, child in children(small))
     if ks == kb == "list":
         return fits(small.child, big.child)
     return False
@@ -117,11 +118,11 @@ def contains_json(t: DuckDBPyType) -> bool:
     """True if ``t`` is JSON or has JSON somewhere inside (a field with mixed shapes)."""
     if is_json(t):
         return True
-    kind = _kind(t)
-    if kind == "struct":
-        return any(contains_json(child) for _, child in _children(t))
-    if kind == "list":
+    k = kind(t)
+    if k == "struct":
+        return any(contains_json(child) for _, child in children(t))
+    if k == "list":
         return contains_json(t.child)
-    if kind == "map":
+    if k == "map":
         return contains_json(t.key) or contains_json(t.value)
     return False

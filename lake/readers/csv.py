@@ -30,8 +30,10 @@ from lake.readers.base import (
 from lake.readers.csv_dialect import NATIVE_ENCODINGS, detect, sample, transcode
 from lake.sources import Source
 from lake.sqltext import literal, options, struct_literal
+from lakehouse.errors import InputError
 
 QUOTE = '"'
+BINARY_PROBE = 8192
 
 
 class CsvReader(FileByFile):
@@ -42,6 +44,8 @@ class CsvReader(FileByFile):
         data = sample(source)
         if not data.strip():
             return Staged([], {}, {}, 0, 0, 0, [f"{source.path.name}: empty file, nothing to read"])
+        if b"\x00" in data[:BINARY_PROBE] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{source.path.name}: binary data (NUL bytes), not CSV text")
         dialect = detect(data, ctx.encoding)
         path, compression = source.path.as_posix(), source.compression or "uncompressed"
         if dialect.encoding not in NATIVE_ENCODINGS:

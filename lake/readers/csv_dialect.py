@@ -41,7 +41,7 @@ def open_bytes(source: Source) -> io.BufferedIOBase:
     """The decompressed bytes of ``source``."""
     raw = source.path.open("rb")
     if source.compression == "gzip":
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     if source.compression == "zstd":
         return zstandard.ZstdDecompressor().stream_reader(raw)  # type: ignore[return-value]
     return raw
@@ -95,6 +95,7 @@ def detect(data: bytes, encoding: str | None = None) -> Dialect:
 def transcode(source: Source, encoding: str, target: Path) -> None:
     """Write ``source`` as UTF-8 to ``target`` (streamed)."""
     with open_bytes(source) as raw, target.open("w", encoding="utf-8", newline="") as out:
-        reader = codecs.getreader(encoding)(raw, errors="strict")
-        while chunk := reader.read(1 << 22):
-            out.write(chunk)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        while chunk := raw.read(1 << 22):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
