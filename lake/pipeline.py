@@ -29,7 +29,7 @@ from lake.readers import READERS, StageContext, Staged
 from lake.readers.base import quarantine_file, sql_file, write_stage
 from lake.report import BatchRejected, FileReport, IngestReport
 from lake.schema import plan, read_schema
-from lake.sources import Source, resolve, sha256_file
+from lake.sources import Source, compression_error, resolve, sha256_file
 from lake.sqltext import ident, literal
 from lake.types import JSON, VARCHAR, fits
 from lakehouse.connect import connect
@@ -72,18 +72,23 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def _hashed(sources: Sequence[Source]) -> Iterator[tuple[Source, str]]:
-    """Hash in a background thread, ahead of the reader (hashlib releases the GIL)."""
+def _hash_and_check(source: Source) -> tuple[str, str | None]:
+    return sha256_file(source.path), compression_error(source)
+
+
+def _hashed(sources: Sequence[Source]) -> Iterator[tuple[Source, str, str | None]]:
+    """Hash (and check compressed files) in a background thread, ahead of the reader."""
     with cf.ThreadPoolExecutor(1, thread_name_prefix="lake-hash") as pool:
-        yield from zip(sources, pool.map(lambda s: sha256_file(s.path), sources), strict=True)
+        for source, (sha, damage) in zip(sources, pool.map(_hash_and_check, sources), strict=True):
+            yield source, sha, damage
 
 
 def _fresh(
-    sources: Sequence[Source], landed: Mapping[str, tuple[int, str]], rep: IngestReport, mode: str
+    ctx: StageContext, sources: Sequence[Source], landed: Mapping[str, tuple[int, str]], rep: IngestReport, mode: str
 ) -> Iterator[tuple[Source, FileReport]]:
     """Sources not landed before (or earlier in this call); skipped ones are recorded in the report."""
     seen: set[str] = set()
-    for source, sha in _hashed(sources):
+    for source, sha, damage in _hashed(sources):
         fr = FileReport(source.uri, source.format, source.size, sha)
         rep.files.append(fr)
         if sha in seen or (mode != "replace" and sha in landed):
@@ -92,6 +97,10 @@ def _fresh(
             fr.reason = f"same content already landed (batch {batch})"
             continue
         seen.add(sha)
+        if damage is not None:
+            quarantine_file(ctx, source, damage)
+            fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, damage
+            continue
         yield source, fr
 
 
@@ -146,7 +155,7 @@ def ingest(
                 encoding,
                 schema,
             )
-            staged = _stage(ctx, rep, _fresh(sources, landed, rep, mode), sources[0].format, total, progress)
+            staged = _stage(ctx, rep, _fresh(ctx, sources, landed, rep, mode), sources[0].format, total, progress)
             _land(ctx, rep, staged, mode, key, partition_by, gate)
         except BaseException:
             shutil.rmtree(out_dir, ignore_errors=True)

@@ -8,9 +8,13 @@ dataset is one table.
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import zstandard
 
 from lakehouse.errors import InputError, UsageError
 
@@ -126,3 +130,29 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def compression_error(source: Source) -> str | None:
+    """Why a compressed file is damaged, or None.
+
+    DuckDB reads a truncated gzip stream up to the damage without an error, so every compressed
+    input is decompressed once here (to the end, checking the trailer) before it is read.
+    """
+    if source.compression is None:
+        return None
+    try:
+        with source.path.open("rb") as raw:
+            if source.compression == "gzip":
+                with gzip.GzipFile(fileobj=raw) as stream:
+                    while stream.read(CHUNK):
+                        pass
+            else:
+                reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+                total = 0
+                while chunk := reader.read(CHUNK):
+                    total += len(chunk)
+                if total == 0 and source.size > 0:
+                    return "zstd: no data could be decompressed"
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
+        return f"corrupt {source.compression} data: {exc}"
+    return None

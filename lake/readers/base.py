@@ -141,6 +141,7 @@ def write_stage(
     rel = ctx.con.sql(select)
     schema = dict(zip(rel.columns, rel.types, strict=True))
     out = ctx.out_dir / f"{index:05d}"
+    shutil.rmtree(out, ignore_errors=True)  # left over from an attempt that failed part-way
     out.mkdir(parents=True, exist_ok=True)
     row = ctx.con.execute(f"COPY ({select}) TO {literal(str(out))} ({PARQUET_OPTIONS})").fetchone()
     rows = int(row[0]) if row else 0

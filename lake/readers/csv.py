@@ -68,7 +68,7 @@ class CsvReader(FileByFile):
         }
         sniffed = con.execute(
             f"SELECT HasHeader, Columns, DateFormat, TimestampFormat FROM sniff_csv({literal(path)}, "
-            f"{options(dialect_opts)}, skip = 0)"
+            f"{options(dialect_opts)}, skip = 0, ignore_errors = true)"
         ).fetchone()
         assert sniffed is not None
         has_header, columns, date_format, ts_format = sniffed

@@ -53,7 +53,12 @@ def sample(source: Source) -> bytes:
 
 
 def detect_encoding(data: bytes) -> str:
-    """BOM, else UTF-8 if the sample decodes, else CP-1252, else Latin-1 (which decodes anything)."""
+    """The sample's text encoding.
+
+    A BOM decides. Else UTF-8 if the sample decodes as UTF-8, or if it holds multi-byte UTF-8
+    characters beside a few bad bytes (a UTF-8 file with damaged lines: those lines are quarantined).
+    Else CP-1252, else Latin-1 (which decodes anything).
+    """
     for bom, name in BOMS:
         if data.startswith(bom):
             return name
@@ -61,7 +66,8 @@ def detect_encoding(data: bytes) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
         return "utf-8"
     except UnicodeDecodeError:
-        pass
+        if not data.decode("utf-8", errors="ignore").isascii():
+            return "utf-8"
     try:
         data.decode("cp1252")
         return "cp1252"

@@ -128,36 +128,25 @@ class ImageReader:
     format = "image"
 
     def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
-        sources = list(sources)
+        batch = list(sources)
         rows: list[dict[str, Any]] = []
-        outcomes: list[tuple[int, Staged]] = []
-        for index, (source, result) in enumerate(
-            zip(sources, _inspect_all(sources, ctx.objects_dir), strict=True)
-        ):
+        outcomes: list[Outcome] = []
+        for index, result in enumerate(_inspect_all(batch, ctx.objects_dir)):
             if "error" in result:
-                ctx.con.execute(
-                    quarantine_sql(
-                        ctx, source, "SELECT NULL::BIGINT AS source_line, ? AS reason, NULL AS raw"
-                    ),
-                    [result["error"]],
-                )
-                outcomes.append((index, Staged([], {}, {}, 1, 0, 1)))
+                outcomes.append((index, str(result["error"])))
             else:
                 rows.append(result)
                 outcomes.append((index, Staged([], {}, {}, 1, 1, 0)))
         if rows:
-            table = pa.Table.from_pylist(rows, schema=SCHEMA)
-            ctx.con.register("_image_rows", table)
+            ctx.con.register("_image_rows", pa.Table.from_pylist(rows, schema=SCHEMA))
             lineage = (
                 f"1::BIGINT AS _source_line, {literal(ctx.batch_id)} AS _batch_id, "
                 f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ AS _ingested_at"
             )
-            select = f"SELECT *, {lineage} FROM _image_rows"
-            files, _, schema = write_stage(ctx, 0, select)
+            files, _, schema = write_stage(ctx, 0, f"SELECT *, {lineage} FROM _image_rows")
             ctx.con.unregister("_image_rows")
-            last = max(i for i, s in outcomes if s.rows_landed)
-            outcomes[last] = (last, Staged(files, schema, {c: c for c in schema}, 1, 1, 0))
-            for _, staged in outcomes:
-                if staged.rows_landed:
-                    staged.schema = schema
+            landed = [staged for _, staged in outcomes if isinstance(staged, Staged)]
+            for staged in landed:
+                staged.schema = schema
+            landed[-1].files = files  # the batch's one Parquet file is registered once
         yield from outcomes

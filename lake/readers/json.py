@@ -43,11 +43,11 @@ class JsonReader(FileByFile):
     def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
         try:
             return self._stage(source, source.path.as_posix(), index, ctx, full_sample=False)
-        except duckdb.InvalidInputException as exc:
+        except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
             if "Malformed JSON" not in str(exc) and any(t in str(exc) for t in TRANSFORM_ERRORS):
                 try:
                     return self._stage(source, source.path.as_posix(), index, ctx, full_sample=True)
-                except duckdb.InvalidInputException as again:
+                except (duckdb.InvalidInputException, duckdb.BinderException) as again:
                     exc = again
             if source.suffix not in LINE_DELIMITED and not _looks_line_delimited(ctx, source):
                 raise
@@ -58,6 +58,7 @@ class JsonReader(FileByFile):
         return options(
             {
                 "format": "newline_delimited" if nd else "auto",
+                "records": "true",
                 "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
                 "maximum_object_size": MAX_RECORD_BYTES,
                 "map_inference_threshold": -1,

@@ -42,35 +42,25 @@ def parse_schema(items: tuple[str, ...]) -> dict[str, str] | None:
 
 
 def render(report: IngestReport, as_json: bool) -> None:
+    """The report on stdout (a table, or JSON); warnings on stderr either way."""
     from lakehouse.output import print_json, print_table, warn
 
     if as_json:
         print_json({**report.summary(), **_details(report)})
-        return
-    rows = [
-        (
-            f.uri.rsplit("/", 1)[-1],
-            f.status,
-            f.rows_read,
-            f.rows_landed,
-            f.rows_quarantined,
-            f.rows_skipped,
-            f.reason or "",
-        )
-        for f in report.files
-    ]
-    print_table(
-        ["file", "status", "read", "landed", "quarantined", "skipped", "note"],
-        rows,
-        title=f"lake.{report.dataset}",
-    )
+    else:
+        rows = [
+            (_name(f.uri), f.status, f.rows_read, f.rows_landed, f.rows_quarantined, f.rows_skipped, f.reason or "")
+            for f in report.files
+        ]
+        columns = ["file", "status", "read", "landed", "quarantined", "skipped", "note"]
+        print_table(columns, rows, title=f"lake.{report.dataset}")
     for f in report.files:
-        name = f.uri.rsplit("/", 1)[-1]
         if f.status == "quarantined":
-            warn(f"{name}: quarantined: {f.reason}")
+            warn(f"{_name(f.uri)}: quarantined: {f.reason}")
         elif f.rows_quarantined:
             warn(
-                f"{name}: {f.rows_quarantined:,} records quarantined (lakehouse lake quarantine {report.dataset})"
+                f"{_name(f.uri)}: {f.rows_quarantined:,} of {f.rows_read:,} records quarantined "
+                f"(lakehouse lake quarantine {report.dataset})"
             )
     for change in report.schema_changes:
         if change.change != "created":
@@ -80,12 +70,16 @@ def render(report: IngestReport, as_json: bool) -> None:
     if report.gate_skipped:
         warn("the quality gate did not run for this batch")
     s = report.summary()
-    mb = report.bytes / 1e6
     state = f"committed snapshot {report.snapshot_id}" if report.committed else "nothing committed"
     click.echo(
         f"{state}: {s['rows_landed']:,} rows landed, {s['rows_quarantined']:,} quarantined, "
-        f"{s['rows_skipped']:,} skipped of {s['rows_read']:,} read ({mb:,.1f} MB in {s['seconds']}s)"
+        f"{s['rows_skipped']:,} skipped of {s['rows_read']:,} read ({report.bytes / 1e6:,.1f} MB in {s['seconds']}s)",
+        err=as_json,
     )
+
+
+def _name(uri: str) -> str:
+    return uri.rsplit("/", 1)[-1]
 
 
 def _details(report: IngestReport) -> dict[str, object]:
