@@ -204,13 +204,14 @@ def _quarantine_batch(batch: Batch, result: GateResult) -> None:
         for f in result.failures
         if f.severity == "critical"
     )
-    files = [p for _, s in batch.staged for p in s.files]
+    reason = f"quality gate ({result.suite or 'no suite'}) failed: {failed}"
 
     def work() -> None:
         con.execute("BEGIN")
-        if files:
-            reason = f"quality gate ({result.suite or 'no suite'}) failed: {failed}"
-            con.execute(f"INSERT INTO lake.main._quarantine {rows_as_quarantine(files, ctx.dataset, reason)}")
+        for _, staged in batch.staged:
+            if staged.files:
+                rows = rows_as_quarantine(staged.files, staged.schema, ctx.dataset, reason)
+                con.execute(f"INSERT INTO lake.main._quarantine {rows}")
         con.execute("INSERT INTO lake.main._quarantine SELECT * FROM _quarantine_stage")
         con.execute("COMMIT")
 

@@ -28,10 +28,10 @@ from lake.quarantine import rows_as_quarantine
 from lake.readers import READERS, StageContext, Staged
 from lake.readers.base import quarantine_file, sql_file, write_stage
 from lake.report import BatchRejected, FileReport, IngestReport
-from lake.schema import plan, read_schema
+from lake.schema import Plan, plan, read_schema
 from lake.sources import Source, compression_error, resolve, sha256_file
 from lake.sqltext import ident, literal
-from lake.types import JSON, VARCHAR, fits
+from lake.types import JSON, VARCHAR, contains_json, fits
 from lakehouse.connect import connect
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
@@ -84,7 +84,11 @@ def _hashed(sources: Sequence[Source]) -> Iterator[tuple[Source, str, str | None
 
 
 def _fresh(
-    ctx: StageContext, sources: Sequence[Source], landed: Mapping[str, tuple[int, str]], rep: IngestReport, mode: str
+    ctx: StageContext,
+    sources: Sequence[Source],
+    landed: Mapping[str, tuple[int, str]],
+    rep: IngestReport,
+    mode: str,
 ) -> Iterator[tuple[Source, FileReport]]:
     """Sources not landed before (or earlier in this call); skipped ones are recorded in the report."""
     seen: set[str] = set()
@@ -155,7 +159,9 @@ def ingest(
                 encoding,
                 schema,
             )
-            staged = _stage(ctx, rep, _fresh(ctx, sources, landed, rep, mode), sources[0].format, total, progress)
+            staged = _stage(
+                ctx, rep, _fresh(ctx, sources, landed, rep, mode), sources[0].format, total, progress
+            )
             _land(ctx, rep, staged, mode, key, partition_by, gate)
         except BaseException:
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -206,7 +212,9 @@ def _stage(
 
 def _move_to_quarantine(ctx: StageContext, fr: FileReport, staged: Staged, reason: str) -> None:
     """A staged file that cannot land: its rows go to quarantine, its Parquet is deleted."""
-    ctx.con.execute(f"INSERT INTO _quarantine_stage {rows_as_quarantine(staged.files, ctx.dataset, reason)}")
+    ctx.con.execute(
+        f"INSERT INTO _quarantine_stage {rows_as_quarantine(staged.files, staged.schema, ctx.dataset, reason)}"
+    )
     for path in staged.files:
         path.unlink(missing_ok=True)
     fr.status, fr.reason = "quarantined", reason
@@ -231,6 +239,26 @@ def _rewrite(ctx: StageContext, staged: Staged, target: Mapping[str, DuckDBPyTyp
     staged.files, staged.schema = files, schema
 
 
+def _failing_casts(
+    ctx: StageContext, with_data: list[tuple[FileReport, Staged]], schema_plan: Plan
+) -> set[str]:
+    """Columns whose staged values do not cast to the planned type (JSON that is really mixed)."""
+    failing: set[str] = set()
+    for index, (_, staged) in enumerate(with_data):
+        if index in schema_plan.conflicts:
+            continue
+        paths = "[" + ", ".join(literal(str(p)) for p in staged.files) + "]"
+        for column, type_ in staged.schema.items():
+            target = schema_plan.target[column]
+            if fits(type_, target) or not contains_json(type_):
+                continue
+            try:
+                ctx.con.execute(f"SELECT count(CAST({ident(column)} AS {target})) FROM read_parquet({paths})")
+            except duckdb.Error:
+                failing.add(column)
+    return failing
+
+
 def _land(
     ctx: StageContext,
     rep: IngestReport,
@@ -243,7 +271,21 @@ def _land(
     existing = None if mode == "replace" else read_schema(ctx.con, ctx.dataset)
     with_data = [(fr, s) for fr, s in staged if s.files]
     conflict = VARCHAR if rep.files and rep.files[0].format == "csv" else JSON
-    schema_plan = plan(ctx.dataset, existing, [s.schema for _, s in with_data], scalar_conflict=conflict)
+    mixed: set[str] = set()
+    while True:
+        schema_plan = plan(
+            ctx.dataset, existing, [s.schema for _, s in with_data], scalar_conflict=conflict, mixed=mixed
+        )
+        failing = _failing_casts(ctx, with_data, schema_plan) - mixed
+        if not failing:
+            break
+        mixed |= failing  # JSON values that do not cast to the concrete type: keep the column as JSON
+    for column, type_ in schema_plan.target.items():
+        if contains_json(type_) and (existing is None or str(existing.get(column)) != str(type_)):
+            rep.warnings.append(
+                f"field {column!r} has values of different shapes (e.g. number and object), or only nulls: "
+                f"kept as {type_}"
+            )
     for index, reason in schema_plan.conflicts.items():
         _move_to_quarantine(ctx, *with_data[index], reason)
     for index, (_, s) in enumerate(with_data):

@@ -8,13 +8,14 @@ reconciled with the table, is quarantined row by row (``raw`` is the row as JSON
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from lake.sqltext import literal
+from lake.naming import LINEAGE_COLUMNS
+from lake.sqltext import ident, literal
 from lakehouse.connect import connect
 from lakehouse.settings import Settings
 
@@ -30,13 +31,13 @@ class QuarantinedRecord:
     quarantined_at: dt.datetime
 
 
-def rows_as_quarantine(files: Sequence[Path], dataset: str, reason: str) -> str:
-    """SELECT yielding quarantine rows for the staged rows in ``files`` (raw = the row as JSON)."""
+def rows_as_quarantine(files: Sequence[Path], columns: Iterable[str], dataset: str, reason: str) -> str:
+    """SELECT yielding quarantine rows for the staged rows in ``files`` (raw = the data columns as JSON)."""
     paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
+    record = ", ".join(f"{ident(c)} := {ident(c)}" for c in columns if c not in LINEAGE_COLUMNS)
     return (
         f"SELECT {literal(dataset)} AS dataset, _batch_id AS batch_id, _source_uri AS source_uri, "
-        f"_source_line AS source_line, {literal(reason)} AS reason, "
-        "to_json(COLUMNS(* EXCLUDE (_source_uri, _source_line, _batch_id, _ingested_at)))::VARCHAR AS raw, "
+        f"_source_line AS source_line, {literal(reason)} AS reason, to_json(struct_pack({record}))::VARCHAR AS raw, "
         f"_ingested_at AS quarantined_at FROM read_parquet({paths}, union_by_name = true)"
     )
 

@@ -18,7 +18,7 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.naming import LINEAGE_COLUMNS
 from lake.report import SchemaChange
 from lake.sqltext import ident, table_ref
-from lake.types import INTEGER_RANK, JSON, children, is_json, kind, merge
+from lake.types import INTEGER_RANK, JSON, children, contains_json, is_json, kind, merge
 
 Schema = dict[str, DuckDBPyType]
 
@@ -81,30 +81,38 @@ def _nested_adds(
 
 
 def plan(
-    dataset: str, existing: Schema | None, staged: list[Schema], *, scalar_conflict: DuckDBPyType = JSON
+    dataset: str,
+    existing: Schema | None,
+    staged: list[Schema],
+    *,
+    scalar_conflict: DuckDBPyType = JSON,
+    mixed: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
-    """Merge the staged schemas into the table's; DDL for ``lake.<dataset>`` and the recorded changes."""
+    """Merge the staged schemas into the table's; DDL for ``lake.<dataset>`` and the recorded changes.
+
+    JSON from a file yields to a concrete type (``merge(json_wins=False)``) unless the column is in
+    ``mixed`` (its JSON values turned out not to cast) or the table already holds it as JSON.
+    """
     table = table_ref(dataset)
     old: Schema = dict(existing or {})
     result = Plan(target=dict(old))
+
+    def merged(column: str, a: DuckDBPyType, b: DuckDBPyType) -> DuckDBPyType:
+        wins = column in mixed or (column in old and contains_json(old[column]))
+        return merge(a, b, scalar_conflict=scalar_conflict, json_wins=wins).type
+
     for index, schema in enumerate(staged):
         for column, new_type in schema.items():
-            if column in old:
-                merged = merge(old[column], new_type, scalar_conflict=scalar_conflict).type
-                if not _alterable(old[column], merged):
-                    result.conflicts[index] = (
-                        f"column {column} is {old[column]} in lake.{dataset} but {new_type} in this file, "
-                        "and the lake only widens types"
-                    )
+            if column in old and not _alterable(old[column], merged(column, old[column], new_type)):
+                result.conflicts[index] = (
+                    f"column {column} is {old[column]} in lake.{dataset} but {new_type} in this file, "
+                    "and the lake only widens types"
+                )
         if index in result.conflicts:
             continue
         for column, new_type in schema.items():
             current = result.target.get(column)
-            result.target[column] = (
-                new_type
-                if current is None
-                else merge(current, new_type, scalar_conflict=scalar_conflict).type
-            )
+            result.target[column] = new_type if current is None else merged(column, current, new_type)
     if existing is None:
         if not result.target:
             return result

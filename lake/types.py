@@ -63,31 +63,41 @@ def _numeric(a: str, b: str) -> DuckDBPyType | None:
     return None
 
 
-def merge(a: DuckDBPyType, b: DuckDBPyType, *, scalar_conflict: DuckDBPyType = JSON) -> Merged:
-    """The narrowest type that holds every value of ``a`` and of ``b`` (see module docstring)."""
+def merge(
+    a: DuckDBPyType, b: DuckDBPyType, *, scalar_conflict: DuckDBPyType = JSON, json_wins: bool = True
+) -> Merged:
+    """The narrowest type that holds every value of ``a`` and of ``b`` (see module docstring).
+
+    With ``json_wins=False`` a JSON side yields to a concrete type: DuckDB types a field JSON also
+    when it saw only nulls or empty arrays, and such a field should not turn a typed column into
+    JSON. The caller must then check that the JSON values really cast (``lake.pipeline`` does).
+    """
     if str(a) == str(b):
         return Merged(a)
     ka, kb = kind(a), kind(b)
     if ka == "null" or kb == "null":
         return Merged(b if ka == "null" else a)
     if is_json(a) or is_json(b):
+        if not json_wins:
+            return Merged(b if is_json(a) else a)
         return Merged(JSON, as_json=True)
+    sub = {"scalar_conflict": scalar_conflict, "json_wins": json_wins}
     if ka == kb == "struct":
         fields = dict(children(a))
         as_json = False
         for name, child in children(b):
             if name in fields:
-                sub = merge(fields[name], child, scalar_conflict=scalar_conflict)
-                fields[name], as_json = sub.type, as_json or sub.as_json
+                merged = merge(fields[name], child, **sub)  # type: ignore[arg-type]
+                fields[name], as_json = merged.type, as_json or merged.as_json
             else:
                 fields[name] = child
         return Merged(duckdb.struct_type(fields), as_json)
     if ka == kb == "list":
-        sub = merge(a.child, b.child, scalar_conflict=scalar_conflict)
-        return Merged(duckdb.list_type(sub.type), sub.as_json)
+        merged = merge(a.child, b.child, **sub)  # type: ignore[arg-type]
+        return Merged(duckdb.list_type(merged.type), merged.as_json)
     if ka == kb == "map":
-        key = merge(a.key, b.key, scalar_conflict=scalar_conflict)
-        value = merge(a.value, b.value, scalar_conflict=scalar_conflict)
+        key = merge(a.key, b.key, **sub)  # type: ignore[arg-type]
+        value = merge(a.value, b.value, **sub)  # type: ignore[arg-type]
         return Merged(duckdb.map_type(key.type, value.type), key.as_json or value.as_json)
     if ka in NESTED or kb in NESTED:
         return Merged(JSON, as_json=True)

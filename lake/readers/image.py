@@ -30,7 +30,7 @@ from PIL import Image
 
 from lake.objects import store
 from lake.readers import exif as exif_tags
-from lake.readers.base import Outcome, StageContext, Staged, quarantine_sql, write_stage
+from lake.readers.base import Outcome, StageContext, Staged, write_stage
 from lake.sources import Source
 from lake.sqltext import literal
 

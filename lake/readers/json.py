@@ -31,7 +31,6 @@ from lake.readers.base import (
 )
 from lake.sources import Source
 from lake.sqltext import literal, options, struct_literal
-from lake.types import contains_json
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
 TRANSFORM_ERRORS = ("JSON transform error", "unknown key", "Could not convert", "Expected ")
@@ -88,12 +87,7 @@ class JsonReader(FileByFile):
         join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
         files, rows, schema = write_stage(ctx, index, select)
-        warnings = [
-            f"{source.path.name}: field {s!r} has records of different shapes (e.g. number and object): kept as JSON"
-            for s, t in zip(detected.columns, detected.types, strict=True)
-            if contains_json(t)
-        ]
-        return Staged(files, schema, names, rows, rows, 0, warnings)
+        return Staged(files, schema, names, rows, rows, 0)
 
     def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
         """Slow path: quarantine malformed lines, read the rest (exact line numbers)."""
