@@ -13,6 +13,7 @@ gzip, binary junk); the caller then quarantines the file as one record.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from lake.sources import Source
 from lake.sqltext import ident, literal
 from lakehouse.errors import InputError
 
+HUGEINT = re.compile(r'(?<!")\bU?HUGEINT\b(?!")')
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES '256MB'"
 #: the longest single line or JSON record a reader accepts
 MAX_RECORD_BYTES = 256 << 20
@@ -139,6 +141,17 @@ def write_stage(
 ) -> tuple[list[Path], int, dict[str, DuckDBPyType]]:
     """COPY ``select`` to zstd Parquet under the staging folder: (files, rows, schema)."""
     rel = ctx.con.sql(select)
+    unstorable = {
+        c: HUGEINT.sub("BIGINT", str(t))
+        for c, t in zip(rel.columns, rel.types, strict=True)
+        if HUGEINT.search(str(t))
+    }
+    if (
+        unstorable
+    ):  # Parquet has no 128-bit integers; DuckDB would write DOUBLE. Values beyond BIGINT fail loudly.
+        casts = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in unstorable.items())
+        select = f"SELECT * REPLACE ({casts}) FROM ({select})"
+        rel = ctx.con.sql(select)
     schema = dict(zip(rel.columns, rel.types, strict=True))
     out = ctx.out_dir / f"{index:05d}"
     shutil.rmtree(out, ignore_errors=True)  # left over from an attempt that failed part-way
