@@ -3,7 +3,7 @@
 Public surface: ``ingest`` (files → one atomic batch, with schema evolution, quarantine and an
 optional quality gate), ``maintain`` (flush inlined rows, compaction, snapshot expiry, orphan
 cleanup) and ``list_quarantine``. Names are resolved lazily so that ``import lake.sample`` stays
-light (no DuckDB, Arrow or Pillow import).
+light (no DuckDB, Arrow or Pillow import). ``lake.sample`` generates the sample raw data.
 """
 
 from __future__ import annotations

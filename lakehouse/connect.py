@@ -114,7 +114,7 @@ def connect(
     ``database`` is a DuckDB file (default: in-memory; pass ``settings.warehouse_file`` for the
     warehouse). With ``lake`` the DuckLake lake is attached as ``lake``, created on first use.
     """
-    config: dict[str, str | int | bool] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
