@@ -4,7 +4,7 @@ Rules, first match wins (``merge``):
 
 - equal types stay; a NULL-typed side (a field that was always null) takes the other side;
 - integers widen along TINYINT → SMALLINT → INTEGER → BIGINT → HUGEINT; integers and floats meet
-  at DOUBLE; FLOAT → DOUBLE;
+  at DOUBLE; FLOAT → DOUBLE; DATE → TIMESTAMP → TIMESTAMP WITH TIME ZONE;
 - STRUCTs merge field by field (new fields are added), LISTs merge their element types, MAPs their
   keys and values;
 - an object or array meeting a scalar, or anything meeting JSON, becomes JSON — the values are
@@ -30,6 +30,12 @@ UNSIGNED_AS_SIGNED = {
 }
 FLOATS = {"float", "double", "decimal"}
 NESTED = {"struct", "list", "map", "array", "union"}
+#: other scalar pairs that widen without loss (kind ids as DuckDB names them)
+WIDER = {
+    frozenset({"date", "timestamp"}): "TIMESTAMP",
+    frozenset({"timestamp", "timestamp with time zone"}): "TIMESTAMP WITH TIME ZONE",
+    frozenset({"date", "timestamp with time zone"}): "TIMESTAMP WITH TIME ZONE",
+}
 JSON = duckdb.sqltype("JSON")
 VARCHAR = duckdb.sqltype("VARCHAR")
 DOUBLE = duckdb.sqltype("DOUBLE")
@@ -104,6 +110,8 @@ def merge(
     numeric = _numeric(ka, kb)
     if numeric is not None:
         return Merged(numeric)
+    if frozenset({ka, kb}) in WIDER:
+        return Merged(duckdb.sqltype(WIDER[frozenset({ka, kb})]))
     return Merged(scalar_conflict, as_json=is_json(scalar_conflict))
 
 

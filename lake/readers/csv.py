@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import duckdb
+
 from lake.readers.base import (
     MAX_RECORD_BYTES,
     FileByFile,
@@ -29,10 +31,23 @@ from lake.readers.base import (
 )
 from lake.readers.csv_dialect import NATIVE_ENCODINGS, detect, sample, transcode
 from lake.sources import Source
-from lake.sqltext import literal, options, struct_literal
+from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
 
 QUOTE = '"'
+#: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
+#: the SQL tests one value ({v}); DATE only for values without a time part (a cast would drop it)
+CANDIDATE_TYPES = {
+    "BIGINT": "TRY_CAST({v} AS BIGINT)",
+    "DOUBLE": "TRY_CAST({v} AS DOUBLE)",
+    "DATE": "CASE WHEN length({v}) <= 10 THEN TRY_CAST({v} AS DATE) END",
+    "TIMESTAMP": "TRY_CAST({v} AS TIMESTAMP)",
+}
+MAX_BAD_SHARE = 0.01
+#: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
+TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
+MIN_VALUES = 20
+REFINE_SAMPLE_ROWS = 50_000
 BINARY_PROBE = 8192
 
 
@@ -72,13 +87,15 @@ class CsvReader(FileByFile):
         ).fetchone()
         assert sniffed is not None
         has_header, columns, date_format, ts_format = sniffed
-        types = {str(c["name"]): str(c["type"]) for c in columns}
+        # DuckDB's CSV reader turns a bad TIMESTAMPTZ value into NULL without a reject; TIMESTAMP rejects it
+        types = {str(c["name"]): TZ_SAFE.get(str(c["type"]), str(c["type"])) for c in columns}
         if len(types) != dialect.fields:
             # the sniffer could not explain the file with our delimiter: read every field as text
             header = [h or f"column{i}" for i, h in enumerate(dialect.header)]
             types = dict.fromkeys(dict.fromkeys(header), "VARCHAR")
             has_header = True
             warnings.append(f"{source.path.name}: types could not be detected; all columns read as VARCHAR")
+        types = _refine_text_columns(con, path, dialect_opts, bool(has_header), types)
         select_cols, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
         read_opts = options(
@@ -112,3 +129,47 @@ class CsvReader(FileByFile):
         if path != source.path.as_posix():
             ctx.scratch_dir.joinpath(f"{index:05d}.csv").unlink(missing_ok=True)
         return Staged(files, schema, names, rows + quarantined, rows, quarantined, warnings)
+
+
+def _refine_text_columns(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    dialect_opts: dict[str, str | int],
+    header: bool,
+    types: dict[str, str],
+) -> dict[str, str]:
+    """Give a text column a real type when nearly all of its values have one.
+
+    DuckDB's sniffer makes a column VARCHAR if a single sampled value does not parse ("n/a" in an
+    income column, "2026-13-45" among timestamps). Then every value would land as text and the bad
+    one would go unnoticed. Here a VARCHAR column whose non-empty sample values parse as a
+    ``CANDIDATE_TYPES`` type with at most ``MAX_BAD_SHARE`` failures gets that type, so the few bad
+    values are rejected into quarantine instead.
+    """
+    text = [c for c, t in types.items() if t == "VARCHAR"]
+    if not text:
+        return types
+    reader = (
+        f"read_csv({literal(path)}, {options(dialect_opts)}, header = {literal(header)}, auto_detect = false, "
+        f"columns = {struct_literal(dict.fromkeys(types, 'VARCHAR'))}, ignore_errors = true)"
+    )
+    probes = ", ".join(
+        "count(" + test.format(v=f"NULLIF(trim({ident(c)}), '')") + ")"
+        for c in text
+        for test in CANDIDATE_TYPES.values()
+    )
+    counts = ", ".join(f"count(NULLIF(trim({ident(c)}), ''))" for c in text)
+    row = con.execute(
+        f"SELECT {counts}, {probes} FROM (SELECT * FROM {reader} LIMIT {REFINE_SAMPLE_ROWS})"
+    ).fetchone()
+    if row is None:
+        return types
+    refined = dict(types)
+    for i, column in enumerate(text):
+        present = row[i]
+        hits = row[len(text) + i * len(CANDIDATE_TYPES) : len(text) + (i + 1) * len(CANDIDATE_TYPES)]
+        for type_, parsed in zip(CANDIDATE_TYPES, hits, strict=True):
+            if present >= MIN_VALUES and parsed < present and (present - parsed) <= MAX_BAD_SHARE * present:
+                refined[column] = type_
+                break
+    return refined
