@@ -231,9 +231,9 @@ def _rewrite(ctx: StageContext, staged: Staged, target: Mapping[str, DuckDBPyTyp
         for c, t in staged.schema.items()
     )
     old = list(staged.files)
-    files, _, schema = write_stage(
-        replace(ctx, out_dir=ctx.out_dir / "rewritten"), index, f"SELECT {columns} FROM read_parquet({paths})"
-    )
+    select = f"SELECT {columns} FROM read_parquet({paths})"
+    files, _ = write_stage(replace(ctx, out_dir=ctx.out_dir / "rewritten"), index, select)
+    schema = {c: target[c] if not fits(t, target[c]) else t for c, t in staged.schema.items()}
     for path in old:
         path.unlink(missing_ok=True)
     staged.files, staged.schema = files, schema

@@ -16,6 +16,7 @@ DuckLake itself allows only widening on ALTER (see ``lake.schema``), so a table'
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -36,6 +37,7 @@ WIDER = {
     frozenset({"timestamp", "timestamp with time zone"}): "TIMESTAMP WITH TIME ZONE",
     frozenset({"date", "timestamp with time zone"}): "TIMESTAMP WITH TIME ZONE",
 }
+HUGEINT = re.compile(r'(?<!")\bU?HUGEINT\b(?!")')
 JSON = duckdb.sqltype("JSON")
 VARCHAR = duckdb.sqltype("VARCHAR")
 DOUBLE = duckdb.sqltype("DOUBLE")
@@ -130,6 +132,14 @@ def fits(small: DuckDBPyType, big: DuckDBPyType) -> bool:
     if ks == kb == "list":
         return fits(small.child, big.child)
     return False
+
+
+def storable(type_sql: str) -> str:
+    """``type_sql`` with 128-bit integers as BIGINT: Parquet has none (DuckDB would write DOUBLE).
+
+    A value beyond BIGINT then fails loudly instead of losing precision silently.
+    """
+    return HUGEINT.sub("BIGINT", type_sql)
 
 
 def contains_json(t: DuckDBPyType) -> bool:

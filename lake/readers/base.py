@@ -13,7 +13,6 @@ gzip, binary junk); the caller then quarantines the file as one record.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +29,8 @@ from lake.sources import Source
 from lake.sqltext import ident, literal
 from lakehouse.errors import InputError
 
-HUGEINT = re.compile(r'(?<!")\bU?HUGEINT\b(?!")')
+#: the lineage columns as DuckDB types
+LINEAGE_TYPES = {name: duckdb.sqltype(t) for name, t in LINEAGE_COLUMNS.items()}
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES '256MB'"
 #: the longest single line or JSON record a reader accepts
 MAX_RECORD_BYTES = 256 << 20
@@ -137,22 +137,13 @@ def override_types(
 
 
 def write_stage(
-    ctx: StageContext, index: int, select: str
-) -> tuple[list[Path], int, dict[str, DuckDBPyType]]:
-    """COPY ``select`` to zstd Parquet under the staging folder: (files, rows, schema)."""
-    rel = ctx.con.sql(select)
-    unstorable = {
-        c: HUGEINT.sub("BIGINT", str(t))
-        for c, t in zip(rel.columns, rel.types, strict=True)
-        if HUGEINT.search(str(t))
-    }
-    if (
-        unstorable
-    ):  # Parquet has no 128-bit integers; DuckDB would write DOUBLE. Values beyond BIGINT fail loudly.
-        casts = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in unstorable.items())
-        select = f"SELECT * REPLACE ({casts}) FROM ({select})"
-        rel = ctx.con.sql(select)
-    schema = dict(zip(rel.columns, rel.types, strict=True))
+    ctx: StageContext, index: int, select: str, schema: dict[str, DuckDBPyType] | None = None
+) -> tuple[list[Path], int]:
+    """COPY ``select`` to zstd Parquet under the staging folder: (files, rows).
+
+    Pass ``schema`` when the caller knows the types, so the SELECT is not bound twice (binding a
+    reader can cost a detection pass).
+    """
     out = ctx.out_dir / f"{index:05d}"
     shutil.rmtree(out, ignore_errors=True)  # left over from an attempt that failed part-way
     out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +154,13 @@ def write_stage(
         for path in written:
             path.unlink()
         written = []
-    return written, rows, schema
+    return written, rows
+
+
+def select_schema(ctx: StageContext, select: str) -> dict[str, DuckDBPyType]:
+    """The column types of ``select`` (binds it; 128-bit integers must already be cast away)."""
+    rel = ctx.con.sql(select)
+    return dict(zip(rel.columns, rel.types, strict=True))
 
 
 def quarantine_sql(ctx: StageContext, source: Source, select: str) -> str:

@@ -19,6 +19,7 @@ from collections import Counter
 import duckdb
 
 from lake.readers.base import (
+    LINEAGE_TYPES,
     MAX_RECORD_BYTES,
     FileByFile,
     StageContext,
@@ -115,7 +116,8 @@ class CsvReader(FileByFile):
         con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
         reader = f"read_csv({literal(path)}, columns = {struct_literal(typed)}, {read_opts})"
         select = f"SELECT {select_cols}, {lineage_sql(ctx, source, 'r.ordinality')} FROM {reader} WITH ORDINALITY r"
-        files, rows, schema = write_stage(ctx, index, select)
+        schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+        files, rows = write_stage(ctx, index, select, schema)
         con.execute(
             quarantine_sql(
                 ctx,

@@ -30,7 +30,7 @@ from PIL import Image
 
 from lake.objects import store
 from lake.readers import exif as exif_tags
-from lake.readers.base import Outcome, StageContext, Staged, write_stage
+from lake.readers.base import Outcome, StageContext, Staged, select_schema, write_stage
 from lake.sources import Source
 from lake.sqltext import literal
 
@@ -143,7 +143,9 @@ class ImageReader:
                 f"1::BIGINT AS _source_line, {literal(ctx.batch_id)} AS _batch_id, "
                 f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ AS _ingested_at"
             )
-            files, _, schema = write_stage(ctx, 0, f"SELECT *, {lineage} FROM _image_rows")
+            select = f"SELECT *, {lineage} FROM _image_rows"
+            schema = select_schema(ctx, select)
+            files, _ = write_stage(ctx, 0, select, schema)
             ctx.con.unregister("_image_rows")
             landed = [staged for _, staged in outcomes if isinstance(staged, Staged)]
             for staged in landed:

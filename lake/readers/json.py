@@ -19,6 +19,7 @@ from __future__ import annotations
 import duckdb
 
 from lake.readers.base import (
+    LINEAGE_TYPES,
     MAX_RECORD_BYTES,
     FileByFile,
     StageContext,
@@ -31,8 +32,15 @@ from lake.readers.base import (
 )
 from lake.sources import Source
 from lake.sqltext import literal, options, struct_literal
+from lake.types import storable
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
+#: what is wrong with one raw line (SQL over ``line``), NULL for a good line
+PROBLEM = (
+    "CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank' "
+    "WHEN NOT json_valid(line) THEN 'malformed JSON (truncated or invalid)' "
+    "WHEN json_type(line::JSON) <> 'OBJECT' THEN 'not a JSON object: ' || json_type(line::JSON) END"
+)
 TRANSFORM_ERRORS = ("JSON transform error", "unknown key", "Could not convert", "Expected ")
 
 
@@ -52,10 +60,11 @@ class JsonReader(FileByFile):
                 raise
             return self._stage_lines(source, index, ctx)
 
-    def _options(self, source: Source, *, full_sample: bool, cleaned: bool) -> str:
+    def _options(self, source: Source, *, full_sample: bool, cleaned: bool, lenient: bool = False) -> str:
         nd = cleaned or source.suffix in LINE_DELIMITED
         return options(
             {
+                "ignore_errors": True if lenient else None,
                 "format": "newline_delimited" if nd else "auto",
                 "records": "true",
                 "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
@@ -74,23 +83,86 @@ class JsonReader(FileByFile):
         *,
         full_sample: bool,
         line_map: str | None = None,
+        skip: str | None = None,
     ) -> Staged:
-        opts = self._options(source, full_sample=full_sample, cleaned=line_map is not None)
-        reader = f"read_json({literal(path)}, {opts})"
-        detected = ctx.con.sql(f"SELECT * FROM {reader} LIMIT 0")
-        types = {c: str(t) for c, t in zip(detected.columns, detected.types, strict=True)}
+        """Detect the types once, then read the file once, straight into staged Parquet.
+
+        ``line_map`` maps record numbers of a cleaned copy back to the original lines; ``skip`` is a
+        table of record numbers to leave out (bad lines read with ``ignore_errors``).
+        """
+        opts = self._options(
+            source, full_sample=full_sample, cleaned=line_map is not None, lenient=skip is not None
+        )
+        detected = ctx.con.sql(f"SELECT * FROM read_json({literal(path)}, {opts}) LIMIT 0")
+        types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
         columns, names = select_list(ctx, list(types))
-        if ctx.schema:
-            typed = override_types(ctx, names, types)
-            reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+        typed = override_types(ctx, names, types)
+        reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
         line = "r.ordinality" if line_map is None else "m.line_no"
         join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
-        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
-        files, rows, schema = write_stage(ctx, index, select)
+        where = "" if skip is None else f" WHERE r.ordinality NOT IN (SELECT line_no FROM {skip})"
+        select = (
+            f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}{where}"
+        )
+        schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+        files, rows = write_stage(ctx, index, select, schema)
         return Staged(files, schema, names, rows, rows, 0)
 
     def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
-        """Slow path: quarantine malformed lines, read the rest (exact line numbers)."""
+        """Slow path for a file with bad lines.
+
+        One scan of the raw lines finds the bad ones (malformed, not an object, not UTF-8) and the
+        blank ones. Usually there are only bad lines: then the file is read once more with the whole
+        file as the type sample (so no good value can fail to transform) and ``ignore_errors``
+        (which turns exactly the bad lines into empty rows), leaving the bad record numbers out.
+        With blank lines or undecodable bytes, record numbers and line numbers differ: the good
+        lines are copied to a clean file and read from there, mapped back to their lines.
+        """
+        con = ctx.con
+        raw = options(
+            {
+                "delim": "\x01",
+                "quote": "",
+                "escape": "",
+                "header": False,
+                "auto_detect": False,
+                "max_line_size": MAX_RECORD_BYTES,
+                "compression": source.compression or "uncompressed",
+                "store_rejects": True,
+                "rejects_table": "_json_rejects",
+                "rejects_scan": "_json_reject_scans",
+                "strict_mode": False,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        lines = f"read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _json_bad AS SELECT o AS line_no, line, problem FROM ("
+            f"SELECT ordinality AS o, line, {PROBLEM} AS problem FROM {lines}) WHERE problem IS NOT NULL"
+        )
+        counts = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(problem, 'malformed')) "
+            "+ (SELECT count(*) FROM _json_rejects) FROM _json_bad"
+        ).fetchone()
+        bad, awkward = counts if counts else (0, 0)
+        if awkward == 0:  # only malformed lines: record number = line number
+            con.execute(
+                quarantine_sql(
+                    ctx,
+                    source,
+                    "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_bad",
+                )
+            )
+            staged = self._stage(
+                source, source.path.as_posix(), index, ctx, full_sample=True, skip="_json_bad"
+            )
+            staged.rows_read += bad
+            staged.rows_quarantined = bad
+            return staged
+        return self._stage_clean_copy(source, index, ctx)
+
+    def _stage_clean_copy(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        """The exact path: copy the good lines to a clean file, read it, map records back to lines."""
         con = ctx.con
         raw = options(
             {
@@ -112,7 +184,7 @@ class JsonReader(FileByFile):
             f"CREATE OR REPLACE TEMP TABLE _json_lines AS SELECT ordinality AS o, line "
             f"FROM read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
         )
-        # rows that failed to decode are missing from _json_lines: shift the others back to their real line
+        # lines that failed to decode are missing from _json_lines: shift the others back to their real line
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _json_bad_encoding AS "
             "SELECT line AS line_no, row_number() OVER (ORDER BY line) AS j, csv_line FROM _json_rejects"
@@ -120,21 +192,20 @@ class JsonReader(FileByFile):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _json_checked AS SELECT l.o + "
             "(SELECT count(*) FROM _json_bad_encoding b WHERE b.line_no - b.j < l.o) AS line_no, l.line, "
-            "CASE WHEN NOT json_valid(l.line) THEN 'malformed JSON (truncated or invalid)' "
-            "WHEN json_type(l.line::JSON) <> 'OBJECT' THEN 'not a JSON object: ' || json_type(l.line::JSON) END AS problem "
-            "FROM _json_lines l WHERE l.line IS NOT NULL AND trim(l.line) <> ''"
+            f"{PROBLEM.replace('line', 'l.line')} AS problem FROM _json_lines l"
         )
         con.execute(
             quarantine_sql(
                 ctx,
                 source,
-                "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_checked WHERE problem IS NOT NULL "
+                "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_checked "
+                "WHERE problem IS NOT NULL AND problem <> 'blank' "
                 "UNION ALL SELECT line_no, 'invalid UTF-8: the line is not valid UTF-8 text', csv_line "
                 "FROM _json_bad_encoding",
             )
         )
         bad = con.execute(
-            "SELECT (SELECT count(*) FROM _json_checked WHERE problem IS NOT NULL) + (SELECT count(*) FROM _json_bad_encoding)"
+            "SELECT (SELECT count(*) FROM _json_checked WHERE problem <> 'blank') + (SELECT count(*) FROM _json_bad_encoding)"
         ).fetchone()
         quarantined = int(bad[0]) if bad else 0
         clean = ctx.scratch_dir / f"{index:05d}.ndjson"
