@@ -33,6 +33,7 @@ from lake.readers.base import (
 from lake.sources import Source
 from lake.sqltext import literal, options, struct_literal
 from lake.types import storable
+from lakehouse.errors import InputError
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
 #: what is wrong with one raw line (SQL over ``line``), NULL for a good line
@@ -48,6 +49,8 @@ class JsonReader(FileByFile):
     format = "json"
 
     def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        if source.size == 0:
+            return Staged([], {}, {}, 0, 0, 0, [f"{source.path.name}: empty file, nothing to read"])
         try:
             return self._stage(source, source.path.as_posix(), index, ctx, full_sample=False)
         except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
@@ -97,14 +100,22 @@ class JsonReader(FileByFile):
         types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
         columns, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
-        reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+        try:
+            schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+            reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+        except (
+            duckdb.Error,
+            ValueError,
+        ) as exc:  # a type DuckDB prints but cannot parse back (a key with a NUL)
+            raise InputError(
+                f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
+            ) from exc
         line = "r.ordinality" if line_map is None else "m.line_no"
         join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
         where = "" if skip is None else f" WHERE r.ordinality NOT IN (SELECT line_no FROM {skip})"
         select = (
             f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}{where}"
         )
-        schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
         files, rows = write_stage(ctx, index, select, schema)
         return Staged(files, schema, names, rows, rows, 0)
 

@@ -25,14 +25,18 @@ def test_gate_rejects_batch_and_lake_is_unchanged(settings: Settings, tmp_path: 
     lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10", "2,shipped,20"])], "orders")
     before = (snapshot_count(settings), query(settings, "SELECT count(*) FROM lake.orders"))
     gate = NotNullGate("status")
-    with pytest.raises(GateFailed, match=r"quality gate rejected batch .* expect_column_values_to_not_be_null\(status\)") as info:
+    with pytest.raises(
+        GateFailed, match=r"quality gate rejected batch .* expect_column_values_to_not_be_null\(status\)"
+    ) as info:
         lake.ingest(settings, [_orders(tmp_path, "b.csv", ["3,,30", "4,placed,40"])], "orders", gate=gate)
     report = info.value.report  # type: ignore[attr-defined]
     assert isinstance(info.value, lake.BatchRejected) and not report.committed and gate.calls == 1
     assert (report.rows_landed, report.rows_quarantined) == (0, 2)
     assert query(settings, "SELECT count(*) FROM lake.orders") == before[1]
     reasons = query(settings, "SELECT DISTINCT reason, raw IS NOT NULL FROM lake._quarantine")
-    assert len(reasons) == 1 and "expect_column_values_to_not_be_null(status)" in reasons[0][0] and reasons[0][1]
+    assert (
+        len(reasons) == 1 and "expect_column_values_to_not_be_null(status)" in reasons[0][0] and reasons[0][1]
+    )
     assert query(settings, "SELECT count(*) FROM lake._files") == [(1,)]  # a rerun retries the rejected file
     assert snapshot_count(settings) == before[0] + 1  # only the quarantine commit
 
@@ -58,17 +62,25 @@ def test_gate_sees_exactly_the_staged_batch(settings: Settings, tmp_path: Path) 
 
     lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10"])], "orders")
     lake.ingest(settings, [_orders(tmp_path, "b.csv", ["2,placed,10", "3,placed,5"])], "orders", gate=gate)
-    assert seen == [(2, ["order_id", "status", "amount", "_source_uri", "_source_line", "_batch_id", "_ingested_at"])]
+    assert seen == [
+        (2, ["order_id", "status", "amount", "_source_uri", "_source_line", "_batch_id", "_ingested_at"])
+    ]
 
 
 def test_replace_and_merge(settings: Settings, tmp_path: Path) -> None:
     lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10", "2,placed,20"])], "orders")
     merged = lake.ingest(
-        settings, [_orders(tmp_path, "b.csv", ["2,shipped,20", "3,placed,30"])], "orders", mode="merge", key="order_id"
+        settings,
+        [_orders(tmp_path, "b.csv", ["2,shipped,20", "3,placed,30"])],
+        "orders",
+        mode="merge",
+        key="order_id",
     )
     assert merged.rows_landed == 2
     assert query(settings, "SELECT order_id, status FROM lake.orders ORDER BY 1") == [
-        (1, "placed"), (2, "shipped"), (3, "placed")
+        (1, "placed"),
+        (2, "shipped"),
+        (3, "placed"),
     ]
     replaced = lake.ingest(settings, [_orders(tmp_path, "c.csv", ["9,returned,1"])], "orders", mode="replace")
     assert replaced.committed
@@ -76,15 +88,24 @@ def test_replace_and_merge(settings: Settings, tmp_path: Path) -> None:
     again = lake.ingest(settings, [tmp_path / "a.csv"], "orders")  # replace forgot the old files
     assert again.rows_landed == 2
     with pytest.raises(UsageError, match="merge key 'nope' is not a column"):
-        lake.ingest(settings, [_orders(tmp_path, "d.csv", ["5,placed,1"])], "orders", mode="merge", key="nope")
+        lake.ingest(
+            settings, [_orders(tmp_path, "d.csv", ["5,placed,1"])], "orders", mode="merge", key="nope"
+        )
 
 
 def test_partition_by_year(settings: Settings, tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "e.ndjson", [f'{{"id": {i}, "t": "{2020 + i % 3}-05-01T00:00:00"}}' for i in range(9)])
+    path = write_lines(
+        tmp_path / "e.ndjson", [f'{{"id": {i}, "t": "{2020 + i % 3}-05-01T00:00:00"}}' for i in range(9)]
+    )
     lake.ingest(settings, [path], "ev", partition_by="year(t)")
     assert query(settings, "SELECT count(*), count(DISTINCT year(t)) FROM lake.ev") == [(9, 3)]
     with pytest.raises(UsageError, match="cannot partition by 'drop table x'"):
-        lake.ingest(settings, [write_lines(tmp_path / "f.ndjson", ['{"id": 1, "t": "2020-01-01T00:00:00"}'])], "ev2", partition_by="drop table x")
+        lake.ingest(
+            settings,
+            [write_lines(tmp_path / "f.ndjson", ['{"id": 1, "t": "2020-01-01T00:00:00"}'])],
+            "ev2",
+            partition_by="drop table x",
+        )
 
 
 def test_maintain_compacts_and_keeps_data(settings: Settings, tmp_path: Path) -> None:
@@ -93,7 +114,13 @@ def test_maintain_compacts_and_keeps_data(settings: Settings, tmp_path: Path) ->
     (settings.lake_data_dir / "main" / "small" / "orphan.parquet").write_bytes(b"junk")
     os.utime(settings.lake_data_dir / "main" / "small" / "orphan.parquet", (1, 1))
     report = lake.maintain(settings)
-    assert set(report.steps) == {"flush_inlined", "merge_files", "expire_snapshots", "cleanup_old_files", "delete_orphans"}
+    assert set(report.steps) == {
+        "flush_inlined",
+        "merge_files",
+        "expire_snapshots",
+        "cleanup_old_files",
+        "delete_orphans",
+    }
     assert not (settings.lake_data_dir / "main" / "small" / "orphan.parquet").exists()
     assert query(settings, "SELECT sum(id) FROM lake.small") == [(3,)]
 
@@ -104,11 +131,14 @@ def test_writer_lock_names_the_holder(settings: Settings) -> None:
         "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    holder = subprocess.Popen([sys.executable, "-c", code, str(settings.lock_file)], stdout=subprocess.PIPE, env=env)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(settings.lock_file)], stdout=subprocess.PIPE, env=env
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
-        with pytest.raises(LockedError, match=rf"held by another process \(PID {holder.pid}\)"), writer_lock(
-            settings.lock_file, timeout=0.3
+        with (
+            pytest.raises(LockedError, match=rf"held by another process \(PID {holder.pid}\)"),
+            writer_lock(settings.lock_file, timeout=0.3),
         ):
             pass
     finally:

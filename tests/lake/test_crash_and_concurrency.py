@@ -57,13 +57,20 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with open(folder / f"events-{f}.ndjson", "w") as out:
             for i in range(ROWS):
                 n = f * ROWS + i
-                out.write(json.dumps({"id": n, "kind": "view", "device": {"os": "ios", "v": i % 7}, "items": [n, i]}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"id": n, "kind": "view", "device": {"os": "ios", "v": i % 7}, "items": [n, i]}
+                    )
+                    + "\n"
+                )
     return folder
 
 
 def _child(home: Path, data: Path, point: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(data), point], stdout=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(home), str(data), point], stdout=subprocess.PIPE, env=env
+    )
 
 
 def _staged_leftovers(settings: Settings) -> list[Path]:
@@ -72,7 +79,9 @@ def _staged_leftovers(settings: Settings) -> list[Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["first_file", "all_files", "in_transaction", "timer"])
-def test_sigkill_leaves_no_partial_batch_and_rerun_completes(settings: Settings, data: Path, point: str) -> None:
+def test_sigkill_leaves_no_partial_batch_and_rerun_completes(
+    settings: Settings, data: Path, point: str
+) -> None:
     child = _child(settings.home, data, point)
     assert child.stdout is not None and child.stdout.readline().strip() == b"started"
     if point == "timer":
@@ -86,9 +95,13 @@ def test_sigkill_leaves_no_partial_batch_and_rerun_completes(settings: Settings,
         assert query(settings, "SELECT count(*) FROM lake._files") == [(0,)]
     report = lake.ingest(settings, [data], "events")  # the rerun completes the batch
     assert report.rows_landed == FILES * ROWS and report.rows_skipped == 0
-    assert query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.events") == [(FILES * ROWS, FILES * ROWS)]
+    assert query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.events") == [
+        (FILES * ROWS, FILES * ROWS)
+    ]
     lake.maintain(settings, orphan_age=__import__("datetime").timedelta(0))
-    registered = {Path(p) for (p,) in query(settings, "SELECT data_file FROM ducklake_list_files('lake', 'events')")}
+    registered = {
+        Path(p) for (p,) in query(settings, "SELECT data_file FROM ducklake_list_files('lake', 'events')")
+    }
     assert not [p for p in _staged_leftovers(settings) if p not in registered]
     assert query(settings, "SELECT count(*) FROM lake.events") == [(FILES * ROWS,)]
 

@@ -24,7 +24,20 @@ def test_exif_and_object_columns(settings: Settings, tmp_path: Path) -> None:
         "SELECT camera_make, camera_model, taken_at, round(gps_lat, 4), round(gps_lon, 4), orientation, "
         "content_type, width, height, exif['Model'] FROM lake.images WHERE format = 'JPEG'",
     )
-    assert row == [("Canon", "EOS 5D", dt.datetime(2024, 6, 1, 12, 30, 45), 52.52, -13.41, 6, "image/jpeg", 64, 48, "EOS 5D")]
+    assert row == [
+        (
+            "Canon",
+            "EOS 5D",
+            dt.datetime(2024, 6, 1, 12, 30, 45),
+            52.52,
+            -13.41,
+            6,
+            "image/jpeg",
+            64,
+            48,
+            "EOS 5D",
+        )
+    ]
     formats = sorted(f for (f,) in query(settings, "SELECT format FROM lake.images"))
     assert formats == ["GIF", "JPEG", "PNG", "TIFF", "WEBP"]
 
@@ -50,4 +63,6 @@ def test_many_images_use_the_pool(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "bad.jpg").write_bytes(b"not an image")
     report = lake.ingest(settings, [tmp_path], "pool")
     assert (report.rows_landed, report.rows_quarantined) == (70, 1)
-    assert query(settings, "SELECT count(DISTINCT sha256), min(width), max(width) FROM lake.pool") == [(70, 16, 85)]
+    assert query(settings, "SELECT count(DISTINCT sha256), min(width), max(width) FROM lake.pool") == [
+        (70, 16, 85)
+    ]

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
@@ -18,12 +19,18 @@ from tests.lake.conftest import FIXTURES, query, write_lines
 def test_nested_stays_struct_and_list(settings: Settings) -> None:
     report = lake.ingest(settings, [FIXTURES / "events-01.ndjson"], "events")
     assert report.committed and report.rows_landed == 3
-    types = dict(query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'"))
+    types = dict(
+        query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'")
+    )
     assert types["device"].startswith("STRUCT(")
     assert types["items"].startswith("STRUCT(product_id BIGINT") and types["items"].endswith("[]")
     assert "event_type" in types  # eventType normalized
-    assert query(settings, "SELECT source_name FROM lake._columns WHERE column_name = 'event_type'") == [("eventType",)]
-    lineage = query(settings, "SELECT _source_line, _source_uri LIKE '%events-01.ndjson' FROM lake.events ORDER BY 1")
+    assert query(settings, "SELECT source_name FROM lake._columns WHERE column_name = 'event_type'") == [
+        ("eventType",)
+    ]
+    lineage = query(
+        settings, "SELECT _source_line, _source_uri LIKE '%events-01.ndjson' FROM lake.events ORDER BY 1"
+    )
     assert lineage == [(1, True), (2, True), (3, True)]
 
 
@@ -36,7 +43,9 @@ def test_form_change_is_recorded_and_old_rows_read_null(settings: Settings) -> N
     assert query(settings, "SELECT device.app_version FROM lake.events WHERE event_id = 4") == [("2.1",)]
     stored = query(settings, "SELECT change FROM lake._schema_changes WHERE column_name = 'consent'")
     assert stored == [("added",)]
-    dropped = lake.ingest(settings, [write_lines(settings.home.parent / "e3.ndjson", ['{"event_id": 9}'])], "events")
+    dropped = lake.ingest(
+        settings, [write_lines(settings.home.parent / "e3.ndjson", ['{"event_id": 9}'])], "events"
+    )
     assert any(c.change == "missing" and c.column == "consent" for c in dropped.schema_changes)
 
 
@@ -53,7 +62,9 @@ def test_widening_int_to_double_across_files(settings: Settings, tmp_path: Path)
 
 def test_number_vs_object_kept_as_json_across_batches(settings: Settings, tmp_path: Path) -> None:
     lake.ingest(settings, [write_lines(tmp_path / "a.ndjson", ['{"k": 1, "v": 5}'])], "m")
-    report = lake.ingest(settings, [write_lines(tmp_path / "b.ndjson", ['{"k": 2, "v": {"x": [1, 2]}}'])], "m")
+    report = lake.ingest(
+        settings, [write_lines(tmp_path / "b.ndjson", ['{"k": 2, "v": {"x": [1, 2]}}'])], "m"
+    )
     assert report.rows_landed == 1
     assert any("kept as JSON" in w for w in report.warnings)
     assert [(c.column, c.change) for c in report.schema_changes] == [("v", "as_json")]
@@ -93,12 +104,20 @@ SCALARS = {
     "int": st.integers(-(2**63), 2**63 - 1),
     "float": st.floats(allow_nan=False, allow_infinity=False, width=64),
     "bool": st.booleans(),
-    "text": st.text(st.characters(blacklist_categories=("Cs",)), max_size=12).filter(lambda t: "-" not in t and ":" not in t),
+    "text": st.text(st.characters(blacklist_categories=("Cs",)), max_size=12).filter(
+        lambda t: "-" not in t and ":" not in t
+    ),
 }
 SHAPES = st.recursive(
     st.sampled_from(sorted(SCALARS)),
     lambda inner: st.one_of(
-        st.dictionaries(st.text(min_size=1, max_size=6), inner, min_size=1, max_size=3).map(lambda d: ("obj", d)),
+        # nested keys: any text but control characters (DuckDB cannot declare a STRUCT field with a NUL)
+        st.dictionaries(
+            st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=6),
+            inner,
+            min_size=1,
+            max_size=3,
+        ).map(lambda d: ("obj", d)),
         inner.map(lambda s: ("list", s)),
     ),
     max_leaves=6,
@@ -124,7 +143,11 @@ def documents(draw: st.DrawFn) -> list[dict[str, Any]]:
 _datasets = itertools.count()
 
 
-@hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hsettings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(docs=documents())
 def test_round_trip(settings: Settings, tmp_path: Path, docs: list[dict[str, Any]]) -> None:
     dataset = f"rt{next(_datasets)}"
@@ -132,5 +155,7 @@ def test_round_trip(settings: Settings, tmp_path: Path, docs: list[dict[str, Any
     report = lake.ingest(settings, [path], dataset)
     assert report.rows_landed == len(docs), report
     columns = ", ".join(f'"{k}" := "{k}"' for k in docs[0])
-    rows = query(settings, f"SELECT to_json(struct_pack({columns}))::VARCHAR FROM lake.{dataset} ORDER BY _source_line")
+    rows = query(
+        settings, f"SELECT to_json(struct_pack({columns}))::VARCHAR FROM lake.{dataset} ORDER BY _source_line"
+    )
     assert [json.loads(r[0]) for r in rows] == docs

@@ -88,12 +88,20 @@ def _fixture(name: str) -> Callable[[Path], list[Path]]:
 
 
 CASES: dict[str, Case] = {
-    "truncated json line": Case(_lines("t.ndjson", GOOD, '{"id": 2, "na'), 0, r"1 of 2 records quarantined", (2, 1, 1)),
-    "invalid utf-8 in json": Case(_lines("u.ndjson", GOOD, b'{"id": 2, "name": "\xff\xfe"}', GOOD), 0, "quarantined", (3, 2, 1)),
+    "truncated json line": Case(
+        _lines("t.ndjson", GOOD, '{"id": 2, "na'), 0, r"1 of 2 records quarantined", (2, 1, 1)
+    ),
+    "invalid utf-8 in json": Case(
+        _lines("u.ndjson", GOOD, b'{"id": 2, "name": "\xff\xfe"}', GOOD), 0, "quarantined", (3, 2, 1)
+    ),
     "json line not an object": Case(_lines("s.ndjson", GOOD, "42", GOOD), 0, "quarantined", (3, 2, 1)),
-    "utf-8 bom ndjson": Case(_raw("bom.ndjson", b"\xef\xbb\xbf" + (GOOD + "\n").encode()), 0, "committed", (1, 1, 0)),
+    "utf-8 bom ndjson": Case(
+        _raw("bom.ndjson", b"\xef\xbb\xbf" + (GOOD + "\n").encode()), 0, "committed", (1, 1, 0)
+    ),
     "blank lines ndjson": Case(_lines("b.ndjson", GOOD, "", GOOD), 0, "committed", (2, 2, 0)),
-    "number vs object": Case(_lines("m.ndjson", '{"id": 1, "v": 5}', '{"id": 2, "v": {"a": 1}}'), 0, "kept as JSON", (2, 2, 0)),
+    "number vs object": Case(
+        _lines("m.ndjson", '{"id": 1, "v": 5}', '{"id": 2, "v": {"a": 1}}'), 0, "kept as JSON", (2, 2, 0)
+    ),
     "unknown key after the sample": Case(_late_key, 0, "committed", (25_001, 25_001, 0)),
     "20 MB single line": Case(_big_line, 0, "committed", (2, 2, 0)),
     "corrupt gzip": Case(_corrupt_gzip, 1, "quarantined", (1, 0, 1)),
@@ -102,10 +110,18 @@ CASES: dict[str, Case] = {
     "zero-byte json": Case(_raw("empty.ndjson", b""), 0, "committed", (0, 0, 0)),
     "zero-byte csv": Case(_raw("empty.csv", b""), 0, "empty file", (0, 0, 0)),
     "header-only csv": Case(_raw("h.csv", b"a,b,c\n"), 0, "committed", (0, 0, 0)),
-    "ragged csv short row": Case(_lines("r.csv", "a,b,c", "1,2,3", "4,5", "6,7,8"), 0, "quarantined", (3, 2, 1)),
-    "ragged csv long row": Case(_lines("r.csv", "a,b,c", "1,2,3", "4,5,6,7", "6,7,8"), 0, "quarantined", (3, 2, 1)),
+    "ragged csv short row": Case(
+        _lines("r.csv", "a,b,c", "1,2,3", "4,5", "6,7,8"), 0, "quarantined", (3, 2, 1)
+    ),
+    "ragged csv long row": Case(
+        _lines("r.csv", "a,b,c", "1,2,3", "4,5,6,7", "6,7,8"), 0, "quarantined", (3, 2, 1)
+    ),
     "csv unparsable value": Case(
-        _fixture("customers.csv"), 0, "2 of 5 records quarantined", (5, 3, 2), ("--schema", "annual_income=INTEGER")
+        _fixture("customers.csv"),
+        0,
+        "2 of 5 records quarantined",
+        (5, 3, 2),
+        ("--schema", "annual_income=INTEGER"),
     ),
     "csv bad value after the sample": Case(
         _raw("late.csv", b"id,n\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(25_000)) + b"x,oops\n"),
@@ -118,20 +134,35 @@ CASES: dict[str, Case] = {
     "csv latin-1": Case(_fixture("latin1.csv"), 0, "read as", (2, 2, 0)),
     "csv cp-1252": Case(_fixture("cp1252.csv"), 0, "read as cp1252", (2, 2, 0)),
     "csv invalid utf-8 line": Case(
-        _raw("x.csv", b"id,name\n" + "1,\u00e9\n".encode() * 3000 + b"2,\xff\xfe\n3,c\n"), 0, "quarantined", (3002, 3001, 1)
+        _raw("x.csv", b"id,name\n" + "1,\u00e9\n".encode() * 3000 + b"2,\xff\xfe\n3,c\n"),
+        0,
+        "quarantined",
+        (3002, 3001, 1),
     ),
     "corrupt image": Case(_truncated_jpeg, 1, "corrupt or truncated", (1, 0, 1)),
-    "non-image with jpg extension": Case(_raw("fake.jpg", b"hello, not a picture\n"), 1, "not an image", (1, 0, 1)),
+    "non-image with jpg extension": Case(
+        _raw("fake.jpg", b"hello, not a picture\n"), 1, "not an image", (1, 0, 1)
+    ),
     "decompression bomb": Case(_png_bomb, 1, "decompression bomb", (1, 0, 1)),
     "zero-byte image": Case(_raw("empty.png", b""), 1, "empty file", (1, 0, 1)),
-    "path traversal dataset": Case(_lines("t.ndjson", GOOD), 2, "invalid dataset name", None, ("-d", "../etc")),
-    "quote in dataset": Case(_lines("t.ndjson", GOOD), 2, "invalid dataset name", None, ("-d", 'x"; DROP TABLE y; --')),
-    "unicode dataset": Case(_lines("t.ndjson", GOOD), 2, "for example 'evenements'", None, ("-d", "événements")),
+    "path traversal dataset": Case(
+        _lines("t.ndjson", GOOD), 2, "invalid dataset name", None, ("-d", "../etc")
+    ),
+    "quote in dataset": Case(
+        _lines("t.ndjson", GOOD), 2, "invalid dataset name", None, ("-d", 'x"; DROP TABLE y; --')
+    ),
+    "unicode dataset": Case(
+        _lines("t.ndjson", GOOD), 2, "for example 'evenements'", None, ("-d", "événements")
+    ),
     "reserved dataset": Case(_lines("t.ndjson", GOOD), 2, "reserved", None, ("-d", "_files")),
     "missing file": Case(lambda d: [d / "nope.ndjson"], 1, "no such file", None),
-    "mixed formats": Case(lambda d: [FIXTURES / "events-01.ndjson", FIXTURES / "customers.csv"], 2, "one format", None),
+    "mixed formats": Case(
+        lambda d: [FIXTURES / "events-01.ndjson", FIXTURES / "customers.csv"], 2, "one format", None
+    ),
     "unknown extension": Case(_raw("data.bin", b"abc"), 2, "cannot tell the format", None),
-    "merge without key": Case(_lines("t.ndjson", GOOD), 2, "--key goes with --mode merge", None, ("--mode", "merge")),
+    "merge without key": Case(
+        _lines("t.ndjson", GOOD), 2, "--key goes with --mode merge", None, ("--mode", "merge")
+    ),
     "bad schema override": Case(_lines("t.ndjson", GOOD), 2, "bad --schema", None, ("--schema", "id")),
 }
 
@@ -151,9 +182,15 @@ def test_malformed(name: str, tmp_path: Path, cli: Callable[..., CliResult], set
         return
     report = result.json()
     read, landed, quarantined = case.counts
-    assert (report["rows_read"], report["rows_landed"], report["rows_quarantined"]) == (read, landed, quarantined)
+    assert (report["rows_read"], report["rows_landed"], report["rows_quarantined"]) == (
+        read,
+        landed,
+        quarantined,
+    )
     assert report["rows_read"] == report["rows_landed"] + report["rows_quarantined"] + report["rows_skipped"]
-    stored = query(settings, "SELECT count(*) FROM lake._quarantine WHERE batch_id = ?", [report["batch_id"]])[0][0]
+    stored = query(
+        settings, "SELECT count(*) FROM lake._quarantine WHERE batch_id = ?", [report["batch_id"]]
+    )[0][0]
     assert stored == (quarantined if landed or quarantined <= 1 else stored)
     if landed:
         assert query(settings, "SELECT count(*) FROM lake.t")[0][0] == landed
@@ -170,7 +207,9 @@ def test_gzip_and_zstd_inputs(tmp_path: Path, cli: Callable[..., CliResult], set
 
     text = (GOOD + "\n") * 3
     (tmp_path / "a.ndjson.gz").write_bytes(gzip.compress(text.encode()))
-    (tmp_path / "b.ndjson.zst").write_bytes(zstandard.ZstdCompressor().compress(text.replace('"a"', '"b"').encode()))
+    (tmp_path / "b.ndjson.zst").write_bytes(
+        zstandard.ZstdCompressor().compress(text.replace('"a"', '"b"').encode())
+    )
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb") as gz:
         gz.write(b"id,name\n1,x\n2,y\n")

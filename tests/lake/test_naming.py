@@ -51,7 +51,9 @@ def test_existing_mapping_is_kept() -> None:
     assert normalize_columns(["name", "Name"], {"Name": "name"}) == {"Name": "name", "name": "name_2"}
 
 
-@pytest.mark.parametrize("bad", ["../etc", 'a"b', "a'b", "Orders", "événements", "_quarantine", "a b", "", "x" * 64, "a;drop"])
+@pytest.mark.parametrize(
+    "bad", ["../etc", 'a"b', "a'b", "Orders", "événements", "_quarantine", "a b", "", "x" * 64, "a;drop"]
+)
 def test_bad_dataset_names(bad: str) -> None:
     with pytest.raises(UsageError, match="invalid dataset name"):
         validate_dataset(bad)

@@ -31,10 +31,17 @@ def test_sample_lands_and_bad_records_are_quarantined(settings: Settings, sample
     }
     expected = {(b.dataset, Path(b.path).name, b.line) for b in sample.bad_records}
     assert quarantined == expected
-    types = dict(query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'orders'"))
+    types = dict(
+        query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'orders'")
+    )
     assert types["order_time"] == "TIMESTAMP" and types["annual_income" if False else "quantity"] == "BIGINT"
-    assert query(settings, "SELECT data_type FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'annual_income'") == [("BIGINT",)]
-    events = dict(query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'"))
+    assert query(
+        settings,
+        "SELECT data_type FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'annual_income'",
+    ) == [("BIGINT",)]
+    events = dict(
+        query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'")
+    )
     assert events["device"].startswith("STRUCT(") and events["items"].endswith("[]") and "consent" in events
 
 
