@@ -30,7 +30,7 @@ from lake.readers.base import (
     select_list,
     write_stage,
 )
-from lake.readers.csv_dialect import NATIVE_ENCODINGS, detect, sample, transcode
+from lake.readers.csv_dialect import NATIVE_ENCODINGS, detect, mostly_typed, sample, transcode
 from lake.sources import Source
 from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
@@ -96,7 +96,8 @@ class CsvReader(FileByFile):
             types = dict.fromkeys(dict.fromkeys(header), "VARCHAR")
             has_header = True
             warnings.append(f"{source.path.name}: types could not be detected; all columns read as VARCHAR")
-        types = _refine_text_columns(con, path, dialect_opts, bool(has_header), types)
+        maybe_typed = {c for i, c in enumerate(types) if types[c] == "VARCHAR" and mostly_typed(dialect, i)}
+        types = _refine_text_columns(con, path, dialect_opts, bool(has_header), types, maybe_typed)
         select_cols, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
         read_opts = options(
@@ -139,16 +140,18 @@ def _refine_text_columns(
     dialect_opts: dict[str, str | int],
     header: bool,
     types: dict[str, str],
+    candidates: set[str],
 ) -> dict[str, str]:
     """Give a text column a real type when nearly all of its values have one.
 
     DuckDB's sniffer makes a column VARCHAR if a single sampled value does not parse ("n/a" in an
     income column, "2026-13-45" among timestamps). Then every value would land as text and the bad
-    one would go unnoticed. Here a VARCHAR column whose non-empty sample values parse as a
+    one would go unnoticed. Here a VARCHAR column that looks typed in the Python sample
+    (``candidates``) and whose non-empty sample values parse as a
     ``CANDIDATE_TYPES`` type with at most ``MAX_BAD_SHARE`` failures gets that type, so the few bad
     values are rejected into quarantine instead.
     """
-    text = [c for c, t in types.items() if t == "VARCHAR"]
+    text = [c for c, t in types.items() if t == "VARCHAR" and c in candidates]
     if not text:
         return types
     reader = (

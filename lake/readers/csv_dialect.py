@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import zstandard
 from lake.sources import Source
 
 SAMPLE_BYTES = 1 << 20
-SAMPLE_LINES = 200
+SAMPLE_LINES = 2000
 #: delimiters tried, in order of preference when they explain the sample equally well
 DELIMITERS = (",", ";", "\t", "|")
 BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -35,6 +36,7 @@ class Dialect:
     fields: int  # fields per line in most sample lines
     consistent: float  # share of sample lines with that many fields
     header: list[str]
+    rows: list[list[str]]  # the sample's rows (header included), for cheap checks
 
 
 def open_bytes(source: Source) -> io.BufferedIOBase:
@@ -89,12 +91,12 @@ def detect(data: bytes, encoding: str | None = None) -> Dialect:
             continue
         counts = Counter(len(row) for row in rows)
         fields, hits = counts.most_common(1)[0]
-        candidate = Dialect(enc, delimiter, fields, hits / len(rows), rows[0])
+        candidate = Dialect(enc, delimiter, fields, hits / len(rows), rows[0], rows)
         if fields > 1 and (best is None or (candidate.consistent, fields) > (best.consistent, best.fields)):
             best = candidate
     if best is None:
         header = next(csv.reader(lines[:1]), ["value"]) if lines else ["value"]
-        return Dialect(enc, ",", 1, 1.0, header)
+        return Dialect(enc, ",", 1, 1.0, header, [[line] for line in lines])
     return best
 
 
@@ -105,3 +107,17 @@ def transcode(source: Source, encoding: str, target: Path) -> None:
         while chunk := raw.read(1 << 22):
             out.write(decoder.decode(chunk))
         out.write(decoder.decode(b"", final=True))
+
+
+#: a value that may well be a number, date or timestamp (a cheap first look before asking DuckDB)
+TYPED_VALUE = re.compile(
+    r"\s*[-+]?(\d+([.,]\d*)?([eE][-+]?\d+)?|\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[-+][\d:]+)?)?)\s*"
+)
+
+
+def mostly_typed(dialect: Dialect, column: int, share: float = 0.9) -> bool:
+    """True if at least ``share`` of the sampled non-empty values in ``column`` look typed."""
+    values = [row[column] for row in dialect.rows[1:] if column < len(row) and row[column].strip()]
+    if not values:
+        return False
+    return sum(1 for v in values if TYPED_VALUE.fullmatch(v)) >= share * len(values)

@@ -35,7 +35,7 @@ def die():
 def progress(event):
     global staged
     staged += 1
-    if (point == "first_file" and staged == 1) or (point == "all_files" and staged == %(files)d):
+    if (point == "first_file" and staged == 1) or (point == "all_files" and staged == FILES_TOTAL):
         die()
 
 def gate(con, dataset, relation):  # runs inside the open DuckLake transaction
@@ -47,7 +47,7 @@ def gate(con, dataset, relation):  # runs inside the open DuckLake transaction
 print("started", flush=True)
 lake.ingest(settings, [data], "events", gate=gate, progress=progress)
 print("done", flush=True)
-""" % {"files": FILES}
+""".replace("FILES_TOTAL", str(FILES))
 
 
 @pytest.fixture(scope="module")
