@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 import lake
-from lake.readers.image import inspect
+from lake.readers import image
+from lake.readers.imagefile import inspect
 from lakehouse.settings import Settings
 from tests.lake.conftest import make_image, query
 
@@ -57,7 +60,10 @@ def test_inspect_reports_errors_without_raising(tmp_path: Path) -> None:
     assert "error" in result and not (tmp_path / "objects").exists()
 
 
-def test_many_images_use_the_pool(settings: Settings, tmp_path: Path) -> None:
+def test_many_images_use_the_pool(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(image, "POOL_MIN_BYTES", 0)
     for i in range(70):
         make_image(tmp_path / f"p{i:03d}.jpg", size=(16 + i, 16))
     (tmp_path / "bad.jpg").write_bytes(b"not an image")
