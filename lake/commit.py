@@ -106,7 +106,12 @@ def _data_sql(batch: Batch) -> list[str]:
         assert batch.key is not None
         key = ident(batch.key)
         statements.append(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {staged})")
-    statements.append(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
+    if batch.mode == "merge":
+        assert batch.key is not None
+        latest = f"QUALIFY row_number() OVER (PARTITION BY {ident(batch.key)} ORDER BY _source_uri DESC, _source_line DESC) = 1"
+        statements.append(f"INSERT INTO {table} BY NAME SELECT * FROM {staged} {latest}")
+    else:
+        statements.append(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
     return statements
 
 

@@ -46,8 +46,16 @@ MODES = ("append", "replace", "merge")
 LAKE_OPTIONS = {"parquet_compression": "zstd", "target_file_size": "256MB"}
 
 
-def _check_call(dataset: str, mode: str, key: str | None) -> None:
+def _check_call(dataset: str, mode: str, key: str | None, schema: Mapping[str, str] | None) -> None:
     validate_dataset(dataset)
+    for column, type_ in (schema or {}).items():
+        try:
+            duckdb.sqltype(type_)
+        except (duckdb.Error, ValueError) as exc:
+            raise UsageError(
+                f"unknown type {type_!r} for column {column!r} in the schema override",
+                hint="use DuckDB types: BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP, DECIMAL(18,2) …",
+            ) from exc
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
     if (mode == "merge") != (key is not None):
@@ -123,7 +131,7 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files into ``lake.<dataset>`` in one transaction and return what happened."""
-    _check_call(dataset, mode, key)
+    _check_call(dataset, mode, key, schema)
     sources = resolve(list(paths), format)
     started = time.perf_counter()
     batch_id = uuid.uuid4().hex
@@ -259,6 +267,34 @@ def _failing_casts(
     return failing
 
 
+def _quarantine_duplicate_keys(ctx: StageContext, staged: list[tuple[FileReport, Staged]], key: str) -> None:
+    """Merge mode: a key seen twice in the batch keeps its last record; the others go to quarantine."""
+    files = [p for _, s in staged for p in s.files]
+    if not files:
+        return
+    paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
+    ranked = (
+        f"SELECT *, row_number() OVER (PARTITION BY {ident(key)} ORDER BY _source_uri DESC, _source_line DESC) "
+        f"AS _rank FROM read_parquet({paths}, union_by_name = true)"
+    )
+    counts = dict(
+        ctx.con.execute(f"SELECT _source_uri, count(*) FROM ({ranked}) WHERE _rank > 1 GROUP BY 1").fetchall()
+    )
+    if not counts:
+        return
+    columns = [c for _, s in staged for c in s.schema]
+    record = ", ".join(f"{ident(c)} := {ident(c)}" for c in dict.fromkeys(columns) if not c.startswith("_"))
+    ctx.con.execute(
+        f"INSERT INTO _quarantine_stage SELECT {literal(ctx.dataset)}, _batch_id, _source_uri, _source_line, "
+        f"{literal(f'duplicate {key} in this batch: a later record with the same key wins')}, "
+        f"to_json(struct_pack({record}))::VARCHAR, _ingested_at FROM ({ranked}) WHERE _rank > 1"
+    )
+    for fr, _ in staged:
+        moved = counts.get(fr.uri, 0)
+        fr.rows_landed -= moved
+        fr.rows_quarantined += moved
+
+
 def _land(
     ctx: StageContext,
     rep: IngestReport,
@@ -296,6 +332,8 @@ def _land(
             f"merge key {key!r} is not a column of lake.{ctx.dataset}",
             hint="columns: " + ", ".join(c for c in schema_plan.target if not c.startswith("_")),
         )
+    if key is not None:
+        _quarantine_duplicate_keys(ctx, staged, key)
     if partition_by and not schema_plan.target:
         partition_by = None
     batch = Batch(ctx, rep, schema_plan, staged, mode, key, partition_by, replace_table=mode == "replace")

@@ -49,7 +49,15 @@ def render(report: IngestReport, as_json: bool) -> None:
         print_json({**report.summary(), **_details(report)})
     else:
         rows = [
-            (_name(f.uri), f.status, f.rows_read, f.rows_landed, f.rows_quarantined, f.rows_skipped, f.reason or "")
+            (
+                _name(f.uri),
+                f.status,
+                f.rows_read,
+                f.rows_landed,
+                f.rows_quarantined,
+                f.rows_skipped,
+                f.reason or "",
+            )
             for f in report.files
         ]
         columns = ["file", "status", "read", "landed", "quarantined", "skipped", "note"]

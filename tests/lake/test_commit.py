@@ -82,6 +82,15 @@ def test_replace_and_merge(settings: Settings, tmp_path: Path) -> None:
         (2, "shipped"),
         (3, "placed"),
     ]
+    dup = lake.ingest(
+        settings,
+        [_orders(tmp_path, "dup.csv", ["3,shipped,30", "3,delivered,30"])],
+        "orders",
+        mode="merge",
+        key="order_id",
+    )
+    assert (dup.rows_landed, dup.rows_quarantined) == (1, 1)
+    assert query(settings, "SELECT status FROM lake.orders WHERE order_id = 3") == [("delivered",)]
     replaced = lake.ingest(settings, [_orders(tmp_path, "c.csv", ["9,returned,1"])], "orders", mode="replace")
     assert replaced.committed
     assert query(settings, "SELECT order_id FROM lake.orders") == [(9,)]

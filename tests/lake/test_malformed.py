@@ -163,6 +163,9 @@ CASES: dict[str, Case] = {
     "merge without key": Case(
         _lines("t.ndjson", GOOD), 2, "--key goes with --mode merge", None, ("--mode", "merge")
     ),
+    "unknown type in schema": Case(
+        _lines("t.ndjson", GOOD), 2, "unknown type 'NOTATYPE'", None, ("--schema", "id=NOTATYPE")
+    ),
     "bad schema override": Case(_lines("t.ndjson", GOOD), 2, "bad --schema", None, ("--schema", "id")),
 }
 
