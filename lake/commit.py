@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from lake.naming import LINEAGE_COLUMNS
 from lake.quarantine import rows_as_quarantine
@@ -115,49 +116,50 @@ def _data_sql(batch: Batch) -> list[str]:
     return statements
 
 
-def _bookkeeping(batch: Batch) -> list[tuple[str, list[object]]]:
+#: bookkeeping tables and their columns (the rows of a batch are registered as Arrow tables)
+BOOKKEEPING = {
+    "_files": ("dataset", "sha256", "source_uri", "bytes", "rows_read", "batch_id", "landed_at"),
+    "_schema_changes": ("dataset", "batch_id", "column_name", "change", "old_type", "new_type", "changed_at"),
+    "_columns": ("dataset", "column_name", "source_name", "batch_id"),
+}
+
+
+def _bookkeeping_rows(batch: Batch) -> dict[str, list[tuple[object, ...]]]:
+    """The batch's rows for ``lake._files``, ``lake._schema_changes`` and ``lake._columns``."""
     ctx, report = batch.ctx, batch.report
-    at = ctx.ingested_at.isoformat()
-    out: list[tuple[str, list[object]]] = [
-        ("INSERT INTO lake.main._quarantine SELECT * FROM _quarantine_stage", [])
+    at = ctx.ingested_at
+    rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in BOOKKEEPING}
+    rows["_files"] = [
+        (ctx.dataset, fr.sha256, fr.uri, fr.bytes, fr.rows_read, ctx.batch_id, at)
+        for fr in report.files
+        if fr.status == "landed"
     ]
-    if batch.mode == "replace":
-        out.append(("DELETE FROM lake.main._files WHERE dataset = ?", [ctx.dataset]))
-    for fr in report.files:
-        if fr.status == "landed":
-            out.append(
-                (
-                    "INSERT INTO lake.main._files VALUES (?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ)",
-                    [ctx.dataset, fr.sha256, fr.uri, fr.bytes, fr.rows_read, ctx.batch_id, at],
-                )
-            )
-    for change in batch.plan.changes:
-        out.append(
-            (
-                "INSERT INTO lake.main._schema_changes VALUES (?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ)",
-                [
-                    ctx.dataset,
-                    ctx.batch_id,
-                    change.column,
-                    change.change,
-                    change.old_type,
-                    change.new_type,
-                    at,
-                ],
-            )
-        )
+    rows["_schema_changes"] = [
+        (ctx.dataset, ctx.batch_id, c.column, c.change, c.old_type, c.new_type, at)
+        for c in batch.plan.changes
+    ]
     known = dict(ctx.column_names)
     for _, staged in batch.staged:
         for source, column in staged.source_names.items():
             if known.get(source) != column and column not in LINEAGE_COLUMNS:
                 known[source] = column
-                out.append(
-                    (
-                        "INSERT INTO lake.main._columns VALUES (?, ?, ?, ?)",
-                        [ctx.dataset, column, source, ctx.batch_id],
-                    )
-                )
-    return out
+                rows["_columns"].append((ctx.dataset, column, source, ctx.batch_id))
+    return rows
+
+
+def _register_bookkeeping(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[str]:
+    """Register the bookkeeping rows as Arrow tables (one INSERT each, however many files)."""
+    statements = ["INSERT INTO lake.main._quarantine SELECT * FROM _quarantine_stage"]
+    if batch.mode == "replace":
+        statements.append(f"DELETE FROM lake.main._files WHERE dataset = {literal(batch.ctx.dataset)}")
+    for table, rows in _bookkeeping_rows(batch).items():
+        if not rows:
+            continue
+        columns = BOOKKEEPING[table]
+        arrow = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows])
+        con.register(f"_rows{table}", arrow)
+        statements.append(f"INSERT INTO lake.main.{table} BY NAME SELECT * FROM _rows{table}")
+    return statements
 
 
 def commit(batch: Batch, gate: Gate | None) -> None:
@@ -188,10 +190,11 @@ def commit(batch: Batch, gate: Gate | None) -> None:
                 rejected.append(report.gate)
                 con.execute("ROLLBACK")
                 return
-        for sql, params in _bookkeeping(batch):
-            con.execute(sql, params)
+        for statement in bookkeeping:
+            con.execute(statement)
         con.execute("COMMIT")
 
+    bookkeeping = _register_bookkeeping(con, batch)
     with_retry(work, con)
     if rejected:
         _quarantine_batch(batch, rejected[0])

@@ -200,7 +200,8 @@ def _stage(
             pending.append((source, fr))
             yield source
 
-    done = 0
+    done = rows = 0
+    started = time.perf_counter()
     for index, outcome in READERS[fmt]().stage_all(sources(), ctx):
         source, fr = pending[index]
         if isinstance(outcome, str):
@@ -213,7 +214,9 @@ def _stage(
             rep.warnings += outcome.warnings
             staged.append((fr, outcome))
         done += source.size
-        message = f"{source.path.name}: {fr.rows_read:,} rows"
+        rows += fr.rows_read
+        rate = done / 1e6 / max(time.perf_counter() - started, 1e-9)
+        message = f"{source.path.name} · {rows:,} rows · {rate:,.0f} MB/s"
         report(progress, ProgressEvent(f"ingest {ctx.dataset}", done, total, "bytes", message))
     return staged
 
