@@ -17,7 +17,7 @@ from duckdb.sqltypes import DuckDBPyType
 
 from lake.naming import LINEAGE_COLUMNS
 from lake.report import SchemaChange
-from lake.sqltext import ident, table_ref
+from lake.sqltext import ident, literal, table_ref
 from lake.types import INTEGER_RANK, JSON, children, contains_json, is_json, kind, merge
 
 Schema = dict[str, DuckDBPyType]
@@ -150,8 +150,8 @@ def plan(
 def read_schema(con: duckdb.DuckDBPyConnection, dataset: str) -> Schema | None:
     """The columns of ``lake.<dataset>``, or None if the table does not exist yet."""
     found = con.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' AND table_name = ?",
-        [dataset],
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+        f"AND table_name = {literal(dataset)}"
     ).fetchone()
     if found is None:
         return None

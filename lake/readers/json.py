@@ -63,11 +63,10 @@ class JsonReader(FileByFile):
                 raise
             return self._stage_lines(source, index, ctx)
 
-    def _options(self, source: Source, *, full_sample: bool, cleaned: bool, lenient: bool = False) -> str:
+    def _options(self, source: Source, *, full_sample: bool, cleaned: bool) -> str:
         nd = cleaned or source.suffix in LINE_DELIMITED
         return options(
             {
-                "ignore_errors": True if lenient else None,
                 "format": "newline_delimited" if nd else "auto",
                 "records": "true",
                 "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
@@ -86,15 +85,15 @@ class JsonReader(FileByFile):
         *,
         full_sample: bool,
         line_map: str | None = None,
-        skip: str | None = None,
+        line: str | None = None,
     ) -> Staged:
         """Detect the types once, then read the file once, straight into staged Parquet.
 
-        ``line_map`` maps record numbers of a cleaned copy back to the original lines; ``skip`` is a
-        table of record numbers to leave out (bad lines read with ``ignore_errors``).
+        ``line_map`` (a table k → line_no) or ``line`` (an expression of ``r.ordinality``) maps the
+        record numbers of a cleaned copy back to the original lines.
         """
         opts = self._options(
-            source, full_sample=full_sample, cleaned=line_map is not None, lenient=skip is not None
+            source, full_sample=full_sample, cleaned=line_map is not None or line is not None
         )
         detected = ctx.con.sql(f"SELECT * FROM read_json({literal(path)}, {opts}) LIMIT 0")
         types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
@@ -110,12 +109,9 @@ class JsonReader(FileByFile):
             raise InputError(
                 f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
             ) from exc
-        line = "r.ordinality" if line_map is None else "m.line_no"
+        line = line or ("r.ordinality" if line_map is None else "m.line_no")
         join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
-        where = "" if skip is None else f" WHERE r.ordinality NOT IN (SELECT line_no FROM {skip})"
-        select = (
-            f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}{where}"
-        )
+        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
         files, rows = write_stage(ctx, index, select, schema)
         return Staged(files, schema, names, rows, rows, 0)
 
@@ -123,11 +119,12 @@ class JsonReader(FileByFile):
         """Slow path for a file with bad lines.
 
         One scan of the raw lines finds the bad ones (malformed, not an object, not UTF-8) and the
-        blank ones. Usually there are only bad lines: then the file is read once more with the whole
-        file as the type sample (so no good value can fail to transform) and ``ignore_errors``
-        (which turns exactly the bad lines into empty rows), leaving the bad record numbers out.
-        With blank lines or undecodable bytes, record numbers and line numbers differ: the good
-        lines are copied to a clean file and read from there, mapped back to their lines.
+        blank ones, and the bad lines go to quarantine. Usually there are only malformed lines: the
+        good lines are copied to a clean file, which is read like any file (strictly, default type
+        sample, retried with the whole file as sample on a transform error), and each record's line
+        number is its clean record number plus the bad lines before it. With blank lines, lines that
+        are not objects, or undecodable bytes, ``_stage_clean_copy`` does the same with a full map.
+        (Never ``ignore_errors`` on the data itself: it nulls values silently.)
         """
         con = ctx.con
         raw = options(
@@ -164,9 +161,23 @@ class JsonReader(FileByFile):
                     "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_bad",
                 )
             )
-            staged = self._stage(
-                source, source.path.as_posix(), index, ctx, full_sample=True, skip="_json_bad"
+            clean = ctx.scratch_dir / f"{index:05d}.ndjson"
+            con.execute(
+                f"COPY (SELECT line FROM {lines} WHERE ordinality NOT IN (SELECT line_no FROM _json_bad)) "
+                f"TO {literal(str(clean))} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
             )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _json_shift AS "
+                "SELECT line_no - row_number() OVER (ORDER BY line_no) AS before FROM _json_bad"
+            )
+            # the k-th clean record was line k + (bad lines before it)
+            line = "r.ordinality + (SELECT count(*) FROM _json_shift b WHERE b.before < r.ordinality)"
+            try:
+                staged = self._stage(source, str(clean), index, ctx, full_sample=False, line=line)
+            except (duckdb.InvalidInputException, duckdb.BinderException):
+                staged = self._stage(source, str(clean), index, ctx, full_sample=True, line=line)
+            finally:
+                clean.unlink(missing_ok=True)
             staged.rows_read += bad
             staged.rows_quarantined = bad
             return staged
