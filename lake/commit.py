@@ -14,6 +14,7 @@ serialized by the writer lock; the retry covers other writers).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
 import time
@@ -21,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 
 from lake.naming import LINEAGE_COLUMNS
 from lake.quarantine import rows_as_quarantine
@@ -116,7 +116,7 @@ def _data_sql(batch: Batch) -> list[str]:
     return statements
 
 
-#: bookkeeping tables and their columns (the rows of a batch are registered as Arrow tables)
+#: bookkeeping tables and their columns
 BOOKKEEPING = {
     "_files": ("dataset", "sha256", "source_uri", "bytes", "rows_read", "batch_id", "landed_at"),
     "_schema_changes": ("dataset", "batch_id", "column_name", "change", "old_type", "new_type", "changed_at"),
@@ -147,19 +147,25 @@ def _bookkeeping_rows(batch: Batch) -> dict[str, list[tuple[object, ...]]]:
     return rows
 
 
-def _register_bookkeeping(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[str]:
-    """Register the bookkeeping rows as Arrow tables (one INSERT each, however many files)."""
+def _bookkeeping_sql(batch: Batch) -> list[str]:
+    """The batch's bookkeeping as a few INSERTs (one per table, however many files; values inlined)."""
     statements = ["INSERT INTO lake.main._quarantine SELECT * FROM _quarantine_stage"]
     if batch.mode == "replace":
         statements.append(f"DELETE FROM lake.main._files WHERE dataset = {literal(batch.ctx.dataset)}")
     for table, rows in _bookkeeping_rows(batch).items():
-        if not rows:
-            continue
-        columns = BOOKKEEPING[table]
-        arrow = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows])
-        con.register(f"_rows{table}", arrow)
-        statements.append(f"INSERT INTO lake.main.{table} BY NAME SELECT * FROM _rows{table}")
+        if rows:
+            values = ",\n".join("(" + ", ".join(_value(v) for v in row) + ")" for row in rows)
+            statements.append(
+                f"INSERT INTO lake.main.{table} ({', '.join(BOOKKEEPING[table])}) VALUES {values}"
+            )
     return statements
+
+
+def _value(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return f"{literal(value.isoformat())}::TIMESTAMPTZ"
+    assert value is None or isinstance(value, str | int | float)
+    return literal(value)
 
 
 def commit(batch: Batch, gate: Gate | None) -> None:
@@ -194,7 +200,7 @@ def commit(batch: Batch, gate: Gate | None) -> None:
             con.execute(statement)
         con.execute("COMMIT")
 
-    bookkeeping = _register_bookkeeping(con, batch)
+    bookkeeping = _bookkeeping_sql(batch)
     with_retry(work, con)
     if rejected:
         _quarantine_batch(batch, rejected[0])
