@@ -84,17 +84,20 @@ def test_sigkill_leaves_no_partial_batch_and_rerun_completes(
 ) -> None:
     child = _child(settings.home, data, point)
     assert child.stdout is not None and child.stdout.readline().strip() == b"started"
-    if point == "timer":
-        time.sleep(2.5)
+    if point == "timer":  # from outside, at whatever the child is doing after a second
+        time.sleep(1.0)
         child.send_signal(signal.SIGKILL)
-    assert child.wait(timeout=120) == -signal.SIGKILL
+    code = child.wait(timeout=120)
+    finished = point == "timer" and code == 0  # a fast machine may finish first: then all of it is there
+    assert code == -signal.SIGKILL or finished
     tables = table_names(settings)
-    if "events" in tables:  # readable, and nothing of the killed batch is visible
-        assert query(settings, "SELECT count(*) FROM lake.events") == [(0,)]
+    expected = [(FILES * ROWS,)] if finished else [(0,)]
+    if "events" in tables:  # readable, and nothing of a killed batch is visible
+        assert query(settings, "SELECT count(*) FROM lake.events") == expected
     if "_files" in tables:
-        assert query(settings, "SELECT count(*) FROM lake._files") == [(0,)]
+        assert query(settings, "SELECT count(*) FROM lake._files") == ([(FILES,)] if finished else [(0,)])
     report = lake.ingest(settings, [data], "events")  # the rerun completes the batch
-    assert report.rows_landed == FILES * ROWS and report.rows_skipped == 0
+    assert report.rows_landed + report.rows_skipped == FILES * ROWS
     assert query(settings, "SELECT count(*), count(DISTINCT id) FROM lake.events") == [
         (FILES * ROWS, FILES * ROWS)
     ]
