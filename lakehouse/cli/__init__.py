@@ -20,6 +20,10 @@ from lakehouse.errors import LakehouseError
 
 #: name -> "module:attribute" of a click command or group; one line per command
 COMMANDS: dict[str, tuple[str, str]] = {
+    "access": (
+        "lakehouse.cli.access:access",
+        "access rules: compile to BigQuery, check what a principal sees",
+    ),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
     "ingest": (
@@ -27,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "land JSON, CSV and image files in the lake (one atomic batch)",
     ),
     "lake": ("lakehouse.cli.lake:lake_group", "lake housekeeping (maintain) and the quarantine"),
+    "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
+    "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
 }
 
 
