@@ -53,6 +53,7 @@ class Batch:
     key: str | None
     partition_by: str | None
     replace_table: bool
+    register_files: bool = True  # False: insert the staged Parquet (encrypted lake) instead of registering it
 
 
 def partition_sql(expr: str, columns: Sequence[str]) -> str:
@@ -96,7 +97,7 @@ def _data_sql(batch: Batch) -> list[str]:
     files = [str(p) for _, s in batch.staged for p in s.files]
     if not files:
         return []
-    if batch.mode == "append" and not batch.partition_by:
+    if batch.mode == "append" and not batch.partition_by and batch.register_files:
         return [
             f"CALL ducklake_add_data_files('lake', {literal(batch.ctx.dataset)}, {literal(path)}, allow_missing => true)"
             for path in files

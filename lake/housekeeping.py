@@ -4,12 +4,14 @@ DuckLake keeps small inserts inside its metadata (inlined) and never deletes a P
 own. ``maintain`` runs its housekeeping functions in the safe order under the writer lock:
 flush inlined data → merge adjacent small files → expire snapshots older than ``keep`` → delete the
 files those snapshots no longer need → delete orphaned files (e.g. staged Parquet of an ingest that
-was killed before it committed) older than ``orphan_age``.
+was killed before it committed) older than ``orphan_age`` → remove staging folders of killed ingests
+from the spill directory (used when the lake is encrypted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -57,6 +59,7 @@ def maintain(
                 params = [cutoffs[CUTOFF[step]]] if step in CUTOFF else []
                 report.steps[step] = len(con.execute(sql, params).fetchall())
             report.snapshots_after = _snapshots(con)
+            report.steps["stale_staging"] = _remove_stale_staging(settings)
         finally:
             con.close()
     report.seconds = time.perf_counter() - started
@@ -66,3 +69,11 @@ def maintain(
 def _snapshots(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT count(*) FROM ducklake_snapshots('lake')").fetchone()
     return int(row[0]) if row else 0
+
+
+def _remove_stale_staging(settings: Settings) -> int:
+    """Staging folders of ingests that never finished (killed): no ingest runs while we hold the lock."""
+    stale = [p for p in settings.spill_dir.glob("ingest-*") if p.is_dir()]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)

@@ -84,6 +84,13 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
+def _encrypted(con: duckdb.DuckDBPyConnection) -> bool:
+    """True for an ENCRYPTED lake: its data files carry keys in the catalog, so staged Parquet cannot
+    be registered as it is and is inserted instead (DuckLake writes it encrypted)."""
+    row = con.execute("SELECT value FROM lake.options() WHERE option_name = 'encrypted'").fetchone()
+    return row is not None and str(row[0]).lower() == "true"
+
+
 def _hash_and_check(source: Source) -> tuple[str, str | None]:
     return sha256_file(source.path), compression_error(source)
 
@@ -159,6 +166,9 @@ def ingest(
                     f"SELECT source_name, column_name FROM lake.main._columns WHERE dataset = {literal(dataset)}"
                 ).fetchall()
             )
+            if _encrypted(con):  # DuckLake must write (and key) every file itself: stage outside the lake
+                shutil.rmtree(out_dir, ignore_errors=True)
+                out_dir = scratch / "staged"
             ctx = StageContext(
                 con,
                 dataset,
@@ -343,6 +353,16 @@ def _land(
         _quarantine_duplicate_keys(ctx, staged, key)
     if partition_by and not schema_plan.target:
         partition_by = None
-    batch = Batch(ctx, rep, schema_plan, staged, mode, key, partition_by, replace_table=mode == "replace")
+    batch = Batch(
+        ctx,
+        rep,
+        schema_plan,
+        staged,
+        mode,
+        key,
+        partition_by,
+        replace_table=mode == "replace",
+        register_files=not ctx.out_dir.is_relative_to(ctx.scratch_dir),
+    )
     commit(batch, gate if schema_plan.target else None)
     rep.schema_changes = schema_plan.changes if rep.committed else []

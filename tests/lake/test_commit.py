@@ -13,7 +13,7 @@ import pytest
 import lake
 from lakehouse.errors import GateFailed, LockedError, UsageError
 from lakehouse.locks import writer_lock
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, load_settings
 from tests.lake.conftest import NotNullGate, query, snapshot_count, table_names, write_lines
 
 
@@ -122,6 +122,7 @@ def test_maintain_compacts_and_keeps_data(settings: Settings, tmp_path: Path) ->
         lake.ingest(settings, [write_lines(tmp_path / f"{i}.ndjson", [f'{{"id": {i}}}'])], "small")
     (settings.lake_data_dir / "main" / "small" / "orphan.parquet").write_bytes(b"junk")
     os.utime(settings.lake_data_dir / "main" / "small" / "orphan.parquet", (1, 1))
+    (settings.spill_dir / "ingest-killed" / "staged").mkdir(parents=True)
     report = lake.maintain(settings)
     assert set(report.steps) == {
         "flush_inlined",
@@ -129,7 +130,9 @@ def test_maintain_compacts_and_keeps_data(settings: Settings, tmp_path: Path) ->
         "expire_snapshots",
         "cleanup_old_files",
         "delete_orphans",
+        "stale_staging",
     }
+    assert report.steps["stale_staging"] == 1 and not list(settings.spill_dir.glob("ingest-*"))
     assert not (settings.lake_data_dir / "main" / "small" / "orphan.parquet").exists()
     assert query(settings, "SELECT sum(id) FROM lake.small") == [(3,)]
 
@@ -161,3 +164,19 @@ def test_tables_listed(settings: Settings, tmp_path: Path) -> None:
     lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10"])], "orders")
     assert {"orders", "_quarantine", "_files", "_schema_changes", "_columns"} <= table_names(settings)
     time.sleep(0)
+
+
+@pytest.mark.parametrize("policy", ["repo", "none"])
+def test_plain_and_encrypted_lakes(home: Path, tmp_path: Path, policy: str) -> None:
+    """An encrypted lake (the repo policy marks a dataset sensitive) gets its files written by DuckLake;
+    an unencrypted one registers the staged Parquet as it is. Both land the same rows."""
+    overrides: dict[str, object] = {"home": home, "threads": 2}
+    if policy == "none":
+        overrides["policy_file"] = tmp_path / "no-policy.yml"
+    settings = load_settings(overrides)
+    lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10", "2,placed,20"])], "orders")
+    encrypted = query(settings, "SELECT value FROM lake.options() WHERE option_name = 'encrypted'")
+    assert (encrypted == [("true",)]) == (policy == "repo")
+    staged = list((settings.lake_data_dir / "main" / "orders").glob("ingest-*/**/*.parquet"))
+    assert bool(staged) == (policy == "none")  # registered in place only when unencrypted
+    assert query(settings, "SELECT sum(amount) FROM lake.orders") == [(30,)]

@@ -106,6 +106,7 @@ def test_sigkill_leaves_no_partial_batch_and_rerun_completes(
         Path(p) for (p,) in query(settings, "SELECT data_file FROM ducklake_list_files('lake', 'events')")
     }
     assert not [p for p in _staged_leftovers(settings) if p not in registered]
+    assert not list(settings.spill_dir.glob("ingest-*"))  # staging of an encrypted lake, cleaned too
     assert query(settings, "SELECT count(*) FROM lake.events") == [(FILES * ROWS,)]
 
 
