@@ -42,8 +42,10 @@ from lakehouse.settings import Settings
 log = logging.getLogger(__name__)
 
 MODES = ("append", "replace", "merge")
-#: DuckLake table options set on first use (zstd Parquet, files of a sensible size)
-LAKE_OPTIONS = {"parquet_compression": "zstd", "target_file_size": "256MB"}
+#: DuckLake options set when a lake is first used: zstd Parquet, files of a sensible size, and no
+#: inlining of small inserts (DuckLake 1.5.5 cannot read back inlined JSON lists holding a NULL,
+#: measured: "Failed to read inlined data … Malformed JSON … [NULL]"); ``maintain`` compacts instead
+LAKE_OPTIONS = {"parquet_compression": "zstd", "target_file_size": "256MB", "data_inlining_row_limit": "0"}
 
 
 def _check_call(dataset: str, mode: str, key: str | None, schema: Mapping[str, str] | None) -> None:

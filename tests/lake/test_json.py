@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -148,6 +148,7 @@ _datasets = itertools.count()
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(docs=[{"a": [None]}])  # DuckLake cannot read such a list back from inlined rows: inlining is off
 @given(docs=documents())
 def test_round_trip(settings: Settings, tmp_path: Path, docs: list[dict[str, Any]]) -> None:
     dataset = f"rt{next(_datasets)}"
