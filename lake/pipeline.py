@@ -366,5 +366,6 @@ def _land(
         replace_table=mode == "replace",
         register_files=not ctx.out_dir.is_relative_to(ctx.scratch_dir),
     )
-    commit(batch, gate if schema_plan.target else None)
+    # nothing new to land (every file already landed, or every record quarantined): nothing to judge
+    commit(batch, gate if schema_plan.target and with_data else None)
     rep.schema_changes = schema_plan.changes if rep.committed else []

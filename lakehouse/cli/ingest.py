@@ -1,4 +1,5 @@
-"""``lakehouse ingest PATH... --dataset NAME``: land files in the lake (thin layer over ``lake.ingest``)."""
+"""``lakehouse ingest PATH... --dataset NAME``: land files in the lake behind the quality gate, then
+update the catalog (``lakehouse.pipeline.ingest``)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,8 @@ from lakehouse.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from lake import IngestReport
-    from lakehouse.gate import Gate
-    from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def load_gate(settings: Settings) -> Gate | None:
-    """The quality gate for ingests (the one place the CLI chooses it)."""
-    try:
-        from quality import gate_for
-    except ImportError:
-        log.warning("the quality package is not available: this batch is not gated")
-        return None
-    gate: Gate | None = gate_for(settings)
-    return gate
 
 
 def parse_schema(items: tuple[str, ...]) -> dict[str, str] | None:
@@ -137,10 +125,11 @@ def ingest(
     settings = app.settings
     if no_gate:
         warn("--no-gate: this batch lands without quality checks")
-    gate = None if no_gate else load_gate(settings)
+    from lakehouse.pipeline import ingest as ingest_batch
+
     try:
         with progress_bar(not as_json) as progress:
-            report = lake.ingest(
+            report = ingest_batch(
                 settings,
                 list(paths),
                 dataset,
@@ -150,7 +139,7 @@ def ingest(
                 partition_by=partition_by,
                 encoding=encoding,
                 schema=parse_schema(schema_items),
-                gate=gate,
+                gate=not no_gate,
                 progress=progress,
             )
     except lake.BatchRejected as exc:

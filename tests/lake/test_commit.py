@@ -180,3 +180,14 @@ def test_plain_and_encrypted_lakes(home: Path, tmp_path: Path, policy: str) -> N
     staged = list((settings.lake_data_dir / "main" / "orders").glob("ingest-*/**/*.parquet"))
     assert bool(staged) == (policy == "none")  # registered in place only when unencrypted
     assert query(settings, "SELECT sum(amount) FROM lake.orders") == [(30,)]
+
+
+def test_rerun_of_landed_files_is_not_gated(settings: Settings, tmp_path: Path) -> None:
+    """Running the same ingest twice lands nothing the second time, and an empty batch is not judged
+    (a row-count expectation would otherwise reject every rerun)."""
+    path = _orders(tmp_path, "a.csv", ["1,placed,10", "2,shipped,20"])
+    gate = NotNullGate("status")
+    lake.ingest(settings, [path], "orders", gate=gate)
+    again = lake.ingest(settings, [path], "orders", gate=gate)
+    assert gate.calls == 1
+    assert (again.rows_landed, again.files_skipped, again.gate) == (0, 1, None)
