@@ -1,0 +1,95 @@
+"""Validate a suite with Great Expectations' pandas engine (imported here, and only when first used).
+
+One ephemeral GX context per process, progress bars off; the batch is the canonical frame from
+``frame.to_pandas``. Results come back as engine-independent ``Outcome``s plus GX's own result JSON, which is
+stored for Data Docs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from quality.outcome import EXAMPLES, Outcome, plain
+from quality.suites import Expectation, Suite
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.data_context import AbstractDataContext
+
+log = logging.getLogger(__name__)
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+
+
+def quiet_gx() -> None:
+    """GX logs usage statistics and warnings at INFO/WARNING; keep them out of the user's output."""
+    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@cache
+def context() -> AbstractDataContext:
+    quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx
+
+
+@cache
+def _batch_definition() -> BatchDefinition:
+    source = context().data_sources.add_pandas("lakehouse")
+    return source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole")
+
+
+def gx_suite(suite: Suite) -> Any:
+    from great_expectations.core import ExpectationSuite
+
+    return ExpectationSuite(**suite.to_json())
+
+
+def validate_gx(frame: pd.DataFrame, suite: Suite) -> tuple[list[Outcome], dict[str, Any]]:
+    """Run ``suite`` on ``frame``; outcomes come back in suite order, with GX's result as a JSON dict."""
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = batch.validate(gx_suite(suite), result_format=RESULT_FORMAT)
+    pending: dict[str, list[int]] = {}
+    for index, e in enumerate(suite.expectations):
+        pending.setdefault(_key(e.type, e.kwargs), []).append(index)
+    outcomes: list[Outcome | None] = [None] * len(suite.expectations)
+    for item in result.results:
+        config = item.expectation_config
+        index = pending[_key(config.type, config.kwargs)].pop(0)
+        outcomes[index] = _outcome(suite.expectations[index], item)
+    assert all(o is not None for o in outcomes), "GX returned fewer results than expectations"
+    return [o for o in outcomes if o is not None], result.to_json_dict()
+
+
+def _key(kind: str, kwargs: dict[str, Any]) -> str:
+    return kind + json.dumps({k: v for k, v in kwargs.items() if k != "batch_id"}, sort_keys=True, default=str)
+
+
+def _outcome(e: Expectation, item: Any) -> Outcome:
+    info = item.exception_info or {}
+    if info.get("raised_exception"):
+        message = str(info.get("exception_message") or "GX could not evaluate the expectation")
+        return Outcome(e.type, e.kwargs, e.severity, success=False, error=message.splitlines()[0])
+    result = item.result or {}
+    unexpected = result.get("unexpected_count")
+    return Outcome(
+        expectation=e.type,
+        kwargs=e.kwargs,
+        severity=e.severity,
+        success=bool(item.success),
+        element_count=result.get("element_count"),
+        unexpected_count=None if unexpected is None else int(unexpected),
+        examples=[plain(v) for v in result.get("partial_unexpected_list") or []][:EXAMPLES],
+        observed_value=plain(result.get("observed_value")),
+    )
