@@ -42,7 +42,7 @@ CANONICAL_TYPES: dict[str, CanonicalType] = {
         ["tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger"], _INTEGER
     ),
     **dict.fromkeys(["float", "double", "decimal", "ubigint", "hugeint", "uhugeint"], _FLOAT),
-    "varchar": _STRING,
+    **dict.fromkeys(["varchar", "uuid"], _STRING),
     "boolean": _BOOLEAN,
     **dict.fromkeys(
         ["date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"], _TIMESTAMP

@@ -7,7 +7,6 @@ stored for Data Docs.
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from functools import cache
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
 log = logging.getLogger(__name__)
+POSITION = "lakehouse_position"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
 
 
@@ -48,10 +48,15 @@ def _batch_definition() -> BatchDefinition:
     return source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole")
 
 
-def gx_suite(suite: Suite) -> Any:
+def gx_suite(suite: Suite, *, numbered: bool = False) -> Any:
+    """GX's ExpectationSuite; ``numbered`` tags each expectation with its position (GX reorders results)."""
     from great_expectations.core import ExpectationSuite
 
-    return ExpectationSuite(**suite.to_json())
+    data = suite.to_json()
+    if numbered:
+        for index, item in enumerate(data["expectations"]):
+            item["meta"] = {**item["meta"], POSITION: index}
+    return ExpectationSuite(**data)
 
 
 def validate_gx(frame: pd.DataFrame, suite: Suite) -> tuple[list[Outcome], dict[str, Any]]:
@@ -59,28 +64,19 @@ def validate_gx(frame: pd.DataFrame, suite: Suite) -> tuple[list[Outcome], dict[
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = batch.validate(gx_suite(suite), result_format=RESULT_FORMAT)
-    pending: dict[str, list[int]] = {}
-    for index, e in enumerate(suite.expectations):
-        pending.setdefault(_key(e.type, e.kwargs), []).append(index)
+        result = batch.validate(gx_suite(suite, numbered=True), result_format=RESULT_FORMAT)
     outcomes: list[Outcome | None] = [None] * len(suite.expectations)
     for item in result.results:
-        config = item.expectation_config
-        index = pending[_key(config.type, config.kwargs)].pop(0)
+        index = item.expectation_config.meta[POSITION]
         outcomes[index] = _outcome(suite.expectations[index], item)
     assert all(o is not None for o in outcomes), "GX returned fewer results than expectations"
     return [o for o in outcomes if o is not None], result.to_json_dict()
 
 
-def _key(kind: str, kwargs: dict[str, Any]) -> str:
-    return kind + json.dumps({k: v for k, v in kwargs.items() if k != "batch_id"}, sort_keys=True, default=str)
-
-
 def _outcome(e: Expectation, item: Any) -> Outcome:
-    info = item.exception_info or {}
-    if info.get("raised_exception"):
-        message = str(info.get("exception_message") or "GX could not evaluate the expectation")
-        return Outcome(e.type, e.kwargs, e.severity, success=False, error=message.splitlines()[0])
+    message = _exception(item.exception_info or {})
+    if message is not None:
+        return Outcome(e.type, e.kwargs, e.severity, success=False, error=message)
     result = item.result or {}
     unexpected = result.get("unexpected_count")
     return Outcome(
@@ -93,3 +89,14 @@ def _outcome(e: Expectation, item: Any) -> Outcome:
         examples=[plain(v) for v in result.get("partial_unexpected_list") or []][:EXAMPLES],
         observed_value=plain(result.get("observed_value")),
     )
+
+
+def _exception(info: dict[str, Any]) -> str | None:
+    """The first exception message in GX's exception_info (flat, or keyed by metric)."""
+    if info.get("raised_exception"):
+        text = str(info.get("exception_message") or "GX could not evaluate the expectation")
+        return text.strip().splitlines()[0] if text.strip() else text
+    for value in info.values():
+        if isinstance(value, dict) and (found := _exception(value)) is not None:
+            return found
+    return None

@@ -102,6 +102,43 @@ OTHER_CHECKS = frozenset(
 SUPPORTED = frozenset(ROW_CONDITIONS) | frozenset(AGGREGATES) | TABLE_CHECKS | OTHER_CHECKS
 
 
+NUMBERS = frozenset({"BIGINT", "DOUBLE"})
+#: statistics pandas computes only on numbers (it raises on text, as the SQL engine then reports)
+NEEDS_NUMBER = frozenset(
+    {
+        "expect_column_mean_to_be_between",
+        "expect_column_median_to_be_between",
+        "expect_column_stdev_to_be_between",
+        "expect_column_sum_to_be_between",
+        "expect_column_quantile_values_to_be_between",
+    }
+)
+#: checks comparing values with min_value/max_value: numeric bounds need a numeric column
+BOUNDED = frozenset({"expect_column_values_to_be_between", "expect_column_min_to_be_between", "expect_column_max_to_be_between"})
+
+
+def type_mismatch(kind: str, kwargs: dict[str, Any], sql_type: str | None) -> str | None:
+    """Why ``kind`` cannot run on a column of canonical type ``sql_type`` (pandas would raise), or None."""
+    numeric_bounds = any(
+        isinstance(kwargs.get(k), int | float) and not isinstance(kwargs.get(k), bool) for k in ("min_value", "max_value")
+    )
+    if sql_type not in NUMBERS and (kind in NEEDS_NUMBER or (kind in BOUNDED and numeric_bounds)):
+        return f"column {kwargs['column']!r} is {sql_type or 'nested'}, not a number"
+    return None
+
+
+def reproducible(kind: str, kwargs: dict[str, Any], sql_type: str | None) -> bool:
+    """Whether the SQL translation is known to give GX's result for this check on this column type.
+
+    Text bounds are compared as timestamps only on timestamp columns; on text columns pandas compares row
+    by row and raises on missing values, which the translation does not imitate, so GX runs those.
+    """
+    if kind not in SUPPORTED:
+        return False
+    text_bounds = any(isinstance(kwargs.get(k), str) for k in ("min_value", "max_value"))
+    return not (kind in BOUNDED and text_bounds and sql_type != "TIMESTAMP")
+
+
 def value_between(value: Any, kwargs: dict[str, Any]) -> bool:
     """GX's comparison of an observed statistic with min_value/max_value (None bounds are open)."""
     if value is None:

@@ -16,15 +16,17 @@ from sqlglot import exp
 
 from quality.frame import Column, canonical_select
 from quality.outcome import EXAMPLES, Outcome, plain
-from quality.sql_checks import AGGREGATES, ROW_CONDITIONS, SUPPORTED, mostly_success, value_between
+from quality.sql_checks import AGGREGATES, ROW_CONDITIONS, mostly_success, reproducible, type_mismatch, value_between
 from quality.suites import Expectation, Suite
 
 BATCH = "batch"
 Finish = Callable[[tuple[Any, ...]], Outcome]
 
 
-def supports(suite: Suite) -> bool:
-    return all(e.type in SUPPORTED for e in suite.expectations)
+def supports(suite: Suite, columns: list[Column]) -> bool:
+    """True when every expectation of ``suite`` has a translation proven to match GX on these columns."""
+    types = {c.name: c.canonical.sql if c.canonical else None for c in columns}
+    return all(reproducible(e.type, e.kwargs, types.get(e.kwargs.get("column", ""))) for e in suite.expectations)
 
 
 class SqlValidator:
@@ -66,6 +68,10 @@ class SqlValidator:
         if missing and e.type != "expect_column_to_exist":
             error = f"column {missing[0]!r} not found in {self.relation}; columns: {', '.join(self.columns)}"
             return lambda row: Outcome(e.type, e.kwargs, e.severity, success=False, error=error)
+        if "column" in e.kwargs:
+            mismatch = type_mismatch(e.type, e.kwargs, self.sql_type(e.kwargs["column"]))
+            if mismatch:
+                return lambda row: Outcome(e.type, e.kwargs, e.severity, success=False, error=mismatch)
         if e.type in ROW_CONDITIONS:
             return self.plan_row_condition(e)
         if e.type in AGGREGATES:

@@ -15,9 +15,9 @@ from typing import Literal
 import duckdb
 from sqlglot import exp
 
-from quality.frame import columns_of, table_sql, to_pandas
+from lakehouse.errors import UsageError
+from quality.frame import Column, columns_of, table_sql, to_pandas
 from quality.outcome import Engine, Source, Validation
-from quality.sql_checks import SUPPORTED
 from quality.sql_engine import supports, validate_sql
 from quality.suites import Expectation, Suite
 
@@ -28,12 +28,15 @@ EngineChoice = Literal["auto", "gx", "sql"]
 GX_MAX_ROWS = 200_000
 
 
-def choose_engine(suite: Suite, rows: int, choice: EngineChoice = "auto") -> Engine:
-    if choice == "gx" or (choice == "auto" and (rows <= GX_MAX_ROWS or not supports(suite))):
+def choose_engine(suite: Suite, columns: list[Column], rows: int, choice: EngineChoice = "auto") -> Engine:
+    """GX for small batches and for checks without a proven SQL translation; SQL for the rest."""
+    if choice == "gx" or (choice == "auto" and (rows <= GX_MAX_ROWS or not supports(suite, columns))):
         return "gx"
-    if not supports(suite):
-        unsupported = sorted({e.type for e in suite.expectations} - SUPPORTED)
-        raise ValueError(f"suite {suite.name!r} needs GX for {', '.join(unsupported)}; use engine 'gx' or 'auto'")
+    if not supports(suite, columns):
+        raise UsageError(
+            f"suite {suite.name!r} has checks only GX can run on {suite.relation}",
+            hint="use engine 'auto' or 'gx'",
+        )
     return "sql"
 
 
@@ -50,7 +53,7 @@ def validate(
     suite = resolve_references(con, suite)
     columns = columns_of(con, relation)
     rows = int(con.execute(f"SELECT count(*) FROM {table_sql(relation)}").fetchall()[0][0])
-    chosen = choose_engine(suite, rows, engine)
+    chosen = choose_engine(suite, columns, rows, engine)
     log.debug("validating %s (%d rows) with suite %s on %s", relation, rows, suite.name, chosen)
     if chosen == "gx":
         from quality.gx_engine import validate_gx
