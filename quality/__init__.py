@@ -14,7 +14,7 @@ validated with it.
 from __future__ import annotations
 
 from quality.docs import build_docs
-from quality.gate import QualityGate, check, gate_for
+from quality.gate import QualityGate, check, describe_failures, gate_for
 from quality.results import history, latest_results, record_ungated
 from quality.suggest import suggest
 from quality.suites import available as suites
@@ -24,6 +24,7 @@ __all__ = [
     "QualityGate",
     "build_docs",
     "check",
+    "describe_failures",
     "gate_for",
     "history",
     "latest_results",

@@ -28,7 +28,7 @@ def build_docs(settings: Settings) -> Path:
     import great_expectations as gx
     from quality.gx_engine import gx_suite, quiet_gx
 
-    quiet_gx()
+    quiet_gx()  # after the import: GX sets its loggers up when imported
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         context = gx.get_context(mode="file", project_root_dir=settings.quality_dir)

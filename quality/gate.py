@@ -93,3 +93,13 @@ def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     parts = relation.split(".")
     params = {"name": parts[-1], "schema": parts[-2] if len(parts) > 1 else None}
     return bool(con.execute(EXISTS_SQL, params).fetchall()[0][0])
+
+
+def describe_failures(result: GateResult, examples: int = 3) -> list[str]:
+    """One line per failed expectation, critical first: what failed, on which column, counts, failing values."""
+    lines = []
+    for f in result.failures:
+        where = f"({f.column})" if f.column else ""
+        sample = ", ".join(repr(v) for v in f.examples[:examples])
+        lines.append(f"{result.dataset}: {f.severity} {f.expectation}{where}: {f.detail}" + (f"; e.g. {sample}" if sample else ""))
+    return lines

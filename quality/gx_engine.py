@@ -33,9 +33,10 @@ def quiet_gx() -> None:
 
 @cache
 def context() -> AbstractDataContext:
-    quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    quiet_gx()
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -123,6 +123,8 @@ def plain(value: Any) -> Any:
     """A JSON-friendly copy of a result value (numpy scalars, timestamps, NaN/NA)."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, dict):
@@ -133,6 +135,4 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalar
         return plain(value.item())
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return None
     return str(value)

@@ -69,11 +69,15 @@ AGGREGATES: dict[str, Callable[[exp.Expression], exp.Expression]] = {
     "expect_column_min_to_be_between": lambda c: exp.func("min", c),
     "expect_column_max_to_be_between": lambda c: exp.func("max", c),
     "expect_column_stdev_to_be_between": lambda c: exp.func("stddev_samp", c),
-    "expect_column_sum_to_be_between": lambda c: exp.func("sum", c),
+    "expect_column_sum_to_be_between": lambda c: exp.func("coalesce", exp.func("sum", c), exp.convert(0)),  # pandas: 0
     "expect_column_unique_value_count_to_be_between": lambda c: exp.Count(this=exp.Distinct(expressions=[c])),
-    "expect_column_proportion_of_unique_values_to_be_between": lambda c: exp.Div(
-        this=exp.cast(exp.Count(this=exp.Distinct(expressions=[c])), "DOUBLE"),
-        expression=exp.func("nullif", exp.Count(this=c), exp.convert(0)),
+    "expect_column_proportion_of_unique_values_to_be_between": lambda c: exp.func(
+        "coalesce",  # GX: 0 when nothing is non-null
+        exp.Div(
+            this=exp.cast(exp.Count(this=exp.Distinct(expressions=[c])), "DOUBLE"),
+            expression=exp.func("nullif", exp.Count(this=c), exp.convert(0)),
+        ),
+        exp.convert(0.0),
     ),
 }
 

@@ -142,6 +142,8 @@ class SqlValidator:
 
         def finish(row: tuple[Any, ...]) -> Outcome:
             n = int(row[nonnull])
+            if n == 0:  # pandas cannot take quantiles of nothing; GX reports the error
+                return Outcome(e.type, e.kwargs, e.severity, success=False, error="no non-null values to take quantiles of")
             values = [_nearest_quantile(self, col, n, q) for q in ranges["quantiles"]]
             success = all(
                 v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
@@ -210,8 +212,6 @@ def _exists(names: list[str], kwargs: dict[str, Any]) -> bool:
 
 def _nearest_quantile(v: SqlValidator, col: exp.Expression, n: int, q: float) -> Any:
     """pandas ``quantile(q, interpolation="nearest")``: the value at index round-half-even(q * (n - 1))."""
-    if n == 0:
-        return None
     k = int(np.around((n - 1) * np.true_divide(np.float64(q) * 100.0, 100.0)))
     fraction = (k + 0.5) / n  # DuckDB's quantile_disc picks index ceil(fraction * n) - 1 = k
     return plain(v.query(exp.select(exp.func("quantile_disc", col, exp.convert(fraction))).from_(BATCH))[0][0])

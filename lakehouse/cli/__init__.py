@@ -22,6 +22,7 @@ from lakehouse.errors import LakehouseError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
+    "quality": ("lakehouse.cli.quality:quality", "check tables against the GX suites, build Data Docs, suggest suites"),
 }
 
 
