@@ -25,7 +25,17 @@ log = logging.getLogger(__name__)
 #: extensions loaded into every connection, in order (ducklake needs sqlite_scanner for its catalog)
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("sqlite_scanner", "ducklake")
 #: extensions shipped by a wheel we depend on or may depend on; built-ins (json, parquet, icu) need nothing
-WHEEL_EXTENSIONS = {"ducklake", "sqlite_scanner", "httpfs", "fts", "iceberg", "delta", "spatial", "avro", "postgres_scanner"}
+WHEEL_EXTENSIONS = {
+    "ducklake",
+    "sqlite_scanner",
+    "httpfs",
+    "fts",
+    "iceberg",
+    "delta",
+    "spatial",
+    "avro",
+    "postgres_scanner",
+}
 
 _LOCK_RE = re.compile(r'Could not set lock on file "(?P<file>[^"]+)".*?PID (?P<pid>\d+)', re.S)
 
@@ -44,14 +54,19 @@ def extension_path(name: str) -> Path:
     if not path.exists():
         candidates = sorted(root.glob(f"extensions/*/{name}.duckdb_extension"))
         if not candidates:
-            raise MissingDependency(f"the wheel for DuckDB extension {name!r} holds no extension file under {root}")
+            raise MissingDependency(
+                f"the wheel for DuckDB extension {name!r} holds no extension file under {root}"
+            )
         path = candidates[-1]
     return path
 
 
 def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
     """Load extensions into ``con`` straight from the wheel files (no INSTALL, no network)."""
-    loaded = {row[0] for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
+    loaded = {
+        row[0]
+        for row in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()
+    }
     for name in names:
         if name in loaded:
             continue
@@ -99,7 +114,7 @@ def connect(
     ``database`` is a DuckDB file (default: in-memory; pass ``settings.warehouse_file`` for the
     warehouse). With ``lake`` the DuckLake lake is attached as ``lake``, created on first use.
     """
-    config: dict[str, str | int | bool] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
@@ -129,7 +144,9 @@ def connect(
     return con
 
 
-def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool = False, alias: str = "lake") -> None:
+def attach_lake(
+    con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool = False, alias: str = "lake"
+) -> None:
     """Attach the DuckLake lake as ``alias`` (creating its folders and catalog on first use)."""
     meta = settings.lake_metadata_uri
     if meta.startswith("sqlite:"):

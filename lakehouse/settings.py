@@ -35,10 +35,13 @@ class Settings(BaseModel):
     memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. '4GB'")
     temp_directory: Path | None = Field(None, description="DuckDB spill directory (default HOME/tmp)")
     lake_metadata: str | None = Field(
-        None, description="DuckLake metadata: a SQLite file path or a postgres: URL (default HOME/lake/metadata.sqlite)"
+        None,
+        description="DuckLake metadata: a SQLite file path or a postgres: URL (default HOME/lake/metadata.sqlite)",
     )
     lake_data_path: Path | None = Field(None, description="DuckLake Parquet files (default HOME/lake/data)")
-    warehouse_path: Path | None = Field(None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)")
+    warehouse_path: Path | None = Field(
+        None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)"
+    )
     dbt_project_dir: Path = Field(REPO_ROOT / "dbt_project", description="the dbt project")
     quality_suites_dir: Path = Field(REPO_ROOT / "quality" / "expectations", description="GX suites (JSON)")
     policy_file: Path = Field(REPO_ROOT / "catalog" / "policy.yml", description="access policy (YAML)")

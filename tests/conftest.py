@@ -12,8 +12,12 @@ from lakehouse.settings import Settings, load_settings
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    have_bq = bool(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") and os.environ.get("LAKEHOUSE_BQ_PROJECT"))
-    skip = pytest.mark.skip(reason="needs BigQuery credentials: GOOGLE_APPLICATION_CREDENTIALS and LAKEHOUSE_BQ_PROJECT")
+    have_bq = bool(
+        os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") and os.environ.get("LAKEHOUSE_BQ_PROJECT")
+    )
+    skip = pytest.mark.skip(
+        reason="needs BigQuery credentials: GOOGLE_APPLICATION_CREDENTIALS and LAKEHOUSE_BQ_PROJECT"
+    )
     for item in items:
         if "bigquery" in item.keywords and not have_bq:
             item.add_marker(skip)

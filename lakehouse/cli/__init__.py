@@ -45,18 +45,31 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False), help="LAKEHOUSE_HOME: lake, warehouse, catalog (default ./data)")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    help="LAKEHOUSE_HOME: lake, warehouse, catalog (default ./data)",
+)
 @click.option("--threads", type=int, help="DuckDB threads")
 @click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
 @click.option("--debug", is_flag=True, help="show tracebacks")
 @click.option("-v", "--verbose", count=True, help="more log output (-vv for debug)")
 @click.version_option(package_name="lakehouse-toolkit")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, threads: int | None, memory_limit: str | None, debug: bool, verbose: int) -> None:
+def cli(
+    ctx: click.Context,
+    home: str | None,
+    threads: int | None,
+    memory_limit: str | None,
+    debug: bool,
+    verbose: int,
+) -> None:
     """A data lakehouse on one laptop: DuckLake lake, catalog, access rules, quality gates, dbt, BigQuery ML SQL."""
     level = logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = AppContext(overrides={"home": home, "threads": threads, "memory_limit": memory_limit}, debug=debug)
+    ctx.obj = AppContext(
+        overrides={"home": home, "threads": threads, "memory_limit": memory_limit}, debug=debug
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,108 @@
+"""The connection factory: offline extensions, settings applied, the lake attached, lock messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lakehouse.connect import connect, extension_path
+from lakehouse.errors import LockedError
+from lakehouse.settings import Settings, load_settings
+
+
+def test_extensions_come_from_wheels(settings: Settings) -> None:
+    path = extension_path("ducklake")
+    assert path.is_file() and "site-packages" in str(path)
+    con = connect(settings, lake=False)
+    loaded = {
+        r[0] for r in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()
+    }
+    assert {"ducklake", "sqlite_scanner"} <= loaded
+    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
+
+
+def test_extensions_load_without_network(settings: Settings, tmp_path: Path) -> None:
+    """A subprocess with every proxy pointed at a dead port and an empty extension directory still loads them."""
+    code = textwrap.dedent(
+        f"""
+        from lakehouse.settings import load_settings
+        from lakehouse.connect import connect
+        con = connect(load_settings({{"home": {str(settings.home)!r}}}), extensions=["httpfs"])
+        print(con.execute("SELECT count(*) FROM duckdb_extensions() WHERE loaded AND extension_name IN ('ducklake','httpfs')").fetchone()[0])
+        """
+    )
+    env = {
+        **os.environ,
+        "http_proxy": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "HOME": str(tmp_path),
+    }
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
+    assert not (tmp_path / ".duckdb").exists()  # nothing was INSTALLed into the home directory
+
+
+def test_settings_are_applied(home: Path) -> None:
+    s = load_settings({"home": home, "threads": 1, "memory_limit": "512MB"})
+    con = connect(s, lake=False)
+    assert con.execute("SELECT current_setting('threads')").fetchone() == (1,)
+    assert "488" in con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # 512MB = 488.2 MiB
+    assert con.execute("SELECT current_setting('temp_directory')").fetchone() == (str(s.spill_dir),)
+
+
+def test_lake_is_ducklake_with_sqlite_metadata(settings: Settings) -> None:
+    con = connect(settings)
+    con.execute("CREATE TABLE lake.t AS SELECT 42 AS answer")
+    con.close()
+    assert (settings.lake_dir / "metadata.sqlite").is_file()
+    con = connect(settings, lake_read_only=True)
+    assert con.execute("SELECT answer FROM lake.t").fetchall() == [(42,)]
+    kinds = {
+        r[0]
+        for r in con.execute("SELECT type FROM duckdb_databases() WHERE database_name = 'lake'").fetchall()
+    }
+    assert kinds == {"ducklake"}
+    with pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("INSERT INTO lake.t VALUES (1)")
+
+
+def test_lake_readable_from_second_process_while_writer_holds_it(settings: Settings) -> None:
+    writer = connect(settings, database=settings.warehouse_file)
+    writer.execute("CREATE TABLE lake.t AS SELECT range AS i FROM range(5)")
+    code = (
+        "from lakehouse.settings import load_settings\nfrom lakehouse.connect import connect\n"
+        f"con = connect(load_settings({{'home': {str(settings.home)!r}}}), lake_read_only=True)\n"
+        "print(con.execute('SELECT count(*) FROM lake.t').fetchone()[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "5"
+    writer.close()
+
+
+def test_locked_warehouse_names_file_and_pid(settings: Settings) -> None:
+    """A second process opening the warehouse file gets one line with the file and the holder's PID."""
+    holder = connect(settings, database=settings.warehouse_file, lake=False)
+    code = (
+        "import sys\nfrom lakehouse.settings import load_settings\nfrom lakehouse.connect import connect\n"
+        "from lakehouse.errors import LockedError\n"
+        f"s = load_settings({{'home': {str(settings.home)!r}}})\n"
+        "try:\n    connect(s, database=s.warehouse_file, lake=False)\nexcept LockedError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    line = out.stdout.strip()
+    assert line.count("\n") == 0
+    assert str(settings.warehouse_file) in line
+    assert f"PID {os.getpid()}" in line
+    holder.close()
+
+
+def test_locked_error_is_oserror_subclass(settings: Settings) -> None:
+    assert issubclass(LockedError, OSError)
