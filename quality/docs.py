@@ -23,9 +23,9 @@ HISTORY = 20  # validation runs per dataset shown in the docs
 
 def build_docs(settings: Settings) -> Path:
     """Render Data Docs for every suite and its last ``HISTORY`` results; return the site's index.html."""
+    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    import great_expectations as gx
     from quality.gx_engine import gx_suite, quiet_gx
 
     quiet_gx()  # after the import: GX sets its loggers up when imported
@@ -62,16 +62,28 @@ def _gx_validation(validation: Validation) -> tuple[Any, Any]:
     items = []
     for o in validation.outcomes:
         config = ExpectationConfiguration(type=o.expectation, kwargs=o.kwargs, meta={"severity": o.severity})
-        result: dict[str, Any] = {"observed_value": o.observed_value} if o.unexpected_count is None else {
-            "element_count": o.element_count,
-            "unexpected_count": o.unexpected_count,
-            "unexpected_percent": 100.0 * o.unexpected_count / o.element_count if o.element_count else 0.0,
-            "partial_unexpected_list": o.examples,
-        }
+        result: dict[str, Any] = (
+            {"observed_value": o.observed_value}
+            if o.unexpected_count is None
+            else {
+                "element_count": o.element_count,
+                "unexpected_count": o.unexpected_count,
+                "unexpected_percent": 100.0 * o.unexpected_count / o.element_count
+                if o.element_count
+                else 0.0,
+                "partial_unexpected_list": o.examples,
+            }
+        )
         info = {"raised_exception": bool(o.error), "exception_message": o.error, "exception_traceback": None}
-        items.append(ExpectationValidationResult(success=o.success, expectation_config=config, result=result, exception_info=info))
+        items.append(
+            ExpectationValidationResult(
+                success=o.success, expectation_config=config, result=result, exception_info=info
+            )
+        )
     passed = sum(1 for o in validation.outcomes if o.success)
-    run_id = RunIdentifier(run_name=validation.source, run_time=dt.datetime.fromisoformat(validation.validated_at))
+    run_id = RunIdentifier(
+        run_name=validation.source, run_time=dt.datetime.fromisoformat(validation.validated_at)
+    )
     value = ExpectationSuiteValidationResult(
         success=validation.passed,
         results=items,
@@ -82,7 +94,12 @@ def _gx_validation(validation: Validation) -> tuple[Any, Any]:
             "unsuccessful_expectations": len(items) - passed,
             "success_percent": 100.0 * passed / len(items) if items else 100.0,
         },
-        meta={"run_id": run_id, "engine": validation.engine, "rows": validation.rows, "relation": validation.relation},
+        meta={
+            "run_id": run_id,
+            "engine": validation.engine,
+            "rows": validation.rows,
+            "relation": validation.relation,
+        },
     )
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=validation.suite),

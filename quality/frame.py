@@ -45,7 +45,8 @@ CANONICAL_TYPES: dict[str, CanonicalType] = {
     **dict.fromkeys(["varchar", "uuid"], _STRING),
     "boolean": _BOOLEAN,
     **dict.fromkeys(
-        ["date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"], _TIMESTAMP
+        ["date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"],
+        _TIMESTAMP,
     ),
 }
 #: the type names a suite may use, with what GX observes for each
@@ -63,7 +64,8 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[Column]:
     """The columns of a table or view (``relation`` may be qualified, e.g. ``lake.orders``)."""
     rel = con.sql(f"SELECT * FROM {table_sql(relation)} LIMIT 0")
     return [
-        Column(name, str(dtype), CANONICAL_TYPES.get(dtype.id)) for name, dtype in zip(rel.columns, rel.types, strict=True)
+        Column(name, str(dtype), CANONICAL_TYPES.get(dtype.id))
+        for name, dtype in zip(rel.columns, rel.types, strict=True)
     ]
 
 
@@ -75,11 +77,11 @@ def table_sql(relation: str) -> str:
     return ".".join(exp.to_identifier(p, quoted=True).sql("duckdb") for p in parts)
 
 
-def _canonical_expression(column: Column) -> exp.Expression:
+def _canonical_expression(column: Column) -> exp.Expr:
     col = exp.column(column.name, quoted=True)
     canonical = column.canonical
     if canonical is None or column.duckdb_type.upper() == canonical.sql:
-        value: exp.Expression = col
+        value: exp.Expr = col
     elif column.duckdb_type == "TIMESTAMP WITH TIME ZONE":
         value = exp.func("timezone", exp.Literal.string("UTC"), col)
     else:

@@ -34,7 +34,9 @@ class QualityGate:
         if not has_suite(self.settings, dataset):
             log.info("no expectation suite for %s: batch not validated", dataset)
             return GateResult(dataset=dataset, suite=None, checks=0)
-        validation = validate(con, relation, load_suite(self.settings, dataset), source="ingest", engine=self.engine)
+        validation = validate(
+            con, relation, load_suite(self.settings, dataset), source="ingest", engine=self.engine
+        )
         path = results.store(self.settings, validation)
         return validation.gate_result(path)
 
@@ -64,7 +66,9 @@ def check(
                 if explicit:
                     raise NotFoundError(
                         f"{suite.relation} does not exist (suite {suite.name})",
-                        hint="ingest it first" if suite.database == "lake" else "build the warehouse with dbt first",
+                        hint="ingest it first"
+                        if suite.database == "lake"
+                        else "build the warehouse with dbt first",
                     )
                 log.info("skipping %s: %s does not exist", suite.name, suite.relation)
                 continue
@@ -101,5 +105,8 @@ def describe_failures(result: GateResult, examples: int = 3) -> list[str]:
     for f in result.failures:
         where = f"({f.column})" if f.column else ""
         sample = ", ".join(repr(v) for v in f.examples[:examples])
-        lines.append(f"{result.dataset}: {f.severity} {f.expectation}{where}: {f.detail}" + (f"; e.g. {sample}" if sample else ""))
+        lines.append(
+            f"{result.dataset}: {f.severity} {f.expectation}{where}: {f.detail}"
+            + (f"; e.g. {sample}" if sample else "")
+        )
     return lines

@@ -43,6 +43,8 @@ class Outcome:
             return self.error
         if self.unexpected_count is not None:
             return f"{self.unexpected_count} of {self.element_count} rows unexpected"
+        if self.expectation in COLUMN_SET_CHECKS and isinstance(self.observed_value, list):
+            return _column_mismatch(self.kwargs, self.observed_value)
         return f"observed {_short(self.observed_value)}"
 
     def to_failure(self) -> CheckFailure:
@@ -112,6 +114,19 @@ class Validation:
             "rows": self.rows,
             "engine": self.engine,
         }
+
+
+COLUMN_SET_CHECKS = ("expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list")
+
+
+def _column_mismatch(kwargs: dict[str, Any], observed: list[str]) -> str:
+    expected = list(kwargs.get("column_set") or kwargs.get("column_list") or [])
+    missing = [c for c in expected if c not in observed]
+    extra = [c for c in observed if c not in expected and not c.startswith("_")]
+    parts = [f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
+    if extra:
+        parts.append(f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}")
+    return "; ".join(parts) or f"columns out of order: {', '.join(observed)}"
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -28,7 +28,9 @@ def store(settings: Settings, validation: Validation) -> Path:
     """Write ``validation`` and return its path."""
     folder = results_dir(settings, validation.dataset)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = validation.validated_at.replace("-", "").replace(":", "").replace("+0000", "Z").replace("+00:00", "Z")
+    stamp = (
+        validation.validated_at.replace("-", "").replace(":", "").replace("+0000", "Z").replace("+00:00", "Z")
+    )
     path = folder / f"{stamp}-{validation.source}.json"
     record = {"summary": validation.summary(), **plain(dataclasses.asdict(validation))}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
@@ -38,7 +40,9 @@ def store(settings: Settings, validation: Validation) -> Path:
     return path
 
 
-def record_ungated(settings: Settings, dataset: str, *, suite: str | None = None, source: Source = "ingest") -> Path:
+def record_ungated(
+    settings: Settings, dataset: str, *, suite: str | None = None, source: Source = "ingest"
+) -> Path:
     """Record that a batch of ``dataset`` was committed without the gate (``--no-gate``)."""
     validation = Validation(
         dataset=dataset,

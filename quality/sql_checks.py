@@ -16,38 +16,46 @@ from typing import Any
 
 from sqlglot import exp
 
-RowCondition = Callable[[exp.Expression, dict[str, Any], str | None], exp.Expression]
+RowCondition = Callable[[exp.Expr, dict[str, Any], str | None], exp.Expr]
 
 
-def literal(value: Any, sql_type: str | None = None) -> exp.Expression:
+def literal(value: Any, sql_type: str | None = None) -> exp.Expr:
     """A bound value as a SQL literal; strings compared with timestamps are cast to the column's type."""
     if isinstance(value, str) and sql_type == "TIMESTAMP":
         return exp.cast(exp.Literal.string(value), "TIMESTAMP")
     return exp.convert(value)
 
 
-def _in_range(col: exp.Expression, kwargs: dict[str, Any], sql_type: str | None) -> exp.Expression:
+def _in_range(col: exp.Expr, kwargs: dict[str, Any], sql_type: str | None) -> exp.Expr:
     """True when ``col`` is within [min_value, max_value] (or the strict variants), as GX defines it."""
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if low is not None:
         bound = literal(low, sql_type)
-        parts.append(exp.GT(this=col, expression=bound) if kwargs.get("strict_min") else exp.GTE(this=col, expression=bound))
+        parts.append(
+            exp.GT(this=col, expression=bound)
+            if kwargs.get("strict_min")
+            else exp.GTE(this=col, expression=bound)
+        )
     if high is not None:
         bound = literal(high, sql_type)
-        parts.append(exp.LT(this=col, expression=bound) if kwargs.get("strict_max") else exp.LTE(this=col, expression=bound))
+        parts.append(
+            exp.LT(this=col, expression=bound)
+            if kwargs.get("strict_max")
+            else exp.LTE(this=col, expression=bound)
+        )
     if not parts:
         raise ValueError("min_value and max_value cannot both be None")
     return exp.and_(*parts)
 
 
-def _in_set(col: exp.Expression, values: list[Any], sql_type: str | None) -> exp.Expression:
+def _in_set(col: exp.Expr, values: list[Any], sql_type: str | None) -> exp.Expr:
     if not values:
         return exp.false()
     return exp.In(this=col, expressions=[literal(v, sql_type) for v in values])
 
 
-def _regex(col: exp.Expression, regex: str) -> exp.Expression:
+def _regex(col: exp.Expr, regex: str) -> exp.Expr:
     # pandas: column.astype(str).str.contains(regex) -- a search, not a full match; DuckDB's is the same
     return exp.func("regexp_matches", exp.cast(col, "VARCHAR"), exp.Literal.string(regex))
 
@@ -58,18 +66,24 @@ ROW_CONDITIONS: dict[str, RowCondition] = {
     "expect_column_values_to_not_be_in_set": lambda c, kw, t: _in_set(c, kw.get("value_set") or [], t),
     "expect_column_values_to_match_regex": lambda c, kw, t: exp.not_(_regex(c, kw["regex"])),
     "expect_column_values_to_not_match_regex": lambda c, kw, t: _regex(c, kw["regex"]),
-    "expect_column_value_lengths_to_be_between": lambda c, kw, t: exp.not_(_in_range(exp.func("length", c), kw, None)),
-    "expect_column_value_lengths_to_equal": lambda c, kw, t: exp.NEQ(this=exp.func("length", c), expression=exp.convert(kw["value"])),
+    "expect_column_value_lengths_to_be_between": lambda c, kw, t: exp.not_(
+        _in_range(exp.func("length", c), kw, None)
+    ),
+    "expect_column_value_lengths_to_equal": lambda c, kw, t: exp.NEQ(
+        this=exp.func("length", c), expression=exp.convert(kw["value"])
+    ),
 }
 
 #: expectation type -> the column statistic GX compares with min_value/max_value
-AGGREGATES: dict[str, Callable[[exp.Expression], exp.Expression]] = {
+AGGREGATES: dict[str, Callable[[exp.Expr], exp.Expr]] = {
     "expect_column_mean_to_be_between": lambda c: exp.func("avg", c),
     "expect_column_median_to_be_between": lambda c: exp.func("median", c),
     "expect_column_min_to_be_between": lambda c: exp.func("min", c),
     "expect_column_max_to_be_between": lambda c: exp.func("max", c),
     "expect_column_stdev_to_be_between": lambda c: exp.func("stddev_samp", c),
-    "expect_column_sum_to_be_between": lambda c: exp.func("coalesce", exp.func("sum", c), exp.convert(0)),  # pandas: 0
+    "expect_column_sum_to_be_between": lambda c: exp.func(
+        "coalesce", exp.func("sum", c), exp.convert(0)
+    ),  # pandas: 0
     "expect_column_unique_value_count_to_be_between": lambda c: exp.Count(this=exp.Distinct(expressions=[c])),
     "expect_column_proportion_of_unique_values_to_be_between": lambda c: exp.func(
         "coalesce",  # GX: 0 when nothing is non-null
@@ -118,13 +132,20 @@ NEEDS_NUMBER = frozenset(
     }
 )
 #: checks comparing values with min_value/max_value: numeric bounds need a numeric column
-BOUNDED = frozenset({"expect_column_values_to_be_between", "expect_column_min_to_be_between", "expect_column_max_to_be_between"})
+BOUNDED = frozenset(
+    {
+        "expect_column_values_to_be_between",
+        "expect_column_min_to_be_between",
+        "expect_column_max_to_be_between",
+    }
+)
 
 
 def type_mismatch(kind: str, kwargs: dict[str, Any], sql_type: str | None) -> str | None:
     """Why ``kind`` cannot run on a column of canonical type ``sql_type`` (pandas would raise), or None."""
     numeric_bounds = any(
-        isinstance(kwargs.get(k), int | float) and not isinstance(kwargs.get(k), bool) for k in ("min_value", "max_value")
+        isinstance(kwargs.get(k), int | float) and not isinstance(kwargs.get(k), bool)
+        for k in ("min_value", "max_value")
     )
     if sql_type not in NUMBERS and (kind in NEEDS_NUMBER or (kind in BOUNDED and numeric_bounds)):
         return f"column {kwargs['column']!r} is {sql_type or 'nested'}, not a number"

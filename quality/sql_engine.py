@@ -16,7 +16,14 @@ from sqlglot import exp
 
 from quality.frame import Column, canonical_select
 from quality.outcome import EXAMPLES, Outcome, plain
-from quality.sql_checks import AGGREGATES, ROW_CONDITIONS, mostly_success, reproducible, type_mismatch, value_between
+from quality.sql_checks import (
+    AGGREGATES,
+    ROW_CONDITIONS,
+    mostly_success,
+    reproducible,
+    type_mismatch,
+    value_between,
+)
 from quality.suites import Expectation, Suite
 
 BATCH = "batch"
@@ -26,7 +33,9 @@ Finish = Callable[[tuple[Any, ...]], Outcome]
 def supports(suite: Suite, columns: list[Column]) -> bool:
     """True when every expectation of ``suite`` has a translation proven to match GX on these columns."""
     types = {c.name: c.canonical.sql if c.canonical else None for c in columns}
-    return all(reproducible(e.type, e.kwargs, types.get(e.kwargs.get("column", ""))) for e in suite.expectations)
+    return all(
+        reproducible(e.type, e.kwargs, types.get(e.kwargs.get("column", ""))) for e in suite.expectations
+    )
 
 
 class SqlValidator:
@@ -35,14 +44,14 @@ class SqlValidator:
         self.relation = relation
         self.columns = {c.name: c for c in columns}
         self.source = canonical_select(columns, relation)
-        self.scan: list[exp.Expression] = [exp.Count(this=exp.Star())]
+        self.scan: list[exp.Expr] = [exp.Count(this=exp.Star())]
 
     # --- plumbing ---------------------------------------------------------------------------
     def query(self, select: exp.Select) -> list[tuple[Any, ...]]:
         sql = select.with_(BATCH, as_=self.source).sql("duckdb")
         return self.con.execute(sql).fetchall()
 
-    def add(self, expression: exp.Expression) -> int:
+    def add(self, expression: exp.Expr) -> int:
         self.scan.append(expression)
         return len(self.scan) - 1
 
@@ -53,7 +62,7 @@ class SqlValidator:
         canonical = self.columns[name].canonical
         return canonical.sql if canonical else None
 
-    def examples(self, column: str, condition: exp.Expression) -> list[Any]:
+    def examples(self, column: str, condition: exp.Expr) -> list[Any]:
         rows = self.query(exp.select(self.col(column)).from_(BATCH).where(condition).limit(EXAMPLES))
         return [plain(r[0]) for r in rows]
 
@@ -90,13 +99,18 @@ class SqlValidator:
     def plan_row_condition(self, e: Expectation) -> Finish:
         name = e.kwargs["column"]
         col = self.col(name)
-        unexpected = exp.and_(exp.not_(exp.Is(this=col, expression=exp.null())), ROW_CONDITIONS[e.type](col, e.kwargs, self.sql_type(name)))
+        unexpected = exp.and_(
+            exp.not_(exp.Is(this=col, expression=exp.null())),
+            ROW_CONDITIONS[e.type](col, e.kwargs, self.sql_type(name)),
+        )
         nonnull, bad = self.add(exp.Count(this=col)), self.add(exp.func("count_if", unexpected))
 
         def finish(row: tuple[Any, ...]) -> Outcome:
             count = int(row[bad])
             success = mostly_success(int(row[nonnull]), count, e.kwargs.get("mostly"))
-            return _map_outcome(e, success, int(row[0]), count, self.examples(name, unexpected) if count else [])
+            return _map_outcome(
+                e, success, int(row[0]), count, self.examples(name, unexpected) if count else []
+            )
 
         return finish
 
@@ -127,7 +141,11 @@ class SqlValidator:
                 .group_by(*cols)
                 .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.convert(1)))
             )
-            dups = self.query(exp.select(*[exp.column(n, table="g", quoted=True) for n in names], "n").from_(groups.subquery("g")))
+            dups = self.query(
+                exp.select(*[exp.column(n, table="g", quoted=True) for n in names], "n").from_(
+                    groups.subquery("g")
+                )
+            )
             count = sum(int(r[-1]) for r in dups)
             success = mostly_success(int(row[considered]), count, e.kwargs.get("mostly"))
             examples = [plain(r[0] if len(names) == 1 else list(r[:-1])) for r in dups[:EXAMPLES]]
@@ -143,7 +161,13 @@ class SqlValidator:
         def finish(row: tuple[Any, ...]) -> Outcome:
             n = int(row[nonnull])
             if n == 0:  # pandas cannot take quantiles of nothing; GX reports the error
-                return Outcome(e.type, e.kwargs, e.severity, success=False, error="no non-null values to take quantiles of")
+                return Outcome(
+                    e.type,
+                    e.kwargs,
+                    e.severity,
+                    success=False,
+                    error="no non-null values to take quantiles of",
+                )
             values = [_nearest_quantile(self, col, n, q) for q in ranges["quantiles"]]
             success = all(
                 v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
@@ -164,7 +188,9 @@ class SqlValidator:
             "expect_table_columns_to_match_set": lambda r: (sorted(names), _match_set(names, kw)),
             "expect_table_columns_to_match_ordered_list": lambda r: (names, names == list(kw["column_list"])),
             "expect_column_to_exist": lambda r: (None, _exists(names, kw)),
-            "expect_column_values_to_be_in_type_list": lambda r: self.type_check(kw["column"], kw.get("type_list")),
+            "expect_column_values_to_be_in_type_list": lambda r: self.type_check(
+                kw["column"], kw.get("type_list")
+            ),
             "expect_column_values_to_be_of_type": lambda r: self.type_check(kw["column"], [kw["type_"]]),
         }
         check = checks[e.type]
@@ -182,7 +208,9 @@ class SqlValidator:
         return canonical.observed, allowed is None or canonical.gx_name in allowed
 
 
-def validate_sql(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column], suite: Suite) -> list[Outcome]:
+def validate_sql(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column], suite: Suite
+) -> list[Outcome]:
     return SqlValidator(con, relation, columns).validate(suite)
 
 
@@ -193,7 +221,9 @@ def _columns(e: Expectation) -> list[str]:
 
 
 def _map_outcome(e: Expectation, success: bool, total: int, count: int, examples: list[Any]) -> Outcome:
-    return Outcome(e.type, e.kwargs, e.severity, success, element_count=total, unexpected_count=count, examples=examples)
+    return Outcome(
+        e.type, e.kwargs, e.severity, success, element_count=total, unexpected_count=count, examples=examples
+    )
 
 
 def _observed(e: Expectation, observed: Any, success: bool) -> Outcome:
@@ -210,8 +240,10 @@ def _exists(names: list[str], kwargs: dict[str, Any]) -> bool:
     return kwargs["column"] in names and (index is None or names.index(kwargs["column"]) == index)
 
 
-def _nearest_quantile(v: SqlValidator, col: exp.Expression, n: int, q: float) -> Any:
+def _nearest_quantile(v: SqlValidator, col: exp.Expr, n: int, q: float) -> Any:
     """pandas ``quantile(q, interpolation="nearest")``: the value at index round-half-even(q * (n - 1))."""
     k = int(np.around((n - 1) * np.true_divide(np.float64(q) * 100.0, 100.0)))
     fraction = (k + 0.5) / n  # DuckDB's quantile_disc picks index ceil(fraction * n) - 1 = k
-    return plain(v.query(exp.select(exp.func("quantile_disc", col, exp.convert(fraction))).from_(BATCH))[0][0])
+    return plain(
+        v.query(exp.select(exp.func("quantile_disc", col, exp.convert(fraction))).from_(BATCH))[0][0]
+    )

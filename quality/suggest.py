@@ -31,8 +31,12 @@ def suggest(settings: Settings, dataset: str, relation: str | None = None, out: 
         try:
             columns = [c for c in columns_of(con, relation) if c.name not in LINEAGE]
         except Exception as exc:
-            raise NotFoundError(f"cannot profile {relation}: {str(exc).splitlines()[0]}", hint="ingest it first") from exc
-        profile = {row[0]: row for row in con.execute(f"SUMMARIZE SELECT * FROM {table_sql(relation)}").fetchall()}
+            raise NotFoundError(
+                f"cannot profile {relation}: {str(exc).splitlines()[0]}", hint="ingest it first"
+            ) from exc
+        profile = {
+            row[0]: row for row in con.execute(f"SUMMARIZE SELECT * FROM {table_sql(relation)}").fetchall()
+        }
         rows = int(con.execute(f"SELECT count(*) FROM {table_sql(relation)}").fetchall()[0][0])
         expectations = _table_expectations(columns, rows)
         for column in columns:
@@ -57,28 +61,52 @@ def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
 def _table_expectations(columns: list[Column], rows: int) -> list[dict[str, Any]]:
     return [
         _expectation("expect_table_row_count_to_be_between", min_value=1, max_value=max(10, rows * 10)),
-        _expectation("expect_table_columns_to_match_set", column_set=[c.name for c in columns], exact_match=False),
+        _expectation(
+            "expect_table_columns_to_match_set", column_set=[c.name for c in columns], exact_match=False
+        ),
     ]
 
 
-def _column_expectations(con: Any, relation: str, column: Column, stats: tuple[Any, ...], rows: int) -> list[dict[str, Any]]:
+def _column_expectations(
+    con: Any, relation: str, column: Column, stats: tuple[Any, ...], rows: int
+) -> list[dict[str, Any]]:
     # SUMMARIZE: column_name, column_type, min, max, approx_unique, avg, std, q25, q50, q75, count, null_percentage
     name, low, high, approx_unique, null_pct = stats[0], stats[2], stats[3], stats[4], float(stats[11] or 0)
     out: list[dict[str, Any]] = []
     if column.canonical is not None:
-        out.append(_expectation("expect_column_values_to_be_in_type_list", column=name, type_list=[column.canonical.gx_name]))
+        out.append(
+            _expectation(
+                "expect_column_values_to_be_in_type_list", column=name, type_list=[column.canonical.gx_name]
+            )
+        )
     if null_pct == 0 and rows:
         out.append(_expectation("expect_column_values_to_not_be_null", column=name))
     kind = column.canonical.sql if column.canonical else None
     if kind in ("BIGINT", "VARCHAR") and rows and approx_unique >= rows * 0.95:
-        distinct = con.execute(exp.select(exp.Count(this=exp.Distinct(expressions=[exp.column(name, quoted=True)]))).from_(table_sql(relation)).sql("duckdb")).fetchall()[0][0]
+        distinct = con.execute(
+            exp.select(exp.Count(this=exp.Distinct(expressions=[exp.column(name, quoted=True)])))
+            .from_(table_sql(relation))
+            .sql("duckdb")
+        ).fetchall()[0][0]
         if distinct == rows:
             out.append(_expectation("expect_column_values_to_be_unique", column=name))
     if kind in ("BIGINT", "DOUBLE") and low is not None:
         number = int if kind == "BIGINT" else float
-        out.append(_expectation("expect_column_values_to_be_between", column=name, min_value=number(low), max_value=number(high)))
+        out.append(
+            _expectation(
+                "expect_column_values_to_be_between",
+                column=name,
+                min_value=number(low),
+                max_value=number(high),
+            )
+        )
     if kind == "VARCHAR" and approx_unique <= VALUE_SET_MAX:
-        query = exp.select(exp.column(name, quoted=True)).distinct().from_(table_sql(relation)).where(exp.column(name, quoted=True).is_(exp.null()).not_())
+        query = (
+            exp.select(exp.column(name, quoted=True))
+            .distinct()
+            .from_(table_sql(relation))
+            .where(exp.column(name, quoted=True).is_(exp.null()).not_())
+        )
         values = sorted(r[0] for r in con.execute(query.sql("duckdb")).fetchall())
         if len(values) <= VALUE_SET_MAX:
             out.append(_expectation("expect_column_values_to_be_in_set", column=name, value_set=values))

@@ -57,10 +57,16 @@ class Suite:
 
     def to_json(self) -> dict[str, Any]:
         """The GX suite dict (``ExpectationSuite(**suite.to_json())`` builds it)."""
-        return {"name": self.name, "expectations": [e.to_json() for e in self.expectations], "meta": self.meta}
+        return {
+            "name": self.name,
+            "expectations": [e.to_json() for e in self.expectations],
+            "meta": self.meta,
+        }
 
     def with_expectations(self, expectations: list[Expectation]) -> Suite:
-        return Suite(self.name, self.dataset, expectations, self.relation, self.database, self.meta, self.path)
+        return Suite(
+            self.name, self.dataset, expectations, self.relation, self.database, self.meta, self.path
+        )
 
 
 def suite_path(settings: Settings, dataset: str) -> Path:
@@ -82,7 +88,9 @@ def load_suite(settings: Settings, dataset: str) -> Suite:
     if not path.is_file():
         raise NotFoundError(
             f"no expectation suite for {dataset!r} in {settings.quality_suites_dir}",
-            hint="suites: " + (", ".join(available(settings)) or "none") + f"; `lakehouse quality suggest {dataset}`",
+            hint="suites: "
+            + (", ".join(available(settings)) or "none")
+            + f"; `lakehouse quality suggest {dataset}`",
         )
     return parse_suite(path.read_text(encoding="utf-8"), dataset=dataset, path=path)
 
@@ -99,7 +107,10 @@ def parse_suite(text: str, *, dataset: str, path: Path | None = None) -> Suite:
     database = meta.get("database", "lake")
     if database not in ("lake", "warehouse"):
         raise InputError(f"{where}: meta.database is {database!r}; expected 'lake' or 'warehouse'")
-    expectations = [_parse_expectation(item, f"{where} expectation {i + 1}") for i, item in enumerate(data["expectations"])]
+    expectations = [
+        _parse_expectation(item, f"{where} expectation {i + 1}")
+        for i, item in enumerate(data["expectations"])
+    ]
     return Suite(
         name=str(data.get("name") or dataset),
         dataset=dataset,

@@ -17,7 +17,9 @@ def quality() -> None:
 
 @quality.command("check")
 @click.argument("datasets", nargs=-1)
-@click.option("--engine", type=ENGINES, default="auto", show_default=True, help="where to validate (auto: by size)")
+@click.option(
+    "--engine", type=ENGINES, default="auto", show_default=True, help="where to validate (auto: by size)"
+)
 @json_option
 @pass_app
 def check_command(app: AppContext, datasets: tuple[str, ...], engine: str, as_json: bool) -> int:
@@ -34,13 +36,28 @@ def check_command(app: AppContext, datasets: tuple[str, ...], engine: str, as_js
         warn("nothing to check: no suite has a table yet (ingest data or build the warehouse first)")
         return 0
     rows = [
-        (r.dataset, r.suite, r.checks, _count(r, "critical"), _count(r, "warning"), "FAILED" if not r.passed else "passed")
+        (
+            r.dataset,
+            r.suite,
+            r.checks,
+            _count(r, "critical"),
+            _count(r, "warning"),
+            "FAILED" if not r.passed else "passed",
+        )
         for r in results
     ]
-    print_table(["dataset", "suite", "checks", "critical failed", "warnings", "status"], rows, title="quality check")
+    print_table(
+        ["dataset", "suite", "checks", "critical failed", "warnings", "status"], rows, title="quality check"
+    )
     for r in results:
         for line in quality.describe_failures(r):
-            console.print(line, style="red" if ": critical " in line else "yellow", markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                line,
+                style="red" if ": critical " in line else "yellow",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     return 1 if failed else 0
 
 

@@ -25,7 +25,7 @@ def source_sql(path: Path) -> str:
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, fixture: str) -> None:
-    con.execute(f'CREATE OR REPLACE TABLE {name} AS {source_sql(FIXTURES / fixture)}')
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {source_sql(FIXTURES / fixture)}")
 
 
 @pytest.fixture

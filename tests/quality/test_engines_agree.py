@@ -13,7 +13,9 @@ from typing import Any
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lakehouse.settings import Settings
 from quality.frame import columns_of, to_pandas
@@ -28,7 +30,15 @@ from .conftest import create_table
 
 
 def comparable(o: Outcome) -> tuple[Any, ...]:
-    return (o.expectation, o.column, o.success, o.unexpected_count, o.element_count, rounded(o.observed_value), bool(o.error))
+    return (
+        o.expectation,
+        o.column,
+        o.success,
+        o.unexpected_count,
+        o.element_count,
+        rounded(o.observed_value),
+        bool(o.error),
+    )
 
 
 def rounded(value: Any) -> Any:
@@ -42,12 +52,16 @@ def rounded(value: Any) -> Any:
     return value
 
 
-def both_engines(con: duckdb.DuckDBPyConnection, relation: str, suite: Suite) -> tuple[list[Outcome], list[Outcome]]:
+def both_engines(
+    con: duckdb.DuckDBPyConnection, relation: str, suite: Suite
+) -> tuple[list[Outcome], list[Outcome]]:
     """GX and SQL outcomes for the expectations the SQL engine claims to reproduce on this relation."""
     suite = resolve_references(con, suite)
     columns = columns_of(con, relation)
     types = {c.name: c.canonical.sql if c.canonical else None for c in columns}
-    kept = [e for e in suite.expectations if reproducible(e.type, e.kwargs, types.get(e.kwargs.get("column", "")))]
+    kept = [
+        e for e in suite.expectations if reproducible(e.type, e.kwargs, types.get(e.kwargs.get("column", "")))
+    ]
     if len(kept) < len(suite.expectations):
         assert choose_engine(suite, columns, rows=10**9) == "gx", "auto must fall back to GX"
     suite = suite.with_expectations(kept)
@@ -67,13 +81,17 @@ CASES = [
 
 
 @pytest.mark.parametrize(("dataset", "fixture"), CASES)
-def test_engines_agree_on_shipped_suites(settings: Settings, lake: duckdb.DuckDBPyConnection, dataset: str, fixture: str) -> None:
+def test_engines_agree_on_shipped_suites(
+    settings: Settings, lake: duckdb.DuckDBPyConnection, dataset: str, fixture: str
+) -> None:
     create_table(lake, "batch", fixture)
     gx, sql = both_engines(lake, "batch", load_suite(settings, dataset))
     assert [comparable(o) for o in sql] == [comparable(o) for o in gx]
 
 
-def test_broken_batch_fails_the_same_expectations(settings: Settings, lake: duckdb.DuckDBPyConnection) -> None:
+def test_broken_batch_fails_the_same_expectations(
+    settings: Settings, lake: duckdb.DuckDBPyConnection
+) -> None:
     create_table(lake, "batch", "orders_broken.csv")
     gx, _ = both_engines(lake, "batch", load_suite(settings, "orders"))
     failed = {(o.expectation, o.column) for o in gx if not o.success and o.severity == "critical"}
@@ -105,7 +123,12 @@ PROPERTY_SUITE = Suite(
         _e("expect_compound_columns_to_be_unique", column_list=["id", "cat"]),
         _e("expect_column_values_to_be_between", column="score", min_value=-3.5, max_value=3.5, mostly=0.7),
         _e("expect_column_values_to_be_between", column="id", min_value=0, strict_min=True),
-        _e("expect_column_values_to_be_between", column="ts", min_value="2026-01-10T00:00:00", max_value="2026-03-01T00:00:00"),
+        _e(
+            "expect_column_values_to_be_between",
+            column="ts",
+            min_value="2026-01-10T00:00:00",
+            max_value="2026-03-01T00:00:00",
+        ),
         _e("expect_column_values_to_be_in_set", column="cat", value_set=["a", "b", "ab"]),
         _e("expect_column_values_to_not_be_in_set", column="id", value_set=[0, 1]),
         _e("expect_column_values_to_match_regex", column="cat", regex="^a"),
@@ -122,7 +145,10 @@ PROPERTY_SUITE = Suite(
         _e(
             "expect_column_quantile_values_to_be_between",
             column="score",
-            quantile_ranges={"quantiles": [0.1, 0.5, 0.75, 0.9], "value_ranges": [[-5, 0], [-1, 1], [0, 2], [None, 3]]},
+            quantile_ranges={
+                "quantiles": [0.1, 0.5, 0.75, 0.9],
+                "value_ranges": [[-5, 0], [-1, 1], [0, 2], [None, 3]],
+            },
         ),
     ],
 )
@@ -151,7 +177,9 @@ def test_engines_agree_on_random_batches(rows: list[tuple[Any, ...]]) -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE batch (id BIGINT, score DOUBLE, cat VARCHAR, day INTEGER)")
     con.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", rows)
-    con.execute("CREATE VIEW v AS SELECT id, score, cat, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_days(day) AS ts FROM batch")
+    con.execute(
+        "CREATE VIEW v AS SELECT id, score, cat, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_days(day) AS ts FROM batch"
+    )
     columns = columns_of(con, "v")
     assert supports(PROPERTY_SUITE, columns)
     gx, _ = validate_gx(to_pandas(con, columns, "v"), PROPERTY_SUITE)
