@@ -168,7 +168,7 @@ class SqlValidator:
                     success=False,
                     error="no non-null values to take quantiles of",
                 )
-            values = [_nearest_quantile(self, col, n, q) for q in ranges["quantiles"]]
+            values = _nearest_quantiles(self, col, n, list(ranges["quantiles"]))
             success = all(
                 v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
                 for v, (lo, hi) in zip(values, ranges["value_ranges"], strict=True)
@@ -240,10 +240,14 @@ def _exists(names: list[str], kwargs: dict[str, Any]) -> bool:
     return kwargs["column"] in names and (index is None or names.index(kwargs["column"]) == index)
 
 
-def _nearest_quantile(v: SqlValidator, col: exp.Expr, n: int, q: float) -> Any:
-    """pandas ``quantile(q, interpolation="nearest")``: the value at index round-half-even(q * (n - 1))."""
-    k = int(np.around((n - 1) * np.true_divide(np.float64(q) * 100.0, 100.0)))
-    fraction = (k + 0.5) / n  # DuckDB's quantile_disc picks index ceil(fraction * n) - 1 = k
-    return plain(
-        v.query(exp.select(exp.func("quantile_disc", col, exp.convert(fraction))).from_(BATCH))[0][0]
-    )
+def _nearest_quantiles(v: SqlValidator, col: exp.Expr, n: int, quantiles: list[float]) -> list[Any]:
+    """pandas ``quantile(q, interpolation="nearest")``: the values at index round-half-even(q * (n - 1)).
+
+    pandas hands numpy ``q * 100``, which divides by 100 again; the index is computed the same way here.
+    DuckDB's ``quantile_disc(x, f)`` picks index ceil(f * n) - 1, so f = (k + 0.5) / n selects index k.
+    """
+    fractions = [
+        (int(np.around((n - 1) * np.true_divide(np.float64(q) * 100.0, 100.0))) + 0.5) / n for q in quantiles
+    ]
+    query = exp.select(exp.func("quantile_disc", col, exp.convert(fractions))).from_(BATCH)
+    return [plain(value) for value in v.query(query)[0][0]]
