@@ -26,8 +26,8 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLE
 
 
 def quiet_gx() -> None:
-    """GX logs usage statistics and warnings at INFO/WARNING; keep them out of the user's output."""
-    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+    """GX sets some of its loggers to INFO when imported; keep them out of the user's output."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 

@@ -11,26 +11,30 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlglot import exp
 
 from lakehouse.connect import connect
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
 from quality.frame import Column, columns_of, table_sql
-from quality.suites import suite_path
 
 VALUE_SET_MAX = 12  # distinct values up to which a text column gets an in-set check
 LINEAGE = ("_source_uri", "_source_line", "_batch_id", "_ingested_at")
 
 
 def suggest(settings: Settings, dataset: str, relation: str | None = None, out: Path | None = None) -> Path:
-    """Write ``<suites dir>/<dataset>.suggested.json`` (or ``out``) and return its path."""
+    """Write ``<quality_dir>/suggested/<dataset>.json`` (or ``out``) and return its path.
+
+    The draft goes to the data home, not the suites folder, so it never runs before a human has reviewed it
+    and copied it to ``quality/expectations/``.
+    """
     relation = relation or f"lake.{dataset}"
     con = connect(settings, lake_read_only=True)
     try:
         try:
             columns = [c for c in columns_of(con, relation) if c.name not in LINEAGE]
-        except Exception as exc:
+        except duckdb.Error as exc:
             raise NotFoundError(
                 f"cannot profile {relation}: {str(exc).splitlines()[0]}", hint="ingest it first"
             ) from exc
@@ -45,10 +49,13 @@ def suggest(settings: Settings, dataset: str, relation: str | None = None, out: 
         con.close()
     suite = {
         "name": dataset,
-        "meta": {"relation": relation, "note": "suggested by `lakehouse quality suggest`: review before use"},
+        "meta": {
+            "relation": relation,
+            "note": "suggested by `lakehouse quality suggest`: review, set severities, copy to quality/expectations/",
+        },
         "expectations": expectations,
     }
-    path = out or suite_path(settings, dataset).with_suffix(".suggested.json")
+    path = out or settings.quality_dir / "suggested" / f"{dataset}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(suite, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -78,7 +78,7 @@ def docs_command(app: AppContext, as_json: bool) -> None:
 @json_option
 @pass_app
 def suggest_command(app: AppContext, dataset: str, relation: str | None, as_json: bool) -> None:
-    """Profile a table and write a starter suite (DATASET.suggested.json) for a human to review."""
+    """Profile a table and write a starter suite for a human to review (under HOME/quality/suggested/)."""
     import quality
 
     path = quality.suggest(app.settings, dataset, relation=relation)
