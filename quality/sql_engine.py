@@ -27,6 +27,13 @@ from quality.sql_checks import (
 from quality.suites import Expectation, Suite
 
 BATCH = "batch"
+#: expectation types with their own query shape -> the SqlValidator method that plans them
+PLANNERS = {
+    "expect_column_values_to_not_be_null": "plan_not_null",
+    "expect_column_values_to_be_unique": "plan_unique",
+    "expect_compound_columns_to_be_unique": "plan_unique",
+    "expect_column_quantile_values_to_be_between": "plan_quantiles",
+}
 Finish = Callable[[tuple[Any, ...]], Outcome]
 
 
@@ -86,15 +93,8 @@ class SqlValidator:
         if e.type in AGGREGATES:
             index = self.add(AGGREGATES[e.type](self.col(e.kwargs["column"])))
             return lambda row: _observed(e, plain(row[index]), value_between(row[index], e.kwargs))
-        special: dict[str, Callable[[Expectation], Finish]] = {
-            "expect_column_values_to_not_be_null": self.plan_not_null,
-            "expect_column_values_to_be_unique": self.plan_unique,
-            "expect_compound_columns_to_be_unique": self.plan_unique,
-            "expect_column_quantile_values_to_be_between": self.plan_quantiles,
-        }
-        if e.type in special:
-            return special[e.type](e)
-        return self.plan_table(e)
+        planner: Callable[[Expectation], Finish] = getattr(self, PLANNERS.get(e.type, "plan_table"))
+        return planner(e)
 
     def plan_row_condition(self, e: Expectation) -> Finish:
         name = e.kwargs["column"]
