@@ -13,6 +13,7 @@ reports as observed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -67,6 +68,17 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[Column]:
         Column(name, str(dtype), CANONICAL_TYPES.get(dtype.id))
         for name, dtype in zip(rel.columns, rel.types, strict=True)
     ]
+
+
+EXISTS_SQL = (Path(__file__).parent / "relation_exists.sql").read_text(encoding="utf-8")
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Whether a table or view exists, asked without raising (an error would abort the caller's transaction)."""
+    parts = relation.split(".")
+    params = {"name": parts[-1], "schema": parts[-2] if len(parts) > 1 else None}
+    row = con.execute(EXISTS_SQL, params).fetchone()
+    return bool(row and row[0])
 
 
 def table_sql(relation: str) -> str:

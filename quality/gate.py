@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -16,11 +15,11 @@ from lakehouse.gate import GateResult
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 from quality import results
+from quality.frame import relation_exists
 from quality.suites import Suite, available, has_suite, load_suite
 from quality.validate import EngineChoice, validate
 
 log = logging.getLogger(__name__)
-EXISTS_SQL = (Path(__file__).parent / "relation_exists.sql").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def check(
     for done, suite in enumerate(suites):
         report(progress, ProgressEvent("quality check", done, len(suites), "suites", suite.dataset))
         with _connection(settings, suite) as con:
-            if con is None or not _exists(con, suite.relation):
+            if con is None or not relation_exists(con, suite.relation):
                 if explicit:
                     raise NotFoundError(
                         f"{suite.relation} does not exist (suite {suite.name})",
@@ -92,11 +91,6 @@ def _connection(settings: Settings, suite: Suite) -> Iterator[duckdb.DuckDBPyCon
     finally:
         con.close()
 
-
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    parts = relation.split(".")
-    params = {"name": parts[-1], "schema": parts[-2] if len(parts) > 1 else None}
-    return bool(con.execute(EXISTS_SQL, params).fetchall()[0][0])
 
 
 def describe_failures(result: GateResult, examples: int = 3) -> list[str]:

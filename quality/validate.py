@@ -16,7 +16,7 @@ import duckdb
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from quality.frame import Column, columns_of, table_sql, to_pandas
+from quality.frame import Column, columns_of, relation_exists, table_sql, to_pandas
 from quality.outcome import Engine, Source, Validation
 from quality.sql_engine import supports, validate_sql
 from quality.suites import Expectation, Suite
@@ -89,10 +89,9 @@ def resolve_references(con: duckdb.DuckDBPyConnection, suite: Suite) -> Suite:
         relation, _, column = str(reference).rpartition(".")
         query = exp.select(exp.column(column, quoted=True)).distinct().from_(table_sql(relation))
         query = query.where(exp.not_(exp.Is(this=exp.column(column, quoted=True), expression=exp.null())))
-        try:
-            values = [row[0] for row in con.execute(query.sql("duckdb")).fetchall()]
-        except duckdb.CatalogException:
+        if not relation_exists(con, relation):
             log.info("%s: %s skipped: %s does not exist yet", suite.name, e.type, relation)
             continue
+        values = [row[0] for row in con.execute(query.sql("duckdb")).fetchall()]
         resolved.append(Expectation(e.type, {**e.kwargs, "value_set": sorted(values)}, e.severity, e.meta))
     return suite.with_expectations(resolved)
