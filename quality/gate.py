@@ -92,7 +92,6 @@ def _connection(settings: Settings, suite: Suite) -> Iterator[duckdb.DuckDBPyCon
         con.close()
 
 
-
 def describe_failures(result: GateResult, examples: int = 3) -> list[str]:
     """One line per failed expectation, critical first: what failed, on which column, counts, failing values."""
     lines = []

@@ -167,7 +167,7 @@ ROWS = st.lists(
 
 # no shrinking: a failing example is printed as found (shrinking re-runs GX hundreds of times)
 @hsettings(
-    max_examples=int(os.environ.get("QUALITY_PROPERTY_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("QUALITY_PROPERTY_EXAMPLES", "15")),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
