@@ -8,6 +8,7 @@ table itself: same rows, and no change recorded for it after the last good batch
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from .conftest import FIXTURES
 if importlib.util.find_spec("lake.pipeline") is None:
     pytest.skip("lake.ingest is not merged yet", allow_module_level=True)
 from lake import BatchRejected, ingest  # noqa: E402
+from lake.sample import generate  # noqa: E402
 
 
 def orders_state(settings: Settings) -> tuple[int, list[tuple[Any, ...]]]:
@@ -78,3 +80,17 @@ def test_broken_batch_is_blocked_and_leaves_the_lake_unchanged(settings: Setting
     assert orders_changes_since(settings, before_snapshot) == 0
     summary = latest_results(settings)["orders"]
     assert summary["source"] == "ingest" and summary["passed"] is False and summary["failed_critical"] >= 6
+
+
+def test_sample_data_lands_through_the_gate(settings: Settings, tmp_path: Path) -> None:
+    """CI: every sample dataset passes its suite at ingest (the bad records are quarantined by ingest)."""
+    sample = tmp_path / "sample"
+    generate(sample, scale=0.2, seed=42)
+    gate = gate_for(settings)
+    for dataset in ("customers", "products", "orders", "events", "images"):
+        report = ingest(settings, [sample / dataset], dataset, gate=gate)
+        assert report.committed, [f for f in report.gate.failures] if report.gate else report
+        assert report.gate is not None and report.gate.suite == dataset and report.gate.passed
+    latest = latest_results(settings)
+    assert sorted(latest) == ["customers", "events", "images", "orders", "products"]
+    assert all(s["failed_critical"] == 0 and s["source"] == "ingest" for s in latest.values())
