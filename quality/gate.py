@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -77,6 +78,12 @@ def check(
     return out
 
 
+def lake_exists(settings: Settings) -> bool:
+    """False before the first ingest (a read-only attach cannot create the lake's SQLite catalog)."""
+    meta = settings.lake_metadata_uri
+    return not meta.startswith("sqlite:") or Path(meta.removeprefix("sqlite:")).exists()
+
+
 @contextmanager
 def _connection(settings: Settings, suite: Suite) -> Iterator[duckdb.DuckDBPyConnection | None]:
     if suite.database == "warehouse":
@@ -84,6 +91,9 @@ def _connection(settings: Settings, suite: Suite) -> Iterator[duckdb.DuckDBPyCon
             yield None
             return
         con = connect(settings, database=settings.warehouse_file, read_only=True, lake_read_only=True)
+    elif not lake_exists(settings):
+        yield None
+        return
     else:
         con = connect(settings, lake_read_only=True)
     try:

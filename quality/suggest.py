@@ -18,6 +18,7 @@ from lakehouse.connect import connect
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
 from quality.frame import Column, columns_of, table_sql
+from quality.gate import lake_exists
 
 VALUE_SET_MAX = 12  # distinct values up to which a text column gets an in-set check
 LINEAGE = ("_source_uri", "_source_line", "_batch_id", "_ingested_at")
@@ -30,6 +31,8 @@ def suggest(settings: Settings, dataset: str, relation: str | None = None, out: 
     and copied it to ``quality/expectations/``.
     """
     relation = relation or f"lake.{dataset}"
+    if not lake_exists(settings):
+        raise NotFoundError(f"cannot profile {relation}: the lake is empty", hint=f"ingest {dataset} first")
     con = connect(settings, lake_read_only=True)
     try:
         try:

@@ -90,3 +90,12 @@ def test_suggested_suite_is_valid_and_passes_on_the_profiled_table(
     path.rename(path.parent / "orders.json")
     [result] = check(settings, ["orders"])
     assert result.passed and result.failures == []
+
+
+def test_check_before_the_first_ingest(settings: Settings) -> None:
+    assert check(settings) == []
+    with pytest.raises(NotFoundError, match=r"lake.orders does not exist \(suite orders\)"):
+        check(settings, ["orders"])
+    with pytest.raises(NotFoundError, match=r"cannot profile lake.orders: the lake is empty"):
+        suggest(settings, "orders")
+    assert not settings.lake_dir.exists(), "a check must not create the lake"
