@@ -89,7 +89,7 @@ def child(engine: str, path: str, out: str) -> None:
 
         context()
         imported = time.perf_counter()
-        outcomes, _ = validate_gx(pd.read_parquet(path), suite)
+        outcomes = validate_gx(pd.read_parquet(path), suite)
         verdicts = [(o.expectation, o.column, o.success, o.unexpected_count) for o in outcomes]
     elif engine == "project":
         from lakehouse.connect import connect

@@ -1,8 +1,8 @@
 """Validate a suite with Great Expectations' pandas engine (imported here, and only when first used).
 
 One ephemeral GX context per process, progress bars off; the batch is the canonical frame from
-``frame.to_pandas``. Results come back as engine-independent ``Outcome``s plus GX's own result JSON, which is
-stored for Data Docs.
+``frame.to_pandas``. Results come back as engine-independent ``Outcome``s (``quality.docs`` turns stored
+outcomes back into GX validation results for Data Docs).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def gx_suite(suite: Suite, *, numbered: bool = False) -> Any:
     return ExpectationSuite(**data)
 
 
-def validate_gx(frame: pd.DataFrame, suite: Suite) -> tuple[list[Outcome], dict[str, Any]]:
-    """Run ``suite`` on ``frame``; outcomes come back in suite order, with GX's result as a JSON dict."""
+def validate_gx(frame: pd.DataFrame, suite: Suite) -> list[Outcome]:
+    """Run ``suite`` on ``frame``; outcomes come back in suite order."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,7 +71,7 @@ def validate_gx(frame: pd.DataFrame, suite: Suite) -> tuple[list[Outcome], dict[
         index = item.expectation_config.meta[POSITION]
         outcomes[index] = _outcome(suite.expectations[index], item)
     assert all(o is not None for o in outcomes), "GX returned fewer results than expectations"
-    return [o for o in outcomes if o is not None], result.to_json_dict()
+    return [o for o in outcomes if o is not None]
 
 
 def _outcome(e: Expectation, item: Any) -> Outcome:

@@ -58,7 +58,7 @@ def validate(
     if chosen == "gx":
         from quality.gx_engine import validate_gx
 
-        outcomes, _ = validate_gx(to_pandas(con, columns, relation), suite)
+        outcomes = validate_gx(to_pandas(con, columns, relation), suite)
     else:
         outcomes = validate_sql(con, relation, columns, suite)
     return Validation(

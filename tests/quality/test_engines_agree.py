@@ -65,7 +65,7 @@ def both_engines(
     if len(kept) < len(suite.expectations):
         assert choose_engine(suite, columns, rows=10**9) == "gx", "auto must fall back to GX"
     suite = suite.with_expectations(kept)
-    gx, _ = validate_gx(to_pandas(con, columns, relation), suite)
+    gx = validate_gx(to_pandas(con, columns, relation), suite)
     return gx, validate_sql(con, relation, columns, suite)
 
 
@@ -182,6 +182,6 @@ def test_engines_agree_on_random_batches(rows: list[tuple[Any, ...]]) -> None:
     )
     columns = columns_of(con, "v")
     assert supports(PROPERTY_SUITE, columns)
-    gx, _ = validate_gx(to_pandas(con, columns, "v"), PROPERTY_SUITE)
+    gx = validate_gx(to_pandas(con, columns, "v"), PROPERTY_SUITE)
     sql = validate_sql(con, "v", columns, PROPERTY_SUITE)
     assert [comparable(o) for o in sql] == [comparable(o) for o in gx]
