@@ -107,7 +107,7 @@ def describe_failures(result: GateResult, examples: int = 3) -> list[str]:
     lines = []
     for f in result.failures:
         where = f"({f.column})" if f.column else ""
-        sample = ", ".join(repr(v) for v in f.examples[:examples])
+        sample = ", ".join(repr(v) for v in f.examples[:examples] if v is not None)
         lines.append(
             f"{result.dataset}: {f.severity} {f.expectation}{where}: {f.detail}"
             + (f"; e.g. {sample}" if sample else "")
