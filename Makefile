@@ -9,7 +9,7 @@ PACKAGES := lakehouse lake catalog quality warehouse
 $(BIN)/lakehouse: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bigquery]"
 	touch $(BIN)/lakehouse
 
 install: $(BIN)/lakehouse

@@ -136,6 +136,10 @@ def connect(
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{_sql_string(str(settings.spill_dir))}'")
         load_extensions(con, [*DEFAULT_EXTENSIONS, *extensions])
+        if lake and not lake_read_only:
+            from catalog.access.encryption import required_extensions  # the policy decides; lazy: no cycle
+
+            load_extensions(con, required_extensions(settings))
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
     except BaseException:
@@ -157,6 +161,10 @@ def attach_lake(
     options = [f"DATA_PATH '{_sql_string(str(settings.lake_data_dir))}/'"]
     if read_only:
         options.append("READ_ONLY")
+    else:
+        from catalog.access.encryption import lake_attach_options  # ENCRYPTED for a new sensitive lake
+
+        options.extend(lake_attach_options(settings))
     sql = f"ATTACH 'ducklake:{_sql_string(meta)}' AS {_identifier(alias)} ({', '.join(options)})"
     try:
         con.execute(sql)

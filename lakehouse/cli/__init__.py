@@ -20,8 +20,14 @@ from lakehouse.errors import LakehouseError
 
 #: name -> "module:attribute" of a click command or group; one line per command
 COMMANDS: dict[str, tuple[str, str]] = {
+    "access": (
+        "lakehouse.cli.access:access",
+        "access rules: compile to BigQuery, check what a principal sees",
+    ),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
+    "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
+    "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
     "quality": ("lakehouse.cli.quality:quality", "check tables against the GX suites, build Data Docs, suggest suites"),
 }
 

@@ -1,0 +1,158 @@
+"""The privileged side: the only place that sees raw lake and warehouse tables.
+
+It resolves the names a query uses to canonical relation names (``lake.customers`` for lake
+tables, ``SCHEMA.TABLE`` for warehouse models), knows their schemas and versions, and lends its
+connection to ``store`` to build a principal's relation files. Principal SQL never runs here.
+
+Opening the lake costs more than most queries (extensions, DuckLake attach), so the connection
+opens lazily: the lake version comes straight from the SQLite metadata, and the relation list
+with column types is cached per lake snapshot (and warehouse file version) under
+``HOME/access/schemas``. A query whose relation files already exist never opens the lake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from catalog.access.encryption import attach_database
+from lakehouse.connect import connect
+from lakehouse.settings import Settings
+
+WAREHOUSE_ALIAS = "warehouse"
+SCHEMA_SQL = (
+    "SELECT table_schema, table_name, list(column_name ORDER BY ordinal_position), "
+    "list(data_type ORDER BY ordinal_position) FROM information_schema.columns "
+    "WHERE table_catalog = ? AND NOT starts_with(table_name, '_') GROUP BY ALL"
+)
+
+
+@dataclass(frozen=True)
+class Relation:
+    catalog: str
+    schema: str
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
+
+
+class Privileged:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._warehouse_attached = False
+        self._needs_warehouse = False
+        self._lake: dict[str, Relation] | None = None
+        self._warehouse: dict[str, Relation] | None = None
+        self._lake_version: str | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = connect(self.settings, lake=self._lake_exists(), lake_read_only=True)
+        if self._needs_warehouse and not self._warehouse_attached:
+            path = self.settings.warehouse_file
+            attach_database(self._con, self.settings, path, alias=WAREHOUSE_ALIAS, read_only=True)
+            self._warehouse_attached = True
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+
+    def __enter__(self) -> Privileged:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- names and schemas -------------------------------------------------------------------------
+    def resolve(self, node: exp.Table) -> str | None:
+        """The canonical name a table reference stands for, or None when there is no such relation."""
+        catalog, db, name = node.catalog.lower(), node.db.lower(), node.name.lower()
+        if catalog == "lake" and db in ("", "main") or catalog in ("", WAREHOUSE_ALIAS) and db == "lake":
+            candidates = [f"lake.{name}"]
+        elif catalog in ("", WAREHOUSE_ALIAS) and db:
+            candidates = [f"{db}.{name}"]
+        elif not catalog and not db:
+            candidates = [f"lake.{name}", f"main.{name}"]
+        else:
+            candidates = []
+        return next((c for c in candidates if self.relation(c) is not None), None)
+
+    def relation(self, canonical: str) -> Relation | None:
+        if canonical.startswith("lake."):
+            if self._lake is None:
+                self._lake = self._cached("lake", self.version("lake.*")) if self._lake_exists() else {}
+            return self._lake.get(canonical)
+        if not self.settings.warehouse_file.exists():
+            return None
+        if self._warehouse is None:
+            self._needs_warehouse = True  # attached when the connection opens
+            self._warehouse = self._cached(WAREHOUSE_ALIAS, self.version("warehouse.*"))
+        return self._warehouse.get(canonical)
+
+    def schema(self, canonical: str) -> list[tuple[str, str]]:
+        relation = self.relation(canonical)
+        assert relation is not None, canonical
+        return list(relation.columns)
+
+    def source(self, canonical: str) -> exp.Table:
+        relation = self.relation(canonical)
+        assert relation is not None, canonical
+        return exp.table_(relation.table, db=relation.schema, catalog=relation.catalog, quoted=True)
+
+    # --- versions -------------------------------------------------------------------------------
+    def version(self, canonical: str) -> str:
+        """Changes whenever the relation's data may have changed (lake snapshot, warehouse file)."""
+        if canonical.startswith("lake."):
+            if self._lake_version is None:
+                self._lake_version = f"lake{self._snapshot()}"
+            return self._lake_version
+        stat = self.settings.warehouse_file.stat()
+        return f"wh{stat.st_mtime_ns}_{stat.st_size}"
+
+    def _lake_exists(self) -> bool:
+        meta = self.settings.lake_metadata_uri
+        return not meta.startswith("sqlite:") or Path(meta.removeprefix("sqlite:")).exists()
+
+    def _snapshot(self) -> int:
+        meta = self.settings.lake_metadata_uri
+        path = Path(meta.removeprefix("sqlite:"))
+        if meta.startswith("sqlite:") and path.exists():
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                row = db.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()
+        else:
+            row = self.con.execute("SELECT max(snapshot_id) FROM ducklake_snapshots('lake')").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # --- schema cache -----------------------------------------------------------------------------
+    def _cached(self, catalog: str, version: str) -> dict[str, Relation]:
+        path = self.settings.home / "access" / "schemas" / f"{catalog}-{version}.json"
+        if path.exists():
+            return {
+                k: Relation(v[0], v[1], v[2], tuple((c, t) for c, t in v[3]))
+                for k, v in json.loads(path.read_text()).items()
+            }
+        relations: dict[str, Relation] = {}
+        for schema, table, names, types in self.con.execute(SCHEMA_SQL, [catalog]).fetchall():
+            canonical = f"lake.{table}" if catalog == "lake" else f"{schema}.{table}"
+            relations.setdefault(
+                canonical.lower(), Relation(catalog, schema, table, tuple(zip(names, types, strict=True)))
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(
+            json.dumps({k: [r.catalog, r.schema, r.table, r.columns] for k, r in relations.items()})
+        )
+        os.replace(tmp, path)
+        for old in path.parent.glob(f"{catalog}-*.json"):  # older snapshots are never asked for again
+            if old != path:
+                old.unlink(missing_ok=True)
+        return relations

@@ -1,0 +1,225 @@
+"""A principal's query, end to end: analyse, build permitted relations, run restricted, audit.
+
+``run_query`` is the one entry point for every read by a role or user (``lakehouse sql --role``,
+the Python API). The privileged side resolves the relations the query touches, decides the
+principal's access to each, and writes (or reuses) filtered and masked relation files; the
+privileged connection is closed before the principal's SQL runs in a fresh restricted DuckDB
+instance (``sandbox``) that holds nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from catalog.access.analysis import (
+    ParsedQuery,
+    parse_query,
+    referenced_columns,
+    table_nodes,
+    without_exclusions,
+)
+from catalog.access.audit import record
+from catalog.access.decisions import TableAccess, column_kind, decide_table
+from catalog.access.policy import Policy, Principal, load_policy
+from catalog.access.privileged import Privileged
+from catalog.access.sandbox import open_sandbox
+from catalog.access.store import RelationFile, materialize
+from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
+from lakehouse.settings import Settings
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    arrow: pa.Table
+    relations: tuple[str, ...]  # canonical names of the relations the query touched
+    principal: Principal  # resolved: the policy's groups and roles included
+    access: dict[str, TableAccess] = field(default_factory=dict)
+    dialect: str = "duckdb"
+    sql: str = ""  # the DuckDB SQL that ran
+    elapsed_s: float = 0.0
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return [tuple(r.values()) for r in self.arrow.to_pylist()]
+
+    @property
+    def row_count(self) -> int:
+        return self.arrow.num_rows
+
+
+def run_query(
+    settings: Settings,
+    principal: Principal,
+    sql: str,
+    *,
+    dialect: str = "auto",
+    timeout: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> QueryResult:
+    """Run ``sql`` (BigQuery or DuckDB dialect) as ``principal``; audited; AccessDenied when denied."""
+    started = time.monotonic()
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+    touched: list[str] = []  # filled as soon as known, for the audit line of a refusal
+    try:
+        parsed = parse_query(sql, dialect)
+        with Privileged(settings) as priv:
+            plan = _plan(settings, priv, policy, resolved, parsed, touched, progress)
+        try:
+            with open_sandbox(settings, {f.table: f for f in plan.files}, plan.unqualified) as sandbox:
+                table = sandbox.run(plan.parsed.sql, timeout=timeout)
+        finally:
+            for f in plan.files:
+                if f.temporary:
+                    f.path.unlink(missing_ok=True)
+    except LakehouseError as exc:  # denied, refused or failed: audited all the same
+        outcome = "denied" if isinstance(exc, AccessDenied) else "failed"
+        elapsed = time.monotonic() - started
+        record(settings, resolved, sql, relations=touched, rows=None, allowed=False, outcome=outcome,
+               reason=str(exc), elapsed_s=elapsed)  # fmt: skip
+        raise
+    elapsed = time.monotonic() - started
+    record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)
+    return QueryResult(
+        columns=list(table.column_names),
+        arrow=table,
+        relations=tuple(touched),
+        principal=resolved,
+        access=plan.access,
+        dialect=plan.parsed.dialect,
+        sql=plan.parsed.sql,
+        elapsed_s=elapsed,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parsed: ParsedQuery  # what runs restricted (EXCLUDE lists without denied columns)
+    access: dict[str, TableAccess]
+    files: list[RelationFile]
+    unqualified: dict[str, str]  # bare table name -> canonical name
+
+
+def _plan(
+    settings: Settings,
+    priv: Privileged,
+    policy: Policy,
+    principal: Principal,
+    parsed: ParsedQuery,
+    touched: list[str],
+    progress: ProgressCallback | None,
+) -> _Plan:
+    """Decide access to every touched relation and build (or reuse) the relation files."""
+    nodes = table_nodes(parsed.tree)
+    canonical = {id(node): _resolve(priv, policy, principal, node) for node in nodes}
+    touched.extend(sorted(set(canonical.values())))
+    schemas = {name: priv.schema(name) for name in touched}
+    names = {n: [c for c, _ in s] for n, s in schemas.items()}
+    policy.check_schema(names, touched)
+    user = _session_user(policy, principal)
+    access = {n: decide_table(policy, principal, n, schemas[n], session_user=user) for n in touched}
+    _deny_columns(access, referenced_columns(parsed.tree, lambda node: canonical[id(node)], names), principal)
+    hidden = {c.lower() for a in access.values() for c in a.denied_columns}
+    routines = {name: r.body for name, r in policy.routines.items()}
+    files = []
+    for i, name in enumerate(touched):
+        report(progress, ProgressEvent("access", i, len(touched), "relations", f"preparing {name}"))
+        sensitive = name.startswith("lake.") and name.removeprefix("lake.") in policy.sensitive_datasets
+        source, version = priv.source(name), priv.version(name)
+        files.append(
+            materialize(
+                lambda: priv.con,
+                settings,
+                access[name],
+                source,
+                version,
+                routines=routines,
+                sensitive=sensitive,
+            )
+        )
+    report(progress, ProgressEvent("access", len(touched), len(touched), "relations", "ready"))
+    return _Plan(
+        parsed=without_exclusions(parsed, hidden),
+        access=access,
+        files=files,
+        unqualified={n.name.lower(): canonical[id(n)] for n in nodes if not n.db},
+    )
+
+
+def check(settings: Settings, principal: Principal, table: str) -> TableAccess:
+    """What ``principal`` sees of ``table``: columns raw / masked / denied and the row rules (privileged)."""
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+    with Privileged(settings) as priv:
+        parts = table.split(".")
+        node = exp.table_(parts[-1], db=parts[-2] if len(parts) > 1 else None)
+        name = priv.resolve(node)
+        if name is None:
+            raise NotFoundError(
+                f"no table {table!r} in the lake or the warehouse",
+                hint="list tables with `lakehouse catalog search`",
+            )
+        schema = priv.schema(name)
+    policy.check_schema({name: [c for c, _ in schema]}, [name])
+    return decide_table(policy, resolved, name, schema, session_user=_session_user(policy, resolved))
+
+
+def visibility(settings: Settings, principal: Principal) -> Callable[[str, str | None], bool]:
+    """The catalog's search/show hook: may ``principal`` select this table (column=None) or column?"""
+    policy = load_policy(settings)
+    resolved = policy.resolve(principal)
+
+    def visible(table: str, column: str | None = None) -> bool:
+        name = canonical_name(table)
+        if not policy.may_read_table(resolved, name):
+            return False
+        return column is None or column_kind(policy, resolved, name, column)[0] != "denied"
+
+    return visible
+
+
+def canonical_name(table: str) -> str:
+    """``customers`` / ``lake.main.customers`` -> ``lake.customers``; ``warehouse.main.x`` -> ``main.x``."""
+    parts = table.lower().split(".")
+    if len(parts) == 1:
+        return f"lake.{parts[0]}"
+    if len(parts) == 3:
+        return f"lake.{parts[2]}" if parts[0] == "lake" else f"{parts[1]}.{parts[2]}"
+    return ".".join(parts)
+
+
+def _resolve(priv: Privileged, policy: Policy, principal: Principal, node: Any) -> str:
+    name = priv.resolve(node)
+    if name is None or not policy.may_read_table(principal, name):
+        # one message for "missing" and "not permitted": a denied principal learns nothing
+        written = ".".join(p for p in (node.catalog, node.db, node.name) if p)
+        raise AccessDenied(
+            f"table {written!r} does not exist or {principal.label} may not read it",
+            hint="`lakehouse access check --user U TABLE` shows what a principal may read",
+        )
+    return name
+
+
+def _deny_columns(access: dict[str, TableAccess], used: dict[str, set[str]], principal: Principal) -> None:
+    for name, columns in used.items():
+        denied = sorted(c for c in access[name].denied_columns if c.lower() in columns)
+        if denied:
+            listed = ", ".join(denied)
+            raise AccessDenied(
+                f"{principal.label} may not read column(s) {listed} of {name} (neither raw nor masked)",
+                hint=f"leave them out, e.g. SELECT * EXCEPT ({listed}) in BigQuery or SELECT * EXCLUDE ({listed}) in DuckDB",
+            )
+
+
+def _session_user(policy: Policy, principal: Principal) -> str | None:
+    if principal.user is None:
+        return None
+    return policy.users[principal.user].email or principal.user
