@@ -70,7 +70,152 @@ def step_sample(run: DemoRun) -> StepReport:
     return report
 
 
-STEPS: list[Callable[[DemoRun], StepReport]] = [step_sample]
+#: dataset -> sub-folder of the sample (one dataset per folder)
+DATASETS = ("customers", "products", "orders", "events", "images")
+
+
+def _batches(run: DemoRun, dataset: str) -> list[list[Path]]:
+    """One batch per dataset folder; events in two (January-March, then April on), so that the form
+    change of April shows up as schema evolution of an existing table."""
+    folder = run.sample_dir / dataset
+    if dataset != "events":
+        return [[folder]]
+    files = sorted(p for p in folder.iterdir() if p.name.startswith("events-"))
+    early = [p for p in files if p.name < "events-2026-04"]
+    return [early, [p for p in files if p not in early]]
+
+
+def step_ingest(run: DemoRun) -> StepReport:
+    from lakehouse.pipeline import ingest
+
+    report = StepReport("ingest into the lake")
+    for dataset in DATASETS:
+        for batch in _batches(run, dataset):
+            result = ingest(run.settings, batch, dataset, progress=run.progress)
+            skipped = f", {result.files_skipped} files already landed" if result.files_skipped else ""
+            report.lines.append(
+                f"lake.{dataset}: {len(result.files)} files, {result.rows_landed:,} rows landed, "
+                f"{result.rows_quarantined} quarantined{skipped} (snapshot {result.snapshot_id})"
+            )
+            report.lines.extend(
+                f"    schema: {change.describe()}"
+                for change in result.schema_changes
+                if change.change != "created"
+            )
+            report.data.setdefault(dataset, []).append(result.summary())
+    return report
+
+
+def step_quality(run: DemoRun) -> StepReport:
+    import quality
+
+    report = StepReport("quality checks (Great Expectations)")
+    results = quality.check(run.settings, list(DATASETS), progress=run.progress)
+    for result in results:
+        failed = len(result.failures)
+        report.lines.append(
+            f"{result.dataset}: {result.checks - failed}/{result.checks} expectations passed"
+            + (f", {len(result.warnings)} warnings" if result.warnings else "")
+        )
+        report.ok = report.ok and result.passed
+        report.data[result.dataset] = {"checks": result.checks, "failed": failed, "passed": result.passed}
+    return report
+
+
+def step_dbt(run: DemoRun) -> StepReport:
+    from lakehouse.pipeline import build_warehouse
+
+    result = build_warehouse(run.settings, progress=run.progress)
+    report = StepReport("dbt build (warehouse)", ok=result.success, data=result.summary())
+    report.lines.append(
+        f"{result.models_built} models built, {result.tests_passed} tests passed, "
+        f"{result.tests_warned} warned, {result.tests_failed} failed "
+        f"(dbt start-up {result.startup_seconds:.1f} s, SQL {result.sql_seconds:.1f} s)"
+    )
+    return report
+
+
+SEGMENT_MODEL = """
+CREATE OR REPLACE MODEL `ml.demo_segments`
+OPTIONS (model_type = 'kmeans', num_clusters = 5, kmeans_init_method = 'KMEANS++')
+AS SELECT annual_income, spending_score, age FROM marts.customer_features
+"""
+SEGMENT_SIZES = """
+SELECT centroid_id, count(*) AS customers, round(avg(annual_income), 1) AS avg_income,
+       round(avg(spending_score), 1) AS avg_score
+FROM ML.PREDICT(MODEL `ml.demo_segments`, TABLE marts.customer_features)
+GROUP BY centroid_id ORDER BY centroid_id
+"""
+
+
+def step_ml(run: DemoRun) -> StepReport:
+    import warehouse
+    from lakehouse.pipeline import models_changed
+
+    report = StepReport("BigQuery ML k-means in DuckDB")
+    con = warehouse.connect(run.settings)
+    try:
+        created = warehouse.execute(con, SEGMENT_MODEL)
+        sizes = warehouse.execute(con, SEGMENT_SIZES)
+        metrics = warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL `ml.demo_segments`)")
+    finally:
+        con.close()
+    models_changed(run.settings)
+    report.lines.append(created.message or "model ml.demo_segments created")
+    for centroid, customers, income, score in sizes.rows:
+        report.lines.append(f"segment {centroid}: {customers:,} customers, income {income}k, score {score}")
+    evaluation = dict(zip(metrics.columns, metrics.rows[0], strict=True))
+    report.lines.append(", ".join(f"{k} {v:.3f}" for k, v in evaluation.items()))
+    report.data = {"segments": [dict(zip(sizes.columns, r, strict=True)) for r in sizes.rows], **evaluation}
+    return report
+
+
+def step_catalog(run: DemoRun) -> StepReport:
+    import catalog
+
+    report = StepReport("catalog refresh and search")
+    refreshed = catalog.refresh(run.settings, progress=run.progress)
+    report.lines.append(
+        f"{refreshed.datasets} datasets, {refreshed.columns} columns, {refreshed.pii_columns} PII columns, "
+        f"{refreshed.lineage_edges} lineage edges"
+    )
+    for query in ("customer email", "pii=true type=column", "segments"):
+        found = catalog.search(run.settings, query, limit=3)
+        names = (
+            ", ".join(hit.name + (f".{hit.column}" if hit.column else "") for hit in found.hits) or "no hits"
+        )
+        report.lines.append(f"search {query!r}: {found.total} hits; top: {names}")
+        report.data[query] = [hit.name for hit in found.hits]
+    return report
+
+
+MASKED_QUERY = "SELECT customer_id, email, phone, birth_date FROM lake.customers ORDER BY customer_id LIMIT 3"
+FILTERED_QUERY = "SELECT country, count(*) AS customers FROM lake.customers GROUP BY country ORDER BY country"
+
+
+def step_access(run: DemoRun) -> StepReport:
+    from catalog.access import Principal, run_query
+
+    report = StepReport("access rules (masked and filtered reads)")
+    masked = run_query(run.settings, Principal.of(user="ana"), MASKED_QUERY)
+    report.lines.append(f"as ana (analyst): {MASKED_QUERY}")
+    report.lines.extend("    " + " | ".join(map(str, row)) for row in masked.rows)
+    filtered = run_query(run.settings, Principal.of(user="mark"), FILTERED_QUERY)
+    report.lines.append(f"as mark (marketing): {FILTERED_QUERY}")
+    report.lines.append("    " + ", ".join(f"{country} {n}" for country, n in filtered.rows))
+    report.data = {"masked": masked.rows, "filtered": filtered.rows}
+    return report
+
+
+STEPS: list[Callable[[DemoRun], StepReport]] = [
+    step_sample,
+    step_ingest,
+    step_quality,
+    step_dbt,
+    step_ml,
+    step_catalog,
+    step_access,
+]
 
 
 def run_demo(
@@ -85,8 +230,7 @@ def run_demo(
         try:
             result = step(run)
         except LakehouseError as exc:
-            name = (step.__doc__ or step.__name__).strip().splitlines()[0]
-            result = StepReport(name, ok=False, lines=[str(exc)])
+            result = StepReport(step.__name__.removeprefix("step_"), ok=False, lines=[str(exc)])
         result.seconds = time.perf_counter() - t0
         steps.append(result)
         log.info("demo step %s: %s in %.1f s", result.name, "ok" if result.ok else "FAILED", result.seconds)

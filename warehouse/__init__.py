@@ -1,1 +1,23 @@
-"""The warehouse: DuckDB built by dbt from the lake, its SQL front end and BigQuery-ML-style models."""
+"""The warehouse: a DuckDB file with the lake attached, queried in BigQuery SQL (BigQuery ML included).
+
+con = warehouse.connect(settings)
+warehouse.execute(con, "CREATE MODEL ml.segments OPTIONS(model_type='kmeans', num_clusters=5) AS SELECT ...")
+warehouse.execute(con, "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL ml.segments, TABLE t) GROUP BY 1")
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from lakehouse.connect import connect as _connect
+from lakehouse.settings import Settings
+from warehouse.sql.frontend import Result, execute, run_script
+
+__all__ = ["Result", "connect", "execute", "run_script"]
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``."""
+    con = _connect(settings, database=settings.warehouse_file, read_only=read_only, lake_read_only=read_only)
+    con.execute("SET enable_progress_bar = false")  # the CLI draws its own progress; never DuckDB's on stdout
+    return con

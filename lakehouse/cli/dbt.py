@@ -27,10 +27,10 @@ def build_command(
 ) -> int:
     """Run `dbt build`: models, then their tests, in DAG order. Exit 1 when a model or test fails."""
     from lakehouse.output import print_json, print_table, progress_bar
-    from warehouse.dbt import build
+    from lakehouse.pipeline import build_warehouse
 
     with progress_bar(enabled=not as_json) as progress:
-        report = build(
+        report = build_warehouse(
             app.settings,
             select=list(select) or None,
             target=target,

@@ -1,0 +1,159 @@
+"""Benchmark: BigQuery ML on DuckDB against scikit-learn / numpy in the same run; prints ratios.
+
+- k-means, N x 8, k = 8, from the same initial centroids (CUSTOM init): time per Lloyd iteration,
+  ours (one SQL query per iteration) vs scikit-learn's KMeans(algorithm='lloyd').  Bar <= 3x, goal <= 1.5x.
+- linear regression, M x 20: CREATE MODEL (normal equation on SQL aggregates, including the feature
+  statistics and the metrics BigQuery ML computes) vs fetching the same table from DuckDB into numpy +
+  numpy.linalg.lstsq.  Bar <= 2x.
+- ML.PREDICT throughput (rows/s) vs scikit-learn's predict on an in-memory array.
+
+Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import duckdb
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LinearRegression
+
+import warehouse
+
+K, KMEANS_DIMS, LINREG_DIMS = 8, 8, 20
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def _generate(con: duckdb.DuckDBPyConnection, kmeans_rows: int, linreg_rows: int) -> None:
+    cluster = "(i % 8)"
+    features = ", ".join(f"{cluster} * {j + 1}.5 + sin(i * {j + 3}.7) AS f{j}" for j in range(KMEANS_DIMS))
+    con.execute(
+        f"CREATE TABLE points AS SELECT i AS id, {features}, i < {K} AS seed FROM range({kmeans_rows}) r(i)"
+    )
+    xs = ", ".join(f"sin(i * {j + 1}.3 + {j}) * {j + 1} AS x{j}" for j in range(LINREG_DIMS))
+    con.execute(f"CREATE TABLE reg AS SELECT {xs} FROM range({linreg_rows}) r(i)")
+    terms = " + ".join(f"{(j % 5) - 2}.25 * x{j}" for j in range(LINREG_DIMS))
+    con.execute(f"CREATE TABLE regression AS SELECT *, 3.0 + {terms} + sin(random() * 6.28) AS y FROM reg")
+    con.execute("DROP TABLE reg")
+
+
+def bench_kmeans(con: duckdb.DuckDBPyConnection, iterations: int) -> list[tuple[str, float, float, float]]:
+    columns = ", ".join(f"f{j}" for j in range(KMEANS_DIMS))
+    sql = (
+        f"CREATE OR REPLACE MODEL ml.bench_km OPTIONS(model_type='kmeans', num_clusters={K}, kmeans_init_method='CUSTOM', "
+        f"kmeans_init_col='seed', standardize_features=FALSE, max_iterations={iterations}, early_stop=FALSE) "
+        f"AS SELECT {columns}, seed FROM points"
+    )
+    total, _ = _timed(lambda: warehouse.execute(con, sql))
+    durations = [
+        r[0]
+        for r in warehouse.execute(con, "SELECT duration_ms FROM ML.TRAINING_INFO(MODEL ml.bench_km)").rows
+    ]
+    ours = float(np.median(durations)) / 1000
+    x = con.execute(f"SELECT {columns} FROM points ORDER BY id").fetchnumpy()
+    matrix = np.column_stack([x[f"f{j}"] for j in range(KMEANS_DIMS)])
+    init = matrix[:K]
+    reference = KMeans(n_clusters=K, init=init, n_init=1, max_iter=iterations, tol=0, algorithm="lloyd")
+    elapsed, fitted = _timed(lambda: reference.fit(matrix))
+    theirs = elapsed / max(fitted.n_iter_, 1)
+    rows = len(matrix)
+    predict_ours, _ = _timed(
+        lambda: warehouse.execute(
+            con, "SELECT sum(centroid_id) FROM ML.PREDICT(MODEL ml.bench_km, TABLE points)"
+        )
+    )
+    predict_theirs, _ = _timed(lambda: fitted.predict(matrix))
+    return [
+        (f"k-means {rows:,} x {KMEANS_DIMS}, k={K}: seconds per iteration", ours, theirs, ours / theirs),
+        (
+            f"k-means CREATE MODEL total ({len(durations)} iterations, incl. init and stats)",
+            total,
+            elapsed,
+            total / elapsed,
+        ),
+        (
+            "k-means ML.PREDICT rows/s (vs KMeans.predict)",
+            rows / predict_ours,
+            rows / predict_theirs,
+            predict_theirs / predict_ours,
+        ),
+    ]
+
+
+def bench_linreg(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float, float]]:
+    sql = (
+        "CREATE OR REPLACE MODEL ml.bench_lr OPTIONS(model_type='linear_reg', input_label_cols=['y'], "
+        "optimize_strategy='NORMAL_EQUATION', data_split_method='NO_SPLIT') AS SELECT * FROM regression"
+    )
+    ours, _ = _timed(lambda: warehouse.execute(con, sql))
+    columns = ", ".join(f"x{j}" for j in range(LINREG_DIMS))
+
+    def numpy_fit() -> np.ndarray:
+        data = con.execute(f"SELECT {columns}, y FROM regression").fetchnumpy()
+        design = np.column_stack([np.ones(len(data["y"])), *[data[f"x{j}"] for j in range(LINREG_DIMS)]])
+        return np.linalg.lstsq(design, data["y"], rcond=None)[0]
+
+    theirs, solution = _timed(numpy_fit)
+    weights = warehouse.execute(con, "SELECT processed_input, weight FROM ML.WEIGHTS(MODEL ml.bench_lr)").rows
+    ours_w = np.array([w for name, w in weights if name != "__INTERCEPT__"])
+    error = float(np.max(np.abs(ours_w - solution[1:]) / np.maximum(np.abs(solution[1:]), 1e-12)))
+    rows = con.execute("SELECT count(*) FROM regression").fetchone()[0]  # type: ignore[index]
+    data = con.execute(f"SELECT {columns}, y FROM regression").fetchnumpy()
+    matrix = np.column_stack([data[f"x{j}"] for j in range(LINREG_DIMS)])
+    model = LinearRegression().fit(matrix[:1000], data["y"][:1000])
+    predict_ours, _ = _timed(
+        lambda: warehouse.execute(
+            con, "SELECT sum(predicted_y) FROM ML.PREDICT(MODEL ml.bench_lr, TABLE regression)"
+        )
+    )
+    predict_theirs, _ = _timed(lambda: model.predict(matrix))
+    return [
+        (
+            f"linear regression {rows:,} x {LINREG_DIMS}: CREATE MODEL vs fetch + lstsq (s); max rel. weight diff {error:.1e}",
+            ours,
+            theirs,
+            ours / theirs,
+        ),
+        (
+            "linear ML.PREDICT rows/s (vs LinearRegression.predict)",
+            rows / predict_ours,
+            rows / predict_theirs,
+            predict_theirs / predict_ours,
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--kmeans-rows", type=int, default=5_000_000)
+    parser.add_argument("--linreg-rows", type=int, default=10_000_000)
+    parser.add_argument("--iterations", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", choices=["kmeans", "linreg"], help="run one part (the other gets no rows)")
+    args = parser.parse_args()
+    con = duckdb.connect(config={"threads": args.threads})
+    con.execute("SET enable_progress_bar = false")
+    kmeans_rows = 0 if args.only == "linreg" else args.kmeans_rows
+    linreg_rows = 0 if args.only == "kmeans" else args.linreg_rows
+    seconds, _ = _timed(lambda: _generate(con, kmeans_rows, linreg_rows))
+    print(f"generated data in DuckDB in {seconds:.1f}s (threads={args.threads})")
+    results = (bench_kmeans(con, args.iterations) if kmeans_rows else []) + (
+        bench_linreg(con) if linreg_rows else []
+    )
+    print(f"{'measure':<100} {'ours':>14} {'peer':>14} {'ours/peer':>10}")
+    for name, ours, peer, ratio in results:
+        print(f"{name:<100} {ours:>14.4g} {peer:>14.4g} {ratio:>9.2f}x")
+    print(
+        "ratios: time ratios are ours/peer (lower is better); throughput rows show peer time / our time as ours/peer time"
+    )
+
+
+if __name__ == "__main__":
+    main()

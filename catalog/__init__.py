@@ -1,0 +1,55 @@
+"""The metadata catalog: a store of datasets, columns and models, and a fast search over them.
+
+Public surface (the CLI imports only this):
+
+- ``refresh(settings, *, datasets=None, progress=None)``: rebuild from the lake, dbt artifacts, the
+  ML registry, quality results and ``catalog/metadata.yml``.
+- ``register_ingest(settings, report)``: update one lake dataset after an ingest commit;
+  ``register_dbt(settings)`` after ``dbt build``; ``register_models(settings)`` after CREATE MODEL.
+- ``search(settings, query, *, limit=10, explain=False, visible=None)``: the query language of
+  ``catalog.query``; ``visible(table, column_or_None) -> bool`` is the access hook.
+- ``show(settings, name, *, visible=None)``: one dataset with stats, PII, lineage, quality, history.
+
+Storage under ``settings.catalog_dir``: ``catalog.sqlite`` (SQLite, WAL) and ``search-v1/`` (tantivy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
+from catalog.query import QuerySyntaxError
+from catalog.refresh import refresh
+from catalog.register import IngestReport, register_dbt, register_ingest, register_models
+from catalog.search import SearchHit, SearchResult
+from catalog.show import show
+from lakehouse.settings import Settings
+
+Visible = Callable[[str, str | None], bool]
+
+
+def search(
+    settings: Settings, query: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
+) -> SearchResult:
+    """Search datasets (or columns with ``type=column``); see ``catalog.query`` for the syntax."""
+    from catalog.search import search as run
+
+    return run(settings.catalog_dir, query, limit=limit, explain=explain, visible=visible)
+
+
+__all__ = [
+    "DatasetInfo",
+    "DatasetRecord",
+    "IngestReport",
+    "QuerySyntaxError",
+    "RefreshReport",
+    "SearchHit",
+    "SearchResult",
+    "Visible",
+    "refresh",
+    "register_dbt",
+    "register_ingest",
+    "register_models",
+    "search",
+    "show",
+]

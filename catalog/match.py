@@ -1,0 +1,244 @@
+"""Decide in Python whether one catalog entry matches a parsed query, and why.
+
+The index finds candidates fast; this module looks at a candidate as a given principal may see it
+(hidden columns removed) and answers: does it still match (so a hidden column can never make a table
+show up), which columns match (shown with each hit), which ranking tier it is in, and which fields
+matched (``--explain``). The rules mirror ``catalog.compile``: same tokens, same fuzzy distance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
+from catalog.index import tokenize
+from catalog.model import LINEAGE_COLUMNS
+from catalog.query import And, Filter, Node, Not, Or, Term
+
+Visible = Callable[[str, str | None], bool]
+ALL_FIELDS = ("name", "columns", "tags", "description", "column_text", "owner")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    pii: str | None
+    description: str
+    tags: tuple[str, ...]
+    original_name: str | None
+
+    def values(self, field: str) -> list[str]:
+        if field == "columns":
+            return [self.name] + ([self.original_name] if self.original_name else [])
+        if field == "column_text":
+            return [self.description] if self.description else []
+        return list(self.tags) if field == "tags" else []
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One dataset as the principal sees it."""
+
+    name: str
+    kind: str
+    layer: str
+    description: str
+    owner: str
+    tags: tuple[str, ...]
+    quality: str
+    updated: dt.datetime | None
+    rows: int | None
+    columns: tuple[Column, ...]
+    hidden_columns: int = 0
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any], visible: Visible | None = None) -> Entry:
+        columns = [Column(c[0], c[1], c[2], c[3], tuple(c[4]), c[5]) for c in data["columns"]]
+        shown = [c for c in columns if visible is None or visible(data["name"], c.name)]
+        updated = dt.datetime.fromisoformat(data["updated"]) if data.get("updated") else None
+        return cls(data["name"], data["kind"], data["layer"], data["description"], data["owner"], tuple(data["tags"]),
+                   data["quality"], updated, data.get("rows"), tuple(shown), len(columns) - len(shown))  # fmt: skip
+
+    def searchable_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.name not in LINEAGE_COLUMNS]
+
+    def values(self, field: str) -> list[str]:
+        table = {
+            "name": [self.name, self.short_name.replace("_", " ")],
+            "description": [self.description],
+            "owner": [self.owner],
+            "tags": list(self.tags),
+        }
+        own = table.get(field, [])
+        return own + [v for c in self.searchable_columns() for v in c.values(field)]
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1 (a swap of neighbours counts as one edit)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return swapped or a[i + 1 :] == b[i + 1 :]
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
+
+
+def _in_sequence(needle: tuple[str, ...], tokens: tuple[str, ...], *, prefix: bool) -> bool:
+    n = len(needle)
+    for start in range(len(tokens) - n + 1):
+        window = tokens[start : start + n]
+        if window[:-1] == needle[:-1] and (
+            window[-1].startswith(needle[-1]) if prefix else window[-1] == needle[-1]
+        ):
+            return True
+    return False
+
+
+def term_matches_values(term: Term, field: str, values: list[str]) -> bool:
+    needle = tokenize(term.text)
+    if not needle:
+        return False
+    prefix = term.mode == "prefix"
+    sequence = len(needle) > 1 or prefix
+    fuzzy = term.mode == "word" and field in FUZZY_FIELDS and len(needle[0]) >= FUZZY_MIN_LENGTH
+    word, size = needle[0], len(needle[0])
+    for value in values:
+        tokens = tokenize(value)
+        if sequence:
+            found = _in_sequence(needle, tokens, prefix=prefix)
+        else:
+            found = word in tokens or (
+                fuzzy and any(abs(len(t) - size) <= 1 and within_one_edit(word, t) for t in tokens)
+            )
+        if found:
+            return True
+    return False
+
+
+def exact_values(entry: Entry, field: str) -> set[str]:
+    if field == "name":
+        return {entry.name.lower(), entry.short_name.lower()}
+    if field == "column":
+        return {v.lower() for c in entry.searchable_columns() for v in c.values("columns")}
+    if field == "tag":
+        return {t.lower() for t in entry.values("tags")}
+    return {entry.owner.lower()}
+
+
+def matched_fields(term: Term, entry: Entry) -> list[str]:
+    """The fields of ``entry`` that ``term`` matches."""
+    if term.exact:
+        field = term.field or "name"
+        return [field] if term.text in exact_values(entry, field) else []
+    fields = QUALIFIED[term.field] if term.field else PREFIX_FIELDS if term.mode == "prefix" else ALL_FIELDS
+    hits = [f for f in fields if term_matches_values(term, f, entry.values(f))]
+    whole_name = term.mode == "prefix" and term.field in (None, "name")
+    if not hits and whole_name and any(v.startswith(term.text) for v in exact_values(entry, "name")):
+        hits.append("name")
+    return hits
+
+
+def filter_matches(flt: Filter, entry: Entry) -> bool:
+    if flt.field == "type":
+        return entry.kind == flt.value
+    if flt.field == "layer":
+        return entry.layer == flt.value
+    if flt.field == "quality":
+        return entry.quality == flt.value
+    if flt.field == "pii":
+        kinds = {c.pii for c in entry.searchable_columns() if c.pii}
+        if flt.value in ("true", "false"):
+            return bool(kinds) == (flt.value == "true")
+        return flt.value in kinds
+    assert isinstance(flt.value, dt.datetime)
+    if entry.updated is None:
+        return False
+    when, ref = entry.updated, flt.value
+    checks = {
+        ">": when > ref,
+        ">=": when >= ref,
+        "<": when < ref,
+        "<=": when <= ref,
+        "=": when.date() == ref.date(),
+    }
+    return checks[flt.op]
+
+
+def evaluate(node: Node | None, entry: Entry) -> bool:
+    if node is None:
+        return True
+    if isinstance(node, Term):
+        return bool(matched_fields(node, entry))
+    if isinstance(node, Filter):
+        return filter_matches(node, entry)
+    if isinstance(node, Not):
+        return not evaluate(node.child, entry)
+    if isinstance(node, Or):
+        return any(evaluate(c, entry) for c in node.children)
+    assert isinstance(node, And)
+    return all(evaluate(c, entry) for c in node.children)
+
+
+def positive_terms(node: Node | None) -> Iterator[Term]:
+    """Terms that can make an entry match (not under a NOT)."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from positive_terms(child)
+
+
+def tier(node: Node | None, entry: Entry) -> tuple[int, str]:
+    """2: a word is the whole dataset name; 1: a word is a whole column name; 0: relevance only."""
+    terms = [t for t in positive_terms(node) if t.mode != "prefix"]
+    names = exact_values(entry, "name")
+    for t in terms:
+        if t.field in (None, "name") and t.text in names:
+            return 2, f"exact name {t.text!r}"
+    columns = exact_values(entry, "column")
+    for t in terms:
+        if t.field in (None, "column") and t.text in columns:
+            return 1, f"exact column name {t.text!r}"
+    return 0, ""
+
+
+#: qualifier -> the column fields it can match
+COLUMN_FIELDS: dict[str | None, tuple[str, ...]] = {
+    None: ("columns", "column_text", "tags"),
+    "column": ("columns",),
+    "description": ("column_text",),
+    "tag": ("tags",),
+}
+
+
+def matching_columns(node: Node | None, entry: Entry) -> list[Column]:
+    """Columns that a positive text term matches by name, original name, description or tag."""
+    terms = [t for t in positive_terms(node) if t.field in COLUMN_FIELDS]
+    if not terms:
+        return []
+    out = []
+    for column in entry.searchable_columns():
+        for t in terms:
+            if t.exact:
+                hit = t.field == "column" and t.text in {v.lower() for v in column.values("columns")}
+            else:
+                fields = PREFIX_FIELDS if t.mode == "prefix" and t.field is None else COLUMN_FIELDS[t.field]
+                hit = any(term_matches_values(t, f, column.values(f)) for f in fields)
+            if hit:
+                out.append(column)
+                break
+    return out

@@ -1,0 +1,131 @@
+"""The catalog's records: what sources produce, what the store keeps and what search and show return.
+
+Plain frozen dataclasses, so reports are easy to compare in tests and to render as JSON.
+Names are qualified the way SQL reaches them: ``lake.orders`` (lake table), ``main.fct_orders``
+(dbt model: ``schema.alias``), ``ml.customer_segments`` (ML model).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["table", "view", "model", "image"]
+Layer = Literal["raw", "staging", "mart", "ml", "image"]
+
+KINDS: tuple[str, ...] = ("table", "view", "model", "image")
+LAYERS: tuple[str, ...] = ("raw", "staging", "mart", "ml", "image")
+#: lineage columns every lake row carries; shown by ``show``, kept out of the search text
+LINEAGE_COLUMNS = frozenset({"_source_uri", "_source_line", "_batch_id", "_ingested_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class PiiFinding:
+    kind: str  # email, phone, ip_address, credit_card, iban, date_of_birth, person_name, address
+    confidence: float  # 0..1
+    source: str  # "values", "name", "values+name" or "override"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnStats:
+    null_fraction: float | None = None
+    distinct_count: int | None = None
+    min: str | None = None
+    max: str | None = None
+    top_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRecord:
+    name: str
+    type: str
+    position: int
+    description: str = ""
+    original_name: str | None = None
+    tags: tuple[str, ...] = ()
+    stats: ColumnStats = field(default_factory=ColumnStats)
+    pii: PiiFinding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityStatus:
+    """Last validation of a dataset, as ``quality.latest_results`` reports it."""
+
+    passed: bool
+    checks: int = 0
+    failed_critical: int = 0
+    failed_warning: int = 0
+    validated_at: dt.datetime | None = None
+
+    @property
+    def label(self) -> str:
+        if self.failed_critical or not self.passed:
+            return "failing"
+        return "warning" if self.failed_warning else "passing"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    upstream: str  # a dataset name or "file:<uri>"
+    downstream: str
+    via: str  # ingest, dbt, ml
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    dataset: str
+    snapshot_id: int | None
+    changed_at: dt.datetime | None
+    change: str  # created, added, dropped, type_changed, renamed, ... (from the ingest records or DuckLake)
+    column: str | None = None
+    detail: str = ""
+    source: str = "ducklake"  # ducklake or ingest
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    name: str
+    kind: str
+    layer: str
+    source: str  # lake, dbt, ml
+    description: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    columns: tuple[ColumnRecord, ...] = ()
+    row_count: int | None = None
+    snapshot_id: int | None = None
+    updated_at: dt.datetime | None = None
+    quality: QualityStatus | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.pii is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    """What ``show`` returns: the record plus its neighbourhood."""
+
+    dataset: DatasetRecord
+    upstream: tuple[LineageEdge, ...]
+    downstream: tuple[LineageEdge, ...]
+    schema_history: tuple[SchemaChange, ...]
+    example_query: str
+    hidden_columns: int = 0  # columns the principal may not see (count only, never names)
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    datasets: int
+    columns: int
+    lineage_edges: int
+    pii_columns: int
+    seconds: float
+    sources: dict[str, int] = field(default_factory=dict)  # source -> datasets found
+    warnings: tuple[str, ...] = ()

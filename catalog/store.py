@@ -1,0 +1,248 @@
+"""The catalog store: SQLite in WAL mode under ``settings.catalog_dir``.
+
+WAL lets any number of processes read (``catalog show``, search result details) while one process
+writes; writers (refresh, register after ingest) are serialized by ``writer_lock``, which also
+guards the search index. A full refresh replaces everything in one transaction, so a reader sees
+the old catalog or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fcntl
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from catalog.model import (
+    ColumnRecord,
+    ColumnStats,
+    DatasetRecord,
+    LineageEdge,
+    PiiFinding,
+    QualityStatus,
+    SchemaChange,
+)
+from lakehouse.errors import LockedError
+
+STORE_FILE = "catalog.sqlite"
+LOCK_FILE = "writer.lock"
+
+
+@cache
+def statements() -> dict[str, str]:
+    text = (Path(__file__).with_name("store.sql")).read_text(encoding="utf-8")
+    parts = re.split(r"^-- name: (\w+)\s*$", text, flags=re.M)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def connect(catalog_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    catalog_dir.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(catalog_dir / STORE_FILE, timeout=30.0, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    if not readonly:
+        con.executescript(statements()["schema"])
+    return con
+
+
+@contextmanager
+def writer_lock(catalog_dir: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Serialize catalog writers across processes (store and search index)."""
+    catalog_dir.mkdir(parents=True, exist_ok=True)
+    path = catalog_dir / LOCK_FILE
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockedError(
+                        f"{path} is held by another catalog writer for more than {timeout:.0f} s",
+                        hint="a refresh is probably running; wait for it or stop it",
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def snapshot(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every read inside sees the same commit, whatever writers do meanwhile."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    finally:
+        con.execute("COMMIT")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _dataset_row(r: DatasetRecord) -> tuple[Any, ...]:
+    quality = json.dumps(dataclasses.asdict(r.quality), default=str) if r.quality else None
+    return (r.name, r.kind, r.layer, r.source, r.description, r.owner, json.dumps(list(r.tags)), r.row_count,
+            r.snapshot_id, _iso(r.updated_at), quality, json.dumps(r.properties, default=str))  # fmt: skip
+
+
+def _column_row(dataset: str, c: ColumnRecord) -> tuple[Any, ...]:
+    s = c.stats
+    stats = json.dumps({"null_fraction": s.null_fraction, "distinct_count": s.distinct_count, "min": s.min,
+                        "max": s.max, "top_values": list(s.top_values)}, default=str)  # fmt: skip
+    pii = (c.pii.kind, c.pii.confidence, c.pii.source) if c.pii else (None, None, None)
+    return (
+        dataset,
+        c.position,
+        c.name,
+        c.type,
+        c.description,
+        c.original_name,
+        json.dumps(list(c.tags)),
+        stats,
+        *pii,
+    )
+
+
+def write_datasets(
+    con: sqlite3.Connection, records: Iterable[DatasetRecord], *, replace: bool = True
+) -> None:
+    """Insert datasets with their columns (``replace``: delete each one first)."""
+    sql = statements()
+    for record in records:
+        if replace:
+            con.execute(sql["delete_dataset"], (record.name,))
+        con.execute(sql["insert_dataset"], _dataset_row(record))
+        con.executemany(sql["insert_column"], [_column_row(record.name, c) for c in record.columns])
+
+
+def write_edges(con: sqlite3.Connection, edges: Iterable[LineageEdge]) -> None:
+    con.executemany(statements()["insert_edge"], [(e.upstream, e.downstream, e.via) for e in edges])
+
+
+def write_history(con: sqlite3.Connection, changes: Iterable[SchemaChange]) -> None:
+    rows = [
+        (c.dataset, c.snapshot_id, _iso(c.changed_at), c.change, c.column, c.detail, c.source)
+        for c in changes
+    ]
+    con.executemany(statements()["insert_change"], rows)
+
+
+def replace_all(
+    con: sqlite3.Connection,
+    records: list[DatasetRecord],
+    edges: list[LineageEdge],
+    changes: list[SchemaChange],
+) -> None:
+    with transaction(con):
+        for table in ("columns", "datasets", "lineage", "schema_history"):
+            con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        write_datasets(con, records, replace=False)
+        write_edges(con, edges)
+        write_history(con, changes)
+
+
+def remember_origins(con: sqlite3.Connection, dataset: str, originals: dict[str, str]) -> None:
+    rows = [(dataset, name, original) for name, original in originals.items() if original != name]
+    con.executemany(statements()["upsert_origin"], rows)
+
+
+def all_origins(con: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """dataset -> {column: original name} for every dataset ingest reported names for."""
+    out: dict[str, dict[str, str]] = {}
+    for dataset, name, original in con.execute(statements()["select_all_origins"]):
+        out.setdefault(dataset, {})[name] = original
+    return out
+
+
+def origins(con: sqlite3.Connection, dataset: str) -> dict[str, str]:
+    return dict(con.execute(statements()["select_origins"], (dataset,)).fetchall())
+
+
+def _column(row: tuple[Any, ...]) -> ColumnRecord:
+    _, position, name, type_, description, original, tags, stats, pii_kind, pii_conf, pii_source = row
+    s = json.loads(stats)
+    pii = PiiFinding(pii_kind, pii_conf, pii_source) if pii_kind else None
+    stats_record = ColumnStats(s.get("null_fraction"), s.get("distinct_count"), s.get("min"), s.get("max"),
+                               tuple(s.get("top_values") or ()))  # fmt: skip
+    return ColumnRecord(
+        name, type_, position, description, original, tuple(json.loads(tags)), stats_record, pii
+    )
+
+
+def _quality(text: str | None) -> QualityStatus | None:
+    if not text:
+        return None
+    q = json.loads(text)
+    return QualityStatus(
+        q["passed"], q["checks"], q["failed_critical"], q["failed_warning"], _time(q.get("validated_at"))
+    )
+
+
+def _dataset(row: tuple[Any, ...], columns: list[ColumnRecord]) -> DatasetRecord:
+    name, kind, layer, source, description, owner, tags, rows, snapshot, updated, quality, props = row
+    return DatasetRecord(name, kind, layer, source, description, owner, tuple(json.loads(tags)), tuple(columns), rows,
+                         snapshot, _time(updated), _quality(quality), json.loads(props))  # fmt: skip
+
+
+def load(con: sqlite3.Connection, name: str) -> DatasetRecord | None:
+    sql = statements()
+    row = con.execute(sql["select_dataset"], (name,)).fetchone()
+    if row is None:
+        return None
+    return _dataset(row, [_column(r) for r in con.execute(sql["select_dataset_columns"], (name,))])
+
+
+def load_all(con: sqlite3.Connection) -> Iterator[DatasetRecord]:
+    """Every dataset with its columns, in name order (one pass over each table)."""
+    sql = statements()
+    columns = con.execute(sql["select_columns"])
+    pending = columns.fetchone()
+    for row in con.execute(sql["select_datasets"]).fetchall():
+        own: list[ColumnRecord] = []
+        while pending is not None and pending[0] < row[0]:
+            pending = columns.fetchone()
+        while pending is not None and pending[0] == row[0]:
+            own.append(_column(pending))
+            pending = columns.fetchone()
+        yield _dataset(row, own)
+
+
+def find_names(con: sqlite3.Connection, name: str) -> list[str]:
+    return [r[0] for r in con.execute(statements()["find_names"], (name,))]
+
+
+def edges(con: sqlite3.Connection, name: str, direction: str) -> list[LineageEdge]:
+    return [LineageEdge(*r) for r in con.execute(statements()[direction], (name,))]
+
+
+def history(con: sqlite3.Connection, name: str) -> list[SchemaChange]:
+    rows = con.execute(statements()["select_history"], (name,)).fetchall()
+    return [SchemaChange(r[0], r[1], _time(r[2]), r[3], r[4], r[5], r[6]) for r in rows]

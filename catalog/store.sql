@@ -1,0 +1,123 @@
+-- The catalog store (SQLite, WAL: readers in other processes never wait for a writer).
+-- Statements are named by "-- name:" lines and loaded by catalog/store.py; values are bound as parameters.
+
+-- name: schema
+CREATE TABLE IF NOT EXISTS datasets (
+    name        TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    layer       TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    owner       TEXT NOT NULL DEFAULT '',
+    tags        TEXT NOT NULL DEFAULT '[]',   -- JSON list
+    row_count   INTEGER,
+    snapshot_id INTEGER,
+    updated_at  TEXT,                         -- ISO-8601 UTC: freshness (last snapshot touching the table)
+    quality     TEXT,                         -- JSON: passed, checks, failed_critical, failed_warning, validated_at
+    properties  TEXT NOT NULL DEFAULT '{}'    -- JSON: source-specific facts (dbt unique_id, model options ...)
+);
+CREATE TABLE IF NOT EXISTS columns (
+    dataset        TEXT NOT NULL REFERENCES datasets(name) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    description    TEXT NOT NULL DEFAULT '',
+    original_name  TEXT,
+    tags           TEXT NOT NULL DEFAULT '[]',
+    stats          TEXT NOT NULL DEFAULT '{}',  -- JSON: null_fraction, distinct_count, min, max, top_values
+    pii_kind       TEXT,
+    pii_confidence REAL,
+    pii_source     TEXT,
+    PRIMARY KEY (dataset, name)
+);
+CREATE TABLE IF NOT EXISTS lineage (
+    upstream   TEXT NOT NULL,
+    downstream TEXT NOT NULL,
+    via        TEXT NOT NULL,
+    PRIMARY KEY (upstream, downstream)
+);
+CREATE INDEX IF NOT EXISTS lineage_downstream ON lineage (downstream);
+CREATE TABLE IF NOT EXISTS schema_history (
+    dataset     TEXT NOT NULL,
+    snapshot_id INTEGER,
+    changed_at  TEXT,
+    change      TEXT NOT NULL,
+    column_name TEXT,
+    detail      TEXT NOT NULL DEFAULT '',
+    source      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS schema_history_dataset ON schema_history (dataset);
+-- original (pre-normalization) column names reported by ingest; kept across full refreshes
+CREATE TABLE IF NOT EXISTS column_origins (
+    dataset       TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    PRIMARY KEY (dataset, name)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- name: insert_dataset
+INSERT OR REPLACE INTO datasets
+    (name, kind, layer, source, description, owner, tags, row_count, snapshot_id, updated_at, quality, properties)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_column
+INSERT OR REPLACE INTO columns
+    (dataset, position, name, type, description, original_name, tags, stats, pii_kind, pii_confidence, pii_source)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_edge
+INSERT OR IGNORE INTO lineage (upstream, downstream, via) VALUES (?, ?, ?);
+
+-- name: insert_change
+INSERT INTO schema_history (dataset, snapshot_id, changed_at, change, column_name, detail, source)
+VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: upsert_origin
+INSERT OR REPLACE INTO column_origins (dataset, name, original_name) VALUES (?, ?, ?);
+
+-- name: select_datasets
+SELECT name, kind, layer, source, description, owner, tags, row_count, snapshot_id, updated_at, quality, properties
+FROM datasets ORDER BY name;
+
+-- name: select_dataset
+SELECT name, kind, layer, source, description, owner, tags, row_count, snapshot_id, updated_at, quality, properties
+FROM datasets WHERE name = ?;
+
+-- name: select_columns
+SELECT dataset, position, name, type, description, original_name, tags, stats, pii_kind, pii_confidence, pii_source
+FROM columns ORDER BY dataset, position;
+
+-- name: select_dataset_columns
+SELECT dataset, position, name, type, description, original_name, tags, stats, pii_kind, pii_confidence, pii_source
+FROM columns WHERE dataset = ? ORDER BY position;
+
+-- name: find_names
+SELECT name FROM datasets
+WHERE lower(name) = lower(?1) OR lower(substr(name, length(name) - length(?1))) = lower('.' || ?1)
+ORDER BY name;
+
+-- name: select_origins
+SELECT name, original_name FROM column_origins WHERE dataset = ?;
+
+-- name: select_all_origins
+SELECT dataset, name, original_name FROM column_origins ORDER BY dataset, name;
+
+-- name: upstream
+SELECT upstream, downstream, via FROM lineage WHERE downstream = ? ORDER BY upstream;
+
+-- name: downstream
+SELECT upstream, downstream, via FROM lineage WHERE upstream = ? ORDER BY downstream;
+
+-- name: select_history
+SELECT dataset, snapshot_id, changed_at, change, column_name, detail, source
+FROM schema_history WHERE dataset = ? ORDER BY snapshot_id, changed_at;
+
+-- name: delete_dataset
+DELETE FROM datasets WHERE name = ?;
+
+-- name: delete_dataset_edges
+DELETE FROM lineage WHERE downstream = ? AND via = ?;
+
+-- name: delete_dataset_history
+DELETE FROM schema_history WHERE dataset = ?;

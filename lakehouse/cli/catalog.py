@@ -1,0 +1,185 @@
+"""``lakehouse catalog search|show|refresh``: thin wrappers over the ``catalog`` package."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from lakehouse.cli.context import AppContext, json_option, pass_app
+from lakehouse.errors import UsageError
+from lakehouse.settings import Settings
+
+principal_options = [
+    click.option("--role", help="search as this role: hide tables and columns it may not select"),
+    click.option("--user", help="search as this user (with the user's roles and groups)"),
+]
+
+
+def with_principal(func: Any) -> Any:
+    for option in reversed(principal_options):
+        func = option(func)
+    return func
+
+
+def visibility(settings: Settings, role: str | None, user: str | None) -> Any:
+    """The access layer's ``(table, column_or_None) -> bool`` for a principal, or None for everything."""
+    if role is None and user is None:
+        return None
+    try:
+        access = importlib.import_module("catalog.access")
+        resolve, principal_type = access.visibility, access.Principal
+    except (ImportError, AttributeError) as exc:
+        raise UsageError(
+            "--role/--user need the access rules (catalog.access.visibility), which are not available",
+            hint=f"{type(exc).__name__}: {exc}",
+        ) from exc
+    return resolve(settings, principal_type.of(user=user, roles=[role] if role else []))
+
+
+@click.group("catalog")
+def catalog_group() -> None:
+    """Find datasets, columns and models; show their schema, stats, PII, lineage and quality."""
+
+
+@catalog_group.command("search")
+@click.argument("query", nargs=-1)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="hits to show")
+@click.option("--explain", is_flag=True, help="show why each hit ranked where it did")
+@with_principal
+@json_option
+@pass_app
+def search_command(
+    app: AppContext,
+    query: tuple[str, ...],
+    limit: int,
+    explain: bool,
+    role: str | None,
+    user: str | None,
+    as_json: bool,
+) -> None:
+    """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
+    type=table|column|model|image, layer=, pii=true, quality=failing, updated>2026-01-01."""
+    import catalog
+    from lakehouse.output import console, print_json, print_table, warn
+
+    visible = visibility(app.settings, role, user)
+    result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, visible=visible)
+    if as_json:
+        print_json(result)
+        return
+    for message in result.warnings:
+        warn(message)
+    rows = []
+    for hit in result.hits:
+        name = f"{hit.name}.{hit.column}" if hit.column else hit.name
+        columns = ", ".join(c.name + (f" [pii:{c.pii}]" if c.pii else "") for c in hit.matching_columns[:5])
+        rows.append([name, hit.kind, hit.layer, hit.quality, (hit.description or "")[:60], columns])
+    more = "" if result.total_exact else "+"
+    print_table(["name", "type", "layer", "quality", "description", "matching columns"], rows,
+                title=f"{len(result.hits)} of {result.total}{more} hits for {result.parsed}")  # fmt: skip
+    facets = "  ".join(
+        f"{k}: " + ", ".join(f"{v}={n}" for v, n in sorted(c.items())) for k, c in result.facets.items() if c
+    )
+    if facets:
+        console.print(facets, highlight=False)
+    if explain:
+        for hit in result.hits:
+            console.print(
+                f"[bold]{hit.name}[/] score {hit.score}: " + "; ".join(hit.explanation), highlight=False
+            )
+
+
+@catalog_group.command("show")
+@click.argument("name")
+@with_principal
+@json_option
+@pass_app
+def show_command(app: AppContext, name: str, role: str | None, user: str | None, as_json: bool) -> None:
+    """Schema with stats and PII flags, lineage up and down, quality, schema history, an example query."""
+    import catalog
+    from lakehouse.output import console, print_json, print_table
+
+    info = catalog.show(app.settings, name, visible=visibility(app.settings, role, user))
+    if as_json:
+        print_json(info)
+        return
+    d = info.dataset
+    console.print(f"[bold]{d.name}[/]  {d.kind}, layer {d.layer}, source {d.source}", highlight=False)
+    for label, value in (("description", d.description), ("owner", d.owner), ("tags", ", ".join(d.tags)),
+                         ("rows", d.row_count), ("updated", d.updated_at), ("snapshot", d.snapshot_id)):  # fmt: skip
+        if value not in (None, ""):
+            console.print(f"  {label}: {value}", highlight=False)
+    for key in SHOWN_PROPERTIES:
+        if d.properties.get(key) not in (None, "", [], {}):
+            console.print(f"  {key.replace('_', ' ')}: {_plain(d.properties[key])}", highlight=False)
+    q = d.quality
+    console.print(f"  quality: {q.label} ({q.checks} checks, {q.failed_critical} critical and {q.failed_warning} "
+                  f"warning failures, {q.validated_at})" if q else "  quality: not validated", highlight=False)  # fmt: skip
+    rows = [[c.name, c.type, _pct(c.stats.null_fraction), c.stats.distinct_count, c.stats.min, c.stats.max,
+             f"{c.pii.kind} {c.pii.confidence:.2f} ({c.pii.source})" if c.pii else "", c.description[:50]]
+            for c in d.columns]  # fmt: skip
+    print_table(
+        ["column", "type", "nulls", "distinct", "min", "max", "pii", "description"], rows, title="schema"
+    )
+    if info.hidden_columns:
+        console.print(f"  ({info.hidden_columns} columns hidden by access rules)", highlight=False)
+    upstream = [[e.upstream, e.via] for e in info.upstream]
+    downstream = [[e.downstream, e.via] for e in info.downstream]
+    if upstream:
+        print_table(["upstream", "via"], upstream, title="lineage up")
+    if downstream:
+        print_table(["downstream", "via"], downstream, title="lineage down")
+    if info.schema_history:
+        print_table(["snapshot", "when", "change", "column", "detail"],
+                    [[h.snapshot_id, h.changed_at, h.change, h.column, h.detail] for h in info.schema_history],
+                    title="schema history")  # fmt: skip
+    console.print(f"example: {info.example_query}", highlight=False)
+
+
+#: dataset properties worth a line in `catalog show` (dbt and ML facts), in this order
+SHOWN_PROPERTIES = (
+    "materialized",
+    "path",
+    "tests",
+    "model_type",
+    "options",
+    "metrics",
+    "lake_snapshot",
+    "training_query",
+)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return " ".join(str(value).split())
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+@catalog_group.command("refresh")
+@click.option("--dataset", "datasets", multiple=True, help="refresh only these lake datasets (repeatable)")
+@json_option
+@pass_app
+def refresh_command(app: AppContext, datasets: tuple[str, ...], as_json: bool) -> None:
+    """Rebuild the catalog from the lake, dbt artifacts, ML models, quality results and catalog/metadata.yml."""
+    import catalog
+    from lakehouse.output import console, print_json, progress_bar, warn
+
+    with progress_bar(not as_json) as progress:
+        report = catalog.refresh(app.settings, datasets=list(datasets) or None, progress=progress)
+    if as_json:
+        print_json(report)
+        return
+    for message in report.warnings:
+        warn(message)
+    sources = ", ".join(f"{n} from {s}" for s, n in report.sources.items())
+    console.print(f"catalog: {report.datasets} datasets ({sources}), {report.columns} columns, "
+                  f"{report.pii_columns} PII columns, {report.lineage_edges} lineage edges in {report.seconds:.2f} s",
+                  highlight=False)  # fmt: skip

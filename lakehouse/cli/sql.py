@@ -1,0 +1,146 @@
+"""``lakehouse sql``: BigQuery SQL (BigQuery ML included) against the warehouse.
+
+A statement as argument, a file with ``-f``, statements on stdin, or an interactive prompt when
+stdin is a terminal (statements end with ``;``, ``\\q`` or an empty line at the start quits).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lakehouse.cli.context import AppContext, pass_app
+from lakehouse.errors import LakehouseError, UsageError
+
+
+def _render(result: Any, fmt: str) -> None:
+    from lakehouse.output import print_json, print_table
+
+    if getattr(result, "message", None) and not result.columns:
+        if fmt == "json":
+            print_json({"message": result.message})
+        else:
+            click.echo(result.message)
+        return
+    if fmt == "json":
+        print_json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        print_table(result.columns, result.rows)
+
+
+def _interactive(con: Any, fmt: str, debug: bool) -> None:
+    import warehouse
+    from lakehouse.output import error
+
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("sql> " if not buffer else "...> ")
+        except EOFError:
+            break
+        if not buffer and line.strip() in {"\\q", "exit", "quit"}:
+            break
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        text, buffer = "\n".join(buffer), []
+        try:
+            for result in warehouse.run_script(con, text):
+                _render(result, fmt)
+        except LakehouseError as exc:
+            error(str(exc))
+        except Exception as exc:  # a DuckDB error: show it and keep the session
+            if debug:
+                raise
+            error(f"{type(exc).__name__}: {exc}")
+
+
+@click.command("sql")
+@click.argument("query", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="run the statements of a .sql file",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="same as --format json")
+@click.option("--role", "roles", multiple=True, help="run as this role, under the access rules (repeatable)")
+@click.option("--user", help="run as this user (from the policy file), under the access rules")
+@click.option("--group", "groups", multiple=True, help="run as a member of this group (repeatable)")
+@click.option("--timeout", type=float, help="seconds a principal's query may run")
+@pass_app
+def sql(
+    app: AppContext,
+    query: str | None,
+    file: Path | None,
+    fmt: str,
+    as_json: bool,
+    roles: tuple[str, ...],
+    user: str | None,
+    groups: tuple[str, ...],
+    timeout: float | None,
+) -> None:
+    """Run BigQuery SQL (CREATE MODEL, ML.PREDICT, ...) on the warehouse.
+
+    Without --role/--user/--group the statement runs privileged (an administrator's session). With
+    them, one SELECT runs in a restricted session that holds only what that principal may see:
+    rows filtered and columns masked by catalog/policy.yml, every query written to the audit log.
+    """
+    import warehouse
+
+    fmt = "json" if as_json else fmt
+    if query and file:
+        raise UsageError("give a QUERY or -f FILE, not both")
+    if roles or user or groups:
+        _run_as_principal(app, query, file, fmt, roles, user, groups, timeout)
+        return
+    con = warehouse.connect(app.settings)
+    try:
+        if query is None and file is None and sys.stdin.isatty():
+            _interactive(con, fmt, app.debug)
+            return
+        text = query if query is not None else file.read_text() if file else sys.stdin.read()
+        from lakehouse.output import progress_bar
+
+        with progress_bar() as progress:
+            results = warehouse.run_script(con, text, progress=progress)
+        for result in results:
+            _render(result, fmt)
+    finally:
+        con.close()
+    if any(result.changed_models for result in results):
+        from lakehouse.pipeline import models_changed
+
+        models_changed(app.settings)
+
+
+def _run_as_principal(
+    app: AppContext,
+    query: str | None,
+    file: Path | None,
+    fmt: str,
+    roles: tuple[str, ...],
+    user: str | None,
+    groups: tuple[str, ...],
+    timeout: float | None,
+) -> None:
+    from catalog.access import Principal, run_query
+    from lakehouse.output import progress_bar
+
+    text = query if query is not None else file.read_text() if file else sys.stdin.read()
+    principal = Principal.of(user=user, groups=list(groups), roles=list(roles))
+    with progress_bar() as progress:
+        result = run_query(app.settings, principal, text, timeout=timeout, progress=progress)
+    _render(result, fmt)

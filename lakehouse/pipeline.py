@@ -1,0 +1,78 @@
+"""The ingest path of the data flow, end to end: readers → gate → one lake commit → catalog.
+
+``lake.ingest`` knows nothing of Great Expectations or the catalog; this function connects them the
+way architecture.md draws it, so the CLI and the demo take the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.errors import LakehouseError
+from lakehouse.progress import ProgressCallback
+from lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from lake import IngestReport
+    from warehouse.dbt import DbtReport
+
+log = logging.getLogger(__name__)
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[str | Path],
+    dataset: str,
+    *,
+    gate: bool = True,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> IngestReport:
+    """Ingest ``paths`` into ``lake.<dataset>`` behind the dataset's quality gate, then update the catalog.
+
+    ``gate=False`` skips validation (the report records it). Raises ``lake.BatchRejected`` when a
+    critical expectation fails; the lake is then unchanged and the batch is in quarantine.
+    """
+    import lake
+
+    quality_gate = None
+    if gate:
+        import quality
+
+        quality_gate = quality.gate_for(settings)
+    report = lake.ingest(settings, paths, dataset, gate=quality_gate, progress=progress, **options)
+    if report.committed:
+        import catalog
+
+        _update_catalog(catalog.register_ingest, settings, report)
+    return report
+
+
+def build_warehouse(settings: Settings, **options: Any) -> DbtReport:
+    """``dbt build`` (which also trains the project's ML models), then update the catalog from its manifest."""
+    import catalog
+    from warehouse.dbt import build
+
+    report = build(settings, **options)
+    if report.target == "dev":
+        _update_catalog(catalog.register_dbt, settings)
+        _update_catalog(catalog.register_models, settings)
+    return report
+
+
+def models_changed(settings: Settings) -> None:
+    """After CREATE MODEL / DROP MODEL: refresh the catalog's models (the warehouse must be closed)."""
+    import catalog
+
+    _update_catalog(catalog.register_models, settings)
+
+
+def _update_catalog(register: Callable[..., Any], settings: Settings, *args: Any) -> None:
+    """The data is committed already; a catalog that cannot follow is a warning, not a failed command."""
+    try:
+        register(settings, *args)
+    except LakehouseError as exc:
+        log.warning("catalog not updated (run `lakehouse catalog refresh`): %s", exc)

@@ -1,0 +1,77 @@
+"""The access hook: search and show never reveal tables or columns a principal may not select."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import catalog
+from catalog.search import search
+from lakehouse.errors import NotFoundError
+from lakehouse.settings import load_settings
+
+HIDDEN_COLUMNS = {("lake.customers", "email"), ("lake.customers", "phone"), ("lake.customers", "birth_date")}
+HIDDEN_TABLES = {"lake.payments"}
+
+
+def visible(table: str, column: str | None) -> bool:
+    """A principal who may read everything except lake.payments and the customers' contact columns."""
+    return table not in HIDDEN_TABLES and (table, column) not in HIDDEN_COLUMNS
+
+
+def test_hidden_columns_do_not_make_a_table_match(fixture_catalog: Path) -> None:
+    names = [h.name for h in search(fixture_catalog, "email", visible=visible, limit=50).hits]
+    assert "lake.customers" not in names
+    assert "main.stg_customers" in names and "lake.suppliers" in names
+    assert "lake.customers" in [h.name for h in search(fixture_catalog, "email", limit=50).hits]
+
+
+def test_hidden_tables_are_never_found(fixture_catalog: Path) -> None:
+    for query in ("payments", "iban", "tag:pci", "pii=credit_card", "owner:finance", "type=column card*"):
+        result = search(fixture_catalog, query, visible=visible, limit=50)
+        assert all(h.name not in HIDDEN_TABLES for h in result.hits), query
+        assert "lake.payments" not in str(result.facets)
+
+
+def test_matching_columns_and_column_results_leave_hidden_columns_out(fixture_catalog: Path) -> None:
+    hit = next(
+        h for h in search(fixture_catalog, "customers", visible=visible).hits if h.name == "lake.customers"
+    )
+    assert hit.matching_columns == () or all(c.name != "email" for c in hit.matching_columns)
+    found = {
+        (h.name, h.column)
+        for h in search(fixture_catalog, "type=column pii=true", visible=visible, limit=200).hits
+    }
+    assert ("lake.customers", "first_name") in found
+    assert not found & HIDDEN_COLUMNS
+    assert not any(name in HIDDEN_TABLES for name, _ in found)
+
+
+def test_pii_filter_only_counts_visible_columns(fixture_catalog: Path) -> None:
+    assert "lake.customers" in [h.name for h in search(fixture_catalog, "pii=email", limit=50).hits]
+    assert "lake.customers" not in [
+        h.name for h in search(fixture_catalog, "pii=email", visible=visible, limit=50).hits
+    ]
+
+
+def test_facets_and_totals_count_only_visible_hits(fixture_catalog: Path) -> None:
+    full = search(fixture_catalog, "pii=true", limit=50)
+    restricted = search(fixture_catalog, "pii=true", visible=visible, limit=50)
+    assert restricted.total == len(restricted.hits) == full.total - 1  # lake.payments
+    assert sum(restricted.facets["kind"].values()) == restricted.total
+
+
+def test_show_hides_tables_and_columns(fixture_catalog: Path) -> None:
+    settings = load_settings({"home": fixture_catalog.parent})
+    with pytest.raises(NotFoundError, match="no dataset 'lake.payments' in the catalog"):
+        catalog.show(settings, "lake.payments", visible=visible)
+    info = catalog.show(settings, "customers", visible=visible)
+    assert info.hidden_columns == 3
+    assert {c.name for c in info.dataset.columns}.isdisjoint({"email", "phone", "birth_date"})
+    assert "email" not in info.example_query
+
+
+def test_a_principal_who_sees_nothing_finds_nothing(fixture_catalog: Path) -> None:
+    result = search(fixture_catalog, "customers", visible=lambda table, column: False)
+    assert result.hits == () and result.total == 0 and result.facets == {"kind": {}, "layer": {}}

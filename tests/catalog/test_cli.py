@@ -1,0 +1,80 @@
+"""``lakehouse catalog search|show|refresh``: JSON output, tables, exit codes, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lakehouse.cli import main
+from lakehouse.connect import connect
+from lakehouse.settings import Settings
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+@pytest.fixture
+def lake(settings: Settings) -> Settings:
+    con = connect(settings)
+    con.execute("CREATE TABLE lake.customers AS SELECT 1 AS customer_id, 'ann@example.com' AS email")
+    con.execute("CREATE TABLE lake.orders AS SELECT 1 AS order_id, 1 AS customer_id")
+    con.close()
+    return settings
+
+
+def test_refresh_search_show(lake: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--home", str(lake.home), "catalog", "refresh", "--json"], capsys)
+    assert code == 0 and json.loads(out)["datasets"] == 2
+    code, out, _ = run(
+        ["--home", str(lake.home), "catalog", "search", "customer_id", "--json", "--explain"], capsys
+    )
+    result = json.loads(out)
+    assert code == 0 and result["total"] == 2 and result["facets"]["layer"] == {"raw": 2}
+    assert result["hits"][0]["matching_columns"][0]["name"] == "customer_id"
+    assert result["hits"][0]["explanation"][0] == "exact column name 'customer_id'"
+    code, out, _ = run(["--home", str(lake.home), "catalog", "search", "name:cust*", "--limit", "1"], capsys)
+    assert code == 0 and "lake.customers" in out and "1 of 1 hits" in out
+    code, out, _ = run(["--home", str(lake.home), "catalog", "show", "customers", "--json"], capsys)
+    shown = json.loads(out)
+    assert code == 0 and shown["dataset"]["name"] == "lake.customers"
+    assert shown["dataset"]["columns"][1]["pii"]["kind"] == "email"
+    code, out, _ = run(["--home", str(lake.home), "catalog", "show", "customers"], capsys)
+    assert code == 0 and "example: SELECT customer_id, email FROM lake.customers LIMIT 10" in out
+
+
+def test_errors_are_one_line_with_the_right_exit_code(
+    lake: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["--home", str(lake.home), "catalog", "refresh"], capsys)
+    code, _, err = run(["--home", str(lake.home), "catalog", "search", "type=tabel"], capsys)
+    assert code == 2 and "unknown type 'tabel'" in err and "did you mean type=table?" in err
+    code, _, err = run(["--home", str(lake.home), "catalog", "show", "custmers"], capsys)
+    assert (
+        code == 1 and "no dataset 'custmers' in the catalog" in err and "did you mean lake.customers" in err
+    )
+    code, _, err = run(["--home", str(lake.home), "catalog", "search", "x", "--limit", "0"], capsys)
+    assert code == 2 and "--limit" in err
+
+
+def test_role_needs_the_access_layer(
+    lake: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "catalog.access", None)  # as before the access package lands
+    code, _, err = run(["--home", str(lake.home), "catalog", "search", "orders", "--role", "analyst"], capsys)
+    assert code == 2 and "--role/--user need the access rules" in err
+
+
+def test_search_warnings_go_to_stderr(
+    lake: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(["--home", str(lake.home), "catalog", "refresh"], capsys)
+    code, out, err = run(["--home", str(lake.home), "catalog", "search", '"orders'], capsys)
+    assert code == 0 and "unterminated quote" in err and "lake.orders" in out

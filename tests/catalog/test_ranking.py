@@ -1,0 +1,77 @@
+"""Ranking on a labeled set of queries over a fixture catalog (tests/fixtures/catalog/ranking_*.yml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from catalog.search import search
+from tests.catalog.conftest import FIXTURES
+
+CASES = yaml.safe_load((FIXTURES / "ranking_queries.yml").read_text())
+
+
+def test_the_labeled_set_is_large_enough() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["query"] for c in CASES])
+def test_labeled_query(fixture_catalog: Path, case: dict) -> None:
+    result = search(fixture_catalog, case["query"], limit=20)
+    names = [h.name for h in result.hits]
+    if case.get("none"):
+        assert names == []
+        return
+    if "top" in case:
+        assert names[:1] == [case["top"]], names
+    if "first" in case:
+        assert names[: len(case["first"])] == case["first"], names
+    if "first_set" in case:
+        assert set(names[: len(case["first_set"])]) == set(case["first_set"]), names
+    for name in case.get("includes", []):
+        assert name in names, names
+    for name in case.get("excludes", []):
+        assert name not in names, names
+
+
+def test_exact_name_outranks_any_relevance(fixture_catalog: Path) -> None:
+    hits = search(fixture_catalog, "orders", limit=20).hits
+    assert hits[0].name == "lake.orders" and hits[0].tier == 2
+    assert all(h.tier < 2 for h in hits[1:])
+    assert [h.tier for h in hits] == sorted((h.tier for h in hits), reverse=True)
+
+
+def test_tie_breakers_never_jump_a_tier(fixture_catalog: Path) -> None:
+    """lake.orders fails its quality checks yet stays above everything that only matches relevance."""
+    hits = search(fixture_catalog, "orders", limit=20).hits
+    assert hits[0].quality == "failing"
+    for hit in search(fixture_catalog, "customer_id", limit=20).hits:
+        assert hit.tier == 1
+
+
+def test_explain_says_why(fixture_catalog: Path) -> None:
+    hit = search(fixture_catalog, "customers", explain=True).hits[0]
+    assert hit.explanation[0] == "exact name 'customers'"
+    assert any("tie-breaker" in line for line in hit.explanation)
+
+
+def test_hits_show_matching_columns(fixture_catalog: Path) -> None:
+    hit = next(h for h in search(fixture_catalog, "email").hits if h.name == "lake.customers")
+    assert [c.name for c in hit.matching_columns] == ["email"]
+    assert hit.matching_columns[0].pii == "email"
+
+
+def test_type_column_returns_columns(fixture_catalog: Path) -> None:
+    result = search(fixture_catalog, "type=column email", limit=20)
+    found = {(h.name, h.column) for h in result.hits}
+    assert ("lake.customers", "email") in found and ("lake.suppliers", "contact_email") in found
+    assert all(h.kind == "column" for h in result.hits)
+
+
+def test_facets_count_every_match(fixture_catalog: Path) -> None:
+    result = search(fixture_catalog, "customer_id", limit=1)
+    assert len(result.hits) == 1
+    assert sum(result.facets["kind"].values()) == result.total > 1
+    assert result.facets["layer"]["mart"] >= 2

@@ -1,0 +1,1 @@
+"""BigQuery ML on DuckDB: model types, preprocessing, the ML.* functions and the model registry."""

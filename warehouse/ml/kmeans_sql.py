@@ -1,0 +1,206 @@
+"""The SQL of k-means: distances, nearest-centroid assignment and per-cluster aggregates.
+
+``assigned(source, centroids)`` adds ``__d1..__dk`` (distance to each centroid: Euclidean or cosine),
+``__dmin`` and ``__cid`` (1-based, ties to the lowest id, like numpy's argmin) to any
+relation holding the encoded dimensions ``__x0..``. Training and scoring both use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+from sqlglot import exp
+
+from warehouse.ml.model import ROW_ID, TrainingData
+from warehouse.ml.preprocess import dim_name
+from warehouse.ml.sqlexpr import add, col, ident, num, paren, sql
+
+DMIN = "__dmin"
+CID = "__cid"
+
+
+def _d(c: int) -> str:
+    return f"__d{c + 1}"
+
+
+VECTOR = "__v"
+
+
+def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expr]:
+    """Distance of the row to each centroid: Euclidean (DuckDB's array_distance over the row vector
+    ``__v``, several times faster than the same arithmetic spelled out per dimension) or cosine."""
+    xs = [col(dim_name(j)) for j in range(d)]
+    out: list[exp.Expr] = []
+    for c in centroids:
+        if cosine:
+            dot = add([exp.Mul(this=x, expression=num(v)) for x, v in zip(xs, c, strict=True)])
+            norm_x = exp.func("sqrt", add([exp.Mul(this=x, expression=x) for x in xs]))
+            norm_c = float(np.sqrt(np.dot(c, c)))
+            denominator = exp.func("nullif", exp.Mul(this=norm_x, expression=num(norm_c)), num(0.0))
+            cos = exp.func("coalesce", exp.Div(this=paren(dot), expression=denominator), num(0.0))
+            out.append(exp.Sub(this=num(1.0), expression=cos))
+        else:
+            point = exp.cast(exp.Array(expressions=[num(v) for v in c]), f"DOUBLE[{d}]")
+            out.append(exp.func("array_distance", col(VECTOR), point))
+    return out
+
+
+def assigned(source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool) -> exp.Select:
+    """``source`` plus ``__v``, ``__d1..__dk`` (distances), ``__dmin`` and ``__cid`` (source: a table or subquery)."""
+    k = len(centroids)
+    vector = exp.cast(exp.Array(expressions=[col(dim_name(j)) for j in range(d)]), f"DOUBLE[{d}]")
+    with_vector = exp.select("*", exp.alias_(vector, ident(VECTOR))).from_(source, copy=False)
+    distances = [exp.alias_(e, ident(_d(c))) for c, e in enumerate(distance_exprs(d, centroids, cosine))]
+    inner = exp.select("*", *distances).from_(with_vector.subquery("__vector"), copy=False)
+    nearest = (
+        exp.Least(this=col(_d(0)), expressions=[col(_d(c)) for c in range(1, k)]) if k > 1 else col(_d(0))
+    )
+    with_min = exp.select("*", exp.alias_(nearest, ident(DMIN))).from_(inner.subquery("__dist"), copy=False)
+    case = exp.Case()
+    for c in range(k):
+        case = case.when(exp.EQ(this=col(_d(c)), expression=col(DMIN)), exp.Literal.number(c + 1))
+    return exp.select("*", exp.alias_(case, ident(CID))).from_(with_min.subquery("__nearest"), copy=False)
+
+
+def distance_of(dmin: exp.Expr, cosine: bool) -> exp.Expr:
+    """The reported distance (``__dmin`` already is the Euclidean or cosine distance)."""
+    return dmin
+
+
+def loss_of(dmin: exp.Expr, cosine: bool) -> exp.Expr:
+    """A row's contribution to the loss: squared Euclidean distance (inertia), or the cosine distance."""
+    return dmin if cosine else exp.Mul(this=dmin, expression=dmin.copy())
+
+
+def assignment_columns(k: int) -> list[str]:
+    return [VECTOR, *[_d(c) for c in range(k)], DMIN, CID]
+
+
+@dataclass
+class ClusterStats:
+    means: dict[int, np.ndarray]
+    sizes: dict[int, int]
+    sum_distance: dict[int, float]
+    sum_squared_distance: dict[int, float]
+    loss: float  # sum over rows of the loss (squared Euclidean or cosine distance)
+
+    def radius(self) -> dict[int, float]:
+        return {c: float(np.sqrt(self.sum_squared_distance[c] / n)) for c, n in self.sizes.items() if n}
+
+    def cluster_info(self) -> list[dict[str, float | int]]:
+        radius = self.radius()
+        return [
+            {"centroid_id": c, "cluster_radius": radius[c], "cluster_size": self.sizes[c]}
+            for c in sorted(self.sizes)
+        ]
+
+
+def assign_and_average(data: TrainingData, centroids: np.ndarray, cosine: bool) -> ClusterStats:
+    """One Lloyd step in one query: assign every row, then per cluster its size, mean and distances."""
+    return cluster_stats(data.con, data.relation(), len(data.dims), centroids, cosine)
+
+
+def cluster_stats(
+    con: duckdb.DuckDBPyConnection, source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool
+) -> ClusterStats:
+    distance = distance_of(col(DMIN), cosine)
+    query = (
+        exp.select(
+            col(CID),
+            exp.func("count", exp.Star()),
+            exp.func("sum", loss_of(col(DMIN), cosine)),
+            exp.func("sum", distance),
+            exp.func("sum", exp.Mul(this=distance, expression=distance.copy())),
+            *[exp.func("avg", col(dim_name(j))) for j in range(d)],
+        )
+        .from_(assigned(source, d, centroids, cosine).subquery("__assigned"))
+        .group_by(col(CID))
+    )
+    rows = con.execute(sql(query)).fetchall()
+    return ClusterStats(
+        means={int(r[0]): np.array(r[5:], dtype=float) for r in rows},
+        sizes={int(r[0]): int(r[1]) for r in rows},
+        sum_distance={int(r[0]): float(r[3]) for r in rows},
+        sum_squared_distance={int(r[0]): float(r[4]) for r in rows},
+        loss=float(sum(r[2] for r in rows)),
+    )
+
+
+def metrics(stats: ClusterStats, centroids: np.ndarray, rows: int) -> dict[str, float | None]:
+    """ML.EVALUATE for k-means: Davies-Bouldin index and mean squared distance."""
+    clusters = sorted(c for c, n in stats.sizes.items() if n)
+    scatter = {c: stats.sum_distance[c] / stats.sizes[c] for c in clusters}
+    ratios = []
+    for i in clusters:
+        worst = 0.0
+        for j in clusters:
+            if i != j:
+                separation = float(np.linalg.norm(centroids[i - 1] - centroids[j - 1]))
+                worst = max(worst, (scatter[i] + scatter[j]) / separation if separation else float("inf"))
+        ratios.append(worst)
+    return {
+        "davies_bouldin_index": float(np.mean(ratios)) if len(clusters) > 1 else None,
+        "mean_squared_distance": stats.loss / rows if rows else None,
+    }
+
+
+def normalized_distance_quantiles(
+    data: TrainingData, centroids: np.ndarray, cosine: bool, radius: dict[int, float]
+) -> list[float]:
+    """Quantiles 0, 0.001, ..., 1 (lower, like quantile_disc) of distance / cluster radius over the
+    training rows, for DETECT_ANOMALIES; one sort (quantile_disc with 1001 points sorts 1001 times)."""
+    radius_of = exp.Case()
+    for c, r in radius.items():
+        radius_of = radius_of.when(
+            exp.EQ(this=col(CID), expression=exp.Literal.number(c)), num(r if r else None)
+        )
+    normalized = exp.func(
+        "coalesce", exp.Div(this=distance_of(col(DMIN), cosine), expression=radius_of), num(0.0)
+    )
+    ranked = exp.select(
+        exp.alias_(normalized, ident("__nd")),
+        exp.alias_(
+            exp.Window(
+                this=exp.func("row_number"),
+                order=exp.Order(expressions=[exp.Ordered(this=normalized.copy())]),
+            ),
+            ident("__n"),
+        ),
+    ).from_(assigned(data.relation(), len(data.dims), centroids, cosine).subquery("__assigned"))
+    positions = [1 + (i * (data.rows - 1)) // 1000 for i in range(1001)]
+    query = (
+        exp.select(col("__n"), col("__nd"))
+        .from_(ranked.subquery("__ranked"), copy=False)
+        .where(exp.In(this=col("__n"), expressions=[exp.Literal.number(p) for p in sorted(set(positions))]))
+    )
+    values = dict(data.con.execute(sql(query)).fetchall())
+    return [float(values[p]) for p in positions]
+
+
+def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:
+    """k-means++ seeding: each next seed drawn with probability proportional to D(x)^2, by hash-seeded
+    exponential keys (the row minimizing -ln(u) / D^2), deterministic for a given table."""
+    d = len(data.dims)
+
+    def draw(source: exp.Expr, weight: exp.Expr | None, step: int) -> np.ndarray:
+        draw_hash = exp.Mod(
+            this=exp.func("hash", col(ROW_ID), exp.Literal.number(step)),
+            expression=exp.Literal.number(1_000_000_007),
+        )
+        u = exp.Div(this=paren(exp.Add(this=draw_hash, expression=num(0.5))), expression=num(1_000_000_007.0))
+        key: exp.Expr = exp.Neg(this=exp.func("ln", u))
+        query = exp.select(*data.xs).from_(source, copy=False)
+        if weight is not None:
+            query = query.where(exp.GT(this=weight, expression=num(0.0)))
+            key = exp.Div(this=paren(key), expression=paren(weight))
+        row = data.con.execute(sql(query.order_by(key, col(ROW_ID)).limit(1))).fetchone()
+        assert row is not None
+        return np.array(row, dtype=float)
+
+    seeds = [draw(data.relation(), None, 0)]
+    for step in range(1, k):
+        source = assigned(data.relation(), d, np.array(seeds), cosine).subquery("__assigned")
+        seeds.append(draw(source, loss_of(col(DMIN), cosine), step))
+    return np.array(seeds)

@@ -1,0 +1,135 @@
+"""The model-type protocol, and what training and the ML functions hand to a model type.
+
+A model type (``kmeans``, ``linear_reg``, ``logistic_reg``) is a module-level object with a name, the
+roles its special columns play, ``train`` and a table of the ML functions it supports. Training sees
+the data only as a DuckDB table (``TrainingData.table``) of encoded dimensions ``__x0..``; functions
+return SQL (``exp.Query``) that the front end inlines into the user's statement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from lakehouse.progress import ProgressCallback
+from warehouse.ml.preprocess import Dim, dim_name
+from warehouse.ml.registry import Model
+from warehouse.ml.sqlexpr import col, ident
+
+# special columns of the training table
+LABEL = "__label"
+WEIGHT = "__weight"
+IS_EVAL = "__is_eval"
+INIT = "__init"
+SPLIT = "__split"
+ROW_ID = "__rid"  # the training table's rowid (insertion = query order), as relation() exposes it
+
+
+@dataclass
+class TrainingData:
+    """The encoded training rows, materialized in a DuckDB temp table."""
+
+    con: duckdb.DuckDBPyConnection
+    table: str  # temp table: __rid, __x0.., and the role columns present
+    dims: list[Dim]
+    rows: int
+    roles: dict[str, str]  # role (LABEL, ...) -> user column name
+    label_type: str | None = None
+    progress: ProgressCallback | None = None
+
+    def x(self, i: int) -> exp.Column:
+        return col(dim_name(i))
+
+    @property
+    def xs(self) -> list[exp.Column]:
+        return [self.x(i) for i in range(len(self.dims))]
+
+    def relation(self) -> exp.Subquery:
+        """The training rows with their row id as ``__rid``."""
+        rows = exp.select(exp.alias_(exp.column("rowid"), ident(ROW_ID)), "*").from_(exp.to_table(self.table))
+        return rows.subquery("__training")
+
+
+@dataclass
+class Scratch:
+    """Temporary tables a statement creates (small function results); dropped when it finishes."""
+
+    con: duckdb.DuckDBPyConnection
+    tables: list[str] = field(default_factory=list)
+
+    def arrow_relation(self, data: pa.Table) -> exp.Query:
+        name = f"__ml_result_{uuid.uuid4().hex[:12]}"
+        view = f"{name}_arrow"
+        self.con.register(view, data)
+        try:
+            self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{view}"')
+        finally:
+            self.con.unregister(view)
+        self.tables.append(name)
+        return exp.select("*").from_(exp.Table(this=ident(name)))
+
+    def rows_relation(self, schema: pa.Schema, rows: list[dict[str, Any]]) -> exp.Query:
+        return self.arrow_relation(pa.Table.from_pylist(rows, schema=schema))
+
+    def close(self) -> None:
+        for name in self.tables:
+            self.con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+        self.tables.clear()
+
+
+@dataclass
+class Call:
+    """One ``ML.<F>(MODEL m, input, STRUCT(...), thresholds)`` call, resolved."""
+
+    con: duckdb.DuckDBPyConnection
+    model: Model
+    function: str
+    input: exp.Query | None  # the input rows, already preprocessed by TRANSFORM if the model has one
+    params: dict[str, Any]
+    thresholds: exp.Expr | None
+    scratch: Scratch
+
+    def require_input(self) -> exp.Query:
+        if self.input is None:
+            raise UsageError(
+                f"ML.{self.function} needs input rows", hint=f"ML.{self.function}(MODEL m, TABLE t)"
+            )
+        return self.input
+
+    def no_params(self) -> None:
+        """This function takes no STRUCT parameters: any given is an error."""
+        self.param("", None, ())
+
+    def param(self, name: str, default: Any, allowed: tuple[str, ...]) -> Any:
+        unknown = set(self.params) - set(allowed)
+        if unknown:
+            raise UsageError(
+                f"ML.{self.function}: unknown parameter {sorted(unknown)[0]!r}",
+                hint=f"valid parameters: {', '.join(allowed) or 'none'}",
+            )
+        return self.params.get(name, default)
+
+
+Function = Callable[[Call], exp.Query]
+
+
+class ModelType(Protocol):
+    name: str
+    #: role -> option naming the column that plays it (e.g. LABEL -> input_label_cols)
+    roles: Mapping[str, str]
+
+    @property
+    def functions(self) -> Mapping[str, Function]: ...
+
+    def standardize(self, options: Mapping[str, Any]) -> bool: ...
+
+    def train(self, model: Model, data: TrainingData) -> None:
+        """Fit, write the state tables, fill ``model.state`` and ``model.metrics``."""
+        ...

@@ -1,0 +1,159 @@
+"""Automatic preprocessing (bqml.md): mean imputation, one-hot with a NULL category, standardization.
+
+``fit`` computes every feature's statistics with SQL aggregates over the training relation (the rows
+stay in DuckDB); ``Feature`` records them in the registry; ``encode`` turns them into the SQL
+expressions of the model's numeric input dimensions, the same at training and at scoring time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from warehouse.ml.sqlexpr import col, ident, num, sql, string
+
+NULL_CATEGORY = "_null_filler"
+_NUMERIC = re.compile(
+    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$"
+)
+_UNSUPPORTED = re.compile(r"(\[\]|^STRUCT|^MAP|^UNION|^BLOB)")
+
+
+@dataclass
+class Feature:
+    """One input column and its training statistics."""
+
+    name: str
+    dtype: str
+    numeric: bool
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    median: float | None = None
+    stddev: float | None = None
+    null_count: int = 0
+    categories: list[str | None] = field(default_factory=list)  # None is the NULL category
+
+    @property
+    def scale(self) -> float:
+        return self.stddev if self.stddev else 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Feature:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One numeric input dimension of a model: a numeric feature or one category of a categorical one."""
+
+    feature: str
+    category: str | None = None  # for one-hot dims; NULL_CATEGORY for the NULL category
+    numeric: bool = True
+
+
+def is_numeric_type(dtype: str) -> bool:
+    return bool(_NUMERIC.match(dtype.upper()))
+
+
+def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[str, str]]) -> list[Feature]:
+    """Statistics of every feature column of ``relation`` (one aggregate query + one per categorical)."""
+    features: list[Feature] = []
+    for name, dtype in columns:
+        if _UNSUPPORTED.search(dtype.upper()):
+            raise UsageError(
+                f"feature {name!r} has type {dtype}, which models cannot use", hint="select scalar columns"
+            )
+        features.append(Feature(name=name, dtype=dtype, numeric=is_numeric_type(dtype)))
+    aggregates: list[exp.Expr] = []
+    for f in features:
+        x = exp.cast(col(f.name), "DOUBLE") if f.numeric else col(f.name)
+        aggregates.append(exp.func("count_if", exp.Is(this=col(f.name), expression=exp.null())))
+        if f.numeric:
+            aggregates += [exp.func(n, x) for n in ("min", "max", "avg")]
+            aggregates += [
+                exp.func("reservoir_quantile", x, exp.Literal.number(0.5)),
+                exp.func("stddev_samp", x),
+            ]
+    if not aggregates:
+        return features
+    row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
+    assert row is not None
+    values = iter(row)
+    for f in features:
+        f.null_count = int(next(values))
+        if f.numeric:
+            f.min, f.max, f.mean, f.median, f.stddev = (
+                None if v is None else float(v) for v in [next(values) for _ in range(5)]
+            )
+            if f.mean is None:
+                raise UsageError(f"feature {f.name!r} is NULL in every training row", hint="drop the column")
+    for f in features:
+        if not f.numeric:
+            value = exp.cast(col(f.name), "VARCHAR")
+            query = (
+                exp.select(exp.alias_(value, "c"))
+                .from_(exp.Subquery(this=relation))
+                .group_by(value)
+                .order_by("1 NULLS LAST")
+            )
+            f.categories = [r[0] for r in con.execute(sql(query)).fetchall()]
+    return features
+
+
+def dims(features: list[Feature], *, dummy: bool = False) -> list[Dim]:
+    """The model's input dimensions in order (DUMMY_ENCODING drops each feature's first category)."""
+    out: list[Dim] = []
+    for f in features:
+        if f.numeric:
+            out.append(Dim(f.name))
+        else:
+            cats = f.categories[1:] if dummy else f.categories
+            out += [Dim(f.name, NULL_CATEGORY if c is None else c, numeric=False) for c in cats]
+    return out
+
+
+def encode(
+    features: list[Feature], dimensions: list[Dim], *, standardize: bool, table: str | None = None
+) -> list[exp.Expr]:
+    """SQL expressions of ``dimensions`` over the input columns: imputed, optionally standardized, one-hot."""
+    by_name = {f.name: f for f in features}
+    out: list[exp.Expr] = []
+    for d in dimensions:
+        f = by_name[d.feature]
+        source = col(f.name, table)
+        if d.numeric:
+            value: exp.Expr = exp.func("coalesce", exp.cast(source, "DOUBLE"), num(f.mean))
+            if standardize:
+                value = exp.Div(
+                    this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
+                )
+            out.append(value)
+        else:
+            test: exp.Expr = (
+                exp.Is(this=source, expression=exp.null())
+                if d.category == NULL_CATEGORY
+                else exp.EQ(this=exp.cast(source, "VARCHAR"), expression=string(d.category or ""))
+            )
+            out.append(exp.If(this=exp.func("coalesce", test, exp.false()), true=num(1.0), false=num(0.0)))
+    return out
+
+
+def dim_name(i: int) -> str:
+    return f"__x{i}"
+
+
+def encoded_select(features: list[Feature], dimensions: list[Dim], *, standardize: bool) -> list[exp.Expr]:
+    """``encode`` aliased as ``__x0, __x1, ...``."""
+    return [
+        exp.alias_(e, ident(dim_name(i)))
+        for i, e in enumerate(encode(features, dimensions, standardize=standardize))
+    ]

@@ -1,0 +1,180 @@
+"""The model registry (``ml._models``) and the tables that hold each model's state.
+
+A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (centroids,
+weights, training_info, ...); the registry row lists them in ``state.tables`` so DROP MODEL removes
+exactly those.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from lakehouse.errors import NotFoundError
+from warehouse.ml.preprocess import Dim, Feature
+from warehouse.ml.sqlexpr import ident, sql, table
+
+REGISTRY = "ml._models"
+_DDL = resources.files(__package__).joinpath("registry.sql").read_text()
+
+
+@dataclass
+class Model:
+    """A trained model as the registry holds it."""
+
+    schema: str
+    name: str
+    model_type: str
+    options: dict[str, Any]
+    features: list[Feature]
+    training_query: str
+    transform: str | None = None
+    lake_snapshot: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def dims(self) -> list[Dim]:
+        return [Dim(**d) for d in self.state.get("dims", [])]
+
+    def state_table(self, part: str) -> exp.Table:
+        return table(self.schema, f"{self.name}__{part}")
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the registry on first use (a read-only warehouse without one simply has no models)."""
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'ml' AND table_name = '_models'"
+    ).fetchone()
+    if present and present[0]:
+        return
+    for statement in _DDL.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block, unless the caller already holds one (then it is theirs)."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    ensure(con)
+    row = con.execute(f"SELECT count(*) FROM {REGISTRY} WHERE name = ?", [f"{schema}.{name}"]).fetchone()
+    return bool(row and row[0])
+
+
+def load(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Model:
+    ensure(con)
+    row = con.execute(
+        f"SELECT model_type, options, features, training_query, transform, lake_snapshot, metrics, state "
+        f"FROM {REGISTRY} WHERE name = ?",
+        [f"{schema}.{name}"],
+    ).fetchone()
+    if row is None:
+        known = [r[0] for r in con.execute(f"SELECT name FROM {REGISTRY} ORDER BY name").fetchall()]
+        raise NotFoundError(
+            f"model {schema}.{name} does not exist",
+            hint=f"models: {', '.join(known)}" if known else "no models yet; train one with CREATE MODEL",
+        )
+    model_type, options, features, query, transform, snapshot, metrics, state = row
+    return Model(
+        schema=schema,
+        name=name,
+        model_type=model_type,
+        options=json.loads(options),
+        features=[Feature.from_json(f) for f in json.loads(features)],
+        training_query=query,
+        transform=transform,
+        lake_snapshot=snapshot,
+        metrics=json.loads(metrics),
+        state=json.loads(state),
+    )
+
+
+def save(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    ensure(con)
+    con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
+    con.execute(
+        f"INSERT INTO {REGISTRY} (name, model_type, options, features, transform, training_query, lake_snapshot, "
+        "metrics, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            model.qualified_name,
+            model.model_type,
+            json.dumps(model.options),
+            json.dumps([f.to_json() for f in model.features]),
+            model.transform,
+            model.training_query,
+            model.lake_snapshot,
+            json.dumps(model.metrics, default=float),
+            json.dumps(model.state),
+        ],
+    )
+
+
+def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Remove the registry row and every state table of the model."""
+    model = load(con, schema, name)
+    for part in model.state.get("tables", []):
+        con.execute(sql(exp.Drop(tables=[model.state_table(part)], kind="TABLE", exists=True)))
+    con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    con.execute(sql(exp.Create(this=exp.Table(this=ident(schema)), kind="SCHEMA", exists=True)))
+
+
+def lake_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The attached lake's current snapshot id, or None when no lake is attached."""
+    attached = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'lake' AND type = 'ducklake'"
+    ).fetchone()
+    if not attached or not attached[0]:
+        return None
+    row = con.execute("SELECT * FROM lake.current_snapshot()").fetchone()
+    return None if row is None else int(row[0])
+
+
+def write_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, data: Any) -> None:
+    """Store one state table of ``model`` (a pyarrow table) as ``schema."name__part"``."""
+    target = sql(model.state_table(part))
+    view = f"__state_{part}"
+    con.register(view, data)
+    try:
+        con.execute(f'CREATE OR REPLACE TABLE {target} AS SELECT * FROM "{view}"')
+    finally:
+        con.unregister(view)
+    tables = model.state.setdefault("tables", [])
+    if part not in tables:
+        tables.append(part)
+
+
+def read_state(
+    con: duckdb.DuckDBPyConnection, model: Model, part: str, order_by: str
+) -> list[tuple[Any, ...]]:
+    if part not in model.state.get("tables", []):
+        raise NotFoundError(f"model {model.qualified_name} has no {part} table", hint="train it again")
+    return con.execute(f"SELECT * FROM {sql(model.state_table(part))} ORDER BY {order_by}").fetchall()

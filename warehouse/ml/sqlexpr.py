@@ -1,0 +1,87 @@
+"""Builders for the SQL the ML engine generates: quoted identifiers, exact numbers, relations.
+
+Everything dynamic goes through sqlglot expressions; user-given names are always quoted identifiers
+and numbers become ``CAST('<repr>' AS DOUBLE)`` so a model's parameters reach DuckDB bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import duckdb
+from sqlglot import exp
+
+DIALECT = "duckdb"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(ident(name), table=ident(table) if table else None)
+
+
+def num(value: float | int | None) -> exp.Expr:
+    """An exact DOUBLE literal (a NULL for None or NaN)."""
+    if value is None or value != value:
+        return exp.cast(exp.null(), "DOUBLE")
+    return exp.cast(exp.Literal.string(repr(float(value))), "DOUBLE")
+
+
+def string(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def table(schema: str, name: str) -> exp.Table:
+    return exp.table_(ident(name), db=ident(schema))
+
+
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe)
+
+
+def _parenthesize(node: exp.Expr) -> None:
+    """Wrap arithmetic operands that are themselves arithmetic: sqlglot prints a built tree without
+    precedence parentheses (Div(a, Mul(b, c)) would print as a / b * c)."""
+    for child in list(node.iter_expressions()):
+        if isinstance(node, _ARITHMETIC) and isinstance(child, _ARITHMETIC):
+            child.replace(exp.Paren(this=child.copy()))
+
+
+def sql(expression: exp.Expr) -> str:
+    """DuckDB SQL of a tree the engine built, with every arithmetic nesting parenthesized."""
+    tree = expression.copy()
+    for node in list(tree.walk()):
+        _parenthesize(node)
+    return tree.sql(DIALECT)
+
+
+def parse(text: str) -> exp.Expr:
+    """Parse a fixed DuckDB SQL fragment written in this package (never user text)."""
+    import sqlglot
+
+    return sqlglot.parse_one(text, read=DIALECT)
+
+
+def add(terms: Sequence[exp.Expr]) -> exp.Expr:
+    """Left-deep sum of terms (0.0 for none)."""
+    if not terms:
+        return num(0.0)
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return total
+
+
+def paren(e: exp.Expr) -> exp.Paren:
+    return exp.Paren(this=e)
+
+
+def struct(fields: Iterable[tuple[str, exp.Expr]]) -> exp.Struct:
+    return exp.Struct(expressions=[exp.PropertyEQ(this=ident(k), expression=v) for k, v in fields])
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of every column of a relation given as SQL text."""
+    rows = con.execute(f"DESCRIBE {relation}").fetchall()
+    return [(r[0], r[1]) for r in rows]

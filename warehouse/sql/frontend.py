@@ -1,0 +1,153 @@
+"""The SQL front end: BigQuery-dialect statements in, DuckDB results out.
+
+``CREATE MODEL`` and ``DROP MODEL`` go to the ML engine. Every other statement is rewritten and
+transpiled by sqlglot to DuckDB: each ``ML.<F>(...)`` table function becomes a subquery the engine
+generates (innermost first, so an ML function may read another's output), and
+``project.dataset.table`` becomes ``dataset.table`` (a database attached under that name, such as
+``lake``, is kept).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from lakehouse.errors import UsageError
+from lakehouse.progress import ProgressCallback
+from warehouse.ml import engine, sqlexpr, transform_functions
+from warehouse.ml.model import Scratch
+from warehouse.ml.options import _value as literal_value
+from warehouse.sql.dialect import MLTableFunction, parse
+
+log = logging.getLogger(__name__)
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+@dataclass
+class Result:
+    """The outcome of one statement: its rows (possibly none) and, for DDL and ML statements, a message."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    message: str | None = None
+    arrow: pa.Table | None = None
+    changed_models: bool = False  # CREATE/DROP MODEL: the catalog's model list is stale
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def parse_statements(text: str) -> list[exp.Expr]:
+    try:
+        return parse(text)
+    except ParseError as exc:
+        errors = exc.errors[0] if exc.errors else {}
+        where = f" at line {errors.get('line')}, column {errors.get('col')}" if errors else ""
+        raise UsageError(
+            f"cannot parse the SQL{where}: {errors.get('description', exc)}", hint="BigQuery SQL expected"
+        ) from exc
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None
+) -> Result:
+    """Run every statement of ``text``; the result of the last one."""
+    results = run_script(con, text, params, progress)
+    return results[-1] if results else Result(message="no statement")
+
+
+def run_script(
+    con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None
+) -> list[Result]:
+    """Run the statements of a file in order; one Result each."""
+    return [run_statement(con, s, params, progress) for s in parse_statements(text)]
+
+
+def run_statement(
+    con: duckdb.DuckDBPyConnection,
+    statement: exp.Expr,
+    params: Params = None,
+    progress: ProgressCallback | None = None,
+) -> Result:
+    scratch = Scratch(con)
+    try:
+        if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "MODEL":
+            return Result(
+                message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress),
+                changed_models=True,
+            )
+        if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
+            return Result(message=engine.drop_model(con, statement), changed_models=True)
+        text = sqlexpr.sql(to_duckdb(con, statement, scratch))
+        log.debug("duckdb: %s", text)
+        cursor = con.execute(text, params) if params else con.execute(text)
+        if cursor.description is None:
+            return Result(message="ok")
+        table = cursor.fetch_arrow_table()
+        return Result(
+            columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
+        )
+    finally:
+        scratch.close()
+
+
+def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scratch) -> exp.Expr:
+    """``statement`` with its ML table functions replaced by the engine's SQL and BigQuery names mapped."""
+    tree = statement.copy()
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    for table in list(tree.find_all(exp.Table)):
+        if table.args.get("catalog") is not None and table.catalog not in attached:
+            table.set("catalog", None)
+    transform_functions.rewrite_in_query(tree)
+    calls = sorted(tree.find_all(MLTableFunction), key=lambda n: -n.depth)
+    for call in calls:
+        holder = call.parent if isinstance(call.parent, exp.Table) else call
+        query = _run_call(con, call, scratch)
+        alias = holder.args.get("alias") if isinstance(holder, exp.Table) else None
+        holder.replace(
+            exp.Subquery(
+                this=query,
+                alias=alias or exp.TableAlias(this=exp.to_identifier(f"ml_{call.function.lower()}")),
+            )
+        )
+    return tree
+
+
+def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
+    source = call.args.get("input")
+    input_query: exp.Query | None = None
+    if isinstance(source, exp.Subquery):
+        input_query = source.this
+    elif isinstance(source, exp.Table):
+        input_query = exp.select("*").from_(source)
+    elif source is not None:
+        raise UsageError(
+            f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
+            hint="use TABLE t or (SELECT ...)",
+        )
+    params: dict[str, Any] = {}
+    struct = call.args.get("params")
+    for field_ in struct.expressions if struct is not None else []:
+        if isinstance(field_, exp.PropertyEQ | exp.Alias):
+            key = field_.this.name if isinstance(field_, exp.PropertyEQ) else field_.alias
+            value = field_.expression if isinstance(field_, exp.PropertyEQ) else field_.this
+            params[key.lower()] = literal_value(value, key)
+        else:
+            raise UsageError(f"ML.{call.function}: STRUCT fields need names", hint="STRUCT(0.5 AS threshold)")
+    return engine.table_function(
+        con,
+        call.function,
+        call.this,
+        input_query,
+        params,
+        call.args.get("thresholds"),
+        scratch,
+        lambda query: to_duckdb(con, query, scratch),
+    )
