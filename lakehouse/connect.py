@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from lakehouse.errors import LockedError, MissingDependency
+from lakehouse.errors import LockedError, MissingDependency, NotFoundError
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,13 @@ def attach_lake(
     """Attach the DuckLake lake as ``alias`` (creating its folders and catalog on first use)."""
     meta = settings.lake_metadata_uri
     if meta.startswith("sqlite:"):
-        Path(meta[len("sqlite:") :]).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(meta[len("sqlite:") :])
+        if read_only and not path.exists():
+            raise NotFoundError(
+                f"there is no lake at {path} yet",
+                hint="land some files first: lakehouse ingest PATH --dataset NAME",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     elif meta.startswith("postgres:"):
         load_extensions(con, ["postgres_scanner"])
     settings.lake_data_dir.mkdir(parents=True, exist_ok=True)

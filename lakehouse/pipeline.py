@@ -47,6 +47,10 @@ def ingest(
     if report.committed:
         import catalog
 
+        if not gate:
+            import quality
+
+            quality.record_ungated(settings, dataset)  # the catalog shows the batch was not checked
         _update_catalog(catalog.register_ingest, settings, report)
     return report
 

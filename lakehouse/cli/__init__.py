@@ -35,7 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
     "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
     "sql": ("lakehouse.cli.sql:sql", "run BigQuery SQL (BigQuery ML included) on the warehouse"),
-    "quality": ("lakehouse.cli.quality:quality", "check tables against the GX suites, build Data Docs, suggest suites"),
+    "quality": (
+        "lakehouse.cli.quality:quality",
+        "check tables against the GX suites, build Data Docs, suggest suites",
+    ),
 }
 
 

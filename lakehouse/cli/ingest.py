@@ -65,6 +65,11 @@ def render(report: IngestReport, as_json: bool) -> None:
         warn(text)
     if report.gate_skipped:
         warn("the quality gate did not run for this batch")
+    if report.gate is not None and report.gate.failures:
+        from quality import describe_failures  # counts and a few failing values per expectation
+
+        for line in describe_failures(report.gate):
+            warn(line)
     s = report.summary()
     state = f"committed snapshot {report.snapshot_id}" if report.committed else "nothing committed"
     click.echo(

@@ -1,51 +1,20 @@
-"""Helpers for the lake tests: run the CLI in-process, query the lake, a tiny real gate, images."""
+"""Helpers for the lake tests: query the lake, a tiny real gate, images (the CLI runner is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 from PIL import Image
 
-from lakehouse.cli import main
 from lakehouse.connect import DEFAULT_EXTENSIONS, attach_lake, load_extensions
 from lakehouse.gate import CheckFailure, GateResult
 from lakehouse.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lake"
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run ``lakehouse ARGS`` in-process against the test home; returns exit code, stdout, stderr."""
-
-    def run(*args: str) -> CliResult:
-        capsys.readouterr()
-        try:
-            main(["--home", str(home), "--threads", "2", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
 
 
 def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

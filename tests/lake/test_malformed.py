@@ -18,7 +18,8 @@ import pytest
 from PIL import Image
 
 from lakehouse.settings import Settings
-from tests.lake.conftest import FIXTURES, CliResult, make_image, query, write_lines
+from tests.conftest import CliResult
+from tests.lake.conftest import FIXTURES, make_image, query, write_lines
 
 GOOD = '{"id": 1, "name": "a"}'
 

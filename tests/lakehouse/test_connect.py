@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from lakehouse.connect import connect, extension_path
-from lakehouse.errors import LockedError
+from lakehouse.errors import LockedError, NotFoundError
 from lakehouse.settings import Settings, load_settings
 
 
@@ -106,3 +106,9 @@ def test_locked_warehouse_names_file_and_pid(settings: Settings) -> None:
 
 def test_locked_error_is_oserror_subclass(settings: Settings) -> None:
     assert issubclass(LockedError, OSError)
+
+
+def test_read_only_lake_that_does_not_exist_yet(settings: Settings) -> None:
+    with pytest.raises(NotFoundError, match=r"there is no lake at .*metadata.sqlite yet.*lakehouse ingest"):
+        connect(settings, lake_read_only=True)
+    assert not (settings.lake_dir / "metadata.sqlite").exists()
