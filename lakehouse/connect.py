@@ -178,5 +178,10 @@ def attach_lake(
         locked = translate_lock_error(exc, meta)
         if locked:
             raise locked from exc
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+            raise NotFoundError(  # the catalog file exists but a writer died before initialising it
+                f"the lake at {meta} is not initialised yet",
+                hint="land some files first: lakehouse ingest PATH --dataset NAME",
+            ) from exc
         raise
     log.debug("attached lake %s (data %s)", meta, settings.lake_data_dir)

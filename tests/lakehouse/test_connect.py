@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -112,3 +113,14 @@ def test_read_only_lake_that_does_not_exist_yet(settings: Settings) -> None:
     with pytest.raises(NotFoundError, match=r"there is no lake at .*metadata.sqlite yet.*lakehouse ingest"):
         connect(settings, lake_read_only=True)
     assert not (settings.lake_dir / "metadata.sqlite").exists()
+
+
+def test_read_only_lake_whose_writer_died_before_initialising_it(settings: Settings) -> None:
+    settings.lake_dir.mkdir(parents=True)
+    sqlite3.connect(settings.lake_dir / "metadata.sqlite").close()  # an empty SQLite file, no DuckLake tables
+    with pytest.raises(NotFoundError, match="is not initialised yet"):
+        connect(settings, lake_read_only=True)
+    con = connect(settings)  # a writer initialises it
+    con.execute("CREATE TABLE lake.t AS SELECT 1 AS x")
+    con.close()
+    assert connect(settings, lake_read_only=True).execute("SELECT x FROM lake.t").fetchall() == [(1,)]
