@@ -21,9 +21,17 @@ def test_the_labeled_set_is_large_enough() -> None:
 def test_labeled_query(fixture_catalog: Path, case: dict) -> None:
     result = search(fixture_catalog, case["query"], limit=20)
     names = [h.name for h in result.hits]
+    columns = [f"{h.name}.{h.column}" for h in result.hits if h.column]
     if case.get("none"):
-        assert names == []
+        assert names == [] and result.total == 0
         return
+    if "total" in case:
+        assert result.total == case["total"] and result.total_exact, columns
+    if "columns" in case:
+        assert sorted(columns) == sorted(case["columns"]) and result.total == len(columns), columns
+    assert columns[: len(case.get("columns_first", []))] == case.get("columns_first", []), columns
+    assert set(case.get("includes_columns", [])) <= set(columns), columns
+    assert not set(case.get("excludes_columns", [])) & set(columns), columns
     if "top" in case:
         assert names[:1] == [case["top"]], names
     if "first" in case:
@@ -68,6 +76,22 @@ def test_type_column_returns_columns(fixture_catalog: Path) -> None:
     found = {(h.name, h.column) for h in result.hits}
     assert ("lake.customers", "email") in found and ("lake.suppliers", "contact_email") in found
     assert all(h.kind == "column" for h in result.hits)
+
+
+def test_column_results_are_columns_and_facets_count_columns(fixture_catalog: Path) -> None:
+    """Regression: pii=true type=column listed every column of a dataset that had some PII column."""
+    result = search(fixture_catalog, "pii=true type=column", limit=100)
+    assert result.hits and all(h.kind == "column" and h.matching_columns[0].pii for h in result.hits)
+    assert result.total == len(result.hits)
+    assert sum(result.facets["pii"].values()) == sum(result.facets["layer"].values()) == result.total
+    assert result.facets["pii"]["email"] == 3
+
+
+def test_column_results_rank_exact_column_names_first(fixture_catalog: Path) -> None:
+    hits = search(fixture_catalog, "type=column email", explain=True).hits
+    assert [h.tier for h in hits] == [1, 1, 0]
+    assert hits[0].explanation[0] == "exact column name 'email'"
+    assert any("matched column columns" in line for line in hits[2].explanation)
 
 
 def test_facets_count_every_match(fixture_catalog: Path) -> None:
