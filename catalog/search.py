@@ -26,12 +26,12 @@ from typing import Any
 
 import tantivy
 
+from catalog import rank
 from catalog.columns import ColumnMatch, find_columns, relax
 from catalog.compile import compile_node
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
-from catalog import rank
 
 log = logging.getLogger(__name__)
 Visible = Callable[[str, str | None], bool]

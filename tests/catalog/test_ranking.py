@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from catalog import store
+from catalog.index import payload
+from catalog.match import Entry, evaluate
+from catalog.query import parse
+from catalog.register import update
 from catalog.search import search
-from tests.catalog.conftest import FIXTURES
+from tests.catalog.conftest import FIXTURES, fixture_records
 
 CASES = yaml.safe_load((FIXTURES / "ranking_queries.yml").read_text())
 
@@ -99,3 +104,24 @@ def test_facets_count_every_match(fixture_catalog: Path) -> None:
     assert len(result.hits) == 1
     assert sum(result.facets["kind"].values()) == result.total > 1
     assert result.facets["layer"]["mart"] >= 2
+
+
+@pytest.mark.parametrize(
+    "query", ["c*", "cu*", "cust*", "custo*", "custom*", "customer*", "ema*", "column:ord*", "tag:fin*", "s*"]
+)
+def test_prefixes_find_exactly_what_the_matcher_accepts(fixture_catalog: Path, query: str) -> None:
+    """Short prefixes use the precomputed prefix fields, long ones the term dictionary: same answers."""
+    expected = {
+        r.name for r in fixture_records() if evaluate(parse(query).root, Entry.from_payload(payload(r)))
+    }
+    assert expected and {h.name for h in search(fixture_catalog, query, limit=100).hits} == expected
+
+
+def test_an_update_builds_a_missing_or_outdated_index_whole(tmp_path: Path) -> None:
+    records = fixture_records()
+    con = store.connect(tmp_path)
+    store.replace_all(con, records, [], [])
+    (tmp_path / "search-v1").mkdir()  # an index of an older version is not used
+    with store.writer_lock(tmp_path):
+        update(con, tmp_path, records[:1], [], [], via=())
+    assert search(tmp_path, "type=table OR type=view OR type=model OR type=image").total == len(records)
