@@ -27,9 +27,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("lakehouse.cli.catalog:catalog_group", "search the catalog; show a dataset; refresh it"),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
+    "ingest": (
+        "lakehouse.cli.ingest:ingest",
+        "land JSON, CSV and image files in the lake (one atomic batch)",
+    ),
+    "lake": ("lakehouse.cli.lake:lake_group", "lake housekeeping (maintain) and the quarantine"),
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
     "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
     "sql": ("lakehouse.cli.sql:sql", "run BigQuery SQL (BigQuery ML included) on the warehouse"),
+    "quality": ("lakehouse.cli.quality:quality", "check tables against the GX suites, build Data Docs, suggest suites"),
 }
 
 

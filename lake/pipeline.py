@@ -1,0 +1,371 @@
+"""``ingest``: files → readers (staged Parquet) → schema plan → gate → one DuckLake commit.
+
+The whole call holds the lake writer lock. Files whose content (sha256) already landed in the
+dataset are skipped, so running the same ingest twice adds nothing. A file that cannot be read at
+all, or whose types cannot be reconciled with the table, is quarantined and the rest of the batch
+lands; a batch the gate rejects lands nothing (``BatchRejected``). Staged Parquet of a batch that
+does not commit is deleted (or, after a crash, removed by ``maintain`` as an orphan).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+from duckdb.sqltypes import DuckDBPyType
+
+from lake.commit import Batch, commit
+from lake.naming import validate_dataset
+from lake.quarantine import rows_as_quarantine
+from lake.readers import READERS, StageContext, Staged
+from lake.readers.base import quarantine_file, sql_file, write_stage
+from lake.report import BatchRejected, FileReport, IngestReport
+from lake.schema import Plan, plan, read_schema
+from lake.sources import Source, compression_error, resolve, sha256_file
+from lake.sqltext import ident, literal
+from lake.types import JSON, VARCHAR, contains_json, fits
+from lakehouse.connect import connect
+from lakehouse.errors import UsageError
+from lakehouse.gate import Gate
+from lakehouse.locks import writer_lock
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
+from lakehouse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODES = ("append", "replace", "merge")
+#: DuckLake options set when a lake is first used: zstd Parquet, files of a sensible size, and no
+#: inlining of small inserts (DuckLake 1.5.5 cannot read back inlined JSON lists holding a NULL,
+#: measured: "Failed to read inlined data … Malformed JSON … [NULL]"); ``maintain`` compacts instead
+LAKE_OPTIONS = {"parquet_compression": "zstd", "target_file_size": "256MB", "data_inlining_row_limit": "0"}
+
+
+def _check_call(dataset: str, mode: str, key: str | None, schema: Mapping[str, str] | None) -> None:
+    validate_dataset(dataset)
+    for column, type_ in (schema or {}).items():
+        try:
+            duckdb.sqltype(type_)
+        except (duckdb.Error, ValueError) as exc:
+            raise UsageError(
+                f"unknown type {type_!r} for column {column!r} in the schema override",
+                hint="use DuckDB types: BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP, DECIMAL(18,2) …",
+            ) from exc
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
+    if (mode == "merge") != (key is not None):
+        raise UsageError(
+            "--key goes with --mode merge (and merge needs a --key)", hint="e.g. --mode merge --key order_id"
+        )
+
+
+# Values below are inlined with ``literal`` rather than bound: the first bound parameter in a process
+# makes DuckDB's Python client import pandas (~0.7 s), which an ingest would otherwise pay every run.
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """First use of a lake: its bookkeeping tables and options, in one snapshot."""
+    con.execute(sql_file("quarantine_stage.sql"))
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
+        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns')"
+    ).fetchone()
+    if found and found[0] == 4:
+        return
+    con.execute("BEGIN")
+    con.execute(sql_file("bookkeeping.sql"))
+    for name, value in LAKE_OPTIONS.items():
+        con.execute(f"CALL lake.set_option({literal(name)}, {literal(value)})")
+    con.execute("COMMIT")
+
+
+def _encrypted(con: duckdb.DuckDBPyConnection) -> bool:
+    """True for an ENCRYPTED lake: its data files carry keys in the catalog, so staged Parquet cannot
+    be registered as it is and is inserted instead (DuckLake writes it encrypted)."""
+    row = con.execute("SELECT value FROM lake.options() WHERE option_name = 'encrypted'").fetchone()
+    return row is not None and str(row[0]).lower() == "true"
+
+
+def _hash_and_check(source: Source) -> tuple[str, str | None]:
+    return sha256_file(source.path), compression_error(source)
+
+
+def _hashed(sources: Sequence[Source]) -> Iterator[tuple[Source, str, str | None]]:
+    """Hash (and check compressed files) in a background thread, ahead of the reader."""
+    with cf.ThreadPoolExecutor(1, thread_name_prefix="lake-hash") as pool:
+        for source, (sha, damage) in zip(sources, pool.map(_hash_and_check, sources), strict=True):
+            yield source, sha, damage
+
+
+def _fresh(
+    ctx: StageContext,
+    sources: Sequence[Source],
+    landed: Mapping[str, tuple[int, str]],
+    rep: IngestReport,
+    mode: str,
+) -> Iterator[tuple[Source, FileReport]]:
+    """Sources not landed before (or earlier in this call); skipped ones are recorded in the report."""
+    seen: set[str] = set()
+    for source, sha, damage in _hashed(sources):
+        fr = FileReport(source.uri, source.format, source.size, sha)
+        rep.files.append(fr)
+        if sha in seen or (mode != "replace" and sha in landed):
+            rows, batch = landed.get(sha, (0, rep.batch_id))
+            fr.status, fr.rows_read, fr.rows_skipped = "skipped", rows, rows
+            fr.reason = f"same content already landed (batch {batch})"
+            continue
+        seen.add(sha)
+        if damage is not None:
+            quarantine_file(ctx, source, damage)
+            fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, damage
+            continue
+        yield source, fr
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[str | Path],
+    dataset: str,
+    *,
+    format: str = "auto",
+    mode: str = "append",
+    key: str | None = None,
+    partition_by: str | None = None,
+    encoding: str | None = None,
+    schema: Mapping[str, str] | None = None,
+    gate: Gate | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest files into ``lake.<dataset>`` in one transaction and return what happened."""
+    _check_call(dataset, mode, key, schema)
+    sources = resolve(list(paths), format)
+    started = time.perf_counter()
+    batch_id = uuid.uuid4().hex
+    rep = IngestReport(dataset, batch_id, mode, gate_skipped=gate is None)
+    total = sum(s.size for s in sources)
+    out_dir = settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
+    scratch = settings.spill_dir / f"ingest-{batch_id}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with writer_lock(settings.lock_file, timeout=settings.lock_timeout):
+        con = connect(settings)
+        try:
+            _prepare(con)
+            landed = {
+                sha: (rows, batch)
+                for sha, rows, batch in con.execute(
+                    f"SELECT sha256, rows_read, batch_id FROM lake.main._files WHERE dataset = {literal(dataset)}"
+                ).fetchall()
+            }
+            known = dict(
+                con.execute(
+                    f"SELECT source_name, column_name FROM lake.main._columns WHERE dataset = {literal(dataset)}"
+                ).fetchall()
+            )
+            if _encrypted(con):  # DuckLake must write (and key) every file itself: stage outside the lake
+                shutil.rmtree(out_dir, ignore_errors=True)
+                out_dir = scratch / "staged"
+            ctx = StageContext(
+                con,
+                dataset,
+                batch_id,
+                dt.datetime.now(dt.UTC),
+                out_dir,
+                scratch,
+                settings.objects_dir,
+                {} if mode == "replace" else known,
+                encoding,
+                schema,
+            )
+            staged = _stage(
+                ctx, rep, _fresh(ctx, sources, landed, rep, mode), sources[0].format, total, progress
+            )
+            _land(ctx, rep, staged, mode, key, partition_by, gate)
+        except BaseException:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            raise
+        finally:
+            con.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+    rep.seconds = time.perf_counter() - started
+    if rep.gate is not None and not rep.gate.passed:
+        raise BatchRejected(rep)
+    return rep
+
+
+def _stage(
+    ctx: StageContext,
+    rep: IngestReport,
+    fresh: Iterator[tuple[Source, FileReport]],
+    fmt: str,
+    total: int,
+    progress: ProgressCallback | None,
+) -> list[tuple[FileReport, Staged]]:
+    """Run the format's reader over the fresh sources; fill in each file's report."""
+    pending: list[tuple[Source, FileReport]] = []
+    staged: list[tuple[FileReport, Staged]] = []
+
+    def sources() -> Iterator[Source]:
+        for source, fr in fresh:
+            pending.append((source, fr))
+            yield source
+
+    done = rows = 0
+    started = time.perf_counter()
+    for index, outcome in READERS[fmt]().stage_all(sources(), ctx):
+        source, fr = pending[index]
+        if isinstance(outcome, str):
+            quarantine_file(ctx, source, outcome)
+            fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, outcome
+        else:
+            fr.status = "landed"
+            fr.rows_read, fr.rows_landed = outcome.rows_read, outcome.rows_landed
+            fr.rows_quarantined = outcome.rows_quarantined
+            rep.warnings += outcome.warnings
+            staged.append((fr, outcome))
+        done += source.size
+        rows += fr.rows_read
+        rate = done / 1e6 / max(time.perf_counter() - started, 1e-9)
+        message = f"{source.path.name} · {rows:,} rows · {rate:,.0f} MB/s"
+        report(progress, ProgressEvent(f"ingest {ctx.dataset}", done, total, "bytes", message))
+    return staged
+
+
+def _move_to_quarantine(ctx: StageContext, fr: FileReport, staged: Staged, reason: str) -> None:
+    """A staged file that cannot land: its rows go to quarantine, its Parquet is deleted."""
+    ctx.con.execute(
+        f"INSERT INTO _quarantine_stage {rows_as_quarantine(staged.files, staged.schema, ctx.dataset, reason)}"
+    )
+    for path in staged.files:
+        path.unlink(missing_ok=True)
+    fr.status, fr.reason = "quarantined", reason
+    fr.rows_quarantined += fr.rows_landed
+    fr.rows_landed = 0
+    staged.files = []
+
+
+def _rewrite(ctx: StageContext, staged: Staged, target: Mapping[str, DuckDBPyType], index: int) -> None:
+    """Rewrite a staged file whose column types the table cannot read as they are (e.g. BIGINT → JSON)."""
+    paths = "[" + ", ".join(literal(str(p)) for p in staged.files) + "]"
+    columns = ", ".join(
+        f"{ident(c)}" if fits(t, target[c]) else f"CAST({ident(c)} AS {target[c]}) AS {ident(c)}"
+        for c, t in staged.schema.items()
+    )
+    old = list(staged.files)
+    select = f"SELECT {columns} FROM read_parquet({paths})"
+    files, _ = write_stage(replace(ctx, out_dir=ctx.out_dir / "rewritten"), index, select)
+    schema = {c: target[c] if not fits(t, target[c]) else t for c, t in staged.schema.items()}
+    for path in old:
+        path.unlink(missing_ok=True)
+    staged.files, staged.schema = files, schema
+
+
+def _failing_casts(
+    ctx: StageContext, with_data: list[tuple[FileReport, Staged]], schema_plan: Plan
+) -> set[str]:
+    """Columns whose staged values do not cast to the planned type (JSON that is really mixed)."""
+    failing: set[str] = set()
+    for index, (_, staged) in enumerate(with_data):
+        if index in schema_plan.conflicts:
+            continue
+        paths = "[" + ", ".join(literal(str(p)) for p in staged.files) + "]"
+        for column, type_ in staged.schema.items():
+            target = schema_plan.target[column]
+            if fits(type_, target) or not contains_json(type_):
+                continue
+            try:
+                ctx.con.execute(f"SELECT count(CAST({ident(column)} AS {target})) FROM read_parquet({paths})")
+            except duckdb.Error:
+                failing.add(column)
+    return failing
+
+
+def _quarantine_duplicate_keys(ctx: StageContext, staged: list[tuple[FileReport, Staged]], key: str) -> None:
+    """Merge mode: a key seen twice in the batch keeps its last record; the others go to quarantine."""
+    files = [p for _, s in staged for p in s.files]
+    if not files:
+        return
+    paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
+    ranked = (
+        f"SELECT *, row_number() OVER (PARTITION BY {ident(key)} ORDER BY _source_uri DESC, _source_line DESC) "
+        f"AS _rank FROM read_parquet({paths}, union_by_name = true)"
+    )
+    counts = dict(
+        ctx.con.execute(f"SELECT _source_uri, count(*) FROM ({ranked}) WHERE _rank > 1 GROUP BY 1").fetchall()
+    )
+    if not counts:
+        return
+    columns = [c for _, s in staged for c in s.schema]
+    record = ", ".join(f"{ident(c)} := {ident(c)}" for c in dict.fromkeys(columns) if not c.startswith("_"))
+    ctx.con.execute(
+        f"INSERT INTO _quarantine_stage SELECT {literal(ctx.dataset)}, _batch_id, _source_uri, _source_line, "
+        f"{literal(f'duplicate {key} in this batch: a later record with the same key wins')}, "
+        f"to_json(struct_pack({record}))::VARCHAR, _ingested_at FROM ({ranked}) WHERE _rank > 1"
+    )
+    for fr, _ in staged:
+        moved = counts.get(fr.uri, 0)
+        fr.rows_landed -= moved
+        fr.rows_quarantined += moved
+
+
+def _land(
+    ctx: StageContext,
+    rep: IngestReport,
+    staged: list[tuple[FileReport, Staged]],
+    mode: str,
+    key: str | None,
+    partition_by: str | None,
+    gate: Gate | None,
+) -> None:
+    existing = None if mode == "replace" else read_schema(ctx.con, ctx.dataset)
+    with_data = [(fr, s) for fr, s in staged if s.files]
+    conflict = VARCHAR if rep.files and rep.files[0].format == "csv" else JSON
+    mixed: set[str] = set()
+    while True:
+        schema_plan = plan(
+            ctx.dataset, existing, [s.schema for _, s in with_data], scalar_conflict=conflict, mixed=mixed
+        )
+        failing = _failing_casts(ctx, with_data, schema_plan) - mixed
+        if not failing:
+            break
+        mixed |= failing  # JSON values that do not cast to the concrete type: keep the column as JSON
+    for column, type_ in schema_plan.target.items():
+        if contains_json(type_) and (existing is None or str(existing.get(column)) != str(type_)):
+            rep.warnings.append(
+                f"field {column!r} has values of different shapes (e.g. number and object), or only nulls: "
+                f"kept as {type_}"
+            )
+    for index, reason in schema_plan.conflicts.items():
+        _move_to_quarantine(ctx, *with_data[index], reason)
+    for index, (_, s) in enumerate(with_data):
+        if s.files and not all(fits(t, schema_plan.target[c]) for c, t in s.schema.items()):
+            _rewrite(ctx, s, schema_plan.target, index)
+    if key is not None and key not in schema_plan.target:
+        raise UsageError(
+            f"merge key {key!r} is not a column of lake.{ctx.dataset}",
+            hint="columns: " + ", ".join(c for c in schema_plan.target if not c.startswith("_")),
+        )
+    if key is not None:
+        _quarantine_duplicate_keys(ctx, staged, key)
+    if partition_by and not schema_plan.target:
+        partition_by = None
+    batch = Batch(
+        ctx,
+        rep,
+        schema_plan,
+        staged,
+        mode,
+        key,
+        partition_by,
+        replace_table=mode == "replace",
+        register_files=not ctx.out_dir.is_relative_to(ctx.scratch_dir),
+    )
+    # nothing new to land (every file already landed, or every record quarantined): nothing to judge
+    commit(batch, gate if schema_plan.target and with_data else None)
+    rep.schema_changes = schema_plan.changes if rep.committed else []

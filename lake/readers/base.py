@@ -1,0 +1,180 @@
+"""The reader protocol: stage one input file as Parquet in the lake's data folder.
+
+A reader reads one ``Source``, normalizes its column names, adds the lineage columns and writes
+zstd Parquet files into the batch's staging folder (``StageContext.out_dir``); rejected records
+go into the ``_quarantine_stage`` temp table with file, line and reason. It returns a ``Staged``:
+the files, their schema and the row counts (read = landed + quarantined). Registering the files
+in the lake happens later, in one transaction for the whole batch (``lake.commit``).
+
+A reader raises ``duckdb.Error`` or ``InputError`` when the whole file cannot be read (corrupt
+gzip, binary junk); the caller then quarantines the file as one record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import zstandard
+from duckdb.sqltypes import DuckDBPyType
+
+from lake.naming import LINEAGE_COLUMNS, normalize_columns
+from lake.sources import Source
+from lake.sqltext import ident, literal
+from lakehouse.errors import InputError
+
+#: the lineage columns as DuckDB types
+LINEAGE_TYPES = {name: duckdb.sqltype(t) for name, t in LINEAGE_COLUMNS.items()}
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES '256MB'"
+#: the longest single line or JSON record a reader accepts
+MAX_RECORD_BYTES = 256 << 20
+
+
+@dataclass(frozen=True)
+class StageContext:
+    con: duckdb.DuckDBPyConnection
+    dataset: str
+    batch_id: str
+    ingested_at: dt.datetime
+    out_dir: Path  # staged Parquet goes into out_dir/<file index>/
+    scratch_dir: Path  # temporary files (transcoded CSV, cleaned NDJSON)
+    objects_dir: Path  # content-addressed store for binary objects (images)
+    column_names: Mapping[str, str]  # source name -> column already used by the table
+    encoding: str | None = None
+    schema: Mapping[str, str] | None = None  # user's type overrides, by source or column name
+
+
+@dataclass
+class Staged:
+    files: list[Path]
+    schema: dict[str, DuckDBPyType]  # column -> type, lineage included
+    source_names: dict[str, str]  # source name -> column
+    rows_read: int
+    rows_landed: int
+    rows_quarantined: int
+    warnings: list[str] = field(default_factory=list)
+
+
+#: (index of the source in the batch, its Staged — or the reason the whole file could not be read)
+Outcome = tuple[int, "Staged | str"]
+#: errors that mean "this file cannot be read at all" (the file is quarantined, the batch goes on)
+FILE_ERRORS: tuple[type[BaseException], ...] = (
+    duckdb.Error,
+    InputError,
+    UnicodeError,
+    OSError,
+    EOFError,
+    zstandard.ZstdError,
+)
+
+
+class Reader(Protocol):
+    format: str
+
+    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+        """Stage every source as Parquet (see the module docstring), yielding one outcome per source."""
+        ...
+
+
+class FileByFile:
+    """Readers that stage each file on its own implement ``stage``; this gives them ``stage_all``."""
+
+    def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        raise NotImplementedError
+
+    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+        for index, source in enumerate(sources):
+            try:
+                yield index, self.stage(source, index, ctx)
+            except FILE_ERRORS as exc:
+                shutil.rmtree(ctx.out_dir / f"{index:05d}", ignore_errors=True)
+                yield index, first_line(exc)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error message, without DuckDB's error-class prefix."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: ", "Binder Error: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def sql_file(name: str) -> str:
+    return files("lake.sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def lineage_sql(ctx: StageContext, source: Source, line: str) -> str:
+    """The four lineage columns for a SELECT list; ``line`` is the SQL expression of the line/record."""
+    values = [
+        literal(source.uri),
+        line,
+        literal(ctx.batch_id),
+        f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ",
+    ]
+    return ", ".join(
+        f"{v}::{t} AS {ident(n)}" for v, (n, t) in zip(values, LINEAGE_COLUMNS.items(), strict=True)
+    )
+
+
+def select_list(ctx: StageContext, source_columns: list[str]) -> tuple[str, dict[str, str]]:
+    """``"Source Name" AS source_name, …`` for the data columns, and the name mapping used."""
+    names = normalize_columns(source_columns, ctx.column_names)
+    return ", ".join(f"{ident(s)} AS {ident(names[s])}" for s in source_columns), names
+
+
+def override_types(
+    ctx: StageContext, names: Mapping[str, str], detected: Mapping[str, str]
+) -> dict[str, str]:
+    """Detected source column types with the user's ``--schema`` applied (by source or column name)."""
+    overrides = dict(ctx.schema or {})
+    return {s: overrides.get(s, overrides.get(names[s], t)) for s, t in detected.items()}
+
+
+def write_stage(
+    ctx: StageContext, index: int, select: str, schema: dict[str, DuckDBPyType] | None = None
+) -> tuple[list[Path], int]:
+    """COPY ``select`` to zstd Parquet under the staging folder: (files, rows).
+
+    Pass ``schema`` when the caller knows the types, so the SELECT is not bound twice (binding a
+    reader can cost a detection pass).
+    """
+    out = ctx.out_dir / f"{index:05d}"
+    shutil.rmtree(out, ignore_errors=True)  # left over from an attempt that failed part-way
+    out.mkdir(parents=True, exist_ok=True)
+    row = ctx.con.execute(f"COPY ({select}) TO {literal(str(out))} ({PARQUET_OPTIONS})").fetchone()
+    rows = int(row[0]) if row else 0
+    written = sorted(out.glob("*.parquet"))
+    if rows == 0:
+        for path in written:
+            path.unlink()
+        written = []
+    return written, rows
+
+
+def select_schema(ctx: StageContext, select: str) -> dict[str, DuckDBPyType]:
+    """The column types of ``select`` (binds it; 128-bit integers must already be cast away)."""
+    rel = ctx.con.sql(select)
+    return dict(zip(rel.columns, rel.types, strict=True))
+
+
+def quarantine_sql(ctx: StageContext, source: Source, select: str) -> str:
+    """INSERT the rows of ``select`` (columns: source_line, reason, raw) into the quarantine stage."""
+    return (
+        "INSERT INTO _quarantine_stage SELECT "
+        f"{literal(ctx.dataset)}, {literal(ctx.batch_id)}, {literal(source.uri)}, source_line, reason, raw, "
+        f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ FROM ({select})"
+    )
+
+
+def quarantine_file(ctx: StageContext, source: Source, reason: str) -> None:
+    """Quarantine a whole file as one record (raw NULL: the file stays where it is)."""
+    ctx.con.execute(
+        "INSERT INTO _quarantine_stage VALUES (?, ?, ?, NULL, ?, NULL, ?::TIMESTAMPTZ)",
+        [ctx.dataset, ctx.batch_id, source.uri, reason, ctx.ingested_at.isoformat()],
+    )

@@ -1,0 +1,180 @@
+"""CSV reader: explicit dialect, DuckDB's types, every rejected line kept.
+
+1. Encoding: a BOM, else UTF-8 if the sample decodes, else CP-1252/Latin-1 (or ``encoding=``);
+   files that are not UTF-8 are transcoded to a scratch UTF-8 file first.
+2. Delimiter: chosen from a sample (``csv_dialect.detect``), never left to a sniffer that may fall
+   back to one text column; DuckDB's ``sniff_csv`` is then asked, with that delimiter, for the
+   header and column types. ``schema=`` overrides types.
+3. Read with ``strict_mode`` and ``store_rejects``: ragged rows and values that do not parse as
+   the column's type are quarantined with line, reason and the raw line; the rest is staged.
+
+``_source_line`` is the record's 1-based number among the rows that parsed (header excluded);
+quarantine rows carry the physical line number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+
+from lake.readers.base import (
+    LINEAGE_TYPES,
+    MAX_RECORD_BYTES,
+    FileByFile,
+    StageContext,
+    Staged,
+    lineage_sql,
+    override_types,
+    quarantine_sql,
+    select_list,
+    write_stage,
+)
+from lake.readers.csv_dialect import NATIVE_ENCODINGS, detect, mostly_typed, sample, transcode
+from lake.sources import Source
+from lake.sqltext import ident, literal, options, struct_literal
+from lakehouse.errors import InputError
+
+QUOTE = '"'
+#: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
+#: the SQL tests one value ({v}); DATE only for values without a time part (a cast would drop it)
+CANDIDATE_TYPES = {
+    "BIGINT": "TRY_CAST({v} AS BIGINT)",
+    "DOUBLE": "TRY_CAST({v} AS DOUBLE)",
+    "DATE": "CASE WHEN length({v}) <= 10 THEN TRY_CAST({v} AS DATE) END",
+    "TIMESTAMP": "TRY_CAST({v} AS TIMESTAMP)",
+}
+MAX_BAD_SHARE = 0.01
+#: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
+TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
+MIN_VALUES = 20
+REFINE_SAMPLE_ROWS = 50_000
+BINARY_PROBE = 8192
+
+
+class CsvReader(FileByFile):
+    format = "csv"
+
+    def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        con = ctx.con
+        data = sample(source)
+        if not data.strip():
+            return Staged([], {}, {}, 0, 0, 0, [f"{source.path.name}: empty file, nothing to read"])
+        if b"\x00" in data[:BINARY_PROBE] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{source.path.name}: binary data (NUL bytes), not CSV text")
+        dialect = detect(data, ctx.encoding)
+        path, compression = source.path.as_posix(), source.compression or "uncompressed"
+        if dialect.encoding not in NATIVE_ENCODINGS:
+            clean = ctx.scratch_dir / f"{index:05d}.csv"
+            transcode(source, dialect.encoding, clean)
+            path, compression = clean.as_posix(), "uncompressed"
+        warnings = []
+        if dialect.encoding != "utf-8":
+            warnings.append(f"{source.path.name}: read as {dialect.encoding}")
+        duplicates = [name for name, n in Counter(dialect.header).items() if n > 1]
+        if duplicates:
+            warnings.append(f"{source.path.name}: duplicate header names {duplicates} were made unique")
+        dialect_opts = {
+            "delim": dialect.delimiter,
+            "quote": QUOTE,
+            "escape": QUOTE,
+            "compression": compression,
+            "encoding": "utf-16" if dialect.encoding == "utf-16" else "utf-8",
+            "max_line_size": MAX_RECORD_BYTES,
+        }
+        sniffed = con.execute(
+            f"SELECT HasHeader, Columns, DateFormat, TimestampFormat FROM sniff_csv({literal(path)}, "
+            f"{options(dialect_opts)}, skip = 0, ignore_errors = true)"
+        ).fetchone()
+        assert sniffed is not None
+        has_header, columns, date_format, ts_format = sniffed
+        # DuckDB's CSV reader turns a bad TIMESTAMPTZ value into NULL without a reject; TIMESTAMP rejects it
+        types = {str(c["name"]): TZ_SAFE.get(str(c["type"]), str(c["type"])) for c in columns}
+        if len(types) != dialect.fields:
+            # the sniffer could not explain the file with our delimiter: read every field as text
+            header = [h or f"column{i}" for i, h in enumerate(dialect.header)]
+            types = dict.fromkeys(dict.fromkeys(header), "VARCHAR")
+            has_header = True
+            warnings.append(f"{source.path.name}: types could not be detected; all columns read as VARCHAR")
+        maybe_typed = {c for i, c in enumerate(types) if types[c] == "VARCHAR" and mostly_typed(dialect, i)}
+        types = _refine_text_columns(con, path, dialect_opts, bool(has_header), types, maybe_typed)
+        select_cols, names = select_list(ctx, list(types))
+        typed = override_types(ctx, names, types)
+        read_opts = options(
+            {
+                **dialect_opts,
+                "header": bool(has_header),
+                "auto_detect": False,
+                "strict_mode": True,
+                "null_padding": False,
+                "store_rejects": True,
+                "rejects_table": "_csv_rejects",
+                "rejects_scan": "_csv_reject_scans",
+                "dateformat": date_format or None,
+                "timestampformat": ts_format or None,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
+        reader = f"read_csv({literal(path)}, columns = {struct_literal(typed)}, {read_opts})"
+        select = f"SELECT {select_cols}, {lineage_sql(ctx, source, 'r.ordinality')} FROM {reader} WITH ORDINALITY r"
+        schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+        files, rows = write_stage(ctx, index, select, schema)
+        con.execute(
+            quarantine_sql(
+                ctx,
+                source,
+                "SELECT line AS source_line, string_agg(coalesce(column_name || ': ', '') || error_message, '; ') "
+                "AS reason, any_value(csv_line) AS raw FROM _csv_rejects GROUP BY line ORDER BY line",
+            )
+        )
+        bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
+        quarantined = int(bad[0]) if bad else 0
+        if path != source.path.as_posix():
+            ctx.scratch_dir.joinpath(f"{index:05d}.csv").unlink(missing_ok=True)
+        return Staged(files, schema, names, rows + quarantined, rows, quarantined, warnings)
+
+
+def _refine_text_columns(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    dialect_opts: dict[str, str | int],
+    header: bool,
+    types: dict[str, str],
+    candidates: set[str],
+) -> dict[str, str]:
+    """Give a text column a real type when nearly all of its values have one.
+
+    DuckDB's sniffer makes a column VARCHAR if a single sampled value does not parse ("n/a" in an
+    income column, "2026-13-45" among timestamps). Then every value would land as text and the bad
+    one would go unnoticed. Here a VARCHAR column that looks typed in the Python sample
+    (``candidates``) and whose non-empty sample values parse as a
+    ``CANDIDATE_TYPES`` type with at most ``MAX_BAD_SHARE`` failures gets that type, so the few bad
+    values are rejected into quarantine instead.
+    """
+    text = [c for c, t in types.items() if t == "VARCHAR" and c in candidates]
+    if not text:
+        return types
+    reader = (
+        f"read_csv({literal(path)}, {options(dialect_opts)}, header = {literal(header)}, auto_detect = false, "
+        f"columns = {struct_literal(dict.fromkeys(types, 'VARCHAR'))}, ignore_errors = true)"
+    )
+    probes = ", ".join(
+        "count(" + test.format(v=f"NULLIF(trim({ident(c)}), '')") + ")"
+        for c in text
+        for test in CANDIDATE_TYPES.values()
+    )
+    counts = ", ".join(f"count(NULLIF(trim({ident(c)}), ''))" for c in text)
+    row = con.execute(
+        f"SELECT {counts}, {probes} FROM (SELECT * FROM {reader} LIMIT {REFINE_SAMPLE_ROWS})"
+    ).fetchone()
+    if row is None:
+        return types
+    refined = dict(types)
+    for i, column in enumerate(text):
+        present = row[i]
+        hits = row[len(text) + i * len(CANDIDATE_TYPES) : len(text) + (i + 1) * len(CANDIDATE_TYPES)]
+        for type_, parsed in zip(CANDIDATE_TYPES, hits, strict=True):
+            if present >= MIN_VALUES and parsed < present and (present - parsed) <= MAX_BAD_SHARE * present:
+                refined[column] = type_
+                break
+    return refined

@@ -1,0 +1,265 @@
+"""JSON reader: NDJSON and top-level arrays, nested objects kept as STRUCT and arrays as LIST.
+
+DuckDB's ``read_json`` does the parsing, strictly (``ignore_errors`` would silently turn a bad line,
+a 1.5 in an integer field or an unknown key into NULLs). The fast path reads the file once, straight
+into staged Parquet. When that fails:
+
+- a *transform* error (a type or key the detection sample did not show) → read again with the
+  whole file as the sample, so every field and every shape is seen;
+- a *malformed* line (truncated, invalid UTF-8, not an object) → the slow path: read the raw lines,
+  quarantine the bad ones with line number and text, and read the good ones.
+
+Fields whose records disagree in shape (a number here, an object there) come back from DuckDB as
+JSON: they are kept verbatim and reported as a warning. ``_source_line`` is the 1-based record
+number (the line number for NDJSON without blank lines; exact line numbers in the slow path).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from lake.readers.base import (
+    LINEAGE_TYPES,
+    MAX_RECORD_BYTES,
+    FileByFile,
+    StageContext,
+    Staged,
+    lineage_sql,
+    override_types,
+    quarantine_sql,
+    select_list,
+    write_stage,
+)
+from lake.sources import Source
+from lake.sqltext import literal, options, struct_literal
+from lake.types import storable
+from lakehouse.errors import InputError
+
+LINE_DELIMITED = {".ndjson", ".jsonl"}
+#: what is wrong with one raw line (SQL over ``line``), NULL for a good line
+PROBLEM = (
+    "CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank' "
+    "WHEN NOT json_valid(line) THEN 'malformed JSON (truncated or invalid)' "
+    "WHEN json_type(line::JSON) <> 'OBJECT' THEN 'not a JSON object: ' || json_type(line::JSON) END"
+)
+TRANSFORM_ERRORS = ("JSON transform error", "unknown key", "Could not convert", "Expected ")
+
+
+class JsonReader(FileByFile):
+    format = "json"
+
+    def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        if source.size == 0:
+            return Staged([], {}, {}, 0, 0, 0, [f"{source.path.name}: empty file, nothing to read"])
+        try:
+            return self._stage(source, source.path.as_posix(), index, ctx, full_sample=False)
+        except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
+            if "Malformed JSON" not in str(exc) and any(t in str(exc) for t in TRANSFORM_ERRORS):
+                try:
+                    return self._stage(source, source.path.as_posix(), index, ctx, full_sample=True)
+                except (duckdb.InvalidInputException, duckdb.BinderException) as again:
+                    exc = again
+            if source.suffix not in LINE_DELIMITED and not _looks_line_delimited(ctx, source):
+                raise
+            return self._stage_lines(source, index, ctx)
+
+    def _options(self, source: Source, *, full_sample: bool, cleaned: bool) -> str:
+        nd = cleaned or source.suffix in LINE_DELIMITED
+        return options(
+            {
+                "format": "newline_delimited" if nd else "auto",
+                "records": "true",
+                "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
+                "maximum_object_size": MAX_RECORD_BYTES,
+                "map_inference_threshold": -1,
+                "sample_size": -1 if full_sample else None,
+            }
+        )
+
+    def _stage(
+        self,
+        source: Source,
+        path: str,
+        index: int,
+        ctx: StageContext,
+        *,
+        full_sample: bool,
+        line_map: str | None = None,
+        line: str | None = None,
+    ) -> Staged:
+        """Detect the types once, then read the file once, straight into staged Parquet.
+
+        ``line_map`` (a table k → line_no) or ``line`` (an expression of ``r.ordinality``) maps the
+        record numbers of a cleaned copy back to the original lines.
+        """
+        opts = self._options(
+            source, full_sample=full_sample, cleaned=line_map is not None or line is not None
+        )
+        detected = ctx.con.sql(f"SELECT * FROM read_json({literal(path)}, {opts}) LIMIT 0")
+        types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
+        columns, names = select_list(ctx, list(types))
+        typed = override_types(ctx, names, types)
+        try:
+            schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+            reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+        except (
+            duckdb.Error,
+            ValueError,
+        ) as exc:  # a type DuckDB prints but cannot parse back (a key with a NUL)
+            raise InputError(
+                f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
+            ) from exc
+        line = line or ("r.ordinality" if line_map is None else "m.line_no")
+        join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
+        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
+        files, rows = write_stage(ctx, index, select, schema)
+        return Staged(files, schema, names, rows, rows, 0)
+
+    def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        """Slow path for a file with bad lines.
+
+        One scan of the raw lines finds the bad ones (malformed, not an object, not UTF-8) and the
+        blank ones, and the bad lines go to quarantine. Usually there are only malformed lines: the
+        good lines are copied to a clean file, which is read like any file (strictly, default type
+        sample, retried with the whole file as sample on a transform error), and each record's line
+        number is its clean record number plus the bad lines before it. With blank lines, lines that
+        are not objects, or undecodable bytes, ``_stage_clean_copy`` does the same with a full map.
+        (Never ``ignore_errors`` on the data itself: it nulls values silently.)
+        """
+        con = ctx.con
+        raw = options(
+            {
+                "delim": "\x01",
+                "quote": "",
+                "escape": "",
+                "header": False,
+                "auto_detect": False,
+                "max_line_size": MAX_RECORD_BYTES,
+                "compression": source.compression or "uncompressed",
+                "store_rejects": True,
+                "rejects_table": "_json_rejects",
+                "rejects_scan": "_json_reject_scans",
+                "strict_mode": False,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        lines = f"read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _json_bad AS SELECT o AS line_no, line, problem FROM ("
+            f"SELECT ordinality AS o, line, {PROBLEM} AS problem FROM {lines}) WHERE problem IS NOT NULL"
+        )
+        counts = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(problem, 'malformed')) "
+            "+ (SELECT count(*) FROM _json_rejects) FROM _json_bad"
+        ).fetchone()
+        bad, awkward = counts if counts else (0, 0)
+        if awkward == 0:  # only malformed lines: record number = line number
+            con.execute(
+                quarantine_sql(
+                    ctx,
+                    source,
+                    "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_bad",
+                )
+            )
+            clean = ctx.scratch_dir / f"{index:05d}.ndjson"
+            con.execute(
+                f"COPY (SELECT line FROM {lines} WHERE ordinality NOT IN (SELECT line_no FROM _json_bad)) "
+                f"TO {literal(str(clean))} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _json_shift AS "
+                "SELECT line_no - row_number() OVER (ORDER BY line_no) AS before FROM _json_bad"
+            )
+            # the k-th clean record was line k + (bad lines before it)
+            line = "r.ordinality + (SELECT count(*) FROM _json_shift b WHERE b.before < r.ordinality)"
+            try:
+                staged = self._stage(source, str(clean), index, ctx, full_sample=False, line=line)
+            except (duckdb.InvalidInputException, duckdb.BinderException):
+                staged = self._stage(source, str(clean), index, ctx, full_sample=True, line=line)
+            finally:
+                clean.unlink(missing_ok=True)
+            staged.rows_read += bad
+            staged.rows_quarantined = bad
+            return staged
+        return self._stage_clean_copy(source, index, ctx)
+
+    def _stage_clean_copy(self, source: Source, index: int, ctx: StageContext) -> Staged:
+        """The exact path: copy the good lines to a clean file, read it, map records back to lines."""
+        con = ctx.con
+        raw = options(
+            {
+                "delim": "\x01",
+                "quote": "",
+                "escape": "",
+                "header": False,
+                "auto_detect": False,
+                "max_line_size": MAX_RECORD_BYTES,
+                "compression": source.compression or "uncompressed",
+                "store_rejects": True,
+                "rejects_table": "_json_rejects",
+                "rejects_scan": "_json_reject_scans",
+                "strict_mode": False,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _json_lines AS SELECT ordinality AS o, line "
+            f"FROM read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
+        )
+        # lines that failed to decode are missing from _json_lines: shift the others back to their real line
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_bad_encoding AS "
+            "SELECT line AS line_no, row_number() OVER (ORDER BY line) AS j, csv_line FROM _json_rejects"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_checked AS SELECT l.o + "
+            "(SELECT count(*) FROM _json_bad_encoding b WHERE b.line_no - b.j < l.o) AS line_no, l.line, "
+            f"{PROBLEM.replace('line', 'l.line')} AS problem FROM _json_lines l"
+        )
+        con.execute(
+            quarantine_sql(
+                ctx,
+                source,
+                "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_checked "
+                "WHERE problem IS NOT NULL AND problem <> 'blank' "
+                "UNION ALL SELECT line_no, 'invalid UTF-8: the line is not valid UTF-8 text', csv_line "
+                "FROM _json_bad_encoding",
+            )
+        )
+        bad = con.execute(
+            "SELECT (SELECT count(*) FROM _json_checked WHERE problem <> 'blank') + (SELECT count(*) FROM _json_bad_encoding)"
+        ).fetchone()
+        quarantined = int(bad[0]) if bad else 0
+        clean = ctx.scratch_dir / f"{index:05d}.ndjson"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _json_good AS SELECT row_number() OVER (ORDER BY line_no) AS k, line_no, line "
+            "FROM _json_checked WHERE problem IS NULL"
+        )
+        con.execute(
+            f"COPY (SELECT line FROM _json_good ORDER BY k) TO {literal(str(clean))} "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+        )
+        good = con.execute("SELECT count(*) FROM _json_good").fetchone()
+        if not good or good[0] == 0:
+            clean.unlink(missing_ok=True)
+            return Staged([], {}, {}, quarantined, 0, quarantined)
+        staged = self._stage(source, str(clean), index, ctx, full_sample=True, line_map="_json_good")
+        clean.unlink(missing_ok=True)
+        staged.rows_read += quarantined
+        staged.rows_quarantined = quarantined
+        return staged
+
+
+def _looks_line_delimited(ctx: StageContext, source: Source) -> bool:
+    """A ``.json`` file whose first line is a whole object is read line by line in the slow path."""
+    row = ctx.con.execute(
+        "SELECT line FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
+        "header = false, auto_detect = false, max_line_size = 268435456, ignore_errors = true, "
+        "compression = ?) LIMIT 1",
+        [source.path.as_posix(), source.compression or "uncompressed"],
+    ).fetchone()
+    line = row[0] if row else None
+    if not line:
+        return False
+    check = "SELECT CASE WHEN json_valid(?) THEN json_type(?::JSON) = 'OBJECT' ELSE false END"
+    return ctx.con.execute(check, [line, line]).fetchone() == (True,)

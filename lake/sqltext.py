@@ -1,0 +1,42 @@
+"""Quoting for the little dynamic SQL the lake writes (identifiers, literals, option structs).
+
+Every name or value that reaches a SQL string goes through these functions; values that DuckDB
+accepts as prepared parameters are bound as parameters instead. Table functions' options
+(``read_json(…, columns = {…})``) and ``COPY … TO 'path'`` cannot take parameters, hence literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str | Path | int | float | bool | None) -> str:
+    """A SQL literal for a Python value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def struct_literal(values: Mapping[str, str]) -> str:
+    """``{'name': 'TYPE', …}`` for options such as ``columns``."""
+    return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in values.items()) + "}"
+
+
+def options(values: Mapping[str, str | int | float | bool | None]) -> str:
+    """``name = literal, …`` for a table function call; None values are left out."""
+    return ", ".join(f"{name} = {literal(v)}" for name, v in values.items() if v is not None)
+
+
+def table_ref(dataset: str) -> str:
+    """``lake.main."<dataset>"``: the lake table of a (validated) dataset."""
+    return f"lake.main.{ident(dataset)}"

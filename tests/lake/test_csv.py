@@ -1,0 +1,83 @@
+"""CSV ingest: dialect and encoding detection, overrides, and real files from vega_datasets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import lake
+from lakehouse.settings import Settings
+from tests.lake.conftest import FIXTURES, query, write_lines
+
+VEGA = Path(__import__("vega_datasets").__file__).parent / "_data"
+
+
+def test_semicolon_latin1(settings: Settings) -> None:
+    report = lake.ingest(settings, [FIXTURES / "latin1.csv"], "l1")
+    assert report.rows_landed == 2 and any("cp1252" in w or "latin-1" in w for w in report.warnings)
+    assert query(settings, "SELECT name, city FROM lake.l1 ORDER BY id") == [
+        ("Café Olé", "München"),
+        ("Straße", "Köln"),
+    ]
+
+
+def test_cp1252_quotes_and_euro(settings: Settings) -> None:
+    lake.ingest(settings, [FIXTURES / "cp1252.csv"], "cp")
+    assert query(settings, "SELECT price, note FROM lake.cp ORDER BY id")[0] == ("€ 5", "“quoted”")
+
+
+def test_encoding_override(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes("id,name\n1,Ærø\n".encode("latin-1"))
+    lake.ingest(settings, [path], "enc", encoding="latin-1")
+    assert query(settings, "SELECT name FROM lake.enc") == [("Ærø",)]
+
+
+def test_ragged_file_is_not_collapsed_into_one_column(settings: Settings, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "r.csv", ["a,b,c", "1,2,3", "4,5", "6,7,8,9", "10,11,12"])
+    report = lake.ingest(settings, [path], "rag")
+    columns = [
+        c for (c,) in query(settings, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'rag'")
+    ]
+    assert columns[:3] == ["a", "b", "c"]
+    assert (report.rows_landed, report.rows_quarantined) == (2, 2)
+    lines = query(settings, "SELECT source_line, raw FROM lake._quarantine ORDER BY 1")
+    assert lines == [(3, "4,5"), (4, "6,7,8,9")]
+
+
+def test_schema_override_keeps_leading_zeros(settings: Settings, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "z.csv", ["zip,n", "01234,1", "98765,2"])
+    lake.ingest(settings, [path], "zips", schema={"zip": "VARCHAR"})
+    assert query(settings, "SELECT zip FROM lake.zips ORDER BY n") == [("01234",), ("98765",)]
+
+
+def test_columns_added_by_a_later_file(settings: Settings, tmp_path: Path) -> None:
+    lake.ingest(settings, [write_lines(tmp_path / "a.csv", ["id,name", "1,a"])], "grow")
+    report = lake.ingest(
+        settings, [write_lines(tmp_path / "b.csv", ["id,name,Email Address", "2,b,b@x.org"])], "grow"
+    )
+    assert [(c.column, c.change) for c in report.schema_changes] == [("email_address", "added")]
+    assert query(settings, "SELECT id, email_address FROM lake.grow ORDER BY id") == [
+        (1, None),
+        (2, "b@x.org"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n for n in os.listdir(VEGA) if n.endswith((".csv", ".json")) and os.path.getsize(VEGA / n) < 400_000
+    ),
+)
+def test_vega_datasets(settings: Settings, name: str) -> None:
+    """Real files the project did not write: every row lands or is quarantined with a reason."""
+    report = lake.ingest(settings, [VEGA / name], "vega")
+    assert report.committed
+    assert report.rows_read == report.rows_landed + report.rows_quarantined
+    assert report.rows_landed > 0
+    if name.endswith(".csv"):
+        with open(VEGA / name, "rb") as fh:
+            lines = sum(1 for line in fh if line.strip())
+        assert report.rows_read == lines - 1
