@@ -21,7 +21,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 @pytest.fixture
-def lake(settings: Settings) -> Settings:
+def lake(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # the CLI resolves its own settings: keep it off the repo's dbt project, which may have been built
+    monkeypatch.setenv("LAKEHOUSE_DBT_PROJECT_DIR", str(settings.dbt_project_dir))
     con = connect(settings)
     con.execute("CREATE TABLE lake.customers AS SELECT 1 AS customer_id, 'ann@example.com' AS email")
     con.execute("CREATE TABLE lake.orders AS SELECT 1 AS order_id, 1 AS customer_id")
