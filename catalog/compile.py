@@ -3,7 +3,9 @@
 Field boosts are a table, not code: a word in a dataset name counts far more than the same word in
 its columns or tags, which count more than one in a description. Typo tolerance is a fuzzy term
 (edit distance 1, a swap of two letters counts as one edit) on the name, column and tag fields for
-words of four letters or more, scored below an exact word. Filters never add to the score.
+words of four letters or more, scored below an exact word. Filters never add to the score. A
+one-word prefix of up to ``PREFIX_MAX`` letters on names, columns or tags is a single term of the
+precomputed prefix fields (``catalog.index.PREFIX_FIELDS``), so short prefixes cost one posting list.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import datetime as dt
 import tantivy
 from tantivy import Occur, Query
 
-from catalog.index import SCHEMA, tokenize
+from catalog.index import PREFIX_FIELDS as PREFIX_INDEX
+from catalog.index import PREFIX_MAX, SCHEMA, tokenize
 from catalog.query import And, Filter, Node, Not, Or, Term
 
 #: text field -> boost, for unqualified words
@@ -63,7 +66,9 @@ def _words(tokens: list[str]) -> list[str | tuple[int, str]]:
 def _field_query(field: str, term: Term, tokens: list[str]) -> list[Query]:
     boost = BOOSTS[field]
     if term.mode == "prefix":
-        if len(tokens) == 1:
+        if len(tokens) == 1 and field in PREFIX_INDEX and len(tokens[0]) <= PREFIX_MAX:
+            q = Query.term_query(SCHEMA, PREFIX_INDEX[field], tokens[0])
+        elif len(tokens) == 1:
             q = Query.fuzzy_term_query(SCHEMA, field, tokens[0], distance=0, prefix=True)
         else:
             q = Query.phrase_prefix_query(SCHEMA, field, _words(tokens))

@@ -26,8 +26,12 @@ from catalog.model import LINEAGE_COLUMNS, DatasetRecord
 #: quality label -> weight of the ranking tie-breaker (``catalog.search``)
 QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 #: bump when the schema below changes: the index is rebuilt from the store under a new folder
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
+#: text field -> its precomputed prefix field: every token's prefixes of 1 to ``PREFIX_MAX`` characters,
+#: so ``ment*`` is one posting list instead of a union over every term that starts with "ment"
+PREFIX_FIELDS = {"name": "name_prefix", "columns": "columns_prefix", "tags": "tags_prefix"}
+PREFIX_MAX = 5  # longer prefixes expand over the term dictionary, where they match few terms
 EXACT_FIELDS = ("id", "name_exact", "column_exact", "tag_exact", "owner_exact", "pii", "quality")
 FACET_FIELDS = ("kind", "layer")
 FULL_BUILD_HEAP = 256_000_000  # fewer segments to merge when the whole index is rebuilt
@@ -48,6 +52,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name)
     for name in EXACT_FIELDS:
         builder.add_text_field(name, stored=name == "id", tokenizer_name="raw", index_option="basic")
+    for name in PREFIX_FIELDS.values():
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("updated", indexed=True, fast=True)
@@ -58,6 +64,20 @@ def build_schema() -> tantivy.Schema:
 
 
 SCHEMA = build_schema()
+
+
+@lru_cache(maxsize=262_144)
+def _token_prefixes(token: str) -> tuple[str, ...]:
+    return tuple(token[:k] for k in range(1, min(len(token), PREFIX_MAX) + 1))
+
+
+def prefixes(values: Iterable[str]) -> list[str]:
+    """The distinct prefixes (1 to ``PREFIX_MAX`` characters) of the tokens of ``values``."""
+    out: set[str] = set()
+    for token in set(_TOKEN.findall(" ".join(values).lower())):
+        if len(token.encode()) <= MAX_TOKEN_BYTES:
+            out.update(_token_prefixes(token))
+    return list(out)
 
 
 def index_dir(catalog_dir: Path) -> Path:
@@ -95,9 +115,13 @@ def document(record: DatasetRecord) -> tantivy.Document:
     tags = [*record.tags, *(t for c in columns for t in c.tags)]
     column_names = [c.name for c in columns] + [c.original_name for c in columns if c.original_name]
     pii = sorted({c.pii.kind for c in columns if c.pii})
+    names = [record.name, record.short_name.replace("_", " ")]
     fields: dict[str, Any] = {
         "id": record.name.lower(),
-        "name": [record.name, record.short_name.replace("_", " ")],
+        "name": names,
+        "name_prefix": prefixes(names),
+        "columns_prefix": prefixes(column_names),
+        "tags_prefix": prefixes(tags),
         "name_exact": sorted({record.name.lower(), record.short_name.lower()}),
         "columns": column_names,
         "column_exact": sorted({n.lower() for n in column_names}),
@@ -117,6 +141,11 @@ def document(record: DatasetRecord) -> tantivy.Document:
         "payload": json.dumps(payload(record), separators=(",", ":"), default=str).encode(),
     }
     return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
+
+
+def exists(catalog_dir: Path) -> bool:
+    """Is there an index of this ``INDEX_VERSION`` (cheap: looks for its ``meta.json``)?"""
+    return (index_dir(catalog_dir) / "meta.json").is_file()
 
 
 def open_index(catalog_dir: Path, *, create: bool = False) -> tantivy.Index | None:

@@ -53,7 +53,10 @@ def update(con: sqlite3.Connection, catalog_dir: Path, records: list[DatasetReco
         store.write_datasets(con, records)
         store.write_edges(con, edges)
         store.write_history(con, changes)
-    index.upsert(catalog_dir, records, removed=removed)
+    if not index.exists(catalog_dir):  # none yet, or one of an older INDEX_VERSION: build it whole
+        index.replace_all(catalog_dir, store.load_all(con))
+    else:
+        index.upsert(catalog_dir, records, removed=removed)
 
 
 def _uri(item: Any) -> str:

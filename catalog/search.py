@@ -2,38 +2,41 @@
 
 Ranking, in order: (1) a query word is the whole dataset name, (2) a query word is the whole name of
 one of its columns, (3) field-boosted BM25 relevance (``catalog.compile.BOOSTS``). Within a tier,
-quality and freshness add a tie-breaker of at most ``TIE_BREAK_CAP`` (10 %) of the relevance, so they
-reorder close hits but never move a hit across a tier. Exact-tier candidates are fetched with their
-own small queries so a long tail of relevance hits can never push them out of the candidate pool.
+quality and freshness add a capped tie-breaker that never moves a hit across a tier
+(``catalog.rank``).
 
 With ``visible`` (the access hook), every candidate is re-checked as the principal sees it: hidden
 tables are dropped, hidden columns are removed before matching, and facet counts come from the
 re-checked candidates only, so nothing about a hidden table or column leaks through counts.
+
+``type=column`` returns columns: the query is evaluated per column (``catalog.columns``), and
+totals and facets (kind and layer of the column's dataset, and ``pii``) count columns.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import tantivy
 
-from catalog.compile import compile_node, exact_query, with_clause
+from catalog import rank
+from catalog.columns import ColumnMatch, find_columns, relax
+from catalog.compile import compile_node
 from catalog.index import QUALITY_WEIGHT, open_index
-from catalog.match import Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
+from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
 
 log = logging.getLogger(__name__)
 Visible = Callable[[str, str | None], bool]
-TIE_BREAK_CAP = 0.10
-FRESHNESS_DAYS = 30.0
 MAX_POOL = 20_000
+COLUMN_SCAN = 5_000  # candidate datasets re-checked column by column in a type=column search
 RETRIES = 3
 _INDEXES: dict[Path, tantivy.Index] = {}
 
@@ -98,12 +101,6 @@ def _split_column_mode(root: Node | None) -> tuple[Node | None, bool]:
     return root, False
 
 
-def _bonus(quality: float, updated: int, now: float) -> float:
-    """The capped tie-breaker: quality weight and freshness (exponential decay over ``FRESHNESS_DAYS``)."""
-    fresh = math.exp(-max(now - updated, 0) / 86_400 / FRESHNESS_DAYS) if updated else 0.0
-    return TIE_BREAK_CAP * (0.5 * quality + 0.5 * fresh)
-
-
 def _bonus_text(entry: Entry, bonus: float) -> str:
     return (
         f"tie-breaker +{bonus:.1%} (quality {entry.quality}, updated {entry.updated:%Y-%m-%d})"
@@ -125,98 +122,37 @@ def _explain(
     return tuple(lines)
 
 
-Key = tuple[int, int]
-
-
-@dataclass
-class _Pool:
-    scores: dict[Key, tuple[float, tantivy.DocAddress]]
-    tiers: dict[Key, int]
-    total: int
-
-
-def _key(addr: tantivy.DocAddress) -> Key:
-    return (addr.segment_ord, addr.doc)
-
-
-def _candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Query, pool: int) -> _Pool:
-    """Top relevance hits plus every exact-tier hit (own small queries, scored like the main query)."""
-    result = searcher.search(main, pool, count=True)
-    scores = {_key(a): (score, a) for score, a in result.hits}
-    tiers: dict[Key, int] = {}
-    terms = [t for t in positive_terms(root) if t.mode != "prefix"]
-    for level, field_name, qualifiers in (
-        (1, "column_exact", (None, "column")),
-        (2, "name_exact", (None, "name")),
-    ):
-        texts = sorted({t.text for t in terms if t.field in qualifiers})
-        if texts:
-            exact = searcher.search(with_clause(main, exact_query(field_name, texts)), pool, count=False)
-            for score, a in exact.hits:
-                scores[_key(a)] = (score, a)
-                tiers[_key(a)] = level
-    return _Pool(scores, tiers, int(getattr(result, "count", 0) or 0))
-
-
-def _rank(searcher: tantivy.Searcher, pool: _Pool, now: float) -> list[tuple[int, float, tantivy.DocAddress]]:
-    """(tier, final score, address), best first, from fast fields only (no stored documents read)."""
-    keys = list(pool.scores)
-    addrs = [pool.scores[k][1] for k in keys]
-    quality = searcher.fast_field_values("quality_weight", addrs)
-    updated = searcher.fast_field_values("updated", addrs)
-    lengths = searcher.fast_field_values("name_length", addrs)
-    ranked = []
-    for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
-        score, addr = pool.scores[k]
-        ranked.append(
-            (
-                pool.tiers.get(k, 0),
-                round(score * (1 + _bonus(float(q or 0.0), int(u or 0), now)), 4),
-                n or 0,
-                addr,
-            )
-        )
-    ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    return [(level, final, addr) for level, final, _, addr in ranked]
-
-
-def _facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:
-    spec = {name: {"terms": {"field": name, "size": 20}} for name in ("kind", "layer")}
-    raw = searcher.aggregate(main, spec)
-    return {name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]} for name in spec}
-
-
 def _entry(searcher: tantivy.Searcher, addr: tantivy.DocAddress, visible: Visible | None) -> Entry:
     return Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]), visible)
 
 
 def _hits(
-    root: Node | None, chosen: list[tuple[int, float, Entry]], column_mode: bool, explain: bool, now: datetime
+    root: Node | None, chosen: list[tuple[int, float, Entry]], explain: bool, now: datetime
 ) -> list[SearchHit]:
     hits: list[SearchHit] = []
     for level, final, entry in chosen:
         why: tuple[str, ...] = ()
         if explain:
-            bonus = _bonus(
-                QUALITY_WEIGHT.get(entry.quality, 0.3),
-                int(entry.updated.timestamp()) if entry.updated else 0,
-                now.timestamp(),
-            )
+            bonus = _entry_bonus(entry, now)
             why = _explain(root, entry, tier(root, entry)[1], final / (1 + bonus), _bonus_text(entry, bonus))
-        columns = tuple(
-            ColumnHit(c.name, c.type, c.pii, c.description) for c in matching_columns(root, entry)
-        )
-        base = dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
-                    tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows,
-                    score=round(final, 4), tier=level, explanation=why)  # fmt: skip
-        if not column_mode:
-            hits.append(SearchHit(kind=entry.kind, matching_columns=columns, **base))  # type: ignore[arg-type]
-            continue
-        listed = columns or tuple(
-            ColumnHit(c.name, c.type, c.pii, c.description) for c in entry.searchable_columns()
-        )
-        hits += [SearchHit(kind="column", matching_columns=(c,), column=c.name, **base) for c in listed]  # type: ignore[arg-type]
+        columns = tuple(_column_hit(c) for c in matching_columns(root, entry))
+        hits.append(SearchHit(kind=entry.kind, matching_columns=columns, score=round(final, 4), tier=level,
+                              explanation=why, **_dataset_fields(entry)))  # fmt: skip
     return hits
+
+
+def _entry_bonus(entry: Entry, now: datetime) -> float:
+    updated = int(entry.updated.timestamp()) if entry.updated else 0
+    return rank.bonus(QUALITY_WEIGHT.get(entry.quality, 0.3), updated, now.timestamp())
+
+
+def _column_hit(c: Column) -> ColumnHit:
+    return ColumnHit(c.name, c.type, c.pii, c.description)
+
+
+def _dataset_fields(entry: Entry) -> dict[str, Any]:
+    return dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
+                tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows)  # fmt: skip
 
 
 def search(
@@ -255,23 +191,23 @@ def _search(
         warnings = (*query.warnings, "the catalog is empty: run `lakehouse catalog refresh`")
         return SearchResult(text, str(query), (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
-    main = compile_node(root)
     now = datetime.now(UTC)
-    if visible is None:
-        pool = _candidates(searcher, root, main, limit * 2 + 10)
-        ranked = _rank(searcher, pool, now.timestamp())[:limit]
-        chosen = [(level, final, _entry(searcher, addr, None)) for level, final, addr in ranked]
-        hits = _hits(root, chosen, column_mode, explain, now)
-        if column_mode:
-            return SearchResult(text, str(query), tuple(hits[:limit]), len(hits), pool.total <= limit,
-                                _pool_facets([e for _, _, e in chosen]), query.warnings, time.perf_counter() - started)  # fmt: skip
-        return SearchResult(text, str(query), tuple(hits), pool.total, True, _facets(searcher, main), query.warnings,
+    if column_mode:
+        hits, total, exact, facets = _column_search(searcher, root, limit, explain, visible, now)
+        return SearchResult(text, str(query), hits, total, exact, facets, query.warnings,
                             time.perf_counter() - started)  # fmt: skip
+    main = compile_node(root)
+    if visible is None:
+        pool = rank.candidates(searcher, root, main, limit * 2 + 10)
+        ranked = rank.rank(searcher, pool, now.timestamp())[:limit]
+        chosen = [(level, final, _entry(searcher, addr, None)) for level, final, addr in ranked]
+        return SearchResult(text, str(query), tuple(_hits(root, chosen, explain, now)), pool.total, True,
+                            rank.facets(searcher, main), query.warnings, time.perf_counter() - started)  # fmt: skip
     size = max(limit * 10, 200)
     while True:  # re-check candidates as the principal sees them; widen the pool until enough survive
-        pool = _candidates(searcher, root, main, size)
+        pool = rank.candidates(searcher, root, main, size)
         checked = []
-        for _level, final, addr in _rank(searcher, pool, now.timestamp()):
+        for _level, final, addr in rank.rank(searcher, pool, now.timestamp()):
             entry = _entry(searcher, addr, visible)
             if visible(entry.name, None) and evaluate(root, entry):
                 checked.append((tier(root, entry)[0], final, entry))
@@ -279,15 +215,51 @@ def _search(
             break
         size *= 4
     checked.sort(key=lambda r: (-r[0], -r[1], len(r[2].short_name)))
-    hits = _hits(root, checked[:limit], column_mode, explain, now)
-    total = len(_hits(root, checked, column_mode, False, now)) if column_mode else len(checked)
-    return SearchResult(text, str(query), tuple(hits[:limit]), total, len(pool.scores) >= pool.total,
-                        _pool_facets([e for _, _, e in checked]), query.warnings, time.perf_counter() - started)  # fmt: skip
+    facets = _count_facets([(e.kind, e.layer) for _, _, e in checked])
+    return SearchResult(text, str(query), tuple(_hits(root, checked[:limit], explain, now)), len(checked),
+                        len(pool.scores) >= pool.total, facets, query.warnings, time.perf_counter() - started)  # fmt: skip
 
 
-def _pool_facets(entries: list[Entry]) -> dict[str, dict[str, int]]:
-    facets: dict[str, dict[str, int]] = {"kind": {}, "layer": {}}
-    for entry in entries:
-        facets["kind"][entry.kind] = facets["kind"].get(entry.kind, 0) + 1
-        facets["layer"][entry.layer] = facets["layer"].get(entry.layer, 0) + 1
+def _column_search(
+    searcher: tantivy.Searcher,
+    root: Node | None,
+    limit: int,
+    explain: bool,
+    visible: Visible | None,
+    now: datetime,
+) -> tuple[tuple[SearchHit, ...], int, bool, dict[str, dict[str, int]]]:
+    """Columns for which the query holds (``catalog.columns``), ranked; totals and facets count columns.
+
+    Every candidate dataset up to ``COLUMN_SCAN`` is re-checked column by column, so totals and facets
+    are exact unless more datasets than that match the relaxed query (then they are lower bounds).
+    """
+    pool = rank.candidates(searcher, root, compile_node(relax(root)), COLUMN_SCAN)
+    found: list[tuple[tuple[Any, ...], ColumnMatch, float, Entry]] = []
+    for _level, final, addr in rank.rank(searcher, pool, now.timestamp()):
+        entry = _entry(searcher, addr, visible)
+        if visible is not None and not visible(entry.name, None):
+            continue
+        for position, match in enumerate(find_columns(root, entry)):
+            key = (-match.tier, not match.by_name, -final, len(entry.short_name), entry.name, position)
+            found.append((key, match, final, entry))
+    found.sort(key=lambda r: r[0])
+    hits = []
+    for _, match, final, entry in found[:limit]:
+        why: tuple[str, ...] = ()
+        if explain:
+            bonus = _entry_bonus(entry, now)
+            relevance = f"dataset relevance {final / (1 + bonus):.3f} (BM25 of {entry.name})"
+            why = (*match.reasons, relevance, _bonus_text(entry, bonus))
+        hits.append(SearchHit(kind="column", matching_columns=(_column_hit(match.column),), column=match.column.name,
+                              score=round(final, 4), tier=match.tier, explanation=why, **_dataset_fields(entry)))  # fmt: skip
+    facets = _count_facets([(e.kind, e.layer, m.column.pii or "none") for _, m, _, e in found], ("pii",))
+    return tuple(hits), len(found), len(pool.scores) >= pool.total, facets
+
+
+def _count_facets(rows: list[tuple[str, ...]], extra: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
+    """Facet counts from re-checked hits: kind (of the dataset), layer and any ``extra`` facets."""
+    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "layer", *extra)}
+    for row in rows:
+        for name, value in zip(facets, row, strict=True):
+            facets[name][value] = facets[name].get(value, 0) + 1
     return facets

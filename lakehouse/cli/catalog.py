@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lakehouse.cli.context import AppContext, json_option, pass_app
 from lakehouse.errors import UsageError
 from lakehouse.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports catalog and rich lazily, when a command runs
+    from rich.table import Table
+
+    from catalog.search import SearchHit
 
 principal_options = [
     click.option("--role", help="search as this role: hide tables and columns it may not select"),
@@ -62,7 +68,7 @@ def search_command(
     """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
     type=table|column|model|image, layer=, pii=true, quality=failing, updated>2026-01-01."""
     import catalog
-    from lakehouse.output import console, print_json, print_table, warn
+    from lakehouse.output import console, print_json, warn
 
     visible = visibility(app.settings, role, user)
     result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, visible=visible)
@@ -71,14 +77,10 @@ def search_command(
         return
     for message in result.warnings:
         warn(message)
-    rows = []
-    for hit in result.hits:
-        name = f"{hit.name}.{hit.column}" if hit.column else hit.name
-        columns = ", ".join(c.name + (f" [pii:{c.pii}]" if c.pii else "") for c in hit.matching_columns[:5])
-        rows.append([name, hit.kind, hit.layer, hit.quality, (hit.description or "")[:60], columns])
     more = "" if result.total_exact else "+"
-    print_table(["name", "type", "layer", "quality", "description", "matching columns"], rows,
-                title=f"{len(result.hits)} of {result.total}{more} hits for {result.parsed}")  # fmt: skip
+    console.print(
+        hit_table(result.hits, f"{len(result.hits)} of {result.total}{more} hits for {result.parsed}")
+    )
     facets = "  ".join(
         f"{k}: " + ", ".join(f"{v}={n}" for v, n in sorted(c.items())) for k, c in result.facets.items() if c
     )
@@ -86,9 +88,57 @@ def search_command(
         console.print(facets, highlight=False)
     if explain:
         for hit in result.hits:
+            name = f"{hit.name}.{hit.column}" if hit.column else hit.name
             console.print(
-                f"[bold]{hit.name}[/] score {hit.score}: " + "; ".join(hit.explanation), highlight=False
+                f"[bold]{name}[/] score {hit.score}: " + "; ".join(hit.explanation), highlight=False
             )
+
+
+DESCRIPTION_CHARS = 60  # a hit's description is cut here (with an ellipsis); --json keeps all of it
+COLUMNS_SHOWN = 4  # matching columns listed under a dataset hit
+
+
+def _cut(text: str, size: int = DESCRIPTION_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _details(hit: SearchHit) -> str:
+    """One line about the hit (two with matching columns): what a reader needs to pick it."""
+    if hit.column:
+        column = hit.matching_columns[0]
+        parts = [column.type, f"pii:{column.pii}" if column.pii else "", _cut(column.description, 40)]
+        return "  ".join(p for p in parts if p)
+    line = _cut(hit.description)
+    if hit.matching_columns:
+        listed = [c.name + (f" (pii:{c.pii})" if c.pii else "") for c in hit.matching_columns[:COLUMNS_SHOWN]]
+        extra = len(hit.matching_columns) - COLUMNS_SHOWN
+        line += "\n↳ " + ", ".join(listed) + (f" +{extra} more" if extra > 0 else "")
+    return line
+
+
+def hit_table(hits: Sequence[SearchHit], title: str) -> Table:
+    """Search hits for a terminal: names are never wrapped; details are cut with an ellipsis instead.
+
+    Column hits show the column's type, PII kind and description; dataset hits their description and
+    matching columns. The table has no vertical rules, so 80 columns leave room for the details.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, title_justify="left")
+    names = [f"{h.name}.{h.column}" if h.column else h.name for h in hits]
+    fixed = {"name": names, "layer": [h.layer for h in hits], "quality": [h.quality for h in hits]}
+    if any(not h.column for h in hits):  # every column hit is of type "column": no need to say so
+        fixed = {"name": names, "type": [h.kind for h in hits], **dict(list(fixed.items())[1:])}
+    for header, values in fixed.items():  # these keep their full width; only the details give way
+        table.add_column(header, no_wrap=True, min_width=max(len(header), *map(len, values), 0))
+    table.add_column("details", overflow="ellipsis", min_width=12)  # wrappable so the table can shrink it
+    for i, hit in enumerate(hits):
+        details = Text(_details(hit), no_wrap=True, overflow="ellipsis")
+        table.add_row(*(values[i] for values in fixed.values()), details)
+    return table
 
 
 @catalog_group.command("show")

@@ -1,0 +1,89 @@
+"""Candidates and their order, from the index alone (fast fields; no stored document is read).
+
+``candidates`` runs the compiled query for the top relevance hits plus, with their own small
+queries, every hit of the exact-name and exact-column-name tiers, so a long tail of relevance hits
+can never push an exact hit out of the pool. ``rank`` orders the pool by tier, then relevance with
+a capped tie-breaker (quality and freshness, at most ``TIE_BREAK_CAP`` of the relevance), then the
+shorter name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import tantivy
+
+from catalog.compile import exact_query, with_clause
+from catalog.match import positive_terms
+from catalog.query import Node
+
+TIE_BREAK_CAP = 0.10
+FRESHNESS_DAYS = 30.0
+
+
+def bonus(quality: float, updated: int, now: float) -> float:
+    """The capped tie-breaker: quality weight and freshness (exponential decay over ``FRESHNESS_DAYS``)."""
+    fresh = math.exp(-max(now - updated, 0) / 86_400 / FRESHNESS_DAYS) if updated else 0.0
+    return TIE_BREAK_CAP * (0.5 * quality + 0.5 * fresh)
+
+
+Key = tuple[int, int]
+
+
+@dataclass
+class Pool:
+    scores: dict[Key, tuple[float, tantivy.DocAddress]]
+    tiers: dict[Key, int]
+    total: int
+
+
+def _key(addr: tantivy.DocAddress) -> Key:
+    return (addr.segment_ord, addr.doc)
+
+
+def candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Query, pool: int) -> Pool:
+    """Top relevance hits plus every exact-tier hit (own small queries, scored like the main query)."""
+    result = searcher.search(main, pool, count=True)
+    scores = {_key(a): (score, a) for score, a in result.hits}
+    tiers: dict[Key, int] = {}
+    terms = [t for t in positive_terms(root) if t.mode != "prefix"]
+    for level, field_name, qualifiers in (
+        (1, "column_exact", (None, "column")),
+        (2, "name_exact", (None, "name")),
+    ):
+        texts = sorted({t.text for t in terms if t.field in qualifiers})
+        if texts:
+            exact = searcher.search(with_clause(main, exact_query(field_name, texts)), pool, count=False)
+            for score, a in exact.hits:
+                scores[_key(a)] = (score, a)
+                tiers[_key(a)] = level
+    return Pool(scores, tiers, int(getattr(result, "count", 0) or 0))
+
+
+def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, float, tantivy.DocAddress]]:
+    """(tier, final score, address), best first, from fast fields only (no stored documents read)."""
+    keys = list(pool.scores)
+    addrs = [pool.scores[k][1] for k in keys]
+    quality = searcher.fast_field_values("quality_weight", addrs)
+    updated = searcher.fast_field_values("updated", addrs)
+    lengths = searcher.fast_field_values("name_length", addrs)
+    ranked = []
+    for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
+        score, addr = pool.scores[k]
+        ranked.append(
+            (
+                pool.tiers.get(k, 0),
+                round(score * (1 + bonus(float(q or 0.0), int(u or 0), now)), 4),
+                n or 0,
+                addr,
+            )
+        )
+    ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return [(level, final, addr) for level, final, _, addr in ranked]
+
+
+def facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:
+    spec = {name: {"terms": {"field": name, "size": 20}} for name in ("kind", "layer")}
+    raw = searcher.aggregate(main, spec)
+    return {name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]} for name in spec}
