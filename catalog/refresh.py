@@ -21,7 +21,7 @@ from pathlib import Path
 from catalog import index, metadata, store
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.sources import dbt, lake, ml, quality, warehouse
-from lakehouse.connect import connect
+from lakehouse.connect import connect, lake_exists
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 
@@ -106,7 +106,7 @@ def decorate(
 
 
 def scan_lake(settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]) -> lake.LakeScan:
-    if not warehouse.lake_exists(settings):
+    if not lake_exists(settings):
         return lake.LakeScan()
     con = connect(settings, lake_read_only=True)
     try:

@@ -148,6 +148,12 @@ def connect(
     return con
 
 
+def lake_exists(settings: Settings) -> bool:
+    """False before the first write has created the lake's SQLite catalog (a read-only attach would fail)."""
+    meta = settings.lake_metadata_uri
+    return not meta.startswith("sqlite:") or Path(meta.removeprefix("sqlite:")).exists()
+
+
 def attach_lake(
     con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool = False, alias: str = "lake"
 ) -> None:

@@ -6,11 +6,10 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
-from lakehouse.connect import connect
+from lakehouse.connect import connect, lake_exists
 from lakehouse.errors import NotFoundError
 from lakehouse.gate import GateResult
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
@@ -76,12 +75,6 @@ def check(
         out.append(validation.gate_result(results.store(settings, validation)))
     report(progress, ProgressEvent("quality check", len(suites), len(suites), "suites"))
     return out
-
-
-def lake_exists(settings: Settings) -> bool:
-    """False before the first ingest (a read-only attach cannot create the lake's SQLite catalog)."""
-    meta = settings.lake_metadata_uri
-    return not meta.startswith("sqlite:") or Path(meta.removeprefix("sqlite:")).exists()
 
 
 @contextmanager

@@ -14,11 +14,10 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from lakehouse.connect import connect
+from lakehouse.connect import connect, lake_exists
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
 from quality.frame import Column, columns_of, table_sql
-from quality.gate import lake_exists
 
 VALUE_SET_MAX = 12  # distinct values up to which a text column gets an in-set check
 LINEAGE = ("_source_uri", "_source_line", "_batch_id", "_ingested_at")

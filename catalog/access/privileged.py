@@ -23,7 +23,7 @@ import duckdb
 from sqlglot import exp
 
 from catalog.access.encryption import attach_database
-from lakehouse.connect import connect
+from lakehouse.connect import connect, lake_exists
 from lakehouse.settings import Settings
 
 WAREHOUSE_ALIAS = "warehouse"
@@ -55,7 +55,7 @@ class Privileged:
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = connect(self.settings, lake=self._lake_exists(), lake_read_only=True)
+            self._con = connect(self.settings, lake=lake_exists(self.settings), lake_read_only=True)
         if self._needs_warehouse and not self._warehouse_attached:
             path = self.settings.warehouse_file
             attach_database(self._con, self.settings, path, alias=WAREHOUSE_ALIAS, read_only=True)
@@ -89,7 +89,9 @@ class Privileged:
     def relation(self, canonical: str) -> Relation | None:
         if canonical.startswith("lake."):
             if self._lake is None:
-                self._lake = self._cached("lake", self.version("lake.*")) if self._lake_exists() else {}
+                self._lake = (
+                    self._cached("lake", self.version("lake.*")) if lake_exists(self.settings) else {}
+                )
             return self._lake.get(canonical)
         if not self.settings.warehouse_file.exists():
             return None
@@ -117,10 +119,6 @@ class Privileged:
             return self._lake_version
         stat = self.settings.warehouse_file.stat()
         return f"wh{stat.st_mtime_ns}_{stat.st_size}"
-
-    def _lake_exists(self) -> bool:
-        meta = self.settings.lake_metadata_uri
-        return not meta.startswith("sqlite:") or Path(meta.removeprefix("sqlite:")).exists()
 
     def _snapshot(self) -> int:
         meta = self.settings.lake_metadata_uri

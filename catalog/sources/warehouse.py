@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -18,7 +17,7 @@ from sqlglot import exp
 from catalog.model import DatasetRecord
 from catalog.sources import ml
 from catalog.stats import profile
-from lakehouse.connect import connect
+from lakehouse.connect import connect, lake_exists
 from lakehouse.errors import LockedError
 from lakehouse.settings import Settings
 
@@ -29,11 +28,6 @@ log = logging.getLogger(__name__)
 class WarehouseScan:
     models: ml.MlScan = field(default_factory=ml.MlScan)
     warnings: list[str] = field(default_factory=list)
-
-
-def lake_exists(settings: Settings) -> bool:
-    uri = settings.lake_metadata_uri
-    return not uri.startswith("sqlite:") or Path(uri[len("sqlite:") :]).exists()
 
 
 def open_warehouse(settings: Settings) -> tuple[duckdb.DuckDBPyConnection | None, str | None]:
