@@ -188,7 +188,9 @@ def _search(
     root, column_mode = _split_column_mode(query.root)
     index = _index(catalog_dir)
     if index is None:
-        warnings = (*query.warnings, "the catalog is empty: run `lakehouse catalog refresh`")
+        older = any(catalog_dir.glob("search-v*"))  # an index of an earlier INDEX_VERSION
+        why = "its search index is from an older version" if older else "the catalog is empty"
+        warnings = (*query.warnings, f"{why}: run `lakehouse catalog refresh`")
         return SearchResult(text, str(query), (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
     now = datetime.now(UTC)

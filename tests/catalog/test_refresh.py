@@ -198,3 +198,10 @@ def test_ambiguous_short_name(lake: Settings) -> None:
     ):
         catalog.show(lake, "orders")
     assert catalog.show(lake, "lake.archive.orders").dataset.row_count == 1
+
+
+def test_search_over_an_index_of_an_older_version_says_to_refresh(settings: Settings) -> None:
+    (settings.catalog_dir / "search-v1").mkdir(parents=True)
+    assert catalog.search(settings, "orders").warnings[-1] == (
+        "its search index is from an older version: run `lakehouse catalog refresh`"
+    )
