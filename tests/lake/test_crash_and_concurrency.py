@@ -90,7 +90,8 @@ def test_sigkill_leaves_no_partial_batch_and_rerun_completes(
     code = child.wait(timeout=120)
     finished = point == "timer" and code == 0  # a fast machine may finish first: then all of it is there
     assert code == -signal.SIGKILL or finished
-    tables = table_names(settings)
+    # killed before it created the lake (a busy machine): nothing to read yet, the rerun creates it
+    tables = table_names(settings) if (settings.lake_dir / "metadata.sqlite").exists() else []
     expected = [(FILES * ROWS,)] if finished else [(0,)]
     if "events" in tables:  # readable, and nothing of a killed batch is visible
         assert query(settings, "SELECT count(*) FROM lake.events") == expected
