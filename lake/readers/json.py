@@ -257,13 +257,9 @@ class JsonReader(FileByFile):
 def _looks_line_delimited(ctx: StageContext, source: Source) -> bool:
     """A ``.json`` file whose first line is a whole object is read line by line in the slow path."""
     row = ctx.con.execute(
-        "SELECT line FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
-        "header = false, auto_detect = false, max_line_size = 268435456, ignore_errors = true, "
-        "compression = ?) LIMIT 1",
-        [source.path.as_posix(), source.compression or "uncompressed"],
+        f"SELECT CASE WHEN json_valid(line) THEN json_type(line::JSON) = 'OBJECT' ELSE false END "
+        f"FROM read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, delim = '\x01', "
+        "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 268435456, "
+        f"ignore_errors = true, compression = {literal(source.compression or 'uncompressed')}) LIMIT 1"
     ).fetchone()
-    line = row[0] if row else None
-    if not line:
-        return False
-    check = "SELECT CASE WHEN json_valid(?) THEN json_type(?::JSON) = 'OBJECT' ELSE false END"
-    return ctx.con.execute(check, [line, line]).fetchone() == (True,)
+    return row == (True,)
