@@ -173,8 +173,12 @@ def quarantine_sql(ctx: StageContext, source: Source, select: str) -> str:
 
 
 def quarantine_file(ctx: StageContext, source: Source, reason: str) -> None:
-    """Quarantine a whole file as one record (raw NULL: the file stays where it is)."""
+    """Quarantine a whole file as one record (raw NULL: the file stays where it is).
+
+    Literals, not bound parameters: the first bound parameter makes DuckDB import pandas (~0.7 s).
+    """
+    values = [ctx.dataset, ctx.batch_id, source.uri, None, reason.replace("\x00", "\\0"), None]
     ctx.con.execute(
-        "INSERT INTO _quarantine_stage VALUES (?, ?, ?, NULL, ?, NULL, ?::TIMESTAMPTZ)",
-        [ctx.dataset, ctx.batch_id, source.uri, reason, ctx.ingested_at.isoformat()],
+        f"INSERT INTO _quarantine_stage VALUES ({', '.join(map(literal, values))}, "
+        f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ)"
     )

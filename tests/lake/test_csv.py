@@ -65,6 +65,30 @@ def test_columns_added_by_a_later_file(settings: Settings, tmp_path: Path) -> No
     ]
 
 
+def test_files_with_one_header_share_detection_but_still_widen(settings: Settings, tmp_path: Path) -> None:
+    """The second file reuses the first file's types; a value they reject makes it detect its own."""
+    first = write_lines(
+        tmp_path / "1.csv", ["id,amount,day", *(f"{i},{i},2026-01-0{i % 9 + 1}" for i in range(30))]
+    )
+    second = write_lines(tmp_path / "2.csv", ["id,amount,day", "30,2.5,2026-02-01", "31,7,2026-02-02"])
+    third = write_lines(
+        tmp_path / "3.csv",
+        ["id,amount,day", *(f"{i},1,2026-03-01" for i in range(32, 232)), "232,x,2026-03-02"],
+    )
+    report = lake.ingest(settings, [first, second, third], "shared")
+    assert (report.rows_read, report.rows_landed, report.rows_quarantined) == (233, 232, 1)
+    assert query(settings, "SELECT amount FROM lake.shared WHERE id IN (30, 31) ORDER BY id") == [
+        (2.5,),
+        (7.0,),
+    ]
+    assert query(settings, "SELECT typeof(amount), typeof(day) FROM lake.shared LIMIT 1") == [
+        ("DOUBLE", "DATE")
+    ]
+    assert query(settings, "SELECT source_uri LIKE '%3.csv', source_line FROM lake._quarantine") == [
+        (True, 202)
+    ]
+
+
 @pytest.mark.parametrize(
     "name",
     sorted(
