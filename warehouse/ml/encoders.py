@@ -57,7 +57,7 @@ def arguments(name: str, args: list[exp.Expr]) -> Arguments:
         else:
             raise UsageError(
                 f"ML.ONE_HOT_ENCODER: drop must be one of {', '.join(repr(d) for d in DROPS)}, "
-                f"not {given.sql('bigquery')!r}"
+                f"not {given.sql('bigquery')}"
             )
     top_k = _integer(name, "top_k", rest[0], DEFAULT_TOP_K) if rest else DEFAULT_TOP_K
     threshold = (

@@ -61,6 +61,11 @@ def _quantiles(n: exp.Expr) -> list[float]:
 
 
 def _imputer_stat(x: exp.Expr, args: list[exp.Expr]) -> list[exp.Expr]:
+    if args and not (isinstance(args[0], exp.Literal) and args[0].is_string):
+        raise UsageError(
+            f"ML.IMPUTER strategy must be a string literal, not {args[0].sql('bigquery')!r}",
+            hint="use 'mean', 'median' or 'most_frequent'",
+        )
     strategy = args[0].name.lower() if args else "mean"
     table = {
         "mean": lambda: exp.func("avg", _double(x)),
