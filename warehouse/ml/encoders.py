@@ -24,6 +24,7 @@ from warehouse.ml.sqlexpr import ident, sql, string
 
 DEFAULT_TOP_K = 32_000
 DEFAULT_FREQUENCY_THRESHOLD = 5
+MAX_TOP_K = 1_000_000
 DROPS = ("none", "most_frequent")
 
 
@@ -65,6 +66,8 @@ def arguments(name: str, args: list[exp.Expr]) -> Arguments:
         if len(rest) > 1
         else DEFAULT_FREQUENCY_THRESHOLD
     )
+    if top_k >= MAX_TOP_K:
+        raise UsageError(f"ML.{name}: top_k {top_k} is too large", hint=f"use less than {MAX_TOP_K:,}")
     return Arguments(drop, top_k, threshold)
 
 

@@ -3,7 +3,8 @@
 ``fit`` expands ``*``/``* EXCEPT``, computes the statistics of every analytic ML preprocessing function
 on the training rows and inlines them as constants; the resulting select list (DuckDB SQL) is stored with
 the model, and ``apply`` runs it over PREDICT/EVALUATE input. Input columns the transform does not
-replace pass through; the label passes through unaliased.
+replace pass through; the label passes through unaliased. A STRUCT-valued item
+(``ML.POLYNOMIAL_EXPAND(STRUCT(a, b)) AS p``) becomes one feature per field, named ``p_a``, ``p_a_b`` ...
 """
 
 from __future__ import annotations
@@ -122,6 +123,10 @@ def fit(
         fitted += _flatten(name, _fit_expression(con, relation, expression, drops))
         if drops:
             dropped[name] = drops[""]
+    names = [n.lower() for n, _ in fitted]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise UsageError(f"TRANSFORM outputs {clashes[0]!r} twice", hint="give the items distinct names")
     select = [sql(exp.alias_(e, ident(n))) for n, e in fitted]
     query = exp.select(*[sqlglot.parse_one(s, read=DIALECT) for s in select]).from_(
         exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__raw")))

@@ -84,6 +84,7 @@ _TRANSFORM = "CREATE MODEL ml.bad TRANSFORM({item} AS f, y) OPTIONS(model_type='
             "ML.ONE_HOT_ENCODER(kind, 'none', -1) OVER ()",
             "top_k must be a non-negative integer literal or NULL",
         ),
+        ("ML.LABEL_ENCODER(kind, 1000000) OVER ()", "top_k 1000000 is too large"),
         ("ML.LABEL_ENCODER(kind, 10, kind2) OVER ()", "frequency_threshold must be a non-negative integer"),
         ("ML.LABEL_ENCODER(kind, 10, 5, 1) OVER ()", "ML.LABEL_ENCODER takes 1 to 3 arguments, got 4"),
         ("ML.STANDARD_SCALER(y, 2) OVER ()", "ML.STANDARD_SCALER takes 1 arguments, got 2"),

@@ -100,3 +100,12 @@ def test_feature_cross_in_transform_is_categorical(con: duckdb.DuckDBPyConnectio
 def test_errors(con: duckdb.DuckDBPyConnection, call: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         warehouse.execute(con, f"SELECT {call}")
+
+
+def test_flattened_struct_names_must_not_clash(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(UsageError, match="TRANSFORM outputs 'p_bmi' twice"):
+        warehouse.execute(
+            con,
+            """CREATE MODEL ml.clash TRANSFORM(ML.POLYNOMIAL_EXPAND(STRUCT(bmi, bp)) AS p, bmi AS p_bmi, target)
+               OPTIONS(model_type='linear_reg', input_label_cols=['target']) AS SELECT * FROM sk.diabetes""",
+        )
