@@ -112,6 +112,8 @@ def create_model(
             hint="select at least one feature",
         )
     model.features = preprocess.fit(con, relation, feature_columns)
+    if "transform" in model.state:
+        transform.drop_categories(model.features, model.state["transform"])
     dummy = options.get("category_encoding_method") == "DUMMY_ENCODING"
     dims = preprocess.dims(model.features, dummy=dummy)
     model.state["dims"] = [d.__dict__ for d in dims]

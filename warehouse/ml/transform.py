@@ -3,7 +3,8 @@
 ``fit`` expands ``*``/``* EXCEPT``, computes the statistics of every analytic ML preprocessing function
 on the training rows and inlines them as constants; the resulting select list (DuckDB SQL) is stored with
 the model, and ``apply`` runs it over PREDICT/EVALUATE input. Input columns the transform does not
-replace pass through; the label passes through unaliased.
+replace pass through; the label passes through unaliased. A STRUCT-valued item
+(``ML.POLYNOMIAL_EXPAND(STRUCT(a, b)) AS p``) becomes one feature per field, named ``p_a``, ``p_a_b`` ...
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sqlglot
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import transform_functions
+from warehouse.ml import encoders, transform_functions
+from warehouse.ml.preprocess import Feature
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import DIALECT, col, columns_of, ident, num, paren, sql, string
 
@@ -53,44 +55,15 @@ def _statistics(
     return [num(v) if isinstance(v, int | float) or v is None else string(str(v)) for v in row]
 
 
-def _categories(
-    con: duckdb.DuckDBPyConnection, relation: exp.Expr, x: exp.Expr, args: list[exp.Expr]
-) -> list[str]:
-    """Categories kept by an encoder (alphabetical), after top_k and frequency_threshold."""
-    numbers = [int(a.this) if isinstance(a, exp.Literal) and not a.is_string else None for a in args]
-    top_k, threshold = (numbers + [None, None])[:2]
-    value = exp.cast(x.copy(), "VARCHAR")
-    query = (
-        exp.select(exp.alias_(value, "c"), exp.alias_(exp.func("count", exp.Star()), "n"))
-        .from_(exp.Subquery(this=relation.copy(), alias=exp.TableAlias(this=ident("__raw"))))
-        .where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())))
-        .group_by(value.copy())
-    )
-    counts = con.execute(sql(query)).fetchall()
-    kept = [(c, n) for c, n in counts if threshold is None or n >= threshold]
-    if top_k is not None:
-        kept = sorted(kept, key=lambda cn: (-cn[1], cn[0]))[:top_k]
-    return sorted(c for c, _ in kept)
+def _fit_expression(
+    con: duckdb.DuckDBPyConnection, relation: exp.Expr, expression: exp.Expr, drops: dict[str, str]
+) -> exp.Expr:
+    """``expression`` with its ML calls replaced by SQL, innermost first; training statistics inlined.
 
-
-def _encoder(name: str, x: exp.Expr, categories: list[str]) -> exp.Expr:
-    value = exp.cast(x.copy(), "VARCHAR")
-    if name == "LABEL_ENCODER":  # 0 = NULL, rare or unseen; 1.. alphabetical
-        case = exp.Case()
-        for i, c in enumerate(categories, start=1):
-            case = case.when(exp.EQ(this=value.copy(), expression=string(c)), exp.Literal.number(i))
-        return case.else_(exp.Literal.number(0)) if categories else exp.Literal.number(0)
-    kept = (
-        exp.In(this=value.copy(), expressions=[string(c) for c in categories]) if categories else exp.false()
-    )
-    return exp.If(
-        this=kept, true=value, false=exp.null()
-    )  # one-hot by the model's own encoding, rare -> NULL
-
-
-def _fit_expression(con: duckdb.DuckDBPyConnection, relation: exp.Expr, expression: exp.Expr) -> exp.Expr:
+    A one-hot encoder's dropped category (``drop => 'most_frequent'``) is recorded in ``drops`` under
+    the key ``""``: only a whole TRANSFORM item can carry one, as its own feature."""
     tree = expression.copy()
-    for node in list(tree.find_all(exp.Window, exp.Dot)):
+    for node in reversed(list(tree.find_all(exp.Window, exp.Dot))):
         found = transform_functions.ml_call(node)
         if found is None or (isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window)):
             continue
@@ -100,10 +73,17 @@ def _fit_expression(con: duckdb.DuckDBPyConnection, relation: exp.Expr, expressi
             stats = _statistics(con, relation, spec.aggregates(args[0], args[1:]))
             replacement = spec.build(args[0], args[1:], stats)
         elif name in ("ONE_HOT_ENCODER", "LABEL_ENCODER"):
-            encoder_args = (
-                args[2:] if name == "ONE_HOT_ENCODER" else args[1:]
-            )  # ONE_HOT_ENCODER's 2nd arg is drop
-            replacement = _encoder(name, args[0], _categories(con, relation, args[0], encoder_args))
+            given = encoders.arguments(name, args[1:])
+            kept = encoders.vocabulary(encoders.counts(con, relation, args[0]), given)
+            drop = encoders.dropped(kept, given)
+            if drop is not None:
+                if node is not tree:
+                    raise UsageError(
+                        "ML.ONE_HOT_ENCODER with drop 'most_frequent' must be a whole TRANSFORM item",
+                        hint="write ML.ONE_HOT_ENCODER(x, 'most_frequent') OVER () AS name",
+                    )
+                drops[""] = drop
+            replacement = encoders.build(name, args[0], sorted(c for c, _ in kept))
         else:
             replacement = transform_functions.scalar(name, args)
         if node is tree:
@@ -111,6 +91,15 @@ def _fit_expression(con: duckdb.DuckDBPyConnection, relation: exp.Expr, expressi
         else:
             node.replace(paren(replacement))
     return tree
+
+
+def _flatten(name: str, expression: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """A STRUCT-valued item (``ML.POLYNOMIAL_EXPAND``, ``ML.FEATURE_CROSS``) becomes one feature per field,
+    named ``<item>_<field>``; any other item stays one feature."""
+    inner = expression.this if isinstance(expression, exp.Paren) else expression
+    if not isinstance(inner, exp.Struct):
+        return [(name, expression)]
+    return [(f"{name}_{field.this.name}", paren(field.expression)) for field in inner.expressions]
 
 
 def fit(
@@ -127,12 +116,23 @@ def fit(
     for label in labels:
         if label.lower() not in names and label.lower() in {c.lower() for c in raw}:
             items.append((label, col(label)))
-    fitted = [(name, _fit_expression(con, relation, expression)) for name, expression in items]
+    fitted: list[tuple[str, exp.Expr]] = []
+    dropped: dict[str, str] = {}
+    for name, expression in items:
+        drops: dict[str, str] = {}
+        fitted += _flatten(name, _fit_expression(con, relation, expression, drops))
+        if drops:
+            dropped[name] = drops[""]
+    names = [n.lower() for n, _ in fitted]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise UsageError(f"TRANSFORM outputs {clashes[0]!r} twice", hint="give the items distinct names")
     select = [sql(exp.alias_(e, ident(n))) for n, e in fitted]
     query = exp.select(*[sqlglot.parse_one(s, read=DIALECT) for s in select]).from_(
         exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__raw")))
     )
-    return query, {"select": select, "outputs": [n for n, _ in fitted], "labels": labels}
+    state = {"select": select, "outputs": [n for n, _ in fitted], "labels": labels, "dropped": dropped}
+    return query, state
 
 
 def apply(con: duckdb.DuckDBPyConnection, model: Model, input_query: exp.Query) -> exp.Query:
@@ -148,3 +148,12 @@ def apply(con: duckdb.DuckDBPyConnection, model: Model, input_query: exp.Query) 
     shadowed = [present[n.lower()] for n, _ in selected if n.lower() in present]
     star = exp.Star(except_=[col(c) for c in shadowed]) if shadowed else exp.Star()
     return exp.select(star, *[e for _, e in selected]).from_(input_query.subquery("__raw"))
+
+
+def drop_categories(features: list[Feature], state: dict[str, Any]) -> None:
+    """Remove each dummy-encoded one-hot item's dropped category from its feature: it encodes as all zeros."""
+    dropped = {name.lower(): category for name, category in state.get("dropped", {}).items()}
+    for feature in features:
+        category = dropped.get(feature.name.lower())
+        if category is not None and category in feature.categories:
+            feature.categories.remove(category)

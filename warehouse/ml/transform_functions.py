@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
+from warehouse.ml import struct_functions
 from warehouse.ml.sqlexpr import add, num, paren, string
 
 Stats = Sequence[exp.Expr]
@@ -53,13 +54,18 @@ class Analytic:
 
 
 def _quantiles(n: exp.Expr) -> list[float]:
-    count = int(n.this) if isinstance(n, exp.Literal) else 0
+    count = int(n.this) if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit() else 0
     if count < 2:
         raise UsageError(f"ML.QUANTILE_BUCKETIZE: bucket count {n.sql()} must be an integer literal >= 2")
     return [i / count for i in range(1, count)]
 
 
 def _imputer_stat(x: exp.Expr, args: list[exp.Expr]) -> list[exp.Expr]:
+    if args and not (isinstance(args[0], exp.Literal) and args[0].is_string):
+        raise UsageError(
+            f"ML.IMPUTER strategy must be a string literal, not {args[0].sql('bigquery')!r}",
+            hint="use 'mean', 'median' or 'most_frequent'",
+        )
     strategy = args[0].name.lower() if args else "mean"
     table = {
         "mean": lambda: exp.func("avg", _double(x)),
@@ -110,21 +116,60 @@ ANALYTIC: dict[str, Analytic] = {
 }
 
 
-def scalar(name: str, args: list[exp.Expr]) -> exp.Expr:
-    """``ML.BUCKETIZE(x, split_points[, exclude_boundaries])``."""
-    if name != "BUCKETIZE":
-        raise UsageError(
-            f"ML.{name} is not supported",
-            hint=f"supported: ML.BUCKETIZE and {', '.join('ML.' + n for n in ANALYTIC)} OVER()",
-        )
-    if len(args) < 2 or not isinstance(args[1], exp.Array):
+ARITY: dict[str, tuple[int, int]] = {  # (fewest, most) arguments, so no argument is silently ignored
+    **{name: (1, 1) for name in ("STANDARD_SCALER", "MIN_MAX_SCALER", "MAX_ABS_SCALER", "ROBUST_SCALER")},
+    "IMPUTER": (1, 2),
+    "QUANTILE_BUCKETIZE": (2, 2),
+    "BUCKETIZE": (2, 3),
+    "ONE_HOT_ENCODER": (1, 4),
+    "LABEL_ENCODER": (1, 3),
+    "POLYNOMIAL_EXPAND": (1, 2),
+    "FEATURE_CROSS": (1, 2),
+}
+
+
+def _bucketize(name: str, args: list[exp.Expr]) -> exp.Expr:
+    """``ML.BUCKETIZE(x, split_points[, exclude_boundaries])``: TRUE drops the first and last split point."""
+    if not isinstance(args[1], exp.Array):
         raise UsageError(
             "ML.BUCKETIZE needs split points as an array literal", hint="ML.BUCKETIZE(x, [1, 2, 3])"
         )
     points = list(args[1].expressions)
-    if len(args) > 2 and isinstance(args[2], exp.Boolean) and args[2].this:
-        points = points[1:-1]
+    if len(args) > 2:
+        if not isinstance(args[2], exp.Boolean):
+            raise UsageError(
+                f"ML.BUCKETIZE: exclude_boundaries must be TRUE or FALSE, not {args[2].sql('bigquery')!r}"
+            )
+        if args[2].this:
+            points = points[1:-1]
     return bins(args[0], points)
+
+
+SCALAR: dict[str, Callable[[str, list[exp.Expr]], exp.Expr]] = {
+    "BUCKETIZE": _bucketize,
+    "POLYNOMIAL_EXPAND": struct_functions.expand,
+    "FEATURE_CROSS": struct_functions.expand,
+}
+
+
+def scalar(name: str, args: list[exp.Expr]) -> exp.Expr:
+    """A row-wise ML function (``ML.BUCKETIZE``, ``ML.POLYNOMIAL_EXPAND``, ``ML.FEATURE_CROSS``) as SQL."""
+    if name not in SCALAR:
+        raise UsageError(
+            f"ML.{name} is not supported",
+            hint=f"supported: {', '.join('ML.' + n for n in SCALAR)} and "
+            f"{', '.join('ML.' + n for n in ANALYTIC)} OVER()",
+        )
+    return SCALAR[name](name, args)
+
+
+def _check_arity(name: str, args: list[exp.Expr]) -> None:
+    if name not in ARITY:
+        return
+    fewest, most = ARITY[name]
+    if not fewest <= len(args) <= most:
+        expected = str(fewest) if fewest == most else f"{fewest} to {most}"
+        raise UsageError(f"ML.{name} takes {expected} arguments, got {len(args)}")
 
 
 def ml_call(node: exp.Expr) -> tuple[str, list[exp.Expr], exp.Window | None] | None:
@@ -138,13 +183,15 @@ def ml_call(node: exp.Expr) -> tuple[str, list[exp.Expr], exp.Window | None] | N
     ):
         call = inner.expression
         if isinstance(call, exp.Anonymous):
-            return str(call.this).upper(), list(call.expressions), window
+            name, args = str(call.this).upper(), list(call.expressions)
+            _check_arity(name, args)
+            return name, args, window
     return None
 
 
 def rewrite_in_query(tree: exp.Expr) -> exp.Expr:
     """Replace ML preprocessing calls in an ordinary query: analytic ones become window aggregates."""
-    for node in list(tree.find_all(exp.Window, exp.Dot)):
+    for node in reversed(list(tree.find_all(exp.Window, exp.Dot))):  # innermost first
         found = ml_call(node)
         if found is None or (isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window)):
             continue
@@ -160,12 +207,8 @@ def rewrite_in_query(tree: exp.Expr) -> exp.Expr:
                 for s in spec.aggregates(args[0], args[1:])
             ]
             node.replace(paren(spec.build(args[0], args[1:], stats)))
-        elif name in ("ONE_HOT_ENCODER", "LABEL_ENCODER", "POLYNOMIAL_EXPAND", "FEATURE_CROSS"):
-            raise UsageError(
-                f"ML.{name} is supported only inside a TRANSFORM clause"
-                if name.endswith("ENCODER")
-                else f"ML.{name} is not supported yet"
-            )
+        elif name in ("ONE_HOT_ENCODER", "LABEL_ENCODER"):
+            raise UsageError(f"ML.{name} is supported only inside a TRANSFORM clause")
         else:
             node.replace(paren(scalar(name, args)))
     return tree
