@@ -1,11 +1,17 @@
-"""Per-principal relations, built on the privileged side: filtered, masked, written to small DuckDB files.
+"""Per-principal relations, built on the privileged side: filtered, masked and projected.
 
-A relation file holds exactly what a principal may see of one table - the rows its row rules
-keep (filtered on raw values, pushed down into the lake scan) and its visible columns, masked.
-Files are keyed by the lake snapshot (or warehouse file version) and the effective rules, so the
-next query with the same access reuses the file and a new lake commit or policy change builds a
-new one. Principals with identical access share a file. ``RANDOM_HASH`` needs a new salt per
-query, so relations using it are built per query and deleted afterwards.
+A relation holds exactly what a principal may see of one table, and only the columns the query
+reads: the rows its row rules keep (filtered on raw values, pushed down into the lake scan) and
+those of its visible columns the query touches (``SELECT *``: all visible ones), masked. Only the
+columns a query reads are masked, so a query that never touches a masked column pays no masking.
+
+The privileged connection returns the relation as an Arrow table, which the restricted instance
+registers directly (no file on the query's path). Relations are cached on disk per (table,
+snapshot, effective rules, column set): as an uncompressed Arrow IPC file, memory-mapped by the
+next query with the same access, or - for datasets marked sensitive, when a key is configured -
+as an encrypted DuckDB file. A new lake commit or policy change builds anew; principals with
+identical access share a cache entry. ``RANDOM_HASH`` needs a new salt per query, and a sensitive
+dataset without a key must never rest unencrypted, so those relations stay in memory only.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -28,16 +36,17 @@ from catalog.access.masking import mask_expression
 from lakehouse.connect import load_extensions
 from lakehouse.settings import Settings
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class RelationFile:
     table: str
-    path: Path
+    path: Path | None  # the cache file (None: in memory only)
     temporary: bool  # built for one query only (delete after use)
     built: bool  # built now (False: reused)
     key: str | None = None  # encryption key of the file (sensitive datasets)
+    data: pa.Table | None = None  # the relation itself, when the sandbox registers Arrow data
 
 
 def store_dir(settings: Settings) -> Path:
@@ -45,14 +54,23 @@ def store_dir(settings: Settings) -> Path:
 
 
 def relation_select(
-    access: TableAccess, source: exp.Table, *, salt: str, routines: Mapping[str, str]
+    access: TableAccess,
+    source: exp.Table,
+    *,
+    salt: str,
+    routines: Mapping[str, str],
+    columns: AbstractSet[str] | None = None,
 ) -> exp.Select:
-    """``SELECT masked visible columns FROM (SELECT * FROM source WHERE row filter)``."""
+    """``SELECT masked columns FROM (SELECT * FROM source WHERE row filter)``.
+
+    ``columns``: lower-cased names the query reads (None: every visible column).
+    """
     inner = exp.select("*").from_(source.copy())
     if access.rows.filter_sql is not None:
         inner = inner.where(sqlglot.parse_one(access.rows.filter_sql, read="duckdb"))
     projections: list[exp.Expr] = []
-    for column in access.visible_columns:
+    wanted = [c for c in access.visible_columns if columns is None or c.name.lower() in columns]
+    for column in wanted:
         value: exp.Expr = exp.column(column.name, table="_raw", quoted=True)
         if column.kind == "masked" and column.rule:
             where = f"{access.table}.{column.name}"
@@ -74,34 +92,56 @@ def materialize(
     *,
     routines: Mapping[str, str],
     sensitive: bool = False,
+    columns: AbstractSet[str] | None = None,
 ) -> RelationFile:
-    """Write (or reuse) the relation file of ``access``; ``connection()`` opens the privileged side.
+    """Build (or reuse) the relation of ``access``; ``connection()`` opens the privileged side.
 
-    A ``sensitive`` relation is encrypted at rest: with the configured key (and then cached), or
-    without one with a random key for this query only.
+    ``columns``: the lower-cased column names the query reads (None: every visible column).
     """
     folder = store_dir(settings)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = (encryption_key(settings) or secrets.token_hex(32)) if sensitive else None
-    per_query = any(c.rule == "RANDOM_HASH" for c in access.visible_columns)
-    per_query = per_query or (sensitive and encryption_key(settings) is None)
+    key = encryption_key(settings) if sensitive else None
+    per_query = any(c.rule == "RANDOM_HASH" for c in access.visible_columns) or (sensitive and key is None)
     salt = secrets.token_hex(16) if per_query else ""
-    select = relation_select(access, source, salt=salt, routines=routines)
-    digest = _digest(access, version, select, routines, key)
+    select = relation_select(access, source, salt=salt, routines=routines, columns=columns)
+    if per_query:  # nothing rests on disk
+        data = connection().sql(select.sql("duckdb")).to_arrow_table()
+        return RelationFile(access.table, None, temporary=True, built=True, data=data)
     prefix = access.table.replace(".", "__")
-    if per_query:
-        path = folder / f"{prefix}-query-{secrets.token_hex(8)}.duckdb"
-    else:
-        path = folder / f"{prefix}-v{_safe(version)}-{digest}.duckdb"
-        if path.exists():
-            return RelationFile(access.table, path, temporary=False, built=False, key=key)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    alias = "_access_build"
-    con = connection()
+    stem = f"{prefix}-v{_safe(version)}-{_digest(access, version, select, routines, key)}"
     if key is not None:
-        load_extensions(con, ["httpfs"])  # DuckDB's writable crypto module
-    options = f" ({', '.join(key_options(key))})" if key else ""
-    con.execute(f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias}{options}")
+        path = folder / f"{stem}.duckdb"
+        built = not path.exists()
+        if built:
+            _write_encrypted(connection(), select, path, key)
+            _remove_stale(folder, prefix, version)
+        return RelationFile(access.table, path, temporary=False, built=built, key=key)
+    path = folder / f"{stem}.arrow"
+    if path.exists():
+        with pa.memory_map(str(path)) as source_file:
+            data = pa.ipc.open_file(source_file).read_all()  # zero-copy: pages in on demand
+        return RelationFile(access.table, path, temporary=False, built=False, data=data)
+    data = connection().sql(select.sql("duckdb")).to_arrow_table()
+    tmp = _tmp(path)
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, data.schema) as writer:
+            writer.write_table(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _remove_stale(folder, prefix, version)
+    return RelationFile(access.table, path, temporary=False, built=True, data=data)
+
+
+def _write_encrypted(con: duckdb.DuckDBPyConnection, select: exp.Select, path: Path, key: str) -> None:
+    """An encrypted DuckDB file holding ``select``'s result as table ``data``."""
+    tmp = _tmp(path)
+    alias = "_access_build"
+    load_extensions(con, ["httpfs"])  # DuckDB's writable crypto module
+    con.execute(
+        f"ATTACH {exp.Literal.string(str(tmp)).sql('duckdb')} AS {alias} ({', '.join(key_options(key))})"
+    )
     create = exp.Create(this=exp.table_("data", db="main", catalog=alias), kind="TABLE", expression=select)
     try:
         try:
@@ -114,9 +154,10 @@ def materialize(
         raise
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
-    if not per_query:
-        _remove_stale(folder, prefix, version)
-    return RelationFile(access.table, path, temporary=per_query, built=True, key=key)
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
 def key_options(key: str | None) -> list[str]:
@@ -141,6 +182,6 @@ def _safe(version: str) -> str:
 def _remove_stale(folder: Path, prefix: str, version: str) -> None:
     """Files of the same table built from an older lake snapshot or warehouse file are dead."""
     keep = f"{prefix}-v{_safe(version)}-"
-    for old in folder.glob(f"{prefix}-v*.duckdb"):
+    for old in folder.glob(f"{prefix}-v*.*"):
         if not old.name.startswith(keep):
             old.unlink(missing_ok=True)

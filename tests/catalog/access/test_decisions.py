@@ -328,9 +328,9 @@ def test_visibility_hook_for_catalog_search(lake: Settings) -> None:
 def test_relation_files_are_reused_until_the_lake_changes(lake: Settings) -> None:
     run_query(lake, OLGA, "SELECT count(*) FROM lake.products")
     store = lake.home / "access" / "relations"
-    before = {p.name for p in store.glob("lake__products-*.duckdb")}
+    before = {p.name for p in store.glob("lake__products-*.arrow")}
     run_query(lake, OLGA, "SELECT count(*) FROM lake.products")
-    assert {p.name for p in store.glob("lake__products-*.duckdb")} == before and len(before) == 1
+    assert {p.name for p in store.glob("lake__products-*.arrow")} == before and len(before) == 1
 
 
 def test_warehouse_models_are_governed_too(tmp_path: Path) -> None:
