@@ -1,9 +1,11 @@
 """Role session vs privileged: the same query on a 10M-row lake table, run both ways in one process.
 
 Privileged = what an unrestricted read costs end to end: open the lake read-only, run, fetch Arrow.
-Role session = ``catalog.access.run_query`` end to end: policy, analysis, relation files (built on
-the first query after a lake change - "cold" - and reused afterwards - "warm"), the restricted
-instance, the audit line. The bar is warm/privileged <= 1.5.
+Role session = ``catalog.access.run_query`` end to end: policy, analysis, the filtered, masked
+relation of just the columns the query reads (built as Arrow data on the first query after a lake
+change - "cold" - and memory-mapped from its Arrow cache file afterwards - "warm"), the restricted
+instance, the audit line. The bar is role/privileged <= 1.5; cold is what a user's first query
+after every ingest pays.
 
     PYTHONPATH=. python bench/access.py [--rows 10000000] [--repeat 5]
 """

@@ -37,6 +37,7 @@ from lakehouse.connect import load_extensions
 from lakehouse.settings import Settings
 
 STORE_FORMAT = 2
+NO_COLUMNS = "_no_visible_columns"  # a query reading no column still needs the row count
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def relation_select(
             )
         projections.append(exp.alias_(value, column.name, quoted=True))
     if not projections:  # nothing visible still needs a relation with the right row count
-        projections.append(exp.alias_(exp.null(), "_no_visible_columns", quoted=True))
+        projections.append(exp.alias_(exp.null(), NO_COLUMNS, quoted=True))
     return exp.select(*projections).from_(inner.subquery("_raw"))
 
 
@@ -108,20 +109,23 @@ def materialize(
         data = connection().sql(select.sql("duckdb")).to_arrow_table()
         return RelationFile(access.table, None, temporary=True, built=True, data=data)
     prefix = access.table.replace(".", "__")
-    stem = f"{prefix}-v{_safe(version)}-{_digest(access, version, select, routines, key)}"
     if key is not None:
-        path = folder / f"{stem}.duckdb"
+        path = folder / f"{prefix}-v{_safe(version)}-{_digest(access, version, select, routines, key)}.duckdb"
         built = not path.exists()
         if built:
             _write_encrypted(connection(), select, path, key)
             _remove_stale(folder, prefix, version)
         return RelationFile(access.table, path, temporary=False, built=built, key=key)
-    path = folder / f"{stem}.arrow"
-    if path.exists():
-        with pa.memory_map(str(path)) as source_file:
-            data = pa.ipc.open_file(source_file).read_all()  # zero-copy: pages in on demand
-        return RelationFile(access.table, path, temporary=False, built=False, data=data)
+    # one entry per (rules, column set); any entry of the same rules with more columns serves too
+    every = relation_select(access, source, salt=salt, routines=routines)
+    stem = f"{prefix}-v{_safe(version)}-{_digest(access, version, every, routines, key)}"
+    wanted = list(select.named_selects)
+    reused = _reuse(folder, stem, wanted)
+    if reused is not None:
+        return RelationFile(access.table, reused[0], temporary=False, built=False, data=reused[1])
     data = connection().sql(select.sql("duckdb")).to_arrow_table()
+    names = hashlib.sha256("\n".join(sorted(wanted)).encode()).hexdigest()[:12]
+    path = folder / f"{stem}-{names}.arrow"
     tmp = _tmp(path)
     try:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, data.schema) as writer:
@@ -132,6 +136,27 @@ def materialize(
         tmp.unlink(missing_ok=True)
     _remove_stale(folder, prefix, version)
     return RelationFile(access.table, path, temporary=False, built=True, data=data)
+
+
+def _reuse(folder: Path, stem: str, wanted: list[str]) -> tuple[Path, pa.Table] | None:
+    """The narrowest cached relation holding every ``wanted`` column, memory-mapped (zero-copy)."""
+    best: tuple[int, Path] | None = None
+    for path in folder.glob(f"{stem}-*.arrow"):
+        try:
+            names = pa.ipc.open_file(pa.memory_map(str(path))).schema.names
+        except (OSError, pa.ArrowInvalid):  # replaced or removed by another session meanwhile
+            continue
+        if (wanted == [NO_COLUMNS] or set(wanted) <= set(names)) and (best is None or len(names) < best[0]):
+            best = (len(names), path)
+    if best is None:
+        return None
+    try:
+        table = pa.ipc.open_file(pa.memory_map(str(best[1]))).read_all()  # pages in on demand
+    except (OSError, pa.ArrowInvalid):
+        return None
+    if wanted == [NO_COLUMNS] and NO_COLUMNS not in table.column_names:
+        return best[1], pa.table({NO_COLUMNS: pa.nulls(table.num_rows)})
+    return best[1], table.select(wanted)
 
 
 def _write_encrypted(con: duckdb.DuckDBPyConnection, select: exp.Select, path: Path, key: str) -> None:
