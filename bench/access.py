@@ -122,7 +122,7 @@ def main() -> None:
         con = connect(settings)
         started = time.perf_counter()
         con.execute(TABLE, [args.rows])
-        con.execute("CREATE TABLE lake.ingest_log (at TIMESTAMPTZ)")
+        con.execute("CREATE TABLE lake.ingest_log (ingested_at TIMESTAMPTZ)")
         con.close()
         print(f"lake.customers: {args.rows:,} rows written in {time.perf_counter() - started:.1f} s\n")
 
