@@ -182,8 +182,8 @@ def _first_line(exc: Exception) -> str:
 def without_exclusions(parsed: ParsedQuery, hidden: set[str]) -> ParsedQuery:
     """Drop ``hidden`` columns from ``* EXCLUDE (...)`` lists.
 
-    The restricted instance does not hold denied columns at all, so BigQuery's
-    ``SELECT * EXCEPT (denied)`` must not name them there (DuckDB would report them missing).
+    The restricted instance holds neither denied columns nor columns the query does not read, so
+    BigQuery's ``SELECT * EXCEPT (col)`` must not name them there (DuckDB would report them missing).
     """
     tree = parsed.tree.copy()
     changed = False

@@ -6,8 +6,8 @@ connection to ``store`` to build a principal's relation files. Principal SQL nev
 
 Opening the lake costs more than most queries (extensions, DuckLake attach), so the connection
 opens lazily: the lake version comes straight from the SQLite metadata, and the relation list
-with column types is cached per lake snapshot (and warehouse file version) under
-``HOME/access/schemas``. A query whose relation files already exist never opens the lake.
+with column types is cached per lake schema version (which only DDL changes, not an ingest) and
+warehouse file version under ``HOME/access/schemas``. A query whose relation files already exist never opens the lake.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Privileged:
         self._lake: dict[str, Relation] | None = None
         self._warehouse: dict[str, Relation] | None = None
         self._lake_version: str | None = None
+        self._lake_schema_version: str | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -90,7 +91,7 @@ class Privileged:
         if canonical.startswith("lake."):
             if self._lake is None:
                 self._lake = (
-                    self._cached("lake", self.version("lake.*")) if lake_exists(self.settings) else {}
+                    self._cached("lake", self._schema_version()) if lake_exists(self.settings) else {}
                 )
             return self._lake.get(canonical)
         if not self.settings.warehouse_file.exists():
@@ -115,20 +116,30 @@ class Privileged:
         """Changes whenever the relation's data may have changed (lake snapshot, warehouse file)."""
         if canonical.startswith("lake."):
             if self._lake_version is None:
-                self._lake_version = f"lake{self._snapshot()}"
+                self._read_snapshot()
+            assert self._lake_version is not None
             return self._lake_version
         stat = self.settings.warehouse_file.stat()
         return f"wh{stat.st_mtime_ns}_{stat.st_size}"
 
-    def _snapshot(self) -> int:
+    def _schema_version(self) -> str:
+        """Changes with DDL only (CREATE, ALTER, DROP), not with an ingest: keys the schema cache."""
+        if self._lake_schema_version is None:
+            self._read_snapshot()
+        assert self._lake_schema_version is not None
+        return self._lake_schema_version
+
+    def _read_snapshot(self) -> None:
         meta = self.settings.lake_metadata_uri
         path = Path(meta.removeprefix("sqlite:"))
+        sql = "SELECT snapshot_id, schema_version FROM {} ORDER BY snapshot_id DESC LIMIT 1"
         if meta.startswith("sqlite:") and path.exists():
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-                row = db.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()
+                row = db.execute(sql.format("ducklake_snapshot")).fetchone()
         else:
-            row = self.con.execute("SELECT max(snapshot_id) FROM ducklake_snapshots('lake')").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+            row = self.con.execute(sql.format("ducklake_snapshots('lake')")).fetchone()
+        snapshot, schema = (int(row[0]), int(row[1])) if row else (0, 0)
+        self._lake_version, self._lake_schema_version = f"lake{snapshot}", f"s{schema}"
 
     # --- schema cache -----------------------------------------------------------------------------
     def _cached(self, catalog: str, version: str) -> dict[str, Relation]:

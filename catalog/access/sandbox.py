@@ -1,6 +1,7 @@
 """The restricted DuckDB instance a principal's SQL runs in.
 
-It is a fresh in-memory DuckDB that attaches the principal's relation files read-only, exposes
+It is a fresh in-memory DuckDB that registers the principal's relations (Arrow data built by the
+privileged side) or attaches their encrypted relation files read-only, exposes
 them under their usual names (``lake.customers``, ``main.dim_customers``, unqualified
 ``customers``), then closes every door before any principal SQL runs: external access off (no
 files, no ATTACH of other files, no COPY/EXPORT), no temp directory, extension autoload and
@@ -88,11 +89,16 @@ def open_sandbox(
         config["memory_limit"] = settings.memory_limit
     con = duckdb.connect(":memory:", config=config)
     try:
-        aliases = {}
+        aliases: dict[str, exp.Table] = {}
         for i, (canonical, relation) in enumerate(sorted(relations.items())):
-            aliases[canonical] = f"_r{i}"
+            if relation.data is not None:
+                con.register(f"_r{i}", relation.data)
+                aliases[canonical] = exp.table_(f"_r{i}")
+                continue
+            assert relation.path is not None, canonical
             options = ", ".join(["READ_ONLY", *key_options(relation.key)])
             con.execute(f"ATTACH {exp.Literal.string(str(relation.path)).sql('duckdb')} AS _r{i} ({options})")
+            aliases[canonical] = exp.table_("data", db="main", catalog=f"_r{i}")
         if any(c.startswith("lake.") for c in relations):
             con.execute("ATTACH ':memory:' AS lake")
         for canonical, alias in aliases.items():
@@ -117,8 +123,8 @@ def open_sandbox(
         con.close()
 
 
-def _view(con: duckdb.DuckDBPyConnection, target: exp.Table, alias: str) -> None:
-    source = exp.select("*").from_(exp.table_("data", db="main", catalog=alias))
+def _view(con: duckdb.DuckDBPyConnection, target: exp.Table, relation: exp.Table) -> None:
+    source = exp.select("*").from_(relation.copy())
     con.execute(exp.Create(this=target, kind="VIEW", expression=source).sql("duckdb"))
 
 

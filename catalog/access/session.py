@@ -2,8 +2,8 @@
 
 ``run_query`` is the one entry point for every read by a role or user (``lakehouse sql --role``,
 the Python API). The privileged side resolves the relations the query touches, decides the
-principal's access to each, and writes (or reuses) filtered and masked relation files; the
-privileged connection is closed before the principal's SQL runs in a fresh restricted DuckDB
+principal's access to each, and builds (or reuses) filtered, masked relations of just the
+columns the query reads (``store``); the privileged connection is closed before the principal's SQL runs in a fresh restricted DuckDB
 instance (``sandbox``) that holds nothing else.
 """
 
@@ -78,7 +78,7 @@ def run_query(
                 table = sandbox.run(plan.parsed.sql, timeout=timeout)
         finally:
             for f in plan.files:
-                if f.temporary:
+                if f.temporary and f.path is not None:
                     f.path.unlink(missing_ok=True)
     except LakehouseError as exc:  # denied, refused or failed: audited all the same
         outcome = "denied" if isinstance(exc, AccessDenied) else "failed"
@@ -126,8 +126,11 @@ def _plan(
     policy.check_schema(names, touched)
     user = _session_user(policy, principal)
     access = {n: decide_table(policy, principal, n, schemas[n], session_user=user) for n in touched}
-    _deny_columns(access, referenced_columns(parsed.tree, lambda node: canonical[id(node)], names), principal)
-    hidden = {c.lower() for a in access.values() for c in a.denied_columns}
+    used = referenced_columns(parsed.tree, lambda node: canonical[id(node)], names)
+    _deny_columns(access, used, principal)
+    # the restricted instance holds only the columns read: EXCLUDE lists must not name the others
+    built = {c for n in touched for c in used.get(n, {c.lower() for c in names[n]})}
+    hidden = {c.lower() for n in touched for c in names[n]} - built
     routines = {name: r.body for name, r in policy.routines.items()}
     files = []
     for i, name in enumerate(touched):
@@ -143,6 +146,7 @@ def _plan(
                 version,
                 routines=routines,
                 sensitive=sensitive,
+                columns=used.get(name),  # build only what the query reads
             )
         )
     report(progress, ProgressEvent("access", len(touched), len(touched), "relations", "ready"))

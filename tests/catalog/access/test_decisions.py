@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from catalog.access import Principal, check, run_query, visibility
@@ -283,10 +285,31 @@ policy_tags:
 """,
     )
     sql = "SELECT a.email, a.email = b.email FROM lake.customers a JOIN lake.customers b USING (customer_id) WHERE customer_id = 1"
+    before = _cached(lake)
     first = run_query(settings, Principal.of(roles=["intern"]), sql).rows
     second = run_query(settings, Principal.of(roles=["intern"]), sql).rows
     assert first[0][1] is True and first[0][0] != second[0][0]
-    assert not list((lake.home / "access" / "relations").glob("*-query-*"))  # per-query files are removed
+    assert _cached(lake) == before  # salted relations stay in memory: nothing to reuse, nothing at rest
+
+
+def _cached(settings: Settings) -> set[Path]:
+    return set((settings.home / "access" / "relations").glob("*"))
+
+
+def test_a_session_builds_only_the_columns_the_query_reads(lake: Settings) -> None:
+    shutil.rmtree(lake.home / "access" / "relations", ignore_errors=True)  # a cache: safe to drop
+    rows = run_query(lake, MARK, "SELECT status, count(*) FROM lake.orders GROUP BY 1 ORDER BY 1").rows
+    (narrow,) = _cached(lake)
+    with pa.memory_map(str(narrow)) as source:
+        assert pa.ipc.open_file(source).schema.names == ["status"]  # only what the query reads
+    every = run_query(lake, MARK, "SELECT * FROM lake.orders")
+    assert len(_cached(lake)) == 2
+    # every later query needing a subset of the columns reuses the widest entry
+    fewer = run_query(lake, MARK, "SELECT * EXCEPT (channel) FROM `lake.orders`", dialect="bigquery")
+    assert fewer.columns == [c for c in every.columns if c != "channel"]
+    assert fewer.row_count == every.row_count == sum(n for _, n in rows)
+    assert run_query(lake, MARK, "SELECT count(*) FROM lake.orders").rows == [(every.row_count,)]
+    assert len(_cached(lake)) == 2
 
 
 def test_unknown_user_is_a_clear_error(lake: Settings) -> None:
@@ -328,9 +351,9 @@ def test_visibility_hook_for_catalog_search(lake: Settings) -> None:
 def test_relation_files_are_reused_until_the_lake_changes(lake: Settings) -> None:
     run_query(lake, OLGA, "SELECT count(*) FROM lake.products")
     store = lake.home / "access" / "relations"
-    before = {p.name for p in store.glob("lake__products-*.duckdb")}
+    before = {p.name for p in store.glob("lake__products-*.arrow")}
     run_query(lake, OLGA, "SELECT count(*) FROM lake.products")
-    assert {p.name for p in store.glob("lake__products-*.duckdb")} == before and len(before) == 1
+    assert {p.name for p in store.glob("lake__products-*.arrow")} == before and len(before) == 1
 
 
 def test_warehouse_models_are_governed_too(tmp_path: Path) -> None:
