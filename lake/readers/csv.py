@@ -4,7 +4,9 @@
    files that are not UTF-8 are transcoded to a scratch UTF-8 file first.
 2. Delimiter: chosen from a sample (``csv_dialect.detect``), never left to a sniffer that may fall
    back to one text column; DuckDB's ``sniff_csv`` is then asked, with that delimiter, for the
-   header and column types. ``schema=`` overrides types.
+   header and column types. ``schema=`` overrides types. DuckDB reads "2.5" as the BIGINT 3
+   without a reject, so every value of an integer column is checked first (one scan): a column
+   holding a decimal is read as DOUBLE instead (a column the user declared integer rejects the file).
 3. Read with ``strict_mode`` and ``store_rejects``: ragged rows and values that do not parse as
    the column's type are quarantined with line, reason and the raw line; the rest is staged.
 
@@ -49,9 +51,11 @@ from lakehouse.errors import InputError
 
 QUOTE = '"'
 #: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
-#: the SQL tests one value ({v}); DATE only for values without a time part (a cast would drop it)
+#: the SQL tests one value ({v}); BIGINT only for integer text (DuckDB casts "2.5" to BIGINT as 3);
+#: DATE only for values without a time part (a cast would drop it)
+INTEGER_SQL = r"regexp_full_match({v}, '[-+]?\d+')"
 CANDIDATE_TYPES = {
-    "BIGINT": "TRY_CAST({v} AS BIGINT)",
+    "BIGINT": f"CASE WHEN {INTEGER_SQL} THEN TRY_CAST({{v}} AS BIGINT) END",
     "DOUBLE": "TRY_CAST({v} AS DOUBLE)",
     "DATE": "CASE WHEN length({v}) <= 10 THEN TRY_CAST({v} AS DATE) END",
     "TIMESTAMP": "TRY_CAST({v} AS TIMESTAMP)",
@@ -202,6 +206,7 @@ class CsvReader(FileByFile):
         types = detected.types
         select_cols, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
+        typed |= _widen_rounded_integers(ctx, source, path, dialect_opts, detected.has_header, typed, names)
         read_opts = options(
             {
                 **dialect_opts,
@@ -223,6 +228,46 @@ class CsvReader(FileByFile):
         files, rows = write_stage(ctx, index, select, schema)
         bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
         return files, schema, names, rows, int(bad[0]) if bad else 0
+
+
+def _widen_rounded_integers(
+    ctx: StageContext,
+    source: Source,
+    path: str,
+    dialect_opts: dict[str, str | int],
+    header: bool,
+    typed: dict[str, str],
+    names: dict[str, str],
+) -> dict[str, str]:
+    """Integer columns that hold a value DuckDB would round, as DOUBLE: {source column: "DOUBLE"}.
+
+    DuckDB's CSV reader reads "2.5" in a BIGINT column as 3, with no reject, and the types come
+    from a sample (DuckDB's sniffer, or another file of the batch with the same header). So every
+    value of the integer columns is checked, in one scan of the file: a column with a value that is
+    not integer text but parses as one widens to DOUBLE (``int → double``, as for JSON). A column the
+    user declared integer (``schema=``) is not widened: the file is rejected with the value instead.
+    """
+    integers = [c for c, t in typed.items() if t.upper() in INTEGER_TYPES]
+    if not integers:
+        return {}
+    reader = (
+        f"read_csv({literal(path)}, {options(dialect_opts)}, header = {literal(header)}, auto_detect = false, "
+        f"columns = {struct_literal(dict.fromkeys(typed, 'VARCHAR'))}, ignore_errors = true)"
+    )
+    rounded = [
+        f"any_value({ident(c)}) FILTER (WHERE NOT {INTEGER_SQL.format(v=v)} AND TRY_CAST({v} AS BIGINT) IS NOT NULL)"
+        for c in integers
+        for v in [f"trim({ident(c)})"]
+    ]
+    row = ctx.con.execute(f"SELECT {', '.join(rounded)} FROM {reader}").fetchone()
+    found = {c: value for c, value in zip(integers, row or (), strict=True) if value is not None}
+    declared = {c: v for c, v in found.items() if c in (ctx.schema or {}) or names[c] in (ctx.schema or {})}
+    for column, value in declared.items():
+        raise InputError(
+            f"{source.path.name}: column {column!r} is declared {typed[column]} but holds {value!r}, "
+            "which would be rounded; declare it DOUBLE (or DECIMAL) in the schema"
+        )
+    return dict.fromkeys(found, "DOUBLE")
 
 
 def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
