@@ -33,7 +33,7 @@ from lake.readers.base import (
 )
 from lake.sources import Source
 from lake.sqltext import literal, options, struct_literal
-from lake.types import storable
+from lake.types import FLOATS, INTEGER_RANK, kind, storable
 from lakehouse.errors import InputError
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
@@ -104,6 +104,7 @@ class JsonReader(FileByFile):
             raise InputError(
                 f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
             ) from exc
+        _check_no_rounding(source, types, typed)
         line = line or ("r.ordinality" if line_map is None else "m.line_no")
         join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
@@ -242,6 +243,16 @@ class JsonReader(FileByFile):
         staged.rows_read += quarantined
         staged.rows_quarantined = quarantined
         return staged
+
+
+def _check_no_rounding(source: Source, detected: dict[str, str], typed: dict[str, str]) -> None:
+    """Reject a field the user declared integer (``schema=``) that holds decimals: DuckDB would round them."""
+    for column, type_ in typed.items():
+        if kind(duckdb.sqltype(type_)) in INTEGER_RANK and kind(duckdb.sqltype(detected[column])) in FLOATS:
+            raise InputError(
+                f"{source.path.name}: field {column!r} is declared {type_} but holds decimals (read as "
+                f"{detected[column]}), which would be rounded; declare it DOUBLE (or DECIMAL) in the schema"
+            )
 
 
 def _looks_line_delimited(ctx: StageContext, source: Source) -> bool:

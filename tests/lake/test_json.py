@@ -195,3 +195,13 @@ def test_a_struct_field_first_seen_after_the_sample_is_kept(settings: Settings, 
     )
     lake.ingest(settings, [path], "nested")
     assert query(settings, "SELECT device.extra FROM lake.nested WHERE k = ?", [LATE]) == [(7,)]
+
+
+def test_a_decimal_in_a_field_the_user_declared_integer_is_not_rounded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "forced.ndjson", ['{"k": 1, "v": 1}', '{"k": 2, "v": 2.5}'])
+    report = lake.ingest(settings, [path], "forced", schema={"v": "BIGINT"})
+    assert report.rows_landed == 0  # the file is rejected with the reason, not landed rounded
+    reasons = query(settings, "SELECT reason FROM lake._quarantine WHERE batch_id = ?", [report.batch_id])
+    assert len(reasons) == 1 and "declared BIGINT but holds decimals" in reasons[0][0]
