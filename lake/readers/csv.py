@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
-import re
 import shutil
 import threading
 from collections import Counter
@@ -45,6 +44,7 @@ from lake.readers.base import (
     write_stage,
 )
 from lake.readers.csv_dialect import NATIVE_ENCODINGS, Dialect, detect, mostly_typed, sample, transcode
+from lake.readers.csv_integers import INTEGER, INTEGER_SQL, INTEGER_TYPES, widen_rounded_integers
 from lake.sources import Source
 from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
@@ -53,7 +53,6 @@ QUOTE = '"'
 #: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
 #: the SQL tests one value ({v}); BIGINT only for integer text (DuckDB casts "2.5" to BIGINT as 3);
 #: DATE only for values without a time part (a cast would drop it)
-INTEGER_SQL = r"regexp_full_match({v}, '[-+]?\d+')"
 CANDIDATE_TYPES = {
     "BIGINT": f"CASE WHEN {INTEGER_SQL} THEN TRY_CAST({{v}} AS BIGINT) END",
     "DOUBLE": "TRY_CAST({v} AS DOUBLE)",
@@ -63,18 +62,6 @@ CANDIDATE_TYPES = {
 MAX_BAD_SHARE = 0.01
 #: most files staged at the same time (one per DuckDB thread; see ``CsvReader.stage_all``)
 MAX_FILES_AT_ONCE = 4
-INTEGER_TYPES = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-}
-INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 #: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
 TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
 MIN_VALUES = 20
@@ -206,7 +193,7 @@ class CsvReader(FileByFile):
         types = detected.types
         select_cols, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
-        typed |= _widen_rounded_integers(ctx, source, path, dialect_opts, detected.has_header, typed, names)
+        typed |= widen_rounded_integers(ctx, source, path, dialect_opts, detected.has_header, typed, names)
         read_opts = options(
             {
                 **dialect_opts,
@@ -228,46 +215,6 @@ class CsvReader(FileByFile):
         files, rows = write_stage(ctx, index, select, schema)
         bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
         return files, schema, names, rows, int(bad[0]) if bad else 0
-
-
-def _widen_rounded_integers(
-    ctx: StageContext,
-    source: Source,
-    path: str,
-    dialect_opts: dict[str, str | int],
-    header: bool,
-    typed: dict[str, str],
-    names: dict[str, str],
-) -> dict[str, str]:
-    """Integer columns that hold a value DuckDB would round, as DOUBLE: {source column: "DOUBLE"}.
-
-    DuckDB's CSV reader reads "2.5" in a BIGINT column as 3, with no reject, and the types come
-    from a sample (DuckDB's sniffer, or another file of the batch with the same header). So every
-    value of the integer columns is checked, in one scan of the file: a column with a value that is
-    not integer text but parses as one widens to DOUBLE (``int → double``, as for JSON). A column the
-    user declared integer (``schema=``) is not widened: the file is rejected with the value instead.
-    """
-    integers = [c for c, t in typed.items() if t.upper() in INTEGER_TYPES]
-    if not integers:
-        return {}
-    reader = (
-        f"read_csv({literal(path)}, {options(dialect_opts)}, header = {literal(header)}, auto_detect = false, "
-        f"columns = {struct_literal(dict.fromkeys(typed, 'VARCHAR'))}, ignore_errors = true)"
-    )
-    rounded = [
-        f"any_value({ident(c)}) FILTER (WHERE NOT {INTEGER_SQL.format(v=v)} AND TRY_CAST({v} AS BIGINT) IS NOT NULL)"
-        for c in integers
-        for v in [f"trim({ident(c)})"]
-    ]
-    row = ctx.con.execute(f"SELECT {', '.join(rounded)} FROM {reader}").fetchone()
-    found = {c: value for c, value in zip(integers, row or (), strict=True) if value is not None}
-    declared = {c: v for c, v in found.items() if c in (ctx.schema or {}) or names[c] in (ctx.schema or {})}
-    for column, value in declared.items():
-        raise InputError(
-            f"{source.path.name}: column {column!r} is declared {typed[column]} but holds {value!r}, "
-            "which would be rounded; declare it DOUBLE (or DECIMAL) in the schema"
-        )
-    return dict.fromkeys(found, "DOUBLE")
 
 
 def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
