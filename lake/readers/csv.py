@@ -4,7 +4,9 @@
    files that are not UTF-8 are transcoded to a scratch UTF-8 file first.
 2. Delimiter: chosen from a sample (``csv_dialect.detect``), never left to a sniffer that may fall
    back to one text column; DuckDB's ``sniff_csv`` is then asked, with that delimiter, for the
-   header and column types. ``schema=`` overrides types.
+   header and column types. ``schema=`` overrides types. DuckDB reads "2.5" as the BIGINT 3
+   without a reject, so every value of an integer column is checked first (one scan): a column
+   holding a decimal is read as DOUBLE instead (a column the user declared integer rejects the file).
 3. Read with ``strict_mode`` and ``store_rejects``: ragged rows and values that do not parse as
    the column's type are quarantined with line, reason and the raw line; the rest is staged.
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
-import re
 import shutil
 import threading
 from collections import Counter
@@ -43,15 +44,17 @@ from lake.readers.base import (
     write_stage,
 )
 from lake.readers.csv_dialect import NATIVE_ENCODINGS, Dialect, detect, mostly_typed, sample, transcode
+from lake.readers.csv_integers import INTEGER, INTEGER_SQL, INTEGER_TYPES, widen_rounded_integers
 from lake.sources import Source
 from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
 
 QUOTE = '"'
 #: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
-#: the SQL tests one value ({v}); DATE only for values without a time part (a cast would drop it)
+#: the SQL tests one value ({v}); BIGINT only for integer text (DuckDB casts "2.5" to BIGINT as 3);
+#: DATE only for values without a time part (a cast would drop it)
 CANDIDATE_TYPES = {
-    "BIGINT": "TRY_CAST({v} AS BIGINT)",
+    "BIGINT": f"CASE WHEN {INTEGER_SQL} THEN TRY_CAST({{v}} AS BIGINT) END",
     "DOUBLE": "TRY_CAST({v} AS DOUBLE)",
     "DATE": "CASE WHEN length({v}) <= 10 THEN TRY_CAST({v} AS DATE) END",
     "TIMESTAMP": "TRY_CAST({v} AS TIMESTAMP)",
@@ -59,18 +62,6 @@ CANDIDATE_TYPES = {
 MAX_BAD_SHARE = 0.01
 #: most files staged at the same time (one per DuckDB thread; see ``CsvReader.stage_all``)
 MAX_FILES_AT_ONCE = 4
-INTEGER_TYPES = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-}
-INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 #: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
 TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
 MIN_VALUES = 20
@@ -202,6 +193,7 @@ class CsvReader(FileByFile):
         types = detected.types
         select_cols, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
+        typed |= widen_rounded_integers(ctx, source, path, dialect_opts, detected.has_header, typed, names)
         read_opts = options(
             {
                 **dialect_opts,

@@ -105,3 +105,49 @@ def test_vega_datasets(settings: Settings, name: str) -> None:
         with open(VEGA / name, "rb") as fh:
             lines = sum(1 for line in fh if line.strip())
         assert report.rows_read == lines - 1
+
+
+# --- a decimal is never read as an integer (DuckDB rounds "2.5" read as BIGINT to 3, silently) ------
+
+
+def _types(settings: Settings, table: str) -> dict[str, str]:
+    rows = query(
+        settings, f"SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = '{table}'"
+    )
+    return dict(rows)
+
+
+def test_a_text_column_of_decimals_is_refined_to_double(settings: Settings, tmp_path: Path) -> None:
+    # "n/a" makes DuckDB's sniffer read the column as text; the refinement must not pick BIGINT
+    lines = ["k,v"] + [f"{i},{i}.5" for i in range(1, 300)] + ["300,n/a"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "dec.csv", lines)], "dec")
+    assert _types(settings, "dec")["v"] == "DOUBLE"
+    assert query(settings, "SELECT v FROM lake.dec WHERE k = 2") == [(2.5,)]
+    assert report.rows_quarantined == 1
+
+
+def test_a_decimal_after_the_sniff_sample_widens_the_column(settings: Settings, tmp_path: Path) -> None:
+    lines = ["k,v"] + [f"{i},{'2.5' if i == 24_000 else i}" for i in range(1, 25_001)]
+    lake.ingest(settings, [write_lines(tmp_path / "late.csv", lines)], "late")
+    assert _types(settings, "late")["v"] == "DOUBLE"
+    assert query(settings, "SELECT v FROM lake.late WHERE k = 24000") == [(2.5,)]
+
+
+def test_a_decimal_in_a_later_file_of_the_batch_widens_the_column(settings: Settings, tmp_path: Path) -> None:
+    # the second file shares the first file's detection (same header); its decimal is past the sample
+    first = write_lines(tmp_path / "a.csv", ["k,v"] + [f"{i},{i}" for i in range(1, 100)])
+    lines = ["k,v"] + [f"{i},{'7.25' if i == 24_000 else i}" for i in range(1, 25_001)]
+    second = write_lines(tmp_path / "b.csv", lines)
+    lake.ingest(settings, [first, second], "two")
+    assert _types(settings, "two")["v"] == "DOUBLE"
+    assert query(settings, "SELECT v FROM lake.two WHERE k = 24000") == [(7.25,)]
+
+
+def test_a_decimal_in_a_column_the_user_declared_integer_is_not_rounded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "forced.csv", ["k,v", "1,1", "2,2.5", "3,3"])
+    report = lake.ingest(settings, [path], "forced", schema={"v": "BIGINT"})
+    assert report.rows_landed == 0  # the file is rejected with the value, not landed rounded
+    reasons = query(settings, "SELECT reason FROM lake._quarantine WHERE batch_id = ?", [report.batch_id])
+    assert len(reasons) == 1 and "holds '2.5', which would be rounded" in reasons[0][0]

@@ -160,3 +160,48 @@ def test_round_trip(settings: Settings, tmp_path: Path, docs: list[dict[str, Any
         settings, f"SELECT to_json(struct_pack({columns}))::VARCHAR FROM lake.{dataset} ORDER BY _source_line"
     )
     assert [json.loads(r[0]) for r in rows] == docs
+
+
+# --- nothing after the type-detection sample (20,480 records) is dropped or rounded ----------------
+
+LATE = 24_000  # the record that differs, well past DuckDB's default detection sample
+
+
+def _late_file(path: Path, late: dict[str, Any], usual: dict[str, Any] | None = None) -> Path:
+    lines = [json.dumps({"k": i, **(usual or {}), **(late if i == LATE else {})}) for i in range(1, 25_001)]
+    return write_lines(path, lines)
+
+
+def test_a_key_first_seen_after_the_sample_lands_as_a_column(settings: Settings, tmp_path: Path) -> None:
+    report = lake.ingest(settings, [_late_file(tmp_path / "late.ndjson", {"late_key": "here"})], "late")
+    assert report.rows_landed == 25_000
+    assert query(settings, "SELECT k FROM lake.late WHERE late_key = 'here'") == [(LATE,)]
+
+
+def test_a_decimal_after_the_sample_widens_an_integer_field(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "wide.ndjson"
+    lines = [json.dumps({"k": i, "v": 1.5 if i == LATE else i}) for i in range(1, 25_001)]
+    lake.ingest(settings, [write_lines(path, lines)], "wide")
+    types = dict(
+        query(settings, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'wide'")
+    )
+    assert types["v"] == "DOUBLE"
+    assert query(settings, "SELECT v FROM lake.wide WHERE k = ?", [LATE]) == [(1.5,)]
+
+
+def test_a_struct_field_first_seen_after_the_sample_is_kept(settings: Settings, tmp_path: Path) -> None:
+    path = _late_file(
+        tmp_path / "nested.ndjson", {"device": {"os": "x", "extra": 7}}, {"device": {"os": "x"}}
+    )
+    lake.ingest(settings, [path], "nested")
+    assert query(settings, "SELECT device.extra FROM lake.nested WHERE k = ?", [LATE]) == [(7,)]
+
+
+def test_a_decimal_in_a_field_the_user_declared_integer_is_not_rounded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "forced.ndjson", ['{"k": 1, "v": 1}', '{"k": 2, "v": 2.5}'])
+    report = lake.ingest(settings, [path], "forced", schema={"v": "BIGINT"})
+    assert report.rows_landed == 0  # the file is rejected with the reason, not landed rounded
+    reasons = query(settings, "SELECT reason FROM lake._quarantine WHERE batch_id = ?", [report.batch_id])
+    assert len(reasons) == 1 and "declared BIGINT but holds decimals" in reasons[0][0]
