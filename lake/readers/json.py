@@ -123,22 +123,7 @@ class JsonReader(FileByFile):
         (Never ``ignore_errors`` on the data itself: it nulls values silently.)
         """
         con = ctx.con
-        raw = options(
-            {
-                "delim": "\x01",
-                "quote": "",
-                "escape": "",
-                "header": False,
-                "auto_detect": False,
-                "max_line_size": MAX_RECORD_BYTES,
-                "compression": source.compression or "uncompressed",
-                "store_rejects": True,
-                "rejects_table": "_json_rejects",
-                "rejects_scan": "_json_reject_scans",
-                "strict_mode": False,
-            }
-        )
-        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        raw = _raw_line_options(con, source)
         lines = f"read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _json_bad AS SELECT o AS line_no, line, problem FROM ("
@@ -181,22 +166,7 @@ class JsonReader(FileByFile):
     def _stage_clean_copy(self, source: Source, index: int, ctx: StageContext) -> Staged:
         """The exact path: copy the good lines to a clean file, read it, map records back to lines."""
         con = ctx.con
-        raw = options(
-            {
-                "delim": "\x01",
-                "quote": "",
-                "escape": "",
-                "header": False,
-                "auto_detect": False,
-                "max_line_size": MAX_RECORD_BYTES,
-                "compression": source.compression or "uncompressed",
-                "store_rejects": True,
-                "rejects_table": "_json_rejects",
-                "rejects_scan": "_json_reject_scans",
-                "strict_mode": False,
-            }
-        )
-        con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+        raw = _raw_line_options(con, source)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _json_lines AS SELECT ordinality AS o, line "
             f"FROM read_csv({literal(source.path.as_posix())}, columns = {{'line': 'VARCHAR'}}, {raw}) WITH ORDINALITY"
@@ -264,3 +234,24 @@ def _looks_line_delimited(ctx: StageContext, source: Source) -> bool:
         f"ignore_errors = true, compression = {literal(source.compression or 'uncompressed')}) LIMIT 1"
     ).fetchone()
     return row == (True,)
+
+
+def _raw_line_options(con: duckdb.DuckDBPyConnection, source: Source) -> str:
+    """``read_csv`` options that read a JSON file as raw lines (one VARCHAR column, nothing parsed),
+    keeping undecodable lines in fresh rejects tables instead of failing."""
+    con.execute("DROP TABLE IF EXISTS _json_rejects; DROP TABLE IF EXISTS _json_reject_scans")
+    return options(
+        {
+            "delim": "\x01",
+            "quote": "",
+            "escape": "",
+            "header": False,
+            "auto_detect": False,
+            "max_line_size": MAX_RECORD_BYTES,
+            "compression": source.compression or "uncompressed",
+            "store_rejects": True,
+            "rejects_table": "_json_rejects",
+            "rejects_scan": "_json_reject_scans",
+            "strict_mode": False,
+        }
+    )
