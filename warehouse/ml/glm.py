@@ -24,6 +24,9 @@ from warehouse.ml.glm_sql import EVAL, Family, W, Y, evaluate_pass
 from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.registry import Model
 
+#: columns of the training query with a role other than feature, and the option that names each
+ROLES: dict[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEIGHT: "instance_weight_col"}
+
 TRAINING_INFO = pa.schema(
     [
         ("training_run", pa.int64()),

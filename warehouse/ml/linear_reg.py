@@ -19,7 +19,7 @@ from warehouse.ml.glm_functions import (
     with_truth,
 )
 from warehouse.ml.glm_sql import EVAL, Family, scores
-from warehouse.ml.model import LABEL, SPLIT, WEIGHT, Call, Function, TrainingData
+from warehouse.ml.model import LABEL, Call, Function, TrainingData
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident
 
@@ -28,11 +28,7 @@ EVALUATE = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
 
 class LinearReg:
     name = "LINEAR_REG"
-    roles: Mapping[str, str] = {
-        LABEL: "input_label_cols",
-        SPLIT: "data_split_col",
-        WEIGHT: "instance_weight_col",
-    }
+    roles: Mapping[str, str] = glm.ROLES
 
     @property
     def functions(self) -> Mapping[str, Function]:

@@ -14,7 +14,7 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import glm, logistic_functions, metrics
 from warehouse.ml.glm_sql import EVAL, Family, probabilities
-from warehouse.ml.model import LABEL, SPLIT, WEIGHT, Function, TrainingData
+from warehouse.ml.model import LABEL, Function, TrainingData
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, num, sql
 
@@ -33,11 +33,7 @@ def _jsonable(value: Any) -> Any:
 
 class LogisticReg:
     name = "LOGISTIC_REG"
-    roles: Mapping[str, str] = {
-        LABEL: "input_label_cols",
-        SPLIT: "data_split_col",
-        WEIGHT: "instance_weight_col",
-    }
+    roles: Mapping[str, str] = glm.ROLES
 
     @property
     def functions(self) -> Mapping[str, Function]:
