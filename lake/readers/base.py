@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -27,6 +27,7 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.naming import LINEAGE_COLUMNS, normalize_columns
 from lake.sources import Source
 from lake.sqltext import ident, literal
+from lake.survey import Fingerprint, Survey, hashed
 from lakehouse.errors import InputError
 
 #: the lineage columns as DuckDB types
@@ -61,6 +62,8 @@ class Staged:
     warnings: list[str] = field(default_factory=list)
 
 
+#: a source to stage with its fingerprint from the survey
+Surveyed = tuple[Source, Fingerprint]
 #: (index of the source in the batch, its Staged — or the reason the whole file could not be read)
 Outcome = tuple[int, "Staged | str"]
 #: errors that mean "this file cannot be read at all" (the file is quarantined, the batch goes on)
@@ -77,19 +80,27 @@ FILE_ERRORS: tuple[type[BaseException], ...] = (
 class Reader(Protocol):
     format: str
 
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+    def survey(self, sources: Sequence[Source], objects_dir: Path) -> Survey:
+        """Start fingerprinting ``sources`` in the background (no lake connection needed)."""
+        ...
+
+    def stage_all(self, sources: Iterable[Surveyed], ctx: StageContext) -> Iterator[Outcome]:
         """Stage every source as Parquet (see the module docstring), yielding one outcome per source."""
         ...
 
 
 class FileByFile:
-    """Readers that stage each file on its own implement ``stage``; this gives them ``stage_all``."""
+    """Readers that stage each file on its own implement ``stage``; this gives them ``stage_all``
+    and the survey of text files (hashes and decompression checks)."""
+
+    def survey(self, sources: Sequence[Source], objects_dir: Path) -> Survey:
+        return hashed(sources)
 
     def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
         raise NotImplementedError
 
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
-        for index, source in enumerate(sources):
+    def stage_all(self, sources: Iterable[Surveyed], ctx: StageContext) -> Iterator[Outcome]:
+        for index, (source, _) in enumerate(sources):
             try:
                 yield index, self.stage(source, index, ctx)
             except FILE_ERRORS as exc:

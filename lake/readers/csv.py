@@ -36,6 +36,7 @@ from lake.readers.base import (
     Outcome,
     StageContext,
     Staged,
+    Surveyed,
     first_line,
     lineage_sql,
     override_types,
@@ -89,7 +90,7 @@ class CsvReader(FileByFile):
     def __init__(self) -> None:
         self._detected: dict[tuple[str, str, int, tuple[str, ...]], Detected] = {}
 
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+    def stage_all(self, sources: Iterable[Surveyed], ctx: StageContext) -> Iterator[Outcome]:
         """Stage files side by side, each on its own cursor.
 
         Numbering the records (``WITH ORDINALITY``) makes DuckDB read one CSV file on one thread
@@ -114,7 +115,7 @@ class CsvReader(FileByFile):
         try:
             with cf.ThreadPoolExecutor(at_once, thread_name_prefix="lake-csv") as pool:
                 running: collections.deque[cf.Future[Outcome]] = collections.deque()
-                for index, source in enumerate(sources):
+                for index, (source, _) in enumerate(sources):
                     running.append(pool.submit(stage_one, index, source))
                     if len(running) >= at_once:
                         yield running.popleft().result()
