@@ -15,17 +15,44 @@ Storage under ``settings.catalog_dir``: ``catalog.sqlite`` (SQLite, WAL) and ``s
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
-from catalog.query import QuerySyntaxError
-from catalog.refresh import refresh
-from catalog.register import IngestReport, register_dbt, register_ingest, register_models
-from catalog.search import SearchHit, SearchResult
-from catalog.show import show
 from lakehouse.settings import Settings
 
+if TYPE_CHECKING:
+    from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
+    from catalog.query import QuerySyntaxError
+    from catalog.refresh import refresh
+    from catalog.register import IngestReport, register_dbt, register_ingest, register_models
+    from catalog.search import SearchHit, SearchResult
+    from catalog.show import show
+
 Visible = Callable[[str, str | None], bool]
+
+#: public names and their modules, imported on first use: importing a light submodule (the lake's
+#: connection factory needs ``catalog.access.encryption``) must not pull in the whole catalog
+_EXPORTS = {
+    "DatasetInfo": "catalog.model",
+    "DatasetRecord": "catalog.model",
+    "RefreshReport": "catalog.model",
+    "QuerySyntaxError": "catalog.query",
+    "refresh": "catalog.refresh",
+    "IngestReport": "catalog.register",
+    "register_dbt": "catalog.register",
+    "register_ingest": "catalog.register",
+    "register_models": "catalog.register",
+    "SearchHit": "catalog.search",
+    "SearchResult": "catalog.search",
+    "show": "catalog.show",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'catalog' has no attribute {name!r}")
 
 
 def search(
