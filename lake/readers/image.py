@@ -35,7 +35,7 @@ from lake.survey import Fingerprint, Survey
 #: a process pool pays off only for enough work: many files and enough bytes to hash and decode;
 #: below that, one thread (measured: a 2-process pool needs ~0.2 s to start its workers)
 POOL_MIN_FILES = 64
-POOL_MIN_BYTES = 32 << 20
+POOL_MIN_BYTES = 0
 #: files handed to a pool worker at a time (small files: fewer round trips; order is kept either way)
 CHUNK_FILES = 32
 #: the row of one image, in table order (``_source_uri`` is the first lineage column)
