@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
 
 import lake
 from lake.readers import image
-from lake.readers.imagefile import inspect
+from lake.readers.imagefile import fingerprint, inspect
 from lakehouse.settings import Settings
 from tests.lake.conftest import make_image, query
 
@@ -72,3 +73,48 @@ def test_many_images_use_the_pool(
     assert query(settings, "SELECT count(DISTINCT sha256), min(width), max(width) FROM lake.pool") == [
         (70, 16, 85)
     ]
+
+
+def _rows(settings: Settings, dataset: str) -> list[tuple[object, ...]]:
+    """The dataset's rows in stored order, without what differs between two ingests of the same files."""
+    return query(settings, f"SELECT * EXCLUDE (_batch_id, _ingested_at) FROM lake.{dataset}")
+
+
+def test_pool_and_one_thread_give_the_same_rows_in_source_order(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    for i in range(40):  # sizes differ, so a worker that finishes early would show up out of order
+        make_image(folder / f"p{i:03d}.jpg", size=(16 + 7 * (39 - i), 16), exif=i % 3 != 0)
+    make_image(folder / "p100.png", fmt="PNG")
+    (folder / "p050.jpg").write_bytes(b"\xff\xd8\xff truncated")
+    monkeypatch.setattr(image, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(image, "POOL_MIN_FILES", 0)
+    monkeypatch.setattr(image, "CHUNK_FILES", 3)
+    pooled = lake.ingest(settings, [folder], "pooled")
+    monkeypatch.setattr(image, "POOL_MIN_FILES", 10_000)
+    threaded = lake.ingest(settings, [folder], "threaded")
+    for report in (pooled, threaded):
+        assert (report.rows_read, report.rows_landed, report.rows_quarantined) == (42, 41, 1)
+        assert [f.uri for f in report.files] == sorted(p.as_uri() for p in folder.iterdir())
+    assert _rows(settings, "pooled") == _rows(settings, "threaded")
+    uris = [u for (u,) in query(settings, "SELECT _source_uri FROM lake.pooled")]
+    assert uris == sorted(uris) and len(uris) == 41
+
+
+def test_fingerprint_of_a_rejected_file_still_has_its_hash(tmp_path: Path) -> None:
+    (tmp_path / "fake.gif").write_bytes(b"GIF89a but nothing else")
+    sha, error, row = fingerprint(str(tmp_path / "fake.gif"), str(tmp_path / "objects"))
+    assert sha == hashlib.sha256(b"GIF89a but nothing else").hexdigest()
+    assert (error, row) == ("not an image (Pillow cannot identify the file)", None)
+
+
+def test_rerun_skips_by_hash_and_stores_no_second_copy(settings: Settings, tmp_path: Path) -> None:
+    for i in range(3):
+        make_image(tmp_path / f"a{i}.jpg", size=(20 + i, 20))
+    first = lake.ingest(settings, [tmp_path], "again")
+    second = lake.ingest(settings, [tmp_path], "again")
+    assert (first.rows_landed, second.rows_landed, second.files_skipped, second.rows_skipped) == (3, 0, 3, 3)
+    assert len([p for p in settings.objects_dir.rglob("*") if p.is_file()]) == 3
+    assert query(settings, "SELECT count(*) FROM lake.again") == [(3,)]

@@ -1,0 +1,37 @@
+"""The catalog packages import their parts on first use: every lake connection reads the access policy
+(``catalog.access.encryption``) and must not pay for the search index, refresh or Arrow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import catalog
+import catalog.access
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_encryption_policy_imports_without_the_rest_of_the_catalog() -> None:
+    code = (
+        "import sys, catalog.access.encryption\n"
+        "heavy = ['catalog.refresh', 'catalog.search', 'catalog.access.session', 'pyarrow', 'pandas', 'tantivy']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_names_still_resolve() -> None:
+    for name in catalog.__all__:
+        assert getattr(catalog, name) is not None
+    for name in catalog.access.__all__:
+        assert getattr(catalog.access, name) is not None
+    with pytest.raises(AttributeError, match="module 'catalog' has no attribute 'nope'"):
+        catalog.nope  # noqa: B018
+    with pytest.raises(AttributeError, match="module 'catalog.access' has no attribute 'nope'"):
+        catalog.access.nope  # noqa: B018
