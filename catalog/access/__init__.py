@@ -16,17 +16,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
+
 if TYPE_CHECKING:
-    from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
     from catalog.access.decisions import ColumnAccess, TableAccess
     from catalog.access.policy import Policy, PolicyError, Principal, load_policy
     from catalog.access.session import QueryResult, check, run_query, visibility
 
 #: public names and their modules, imported on first use (``lakehouse.connect`` imports
-#: ``catalog.access.encryption`` for every connection and must stay light)
+#: ``catalog.access.encryption`` for every connection and must stay light). ``compile_bigquery`` is
+#: bound above, eagerly: importing its module would otherwise hide the function of the same name.
 _EXPORTS = {
-    "CompiledPolicy": "catalog.access.compile_bigquery",
-    "compile_bigquery": "catalog.access.compile_bigquery",
     "ColumnAccess": "catalog.access.decisions",
     "TableAccess": "catalog.access.decisions",
     "Policy": "catalog.access.policy",
