@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+from types import FunctionType
 
 import pytest
 
@@ -35,3 +37,10 @@ def test_public_names_still_resolve() -> None:
         catalog.nope  # noqa: B018
     with pytest.raises(AttributeError, match="module 'catalog.access' has no attribute 'nope'"):
         catalog.access.nope  # noqa: B018
+
+
+def test_functions_named_like_their_modules_stay_functions() -> None:
+    importlib.import_module("catalog.search")
+    importlib.import_module("catalog.access.compile_bigquery")
+    for function in (catalog.search, catalog.refresh, catalog.show, catalog.access.compile_bigquery):
+        assert isinstance(function, FunctionType)
