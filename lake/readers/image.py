@@ -32,10 +32,11 @@ from lake.sources import Source
 from lake.sqltext import literal, struct_literal
 from lake.survey import Fingerprint, Survey
 
-#: a process pool pays off only for enough work: many files and enough bytes to hash and decode;
-#: below that, one thread (measured: a 2-process pool needs ~0.2 s to start its workers)
-POOL_MIN_FILES = 64
-POOL_MIN_BYTES = 0
+#: a process pool pays off for enough work: many files (each costs ~0.4 ms of Python in Pillow's
+#: parsers, which threads cannot share) or many bytes (decoding); starting two workers costs ~0.07 s.
+#: Below that, one background thread, which still overlaps with opening the lake.
+POOL_MIN_FILES = 400
+POOL_MIN_BYTES = 32 << 20
 #: files handed to a pool worker at a time (small files: fewer round trips; order is kept either way)
 CHUNK_FILES = 32
 #: the row of one image, in table order (``_source_uri`` is the first lineage column)
@@ -64,7 +65,9 @@ SCHEMA = {name: duckdb.sqltype(type_) for name, type_ in COLUMNS.items()} | LINE
 
 
 def _executor(sources: Sequence[Source]) -> cf.Executor:
-    enough = len(sources) >= POOL_MIN_FILES and sum(s.size for s in sources) >= POOL_MIN_BYTES
+    enough = len(sources) > 1 and (
+        len(sources) >= POOL_MIN_FILES or sum(s.size for s in sources) >= POOL_MIN_BYTES
+    )
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if not enough or not (main_file and Path(main_file).exists()):
         # little work, or a __main__ the pool's workers cannot re-import (python -, some notebooks)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,12 +91,22 @@ def test_pool_and_one_thread_give_the_same_rows_in_source_order(
         make_image(folder / f"p{i:03d}.jpg", size=(16 + 7 * (39 - i), 16), exif=i % 3 != 0)
     make_image(folder / "p100.png", fmt="PNG")
     (folder / "p050.jpg").write_bytes(b"\xff\xd8\xff truncated")
+    used: list[str] = []
+    choose = image._executor
+
+    def spy(sources: list[Any]) -> cf.Executor:
+        executor = choose(sources)
+        used.append(type(executor).__name__)
+        return executor
+
+    monkeypatch.setattr(image, "_executor", spy)
     monkeypatch.setattr(image, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(image, "POOL_MIN_FILES", 0)
     monkeypatch.setattr(image, "CHUNK_FILES", 3)
     pooled = lake.ingest(settings, [folder], "pooled")
     monkeypatch.setattr(image, "POOL_MIN_FILES", 10_000)
+    monkeypatch.setattr(image, "POOL_MIN_BYTES", 1 << 40)
     threaded = lake.ingest(settings, [folder], "threaded")
+    assert used == ["ProcessPoolExecutor", "ThreadPoolExecutor"]
     for report in (pooled, threaded):
         assert (report.rows_read, report.rows_landed, report.rows_quarantined) == (42, 41, 1)
         assert [f.uri for f in report.files] == sorted(p.as_uri() for p in folder.iterdir())
