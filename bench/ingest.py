@@ -15,7 +15,8 @@ process under ``/usr/bin/time -v`` (peak RSS) with 2 DuckDB threads, writing zst
 - polars:  ``scan_ndjson/scan_csv(...).sink_parquet``
 - dlt:     a dlt pipeline (JSON lines → parquet, filesystem destination) on the first ``--dlt-mb``
            MB only (it is ~50× slower); needs a venv with dlt (``--dlt-python``), skipped otherwise
-- images:  ``lake.ingest`` of the images vs a serial Pillow loop doing the same work (read, sha256,
+- images:  ``lake.ingest`` of the images (into an ENCRYPTED lake, as the repo policy makes it; and
+           ``images_plain`` into a plain lake) vs a serial Pillow loop doing the same work (read, sha256,
            md5, verify, decode, EXIF, copy to a content-addressed store). The images are the sample's
            (``lakehouse sample`` at ``--scale``: ~2 kB each; with ``--only images`` only the products
            and images are generated, same seed, same pictures) or, with ``--image-size WxH``,
@@ -98,6 +99,10 @@ def run_images(fmt: str, files: list[str], work: Path) -> dict[str, float]:
     return run_ours("image", files, work, encrypted=True)
 
 
+def run_images_plain(fmt: str, files: list[str], work: Path) -> dict[str, float]:
+    return run_ours("image", files, work)
+
+
 def run_pillow_loop(fmt: str, files: list[str], work: Path) -> dict[str, float]:
     import hashlib
     import io
@@ -162,6 +167,7 @@ CONTENDERS = {
     "duckdb": run_duckdb,
     "polars": run_polars,
     "images": run_images,
+    "images_plain": run_images_plain,
     "pillow_loop": run_pillow_loop,
 }
 
@@ -268,7 +274,7 @@ PARTS = ("json", "csv", "images")
 CONTENDERS_BY_FORMAT = {
     "json": ("ours", "ours_encrypted", "duckdb", "polars"),
     "csv": ("ours", "ours_encrypted", "duckdb", "polars"),
-    "image": ("images", "pillow_loop"),
+    "image": ("images", "images_plain", "pillow_loop"),
 }
 
 
@@ -387,17 +393,18 @@ def _print_results(
                 ratio = rates[(fmt, ours)] / rates[(fmt, peer)]
                 verdict = "" if bar is None else f"  (bar ≥ {bar:g}x: {'met' if ratio >= bar else 'MISSED'})"
                 print(f"  {ours + '/' + peer:22} {fmt:4} {ratio:6.2f}x{verdict}")
-    if ("image", "images") in rates and ("image", "pillow_loop") in rates:
-        ratio = rates[("image", "images")] / rates[("image", "pillow_loop")]
-        print(
-            f"  images/serial loop {ratio:6.2f}x  (bar ≥ 1.5x: {'met' if ratio >= 1.5 else 'MISSED'}; "
-            f"{len(lists['image'])} files)"
-        )
+    for ours in ("images", "images_plain"):
+        if ("image", ours) in rates and ("image", "pillow_loop") in rates:
+            ratio = rates[("image", ours)] / rates[("image", "pillow_loop")]
+            print(
+                f"  {ours + '/serial loop':22} {ratio:6.2f}x  (bar ≥ 1.5x: {'met' if ratio >= 1.5 else 'MISSED'}; "
+                f"{len(lists['image'])} files)"
+            )
     peak = max(
         (
             r["rss_mb"]
             for (f, n), r in results.items()
-            if n in ("ours", "ours_encrypted", "images") and "error" not in r
+            if n in ("ours", "ours_encrypted", "images", "images_plain") and "error" not in r
         ),
         default=0,
     )
