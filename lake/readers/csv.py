@@ -16,27 +16,19 @@ quarantine rows carry the physical line number.
 
 from __future__ import annotations
 
-import collections
-import concurrent.futures as cf
-import shutil
-import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
 from lake.readers.base import (
-    FILE_ERRORS,
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
     FileByFile,
-    Outcome,
     StageContext,
     Staged,
-    first_line,
     lineage_sql,
     override_types,
     quarantine_sql,
@@ -60,8 +52,6 @@ CANDIDATE_TYPES = {
     "TIMESTAMP": "TRY_CAST({v} AS TIMESTAMP)",
 }
 MAX_BAD_SHARE = 0.01
-#: most files staged at the same time (one per DuckDB thread; see ``CsvReader.stage_all``)
-MAX_FILES_AT_ONCE = 4
 #: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
 TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
 MIN_VALUES = 20
@@ -81,48 +71,14 @@ class Detected:
 
 
 class CsvReader(FileByFile):
-    """Stages CSV files; files of one batch with the same dialect and header share one detection
-    (re-detected on their own if the shared types reject any of their values)."""
+    """Stages CSV files (side by side, see ``FileByFile``); files of one batch with the same dialect
+    and header share one detection (re-detected on their own if the shared types reject any of
+    their values)."""
 
     format = "csv"
 
     def __init__(self) -> None:
         self._detected: dict[tuple[str, str, int, tuple[str, ...]], Detected] = {}
-
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
-        """Stage files side by side, each on its own cursor.
-
-        Numbering the records (``WITH ORDINALITY``) makes DuckDB read one CSV file on one thread
-        (measured: ~1.45× slower than a parallel read), so the parallelism comes from reading
-        as many files at a time as DuckDB has threads instead. Outcomes come back in the sources' order.
-        """
-        row = ctx.con.execute("SELECT current_setting('threads')").fetchone()
-        at_once = max(1, min(MAX_FILES_AT_ONCE, int(row[0]) if row else 1))
-        local = threading.local()
-        cursors: list[duckdb.DuckDBPyConnection] = []
-
-        def stage_one(index: int, source: Source) -> Outcome:
-            if not hasattr(local, "con"):
-                local.con = ctx.con.cursor()
-                cursors.append(local.con)
-            try:
-                return index, self.stage(source, index, replace(ctx, con=local.con))
-            except FILE_ERRORS as exc:
-                shutil.rmtree(ctx.out_dir / f"{index:05d}", ignore_errors=True)
-                return index, first_line(exc)
-
-        try:
-            with cf.ThreadPoolExecutor(at_once, thread_name_prefix="lake-csv") as pool:
-                running: collections.deque[cf.Future[Outcome]] = collections.deque()
-                for index, source in enumerate(sources):
-                    running.append(pool.submit(stage_one, index, source))
-                    if len(running) >= at_once:
-                        yield running.popleft().result()
-                while running:
-                    yield running.popleft().result()
-        finally:
-            for cursor in cursors:
-                cursor.close()
 
     def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
         con = ctx.con
