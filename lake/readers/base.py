@@ -156,10 +156,16 @@ def lineage_sql(ctx: StageContext, source: Source, line: str) -> str:
     )
 
 
-def select_list(ctx: StageContext, source_columns: list[str]) -> tuple[str, dict[str, str]]:
-    """``"Source Name" AS source_name, …`` for the data columns, and the name mapping used."""
+def select_list(
+    ctx: StageContext, source_columns: list[str], expressions: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """``"Source Name" AS source_name, …`` for the data columns, and the name mapping used.
+
+    ``expressions`` replaces the plain column reference of some source columns (SQL over them).
+    """
     names = normalize_columns(source_columns, ctx.column_names)
-    return ", ".join(f"{ident(s)} AS {ident(names[s])}" for s in source_columns), names
+    exprs = expressions or {}
+    return ", ".join(f"{exprs.get(s, ident(s))} AS {ident(names[s])}" for s in source_columns), names
 
 
 def override_types(

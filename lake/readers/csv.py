@@ -16,6 +16,7 @@ quarantine rows carry the physical line number.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +37,18 @@ from lake.readers.base import (
     write_stage,
 )
 from lake.readers.csv_dialect import NATIVE_ENCODINGS, Dialect, detect, mostly_typed, sample, transcode
-from lake.readers.csv_integers import INTEGER, INTEGER_SQL, INTEGER_TYPES, widen_rounded_integers
+from lake.readers.csv_integers import (
+    INTEGER,
+    INTEGER_SQL,
+    INTEGER_TYPES,
+    guard_integers,
+    widen_rounded_integers,
+)
 from lake.sources import Source
 from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
+
+log = logging.getLogger(__name__)
 
 QUOTE = '"'
 #: a text column becomes the first of these types that all but MAX_BAD_SHARE of its values parse as;
@@ -144,12 +153,42 @@ class CsvReader(FileByFile):
         dialect_opts: dict[str, str | int],
         detected: Detected,
     ) -> tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]:
-        """Stage the file with ``detected`` types; rejected lines stay in ``_csv_rejects``."""
+        """Stage the file with ``detected`` types; rejected lines stay in ``_csv_rejects``.
+
+        Integer columns are guarded in the read itself (``guard_integers``); if a value would
+        round, the exact check finds the columns to widen and the file is read again.
+        """
+        _, names = select_list(ctx, list(detected.types))
+        typed = override_types(ctx, names, detected.types)
+        if any(t.upper() in INTEGER_TYPES for t in typed.values()):
+            try:
+                return self._write(
+                    ctx, source, index, path, dialect_opts, detected, names, typed, guarded=True
+                )
+            except duckdb.Error as exc:
+                log.debug("%s: guarded integer read failed (%s); checking every value", source.uri, exc)
+            typed |= widen_rounded_integers(
+                ctx, source, path, dialect_opts, detected.has_header, typed, names
+            )
+        return self._write(ctx, source, index, path, dialect_opts, detected, names, typed, guarded=False)
+
+    def _write(
+        self,
+        ctx: StageContext,
+        source: Source,
+        index: int,
+        path: str,
+        dialect_opts: dict[str, str | int],
+        detected: Detected,
+        names: dict[str, str],
+        typed: dict[str, str],
+        *,
+        guarded: bool,
+    ) -> tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]:
+        """One read of the file with the column types ``typed`` into staged Parquet (``guarded``:
+        integer columns through ``guard_integers``)."""
         con = ctx.con
-        types = detected.types
-        select_cols, names = select_list(ctx, list(types))
-        typed = override_types(ctx, names, types)
-        typed |= widen_rounded_integers(ctx, source, path, dialect_opts, detected.has_header, typed, names)
+        read_types, back = guard_integers(typed) if guarded else (typed, {})
         read_opts = options(
             {
                 **dialect_opts,
@@ -165,7 +204,8 @@ class CsvReader(FileByFile):
             }
         )
         con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
-        reader = f"read_csv({literal(path)}, columns = {struct_literal(typed)}, {read_opts})"
+        select_cols, _ = select_list(ctx, list(read_types), back)
+        reader = f"read_csv({literal(path)}, columns = {struct_literal(read_types)}, {read_opts})"
         select = f"SELECT {select_cols}, {lineage_sql(ctx, source, 'r.ordinality')} FROM {reader} WITH ORDINALITY r"
         schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
         files, rows = write_stage(ctx, index, select, schema)
