@@ -168,3 +168,15 @@ def test_whole_numbers_written_as_decimals_keep_an_integer_column(settings: Sett
     lake.ingest(settings, [write_lines(tmp_path / "whole.csv", lines)], "whole")
     assert _types(settings, "whole")["v"] == "BIGINT"
     assert query(settings, "SELECT v FROM lake.whole WHERE k >= 30000 ORDER BY k") == [(7,), (1000,)]
+
+
+def test_a_line_longer_than_duckdbs_default_limit_lands(settings: Settings, tmp_path: Path) -> None:
+    # the first read uses DuckDB's 2 MB line limit; the long line must come back, not stay a reject
+    lines = ["k,note", "1,short", f"2,{'y' * 3_000_000}", "3,short"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "long.csv", lines)], "long")
+    assert (report.rows_landed, report.rows_quarantined) == (3, 0)
+    assert query(settings, "SELECT k, length(note) FROM lake.long ORDER BY k") == [
+        (1, 5),
+        (2, 3_000_000),
+        (3, 5),
+    ]
