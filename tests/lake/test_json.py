@@ -89,6 +89,18 @@ def test_top_level_array_and_record_index(settings: Settings, tmp_path: Path) ->
     assert query(settings, "SELECT a, _source_line FROM lake.arr ORDER BY a")[-1] == (4, 5)
 
 
+def test_a_record_past_duckdbs_object_limit_lands(settings: Settings, tmp_path: Path) -> None:
+    # read first with DuckDB's 16 MB object limit (which fails past ~32 MB), then with ours (256 MB)
+    blob = "x" * (40 << 20)
+    path = write_lines(tmp_path / "huge.ndjson", [json.dumps({"id": 1}), json.dumps({"id": 2, "blob": blob})])
+    report = lake.ingest(settings, [path], "huge")
+    assert (report.rows_landed, report.rows_quarantined) == (2, 0)
+    assert query(settings, "SELECT id, length(blob), _source_line FROM lake.huge ORDER BY id") == [
+        (1, None, 1),
+        (2, 40 << 20, 2),
+    ]
+
+
 def test_same_files_twice_add_nothing(settings: Settings) -> None:
     first = lake.ingest(settings, [FIXTURES], "events", format="json")
     again = lake.ingest(settings, [FIXTURES / "events-01.ndjson", FIXTURES / "events-02.ndjson"], "events")
