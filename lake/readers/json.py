@@ -43,9 +43,10 @@ PROBLEM = (
     "WHEN NOT json_valid(line) THEN 'malformed JSON (truncated or invalid)' "
     "WHEN json_type(line::JSON) <> 'OBJECT' THEN 'not a JSON object: ' || json_type(line::JSON) END"
 )
-#: a cheap test that passes every good line (an object starts with "{"; json_valid parses without
-#: copying); ``PROBLEM`` (trim, a second parse) runs only on the lines it lets through
-SUSPECT = "line IS NULL OR NOT starts_with(line, '{') OR NOT json_valid(line)"
+#: a cheap test that flags every line that is not "{…}" as it stands; ``PROBLEM`` (trim, a parse)
+#: runs only on the lines it flags. A malformed line it lets through ("{"a": 1,, "b": 2}") makes
+#: the strict read of the cleaned copy fail, and then every line is checked (``_stage_clean_copy``)
+SUSPECT = "line IS NULL OR NOT starts_with(line, '{') OR NOT ends_with(line, '}')"
 #: DuckDB's own object limit, tried first (see ``JsonReader._stage``)
 DEFAULT_OBJECT_BYTES = 16 << 20
 
@@ -159,13 +160,6 @@ class JsonReader(FileByFile):
         ).fetchone()
         bad, awkward = counts if counts else (0, 0)
         if awkward == 0:  # only malformed lines: record number = line number
-            con.execute(
-                quarantine_sql(
-                    ctx,
-                    source,
-                    "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_bad",
-                )
-            )
             clean = ctx.scratch_dir / f"{index:05d}.ndjson"
             con.execute(
                 f"COPY (SELECT line FROM {lines} WHERE ordinality NOT IN (SELECT line_no FROM _json_bad)) "
@@ -179,8 +173,17 @@ class JsonReader(FileByFile):
             line = "r.ordinality + (SELECT count(*) FROM _json_shift b WHERE b.before < r.ordinality)"
             try:
                 staged = self._stage(source, str(clean), index, ctx, line=line)
+            except duckdb.InvalidInputException:  # a malformed line SUSPECT let through
+                return self._stage_clean_copy(source, index, ctx)
             finally:
                 clean.unlink(missing_ok=True)
+            con.execute(
+                quarantine_sql(
+                    ctx,
+                    source,
+                    "SELECT line_no AS source_line, problem AS reason, line AS raw FROM _json_bad",
+                )
+            )
             staged.rows_read += bad
             staged.rows_quarantined = bad
             return staged

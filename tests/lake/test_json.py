@@ -101,6 +101,19 @@ def test_a_record_past_duckdbs_object_limit_lands(settings: Settings, tmp_path: 
     ]
 
 
+def test_malformed_lines_that_look_whole_are_found_too(settings: Settings, tmp_path: Path) -> None:
+    # line 2 is truncated (caught by the cheap line test); line 4 starts with { and ends with },
+    # so only the strict read of the cleaned copy can find it, and then every line is checked
+    lines = ['{"id": 1}', '{"id": 2, "na', '{"id": 3}', '{"id": 4,, "x": 1}', '{"id": 5}']
+    report = lake.ingest(settings, [write_lines(tmp_path / "bad.ndjson", lines)], "bad")
+    assert (report.rows_read, report.rows_landed, report.rows_quarantined) == (5, 3, 2)
+    assert query(settings, "SELECT id, _source_line FROM lake.bad ORDER BY id") == [(1, 1), (3, 3), (5, 5)]
+    assert query(settings, "SELECT source_line, reason FROM lake._quarantine ORDER BY source_line") == [
+        (2, "malformed JSON (truncated or invalid)"),
+        (4, "malformed JSON (truncated or invalid)"),
+    ]
+
+
 def test_same_files_twice_add_nothing(settings: Settings) -> None:
     first = lake.ingest(settings, [FIXTURES], "events", format="json")
     again = lake.ingest(settings, [FIXTURES / "events-01.ndjson", FIXTURES / "events-02.ndjson"], "events")
