@@ -12,6 +12,8 @@ process under ``/usr/bin/time -v`` (peak RSS) with 2 DuckDB threads, writing zst
 - ours_encrypted: the same into an ENCRYPTED lake (what the repo policy, with a sensitive dataset,
            creates): DuckLake must write every file itself, so the staged Parquet is inserted
 - duckdb:  ``COPY (SELECT * FROM read_json/read_csv([...])) TO '….parquet'``
+- duckdb_all: the same for JSON with ``sample_size = -1``: types from every record, as ours detects
+           them (DuckDB's default 20,480-record sample drops later keys and rounds later decimals)
 - polars:  ``scan_ndjson/scan_csv(...).sink_parquet``
 - dlt:     a dlt pipeline (JSON lines → parquet, filesystem destination) on the first ``--dlt-mb``
            MB only (it is ~50× slower); needs a venv with dlt (``--dlt-python``), skipped otherwise
@@ -57,27 +59,40 @@ def run_ours(fmt: str, files: list[str], work: Path, *, encrypted: bool = False)
     settings = load_settings(overrides)
     started = time.perf_counter()
     report = lake.ingest(settings, files, "bench", format=fmt)
+    seconds = time.perf_counter() - started
+    # the image pool's workers are children of multiprocessing's fork server: stop (and so reap) it,
+    # or /usr/bin/time would leave their CPU time out (a private API; fine for a benchmark)
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "rows": report.rows_landed,
         "quarantined": report.rows_quarantined,
     }
 
 
-def run_duckdb(fmt: str, files: list[str], work: Path) -> dict[str, float]:
+def run_duckdb(fmt: str, files: list[str], work: Path, *, every_record: bool = False) -> dict[str, float]:
     import duckdb
 
     con = duckdb.connect(config={"threads": THREADS})
     # the sample holds a truncated JSON line and a ragged CSV row: without ignore_errors DuckDB stops
     reader = "read_json" if fmt == "json" else "read_csv"
+    sample = ", sample_size = -1" if every_record else ""
     out = work / f"duckdb-{fmt}.parquet"
     started = time.perf_counter()
     row = con.execute(
-        f"COPY (SELECT * FROM {reader}(?, union_by_name = true, ignore_errors = true)) TO '{out}' "
+        f"COPY (SELECT * FROM {reader}(?, union_by_name = true, ignore_errors = true{sample})) TO '{out}' "
         "(FORMAT parquet, COMPRESSION zstd)",
         [files],
     ).fetchone()
     return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
+
+
+def run_duckdb_all_records(fmt: str, files: list[str], work: Path) -> dict[str, float]:
+    """DuckDB with types detected from every record (``sample_size = -1``), as ours must (a key or a
+    decimal past DuckDB's 20,480-record sample is otherwise dropped or rounded without an error)."""
+    return run_duckdb(fmt, files, work, every_record=True)
 
 
 def run_polars(fmt: str, files: list[str], work: Path) -> dict[str, float]:
@@ -165,6 +180,7 @@ CONTENDERS = {
     "ours_encrypted": run_ours_encrypted,
     "ours": run_ours,
     "duckdb": run_duckdb,
+    "duckdb_all": run_duckdb_all_records,
     "polars": run_polars,
     "images": run_images,
     "images_plain": run_images_plain,
@@ -176,12 +192,14 @@ CONTENDERS = {
 def _measure(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=ROOT)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = [float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr)]
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.splitlines() if not line.startswith("\t")]
         tail = lines[-3:]
         return {"error": 1.0, "message": " | ".join(tail)}  # type: ignore[dict-item]
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["rss_mb"] = int(rss.group(1)) / 1024 if rss else float("nan")
+    result["cpu_s"] = sum(cpu) if cpu else float("nan")  # whole process, start-up included
     return result
 
 
@@ -272,7 +290,7 @@ def _prepare(work: Path, scale: float, csv_rows: int) -> tuple[list[str], list[s
 PARTS = ("json", "csv", "images")
 #: format -> contenders, in the order they run
 CONTENDERS_BY_FORMAT = {
-    "json": ("ours", "ours_encrypted", "duckdb", "polars"),
+    "json": ("ours", "ours_encrypted", "duckdb", "duckdb_all", "polars"),
     "csv": ("ours", "ours_encrypted", "duckdb", "polars"),
     "image": ("images", "images_plain", "pillow_loop"),
 }
@@ -368,7 +386,7 @@ def _print_results(
         f"{args.csv_rows:,} CSV rows); images: {images}; median of {args.repeat} run(s)"
     )
     print(
-        f"{'format':6} {'contender':12} {'MB':>8} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12} {'rows':>12}"
+        f"{'format':6} {'contender':12} {'MB':>8} {'seconds':>8} {'MB/s':>8} {'CPU s':>7} {'peak RSS MB':>12} {'rows':>12}"
     )
     rates: dict[tuple[str, str], float] = {}
     for (fmt, name), r in results.items():
@@ -378,12 +396,14 @@ def _print_results(
             continue
         rates[(fmt, name)] = mb / r["seconds"]
         print(
-            f"{fmt:6} {name:12} {mb:8.0f} {r['seconds']:8.2f} {rates[(fmt, name)]:8.1f} {r['rss_mb']:12.0f} {int(r['rows']):12,}"
+            f"{fmt:6} {name:12} {mb:8.0f} {r['seconds']:8.2f} {rates[(fmt, name)]:8.1f} {r['cpu_s']:7.1f} "
+            f"{r['rss_mb']:12.0f} {int(r['rows']):12,}"
         )
     print("\nratios (throughput, higher is better for ours):")
     for fmt, peer, bar in (
         ("json", "duckdb", 0.8),
         ("csv", "duckdb", 0.8),
+        ("json", "duckdb_all", None),
         ("json", "polars", None),
         ("csv", "polars", None),
         ("json", "dlt", 20.0),

@@ -151,3 +151,32 @@ def test_a_decimal_in_a_column_the_user_declared_integer_is_not_rounded(
     assert report.rows_landed == 0  # the file is rejected with the value, not landed rounded
     reasons = query(settings, "SELECT reason FROM lake._quarantine WHERE batch_id = ?", [report.batch_id])
     assert len(reasons) == 1 and "holds '2.5', which would be rounded" in reasons[0][0]
+
+
+def test_integers_past_what_a_double_holds_land_exactly(settings: Settings, tmp_path: Path) -> None:
+    # integer columns are read through DOUBLE first (guard_integers): 2**53 + 1 must not come back as 2**53
+    big = 2**53 + 1
+    lines = ["k,v,w"] + [f"{i},{big + i},{-i}" for i in range(1, 200)] + ["200,bad,1"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "big.csv", lines)], "big")
+    assert _types(settings, "big")["v"] == "BIGINT"
+    assert query(settings, "SELECT v, w FROM lake.big WHERE k = 1") == [(big + 1, -1)]
+    assert report.rows_landed == 199 and report.rows_quarantined == 1  # "bad" rejected, as before
+
+
+def test_whole_numbers_written_as_decimals_keep_an_integer_column(settings: Settings, tmp_path: Path) -> None:
+    lines = ["k,v"] + [f"{i},{i}" for i in range(1, 30_000)] + ["30000,7.0", "30001,1e3"]
+    lake.ingest(settings, [write_lines(tmp_path / "whole.csv", lines)], "whole")
+    assert _types(settings, "whole")["v"] == "BIGINT"
+    assert query(settings, "SELECT v FROM lake.whole WHERE k >= 30000 ORDER BY k") == [(7,), (1000,)]
+
+
+def test_a_line_longer_than_duckdbs_default_limit_lands(settings: Settings, tmp_path: Path) -> None:
+    # the first read uses DuckDB's 2 MB line limit; the long line must come back, not stay a reject
+    lines = ["k,note", "1,short", f"2,{'y' * 3_000_000}", "3,short"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "long.csv", lines)], "long")
+    assert (report.rows_landed, report.rows_quarantined) == (3, 0)
+    assert query(settings, "SELECT k, length(note) FROM lake.long ORDER BY k") == [
+        (1, 5),
+        (2, 3_000_000),
+        (3, 5),
+    ]

@@ -89,6 +89,31 @@ def test_top_level_array_and_record_index(settings: Settings, tmp_path: Path) ->
     assert query(settings, "SELECT a, _source_line FROM lake.arr ORDER BY a")[-1] == (4, 5)
 
 
+def test_a_record_past_duckdbs_object_limit_lands(settings: Settings, tmp_path: Path) -> None:
+    # read first with DuckDB's 16 MB object limit (which fails past ~32 MB), then with ours (256 MB)
+    blob = "x" * (40 << 20)
+    path = write_lines(tmp_path / "huge.ndjson", [json.dumps({"id": 1}), json.dumps({"id": 2, "blob": blob})])
+    report = lake.ingest(settings, [path], "huge")
+    assert (report.rows_landed, report.rows_quarantined) == (2, 0)
+    assert query(settings, "SELECT id, length(blob), _source_line FROM lake.huge ORDER BY id") == [
+        (1, None, 1),
+        (2, 40 << 20, 2),
+    ]
+
+
+def test_malformed_lines_that_look_whole_are_found_too(settings: Settings, tmp_path: Path) -> None:
+    # line 2 is truncated (caught by the cheap line test); line 4 starts with { and ends with },
+    # so only the strict read of the cleaned copy can find it, and then every line is checked
+    lines = ['{"id": 1}', '{"id": 2, "na', '{"id": 3}', '{"id": 4,, "x": 1}', '{"id": 5}']
+    report = lake.ingest(settings, [write_lines(tmp_path / "bad.ndjson", lines)], "bad")
+    assert (report.rows_read, report.rows_landed, report.rows_quarantined) == (5, 3, 2)
+    assert query(settings, "SELECT id, _source_line FROM lake.bad ORDER BY id") == [(1, 1), (3, 3), (5, 5)]
+    assert query(settings, "SELECT source_line, reason FROM lake._quarantine ORDER BY source_line") == [
+        (2, "malformed JSON (truncated or invalid)"),
+        (4, "malformed JSON (truncated or invalid)"),
+    ]
+
+
 def test_same_files_twice_add_nothing(settings: Settings) -> None:
     first = lake.ingest(settings, [FIXTURES], "events", format="json")
     again = lake.ingest(settings, [FIXTURES / "events-01.ndjson", FIXTURES / "events-02.ndjson"], "events")
