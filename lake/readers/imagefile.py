@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,9 @@ def _isoformat(value: object) -> str:
 
 def inspect(path: str, objects_dir: str) -> dict[str, Any]:
     """Everything about one image file, or ``{"sha256": …, "error": reason}`` (runs in a pool worker)."""
-    file = Path(path)
-    data = file.read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read()
+        stat = os.fstat(fh.fileno())
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         return {"sha256": sha, "error": "empty file (0 bytes)"}
@@ -62,7 +64,6 @@ def inspect(path: str, objects_dir: str) -> dict[str, Any]:
         return {"sha256": sha, "error": "not an image (Pillow cannot identify the file)"}
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return {"sha256": sha, "error": f"corrupt or truncated image: {exc}"}
-    stat = file.stat()
     stored = store(Path(objects_dir), sha, data)
     return {
         "uri": stored.as_uri(),
@@ -83,5 +84,5 @@ def inspect(path: str, objects_dir: str) -> dict[str, Any]:
         "gps_lat": exif_tags.degrees(gps.get("GPSLatitude"), gps.get("GPSLatitudeRef")),
         "gps_lon": exif_tags.degrees(gps.get("GPSLongitude"), gps.get("GPSLongitudeRef")),
         "orientation": exif_tags.orientation(tags),
-        "_source_uri": file.as_uri(),
+        "_source_uri": Path(path).as_uri(),
     }

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 import lake
-from lake.readers import image
+from lake.objects import store
+from lake.readers import exif, image
 from lake.readers.imagefile import fingerprint, inspect
 from lakehouse.settings import Settings
 from tests.lake.conftest import make_image, query
@@ -130,3 +131,37 @@ def test_rerun_skips_by_hash_and_stores_no_second_copy(settings: Settings, tmp_p
     assert (first.rows_landed, second.rows_landed, second.files_skipped, second.rows_skipped) == (3, 0, 3, 3)
     assert len([p for p in settings.objects_dir.rglob("*") if p.is_file()]) == 3
     assert query(settings, "SELECT count(*) FROM lake.again") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"DateTimeOriginal": "2024:06:01 12:30:45"}, dt.datetime(2024, 6, 1, 12, 30, 45)),
+        (
+            {"DateTimeOriginal": "0000:00:00 00:00:00", "DateTime": "2024:6:1 1:2:3"},
+            dt.datetime(2024, 6, 1, 1, 2, 3),
+        ),
+        (
+            {"DateTimeOriginal": "soon", "DateTimeDigitized": " 2023:01:02 03:04:05 "},
+            dt.datetime(2023, 1, 2, 3, 4, 5),
+        ),
+        ({"DateTime": "2024-06-01 12:30:45"}, None),
+        ({}, None),
+    ],
+)
+def test_taken_at_falls_back_through_the_time_tags(
+    tags: dict[str, str], expected: dt.datetime | None
+) -> None:
+    assert exif.taken_at(tags) == expected
+
+
+def test_objects_are_stored_once_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    data = b"\x89PNG not really, but bytes are bytes"
+    sha = hashlib.sha256(data).hexdigest()
+    first = store(tmp_path, sha, data)
+    (first.parent / f".tmp-{sha}-1-2").write_bytes(data[:5])  # left behind by a killed writer
+    assert store(tmp_path, sha, data) == first == tmp_path / sha[:2] / sha
+    assert first.read_bytes() == data
+    assert sorted(p.name for p in first.parent.iterdir()) == sorted([sha, f".tmp-{sha}-1-2"])
+    first.write_bytes(data[:3])  # a damaged object (wrong size) is written again
+    assert store(tmp_path, sha, data).read_bytes() == data
