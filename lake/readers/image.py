@@ -74,6 +74,9 @@ def _executor(sources: Sequence[Source]) -> cf.Executor:
         return cf.ThreadPoolExecutor(1, thread_name_prefix="lake-image")
     workers = max(1, min(os.cpu_count() or 1, 8))
     context = multiprocessing.get_context("forkserver")  # never fork a process running DuckDB threads
+    # the fork server imports Pillow and the worker module once, and every worker is forked with them
+    # (takes effect when this process starts its fork server, i.e. unless something else did first)
+    context.set_forkserver_preload(["__main__", "lake.readers.imagefile"])
     return cf.ProcessPoolExecutor(workers, mp_context=context)
 
 
