@@ -1,6 +1,8 @@
 """``ingest``: files → readers (staged Parquet) → schema plan → gate → one DuckLake commit.
 
-The whole call holds the lake writer lock. Files whose content (sha256) already landed in the
+The whole call holds the lake writer lock. The reader's survey of the files (hashes, damage checks;
+for images the whole per-file work) starts before the lake is opened and runs in the background
+while DuckDB loads its extensions. Files whose content (sha256) already landed in the
 dataset are skipped, so running the same ingest twice adds nothing. A file that cannot be read at
 all, or whose types cannot be reconciled with the table, is quarantined and the rest of the batch
 lands; a batch the gate rejects lands nothing (``BatchRejected``). Staged Parquet of a batch that

@@ -26,7 +26,15 @@ from pathlib import Path
 
 import duckdb
 
-from lake.readers.base import LINEAGE_TYPES, Outcome, StageContext, Staged, Surveyed, write_stage
+from lake.readers.base import (
+    LINEAGE_TYPES,
+    MAX_RECORD_BYTES,
+    Outcome,
+    StageContext,
+    Staged,
+    Surveyed,
+    write_stage,
+)
 from lake.readers.imagefile import fingerprint
 from lake.sources import Source
 from lake.sqltext import literal, struct_literal
@@ -105,7 +113,10 @@ class ImageReader:
                 f"1::BIGINT AS _source_line, {literal(ctx.batch_id)} AS _batch_id, "
                 f"{literal(ctx.ingested_at.isoformat())}::TIMESTAMPTZ AS _ingested_at"
             )
-            read = f"read_json({literal(rows)}, format = 'newline_delimited', columns = {struct_literal(COLUMNS)})"
+            read = (
+                f"read_json({literal(rows)}, format = 'newline_delimited', columns = {struct_literal(COLUMNS)}, "
+                f"maximum_object_size = {MAX_RECORD_BYTES})"  # EXIF text can be long (maker notes, XMP)
+            )
             files, _ = write_stage(ctx, 0, f"SELECT *, {lineage} FROM {read}", SCHEMA)
             staged = outcomes[-1][1]
             assert isinstance(staged, Staged)
