@@ -1,12 +1,13 @@
 """Image reader: one row per image with BigQuery object-table columns, EXIF and typed tags.
 
 Each file is read once, in the survey (``lake.readers.imagefile``): hashed (sha256, md5), opened
-with Pillow, verified and decoded (JPEGs at reduced scale via ``draft``, which still reads every
-byte of the scan), so truncated and corrupt files, decompression bombs and non-images with an image
-extension are caught and quarantined with the reason; good files are kept in the content-addressed
-object store. The survey runs while the lake is being opened: in a process pool for enough work,
-else in one background thread. Staging writes the batch's rows (JSON lines from the survey) as
-one Parquet file with DuckDB, with the declared column types.
+with Pillow, verified (PNG chunk CRCs; Pillow's verify checks nothing for the other formats) and
+decoded (JPEGs at reduced scale via ``draft``, which still reads every byte of the scan), so
+truncated and corrupt files, decompression bombs and non-images with an image extension are caught
+and quarantined with the reason; good files are kept in the content-addressed object store. The
+survey runs while the lake is being opened: in a process pool for enough work, else in one
+background thread. Staging writes the batch's rows (JSON lines from the survey) as one Parquet file
+with DuckDB, with the declared column types.
 
 Columns: ``uri`` (the stored object), ``size``, ``content_type``, ``md5_hash``, ``updated``,
 ``generation`` (as in a BigQuery object table), ``sha256``, ``width``, ``height``, ``format``,

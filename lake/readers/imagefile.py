@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from PIL.ImageFile import ImageFile
 
 from lake.objects import store
 from lake.readers import exif as exif_tags
@@ -50,9 +51,10 @@ def inspect(path: str, objects_dir: str) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()
             with Image.open(io.BytesIO(data)) as image:
+                if type(image).verify is not ImageFile.verify:  # only PNG checks anything (chunk CRCs)
+                    with Image.open(io.BytesIO(data)) as probe:
+                        probe.verify()  # consumes its image: a second open
                 width, height, fmt, mode = image.width, image.height, image.format, image.mode
                 tags, gps = exif_tags.tags(image)
                 if fmt == "JPEG":
