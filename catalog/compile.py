@@ -151,4 +151,11 @@ def with_clause(main: Query, extra: Query) -> Query:
     return Query.boolean_query([(Occur.Must, main), (Occur.Must, extra)])
 
 
-__all__ = ["And", "compile_node", "exact_query", "with_clause"]
+def without_ids(main: Query, ids: list[str]) -> Query:
+    """``main`` minus the documents of some datasets (pending ones, scored from the store instead)."""
+    if not ids:
+        return main
+    return Query.boolean_query([(Occur.Must, main), (Occur.MustNot, Query.term_set_query(SCHEMA, "id", ids))])
+
+
+__all__ = ["And", "compile_node", "exact_query", "with_clause", "without_ids"]

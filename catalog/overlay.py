@@ -1,0 +1,211 @@
+"""Score pending documents (``catalog.pending``) exactly as the index would score them.
+
+``score(node, doc, stats)`` walks the parsed query the way ``catalog.compile`` turns it into a
+tantivy query and returns the score tantivy gives that document (``None``: no match): BM25 with
+tantivy's constants and length quantization for words and phrases, constant scores for prefixes,
+typo-tolerant (fuzzy) clauses and exact names, sums for OR and AND, 0 for filters. The corpus
+statistics (``Stats``: document count, documents per term, average field length) are the index's
+own, read through tantivy's score explanation, plus the pending documents themselves, as if they
+had been added to the index: what a fold would produce. ``tests/catalog/test_pending.py`` checks
+every fixture document against tantivy's score for every labeled query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+from tantivy import Query
+
+from catalog.compile import BOOSTS, EXACT, FILTER_FIELDS, FUZZY_FIELDS, FUZZY_MIN_LENGTH, FUZZY_WEIGHT
+from catalog.compile import PREFIX_FIELDS as UNQUALIFIED_PREFIX_FIELDS
+from catalog.compile import QUALIFIED
+from catalog.index import PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
+from catalog.match import Entry, within_one_edit
+from catalog.query import And, Filter, Node, Not, Or, Term
+
+K1, B = 1.2, 0.75  # tantivy's BM25 parameters
+Doc = dict[str, Any]  # catalog.index.fields(record)
+PROBE_DOCS = 32  # index documents looked at to find a term of each field for the statistics
+
+
+def _field_norms() -> list[int]:
+    """tantivy's field-length quantization: exact up to 40, then 8 steps per doubling of the step."""
+    table, value, step = list(range(41)), 40, 2
+    while len(table) < 256:
+        for _ in range(8):
+            value += step
+            table.append(value)
+        step *= 2
+    return table[:256]
+
+
+FIELD_NORMS = _field_norms()
+
+
+def quantized_length(length: int) -> int:
+    """The field length tantivy stores (one byte per document and field) and scores with."""
+    lo, hi = 0, len(FIELD_NORMS) - 1
+    while lo < hi:  # the largest table value <= length
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if FIELD_NORMS[mid] <= length else (lo, mid - 1)
+    return FIELD_NORMS[lo]
+
+
+@dataclass
+class Stats:
+    """Corpus statistics BM25 needs: what tantivy counts (deleted documents included, as tantivy does)."""
+
+    docs: int
+    tokens: dict[str, float]  # field -> total number of tokens
+    doc_freq: Callable[[str, str], int]
+    extra: list[Doc] = field(default_factory=list)  # pending documents counted as if indexed
+
+    def with_documents(self, docs: list[Doc]) -> Stats:
+        tokens = dict(self.tokens)
+        for doc in docs:
+            for name in TEXT_FIELDS:
+                tokens[name] = tokens.get(name, 0.0) + sum(len(t) for t in _values(doc, name))
+        return Stats(self.docs + len(docs), tokens, self.doc_freq, [*self.extra, *docs])
+
+    def frequency(self, name: str, token: str) -> int:
+        return self.doc_freq(name, token) + sum(1 for d in self.extra if any(token in t for t in _values(d, name)))
+
+    def average(self, name: str) -> float:
+        return self.tokens.get(name, 0.0) / self.docs if self.docs else 0.0
+
+
+def _raw(doc: Doc, name: str) -> list[Any]:
+    """The values of a field (one or a list), as a list."""
+    value = doc.get(name)
+    return [] if value is None or value == "" else value if isinstance(value, list) else [value]
+
+
+def _values(doc: Doc, name: str) -> list[tuple[str, ...]]:
+    """The tokens of each value of a text field (tantivy leaves a gap between values: no phrase spans two)."""
+    return [tokenize(v) for v in _raw(doc, name)]
+
+
+def _explained(node: dict[str, Any], prefix: str) -> Iterator[float]:
+    if str(node.get("description", "")).startswith(prefix):
+        yield float(node["value"])
+    for child in node.get("details", ()):
+        yield from _explained(child, prefix)
+
+
+def index_stats(searcher: tantivy.Searcher) -> Stats:
+    """The index's own statistics, from tantivy's explanation of one term query per text field."""
+    probes = searcher.search(Query.all_query(), PROBE_DOCS).hits
+    docs, tokens = searcher.num_docs, {}
+    for name in TEXT_FIELDS:
+        for _, addr in probes:
+            entry = Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]))
+            words = [t for v in entry.values(name) for t in tokenize(v)]
+            if words:
+                tree = json.loads(Query.term_query(SCHEMA, name, words[0]).explain(searcher, addr).to_json())
+                docs = int(next(_explained(tree, "N, total number of docs"), docs))
+                tokens[name] = next(_explained(tree, "avgdl"), 0.0) * docs
+                break
+    return Stats(docs, tokens, lambda name, token: int(searcher.doc_freq(name, token)))
+
+
+def _bm25(stats: Stats, name: str, words: tuple[str, ...], freq: int, length: int) -> float:
+    docs = stats.docs
+    idf = sum(math.log(1 + (docs - n + 0.5) / (n + 0.5)) for n in (stats.frequency(name, w) for w in words))
+    norm = K1 * (1 - B + B * quantized_length(length) / stats.average(name))
+    return idf * (1 + K1) * (freq / (freq + norm))
+
+
+def _occurrences(words: tuple[str, ...], values: list[tuple[str, ...]], *, prefix: bool = False) -> int:
+    n, found = len(words), 0
+    for tokens in values:
+        for start in range(len(tokens) - n + 1):
+            window = tokens[start : start + n]
+            last = window[-1].startswith(words[-1]) if prefix else window[-1] == words[-1]
+            found += window[:-1] == words[:-1] and last
+    return found
+
+
+def _should(scores: Iterable[float | None]) -> float | None:
+    hits = [s for s in scores if s is not None]
+    return sum(hits) if hits else None
+
+
+def _field_score(name: str, term: Term, words: tuple[str, ...], doc: Doc, stats: Stats) -> Iterator[float | None]:
+    boost, values = BOOSTS[name], _values(doc, name)
+    if term.mode == "prefix":
+        if len(words) == 1 and name in PREFIX_FIELDS and len(words[0]) <= PREFIX_MAX:
+            hit = words[0] in _raw(doc, PREFIX_FIELDS[name])
+        elif len(words) == 1:
+            hit = any(t.startswith(words[0]) for tokens in values for t in tokens)
+        else:
+            hit = _occurrences(words, values, prefix=True) > 0
+        yield boost if hit else None
+        return
+    freq = _occurrences(words, values)
+    length = sum(len(t) for t in values)
+    yield boost * _bm25(stats, name, words, freq, length) if freq else None
+    if len(words) == 1 and term.mode == "word" and name in FUZZY_FIELDS and len(words[0]) >= FUZZY_MIN_LENGTH:
+        fuzzy = any(within_one_edit(words[0], t) for tokens in values for t in tokens)
+        yield boost * FUZZY_WEIGHT if fuzzy else None
+
+
+def _term(term: Term, doc: Doc, stats: Stats) -> float | None:
+    if term.exact:
+        return 1.0 if term.text in _raw(doc, EXACT[term.field or "name"]) else None
+    words = tokenize(term.text)
+    if not words:
+        return None
+    names = (
+        QUALIFIED[term.field] if term.field else UNQUALIFIED_PREFIX_FIELDS if term.mode == "prefix" else BOOSTS
+    )
+    clauses = [s for name in names for s in _field_score(name, term, words, doc, stats)]
+    if term.mode == "prefix" and term.field in (None, "name"):
+        whole = any(v.startswith(term.text) for v in _raw(doc, "name_exact"))
+        clauses.append(BOOSTS["name"] if whole else None)
+    return _should(clauses)
+
+
+def _filter(flt: Filter, doc: Doc) -> bool:
+    if flt.field != "updated":
+        return str(flt.value) in _raw(doc, FILTER_FIELDS[flt.field])
+    assert isinstance(flt.value, dt.datetime)
+    when, ref = int(doc.get("updated") or 0), int(flt.value.timestamp())
+    if flt.op == "=":
+        day = int(flt.value.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        return day <= when <= day + 86_399
+    checks = {">": when > ref, ">=": when >= ref, "<": when < ref, "<=": when <= ref}
+    return checks[flt.op]
+
+
+def score(node: Node | None, doc: Doc, stats: Stats) -> float | None:
+    """tantivy's score of ``doc`` for the compiled ``node`` (``catalog.compile.compile_node``); None: no match."""
+    if node is None:
+        return 1.0  # all documents, each scoring 1
+    if isinstance(node, Term):
+        return _term(node, doc, stats)
+    if isinstance(node, Filter):
+        return 0.0 if _filter(node, doc) else None
+    if isinstance(node, Not):
+        return None if score(node.child, doc, stats) is not None else 1.0
+    if isinstance(node, Or):
+        return _should(score(c, doc, stats) for c in node.children)
+    assert isinstance(node, And)
+    total = 0.0
+    for child in node.children:
+        if isinstance(child, Not):
+            if score(child.child, doc, stats) is not None:
+                return None
+            continue
+        part = score(child, doc, stats)
+        if part is None:
+            return None
+        total += part
+    if all(isinstance(c, Not) for c in node.children):
+        total += 1.0  # compile adds an all-documents clause
+    return total
