@@ -5,9 +5,10 @@ tantivy query and returns the score tantivy gives that document (``None``: no ma
 tantivy's constants and length quantization for words and phrases, constant scores for prefixes,
 typo-tolerant (fuzzy) clauses and exact names, sums for OR and AND, 0 for filters. The corpus
 statistics (``Stats``: document count, documents per term, average field length) are the index's
-own, read through tantivy's score explanation, plus the pending documents themselves, as if they
-had been added to the index: what a fold would produce. ``tests/catalog/test_pending.py`` checks
-every fixture document against tantivy's score for every labeled query.
+own, read through tantivy's score explanation, so a pending document is scored with the statistics
+every indexed document in the same search is scored with (a fold then counts it, as tantivy counts
+a replaced document until segments merge). ``tests/catalog/test_pending.py`` checks every fixture
+document against tantivy's score for every labeled query.
 """
 
 from __future__ import annotations
@@ -16,15 +17,22 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import tantivy
 from tantivy import Query
 
-from catalog.compile import BOOSTS, EXACT, FILTER_FIELDS, FUZZY_FIELDS, FUZZY_MIN_LENGTH, FUZZY_WEIGHT
+from catalog.compile import (
+    BOOSTS,
+    EXACT,
+    FILTER_FIELDS,
+    FUZZY_FIELDS,
+    FUZZY_MIN_LENGTH,
+    FUZZY_WEIGHT,
+    QUALIFIED,
+)
 from catalog.compile import PREFIX_FIELDS as UNQUALIFIED_PREFIX_FIELDS
-from catalog.compile import QUALIFIED
 from catalog.index import PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
 from catalog.match import Entry, within_one_edit
 from catalog.query import And, Filter, Node, Not, Or, Term
@@ -57,27 +65,16 @@ def quantized_length(length: int) -> int:
     return FIELD_NORMS[lo]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Stats:
-    """Corpus statistics BM25 needs: what tantivy counts (deleted documents included, as tantivy does)."""
+    """Corpus statistics BM25 needs, as tantivy counts them (deleted documents included until a merge)."""
 
     docs: int
     tokens: dict[str, float]  # field -> total number of tokens
     doc_freq: Callable[[str, str], int]
-    extra: list[Doc] = field(default_factory=list)  # pending documents counted as if indexed
 
-    def with_documents(self, docs: list[Doc]) -> Stats:
-        tokens = dict(self.tokens)
-        for doc in docs:
-            for name in TEXT_FIELDS:
-                tokens[name] = tokens.get(name, 0.0) + sum(len(t) for t in _values(doc, name))
-        return Stats(self.docs + len(docs), tokens, self.doc_freq, [*self.extra, *docs])
-
-    def frequency(self, name: str, token: str) -> int:
-        return self.doc_freq(name, token) + sum(1 for d in self.extra if any(token in t for t in _values(d, name)))
-
-    def average(self, name: str) -> float:
-        return self.tokens.get(name, 0.0) / self.docs if self.docs else 0.0
+    def average(self, name: str) -> float | None:
+        return self.tokens[name] / self.docs if self.tokens.get(name) and self.docs else None
 
 
 def _raw(doc: Doc, name: str) -> list[Any]:
@@ -115,9 +112,10 @@ def index_stats(searcher: tantivy.Searcher) -> Stats:
 
 
 def _bm25(stats: Stats, name: str, words: tuple[str, ...], freq: int, length: int) -> float:
-    docs = stats.docs
-    idf = sum(math.log(1 + (docs - n + 0.5) / (n + 0.5)) for n in (stats.frequency(name, w) for w in words))
-    norm = K1 * (1 - B + B * quantized_length(length) / stats.average(name))
+    docs, average = stats.docs, stats.average(name)
+    idf = sum(math.log(1 + (docs - n + 0.5) / (n + 0.5)) for n in (stats.doc_freq(name, w) for w in words))
+    # a field no indexed document has: score the document's length as average
+    norm = K1 * (1 - B + B * quantized_length(length) / average) if average else K1
     return idf * (1 + K1) * (freq / (freq + norm))
 
 
@@ -136,7 +134,9 @@ def _should(scores: Iterable[float | None]) -> float | None:
     return sum(hits) if hits else None
 
 
-def _field_score(name: str, term: Term, words: tuple[str, ...], doc: Doc, stats: Stats) -> Iterator[float | None]:
+def _field_score(
+    name: str, term: Term, words: tuple[str, ...], doc: Doc, stats: Stats
+) -> Iterator[float | None]:
     boost, values = BOOSTS[name], _values(doc, name)
     if term.mode == "prefix":
         if len(words) == 1 and name in PREFIX_FIELDS and len(words[0]) <= PREFIX_MAX:
@@ -162,7 +162,11 @@ def _term(term: Term, doc: Doc, stats: Stats) -> float | None:
     if not words:
         return None
     names = (
-        QUALIFIED[term.field] if term.field else UNQUALIFIED_PREFIX_FIELDS if term.mode == "prefix" else BOOSTS
+        QUALIFIED[term.field]
+        if term.field
+        else UNQUALIFIED_PREFIX_FIELDS
+        if term.mode == "prefix"
+        else BOOSTS
     )
     clauses = [s for name in names for s in _field_score(name, term, words, doc, stats)]
     if term.mode == "prefix" and term.field in (None, "name"):

@@ -93,7 +93,7 @@ def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, 
             (
                 pool.tiers.get(k, 0),
                 round(score * (1 + bonus(float(q or 0.0), int(u or 0), now)), 4),
-                n or 0,
+                int(n or 0),
                 addr,
             )
         )

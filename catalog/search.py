@@ -147,7 +147,7 @@ class _Overlay:
         out = self._matches[node] = []
         for doc in self.docs:
             if self._stats is None:
-                self._stats = overlay.index_stats(self._searcher).with_documents(self.docs)
+                self._stats = overlay.index_stats(self._searcher)
             score = overlay.score(node, doc, self._stats)
             if score is not None:
                 out.append((tier(node, Entry.from_payload(doc["payload"]))[0], score, doc))
