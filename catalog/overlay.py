@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import tantivy
@@ -65,16 +64,58 @@ def quantized_length(length: int) -> int:
     return FIELD_NORMS[lo]
 
 
-@dataclass(frozen=True)
 class Stats:
-    """Corpus statistics BM25 needs, as tantivy counts them (deleted documents included until a merge)."""
+    """Corpus statistics BM25 needs, as the index counts them (deleted documents included until a merge).
 
-    docs: int
-    tokens: dict[str, float]  # field -> total number of tokens
-    doc_freq: Callable[[str, str], int]
+    Read lazily from tantivy's explanation of a term query on a document holding the field (tantivy
+    exposes document frequencies, but the document count and average field length only there).
+    """
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self._searcher = searcher
+        self._docs: int | None = None
+        self._averages: dict[str, float | None] = {}
+        self._freqs: dict[tuple[str, str], int] = {}
+        self._probes: list[tuple[tantivy.DocAddress, Entry]] | None = None
+
+    @property
+    def docs(self) -> int:
+        if self._docs is None:
+            for name in TEXT_FIELDS:
+                if self.average(name) is not None:
+                    break
+        return self._docs if self._docs is not None else int(self._searcher.num_docs)
+
+    def doc_freq(self, name: str, token: str) -> int:
+        key = (name, token)
+        if key not in self._freqs:
+            self._freqs[key] = int(self._searcher.doc_freq(name, token))
+        return self._freqs[key]
 
     def average(self, name: str) -> float | None:
-        return self.tokens[name] / self.docs if self.tokens.get(name) and self.docs else None
+        """The average length of a field (None: no probed document has it)."""
+        if name not in self._averages:
+            self._averages[name] = self._explain(name)
+        return self._averages[name]
+
+    def _explain(self, name: str) -> float | None:
+        if self._probes is None:
+            hits = self._searcher.search(Query.all_query(), PROBE_DOCS).hits
+            self._probes = [
+                (a, Entry.from_payload(json.loads(self._searcher.doc(a)["payload"][0]))) for _, a in hits
+            ]
+        for addr, entry in self._probes:
+            words = [t for v in entry.values(name) for t in tokenize(v)]
+            if words:
+                query = Query.term_query(SCHEMA, name, words[0])
+                tree = json.loads(query.explain(self._searcher, addr).to_json())
+                self._docs = int(next(_explained(tree, "N, total number of docs")))
+                return next(_explained(tree, "avgdl"), None)
+        return None
+
+
+def index_stats(searcher: tantivy.Searcher) -> Stats:
+    return Stats(searcher)
 
 
 def _raw(doc: Doc, name: str) -> list[Any]:
@@ -83,9 +124,22 @@ def _raw(doc: Doc, name: str) -> list[Any]:
     return [] if value is None or value == "" else value if isinstance(value, list) else [value]
 
 
+_TOKENS: dict[int, tuple[Doc, dict[str, list[tuple[str, ...]]]]] = {}  # id(doc) -> (doc, field -> tokens)
+
+
 def _values(doc: Doc, name: str) -> list[tuple[str, ...]]:
-    """The tokens of each value of a text field (tantivy leaves a gap between values: no phrase spans two)."""
-    return [tokenize(v) for v in _raw(doc, name)]
+    """The tokens of each value of a text field (tantivy leaves a gap between values: no phrase spans two).
+
+    Memoized per document object (pending documents are parsed once per change, ``catalog.pending``).
+    """
+    cached = _TOKENS.get(id(doc))
+    if cached is None or cached[0] is not doc:
+        if len(_TOKENS) > 1024:
+            _TOKENS.clear()
+        cached = _TOKENS[id(doc)] = (doc, {})
+    if name not in cached[1]:
+        cached[1][name] = [tokenize(v) for v in _raw(doc, name)]
+    return cached[1][name]
 
 
 def _explained(node: dict[str, Any], prefix: str) -> Iterator[float]:
@@ -93,22 +147,6 @@ def _explained(node: dict[str, Any], prefix: str) -> Iterator[float]:
         yield float(node["value"])
     for child in node.get("details", ()):
         yield from _explained(child, prefix)
-
-
-def index_stats(searcher: tantivy.Searcher) -> Stats:
-    """The index's own statistics, from tantivy's explanation of one term query per text field."""
-    probes = searcher.search(Query.all_query(), PROBE_DOCS).hits
-    docs, tokens = searcher.num_docs, {}
-    for name in TEXT_FIELDS:
-        for _, addr in probes:
-            entry = Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]))
-            words = [t for v in entry.values(name) for t in tokenize(v)]
-            if words:
-                tree = json.loads(Query.term_query(SCHEMA, name, words[0]).explain(searcher, addr).to_json())
-                docs = int(next(_explained(tree, "N, total number of docs"), docs))
-                tokens[name] = next(_explained(tree, "avgdl"), 0.0) * docs
-                break
-    return Stats(docs, tokens, lambda name, token: int(searcher.doc_freq(name, token)))
 
 
 def _bm25(stats: Stats, name: str, words: tuple[str, ...], freq: int, length: int) -> float:
@@ -151,7 +189,8 @@ def _field_score(
     length = sum(len(t) for t in values)
     yield boost * _bm25(stats, name, words, freq, length) if freq else None
     if len(words) == 1 and term.mode == "word" and name in FUZZY_FIELDS and len(words[0]) >= FUZZY_MIN_LENGTH:
-        fuzzy = any(within_one_edit(words[0], t) for tokens in values for t in tokens)
+        word = words[0]
+        fuzzy = any(abs(len(t) - len(word)) <= 1 and within_one_edit(word, t) for v in values for t in v)
         yield boost * FUZZY_WEIGHT if fuzzy else None
 
 

@@ -53,11 +53,14 @@ def _json(values: Document) -> str:
 
 def record(con: sqlite3.Connection, records: Iterable[DatasetRecord], removed: Iterable[str] = ()) -> None:
     """Log changed and removed datasets (call inside the transaction that writes their store rows)."""
-    sql = store.statements()["upsert_pending"]
-    for name in removed:
-        con.execute(sql, (name.lower(), None))
-    for r in records:
-        con.execute(sql, (r.name.lower(), _json(index.fields(r))))
+    sql = store.statements()
+    changes = [
+        *((n.lower(), None) for n in removed),
+        *((r.name.lower(), _json(index.fields(r))) for r in records),
+    ]
+    for change in changes:
+        con.execute(sql["bump_pending_seq"])
+        con.execute(sql["upsert_pending"], change)
 
 
 def read(con: sqlite3.Connection) -> Pending:
@@ -103,6 +106,7 @@ def rebase(con: sqlite3.Connection, records: Iterable[DatasetRecord]) -> int:
 
 
 _READERS: dict[Path, sqlite3.Connection] = {}
+_PARSED: dict[tuple[str, int], Document] = {}  # (id, seq) -> document: parsed once per change
 
 
 def snapshot(catalog_dir: Path) -> Pending:
@@ -114,9 +118,20 @@ def snapshot(catalog_dir: Path) -> Pending:
             return Pending()
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
         _READERS[catalog_dir] = con
+    sql = store.statements()
     try:
-        return read(con)
+        with store.snapshot(con):
+            keys = con.execute(sql["select_pending_keys"]).fetchall()
+            for id_, seq, present in keys:
+                if present and (id_, seq) not in _PARSED:
+                    text = con.execute(sql["select_pending_document"], (id_,)).fetchone()[0]
+                    _PARSED[(id_, seq)] = json.loads(text)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):  # a store written before pending changes existed
             return Pending()
         raise
+    live = set(keys)
+    for key in [k for k in _PARSED if (*k, 1) not in live]:
+        del _PARSED[key]
+    docs = {id_: _PARSED[(id_, seq)] if present else None for id_, seq, present in keys}
+    return Pending(docs, max((seq for _, seq, _ in keys), default=0))
