@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,42 @@ def test_a_full_refresh_forgets_pending_changes(fixture_catalog: Path, tmp_path:
     con.close()
     assert _pending_count(catalog_dir) == 0
     assert search(catalog_dir, "fct_vouchers").hits[0].name == added.name
+
+
+UPDATER = """
+import dataclasses, sys, time
+from pathlib import Path
+from catalog import store
+from catalog.register import update
+from tests.catalog.conftest import fixture_records
+catalog_dir, count = Path(sys.argv[1]), int(sys.argv[2])
+orders = next(r for r in fixture_records() if r.name == "lake.orders")
+con = store.connect(catalog_dir)
+for i in range(count):
+    changed = [dataclasses.replace(orders, row_count=i), dataclasses.replace(orders, name=f"lake.extra_{i}")]
+    with store.writer_lock(catalog_dir):
+        update(con, catalog_dir, changed, [], [], via=())
+    time.sleep(0.005)
+"""
+
+
+@pytest.mark.slow
+def test_search_while_another_process_updates_and_folds(fixture_catalog: Path, tmp_path: Path) -> None:
+    """Every search sees each dataset exactly once, and never loses one, while updates fold in batches."""
+    catalog_dir = _copy(fixture_catalog, tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    count = 2 * pending.FOLD_AT + 10
+    child = subprocess.Popen([sys.executable, "-c", UPDATER, str(catalog_dir), str(count)],
+                             env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    seen, searches = 0, 0
+    while child.poll() is None or searches < 20:
+        names = [h.name for h in search(catalog_dir, "orders", limit=200).hits]
+        assert names.count("lake.orders") == 1
+        extra = search(catalog_dir, "extra*", limit=200)
+        assert len({h.name for h in extra.hits}) == len(extra.hits) == extra.total >= seen
+        seen, searches = extra.total, searches + 1
+    _, err = child.communicate()
+    assert child.returncode == 0, err
+    assert seen == count and _pending_count(catalog_dir) <= pending.FOLD_AT
+    assert search(catalog_dir, "name=lake.orders").hits[0].rows == count - 1
