@@ -6,6 +6,8 @@ Writers are serialized by ``catalog.store.writer_lock``. Text fields use tantivy
 (lower-cased runs of letters and digits, so ``customer_id`` is ``customer`` + ``id``); ``*_exact``
 fields keep whole lower-cased names for the exact-name and exact-column ranking tiers; ``payload``
 holds what a hit needs for display, matching columns and access checks without a store lookup.
+Single updates do not commit here at once: ``catalog.pending`` logs ``fields(record)`` and later
+``apply``-s a batch of them in one commit.
 """
 
 from __future__ import annotations

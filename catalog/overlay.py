@@ -30,10 +30,13 @@ from catalog.compile import (
     FUZZY_MIN_LENGTH,
     FUZZY_WEIGHT,
     QUALIFIED,
+    compile_node,
+    without_ids,
 )
 from catalog.compile import PREFIX_FIELDS as UNQUALIFIED_PREFIX_FIELDS
 from catalog.index import PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
-from catalog.match import Entry, within_one_edit
+from catalog.match import Entry, tier, within_one_edit
+from catalog.pending import Pending
 from catalog.query import And, Filter, Node, Not, Or, Term
 
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters
@@ -112,10 +115,6 @@ class Stats:
                 self._docs = int(next(_explained(tree, "N, total number of docs")))
                 return next(_explained(tree, "avgdl"), None)
         return None
-
-
-def index_stats(searcher: tantivy.Searcher) -> Stats:
-    return Stats(searcher)
 
 
 def _raw(doc: Doc, name: str) -> list[Any]:
@@ -252,3 +251,33 @@ def score(node: Node | None, doc: Doc, stats: Stats) -> float | None:
     if all(isinstance(c, Not) for c in node.children):
         total += 1.0  # compile adds an all-documents clause
     return total
+
+
+class Overlay:
+    """The pending documents as one search sees them: matched and scored like indexed ones; their stale
+    index documents are left out of every index query (``query``)."""
+
+    def __init__(self, searcher: tantivy.Searcher, changes: Pending) -> None:
+        self.ids = changes.ids
+        self.docs = changes.live
+        self._stats = Stats(searcher)  # read lazily: costs nothing while no document is pending
+        self._matches: dict[Node | None, list[tuple[int, float, Doc]]] = {}
+
+    def query(self, node: Node | None) -> tantivy.Query:
+        return without_ids(compile_node(node), self.ids)
+
+    def matches(self, node: Node | None) -> list[tuple[int, float, Doc]]:
+        if node in self._matches:
+            return self._matches[node]
+        out = self._matches[node] = []
+        for doc in self.docs:
+            value = score(node, doc, self._stats)
+            if value is not None:
+                out.append((tier(node, Entry.from_payload(doc["payload"]))[0], value, doc))
+        return out
+
+    def facets(self, counts: dict[str, dict[str, int]], node: Node | None) -> dict[str, dict[str, int]]:
+        for _, _, doc in self.matches(node):
+            for name in counts:
+                counts[name][doc[name]] = counts[name].get(doc[name], 0) + 1
+        return counts

@@ -4,8 +4,9 @@
 - ``register_dbt(settings)`` after ``dbt build``: re-reads ``target/`` and replaces the dbt models.
 - ``register_models(settings)`` after ``CREATE MODEL`` / ``DROP MODEL``: replaces the ML models.
 
-Each replaces only its datasets (and their lineage edges of that kind) in the store and the index,
-under the catalog writer lock; the rest of the catalog is left as it is.
+Each replaces only its datasets (and their lineage edges of that kind) under the catalog writer
+lock, in one SQLite transaction that also logs their index documents as pending: searched at once,
+folded into the index in batches (``catalog.pending``). The rest of the catalog is left as it is.
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ import tantivy
 
 from catalog import overlay, pending, rank
 from catalog.columns import ColumnMatch, find_columns, relax
-from catalog.compile import compile_node, without_ids
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
@@ -127,39 +126,6 @@ def _entry(searcher: tantivy.Searcher, ref: rank.Ref, visible: Visible | None) -
     return Entry.from_payload(data, visible)
 
 
-class _Overlay:
-    """The pending documents (``catalog.pending``) as one search sees them: matched and scored like
-    indexed ones (``catalog.overlay``); their stale index documents are left out of every index query."""
-
-    def __init__(self, searcher: tantivy.Searcher, changes: pending.Pending) -> None:
-        self.ids = changes.ids
-        self.docs = changes.live
-        self._searcher = searcher
-        self._stats: overlay.Stats | None = None
-        self._matches: dict[Node | None, list[tuple[int, float, overlay.Doc]]] = {}
-
-    def query(self, node: Node | None) -> tantivy.Query:
-        return without_ids(compile_node(node), self.ids)
-
-    def matches(self, node: Node | None) -> list[tuple[int, float, overlay.Doc]]:
-        if node in self._matches:
-            return self._matches[node]
-        out = self._matches[node] = []
-        for doc in self.docs:
-            if self._stats is None:
-                self._stats = overlay.index_stats(self._searcher)
-            score = overlay.score(node, doc, self._stats)
-            if score is not None:
-                out.append((tier(node, Entry.from_payload(doc["payload"]))[0], score, doc))
-        return out
-
-    def facets(self, counts: dict[str, dict[str, int]], node: Node | None) -> dict[str, dict[str, int]]:
-        for _, _, doc in self.matches(node):
-            for name in counts:
-                counts[name][doc[name]] = counts[name].get(doc[name], 0) + 1
-        return counts
-
-
 def _hits(
     root: Node | None, chosen: list[tuple[int, float, Entry]], explain: bool, now: datetime
 ) -> list[SearchHit]:
@@ -229,7 +195,7 @@ def _search(
         return SearchResult(text, str(query), (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
     now = datetime.now(UTC)
-    extra = _Overlay(searcher, changes)
+    extra = overlay.Overlay(searcher, changes)
     if column_mode:
         hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, visible, now)
         return SearchResult(text, str(query), hits, total, exact, facets, query.warnings,
@@ -262,7 +228,7 @@ def _search(
 
 def _column_search(
     searcher: tantivy.Searcher,
-    extra: _Overlay,
+    extra: overlay.Overlay,
     root: Node | None,
     limit: int,
     explain: bool,

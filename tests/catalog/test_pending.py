@@ -13,7 +13,7 @@ import pytest
 from catalog import index, pending, store
 from catalog.compile import compile_node
 from catalog.model import ColumnRecord, DatasetRecord
-from catalog.overlay import FIELD_NORMS, index_stats, quantized_length, score
+from catalog.overlay import FIELD_NORMS, Stats, quantized_length, score
 from catalog.query import parse
 from catalog.register import update
 from catalog.search import search
@@ -99,7 +99,7 @@ def test_overlay_scores_every_document_as_tantivy_does(fixture_catalog: Path, qu
     expected = {
         searcher.doc(addr)["id"][0]: value for value, addr in searcher.search(compile_node(root), 100).hits
     }
-    stats = index_stats(searcher)
+    stats = Stats(searcher)
     got = {}
     for record in fixture_records():
         value = score(root, index.fields(record), stats)
