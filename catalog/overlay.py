@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import tantivy
@@ -79,7 +82,8 @@ class Stats:
         self._docs: int | None = None
         self._averages: dict[str, float | None] = {}
         self._freqs: dict[tuple[str, str], int] = {}
-        self._probes: list[tuple[tantivy.DocAddress, Entry]] | None = None
+        self._hits: list[tantivy.DocAddress] | None = None
+        self._probes: list[Entry] = []
 
     @property
     def docs(self) -> int:
@@ -102,13 +106,12 @@ class Stats:
         return self._averages[name]
 
     def _explain(self, name: str) -> float | None:
-        if self._probes is None:
-            hits = self._searcher.search(Query.all_query(), PROBE_DOCS).hits
-            self._probes = [
-                (a, Entry.from_payload(json.loads(self._searcher.doc(a)["payload"][0]))) for _, a in hits
-            ]
-        for addr, entry in self._probes:
-            words = [t for v in entry.values(name) for t in tokenize(v)]
+        if self._hits is None:
+            self._hits = [a for _, a in self._searcher.search(Query.all_query(), PROBE_DOCS).hits]
+        for i, addr in enumerate(self._hits):
+            if i == len(self._probes):  # read stored documents only as far as needed
+                self._probes.append(Entry.from_payload(json.loads(self._searcher.doc(addr)["payload"][0])))
+            words = [t for v in self._probes[i].values(name) for t in tokenize(v)]
             if words:
                 query = Query.term_query(SCHEMA, name, words[0])
                 tree = json.loads(query.explain(self._searcher, addr).to_json())
@@ -123,21 +126,70 @@ def _raw(doc: Doc, name: str) -> list[Any]:
     return [] if value is None or value == "" else value if isinstance(value, list) else [value]
 
 
-_TOKENS: dict[int, tuple[Doc, dict[str, list[tuple[str, ...]]]]] = {}  # id(doc) -> (doc, field -> tokens)
+@dataclass(frozen=True)
+class Field:
+    """One text field of a document, tokenized: per value (tantivy leaves a gap between values, so no
+    phrase spans two), the count of each token, the field length tantivy records."""
+
+    values: tuple[tuple[str, ...], ...]
+    counts: Counter[str]
+    length: int
+
+    @classmethod
+    def of(cls, values: list[Any]) -> Field:
+        tokens = tuple(tokenize(v) for v in values)
+        return cls(tokens, Counter(t for value in tokens for t in value), sum(len(t) for t in tokens))
+
+    def occurrences(self, words: tuple[str, ...], *, prefix: bool = False) -> int:
+        if len(words) == 1 and not prefix:
+            return self.counts.get(words[0], 0)
+        if any(w not in self.counts for w in words[:-1]):
+            return 0
+        n, found = len(words), 0
+        for tokens in self.values:
+            for start in range(len(tokens) - n + 1):
+                window = tokens[start : start + n]
+                last = window[-1].startswith(words[-1]) if prefix else window[-1] == words[-1]
+                found += window[:-1] == words[:-1] and last
+        return found
+
+    def near(self, word: str) -> bool:
+        """Does a token lie within one edit of ``word`` (tantivy's fuzzy term query, distance 1)?
+
+        Two words one edit apart (a swap of neighbours included) share a one-letter deletion, or one
+        is a one-letter deletion of the other: candidates come from the deletions, then are checked.
+        """
+        if word in self.counts:
+            return True
+        keys = {word, *_deletions(word)}
+        return any(within_one_edit(word, t) for key in keys for t in self._by_deletion.get(key, ()))
+
+    @cached_property
+    def _by_deletion(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for token in self.counts:
+            for key in {token, *_deletions(token)}:
+                out.setdefault(key, []).append(token)
+        return out
 
 
-def _values(doc: Doc, name: str) -> list[tuple[str, ...]]:
-    """The tokens of each value of a text field (tantivy leaves a gap between values: no phrase spans two).
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
-    Memoized per document object (pending documents are parsed once per change, ``catalog.pending``).
-    """
-    cached = _TOKENS.get(id(doc))
+
+_FIELDS: dict[int, tuple[Doc, dict[str, Field]]] = {}  # id(doc) -> (doc, its tokenized text fields)
+
+
+def _field(doc: Doc, name: str) -> Field:
+    """A text field of ``doc``, tokenized once per document object (``catalog.pending`` parses each
+    pending document once per change, so a long-lived process tokenizes it once)."""
+    cached = _FIELDS.get(id(doc))
     if cached is None or cached[0] is not doc:
-        if len(_TOKENS) > 1024:
-            _TOKENS.clear()
-        cached = _TOKENS[id(doc)] = (doc, {})
+        if len(_FIELDS) > 1024:
+            _FIELDS.clear()
+        cached = _FIELDS[id(doc)] = (doc, {})
     if name not in cached[1]:
-        cached[1][name] = [tokenize(v) for v in _raw(doc, name)]
+        cached[1][name] = Field.of(_raw(doc, name))
     return cached[1][name]
 
 
@@ -156,16 +208,6 @@ def _bm25(stats: Stats, name: str, words: tuple[str, ...], freq: int, length: in
     return idf * (1 + K1) * (freq / (freq + norm))
 
 
-def _occurrences(words: tuple[str, ...], values: list[tuple[str, ...]], *, prefix: bool = False) -> int:
-    n, found = len(words), 0
-    for tokens in values:
-        for start in range(len(tokens) - n + 1):
-            window = tokens[start : start + n]
-            last = window[-1].startswith(words[-1]) if prefix else window[-1] == words[-1]
-            found += window[:-1] == words[:-1] and last
-    return found
-
-
 def _should(scores: Iterable[float | None]) -> float | None:
     hits = [s for s in scores if s is not None]
     return sum(hits) if hits else None
@@ -174,23 +216,20 @@ def _should(scores: Iterable[float | None]) -> float | None:
 def _field_score(
     name: str, term: Term, words: tuple[str, ...], doc: Doc, stats: Stats
 ) -> Iterator[float | None]:
-    boost, values = BOOSTS[name], _values(doc, name)
+    boost, text = BOOSTS[name], _field(doc, name)
     if term.mode == "prefix":
         if len(words) == 1 and name in PREFIX_FIELDS and len(words[0]) <= PREFIX_MAX:
             hit = words[0] in _raw(doc, PREFIX_FIELDS[name])
         elif len(words) == 1:
-            hit = any(t.startswith(words[0]) for tokens in values for t in tokens)
+            hit = any(t.startswith(words[0]) for t in text.counts)
         else:
-            hit = _occurrences(words, values, prefix=True) > 0
+            hit = text.occurrences(words, prefix=True) > 0
         yield boost if hit else None
         return
-    freq = _occurrences(words, values)
-    length = sum(len(t) for t in values)
-    yield boost * _bm25(stats, name, words, freq, length) if freq else None
+    freq = text.occurrences(words)
+    yield boost * _bm25(stats, name, words, freq, text.length) if freq else None
     if len(words) == 1 and term.mode == "word" and name in FUZZY_FIELDS and len(words[0]) >= FUZZY_MIN_LENGTH:
-        word = words[0]
-        fuzzy = any(abs(len(t) - len(word)) <= 1 and within_one_edit(word, t) for v in values for t in v)
-        yield boost * FUZZY_WEIGHT if fuzzy else None
+        yield boost * FUZZY_WEIGHT if text.near(words[0]) else None
 
 
 def _term(term: Term, doc: Doc, stats: Stats) -> float | None:

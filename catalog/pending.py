@@ -105,19 +105,23 @@ def rebase(con: sqlite3.Connection, records: Iterable[DatasetRecord]) -> int:
     return pending.last_seq
 
 
-_READERS: dict[Path, sqlite3.Connection] = {}
+_READERS: dict[Path, tuple[int, sqlite3.Connection]] = {}  # catalog folder -> (store inode, reader)
 _PARSED: dict[tuple[str, int], Document] = {}  # (id, seq) -> document: parsed once per change
 
 
 def snapshot(catalog_dir: Path) -> Pending:
     """The pending changes as a search sees them (a cached read-only connection; none: nothing pending)."""
-    con = _READERS.get(catalog_dir)
-    if con is None:
-        path = catalog_dir / store.STORE_FILE
-        if not path.is_file():
-            return Pending()
+    path = catalog_dir / store.STORE_FILE
+    try:
+        inode = path.stat().st_ino
+    except FileNotFoundError:
+        return Pending()
+    cached = _READERS.get(catalog_dir)
+    if cached is None or cached[0] != inode:  # first search here, or the catalog was deleted and rebuilt
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
-        _READERS[catalog_dir] = con
+        _READERS[catalog_dir] = (inode, con)
+    else:
+        con = cached[1]
     sql = store.statements()
     try:
         with store.snapshot(con):
