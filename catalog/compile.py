@@ -155,7 +155,8 @@ def without_ids(main: Query, ids: list[str]) -> Query:
     """``main`` minus the documents of some datasets (pending ones, scored from the store instead)."""
     if not ids:
         return main
-    return Query.boolean_query([(Occur.Must, main), (Occur.MustNot, Query.term_set_query(SCHEMA, "id", ids))])
+    stale = _should([Query.term_query(SCHEMA, "id", i) for i in ids])  # measured faster than a term set
+    return Query.boolean_query([(Occur.Must, main), (Occur.MustNot, stale)])
 
 
 __all__ = ["And", "compile_node", "exact_query", "with_clause", "without_ids"]

@@ -73,17 +73,17 @@ def quantized_length(length: int) -> int:
 class Stats:
     """Corpus statistics BM25 needs, as the index counts them (deleted documents included until a merge).
 
-    Read lazily from tantivy's explanation of a term query on a document holding the field (tantivy
-    exposes document frequencies, but the document count and average field length only there).
+    tantivy exposes document frequencies, but the document count and average field length only in
+    the explanation of a score: so, per field, one term query on a word of that field (from the given
+    documents when the index has it, else from the first indexed documents) is explained, lazily.
     """
 
-    def __init__(self, searcher: tantivy.Searcher) -> None:
+    def __init__(self, searcher: tantivy.Searcher, hints: Iterable[Doc] = ()) -> None:
         self._searcher = searcher
+        self._hints = list(hints)
         self._docs: int | None = None
         self._averages: dict[str, float | None] = {}
         self._freqs: dict[tuple[str, str], int] = {}
-        self._hits: list[tantivy.DocAddress] | None = None
-        self._probes: list[Entry] = []
 
     @property
     def docs(self) -> int:
@@ -100,24 +100,33 @@ class Stats:
         return self._freqs[key]
 
     def average(self, name: str) -> float | None:
-        """The average length of a field (None: no probed document has it)."""
+        """The average length of a field (None: no indexed document found with it)."""
         if name not in self._averages:
             self._averages[name] = self._explain(name)
         return self._averages[name]
 
     def _explain(self, name: str) -> float | None:
-        if self._hits is None:
-            self._hits = [a for _, a in self._searcher.search(Query.all_query(), PROBE_DOCS).hits]
-        for i, addr in enumerate(self._hits):
-            if i == len(self._probes):  # read stored documents only as far as needed
-                self._probes.append(Entry.from_payload(json.loads(self._searcher.doc(addr)["payload"][0])))
-            words = [t for v in self._probes[i].values(name) for t in tokenize(v)]
-            if words:
-                query = Query.term_query(SCHEMA, name, words[0])
-                tree = json.loads(query.explain(self._searcher, addr).to_json())
-                self._docs = int(next(_explained(tree, "N, total number of docs")))
-                return next(_explained(tree, "avgdl"), None)
+        for word, addr in self._probes(name):
+            query = Query.term_query(SCHEMA, name, word)
+            tree = json.loads(query.explain(self._searcher, addr).to_json())
+            self._docs = int(next(_explained(tree, "N, total number of docs")))
+            return next(_explained(tree, "avgdl"), None)
         return None
+
+    def _probes(self, name: str) -> Iterator[tuple[str, tantivy.DocAddress]]:
+        """(word, an indexed document whose field ``name`` holds it)."""
+        for doc in self._hints:
+            for word in _field(doc, name).counts:
+                if self.doc_freq(name, word):
+                    hits = self._searcher.search(Query.term_query(SCHEMA, name, word), 1).hits
+                    if hits:  # none: only deleted documents hold it
+                        yield word, hits[0][1]
+                break  # one word per hint document
+        for _, addr in self._searcher.search(Query.all_query(), PROBE_DOCS).hits:
+            entry = Entry.from_payload(json.loads(self._searcher.doc(addr)["payload"][0]))
+            for word in (t for v in entry.values(name) for t in tokenize(v)):
+                yield word, addr
+                break
 
 
 def _raw(doc: Doc, name: str) -> list[Any]:
@@ -299,7 +308,7 @@ class Overlay:
     def __init__(self, searcher: tantivy.Searcher, changes: Pending) -> None:
         self.ids = changes.ids
         self.docs = changes.live
-        self._stats = Stats(searcher)  # read lazily: costs nothing while no document is pending
+        self._stats = Stats(searcher, self.docs)  # read lazily: costs nothing while nothing is pending
         self._matches: dict[Node | None, list[tuple[int, float, Doc]]] = {}
 
     def query(self, node: Node | None) -> tantivy.Query:
