@@ -9,6 +9,10 @@ With ``visible`` (the access hook), every candidate is re-checked as the princip
 tables are dropped, hidden columns are removed before matching, and facet counts come from the
 re-checked candidates only, so nothing about a hidden table or column leaks through counts.
 
+Datasets updated since the index last caught up (``catalog.pending``) are overlaid: their stale
+index documents are excluded from every index query and their pending documents are matched and
+scored by ``catalog.overlay`` exactly as tantivy scores indexed ones, then ranked with them.
+
 ``type=column`` returns columns: the query is evaluated per column (``catalog.columns``), and
 totals and facets (kind and layer of the column's dataset, and ``pii``) count columns.
 """
