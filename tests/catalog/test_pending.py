@@ -236,3 +236,17 @@ def test_search_while_another_process_updates_and_folds(fixture_catalog: Path, t
     assert child.returncode == 0, err
     assert seen == count and _pending_count(catalog_dir) <= pending.FOLD_AT
     assert search(catalog_dir, "name=lake.orders").hits[0].rows == count - 1
+
+
+def test_access_rules_apply_to_pending_datasets(fixture_catalog: Path, tmp_path: Path) -> None:
+    records, added = _changed()
+    catalog_dir = _copy(fixture_catalog, tmp_path)
+    _update(catalog_dir, [r for r in records if r.name in ("lake.orders", added.name)])
+
+    def visible(table: str, column: str | None) -> bool:
+        return table != added.name and column != "coupon_code"
+
+    assert added.name in {h.name for h in search(catalog_dir, "vouchers", limit=50).hits}
+    assert added.name not in {h.name for h in search(catalog_dir, "vouchers", limit=50, visible=visible).hits}
+    assert "lake.orders" not in {h.name for h in search(catalog_dir, "coupon_code", visible=visible).hits}
+    assert search(catalog_dir, "lake.orders", visible=visible).hits[0].name == "lake.orders"
