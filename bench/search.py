@@ -207,6 +207,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the synthetic catalog (about 1.4 GB at full size)"
+    )
     args = parser.parse_args()
     rng = random.Random(42)
     words = vocabulary(rng)
@@ -293,6 +296,10 @@ def main() -> None:
     print(
         f"bar: p95 <= 20 ms (worst {worst:.2f}), build <= 60 s ({index_seconds:.1f}), update <= 100 ms ({u95:.1f}): {verdict}"
     )
+    if not args.keep:
+        con.close()
+        fts.close()
+        shutil.rmtree(root)
 
 
 if __name__ == "__main__":
