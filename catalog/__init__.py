@@ -10,7 +10,10 @@ Public surface (the CLI imports only this):
   ``catalog.query``; ``visible(table, column_or_None) -> bool`` is the access hook.
 - ``show(settings, name, *, visible=None)``: one dataset with stats, PII, lineage, quality, history.
 
-Storage under ``settings.catalog_dir``: ``catalog.sqlite`` (SQLite, WAL) and ``search-v1/`` (tantivy).
+Storage under ``settings.catalog_dir``: ``catalog.sqlite`` (SQLite, WAL) and ``search-v2/`` (tantivy).
+An update of a few datasets is one SQLite transaction: the store rows plus their index documents in
+the ``pending`` table, which searches overlay on the index until a writer folds them in
+(``catalog.pending``, ``catalog.overlay``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Writers are serialized by ``catalog.store.writer_lock``. Text fields use tantivy
 (lower-cased runs of letters and digits, so ``customer_id`` is ``customer`` + ``id``); ``*_exact``
 fields keep whole lower-cased names for the exact-name and exact-column ranking tiers; ``payload``
 holds what a hit needs for display, matching columns and access checks without a store lookup.
+Single updates do not commit here at once: ``catalog.pending`` logs ``fields(record)`` and later
+``apply``-s a batch of them in one commit.
 """
 
 from __future__ import annotations
@@ -110,13 +112,14 @@ def payload(record: DatasetRecord) -> dict[str, Any]:
     }
 
 
-def document(record: DatasetRecord) -> tantivy.Document:
+def fields(record: DatasetRecord) -> dict[str, Any]:
+    """The index document of a dataset as plain JSON-able values (``payload`` as a dict)."""
     columns = [c for c in record.columns if c.name not in LINEAGE_COLUMNS]
     tags = [*record.tags, *(t for c in columns for t in c.tags)]
     column_names = [c.name for c in columns] + [c.original_name for c in columns if c.original_name]
     pii = sorted({c.pii.kind for c in columns if c.pii})
     names = [record.name, record.short_name.replace("_", " ")]
-    fields: dict[str, Any] = {
+    values: dict[str, Any] = {
         "id": record.name.lower(),
         "name": names,
         "name_prefix": prefixes(names),
@@ -138,9 +141,16 @@ def document(record: DatasetRecord) -> tantivy.Document:
         "updated": int(record.updated_at.timestamp()) if record.updated_at else 0,
         "name_length": len(record.short_name),
         "quality_weight": QUALITY_WEIGHT[record.quality.label if record.quality else "unknown"],
-        "payload": json.dumps(payload(record), separators=(",", ":"), default=str).encode(),
+        "payload": payload(record),
     }
-    return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
+    return values
+
+
+def document(values: dict[str, Any]) -> tantivy.Document:
+    """The tantivy document for ``fields(record)`` (empty values left out)."""
+    out = {k: v for k, v in values.items() if v not in ("", [])}
+    out["payload"] = json.dumps(values["payload"], separators=(",", ":"), default=str).encode()
+    return tantivy.Document(**out)
 
 
 def exists(catalog_dir: Path) -> bool:
@@ -179,7 +189,7 @@ def replace_all(catalog_dir: Path, records: Iterable[DatasetRecord], *, threads:
     with writer(catalog_dir, threads=threads, heap=max(WRITER_HEAP * threads, FULL_BUILD_HEAP)) as w:
         w.delete_all_documents()
         for record in records:
-            w.add_document(document(record))
+            w.add_document(document(fields(record)))
             count += 1
     for old in catalog_dir.glob("search-v*"):
         if old != index_dir(catalog_dir):
@@ -187,11 +197,15 @@ def replace_all(catalog_dir: Path, records: Iterable[DatasetRecord], *, threads:
     return count
 
 
+def apply(catalog_dir: Path, changes: Iterable[tuple[str, dict[str, Any] | None]]) -> None:
+    """Replace (``fields``) or drop (``None``) the documents of some datasets by id, in one commit."""
+    with writer(catalog_dir) as w:
+        for name, values in changes:
+            w.delete_documents_by_term("id", name.lower())
+            if values is not None:
+                w.add_document(document(values))
+
+
 def upsert(catalog_dir: Path, records: Iterable[DatasetRecord], *, removed: Iterable[str] = ()) -> None:
     """Replace the documents of some datasets (and drop others) in one small commit."""
-    with writer(catalog_dir) as w:
-        for name in removed:
-            w.delete_documents_by_term("id", name.lower())
-        for record in records:
-            w.delete_documents_by_term("id", record.name.lower())
-            w.add_document(document(record))
+    apply(catalog_dir, [*((n, None) for n in removed), *((r.name, fields(r)) for r in records)])

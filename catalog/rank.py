@@ -10,7 +10,9 @@ shorter name.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import tantivy
 
@@ -29,6 +31,8 @@ def bonus(quality: float, updated: int, now: float) -> float:
 
 
 Key = tuple[int, int]
+#: a ranked hit: an index document, or the payload of a pending one (``catalog.pending``)
+Ref = tantivy.DocAddress | dict[str, Any]
 
 
 @dataclass
@@ -36,14 +40,28 @@ class Pool:
     scores: dict[Key, tuple[float, tantivy.DocAddress]]
     tiers: dict[Key, int]
     total: int
+    #: matching pending documents: (tier, score, index fields), scored by ``catalog.overlay``
+    pending: list[tuple[int, float, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        """Does the pool hold every match (so totals and facets from it are exact)?"""
+        return len(self.scores) + len(self.pending) >= self.total
 
 
 def _key(addr: tantivy.DocAddress) -> Key:
     return (addr.segment_ord, addr.doc)
 
 
-def candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Query, pool: int) -> Pool:
-    """Top relevance hits plus every exact-tier hit (own small queries, scored like the main query)."""
+def candidates(
+    searcher: tantivy.Searcher,
+    root: Node | None,
+    main: tantivy.Query,
+    pool: int,
+    pending: Sequence[tuple[int, float, dict[str, Any]]] = (),
+) -> Pool:
+    """Top relevance hits plus every exact-tier hit (own small queries, scored like the main query),
+    plus the matching pending documents (``main`` must exclude their stale index documents)."""
     result = searcher.search(main, pool, count=True)
     scores = {_key(a): (score, a) for score, a in result.hits}
     tiers: dict[Key, int] = {}
@@ -58,27 +76,30 @@ def candidates(searcher: tantivy.Searcher, root: Node | None, main: tantivy.Quer
             for score, a in exact.hits:
                 scores[_key(a)] = (score, a)
                 tiers[_key(a)] = level
-    return Pool(scores, tiers, int(getattr(result, "count", 0) or 0))
+    return Pool(scores, tiers, int(getattr(result, "count", 0) or 0) + len(pending), list(pending))
 
 
-def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, float, tantivy.DocAddress]]:
-    """(tier, final score, address), best first, from fast fields only (no stored documents read)."""
+def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, float, Ref]]:
+    """(tier, final score, address or pending payload), best first, from fast fields only."""
     keys = list(pool.scores)
     addrs = [pool.scores[k][1] for k in keys]
     quality = searcher.fast_field_values("quality_weight", addrs)
     updated = searcher.fast_field_values("updated", addrs)
     lengths = searcher.fast_field_values("name_length", addrs)
-    ranked = []
+    ranked: list[tuple[int, float, int, Ref]] = []
     for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
         score, addr = pool.scores[k]
         ranked.append(
             (
                 pool.tiers.get(k, 0),
                 round(score * (1 + bonus(float(q or 0.0), int(u or 0), now)), 4),
-                n or 0,
+                int(n or 0),
                 addr,
             )
         )
+    for level, score, doc in pool.pending:
+        final = round(score * (1 + bonus(float(doc["quality_weight"]), int(doc["updated"]), now)), 4)
+        ranked.append((level, final, int(doc["name_length"]), doc["payload"]))
     ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
     return [(level, final, addr) for level, final, _, addr in ranked]
 

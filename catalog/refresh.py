@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog import index, metadata, store
+from catalog import index, metadata, pending, store
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.sources import dbt, lake, ml, quality, warehouse
 from lakehouse.connect import connect, lake_exists
@@ -177,8 +177,10 @@ def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progre
         with store.writer_lock(settings.catalog_dir):
             if only is None:
                 edges = resolve_edges(found.edges, {r.name for r in records})
+                last = pending.rebase(con, records)  # see catalog.pending: a crash below loses nothing
                 store.replace_all(con, records, edges, found.changes)
                 index.replace_all(settings.catalog_dir, records, threads=settings.threads or 2)
+                pending.forget(con, last)
             else:
                 edges = found.edges
                 update(con, settings.catalog_dir, records, edges, found.changes, via=("ingest",))

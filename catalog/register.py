@@ -4,8 +4,9 @@
 - ``register_dbt(settings)`` after ``dbt build``: re-reads ``target/`` and replaces the dbt models.
 - ``register_models(settings)`` after ``CREATE MODEL`` / ``DROP MODEL``: replaces the ML models.
 
-Each replaces only its datasets (and their lineage edges of that kind) in the store and the index,
-under the catalog writer lock; the rest of the catalog is left as it is.
+Each replaces only its datasets (and their lineage edges of that kind) under the catalog writer
+lock, in one SQLite transaction that also logs their index documents as pending: searched at once,
+folded into the index in batches (``catalog.pending``). The rest of the catalog is left as it is.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from catalog import index, store
+from catalog import index, pending, store
 from catalog.model import DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.refresh import decorate, merge, refresh, resolve_edges, scan
 from lakehouse.settings import Settings
@@ -41,7 +42,8 @@ class IngestReport(Protocol):
 
 def update(con: sqlite3.Connection, catalog_dir: Path, records: list[DatasetRecord], edges: list[LineageEdge],
            changes: list[SchemaChange], *, via: Sequence[str], removed: Sequence[str] = ()) -> None:  # fmt: skip
-    """Replace some datasets in the store and the index (hold ``store.writer_lock``)."""
+    """Replace some datasets in the store, durably and visibly to searches, in one SQLite transaction
+    (hold ``store.writer_lock``); the index catches up in batches (``catalog.pending``)."""
     sql = store.statements()
     with store.transaction(con):
         for name in [*removed, *(r.name for r in records)]:
@@ -53,10 +55,13 @@ def update(con: sqlite3.Connection, catalog_dir: Path, records: list[DatasetReco
         store.write_datasets(con, records)
         store.write_edges(con, edges)
         store.write_history(con, changes)
+        pending.record(con, records, removed)
     if not index.exists(catalog_dir):  # none yet, or one of an older INDEX_VERSION: build it whole
+        last = pending.read(con).last_seq  # every pending document is in the store: the index will hold it
         index.replace_all(catalog_dir, store.load_all(con))
-    else:
-        index.upsert(catalog_dir, records, removed=removed)
+        pending.forget(con, last)
+    elif pending.count(con) > pending.FOLD_AT:
+        pending.fold(con, catalog_dir)
 
 
 def _uri(item: Any) -> str:

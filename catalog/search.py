@@ -9,6 +9,10 @@ With ``visible`` (the access hook), every candidate is re-checked as the princip
 tables are dropped, hidden columns are removed before matching, and facet counts come from the
 re-checked candidates only, so nothing about a hidden table or column leaks through counts.
 
+Datasets updated since the index last caught up (``catalog.pending``) are overlaid: their stale
+index documents are excluded from every index query and their pending documents are matched and
+scored by ``catalog.overlay`` exactly as tantivy scores indexed ones, then ranked with them.
+
 ``type=column`` returns columns: the query is evaluated per column (``catalog.columns``), and
 totals and facets (kind and layer of the column's dataset, and ``pii``) count columns.
 """
@@ -26,9 +30,8 @@ from typing import Any
 
 import tantivy
 
-from catalog import rank
+from catalog import overlay, pending, rank
 from catalog.columns import ColumnMatch, find_columns, relax
-from catalog.compile import compile_node
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
@@ -122,8 +125,9 @@ def _explain(
     return tuple(lines)
 
 
-def _entry(searcher: tantivy.Searcher, addr: tantivy.DocAddress, visible: Visible | None) -> Entry:
-    return Entry.from_payload(json.loads(searcher.doc(addr)["payload"][0]), visible)
+def _entry(searcher: tantivy.Searcher, ref: rank.Ref, visible: Visible | None) -> Entry:
+    data = ref if isinstance(ref, dict) else json.loads(searcher.doc(ref)["payload"][0])
+    return Entry.from_payload(data, visible)
 
 
 def _hits(
@@ -186,6 +190,7 @@ def _search(
     visible: Visible | None,
 ) -> SearchResult:
     root, column_mode = _split_column_mode(query.root)
+    changes = pending.snapshot(catalog_dir)  # before the index: a fold landing in between is seen twice
     index = _index(catalog_dir)
     if index is None:
         older = any(catalog_dir.glob("search-v*"))  # an index of an earlier INDEX_VERSION
@@ -194,23 +199,26 @@ def _search(
         return SearchResult(text, str(query), (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
     now = datetime.now(UTC)
+    extra = overlay.Overlay(searcher, changes)
     if column_mode:
-        hits, total, exact, facets = _column_search(searcher, root, limit, explain, visible, now)
+        hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, visible, now)
         return SearchResult(text, str(query), hits, total, exact, facets, query.warnings,
                             time.perf_counter() - started)  # fmt: skip
-    main = compile_node(root)
+    main = extra.query(root)
     if visible is None:
-        pool = rank.candidates(searcher, root, main, limit * 2 + 10)
+        pool = rank.candidates(searcher, root, main, limit * 2 + 10, extra.matches(root))
         ranked = rank.rank(searcher, pool, now.timestamp())[:limit]
-        chosen = [(level, final, _entry(searcher, addr, None)) for level, final, addr in ranked]
+        chosen = [(level, final, _entry(searcher, ref, None)) for level, final, ref in ranked]
+        facets = extra.facets(rank.facets(searcher, main), root)
         return SearchResult(text, str(query), tuple(_hits(root, chosen, explain, now)), pool.total, True,
-                            rank.facets(searcher, main), query.warnings, time.perf_counter() - started)  # fmt: skip
+                            facets, query.warnings, time.perf_counter() - started)  # fmt: skip
     size = max(limit * 10, 200)
+    matches = extra.matches(root)
     while True:  # re-check candidates as the principal sees them; widen the pool until enough survive
-        pool = rank.candidates(searcher, root, main, size)
+        pool = rank.candidates(searcher, root, main, size, matches)
         checked = []
-        for _level, final, addr in rank.rank(searcher, pool, now.timestamp()):
-            entry = _entry(searcher, addr, visible)
+        for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
+            entry = _entry(searcher, ref, visible)
             if visible(entry.name, None) and evaluate(root, entry):
                 checked.append((tier(root, entry)[0], final, entry))
         if len(checked) >= limit or size >= min(pool.total, MAX_POOL):
@@ -219,11 +227,12 @@ def _search(
     checked.sort(key=lambda r: (-r[0], -r[1], len(r[2].short_name)))
     facets = _count_facets([(e.kind, e.layer) for _, _, e in checked])
     return SearchResult(text, str(query), tuple(_hits(root, checked[:limit], explain, now)), len(checked),
-                        len(pool.scores) >= pool.total, facets, query.warnings, time.perf_counter() - started)  # fmt: skip
+                        pool.exact, facets, query.warnings, time.perf_counter() - started)  # fmt: skip
 
 
 def _column_search(
     searcher: tantivy.Searcher,
+    extra: overlay.Overlay,
     root: Node | None,
     limit: int,
     explain: bool,
@@ -235,10 +244,11 @@ def _column_search(
     Every candidate dataset up to ``COLUMN_SCAN`` is re-checked column by column, so totals and facets
     are exact unless more datasets than that match the relaxed query (then they are lower bounds).
     """
-    pool = rank.candidates(searcher, root, compile_node(relax(root)), COLUMN_SCAN)
+    relaxed = relax(root)
+    pool = rank.candidates(searcher, root, extra.query(relaxed), COLUMN_SCAN, extra.matches(relaxed))
     found: list[tuple[tuple[Any, ...], ColumnMatch, float, Entry]] = []
-    for _level, final, addr in rank.rank(searcher, pool, now.timestamp()):
-        entry = _entry(searcher, addr, visible)
+    for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
+        entry = _entry(searcher, ref, visible)
         if visible is not None and not visible(entry.name, None):
             continue
         for position, match in enumerate(find_columns(root, entry)):
@@ -255,7 +265,7 @@ def _column_search(
         hits.append(SearchHit(kind="column", matching_columns=(_column_hit(match.column),), column=match.column.name,
                               score=round(final, 4), tier=match.tier, explanation=why, **_dataset_fields(entry)))  # fmt: skip
     facets = _count_facets([(e.kind, e.layer, m.column.pii or "none") for _, m, _, e in found], ("pii",))
-    return tuple(hits), len(found), len(pool.scores) >= pool.total, facets
+    return tuple(hits), len(found), pool.exact, facets
 
 
 def _count_facets(rows: list[tuple[str, ...]], extra: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:

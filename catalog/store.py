@@ -3,7 +3,9 @@
 WAL lets any number of processes read (``catalog show``, search result details) while one process
 writes; writers (refresh, register after ingest) are serialized by ``writer_lock``, which also
 guards the search index. A full refresh replaces everything in one transaction, so a reader sees
-the old catalog or the new one, never half of each.
+the old catalog or the new one, never half of each. Updates of a few datasets also log their index
+documents here (``catalog.pending``), so each commit is synced (``synchronous=FULL``: one fdatasync
+of the WAL) to make an update durable, not only crash-consistent.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def connect(catalog_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
     catalog_dir.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(catalog_dir / STORE_FILE, timeout=30.0, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA synchronous=FULL")  # a commit syncs the WAL once: an update survives power loss
     con.execute("PRAGMA foreign_keys=ON")
     if not readonly:
         con.executescript(statements()["schema"])

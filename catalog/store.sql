@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS column_origins (
     PRIMARY KEY (dataset, name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- datasets changed since the search index last caught up (catalog/pending.py): searches overlay them on
+-- the index until a writer folds them in; written in the same transaction as the datasets themselves
+CREATE TABLE IF NOT EXISTS pending (
+    id       TEXT PRIMARY KEY,   -- lower-cased dataset name, the index document id
+    seq      INTEGER NOT NULL,   -- change number (meta.pending_seq, never reused); a fold removes up to its own
+    document TEXT                -- JSON of catalog.index.fields(record); NULL: the dataset was removed
+);
 
 -- name: insert_dataset
 INSERT OR REPLACE INTO datasets
@@ -121,3 +128,32 @@ DELETE FROM lineage WHERE downstream = ? AND via = ?;
 
 -- name: delete_dataset_history
 DELETE FROM schema_history WHERE dataset = ?;
+
+-- name: bump_pending_seq
+INSERT INTO meta (key, value) VALUES ('pending_seq', '1')
+ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+
+-- name: upsert_pending
+INSERT OR REPLACE INTO pending (id, seq, document)
+VALUES (?, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pending_seq'), ?);
+
+-- name: select_pending
+SELECT id, seq, document FROM pending ORDER BY seq;
+
+-- name: count_pending
+SELECT count(*) FROM pending;
+
+-- name: delete_folded
+DELETE FROM pending WHERE seq <= ?;
+
+-- name: delete_all_pending
+DELETE FROM pending;
+
+-- name: rebase_pending
+UPDATE pending SET document = ? WHERE id = ?;
+
+-- name: select_pending_keys
+SELECT id, seq, document IS NOT NULL FROM pending ORDER BY seq;
+
+-- name: select_pending_document
+SELECT document FROM pending WHERE id = ?;

@@ -123,14 +123,13 @@ class CsvReader(FileByFile):
         if shared is not None and not _integers_fit(shared, dialect):
             shared = None
         detected = shared or _detect(con, path, dialect_opts, dialect, source.path.name)
-        files, schema, names, rows, quarantined = self._read(ctx, source, index, path, dialect_opts, detected)
+        file = _File(ctx, source, index, path, dialect_opts)
+        files, schema, names, rows, quarantined = _read(file, detected)
         if shared is not None and quarantined:
             # types shared from an earlier file with the same header reject some of this file's
             # values: detect this file's own types (it may widen) and read it again
             detected = _detect(con, path, dialect_opts, dialect, source.path.name)
-            files, schema, names, rows, quarantined = self._read(
-                ctx, source, index, path, dialect_opts, detected
-            )
+            files, schema, names, rows, quarantined = _read(file, detected)
         self._detected.setdefault(key, detected)
         con.execute(
             quarantine_sql(
@@ -146,85 +145,83 @@ class CsvReader(FileByFile):
             warnings += detected.warnings
         return Staged(files, schema, names, rows + quarantined, rows, quarantined, warnings)
 
-    def _read(
-        self,
-        ctx: StageContext,
-        source: Source,
-        index: int,
-        path: str,
-        dialect_opts: dict[str, str | int],
-        detected: Detected,
-    ) -> tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]:
-        """Stage the file with ``detected`` types; rejected lines stay in ``_csv_rejects``.
 
-        Integer columns are guarded in the read itself (``guard_integers``); if a value would
-        round, the exact check finds the columns to widen and the file is read again.
-        """
-        _, names = select_list(ctx, list(detected.types))
-        typed = override_types(ctx, names, detected.types)
-        if any(t.upper() in INTEGER_TYPES for t in typed.values()):
-            try:
-                return self._write(
-                    ctx, source, index, path, dialect_opts, detected, names, typed, guarded=True
-                )
-            except duckdb.Error as exc:
-                log.debug("%s: guarded integer read failed (%s); checking every value", source.uri, exc)
-            typed |= widen_rounded_integers(
-                ctx, source, path, dialect_opts, detected.has_header, typed, names
-            )
-        return self._write(ctx, source, index, path, dialect_opts, detected, names, typed, guarded=False)
+@dataclass(frozen=True)
+class _File:
+    """One CSV file being staged: where it is read from and with which dialect."""
 
-    def _write(
-        self,
-        ctx: StageContext,
-        source: Source,
-        index: int,
-        path: str,
-        dialect_opts: dict[str, str | int],
-        detected: Detected,
-        names: dict[str, str],
-        typed: dict[str, str],
-        *,
-        guarded: bool,
-    ) -> tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]:
-        """One read of the file with the column types ``typed`` into staged Parquet (``guarded``:
-        integer columns through ``guard_integers``).
+    ctx: StageContext
+    source: Source
+    index: int
+    path: str  # the file, or its UTF-8 transcoded copy
+    dialect_opts: dict[str, str | int]
 
-        DuckDB's default line limit first: a larger one makes every read slower (~10 %, measured),
-        and a longer line is not lost, it comes back as a reject, and then the file is read again
-        with the limit of ``MAX_RECORD_BYTES``.
-        """
-        con = ctx.con
-        read_types, back = guard_integers(typed) if guarded else (typed, {})
-        select_cols, _ = select_list(ctx, list(read_types), back)
-        schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
-        for line_bytes in (DEFAULT_LINE_BYTES, MAX_RECORD_BYTES):
-            read_opts = options(
-                {
-                    **dialect_opts,
-                    "max_line_size": line_bytes,
-                    "header": detected.has_header,
-                    "auto_detect": False,
-                    "strict_mode": True,
-                    "null_padding": False,
-                    "store_rejects": True,
-                    "rejects_table": "_csv_rejects",
-                    "rejects_scan": "_csv_reject_scans",
-                    "dateformat": detected.date_format,
-                    "timestampformat": detected.timestamp_format,
-                }
-            )
-            con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
-            reader = f"read_csv({literal(path)}, columns = {struct_literal(read_types)}, {read_opts})"
-            select = f"SELECT {select_cols}, {lineage_sql(ctx, source, 'r.ordinality')} FROM {reader} WITH ORDINALITY r"
-            files, rows = write_stage(ctx, index, select, schema)
-            long_lines = con.execute(
-                "SELECT count(*) FROM _csv_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
-            ).fetchone()
-            if not long_lines or long_lines[0] == 0:
-                break
-        bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
-        return files, schema, names, rows, int(bad[0]) if bad else 0
+
+#: staged files, schema, source name → column, rows landed, rows rejected
+ReadResult = tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]
+
+
+def _read(file: _File, detected: Detected) -> ReadResult:
+    """Stage the file with ``detected`` types; rejected lines stay in ``_csv_rejects``.
+
+    Integer columns are guarded in the read itself (``guard_integers``); if a value would
+    round, the exact check finds the columns to widen and the file is read again.
+    """
+    ctx = file.ctx
+    _, names = select_list(ctx, list(detected.types))
+    typed = override_types(ctx, names, detected.types)
+    if any(t.upper() in INTEGER_TYPES for t in typed.values()):
+        try:
+            return _write(file, detected, names, typed, guarded=True)
+        except duckdb.Error as exc:
+            log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, exc)
+        header = detected.has_header
+        typed |= widen_rounded_integers(ctx, file.source, file.path, file.dialect_opts, header, typed, names)
+    return _write(file, detected, names, typed, guarded=False)
+
+
+def _write(
+    file: _File, detected: Detected, names: dict[str, str], typed: dict[str, str], *, guarded: bool
+) -> ReadResult:
+    """One read of the file with the column types ``typed`` into staged Parquet (``guarded``:
+    integer columns through ``guard_integers``).
+
+    DuckDB's default line limit first: a larger one makes every read slower (~10 %, measured),
+    and a longer line is not lost, it comes back as a reject, and then the file is read again
+    with the limit of ``MAX_RECORD_BYTES``.
+    """
+    ctx, con = file.ctx, file.ctx.con
+    read_types, back = guard_integers(typed) if guarded else (typed, {})
+    select_cols, _ = select_list(ctx, list(read_types), back)
+    schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+    for line_bytes in (DEFAULT_LINE_BYTES, MAX_RECORD_BYTES):
+        read_opts = options(
+            {
+                **file.dialect_opts,
+                "max_line_size": line_bytes,
+                "header": detected.has_header,
+                "auto_detect": False,
+                "strict_mode": True,
+                "null_padding": False,
+                "store_rejects": True,
+                "rejects_table": "_csv_rejects",
+                "rejects_scan": "_csv_reject_scans",
+                "dateformat": detected.date_format,
+                "timestampformat": detected.timestamp_format,
+            }
+        )
+        con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
+        reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {read_opts})"
+        lineage = lineage_sql(ctx, file.source, "r.ordinality")
+        select = f"SELECT {select_cols}, {lineage} FROM {reader} WITH ORDINALITY r"
+        files, rows = write_stage(ctx, file.index, select, schema)
+        long_lines = con.execute(
+            "SELECT count(*) FROM _csv_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
+        ).fetchone()
+        if not long_lines or long_lines[0] == 0:
+            break
+    bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
+    return files, schema, names, rows, int(bad[0]) if bad else 0
 
 
 def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
