@@ -18,17 +18,42 @@ the ``pending`` table, which searches overlay on the index until a writer folds 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
-from catalog.query import QuerySyntaxError
 from catalog.refresh import refresh
-from catalog.register import IngestReport, register_dbt, register_ingest, register_models
 from catalog.search import SearchHit, SearchResult
 from catalog.show import show
 from lakehouse.settings import Settings
 
+if TYPE_CHECKING:
+    from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
+    from catalog.query import QuerySyntaxError
+    from catalog.register import IngestReport, register_dbt, register_ingest, register_models
+
 Visible = Callable[[str, str | None], bool]
+
+#: public names and their modules, imported on first use: every lake connection imports
+#: ``catalog.access.encryption`` and should not pay for the rest of the catalog. The functions named
+#: like their own modules (refresh, search, show) are bound above, eagerly: importing a submodule sets
+#: the package attribute of its name, which would hide a function bound lazily.
+_EXPORTS = {
+    "DatasetInfo": "catalog.model",
+    "DatasetRecord": "catalog.model",
+    "RefreshReport": "catalog.model",
+    "QuerySyntaxError": "catalog.query",
+    "IngestReport": "catalog.register",
+    "register_dbt": "catalog.register",
+    "register_ingest": "catalog.register",
+    "register_models": "catalog.register",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'catalog' has no attribute {name!r}")
 
 
 def search(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -117,11 +118,32 @@ def _data_sql(batch: Batch) -> list[str]:
     return statements
 
 
-#: bookkeeping tables and their columns
+#: bookkeeping tables and their columns (as in ``sql/bookkeeping.sql``)
 BOOKKEEPING = {
-    "_files": ("dataset", "sha256", "source_uri", "bytes", "rows_read", "batch_id", "landed_at"),
-    "_schema_changes": ("dataset", "batch_id", "column_name", "change", "old_type", "new_type", "changed_at"),
-    "_columns": ("dataset", "column_name", "source_name", "batch_id"),
+    "_files": {
+        "dataset": "VARCHAR",
+        "sha256": "VARCHAR",
+        "source_uri": "VARCHAR",
+        "bytes": "BIGINT",
+        "rows_read": "BIGINT",
+        "batch_id": "VARCHAR",
+        "landed_at": "TIMESTAMP WITH TIME ZONE",
+    },
+    "_schema_changes": {
+        "dataset": "VARCHAR",
+        "batch_id": "VARCHAR",
+        "column_name": "VARCHAR",
+        "change": "VARCHAR",
+        "old_type": "VARCHAR",
+        "new_type": "VARCHAR",
+        "changed_at": "TIMESTAMP WITH TIME ZONE",
+    },
+    "_columns": {
+        "dataset": "VARCHAR",
+        "column_name": "VARCHAR",
+        "source_name": "VARCHAR",
+        "batch_id": "VARCHAR",
+    },
 }
 
 
@@ -155,18 +177,26 @@ def _bookkeeping_sql(batch: Batch) -> list[str]:
         statements.append(f"DELETE FROM lake.main._files WHERE dataset = {literal(batch.ctx.dataset)}")
     for table, rows in _bookkeeping_rows(batch).items():
         if rows:
-            values = ",\n".join("(" + ", ".join(_value(v) for v in row) + ")" for row in rows)
-            statements.append(
-                f"INSERT INTO lake.main.{table} ({', '.join(BOOKKEEPING[table])}) VALUES {values}"
-            )
+            statements.append(_insert_sql(table, rows))
     return statements
 
 
-def _value(value: object) -> str:
+def _insert_sql(table: str, rows: list[tuple[object, ...]]) -> str:
+    """INSERT ``rows`` as one JSON literal that DuckDB unnests with the table's types: thousands of
+    VALUES tuples cost the parser ~3× more (measured: 2,541 image files, 0.12 s vs 0.04 s)."""
+    columns = BOOKKEEPING[table]
+    records = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_isoformat)
+    names = ", ".join(ident(c) for c in columns)
+    return (
+        f"INSERT INTO lake.main.{table} ({names}) "
+        f"SELECT unnest(from_json({literal(records)}, {literal(json.dumps([columns]))}), recursive := true)"
+    )
+
+
+def _isoformat(value: object) -> str:
     if isinstance(value, dt.datetime):
-        return f"{literal(value.isoformat())}::TIMESTAMPTZ"
-    assert value is None or isinstance(value, str | int | float)
-    return literal(value)
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def commit(batch: Batch, gate: Gate | None) -> None:

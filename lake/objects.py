@@ -9,7 +9,7 @@ harmless and is found again by the next ingest of the same bytes.
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from pathlib import Path
 
 
@@ -18,17 +18,29 @@ def object_path(objects_dir: Path, sha256: str) -> Path:
 
 
 def store(objects_dir: Path, sha256: str, data: bytes) -> Path:
-    """Keep ``data`` under its hash; return the object's path."""
+    """Keep ``data`` under its hash; return the object's path.
+
+    The temporary name holds the hash, the process and the thread, so no two writers share one, and
+    one left behind by a killed process holds (part of) the same bytes and may be overwritten.
+    """
     target = object_path(objects_dir, sha256)
-    if target.exists() and target.stat().st_size == len(data):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        if os.stat(target).st_size == len(data):
+            return target
+    except FileNotFoundError:
+        pass
+    tmp = target.with_name(f".tmp-{sha256}-{os.getpid()}-{threading.get_ident()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileNotFoundError:  # the first object under this prefix
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o644)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target

@@ -1,6 +1,8 @@
 """``ingest``: files → readers (staged Parquet) → schema plan → gate → one DuckLake commit.
 
-The whole call holds the lake writer lock. Files whose content (sha256) already landed in the
+The whole call holds the lake writer lock. The reader's survey of the files (hashes, damage checks;
+for images the whole per-file work) starts before the lake is opened and runs in the background
+while DuckDB loads its extensions. Files whose content (sha256) already landed in the
 dataset are skipped, so running the same ingest twice adds nothing. A file that cannot be read at
 all, or whose types cannot be reconciled with the table, is quarantined and the rest of the batch
 lands; a batch the gate rejects lands nothing (``BatchRejected``). Staged Parquet of a batch that
@@ -9,13 +11,12 @@ does not commit is deleted (or, after a crash, removed by ``maintain`` as an orp
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
 import logging
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,12 +26,13 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.commit import Batch, commit
 from lake.naming import validate_dataset
 from lake.quarantine import rows_as_quarantine
-from lake.readers import READERS, StageContext, Staged
-from lake.readers.base import quarantine_file, sql_file, write_stage
+from lake.readers import reader_for
+from lake.readers.base import Reader, StageContext, Staged, Surveyed, quarantine_file, sql_file, write_stage
 from lake.report import BatchRejected, FileReport, IngestReport
 from lake.schema import Plan, plan, read_schema
-from lake.sources import Source, compression_error, resolve, sha256_file
+from lake.sources import Source, resolve
 from lake.sqltext import ident, literal
+from lake.survey import Fingerprint
 from lake.types import JSON, VARCHAR, contains_json, fits
 from lakehouse.connect import connect
 from lakehouse.errors import UsageError
@@ -93,27 +95,18 @@ def _encrypted(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and str(row[0]).lower() == "true"
 
 
-def _hash_and_check(source: Source) -> tuple[str, str | None]:
-    return sha256_file(source.path), compression_error(source)
-
-
-def _hashed(sources: Sequence[Source]) -> Iterator[tuple[Source, str, str | None]]:
-    """Hash (and check compressed files) in a background thread, ahead of the reader."""
-    with cf.ThreadPoolExecutor(1, thread_name_prefix="lake-hash") as pool:
-        for source, (sha, damage) in zip(sources, pool.map(_hash_and_check, sources), strict=True):
-            yield source, sha, damage
-
-
 def _fresh(
     ctx: StageContext,
-    sources: Sequence[Source],
+    surveyed: Iterable[Surveyed],
     landed: Mapping[str, tuple[int, str]],
     rep: IngestReport,
     mode: str,
-) -> Iterator[tuple[Source, FileReport]]:
-    """Sources not landed before (or earlier in this call); skipped ones are recorded in the report."""
+) -> Iterator[tuple[Source, Fingerprint, FileReport]]:
+    """Sources not landed before (or earlier in this call) and readable; skipped and damaged ones are
+    recorded in the report (damaged ones in quarantine too)."""
     seen: set[str] = set()
-    for source, sha, damage in _hashed(sources):
+    for source, found in surveyed:
+        sha = found.sha256
         fr = FileReport(source.uri, source.format, source.size, sha)
         rep.files.append(fr)
         if sha in seen or (mode != "replace" and sha in landed):
@@ -122,11 +115,11 @@ def _fresh(
             fr.reason = f"same content already landed (batch {batch})"
             continue
         seen.add(sha)
-        if damage is not None:
-            quarantine_file(ctx, source, damage)
-            fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, damage
+        if found.damage is not None:
+            quarantine_file(ctx, source, found.damage)
+            fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, found.damage
             continue
-        yield source, fr
+        yield source, found, fr
 
 
 def ingest(
@@ -153,8 +146,12 @@ def ingest(
     out_dir = settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
     scratch = settings.spill_dir / f"ingest-{batch_id}"
     scratch.mkdir(parents=True, exist_ok=True)
-    with writer_lock(settings.lock_file, timeout=settings.lock_timeout):
-        con = connect(settings)
+    reader = reader_for(sources[0].format)
+    with (
+        writer_lock(settings.lock_file, timeout=settings.lock_timeout),
+        reader.survey(sources, settings.objects_dir) as survey,
+    ):
+        con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
         try:
             _prepare(con)
             landed = {
@@ -183,9 +180,8 @@ def ingest(
                 encoding,
                 schema,
             )
-            staged = _stage(
-                ctx, rep, _fresh(ctx, sources, landed, rep, mode), sources[0].format, total, progress
-            )
+            fresh = _fresh(ctx, zip(sources, survey, strict=True), landed, rep, mode)
+            staged = _stage(ctx, rep, reader, fresh, total, progress)
             _land(ctx, rep, staged, mode, key, partition_by, gate)
         except BaseException:
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -202,23 +198,23 @@ def ingest(
 def _stage(
     ctx: StageContext,
     rep: IngestReport,
-    fresh: Iterator[tuple[Source, FileReport]],
-    fmt: str,
+    reader: Reader,
+    fresh: Iterator[tuple[Source, Fingerprint, FileReport]],
     total: int,
     progress: ProgressCallback | None,
 ) -> list[tuple[FileReport, Staged]]:
-    """Run the format's reader over the fresh sources; fill in each file's report."""
+    """Run the reader over the fresh sources; fill in each file's report."""
     pending: list[tuple[Source, FileReport]] = []
     staged: list[tuple[FileReport, Staged]] = []
 
-    def sources() -> Iterator[Source]:
-        for source, fr in fresh:
+    def sources() -> Iterator[Surveyed]:
+        for source, found, fr in fresh:
             pending.append((source, fr))
-            yield source
+            yield source, found
 
     done = rows = 0
     started = time.perf_counter()
-    for index, outcome in READERS[fmt]().stage_all(sources(), ctx):
+    for index, outcome in reader.stage_all(sources(), ctx):
         source, fr = pending[index]
         if isinstance(outcome, str):
             quarantine_file(ctx, source, outcome)

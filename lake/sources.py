@@ -10,6 +10,8 @@ from __future__ import annotations
 import glob
 import gzip
 import hashlib
+import os
+import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,18 +78,40 @@ def _expand(raw: str | Path) -> list[Path]:
             )
         return [p for m in matches for p in _expand(m)] if any(m.is_dir() for m in matches) else matches
     path = Path(text)
-    if path.is_dir():
-        found = [
-            p
-            for p in sorted(path.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        ]
-        return [p for p in found if _detect(p)[0] is not None]
-    if not path.exists():
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(
             f"no such file or directory: {text}", hint="give files, folders or quoted glob patterns"
-        )
+        ) from None
+    if is_dir:
+        return [p for p in sorted(_files_under(path)) if _detect(p)[0] is not None]
     return [path]
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files in ``folder`` and its subfolders, leaving out hidden ones (``.name``) and hidden folders."""
+    found: list[Path] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                found.extend(_files_under(Path(entry.path)))
+            elif entry.is_file():
+                found.append(Path(entry.path))
+    return found
+
+
+def _real(path: Path, folders: dict[Path, Path]) -> Path:
+    """``path.resolve()``, resolving each folder once: the files of a batch share a few folders, and
+    resolving costs a system call per path component (thousands of images: a tenth of a second)."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    parent = folders.get(path.parent)
+    if parent is None:
+        parent = folders[path.parent] = path.parent.resolve()
+    return parent / path.name
 
 
 def resolve(paths: list[str | Path], fmt: str = "auto") -> list[Source]:
@@ -95,10 +119,11 @@ def resolve(paths: list[str | Path], fmt: str = "auto") -> list[Source]:
     if fmt != "auto" and fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="use one of: auto, " + ", ".join(FORMATS))
     seen: set[Path] = set()
+    folders: dict[Path, Path] = {}
     sources: list[Source] = []
     for raw in paths:
         for path in _expand(raw):
-            path = path.resolve()
+            path = _real(path, folders)
             if path in seen:
                 continue
             seen.add(path)

@@ -11,10 +11,40 @@ Public API:
 - ``compile_bigquery(settings) -> CompiledPolicy`` - row access policy DDL and Data Policy API JSON.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
-from catalog.access.decisions import ColumnAccess, TableAccess
-from catalog.access.policy import Policy, PolicyError, Principal, load_policy
-from catalog.access.session import QueryResult, check, run_query, visibility
+
+if TYPE_CHECKING:
+    from catalog.access.decisions import ColumnAccess, TableAccess
+    from catalog.access.policy import Policy, PolicyError, Principal, load_policy
+    from catalog.access.session import QueryResult, check, run_query, visibility
+
+#: public names and their modules, imported on first use (``lakehouse.connect`` imports
+#: ``catalog.access.encryption`` for every connection and must stay light). ``compile_bigquery`` is
+#: bound above, eagerly: importing its module would otherwise hide the function of the same name.
+_EXPORTS = {
+    "ColumnAccess": "catalog.access.decisions",
+    "TableAccess": "catalog.access.decisions",
+    "Policy": "catalog.access.policy",
+    "PolicyError": "catalog.access.policy",
+    "Principal": "catalog.access.policy",
+    "load_policy": "catalog.access.policy",
+    "QueryResult": "catalog.access.session",
+    "check": "catalog.access.session",
+    "run_query": "catalog.access.session",
+    "visibility": "catalog.access.session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'catalog.access' has no attribute {name!r}")
+
 
 __all__ = [
     "ColumnAccess",

@@ -17,7 +17,7 @@ import concurrent.futures as cf
 import datetime as dt
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
@@ -30,6 +30,7 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.naming import LINEAGE_COLUMNS, normalize_columns
 from lake.sources import Source
 from lake.sqltext import ident, literal
+from lake.survey import Fingerprint, Survey, hashed
 from lakehouse.errors import InputError
 
 #: the lineage columns as DuckDB types
@@ -66,6 +67,8 @@ class Staged:
     warnings: list[str] = field(default_factory=list)
 
 
+#: a source to stage with its fingerprint from the survey
+Surveyed = tuple[Source, Fingerprint]
 #: (index of the source in the batch, its Staged — or the reason the whole file could not be read)
 Outcome = tuple[int, "Staged | str"]
 #: errors that mean "this file cannot be read at all" (the file is quarantined, the batch goes on)
@@ -82,13 +85,18 @@ FILE_ERRORS: tuple[type[BaseException], ...] = (
 class Reader(Protocol):
     format: str
 
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+    def survey(self, sources: Sequence[Source], objects_dir: Path) -> Survey:
+        """Start fingerprinting ``sources`` in the background (no lake connection needed)."""
+        ...
+
+    def stage_all(self, sources: Iterable[Surveyed], ctx: StageContext) -> Iterator[Outcome]:
         """Stage every source as Parquet (see the module docstring), yielding one outcome per source."""
         ...
 
 
 class FileByFile:
-    """Readers that stage each file on its own implement ``stage``; this gives them ``stage_all``.
+    """Readers that stage each file on its own implement ``stage``; this gives them ``stage_all``
+    and the survey of text files (hashes and decompression checks).
 
     Files are staged side by side, each on its own cursor of the connection, as many at a time as
     DuckDB has threads (at most ``MAX_FILES_AT_ONCE``). Numbering the records (``WITH ORDINALITY``,
@@ -98,10 +106,13 @@ class FileByFile:
     back in the sources' order.
     """
 
+    def survey(self, sources: Sequence[Source], objects_dir: Path) -> Survey:
+        return hashed(sources)
+
     def stage(self, source: Source, index: int, ctx: StageContext) -> Staged:
         raise NotImplementedError
 
-    def stage_all(self, sources: Iterable[Source], ctx: StageContext) -> Iterator[Outcome]:
+    def stage_all(self, sources: Iterable[Surveyed], ctx: StageContext) -> Iterator[Outcome]:
         row = ctx.con.execute("SELECT current_setting('threads')").fetchone()
         at_once = max(1, min(MAX_FILES_AT_ONCE, int(row[0]) if row else 1))
         local = threading.local()
@@ -120,7 +131,7 @@ class FileByFile:
         try:
             with cf.ThreadPoolExecutor(at_once, thread_name_prefix="lake-stage") as pool:
                 running: collections.deque[cf.Future[Outcome]] = collections.deque()
-                for index, source in enumerate(sources):
+                for index, (source, _) in enumerate(sources):
                     running.append(pool.submit(stage_one, index, source))
                     if len(running) >= at_once:
                         yield running.popleft().result()

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.connect import connect, extension_path
+from lakehouse.connect import connect, extension_path, load_extensions
 from lakehouse.errors import LockedError, NotFoundError
 from lakehouse.settings import Settings, load_settings
 
@@ -26,6 +26,20 @@ def test_extensions_come_from_wheels(settings: Settings) -> None:
     }
     assert {"ducklake", "sqlite_scanner"} <= loaded
     assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
+
+
+def test_extensions_load_side_by_side_once_each_and_failures_surface(settings: Settings) -> None:
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    load_extensions(con, ["sqlite_scanner", "ducklake", "httpfs", "ducklake"])
+    loaded = {
+        r[0] for r in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()
+    }
+    assert {"ducklake", "sqlite_scanner", "httpfs"} <= loaded
+    load_extensions(con, ["ducklake", "json"])  # already loaded (ducklake) or built in (json): no error
+    with pytest.raises(duckdb.Error, match="no_such_extension"):
+        load_extensions(con, ["no_such_extension", "another_missing_one"])  # the first failure wins
+    with pytest.raises(ValueError, match="not an extension name: 'x; DROP'"):
+        load_extensions(con, ["x; DROP"])
 
 
 def test_extensions_load_without_network(settings: Settings, tmp_path: Path) -> None:
