@@ -18,13 +18,13 @@ the ``pending`` table, which searches overlay on the index until a writer folds 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from catalog.refresh import refresh
 from catalog.search import SearchHit, SearchResult
 from catalog.show import show
+from lakehouse import lazy
 from lakehouse.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,10 +50,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'catalog' has no attribute {name!r}")
+__getattr__ = lazy.exports("catalog", _EXPORTS)
 
 
 def search(

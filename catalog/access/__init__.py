@@ -13,10 +13,10 @@ Public API:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
+from lakehouse import lazy
 
 if TYPE_CHECKING:
     from catalog.access.decisions import ColumnAccess, TableAccess
@@ -40,10 +40,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'catalog.access' has no attribute {name!r}")
+__getattr__ = lazy.exports("catalog.access", _EXPORTS)
 
 
 __all__ = [
