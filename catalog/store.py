@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fcntl
 import json
 import re
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -32,7 +30,7 @@ from catalog.model import (
     QualityStatus,
     SchemaChange,
 )
-from lakehouse.errors import LockedError
+from lakehouse import locks
 
 STORE_FILE = "catalog.sqlite"
 LOCK_FILE = "writer.lock"
@@ -59,25 +57,13 @@ def connect(catalog_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
 @contextmanager
 def writer_lock(catalog_dir: Path, timeout: float = 60.0) -> Iterator[None]:
     """Serialize catalog writers across processes (store and search index)."""
-    catalog_dir.mkdir(parents=True, exist_ok=True)
-    path = catalog_dir / LOCK_FILE
-    with path.open("a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LockedError(
-                        f"{path} is held by another catalog writer for more than {timeout:.0f} s",
-                        hint="a refresh is probably running; wait for it or stop it",
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.writer_lock(
+        catalog_dir / LOCK_FILE,
+        timeout=timeout,
+        name="the catalog writer lock",
+        hint="a refresh is probably running; wait for it or stop it",
+    ):
+        yield
 
 
 @contextmanager

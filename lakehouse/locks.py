@@ -1,10 +1,11 @@
-"""The lake writer lock: one writer at a time on the embedded (SQLite) catalog.
+"""Writer locks: one writer at a time on the lake's embedded (SQLite) catalog, and on the metadata catalog.
 
 DuckLake retries commit conflicts itself, but two writers on a SQLite catalog still hit "database is
 locked" on a few percent of commits (see environment.md), so writers take an advisory ``flock`` on
 ``settings.lock_file`` first. Readers never take it. The holder's PID is written into the file so a
 waiting writer can say who it is waiting for. The kernel drops the lock when the holder dies, so a
-killed writer never leaves a stale lock behind.
+killed writer never leaves a stale lock behind. The metadata catalog (``catalog.store``) serializes
+its writers with the same lock on a file of its own.
 """
 
 from __future__ import annotations
@@ -29,8 +30,15 @@ def _holder(path: Path) -> str:
 
 
 @contextmanager
-def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
-    """Hold the exclusive writer lock at ``path``; wait up to ``timeout`` seconds, then ``LockedError``."""
+def writer_lock(
+    path: Path,
+    *,
+    timeout: float = 60.0,
+    name: str = "the lake writer lock",
+    hint: str = "raise lock_timeout or wait for the other ingest to finish",
+) -> Iterator[None]:
+    """Hold the exclusive writer lock at ``path``; wait up to ``timeout`` seconds, then ``LockedError``
+    naming the lock (``name``), the holder's PID and what to do (``hint``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -42,8 +50,8 @@ def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockedError(
-                        f"the lake writer lock {path} is held by another process (PID {_holder(path)})",
-                        hint=f"waited {timeout:g}s; raise lock_timeout or wait for the other ingest to finish",
+                        f"{name} {path} is held by another process (PID {_holder(path)})",
+                        hint=f"waited {timeout:g}s; {hint}",
                     ) from None
                 time.sleep(POLL_SECONDS)
         os.ftruncate(fd, 0)

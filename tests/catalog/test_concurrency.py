@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import catalog
+from catalog import store
 from lakehouse.connect import connect
+from lakehouse.errors import LockedError
 from lakehouse.settings import Settings
 
 REFRESHER = textwrap.dedent(
@@ -70,3 +72,13 @@ def test_two_writers_are_serialized(lake: Settings) -> None:
     _, err = child.communicate()
     assert child.returncode == 0, err
     assert catalog.search(lake, "label*").total == 6
+
+
+def test_a_second_catalog_writer_waits_then_names_the_holder(tmp_path: Path) -> None:
+    held = r"catalog writer lock .* held by another process \(PID \d+\)"
+    # flock: a second open of the file conflicts, even in this process
+    with store.writer_lock(tmp_path), pytest.raises(LockedError, match=held):
+        with store.writer_lock(tmp_path, timeout=0.2):
+            pass
+    with store.writer_lock(tmp_path, timeout=0.2):  # released: the next writer gets it at once
+        pass
