@@ -77,8 +77,11 @@ def test_two_writers_are_serialized(lake: Settings) -> None:
 def test_a_second_catalog_writer_waits_then_names_the_holder(tmp_path: Path) -> None:
     held = r"catalog writer lock .* held by another process \(PID \d+\)"
     # flock: a second open of the file conflicts, even in this process
-    with store.writer_lock(tmp_path), pytest.raises(LockedError, match=held):
-        with store.writer_lock(tmp_path, timeout=0.2):
-            pass
+    with (
+        store.writer_lock(tmp_path),
+        pytest.raises(LockedError, match=held),
+        store.writer_lock(tmp_path, timeout=0.2),
+    ):
+        pass
     with store.writer_lock(tmp_path, timeout=0.2):  # released: the next writer gets it at once
         pass
