@@ -48,6 +48,19 @@ def feature_info(call: Call) -> exp.Query:
     return call.scratch.rows_relation(FEATURE_INFO, rows)
 
 
+#: the columns of ML.TRAINING_INFO every model type has (one row per iteration; model types add theirs)
+TRAINING_INFO = pa.schema(
+    [
+        ("training_run", pa.int64()),
+        ("iteration", pa.int64()),
+        ("loss", pa.float64()),
+        ("eval_loss", pa.float64()),
+        ("learning_rate", pa.float64()),
+        ("duration_ms", pa.int64()),
+    ]
+)
+
+
 def training_info(call: Call) -> exp.Query:
     call.no_params()
     table = call.model.state_table("training_info")

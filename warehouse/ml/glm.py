@@ -27,16 +27,6 @@ from warehouse.ml.registry import Model
 #: columns of the training query with a role other than feature, and the option that names each
 ROLES: dict[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEIGHT: "instance_weight_col"}
 
-TRAINING_INFO = pa.schema(
-    [
-        ("training_run", pa.int64()),
-        ("iteration", pa.int64()),
-        ("loss", pa.float64()),
-        ("eval_loss", pa.float64()),
-        ("learning_rate", pa.float64()),
-        ("duration_ms", pa.int64()),
-    ]
-)
 WEIGHTS = pa.schema([("output", pa.int64()), ("dim", pa.int64()), ("weight", pa.float64())])
 
 

@@ -21,32 +21,21 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
+from warehouse.ml import functions
 from warehouse.ml import kmeans_sql as ksql
 from warehouse.ml.model import INIT, ROW_ID, TrainingData
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, num, sql
 
-TRAINING_INFO = pa.schema(
-    [
-        ("training_run", pa.int64()),
-        ("iteration", pa.int64()),
-        ("loss", pa.float64()),
-        ("eval_loss", pa.float64()),
-        ("learning_rate", pa.float64()),
-        ("duration_ms", pa.int64()),
-        (
-            "cluster_info",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("centroid_id", pa.int64()),
-                        ("cluster_radius", pa.float64()),
-                        ("cluster_size", pa.int64()),
-                    ]
-                )
-            ),
+TRAINING_INFO = functions.TRAINING_INFO.append(
+    pa.field(
+        "cluster_info",
+        pa.list_(
+            pa.struct(
+                [("centroid_id", pa.int64()), ("cluster_radius", pa.float64()), ("cluster_size", pa.int64())]
+            )
         ),
-    ]
+    )
 )
 
 

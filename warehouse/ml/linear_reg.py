@@ -9,7 +9,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from warehouse.ml import glm, metrics
-from warehouse.ml.functions import without
+from warehouse.ml.functions import TRAINING_INFO, without
 from warehouse.ml.glm_functions import (
     helper_columns,
     label_of_input,
@@ -53,7 +53,7 @@ class LinearReg:
         model.state["optimize_strategy"] = result.strategy
         write_state(data.con, model, "weights", glm.weights_table(result.beta))
         write_state(
-            data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=glm.TRAINING_INFO)
+            data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=TRAINING_INFO)
         )
         scored = scores(data.relation(), result.beta).subquery("__scored")
         has_eval = data.con.execute(f'SELECT count_if({EVAL}) FROM "{data.table}"').fetchone()

@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml import glm, logistic_functions, metrics
+from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.glm_sql import EVAL, Family, probabilities
 from warehouse.ml.model import LABEL, Function, TrainingData
 from warehouse.ml.registry import Model, write_state
@@ -75,7 +76,7 @@ class LogisticReg:
         model.state["optimize_strategy"] = result.strategy
         write_state(data.con, model, "weights", glm.weights_table(result.beta))
         write_state(
-            data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=glm.TRAINING_INFO)
+            data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=TRAINING_INFO)
         )
         has_eval = data.con.execute(f'SELECT count_if({EVAL}) FROM "{data.table}"').fetchone()
         scored = probabilities(data.relation(), result.beta, fam)
