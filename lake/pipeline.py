@@ -73,19 +73,19 @@ def _check_call(dataset: str, mode: str, key: str | None, schema: Mapping[str, s
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """First use of a lake: its bookkeeping tables and options, in one snapshot."""
-    con.execute(sql_file("quarantine_stage.sql"))
+    """First use of a lake: its bookkeeping tables and options, in one snapshot; then this ingest's
+    quarantine stage."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
         "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns')"
     ).fetchone()
-    if found and found[0] == 4:
-        return
-    con.execute("BEGIN")
-    con.execute(sql_file("bookkeeping.sql"))
-    for name, value in LAKE_OPTIONS.items():
-        con.execute(f"CALL lake.set_option({literal(name)}, {literal(value)})")
-    con.execute("COMMIT")
+    if not found or found[0] != 4:
+        con.execute("BEGIN")
+        con.execute(sql_file("bookkeeping.sql"))
+        for name, value in LAKE_OPTIONS.items():
+            con.execute(f"CALL lake.set_option({literal(name)}, {literal(value)})")
+        con.execute("COMMIT")
+    con.execute(sql_file("quarantine_stage.sql"))
 
 
 def _encrypted(con: duckdb.DuckDBPyConnection) -> bool:
