@@ -38,6 +38,12 @@ class PolicyError(UsageError):
     """The policy file is malformed or names something that does not exist."""
 
 
+class UnknownPrincipal(NotFoundError):
+    """A user, group or role the policy does not declare: a usage error (exit 2), never privileged."""
+
+    exit_code = 2
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -143,7 +149,7 @@ class Policy(_Model):
     def resolve(self, principal: Principal) -> Principal:
         """Expand a principal with the groups and roles the policy gives its user and groups."""
         if principal.user is not None and principal.user not in self.users:
-            raise NotFoundError(
+            raise UnknownPrincipal(
                 f"unknown user {principal.user!r} in the access policy",
                 hint=_known("users", self.users) + _suggest(principal.user, self.users),
             )
@@ -153,7 +159,7 @@ class Policy(_Model):
         ):
             for name in names:
                 if name not in known:
-                    raise NotFoundError(
+                    raise UnknownPrincipal(
                         f"unknown {kind} {name!r} in the access policy",
                         hint=_known(kind + "s", known) + _suggest(name, known),
                     )

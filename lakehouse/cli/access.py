@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from lakehouse.cli.context import AppContext, json_option, pass_app
+from lakehouse.cli.principal import principal_of, principal_options
 from lakehouse.errors import UsageError
 
 
@@ -51,27 +52,26 @@ def compile_command(app: AppContext, target: str, out_dir: Path | None, as_json:
 
 
 @access.command("check")
-@click.option("--user", help="a user named in the policy")
-@click.option("--role", "roles", multiple=True, help="a role (repeatable)")
-@click.option("--group", "groups", multiple=True, help="a group (repeatable)")
+@principal_options
 @click.argument("table")
 @json_option
 @pass_app
 def check_command(
     app: AppContext,
     user: str | None,
-    roles: tuple[str, ...],
     groups: tuple[str, ...],
+    roles: tuple[str, ...],
     table: str,
     as_json: bool,
 ) -> None:
     """What a principal sees of TABLE: each column raw / masked / denied, and the row rules."""
-    from catalog.access import Principal, check
+    from catalog.access import check
     from lakehouse.output import print_json, print_table
 
-    if not (user or roles or groups):
+    principal = principal_of(user, groups, roles)
+    if principal is None:
         raise UsageError("say whose access to check: --user U, --role R or --group G")
-    result = check(app.settings, Principal.of(user=user, roles=roles, groups=groups), table)
+    result = check(app.settings, principal, table)
     if as_json:
         print_json(result)
         return

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from lakehouse.cli.context import AppContext, json_option, pass_app
-from lakehouse.errors import UsageError
+from lakehouse.cli.principal import principal_of, principal_options
 from lakehouse.settings import Settings
 
 if TYPE_CHECKING:  # the CLI imports catalog and rich lazily, when a command runs
@@ -17,31 +16,13 @@ if TYPE_CHECKING:  # the CLI imports catalog and rich lazily, when a command run
 
     from catalog.search import SearchHit
 
-principal_options = [
-    click.option("--role", help="search as this role: hide tables and columns it may not select"),
-    click.option("--user", help="search as this user (with the user's roles and groups)"),
-]
 
-
-def with_principal(func: Any) -> Any:
-    for option in reversed(principal_options):
-        func = option(func)
-    return func
-
-
-def visibility(settings: Settings, role: str | None, user: str | None) -> Any:
+def visibility(settings: Settings, user: str | None, groups: tuple[str, ...], roles: tuple[str, ...]) -> Any:
     """The access layer's ``(table, column_or_None) -> bool`` for a principal, or None for everything."""
-    if role is None and user is None:
-        return None
-    try:
-        access = importlib.import_module("catalog.access")
-        resolve, principal_type = access.visibility, access.Principal
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(
-            "--role/--user need the access rules (catalog.access.visibility), which are not available",
-            hint=f"{type(exc).__name__}: {exc}",
-        ) from exc
-    return resolve(settings, principal_type.of(user=user, roles=[role] if role else []))
+    from catalog.access import visibility as principal_visibility
+
+    principal = principal_of(user, groups, roles)
+    return None if principal is None else principal_visibility(settings, principal)
 
 
 @click.group("catalog")
@@ -53,7 +34,7 @@ def catalog_group() -> None:
 @click.argument("query", nargs=-1)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="hits to show")
 @click.option("--explain", is_flag=True, help="show why each hit ranked where it did")
-@with_principal
+@principal_options
 @json_option
 @pass_app
 def search_command(
@@ -61,8 +42,9 @@ def search_command(
     query: tuple[str, ...],
     limit: int,
     explain: bool,
-    role: str | None,
     user: str | None,
+    groups: tuple[str, ...],
+    roles: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
@@ -70,7 +52,7 @@ def search_command(
     import catalog
     from lakehouse.output import console, print_json, warn
 
-    visible = visibility(app.settings, role, user)
+    visible = visibility(app.settings, user, groups, roles)
     result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, visible=visible)
     if as_json:
         print_json(result)
@@ -143,15 +125,22 @@ def hit_table(hits: Sequence[SearchHit], title: str) -> Table:
 
 @catalog_group.command("show")
 @click.argument("name")
-@with_principal
+@principal_options
 @json_option
 @pass_app
-def show_command(app: AppContext, name: str, role: str | None, user: str | None, as_json: bool) -> None:
+def show_command(
+    app: AppContext,
+    name: str,
+    user: str | None,
+    groups: tuple[str, ...],
+    roles: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Schema with stats and PII flags, lineage up and down, quality, schema history, an example query."""
     import catalog
     from lakehouse.output import console, print_json, print_table
 
-    info = catalog.show(app.settings, name, visible=visibility(app.settings, role, user))
+    info = catalog.show(app.settings, name, visible=visibility(app.settings, user, groups, roles))
     if as_json:
         print_json(info)
         return

@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lakehouse.cli.context import AppContext, pass_app
+from lakehouse.cli.principal import principal_of, principal_options
 from lakehouse.errors import LakehouseError, UsageError
+
+if TYPE_CHECKING:
+    from catalog.access import Principal
 
 
 def _render(result: Any, fmt: str) -> None:
@@ -76,9 +80,7 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="same as --format json")
-@click.option("--role", "roles", multiple=True, help="run as this role, under the access rules (repeatable)")
-@click.option("--user", help="run as this user (from the policy file), under the access rules")
-@click.option("--group", "groups", multiple=True, help="run as a member of this group (repeatable)")
+@principal_options
 @click.option("--timeout", type=float, help="seconds a principal's query may run")
 @pass_app
 def sql(
@@ -103,8 +105,9 @@ def sql(
     fmt = "json" if as_json else fmt
     if query and file:
         raise UsageError("give a QUERY or -f FILE, not both")
-    if roles or user or groups:
-        _run_as_principal(app, query, file, fmt, roles, user, groups, timeout)
+    principal = principal_of(user, groups, roles)
+    if principal is not None:
+        _run_as_principal(app, query, file, fmt, principal, timeout)
         return
     con = warehouse.connect(app.settings)
     try:
@@ -131,16 +134,13 @@ def _run_as_principal(
     query: str | None,
     file: Path | None,
     fmt: str,
-    roles: tuple[str, ...],
-    user: str | None,
-    groups: tuple[str, ...],
+    principal: Principal,
     timeout: float | None,
 ) -> None:
-    from catalog.access import Principal, run_query
+    from catalog.access import run_query
     from lakehouse.output import progress_bar
 
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
-    principal = Principal.of(user=user, groups=list(groups), roles=list(roles))
     with progress_bar() as progress:
         result = run_query(app.settings, principal, text, timeout=timeout, progress=progress)
     _render(result, fmt)

@@ -65,16 +65,6 @@ def test_errors_are_one_line_with_the_right_exit_code(
     assert code == 2 and "--limit" in err
 
 
-def test_role_needs_the_access_layer(
-    lake: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "catalog.access", None)  # as before the access package lands
-    code, _, err = run(["--home", str(lake.home), "catalog", "search", "orders", "--role", "analyst"], capsys)
-    assert code == 2 and "--role/--user need the access rules" in err
-
-
 def test_search_warnings_go_to_stderr(
     lake: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
