@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from lakehouse.errors import LockedError, MissingDependency, NotFoundError
+from lakehouse.errors import LockedError, MissingDependency, NotFoundError, SettingsError
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,8 @@ def attach_lake(
         load_extensions(con, ["postgres_scanner"])
     settings.lake_data_dir.mkdir(parents=True, exist_ok=True)
     options = [f"DATA_PATH '{_sql_string(str(settings.lake_data_dir))}/'"]
+    if settings.lake_moves_with_home:  # a copied or moved home: its files are where the home is now
+        options.append("OVERRIDE_DATA_PATH true")
     if read_only:
         options.append("READ_ONLY")
     else:
@@ -207,6 +209,13 @@ def attach_lake(
         locked = translate_lock_error(exc, meta)
         if locked:
             raise locked from exc
+        if "does not match existing data path" in str(exc):
+            raise SettingsError(
+                f"the lake catalog {meta} keeps its files elsewhere than lake_data_path "
+                f"{settings.lake_data_dir}: {str(exc).splitlines()[0]}",
+                hint="set lake_data_path (LAKEHOUSE_LAKE_DATA_PATH) to the folder the catalog names, "
+                "or to where those files were moved",
+            ) from exc
         if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
             raise NotFoundError(  # the catalog file exists but a writer died before initialising it
                 f"the lake at {meta} is not initialised yet",

@@ -69,6 +69,15 @@ class Settings(BaseModel):
         return self.lake_data_path or (self.lake_dir / "data")
 
     @property
+    def lake_moves_with_home(self) -> bool:
+        """True for the embedded default: the lake's catalog and data both sit in HOME/lake.
+
+        DuckLake records its data path in the catalog but stores every file relative to it, so a
+        home folder that was copied or moved is opened with the data path of where it is now.
+        """
+        return self.lake_metadata is None and self.lake_data_path is None
+
+    @property
     def objects_dir(self) -> Path:
         return self.lake_dir / "objects"
 

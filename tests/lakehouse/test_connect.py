@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from lakehouse.connect import connect, extension_path, load_extensions
-from lakehouse.errors import LockedError, NotFoundError
+from lakehouse.errors import LockedError, NotFoundError, SettingsError
 from lakehouse.settings import Settings, load_settings
 
 
@@ -138,3 +138,41 @@ def test_read_only_lake_whose_writer_died_before_initialising_it(settings: Setti
     con.execute("CREATE TABLE lake.t AS SELECT 1 AS x")
     con.close()
     assert connect(settings, lake_read_only=True).execute("SELECT x FROM lake.t").fetchall() == [(1,)]
+
+
+def _land(home: Path, rows: str) -> None:
+    from lakehouse.pipeline import ingest
+
+    source = home.parent / f"{home.name}-{abs(hash(rows))}.csv"
+    source.write_text("id,name\n" + rows, encoding="utf-8")
+    ingest(load_settings({"home": home, "threads": 2}), [source], "people", gate=False)
+
+
+def test_a_copied_or_moved_home_keeps_working(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A home folder copied elsewhere (and the original gone) is read and written where it is now."""
+    for var in [v for v in os.environ if v.startswith("LAKEHOUSE_")]:
+        monkeypatch.delenv(var)
+    first, moved = tmp_path / "first", tmp_path / "elsewhere" / "moved"
+    _land(first, "1,ada\n2,bo\n")
+    moved.parent.mkdir()
+    first.rename(moved)  # nothing can be read from the old place any more
+    _land(moved, "3,cy\n")
+    con = connect(load_settings({"home": moved, "threads": 2}), lake_read_only=True)
+    try:
+        rows = con.execute("SELECT id, name FROM lake.people ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert rows == [(1, "ada"), (2, "bo"), (3, "cy")]
+    assert not first.exists()
+
+
+def test_an_explicit_data_path_that_does_not_match_the_catalog(tmp_path: Path) -> None:
+    """Outside the embedded layout the data path is the user's: a mismatch is one clear settings error."""
+    home = tmp_path / "home"
+    _land(home, "1,ada\n")
+    wrong = load_settings({"home": home, "lake_data_path": tmp_path / "other"})
+    with pytest.raises(
+        SettingsError, match=r"keeps its files elsewhere than lake_data_path .*other"
+    ) as raised:
+        connect(wrong)
+    assert "\n" not in str(raised.value)
