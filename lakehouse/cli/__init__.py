@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     except LakehouseError as exc:
         if debug:
             raise
-        from lakehouse.output import error
+        from lakehouse.cli.output import error
 
         error(str(exc))
         sys.exit(exc.exit_code)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug or an unexpected library error: still one line unless --debug
         if debug:
             raise
-        from lakehouse.output import error
+        from lakehouse.cli.output import error
 
         error(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
         sys.exit(1)

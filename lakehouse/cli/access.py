@@ -32,7 +32,7 @@ def access() -> None:
 def compile_command(app: AppContext, target: str, out_dir: Path | None, as_json: bool) -> None:
     """Print (or write) row access policy DDL and Data Policy API definitions."""
     from catalog.access import compile_bigquery
-    from lakehouse.output import print_json
+    from lakehouse.cli.output import print_json
 
     compiled = compile_bigquery(app.settings)
     if out_dir is not None:
@@ -66,7 +66,7 @@ def check_command(
 ) -> None:
     """What a principal sees of TABLE: each column raw / masked / denied, and the row rules."""
     from catalog.access import check
-    from lakehouse.output import print_json, print_table
+    from lakehouse.cli.output import print_json, print_table
 
     principal = principal_of(user, groups, roles)
     if principal is None:

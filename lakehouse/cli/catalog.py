@@ -50,7 +50,7 @@ def search_command(
     """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
     type=table|column|model|image, layer=, pii=true, quality=failing, updated>2026-01-01."""
     import catalog
-    from lakehouse.output import console, print_json, warn
+    from lakehouse.cli.output import console, print_json, warn
 
     visible = visibility(app.settings, user, groups, roles)
     result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, visible=visible)
@@ -138,7 +138,7 @@ def show_command(
 ) -> None:
     """Schema with stats and PII flags, lineage up and down, quality, schema history, an example query."""
     import catalog
-    from lakehouse.output import console, print_json, print_table
+    from lakehouse.cli.output import console, print_json, print_table
 
     info = catalog.show(app.settings, name, visible=visibility(app.settings, user, groups, roles))
     if as_json:
@@ -209,7 +209,7 @@ def _pct(value: float | None) -> str:
 def refresh_command(app: AppContext, datasets: tuple[str, ...], as_json: bool) -> None:
     """Rebuild the catalog from the lake, dbt artifacts, ML models, quality results and catalog/metadata.yml."""
     import catalog
-    from lakehouse.output import console, print_json, progress_bar, warn
+    from lakehouse.cli.output import console, print_json, progress_bar, warn
 
     with progress_bar(not as_json) as progress:
         report = catalog.refresh(app.settings, datasets=list(datasets) or None, progress=progress)

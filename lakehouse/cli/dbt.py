@@ -26,8 +26,8 @@ def build_command(
     app: AppContext, select: tuple[str, ...], target: str, full_refresh: bool, as_json: bool
 ) -> int:
     """Run `dbt build`: models, then their tests, in DAG order. Exit 1 when a model or test fails."""
-    from lakehouse.output import print_json, print_table, progress_bar
-    from lakehouse.pipeline import build_warehouse
+    from lakehouse.cli.output import print_json, print_table, progress_bar
+    from lakehouse.wiring.pipeline import build_warehouse
 
     with progress_bar(enabled=not as_json) as progress:
         report = build_warehouse(
@@ -64,7 +64,7 @@ def build_command(
 @pass_app
 def sources_command(app: AppContext, as_json: bool) -> int:
     """Regenerate models/staging/sources.yml from the lake's schemas, keeping hand-written descriptions."""
-    from lakehouse.output import print_json, print_table
+    from lakehouse.cli.output import print_json, print_table
     from warehouse.dbt.sources import generate_sources
 
     report = generate_sources(app.settings)
@@ -95,8 +95,8 @@ def sources_command(app: AppContext, as_json: bool) -> int:
 @pass_app
 def check_bigquery_command(app: AppContext, manifest: Path | None, as_json: bool) -> int:
     """Check SQL compiled for BigQuery (`dbt compile --target bigquery`) for DuckDB-only SQL. Exit 1 on problems."""
+    from lakehouse.cli.output import print_json, print_table
     from lakehouse.errors import NotFoundError, UsageError
-    from lakehouse.output import print_json, print_table
     from warehouse.dbt.bigquery_check import check_manifest, compiled_nodes
 
     path = manifest or app.settings.dbt_project_dir / "target" / "manifest.json"

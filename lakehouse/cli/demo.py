@@ -14,8 +14,8 @@ from lakehouse.cli.context import AppContext, json_option, pass_app
 def demo(app: AppContext, scale: float, as_json: bool) -> int:
     """Generate sample data into LAKEHOUSE_HOME, ingest it, gate it, build the warehouse, train and score a
     k-means model, search the catalog and query as two roles. Safe to run again: landed files are skipped."""
-    from lakehouse.demo import run_demo
-    from lakehouse.output import console, print_json, progress_bar
+    from lakehouse.cli.output import console, print_json, progress_bar
+    from lakehouse.wiring.demo import run_demo
 
     with progress_bar(enabled=not as_json) as progress:
         report = run_demo(app.settings, scale=scale, progress=progress)

@@ -1,5 +1,5 @@
 """``lakehouse ingest PATH... --dataset NAME``: land files in the lake behind the quality gate, then
-update the catalog (``lakehouse.pipeline.ingest``)."""
+update the catalog (``lakehouse.wiring.pipeline.ingest``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def parse_schema(items: tuple[str, ...]) -> dict[str, str] | None:
 
 def render(report: IngestReport, as_json: bool) -> None:
     """The report on stdout (a table, or JSON); warnings on stderr either way."""
-    from lakehouse.output import print_json, print_table, warn
+    from lakehouse.cli.output import print_json, print_table, warn
 
     if as_json:
         print_json({**report.summary(), **_details(report)})
@@ -84,7 +84,7 @@ def _name(uri: str) -> str:
 
 
 def _details(report: IngestReport) -> dict[str, object]:
-    from lakehouse.output import to_jsonable
+    from lakehouse.cli.output import to_jsonable
 
     data = to_jsonable(report)
     assert isinstance(data, dict)
@@ -124,13 +124,13 @@ def ingest(
 ) -> None:
     """Land JSON, CSV or image files (files, folders, globs; .gz/.zst) in lake.<dataset> in one commit."""
     import lake
-    from lakehouse.output import progress_bar, warn
+    from lakehouse.cli.output import progress_bar, warn
 
     lake.validate_dataset(dataset)
     settings = app.settings
     if no_gate:
         warn("--no-gate: this batch lands without quality checks")
-    from lakehouse.pipeline import ingest as ingest_batch
+    from lakehouse.wiring.pipeline import ingest as ingest_batch
 
     try:
         with progress_bar(not as_json) as progress:

@@ -30,7 +30,7 @@ def lake_group() -> None:
 def maintain(app: AppContext, keep_days: float, orphan_hours: float, as_json: bool) -> None:
     """Flush inlined rows, compact small files, expire old snapshots, delete orphaned files."""
     import lake
-    from lakehouse.output import print_json, print_table
+    from lakehouse.cli.output import print_json, print_table
 
     report = lake.maintain(
         app.settings, keep=dt.timedelta(days=keep_days), orphan_age=dt.timedelta(hours=orphan_hours)
@@ -51,7 +51,7 @@ def maintain(app: AppContext, keep_days: float, orphan_hours: float, as_json: bo
 def quarantine(app: AppContext, dataset: str | None, batch_id: str | None, limit: int, as_json: bool) -> None:
     """List quarantined records (newest first): source, line, reason, raw text."""
     import lake
-    from lakehouse.output import print_json, print_table
+    from lakehouse.cli.output import print_json, print_table
 
     if dataset is not None:
         lake.validate_dataset(dataset)

@@ -35,7 +35,7 @@ def publish(
     as_json: bool,
 ) -> int:
     """Export lake tables at one snapshot to Parquet and load them with BigQuery load jobs."""
-    from lakehouse.output import print_json, print_table, progress_bar
+    from lakehouse.cli.output import print_json, print_table, progress_bar
     from warehouse.publish import publish as run_publish
 
     with progress_bar(enabled=not as_json) as progress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lakehouse.cli.context import AppContext, json_option, pass_app
-from lakehouse.output import console, print_json, print_table, progress_bar, to_jsonable, warn
+from lakehouse.cli.output import console, print_json, print_table, progress_bar, to_jsonable, warn
 
 ENGINES = click.Choice(["auto", "gx", "sql"])
 

@@ -26,7 +26,7 @@ def sample(
 ) -> None:
     """Generate sample raw data for a small retailer, with a few deliberately bad records."""
     from lake.sample import generate
-    from lakehouse.output import print_json, print_table, progress_bar
+    from lakehouse.cli.output import print_json, print_table, progress_bar
 
     with progress_bar(enabled=not as_json) as progress:
         result = generate(

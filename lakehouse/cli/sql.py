@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def _render(result: Any, fmt: str) -> None:
-    from lakehouse.output import print_json, print_table
+    from lakehouse.cli.output import print_json, print_table
 
     if getattr(result, "message", None) and not result.columns:
         if fmt == "json":
@@ -42,7 +42,7 @@ def _render(result: Any, fmt: str) -> None:
 
 def _interactive(con: Any, fmt: str, debug: bool) -> None:
     import warehouse
-    from lakehouse.output import error
+    from lakehouse.cli.output import error
 
     buffer: list[str] = []
     while True:
@@ -115,7 +115,7 @@ def sql(
             _interactive(con, fmt, app.debug)
             return
         text = query if query is not None else file.read_text() if file else sys.stdin.read()
-        from lakehouse.output import progress_bar
+        from lakehouse.cli.output import progress_bar
 
         with progress_bar() as progress:
             results = warehouse.run_script(con, text, progress=progress)
@@ -124,7 +124,7 @@ def sql(
     finally:
         con.close()
     if any(result.changed_models for result in results):
-        from lakehouse.pipeline import models_changed
+        from lakehouse.wiring.pipeline import models_changed
 
         models_changed(app.settings)
 
@@ -138,7 +138,7 @@ def _run_as_principal(
     timeout: float | None,
 ) -> None:
     from catalog.access import run_query
-    from lakehouse.output import progress_bar
+    from lakehouse.cli.output import progress_bar
 
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
     with progress_bar() as progress:

@@ -141,7 +141,7 @@ def test_read_only_lake_whose_writer_died_before_initialising_it(settings: Setti
 
 
 def _land(home: Path, rows: str) -> None:
-    from lakehouse.pipeline import ingest
+    from lakehouse.wiring.pipeline import ingest
 
     source = home.parent / f"{home.name}-{abs(hash(rows))}.csv"
     source.write_text("id,name\n" + rows, encoding="utf-8")

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import catalog
+import lake
+import quality
+from lake import IngestReport
 from lakehouse.errors import LakehouseError
 from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
-
-if TYPE_CHECKING:
-    from lake import IngestReport
-    from warehouse.dbt import DbtReport
+from warehouse.dbt import DbtReport, build
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +37,12 @@ def ingest(
     ``gate=False`` skips validation (the report records it). Raises ``lake.BatchRejected`` when a
     critical expectation fails; the lake is then unchanged and the batch is in quarantine.
     """
-    import lake
-
     quality_gate = None
     if gate:
-        import quality
-
         quality_gate = quality.gate_for(settings)
     report = lake.ingest(settings, paths, dataset, gate=quality_gate, progress=progress, **options)
     if report.committed:
-        import catalog
-
         if not gate:
-            import quality
-
             quality.record_ungated(settings, dataset)  # the catalog shows the batch was not checked
         _update_catalog(catalog.register_ingest, settings, report)
     return report
@@ -57,9 +50,6 @@ def ingest(
 
 def build_warehouse(settings: Settings, **options: Any) -> DbtReport:
     """``dbt build`` (which also trains the project's ML models), then update the catalog from its manifest."""
-    import catalog
-    from warehouse.dbt import build
-
     report = build(settings, **options)
     if report.target == "dev":
         _update_catalog(catalog.register_dbt, settings)
@@ -69,8 +59,6 @@ def build_warehouse(settings: Settings, **options: Any) -> DbtReport:
 
 def models_changed(settings: Settings) -> None:
     """After CREATE MODEL / DROP MODEL: refresh the catalog's models (the warehouse must be closed)."""
-    import catalog
-
     _update_catalog(catalog.register_models, settings)
 
 

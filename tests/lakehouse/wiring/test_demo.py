@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lakehouse.demo import DemoReport, run_demo
 from lakehouse.settings import Settings
+from lakehouse.wiring.demo import DemoReport, run_demo
 from tests.conftest import CliResult
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import catalog
+import quality
+import warehouse
+from catalog.access import Principal, run_query
+from lake.sample import generate
 from lakehouse.errors import LakehouseError
 from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
+from lakehouse.wiring.pipeline import build_warehouse, ingest, models_changed
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +62,6 @@ class DemoRun:
 
 
 def step_sample(run: DemoRun) -> StepReport:
-    from lake.sample import generate
-
     report = StepReport("sample data")
     # deterministic: regenerating gives byte-identical files, which the ingest then skips as already landed
     sample = generate(run.sample_dir, scale=run.scale, seed=run.settings.seed, progress=run.progress)
@@ -86,8 +90,6 @@ def _batches(run: DemoRun, dataset: str) -> list[list[Path]]:
 
 
 def step_ingest(run: DemoRun) -> StepReport:
-    from lakehouse.pipeline import ingest
-
     report = StepReport("ingest into the lake")
     for dataset in DATASETS:
         for batch in _batches(run, dataset):
@@ -107,8 +109,6 @@ def step_ingest(run: DemoRun) -> StepReport:
 
 
 def step_quality(run: DemoRun) -> StepReport:
-    import quality
-
     report = StepReport("quality checks (Great Expectations)")
     results = quality.check(run.settings, list(DATASETS), progress=run.progress)
     for result in results:
@@ -123,8 +123,6 @@ def step_quality(run: DemoRun) -> StepReport:
 
 
 def step_dbt(run: DemoRun) -> StepReport:
-    from lakehouse.pipeline import build_warehouse
-
     result = build_warehouse(run.settings, progress=run.progress)
     report = StepReport("dbt build (warehouse)", ok=result.success, data=result.summary())
     report.lines.append(
@@ -149,9 +147,6 @@ GROUP BY centroid_id ORDER BY centroid_id
 
 
 def step_ml(run: DemoRun) -> StepReport:
-    import warehouse
-    from lakehouse.pipeline import models_changed
-
     report = StepReport("BigQuery ML k-means in DuckDB")
     con = warehouse.connect(run.settings)
     try:
@@ -171,8 +166,6 @@ def step_ml(run: DemoRun) -> StepReport:
 
 
 def step_catalog(run: DemoRun) -> StepReport:
-    import catalog
-
     report = StepReport("catalog refresh and search")
     refreshed = catalog.refresh(run.settings, progress=run.progress)
     report.lines.append(
@@ -194,8 +187,6 @@ FILTERED_QUERY = "SELECT country, count(*) AS customers FROM lake.customers GROU
 
 
 def step_access(run: DemoRun) -> StepReport:
-    from catalog.access import Principal, run_query
-
     report = StepReport("access rules (masked and filtered reads)")
     masked = run_query(run.settings, Principal.of(user="ana"), MASKED_QUERY)
     report.lines.append(f"as ana (analyst): {MASKED_QUERY}")
