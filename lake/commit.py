@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from lake.naming import LINEAGE_COLUMNS
+from lake.naming import LINEAGE_COLUMNS, table_ref
 from lake.quarantine import rows_as_quarantine
 from lake.readers.base import StageContext, Staged
 from lake.report import FileReport, IngestReport
 from lake.schema import Plan
-from lake.sqltext import ident, literal, table_ref
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate, GateResult
+from lakehouse.quoting import ident, literal
 
 log = logging.getLogger(__name__)
 

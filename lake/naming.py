@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from lakehouse.errors import UsageError
+from lakehouse.quoting import ident
 
 #: lineage columns on every lake row, in order, with their SQL types
 LINEAGE_COLUMNS: dict[str, str] = {
@@ -83,3 +84,8 @@ def validate_dataset(name: str) -> str:
         f"invalid dataset name {name!r}: use 1-63 lower-case letters, digits and '_', starting with a letter",
         hint=f"for example {suggestion!r}; names starting with '_' are reserved for the lake's own tables",
     )
+
+
+def table_ref(dataset: str) -> str:
+    """``lake.main."<dataset>"``: the lake table of a (validated) dataset."""
+    return f"lake.main.{ident(dataset)}"

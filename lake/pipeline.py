@@ -31,7 +31,6 @@ from lake.readers.base import Reader, StageContext, Staged, Surveyed, quarantine
 from lake.report import BatchRejected, FileReport, IngestReport
 from lake.schema import Plan, plan, read_schema
 from lake.sources import Source, resolve
-from lake.sqltext import ident, literal
 from lake.survey import Fingerprint
 from lake.types import JSON, VARCHAR, contains_json, fits
 from lakehouse.connect import connect
@@ -39,6 +38,7 @@ from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
 from lakehouse.locks import writer_lock
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
+from lakehouse.quoting import ident, literal, string_list
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ def _move_to_quarantine(ctx: StageContext, fr: FileReport, staged: Staged, reaso
 
 def _rewrite(ctx: StageContext, staged: Staged, target: Mapping[str, DuckDBPyType], index: int) -> None:
     """Rewrite a staged file whose column types the table cannot read as they are (e.g. BIGINT → JSON)."""
-    paths = "[" + ", ".join(literal(str(p)) for p in staged.files) + "]"
+    paths = string_list([str(p) for p in staged.files])
     columns = ", ".join(
         f"{ident(c)}" if fits(t, target[c]) else f"CAST({ident(c)} AS {target[c]}) AS {ident(c)}"
         for c, t in staged.schema.items()
@@ -270,7 +270,7 @@ def _failing_casts(
     for index, (_, staged) in enumerate(with_data):
         if index in schema_plan.conflicts:
             continue
-        paths = "[" + ", ".join(literal(str(p)) for p in staged.files) + "]"
+        paths = string_list([str(p) for p in staged.files])
         for column, type_ in staged.schema.items():
             target = schema_plan.target[column]
             if fits(type_, target) or not contains_json(type_):
@@ -287,7 +287,7 @@ def _quarantine_duplicate_keys(ctx: StageContext, staged: list[tuple[FileReport,
     files = [p for _, s in staged for p in s.files]
     if not files:
         return
-    paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
+    paths = string_list([str(p) for p in files])
     ranked = (
         f"SELECT *, row_number() OVER (PARTITION BY {ident(key)} ORDER BY _source_uri DESC, _source_line DESC) "
         f"AS _rank FROM read_parquet({paths}, union_by_name = true)"

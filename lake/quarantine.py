@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from lake.naming import LINEAGE_COLUMNS
-from lake.sqltext import ident, literal
 from lakehouse.connect import connect
+from lakehouse.quoting import ident, literal, string_list
 from lakehouse.settings import Settings
 
 
@@ -33,7 +33,7 @@ class QuarantinedRecord:
 
 def rows_as_quarantine(files: Sequence[Path], columns: Iterable[str], dataset: str, reason: str) -> str:
     """SELECT yielding quarantine rows for the staged rows in ``files`` (raw = the data columns as JSON)."""
-    paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
+    paths = string_list([str(p) for p in files])
     record = ", ".join(f"{ident(c)} := {ident(c)}" for c in columns if c not in LINEAGE_COLUMNS)
     return (
         f"SELECT {literal(dataset)} AS dataset, _batch_id AS batch_id, _source_uri AS source_uri, "

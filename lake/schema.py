@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
-from lake.naming import LINEAGE_COLUMNS
+from lake.naming import LINEAGE_COLUMNS, table_ref
 from lake.report import SchemaChange
-from lake.sqltext import ident, literal, table_ref
 from lake.types import INTEGER_RANK, JSON, children, contains_json, is_json, kind, merge
+from lakehouse.quoting import ident, literal
 
 Schema = dict[str, DuckDBPyType]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from lakehouse.errors import LockedError, MissingDependency, NotFoundError, SettingsError
+from lakehouse.quoting import ident, literal, qualified
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,9 @@ def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> Non
     }
     wanted = [name for name in dict.fromkeys(names) if name not in loaded]
     statements = [
-        f"LOAD '{_sql_string(str(extension_path(name)))}'"
+        f"LOAD {literal(str(extension_path(name)))}"
         if name in WHEEL_EXTENSIONS
-        else f"LOAD {_identifier(name)}"
+        else f"LOAD {_extension_name(name)}"
         for name in wanted
     ]
     if len(statements) < 2:
@@ -98,11 +99,7 @@ def _execute_on_cursor(con: duckdb.DuckDBPyConnection, statement: str) -> None:
         cursor.close()
 
 
-def _sql_string(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _identifier(name: str) -> str:
+def _extension_name(name: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"not an extension name: {name!r}")
     return name
@@ -156,12 +153,12 @@ def connect(
         raise
     try:
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = '{_sql_string(str(settings.spill_dir))}'")
+        con.execute(f"SET temp_directory = {literal(str(settings.spill_dir))}")
         names = [*DEFAULT_EXTENSIONS, *extensions]
-        if lake and not lake_read_only:
-            from catalog.access.encryption import required_extensions  # the policy decides; lazy: no cycle
-
-            names.extend(required_extensions(settings))
+        if (settings.lake_encryption_key and not read_only) or (lake and settings.lake_encrypted):
+            names.append(
+                "httpfs"
+            )  # DuckDB writes encrypted files only with httpfs loaded (side by side here)
         load_extensions(con, names)
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
@@ -193,16 +190,14 @@ def attach_lake(
     elif meta.startswith("postgres:"):
         load_extensions(con, ["postgres_scanner"])
     settings.lake_data_dir.mkdir(parents=True, exist_ok=True)
-    options = [f"DATA_PATH '{_sql_string(str(settings.lake_data_dir))}/'"]
+    options = [f"DATA_PATH {literal(str(settings.lake_data_dir) + '/')}"]
     if settings.lake_moves_with_home:  # a copied or moved home: its files are where the home is now
         options.append("OVERRIDE_DATA_PATH true")
     if read_only:
         options.append("READ_ONLY")
-    else:
-        from catalog.access.encryption import lake_attach_options  # ENCRYPTED for a new sensitive lake
-
-        options.extend(lake_attach_options(settings))
-    sql = f"ATTACH 'ducklake:{_sql_string(meta)}' AS {_identifier(alias)} ({', '.join(options)})"
+    elif settings.lake_encrypted and not _existing_sqlite_lake(meta):
+        options.append("ENCRYPTED")  # DuckLake fixes this when the lake is created
+    sql = f"ATTACH {literal('ducklake:' + meta)} AS {ident(alias)} ({', '.join(options)})"
     try:
         con.execute(sql)
     except duckdb.Error as exc:
@@ -222,4 +217,18 @@ def attach_lake(
                 hint="land some files first: lakehouse ingest PATH --dataset NAME",
             ) from exc
         raise
+    if not read_only and lake_is_encrypted(con, alias):
+        load_extensions(con, ["httpfs"])  # DuckDB writes encrypted Parquet only with httpfs loaded
     log.debug("attached lake %s (data %s)", meta, settings.lake_data_dir)
+
+
+def lake_is_encrypted(con: duckdb.DuckDBPyConnection, alias: str = "lake") -> bool:
+    """Whether the attached lake encrypts its data files (recorded by DuckLake when it was created)."""
+    metadata = qualified(f"__ducklake_metadata_{alias}", "ducklake_metadata")
+    row = con.execute(f"SELECT value FROM {metadata} WHERE key = 'encrypted'").fetchone()  # noqa: S608 - quoted name
+    return row is not None and str(row[0]).lower() == "true"
+
+
+def _existing_sqlite_lake(meta: str) -> bool:
+    """An existing SQLite catalog keeps the mode it was created with (DuckLake refuses to switch it)."""
+    return meta.startswith("sqlite:") and Path(meta.removeprefix("sqlite:")).exists()

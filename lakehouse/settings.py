@@ -47,6 +47,11 @@ class Settings(BaseModel):
     policy_file: Path = Field(REPO_ROOT / "catalog" / "policy.yml", description="access policy (YAML)")
     lock_timeout: float = Field(60.0, ge=0, description="seconds to wait for the lake writer lock")
     lake_encryption_key: str | None = Field(None, repr=False, description="key for encrypted datasets")
+    lake_encrypted: bool | None = Field(
+        None,
+        description="create a new lake with every data file encrypted (DuckLake ENCRYPTED); unset: the "
+        "command line decides from the access policy (any sensitive dataset), the library leaves it plain",
+    )
     seed: int = Field(42, description="seed of generated sample data")
 
     # --- derived locations -------------------------------------------------------------------

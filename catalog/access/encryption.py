@@ -2,21 +2,21 @@
 
 - Lake: DuckLake encrypts every data file with its own key, kept in the lake's metadata catalog,
   so the Parquet files alone (a copied data folder, an object-store bucket) are unreadable. DuckLake
-  decides this per lake when it is created, so a policy that marks any dataset ``sensitive`` makes
-  a new lake encrypted (``lake_attach_options``); an existing unencrypted lake cannot be switched.
+  decides this per lake when it is created: the floor's ``lake_encrypted`` setting, which the
+  wiring (``lakehouse.wiring.policy``) sets from this policy (any ``sensitive`` dataset); an
+  existing unencrypted lake cannot be switched.
 - Relation files (``store``) of sensitive datasets are DuckDB files encrypted with the configured
   key, or with a one-query random key when none is configured.
 - Warehouse: a DuckDB database file encrypted with ``settings.lake_encryption_key`` - the key
   itself (``LAKEHOUSE_LAKE_ENCRYPTION_KEY``) or ``file:PATH`` naming a key file. Opening it without
   the key, or with a wrong one, fails with a clear ``AccessDenied``.
 
-Writing encrypted files needs the ``httpfs`` extension loaded (DuckDB's writable crypto module);
-``required_extensions`` says when.
+Writing encrypted files needs the ``httpfs`` extension loaded (DuckDB's writable crypto module); the
+connection factory loads it for an encrypted lake and whenever a key is configured.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import duckdb
@@ -47,25 +47,6 @@ def encryption_key(settings: Settings) -> str | None:
     if not key:
         raise SettingsError(f"the encryption key file {path} is empty")
     return key
-
-
-def lake_attach_options(settings: Settings) -> tuple[str, ...]:
-    """Extra DuckLake ATTACH options: ``("ENCRYPTED",)`` when the policy marks a dataset sensitive.
-
-    DuckLake records encryption when the lake is created and applies it from then on, so the option
-    is only given for a lake that does not exist yet (an existing SQLite catalog keeps its own mode;
-    DuckLake refuses ENCRYPTED on an existing unencrypted lake).
-    """
-    meta = settings.lake_metadata_uri
-    if meta.startswith("sqlite:") and Path(meta.removeprefix("sqlite:")).exists():
-        return ()
-    return ("ENCRYPTED",) if _sensitive(settings.policy_file) else ()
-
-
-def required_extensions(settings: Settings) -> tuple[str, ...]:
-    """Extensions a writing connection needs for encrypted files (an encrypted lake stays encrypted, so
-    this holds for every write once the policy marks a dataset sensitive, not only at creation)."""
-    return ("httpfs",) if _sensitive(settings.policy_file) or encryption_key(settings) else ()
 
 
 def attach_database(
@@ -126,18 +107,3 @@ def translate_encryption_error(exc: duckdb.Error, path: Path | str) -> AccessDen
             f"{path} is an encrypted lake file; read it through the lake (its keys live in the lake metadata)"
         )
     return None
-
-
-@functools.lru_cache(maxsize=8)
-def _sensitive_cached(path: str, mtime_ns: int) -> bool:
-    from catalog.access.policy import load_policy_file
-
-    return bool(load_policy_file(Path(path)).sensitive_datasets)
-
-
-def _sensitive(path: Path) -> bool:
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        return False
-    return _sensitive_cached(str(path), mtime)

@@ -29,9 +29,9 @@ from duckdb.sqltypes import DuckDBPyType
 
 from lake.naming import LINEAGE_COLUMNS, normalize_columns
 from lake.sources import Source
-from lake.sqltext import ident, literal
 from lake.survey import Fingerprint, Survey, hashed
 from lakehouse.errors import InputError
+from lakehouse.quoting import ident, literal
 
 #: the lineage columns as DuckDB types
 LINEAGE_TYPES = {name: duckdb.sqltype(t) for name, t in LINEAGE_COLUMNS.items()}

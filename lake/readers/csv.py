@@ -45,8 +45,8 @@ from lake.readers.csv_integers import (
     widen_rounded_integers,
 )
 from lake.sources import Source
-from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
+from lakehouse.quoting import ident, literal, options, struct_literal
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import re
 
 from lake.readers.base import StageContext
 from lake.sources import Source
-from lake.sqltext import ident, literal, options, struct_literal
 from lakehouse.errors import InputError
+from lakehouse.quoting import ident, literal, options, struct_literal
 
 INTEGER_TYPES = {
     "TINYINT",

@@ -38,8 +38,8 @@ from lake.readers.base import (
 )
 from lake.readers.imagefile import fingerprint
 from lake.sources import Source
-from lake.sqltext import literal, struct_literal
 from lake.survey import Fingerprint, Survey
+from lakehouse.quoting import literal, struct_literal
 
 #: a process pool pays off for enough work: many files (each costs ~0.4 ms of Python in Pillow's
 #: parsers, which threads cannot share) or many bytes (hashing, decoding). Below that, one background

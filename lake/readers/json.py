@@ -32,9 +32,9 @@ from lake.readers.base import (
     write_stage,
 )
 from lake.sources import Source
-from lake.sqltext import literal, options, struct_literal
 from lake.types import FLOATS, INTEGER_RANK, kind, storable
 from lakehouse.errors import InputError
+from lakehouse.quoting import literal, options, struct_literal
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
 #: what is wrong with one raw line (SQL over ``line``), NULL for a good line

@@ -18,7 +18,10 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        return load_settings(self.overrides)
+        """The resolved settings, with what the access policy decides for the floor (lake encryption)."""
+        from lakehouse.wiring.policy import with_policy_decisions  # start-up time: only commands that need it
+
+        return with_policy_decisions(load_settings(self.overrides))
 
 
 def app(ctx: click.Context) -> AppContext:

@@ -23,6 +23,7 @@ from lakehouse.errors import LakehouseError
 from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
 from lakehouse.wiring.pipeline import build_warehouse, ingest, models_changed
+from lakehouse.wiring.policy import with_policy_decisions
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def run_demo(
 ) -> DemoReport:
     """Run every step in order; stop at the first failing step."""
     started = time.perf_counter()
-    run = DemoRun(settings, scale, progress)
+    run = DemoRun(with_policy_decisions(settings), scale, progress)
     steps: list[StepReport] = []
     for step in STEPS:
         t0 = time.perf_counter()

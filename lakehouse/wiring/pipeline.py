@@ -18,6 +18,7 @@ from lake import IngestReport
 from lakehouse.errors import LakehouseError
 from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
+from lakehouse.wiring.policy import with_policy_decisions
 from warehouse.dbt import DbtReport, build
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def ingest(
     ``gate=False`` skips validation (the report records it). Raises ``lake.BatchRejected`` when a
     critical expectation fails; the lake is then unchanged and the batch is in quarantine.
     """
+    settings = with_policy_decisions(settings)  # a new lake is encrypted when the policy says so
     quality_gate = None
     if gate:
         quality_gate = quality.gate_for(settings)

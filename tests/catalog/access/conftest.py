@@ -14,6 +14,7 @@ import pytest
 
 from lakehouse.connect import connect
 from lakehouse.settings import REPO_ROOT, Settings, load_settings
+from lakehouse.wiring.policy import with_policy_decisions
 
 SAMPLE_POLICY = REPO_ROOT / "catalog" / "policy.yml"
 
@@ -55,7 +56,9 @@ MARKETING_SECRETS = ("secret", "SECRETPHONE", "HIDDENROW", "1815-12-10")
 
 
 def make_settings(home: Path, policy: Path = SAMPLE_POLICY) -> Settings:
-    return load_settings({"home": home, "threads": 2, "policy_file": policy}, env={}, cwd=home)
+    """Settings as the command line resolves them: the policy decides whether a new lake is encrypted."""
+    settings = load_settings({"home": home, "threads": 2, "policy_file": policy}, env={}, cwd=home)
+    return with_policy_decisions(settings)
 
 
 def with_policy(settings: Settings, tmp_path: Path, text: str) -> Settings:

@@ -13,12 +13,12 @@ from catalog.access.encryption import (
     attach_database,
     encrypt_database,
     encryption_key,
-    lake_attach_options,
     translate_encryption_error,
 )
-from lakehouse.connect import load_extensions
+from lakehouse.connect import connect, lake_is_encrypted, load_extensions
 from lakehouse.errors import AccessDenied, SettingsError
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, load_settings
+from lakehouse.wiring.policy import with_policy_decisions
 from tests.catalog.access.conftest import make_settings
 
 MARKER = b"plaintext-marker"
@@ -31,14 +31,11 @@ def _no_plaintext(folder: Path, pattern: str) -> list[Path]:
 
 
 def test_sensitive_datasets_make_an_encrypted_lake(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)  # the sample policy marks customers sensitive
-    assert lake_attach_options(settings) == ("ENCRYPTED",)
-    con = duckdb.connect()
-    load_extensions(con, ["sqlite_scanner", "ducklake", "httpfs"])
-    meta, data = tmp_path / "meta.sqlite", tmp_path / "data"
-    con.execute(
-        f"ATTACH 'ducklake:sqlite:{meta}' AS lake (DATA_PATH '{data}/', {', '.join(lake_attach_options(settings))})"
-    )
+    settings = make_settings(tmp_path / "home")  # the sample policy marks customers sensitive
+    assert settings.lake_encrypted is True
+    con = connect(settings)
+    meta, data = Path(settings.lake_metadata_uri.removeprefix("sqlite:")), settings.lake_data_dir
+    assert lake_is_encrypted(con)
     con.execute(
         "CREATE TABLE lake.customers AS SELECT 'plaintext-marker-' || i AS email FROM range(500) t(i)"
     )
@@ -62,7 +59,28 @@ def test_sensitive_datasets_make_an_encrypted_lake(tmp_path: Path) -> None:
 def test_no_sensitive_datasets_no_lake_encryption(tmp_path: Path) -> None:
     policy = tmp_path / "p.yml"
     policy.write_text("roles: {a: {}}\n", encoding="utf-8")
-    assert lake_attach_options(make_settings(tmp_path, policy)) == ()
+    settings = make_settings(tmp_path / "home", policy)
+    assert settings.lake_encrypted is False
+    con = connect(settings)
+    try:
+        assert not lake_is_encrypted(con)
+    finally:
+        con.close()
+
+
+def test_a_missing_policy_file_is_said_out_loud(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Before, a missing policy quietly made a new lake unencrypted; now the decision names the file."""
+    with caplog.at_level("WARNING"):
+        settings = make_settings(tmp_path / "home", tmp_path / "nowhere.yml")
+    assert settings.lake_encrypted is False
+    assert (
+        "no access policy at" in caplog.text and "nowhere.yml" in caplog.text and "unencrypted" in caplog.text
+    )
+
+
+def test_an_explicit_setting_wins_over_the_policy(tmp_path: Path) -> None:
+    explicit = load_settings({"home": tmp_path / "home", "lake_encrypted": False}, env={}, cwd=tmp_path)
+    assert with_policy_decisions(explicit).lake_encrypted is False  # the sample policy would say True
 
 
 @pytest.fixture
@@ -118,8 +136,10 @@ def test_relation_files_of_sensitive_datasets_are_encrypted(lake: Settings) -> N
 
 
 def test_an_existing_lake_keeps_its_own_mode(tmp_path: Path) -> None:
-    from lakehouse.connect import connect
-
-    settings = make_settings(tmp_path / "home")
-    connect(settings).close()  # creates the (unencrypted) lake catalog
-    assert lake_attach_options(settings) == ()
+    plain = make_settings(tmp_path / "home").model_copy(update={"lake_encrypted": False})
+    connect(plain).close()  # creates the (unencrypted) lake catalog
+    con = connect(make_settings(tmp_path / "home"))  # the policy would encrypt a new lake, not this one
+    try:
+        assert not lake_is_encrypted(con)
+    finally:
+        con.close()

@@ -1,8 +1,9 @@
-"""Quoting for the little dynamic SQL the lake writes (identifiers, literals, option structs).
+"""The one module that quotes names and values into DuckDB SQL text (identifiers, literals, option structs).
 
 Every name or value that reaches a SQL string goes through these functions; values that DuckDB
-accepts as prepared parameters are bound as parameters instead. Table functions' options
-(``read_json(…, columns = {…})``) and ``COPY … TO 'path'`` cannot take parameters, hence literals.
+accepts as prepared parameters are bound as parameters instead, and queries built from parts use
+sqlglot expressions. What needs text: table functions' options (``read_json(…, columns = {…})``),
+``COPY … TO 'path'``, ``ATTACH``/``LOAD`` paths and ``SET`` values, none of which take parameters.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def options(values: Mapping[str, str | int | float | bool | None]) -> str:
     return ", ".join(f"{name} = {literal(v)}" for name, v in values.items() if v is not None)
 
 
-def table_ref(dataset: str) -> str:
-    """``lake.main."<dataset>"``: the lake table of a (validated) dataset."""
-    return f"lake.main.{ident(dataset)}"
+def qualified(*parts: str) -> str:
+    """``"a"."b"."c"``: a dotted name with every part quoted."""
+    return ".".join(ident(part) for part in parts)
+
+
+def string_list(values: list[str] | tuple[str, ...]) -> str:
+    """``['a', 'b']``: a DuckDB list of string literals (file lists for the readers)."""
+    return "[" + ", ".join(literal(v) for v in values) + "]"
