@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PACKAGES := lakehouse lake catalog quality warehouse
 
-.PHONY: demo test lint typecheck install clean bench
+.PHONY: demo test check lint imports typecheck install clean bench
 
 $(BIN)/lakehouse: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,11 +21,17 @@ lint: install
 	$(BIN)/ruff check $(PACKAGES) tests bench
 	$(BIN)/ruff format --check $(PACKAGES) tests bench
 
+imports: install  # the layers and no import cycles (pyproject.toml [tool.importlinter])
+	$(BIN)/lint-imports --no-cache
+
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint imports typecheck  # the full suite: what CI runs
 	$(BIN)/python -m pytest -q
+
+check: lint imports typecheck  # the fast loop: everything but the tests marked slow
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
