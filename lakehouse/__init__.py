@@ -1,7 +1,14 @@
-"""Shared plumbing of the lakehouse toolkit: settings, the DuckDB connection factory, errors, the CLI.
+"""The floor of the lakehouse toolkit, and (kept apart, above the domains) the wiring and the CLI.
 
-Domain packages (``lake``, ``catalog``, ``quality``, ``warehouse``) build on this one; this package
-never imports them at module level, so ``lakehouse --help`` starts fast.
+- The floor, ``lakehouse/*.py``: settings, the DuckDB connection factory (``connect``), errors,
+  locks, progress events, the gate and hand-over contracts, SQL quoting (``quoting``). It imports no
+  domain package.
+- The domains build on the floor and never import each other: ``lake``, ``quality``, ``catalog``
+  (with ``catalog.access``), ``warehouse``.
+- ``lakehouse.wiring``: where the domains meet (ingest → gate → commit → catalog, dbt → catalog, the
+  demo). ``lakehouse.cli``: the thin command line over the wiring and the domains; it alone prints.
+
+``pyproject.toml`` [tool.importlinter] checks these layers and that no import cycle exists.
 """
 
 from lakehouse.errors import LakehouseError
