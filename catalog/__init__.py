@@ -6,9 +6,10 @@ Public surface (the CLI imports only this):
   ML registry, quality results and ``catalog/metadata.yml``.
 - ``register_ingest(settings, report)``: update one lake dataset after an ingest commit;
   ``register_dbt(settings)`` after ``dbt build``; ``register_models(settings)`` after CREATE MODEL.
-- ``search(settings, query, *, limit=10, explain=False, visible=None)``: the query language of
-  ``catalog.query``; ``visible(table, column_or_None) -> bool`` is the access hook.
-- ``show(settings, name, *, visible=None)``: one dataset with stats, PII, lineage, quality, history.
+- ``search(settings, query, *, limit=10, explain=False, view=None)``: the query language of
+  ``catalog.query``; ``view`` (a ``CatalogView``, e.g. ``catalog.access.visibility(settings, who)``)
+  shows a principal only what the access policy lets it select (``catalog.view``).
+- ``show(settings, name, *, view=None)``: one dataset with stats, PII, lineage, quality, history.
 
 Storage under ``settings.catalog_dir``: ``catalog.sqlite`` (SQLite, WAL) and ``search-v2/`` (tantivy).
 An update of a few datasets is one SQLite transaction: the store rows plus their index documents in
@@ -18,12 +19,12 @@ the ``pending`` table, which searches overlay on the index until a writer folds 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from catalog.refresh import refresh
 from catalog.search import SearchHit, SearchResult
 from catalog.show import show
+from catalog.view import CatalogView
 from lakehouse import lazy
 from lakehouse.settings import Settings
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
     from catalog.query import QuerySyntaxError
     from catalog.register import IngestReport, register_dbt, register_ingest, register_models
-
-Visible = Callable[[str, str | None], bool]
 
 #: public names and their modules, imported on first use: every lake connection imports
 #: ``catalog.access.encryption`` and should not pay for the rest of the catalog. The functions named
@@ -54,15 +53,16 @@ __getattr__ = lazy.exports("catalog", _EXPORTS)
 
 
 def search(
-    settings: Settings, query: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
+    settings: Settings, query: str, *, limit: int = 10, explain: bool = False, view: CatalogView | None = None
 ) -> SearchResult:
     """Search datasets (or columns with ``type=column``); see ``catalog.query`` for the syntax."""
     from catalog.search import search as run
 
-    return run(settings.catalog_dir, query, limit=limit, explain=explain, visible=visible)
+    return run(settings.catalog_dir, query, limit=limit, explain=explain, view=view)
 
 
 __all__ = [
+    "CatalogView",
     "DatasetInfo",
     "DatasetRecord",
     "IngestReport",
@@ -70,7 +70,6 @@ __all__ = [
     "RefreshReport",
     "SearchHit",
     "SearchResult",
-    "Visible",
     "refresh",
     "register_dbt",
     "register_ingest",

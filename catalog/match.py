@@ -1,7 +1,9 @@
 """Decide in Python whether one catalog entry matches a parsed query, and why.
 
 The index finds candidates fast; this module looks at a candidate as a given principal may see it
-(hidden columns removed) and answers: does it still match (so a hidden column can never make a table
+(``Entry.from_payload`` with a ``catalog.view.CatalogView``: denied columns removed, their names
+masked in the descriptions left, the row count withheld unless the principal reads every row) and
+answers: does it still match (so a hidden column can never make a table
 show up), which columns match (shown with each hit), which ranking tier it is in, and which fields
 matched (``--explain``). The rules mirror ``catalog.compile``: same tokens, same fuzzy distance.
 """
@@ -9,16 +11,16 @@ matched (``--explain``). The rules mirror ``catalog.compile``: same tokens, same
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
 from catalog.index import tokenize
 from catalog.model import LINEAGE_COLUMNS
 from catalog.query import And, Filter, Node, Not, Or, Term
+from catalog.view import WITHHELD, CatalogView, Redactor
 
-Visible = Callable[[str, str | None], bool]
 ALL_FIELDS = ("name", "columns", "tags", "description", "column_text", "owner")
 
 
@@ -54,18 +56,36 @@ class Entry:
     rows: int | None
     columns: tuple[Column, ...]
     hidden_columns: int = 0
+    withheld: str | None = None  # why ``rows`` is None for this principal
 
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
 
     @classmethod
-    def from_payload(cls, data: dict[str, Any], visible: Visible | None = None) -> Entry:
+    def from_payload(cls, data: dict[str, Any], view: CatalogView | None = None) -> Entry:
         columns = [Column(c[0], c[1], c[2], c[3], tuple(c[4]), c[5]) for c in data["columns"]]
-        shown = [c for c in columns if visible is None or visible(data["name"], c.name)]
         updated = dt.datetime.fromisoformat(data["updated"]) if data.get("updated") else None
-        return cls(data["name"], data["kind"], data["layer"], data["description"], data["owner"], tuple(data["tags"]),
-                   data["quality"], updated, data.get("rows"), tuple(shown), len(columns) - len(shown))  # fmt: skip
+        entry = cls(data["name"], data["kind"], data["layer"], data["description"], data["owner"], tuple(data["tags"]),
+                    data["quality"], updated, data.get("rows"), tuple(columns))  # fmt: skip
+        return entry if view is None else entry.restricted(view)
+
+    def restricted(self, view: CatalogView) -> Entry:
+        """This entry as the principal of ``view`` sees it (call ``view.table`` first)."""
+        kinds = [view.column(self.name, c.name) for c in self.columns]
+        denied = [c.name for c, kind in zip(self.columns, kinds, strict=True) if kind == "denied"]
+        full = view.full_rows(self.name)
+        if not denied and full:
+            return self
+        redact = Redactor(denied)
+        shown = tuple(
+            replace(c, description=redact.mask_names(c.description)) if denied and c.description else c
+            for c, kind in zip(self.columns, kinds, strict=True)
+            if kind != "denied"
+        )
+        return replace(self, description=redact.mask_names(self.description), columns=shown,
+                       hidden_columns=len(denied), rows=self.rows if full else None,
+                       withheld=None if full else WITHHELD["rows"])  # fmt: skip
 
     def searchable_columns(self) -> list[Column]:
         return [c for c in self.columns if c.name not in LINEAGE_COLUMNS]

@@ -34,6 +34,7 @@ class ColumnStats:
     min: str | None = None
     max: str | None = None
     top_values: tuple[str, ...] = ()
+    withheld: str | None = None  # why the statistics are not shown to this principal (``catalog.view``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ class DatasetInfo:
     schema_history: tuple[SchemaChange, ...]
     example_query: str
     hidden_columns: int = 0  # columns the principal may not see (count only, never names)
+    withheld: str | None = None  # why the row count is not shown to this principal (``catalog.view``)
 
 
 @dataclass(frozen=True, slots=True)

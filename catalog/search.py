@@ -5,9 +5,14 @@ one of its columns, (3) field-boosted BM25 relevance (``catalog.compile.BOOSTS``
 quality and freshness add a capped tie-breaker that never moves a hit across a tier
 (``catalog.rank``).
 
-With ``visible`` (the access hook), every candidate is re-checked as the principal sees it: hidden
-tables are dropped, hidden columns are removed before matching, and facet counts come from the
-re-checked candidates only, so nothing about a hidden table or column leaks through counts.
+With ``view`` (a principal's ``catalog.view.CatalogView``, resolved once per search), every
+candidate is re-checked as the principal sees it (``Entry.restricted``): tables the principal may
+not select are dropped, denied columns are removed and their names masked in descriptions before
+matching, and facet counts come from the re-checked candidates only, so nothing about a hidden table
+or column leaks through hits, counts or ``--explain``. The index holds names, descriptions, tags and
+PII kinds, never statistics or values, so a value only a withheld statistic holds cannot match. A
+hit's row count is withheld (``rows`` None, ``withheld`` says why) unless the principal reads every
+row of the table.
 
 Datasets updated since the index last caught up (``catalog.pending``) are overlaid: their stale
 index documents are excluded from every index query and their pending documents are matched and
@@ -22,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +39,9 @@ from catalog.columns import ColumnMatch, find_columns, relax
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
+from catalog.view import CatalogView
 
 log = logging.getLogger(__name__)
-Visible = Callable[[str, str | None], bool]
 MAX_POOL = 20_000
 COLUMN_SCAN = 5_000  # candidate datasets re-checked column by column in a type=column search
 RETRIES = 3
@@ -68,6 +72,7 @@ class SearchHit:
     matching_columns: tuple[ColumnHit, ...] = ()
     column: str | None = None  # the column, for type=column results
     explanation: tuple[str, ...] = ()
+    withheld: str | None = None  # why ``rows`` is None for this principal (``catalog.view``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +130,16 @@ def _explain(
     return tuple(lines)
 
 
-def _entry(searcher: tantivy.Searcher, ref: rank.Ref, visible: Visible | None) -> Entry:
-    data = ref if isinstance(ref, dict) else json.loads(searcher.doc(ref)["payload"][0])
-    return Entry.from_payload(data, visible)
+def _payload(searcher: tantivy.Searcher, ref: rank.Ref) -> dict[str, Any]:
+    return ref if isinstance(ref, dict) else json.loads(searcher.doc(ref)["payload"][0])
+
+
+def _entry(searcher: tantivy.Searcher, ref: rank.Ref, view: CatalogView | None) -> Entry | None:
+    """The candidate as the principal sees it; None when the principal may not select from it."""
+    data = _payload(searcher, ref)
+    if view is not None and not view.table(data["name"]):
+        return None
+    return Entry.from_payload(data, view)
 
 
 def _hits(
@@ -156,11 +168,12 @@ def _column_hit(c: Column) -> ColumnHit:
 
 def _dataset_fields(entry: Entry) -> dict[str, Any]:
     return dict(name=entry.name, layer=entry.layer, description=entry.description, owner=entry.owner,
-                tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows)  # fmt: skip
+                tags=entry.tags, quality=entry.quality, updated=entry.updated, rows=entry.rows,
+                withheld=entry.withheld)  # fmt: skip
 
 
 def search(
-    catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, visible: Visible | None = None
+    catalog_dir: Path, text: str, *, limit: int = 10, explain: bool = False, view: CatalogView | None = None
 ) -> SearchResult:
     """Search the index in ``catalog_dir``; see the module docstring for ranking and access.
 
@@ -171,7 +184,7 @@ def search(
     query = parse(text)
     for attempt in range(RETRIES):
         try:
-            return _search(catalog_dir, text, query, started, limit, explain, visible)
+            return _search(catalog_dir, text, query, started, limit, explain, view)
         except (ValueError, OSError) as exc:
             _INDEXES.pop(catalog_dir, None)
             if attempt == RETRIES - 1:
@@ -187,7 +200,7 @@ def _search(
     started: float,
     limit: int,
     explain: bool,
-    visible: Visible | None,
+    view: CatalogView | None,
 ) -> SearchResult:
     root, column_mode = _split_column_mode(query.root)
     changes = pending.snapshot(catalog_dir)  # before the index: a fold landing in between is seen twice
@@ -201,14 +214,14 @@ def _search(
     now = datetime.now(UTC)
     extra = overlay.Overlay(searcher, changes)
     if column_mode:
-        hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, visible, now)
+        hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, view, now)
         return SearchResult(text, str(query), hits, total, exact, facets, query.warnings,
                             time.perf_counter() - started)  # fmt: skip
     main = extra.query(root)
-    if visible is None:
+    if view is None:
         pool = rank.candidates(searcher, root, main, limit * 2 + 10, extra.matches(root))
         ranked = rank.rank(searcher, pool, now.timestamp())[:limit]
-        chosen = [(level, final, _entry(searcher, ref, None)) for level, final, ref in ranked]
+        chosen = [(level, final, Entry.from_payload(_payload(searcher, ref))) for level, final, ref in ranked]
         facets = extra.facets(rank.facets(searcher, main), root)
         return SearchResult(text, str(query), tuple(_hits(root, chosen, explain, now)), pool.total, True,
                             facets, query.warnings, time.perf_counter() - started)  # fmt: skip
@@ -218,8 +231,8 @@ def _search(
         pool = rank.candidates(searcher, root, main, size, matches)
         checked = []
         for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
-            entry = _entry(searcher, ref, visible)
-            if visible(entry.name, None) and evaluate(root, entry):
+            entry = _entry(searcher, ref, view)
+            if entry is not None and evaluate(root, entry):
                 checked.append((tier(root, entry)[0], final, entry))
         if len(checked) >= limit or size >= min(pool.total, MAX_POOL):
             break
@@ -236,7 +249,7 @@ def _column_search(
     root: Node | None,
     limit: int,
     explain: bool,
-    visible: Visible | None,
+    view: CatalogView | None,
     now: datetime,
 ) -> tuple[tuple[SearchHit, ...], int, bool, dict[str, dict[str, int]]]:
     """Columns for which the query holds (``catalog.columns``), ranked; totals and facets count columns.
@@ -248,8 +261,8 @@ def _column_search(
     pool = rank.candidates(searcher, root, extra.query(relaxed), COLUMN_SCAN, extra.matches(relaxed))
     found: list[tuple[tuple[Any, ...], ColumnMatch, float, Entry]] = []
     for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
-        entry = _entry(searcher, ref, visible)
-        if visible is not None and not visible(entry.name, None):
+        entry = _entry(searcher, ref, view)
+        if entry is None:
             continue
         for position, match in enumerate(find_columns(root, entry)):
             key = (-match.tier, not match.by_name, -final, len(entry.short_name), entry.name, position)

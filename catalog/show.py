@@ -1,24 +1,25 @@
 """``show``: one dataset with its schema, statistics, PII flags, lineage, quality and schema history.
 
-With ``visible`` (the access hook) a table the principal may not select is reported exactly like a
-missing one, hidden columns are left out (only their number is given), and lineage neighbours the
-principal may not see are dropped.
+With ``view`` (a principal's ``catalog.view.CatalogView``) a table the principal may not select is
+reported exactly like a missing one; denied columns are left out (only their number is given), and so
+are schema changes about them, the items of a change's detail that name them and their names in
+descriptions and properties; statistics the principal may not read are withheld (``catalog.view``
+says which and why); lineage neighbours the principal may not see are dropped.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable
 
 from sqlglot import exp
 
 from catalog import store
-from catalog.model import DatasetInfo, DatasetRecord, LineageEdge
+from catalog.model import ColumnRecord, DatasetInfo, DatasetRecord, SchemaChange
+from catalog.view import WITHHELD, CatalogView, Redactor, column_stats, redactor
 from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
 
-Visible = Callable[[str, str | None], bool]
 EXAMPLE_COLUMNS = 6
 
 
@@ -39,14 +40,14 @@ def example_query(record: DatasetRecord) -> str:
     return exp.select(*select).from_(table).limit(10).sql("duckdb")
 
 
-def _resolve(con: object, name: str, visible: Visible | None) -> str:
-    found = [n for n in store.find_names(con, name) if visible is None or visible(n, None)]  # type: ignore[arg-type]
+def _resolve(con: object, name: str, view: CatalogView | None) -> str:
+    found = [n for n in store.find_names(con, name) if view is None or view.table(n)]  # type: ignore[arg-type]
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise UsageError(f"{name!r} names several datasets: {', '.join(found)}", hint="give the full name")
     names = [r[0] for r in con.execute("SELECT name FROM datasets")]  # type: ignore[attr-defined]
-    names = [n for n in names if visible is None or visible(n, None)]
+    names = [n for n in names if view is None or view.table(n)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = (
         f"did you mean {', '.join(close)}?"
@@ -56,7 +57,7 @@ def _resolve(con: object, name: str, visible: Visible | None) -> str:
     raise NotFoundError(f"no dataset {name!r} in the catalog", hint=hint)
 
 
-def show(settings: Settings, name: str, *, visible: Visible | None = None) -> DatasetInfo:
+def show(settings: Settings, name: str, *, view: CatalogView | None = None) -> DatasetInfo:
     if not (settings.catalog_dir / store.STORE_FILE).exists():
         raise NotFoundError(
             f"no dataset {name!r}: the catalog is empty", hint="run `lakehouse catalog refresh`"
@@ -64,24 +65,63 @@ def show(settings: Settings, name: str, *, visible: Visible | None = None) -> Da
     con = store.connect(settings.catalog_dir, readonly=True)
     try:
         with store.snapshot(con):
-            full = _resolve(con, name, visible)
+            full = _resolve(con, name, view)
             record = store.load(con, full)
             assert record is not None
             up, down = store.edges(con, full, "upstream"), store.edges(con, full, "downstream")
             history = store.history(con, full)
     finally:
         con.close()
-    hidden = 0
-    if visible is not None:
-        shown = tuple(c for c in record.columns if visible(full, c.name))
-        hidden = len(record.columns) - len(shown)
-        record = dataclasses.replace(record, columns=shown)
-        names = {c.name for c in shown}
-        history = [h for h in history if h.column is None or h.column in names]
+    info = DatasetInfo(record, tuple(up), tuple(down), tuple(history), example_query(record))
+    return info if view is None else restrict(info, view)
 
-        def keep(edge: LineageEdge, other: str) -> bool:
-            return other.startswith("file:") or visible(other, None)
 
-        up = [e for e in up if keep(e, e.upstream)]
-        down = [e for e in down if keep(e, e.downstream)]
-    return DatasetInfo(record, tuple(up), tuple(down), tuple(history), example_query(record), hidden)
+def restrict(info: DatasetInfo, view: CatalogView) -> DatasetInfo:
+    """``info`` as the principal sees it (see the module docstring)."""
+    record = info.dataset
+    redact = redactor(view, record.name, [c.name for c in record.columns])
+    shown = tuple(
+        _column(view, record.name, c, redact)
+        for c in record.columns
+        if view.column(record.name, c.name) != "denied"
+    )
+    full = view.full_rows(record.name)
+    record = dataclasses.replace(
+        record,
+        description=redact.mask_names(record.description),
+        columns=shown,
+        row_count=record.row_count if full else None,
+        properties=redact.value(record.properties),
+    )
+    names = {c.name for c in shown}
+    changes = (_change(h, redact) for h in info.schema_history if h.column is None or h.column in names)
+    history = tuple(h for h in changes if h is not None)
+
+    def keep(other: str) -> bool:
+        return other.startswith("file:") or view.table(other)
+
+    return DatasetInfo(
+        record,
+        tuple(e for e in info.upstream if keep(e.upstream)),
+        tuple(e for e in info.downstream if keep(e.downstream)),
+        history,
+        example_query(record),
+        len(info.dataset.columns) - len(shown),
+        None if full else WITHHELD["rows"],
+    )
+
+
+def _column(view: CatalogView, table: str, column: ColumnRecord, redact: Redactor) -> ColumnRecord:
+    return dataclasses.replace(
+        column,
+        description=redact.mask_names(column.description),
+        stats=column_stats(view, table, column.name, column.stats),
+    )
+
+
+def _change(change: SchemaChange, redact: Redactor) -> SchemaChange | None:
+    """The change without the items of its detail that name a denied column (None: it was all about them)."""
+    detail = redact.drop_items(change.detail)
+    if change.detail and not detail:
+        return None
+    return dataclasses.replace(change, detail=detail)

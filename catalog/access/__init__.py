@@ -7,7 +7,8 @@ Public API:
 - ``run_query(settings, principal, sql) -> QueryResult`` - the principal's SQL in a restricted
   DuckDB instance holding only filtered, masked relations (audited; ``AccessDenied`` when denied);
 - ``check(settings, principal, table) -> TableAccess`` - columns raw / masked / denied, row rules;
-- ``visibility(settings, principal)`` - the catalog's search/show filter;
+- ``visibility(settings, principal) -> PolicyView`` - the catalog's view for search and show
+  (``catalog.view.CatalogView``: tables, columns raw / masked / denied, full rows or not);
 - ``compile_bigquery(settings) -> CompiledPolicy`` - row access policy DDL and Data Policy API JSON.
 """
 
@@ -19,9 +20,10 @@ from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
 from lakehouse import lazy
 
 if TYPE_CHECKING:
+    from catalog.access.catalog_view import PolicyView, visibility
     from catalog.access.decisions import ColumnAccess, TableAccess
     from catalog.access.policy import Policy, PolicyError, Principal, load_policy
-    from catalog.access.session import QueryResult, check, run_query, visibility
+    from catalog.access.session import QueryResult, check, run_query
 
 #: public names and their modules, imported on first use (``lakehouse.connect`` imports
 #: ``catalog.access.encryption`` for every connection and must stay light). ``compile_bigquery`` is
@@ -36,7 +38,8 @@ _EXPORTS = {
     "QueryResult": "catalog.access.session",
     "check": "catalog.access.session",
     "run_query": "catalog.access.session",
-    "visibility": "catalog.access.session",
+    "PolicyView": "catalog.access.catalog_view",
+    "visibility": "catalog.access.catalog_view",
 }
 
 
@@ -48,6 +51,7 @@ __all__ = [
     "CompiledPolicy",
     "Policy",
     "PolicyError",
+    "PolicyView",
     "Principal",
     "QueryResult",
     "TableAccess",

@@ -10,7 +10,6 @@ instance (``sandbox``) that holds nothing else.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,8 @@ from catalog.access.analysis import (
     without_exclusions,
 )
 from catalog.access.audit import record
-from catalog.access.decisions import TableAccess, column_kind, decide_table
+from catalog.access.catalog_view import session_user
+from catalog.access.decisions import TableAccess, decide_table
 from catalog.access.policy import Policy, Principal, load_policy
 from catalog.access.privileged import Privileged
 from catalog.access.sandbox import open_sandbox
@@ -124,7 +124,7 @@ def _plan(
     schemas = {name: priv.schema(name) for name in touched}
     names = {n: [c for c, _ in s] for n, s in schemas.items()}
     policy.check_schema(names, touched)
-    user = _session_user(policy, principal)
+    user = session_user(policy, principal)
     access = {n: decide_table(policy, principal, n, schemas[n], session_user=user) for n in touched}
     used = referenced_columns(parsed.tree, lambda node: canonical[id(node)], names)
     _deny_columns(access, used, principal)
@@ -173,31 +173,7 @@ def check(settings: Settings, principal: Principal, table: str) -> TableAccess:
             )
         schema = priv.schema(name)
     policy.check_schema({name: [c for c, _ in schema]}, [name])
-    return decide_table(policy, resolved, name, schema, session_user=_session_user(policy, resolved))
-
-
-def visibility(settings: Settings, principal: Principal) -> Callable[[str, str | None], bool]:
-    """The catalog's search/show hook: may ``principal`` select this table (column=None) or column?"""
-    policy = load_policy(settings)
-    resolved = policy.resolve(principal)
-
-    def visible(table: str, column: str | None = None) -> bool:
-        name = canonical_name(table)
-        if not policy.may_read_table(resolved, name):
-            return False
-        return column is None or column_kind(policy, resolved, name, column)[0] != "denied"
-
-    return visible
-
-
-def canonical_name(table: str) -> str:
-    """``customers`` / ``lake.main.customers`` -> ``lake.customers``; ``warehouse.main.x`` -> ``main.x``."""
-    parts = table.lower().split(".")
-    if len(parts) == 1:
-        return f"lake.{parts[0]}"
-    if len(parts) == 3:
-        return f"lake.{parts[2]}" if parts[0] == "lake" else f"{parts[1]}.{parts[2]}"
-    return ".".join(parts)
+    return decide_table(policy, resolved, name, schema, session_user=session_user(policy, resolved))
 
 
 def _resolve(priv: Privileged, policy: Policy, principal: Principal, node: Any) -> str:
@@ -221,9 +197,3 @@ def _deny_columns(access: dict[str, TableAccess], used: dict[str, set[str]], pri
                 f"{principal.label} may not read column(s) {listed} of {name} (neither raw nor masked)",
                 hint=f"leave them out, e.g. SELECT * EXCEPT ({listed}) in BigQuery or SELECT * EXCLUDE ({listed}) in DuckDB",
             )
-
-
-def _session_user(policy: Policy, principal: Principal) -> str | None:
-    if principal.user is None:
-        return None
-    return policy.users[principal.user].email or principal.user

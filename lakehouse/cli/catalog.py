@@ -14,11 +14,15 @@ from lakehouse.settings import Settings
 if TYPE_CHECKING:  # the CLI imports catalog and rich lazily, when a command runs
     from rich.table import Table
 
+    from catalog.model import ColumnStats
     from catalog.search import SearchHit
+    from catalog.view import CatalogView
 
 
-def visibility(settings: Settings, user: str | None, groups: tuple[str, ...], roles: tuple[str, ...]) -> Any:
-    """The access layer's ``(table, column_or_None) -> bool`` for a principal, or None for everything."""
+def visibility(
+    settings: Settings, user: str | None, groups: tuple[str, ...], roles: tuple[str, ...]
+) -> CatalogView | None:
+    """The catalog view of the principal the flags name (policy resolved once), or None for everything."""
     from catalog.access import visibility as principal_visibility
 
     principal = principal_of(user, groups, roles)
@@ -52,8 +56,8 @@ def search_command(
     import catalog
     from lakehouse.cli.output import console, print_json, warn
 
-    visible = visibility(app.settings, user, groups, roles)
-    result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, visible=visible)
+    view = visibility(app.settings, user, groups, roles)
+    result = catalog.search(app.settings, " ".join(query), limit=limit, explain=explain, view=view)
     if as_json:
         print_json(result)
         return
@@ -140,14 +144,15 @@ def show_command(
     import catalog
     from lakehouse.cli.output import console, print_json, print_table
 
-    info = catalog.show(app.settings, name, visible=visibility(app.settings, user, groups, roles))
+    info = catalog.show(app.settings, name, view=visibility(app.settings, user, groups, roles))
     if as_json:
         print_json(info)
         return
     d = info.dataset
     console.print(f"[bold]{d.name}[/]  {d.kind}, layer {d.layer}, source {d.source}", highlight=False)
     for label, value in (("description", d.description), ("owner", d.owner), ("tags", ", ".join(d.tags)),
-                         ("rows", d.row_count), ("updated", d.updated_at), ("snapshot", d.snapshot_id)):  # fmt: skip
+                         ("rows", d.row_count if info.withheld is None else info.withheld),
+                         ("updated", d.updated_at), ("snapshot", d.snapshot_id)):  # fmt: skip
         if value not in (None, ""):
             console.print(f"  {label}: {value}", highlight=False)
     for key in SHOWN_PROPERTIES:
@@ -156,14 +161,15 @@ def show_command(
     q = d.quality
     console.print(f"  quality: {q.label} ({q.checks} checks, {q.failed_critical} critical and {q.failed_warning} "
                   f"warning failures, {q.validated_at})" if q else "  quality: not validated", highlight=False)  # fmt: skip
-    rows = [[c.name, c.type, _pct(c.stats.null_fraction), c.stats.distinct_count, c.stats.min, c.stats.max,
-             f"{c.pii.kind} {c.pii.confidence:.2f} ({c.pii.source})" if c.pii else "", c.description[:50]]
-            for c in d.columns]  # fmt: skip
+    rows = [[c.name, c.type, *_stats(c.stats), f"{c.pii.kind} {c.pii.confidence:.2f} ({c.pii.source})" if c.pii else "",
+             c.description[:50]] for c in d.columns]  # fmt: skip
     print_table(
         ["column", "type", "nulls", "distinct", "min", "max", "pii", "description"], rows, title="schema"
     )
     if info.hidden_columns:
         console.print(f"  ({info.hidden_columns} columns hidden by access rules)", highlight=False)
+    for reason in sorted({c.stats.withheld for c in d.columns if c.stats.withheld}):
+        console.print(f"  statistics {reason}", highlight=False)
     upstream = [[e.upstream, e.via] for e in info.upstream]
     downstream = [[e.downstream, e.via] for e in info.downstream]
     if upstream:
@@ -196,6 +202,13 @@ def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return " ".join(str(value).split())
+
+
+def _stats(stats: ColumnStats) -> list[Any]:
+    """Cells for nulls, distinct, min and max (``withheld`` when the principal may not see them)."""
+    if stats.withheld:
+        return ["withheld"] * 4
+    return [_pct(stats.null_fraction), stats.distinct_count, stats.min, stats.max]
 
 
 def _pct(value: float | None) -> str:

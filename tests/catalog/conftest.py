@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from catalog import index, store
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding, QualityStatus
+from catalog.view import ColumnView
 from lakehouse.settings import Settings, load_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "catalog"
@@ -20,6 +22,27 @@ QUALITY = {
     "failing": QualityStatus(False, 5, 1),
     "unknown": None,
 }
+
+
+@dataclass(frozen=True)
+class StaticView:
+    """A ``catalog.view.CatalogView`` spelled out as sets, for catalogs that have no lake or policy behind them."""
+
+    hidden_tables: frozenset[str] = frozenset()
+    denied: frozenset[tuple[str, str]] = frozenset()  # (table, column)
+    masked: frozenset[tuple[str, str]] = frozenset()
+    filtered: frozenset[str] = frozenset()  # tables the principal reads through a row filter
+
+    def table(self, name: str) -> bool:
+        return name not in self.hidden_tables
+
+    def column(self, name: str, column: str) -> ColumnView:
+        if not self.table(name) or (name, column) in self.denied:
+            return "denied"
+        return "masked" if (name, column) in self.masked else "raw"
+
+    def full_rows(self, name: str) -> bool:
+        return name not in self.filtered
 
 
 def column(spec: str, position: int) -> ColumnRecord:

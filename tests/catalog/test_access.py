@@ -1,4 +1,4 @@
-"""The access hook: search and show never reveal tables or columns a principal may not select."""
+"""The access view: search and show never reveal tables or columns a principal may not select."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ import catalog
 from catalog.search import search
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import load_settings
+from tests.catalog.conftest import StaticView, fixture_records
 
 HIDDEN_COLUMNS = {("lake.customers", "email"), ("lake.customers", "phone"), ("lake.customers", "birth_date")}
 HIDDEN_TABLES = {"lake.payments"}
-
-
-def visible(table: str, column: str | None) -> bool:
-    """A principal who may read everything except lake.payments and the customers' contact columns."""
-    return table not in HIDDEN_TABLES and (table, column) not in HIDDEN_COLUMNS
+#: a principal who may read everything except lake.payments and the customers' contact columns
+VIEW = StaticView(frozenset(HIDDEN_TABLES), frozenset(HIDDEN_COLUMNS))
 
 
 def test_hidden_columns_do_not_make_a_table_match(fixture_catalog: Path) -> None:
-    names = [h.name for h in search(fixture_catalog, "email", visible=visible, limit=50).hits]
+    names = [h.name for h in search(fixture_catalog, "email", view=VIEW, limit=50).hits]
     assert "lake.customers" not in names
     assert "main.stg_customers" in names and "lake.suppliers" in names
     assert "lake.customers" in [h.name for h in search(fixture_catalog, "email", limit=50).hits]
@@ -29,19 +27,16 @@ def test_hidden_columns_do_not_make_a_table_match(fixture_catalog: Path) -> None
 
 def test_hidden_tables_are_never_found(fixture_catalog: Path) -> None:
     for query in ("payments", "iban", "tag:pci", "pii=credit_card", "owner:finance", "type=column card*"):
-        result = search(fixture_catalog, query, visible=visible, limit=50)
+        result = search(fixture_catalog, query, view=VIEW, limit=50)
         assert all(h.name not in HIDDEN_TABLES for h in result.hits), query
         assert "lake.payments" not in str(result.facets)
 
 
 def test_matching_columns_and_column_results_leave_hidden_columns_out(fixture_catalog: Path) -> None:
-    hit = next(
-        h for h in search(fixture_catalog, "customers", visible=visible).hits if h.name == "lake.customers"
-    )
+    hit = next(h for h in search(fixture_catalog, "customers", view=VIEW).hits if h.name == "lake.customers")
     assert hit.matching_columns == () or all(c.name != "email" for c in hit.matching_columns)
     found = {
-        (h.name, h.column)
-        for h in search(fixture_catalog, "type=column pii=true", visible=visible, limit=200).hits
+        (h.name, h.column) for h in search(fixture_catalog, "type=column pii=true", view=VIEW, limit=200).hits
     }
     assert ("lake.customers", "first_name") in found
     assert not found & HIDDEN_COLUMNS
@@ -51,13 +46,13 @@ def test_matching_columns_and_column_results_leave_hidden_columns_out(fixture_ca
 def test_pii_filter_only_counts_visible_columns(fixture_catalog: Path) -> None:
     assert "lake.customers" in [h.name for h in search(fixture_catalog, "pii=email", limit=50).hits]
     assert "lake.customers" not in [
-        h.name for h in search(fixture_catalog, "pii=email", visible=visible, limit=50).hits
+        h.name for h in search(fixture_catalog, "pii=email", view=VIEW, limit=50).hits
     ]
 
 
 def test_facets_and_totals_count_only_visible_hits(fixture_catalog: Path) -> None:
     full = search(fixture_catalog, "pii=true", limit=50)
-    restricted = search(fixture_catalog, "pii=true", visible=visible, limit=50)
+    restricted = search(fixture_catalog, "pii=true", view=VIEW, limit=50)
     assert restricted.total == len(restricted.hits) == full.total - 1  # lake.payments
     assert sum(restricted.facets["kind"].values()) == restricted.total
 
@@ -65,13 +60,14 @@ def test_facets_and_totals_count_only_visible_hits(fixture_catalog: Path) -> Non
 def test_show_hides_tables_and_columns(fixture_catalog: Path) -> None:
     settings = load_settings({"home": fixture_catalog.parent})
     with pytest.raises(NotFoundError, match="no dataset 'lake.payments' in the catalog"):
-        catalog.show(settings, "lake.payments", visible=visible)
-    info = catalog.show(settings, "customers", visible=visible)
+        catalog.show(settings, "lake.payments", view=VIEW)
+    info = catalog.show(settings, "customers", view=VIEW)
     assert info.hidden_columns == 3
     assert {c.name for c in info.dataset.columns}.isdisjoint({"email", "phone", "birth_date"})
     assert "email" not in info.example_query
 
 
 def test_a_principal_who_sees_nothing_finds_nothing(fixture_catalog: Path) -> None:
-    result = search(fixture_catalog, "customers", visible=lambda table, column: False)
+    nothing = StaticView(hidden_tables=frozenset(r.name for r in fixture_records()))
+    result = search(fixture_catalog, "customers", view=nothing)
     assert result.hits == () and result.total == 0 and result.facets == {"kind": {}, "layer": {}}

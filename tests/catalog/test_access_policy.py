@@ -1,7 +1,7 @@
 """The catalog with the real access layer (``catalog.access``, built in parallel): --role/--user end to end.
 
 Skipped until ``catalog.access`` is present. Assertions are structural so they hold for any policy
-file: a principal never sees a table or column its ``visibility`` hook denies, and sees a subset of
+file: a principal never sees a table or column its ``visibility`` view denies, and sees a subset of
 what an unrestricted search finds.
 """
 
@@ -44,13 +44,11 @@ def test_every_role_sees_only_what_it_may_select(lake: Settings, capsys: pytest.
     policy = access.load_policy(lake)
     everything = {(h.name, h.column) for h in catalog.search(lake, "type=column", limit=1000).hits}
     for role in sorted(getattr(policy, "roles", {})):
-        visible = access.visibility(lake, access.Principal.of(roles=[role]))
-        found = {
-            (h.name, h.column) for h in catalog.search(lake, "type=column", limit=1000, visible=visible).hits
-        }
+        view = access.visibility(lake, access.Principal.of(roles=[role]))
+        found = {(h.name, h.column) for h in catalog.search(lake, "type=column", limit=1000, view=view).hits}
         assert found <= everything
-        assert all(visible(table, column) for table, column in found)
-        assert all(not visible(table, column) for table, column in everything - found)
+        assert all(view.column(table, column) != "denied" for table, column in found)
+        assert all(view.column(table, column) == "denied" for table, column in everything - found)
         with pytest.raises(SystemExit) as done:
             main(
                 [

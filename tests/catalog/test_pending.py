@@ -19,7 +19,7 @@ from catalog.register import update
 from catalog.search import search
 from catalog.show import show
 from lakehouse.settings import load_settings
-from tests.catalog.conftest import fixture_records
+from tests.catalog.conftest import StaticView, fixture_records
 from tests.catalog.test_ranking import CASES
 
 QUERIES = [c["query"] for c in CASES] + [
@@ -243,10 +243,9 @@ def test_access_rules_apply_to_pending_datasets(fixture_catalog: Path, tmp_path:
     catalog_dir = _copy(fixture_catalog, tmp_path)
     _update(catalog_dir, [r for r in records if r.name in ("lake.orders", added.name)])
 
-    def visible(table: str, column: str | None) -> bool:
-        return table != added.name and column != "coupon_code"
+    view = StaticView(frozenset({added.name}), frozenset({("lake.orders", "coupon_code")}))
 
     assert added.name in {h.name for h in search(catalog_dir, "vouchers", limit=50).hits}
-    assert added.name not in {h.name for h in search(catalog_dir, "vouchers", limit=50, visible=visible).hits}
-    assert "lake.orders" not in {h.name for h in search(catalog_dir, "coupon_code", visible=visible).hits}
-    assert search(catalog_dir, "lake.orders", visible=visible).hits[0].name == "lake.orders"
+    assert added.name not in {h.name for h in search(catalog_dir, "vouchers", limit=50, view=view).hits}
+    assert "lake.orders" not in {h.name for h in search(catalog_dir, "coupon_code", view=view).hits}
+    assert search(catalog_dir, "lake.orders", view=view).hits[0].name == "lake.orders"

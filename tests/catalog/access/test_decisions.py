@@ -339,13 +339,19 @@ def test_check_reports_columns_and_rows(lake: Settings) -> None:
     assert not check(lake, MARK, "lake.images").readable
 
 
-def test_visibility_hook_for_catalog_search(lake: Settings) -> None:
-    visible = visibility(lake, ANA)
-    assert visible("lake.customers", None) and visible("lake.customers", "email")
-    assert not visible("lake.customers", "first_name")
-    assert not visibility(lake, MARK)("lake.events", None)
-    assert visible("customers", "country") and visible("lake.main.customers", "email")
-    assert not visible("warehouse.main.dim_customers", None)
+def test_visibility_view_for_catalog_search(lake: Settings) -> None:
+    view = visibility(lake, ANA)
+    assert view.table("lake.customers") and view.column("lake.customers", "email") == "masked"
+    assert view.column("lake.customers", "first_name") == "denied"
+    assert not visibility(lake, MARK).table("lake.events")
+    assert (
+        view.column("customers", "country") == "raw"
+        and view.column("lake.main.customers", "email") == "masked"
+    )
+    assert not view.table("warehouse.main.dim_customers")
+    assert (
+        view.column("lake.events", "event_id") != "denied" and view.column("lake.payments", "x") == "denied"
+    )
 
 
 def test_relation_files_are_reused_until_the_lake_changes(lake: Settings) -> None:
