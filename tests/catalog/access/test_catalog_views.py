@@ -25,8 +25,8 @@ from catalog.access import Principal, check, run_query, visibility
 from catalog.model import ColumnStats, DatasetInfo
 from catalog.view import WITHHELD
 from lakehouse.cli import main
+from lakehouse.cli.output import to_jsonable
 from lakehouse.errors import NotFoundError
-from lakehouse.output import to_jsonable
 from lakehouse.settings import Settings
 from tests.catalog.access.conftest import MARKETING_SECRETS, SAMPLE_POLICY, TABLES, with_policy
 
