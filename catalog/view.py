@@ -21,7 +21,9 @@ reader; Google's Sensitive Data Protection profiler asks for a ``TRUE`` row filt
 service agent so that row-level security does not cut its scan short. Databricks Unity Catalog
 refuses what would read past row filters and column masks (``ROW_LEVEL_SECURITY_COLUMN_MASK_FEATURE_
 NOT_SUPPORTED`` for table history and time travel). So here a profile is the whole raw table's, shown
-to those who may read the whole raw table, and withheld from everyone else.
+to those who may read the whole raw table, and withheld from everyone else. What names no value is
+kept for every principal who may see the column or table: its type, PII kind and the dataset's
+quality verdict (passing / warning / failing and the number of checks).
 
 Free text (a change's detail, descriptions, dataset properties) is cleaned of denied column names:
 an item of a comma-separated list that names one is dropped (``drop_items``), and the name itself is
