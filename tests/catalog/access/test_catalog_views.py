@@ -23,7 +23,7 @@ from sqlglot import exp
 import catalog
 from catalog.access import Principal, check, run_query, visibility
 from catalog.model import ColumnStats, DatasetInfo
-from catalog.view import WITHHELD
+from catalog.view import HIDDEN, WITHHELD, Redactor
 from lakehouse.cli import main
 from lakehouse.cli.output import to_jsonable
 from lakehouse.errors import NotFoundError
@@ -165,7 +165,35 @@ def test_show_reveals_only_what_the_principal_can_select(
         with pytest.raises(NotFoundError, match=f"no dataset '{table}' in the catalog"):
             catalog.show(lake_catalog, table, view=view)
         return
+    everything = ground("erin", table)  # the data engineer reads every row, raw
+    assert everything is not None
+    assert view.full_rows(table) == (seen.rows == everything.rows), "full rows means every row"
     assert_show_is_theirs(catalog.show(lake_catalog, table, view=view), seen)
+
+
+def test_sam_reads_every_customer_through_two_rules(lake_catalog: Settings) -> None:
+    """analyst (TRUE) OR marketing (EU only) is TRUE: sam keeps the row count and raw columns' statistics."""
+    view = visibility(lake_catalog, Principal.of(user="sam"))
+    info = catalog.show(lake_catalog, "lake.customers", view=view)
+    assert info.withheld is None and info.dataset.row_count == 6
+    assert {c.name for c in info.dataset.columns if c.stats.withheld} == {
+        "email", "phone", "first_name", "last_name", "birth_date"
+    }  # fmt: skip
+
+
+def test_redactor_drops_list_items_and_masks_prose() -> None:
+    redact = Redactor(["first_name", "Email"])
+    assert redact.drop_items("customer_id int64, first_name varchar, email varchar, age int64") == (
+        "customer_id int64, age int64"
+    )
+    assert redact.mask_names("CRM first_name; EMAIL, email_domain and firstname") == (
+        f"CRM {HIDDEN}; {HIDDEN}, {HIDDEN}_domain and firstname"
+    )
+    assert redact.value({"tests": ["not_null_customers_first_name", "unique_customer_id"], "q": "email"}) == {
+        "tests": ["unique_customer_id"],
+        "q": HIDDEN,
+    }
+    assert Redactor([]).mask_names("first_name") == "first_name"
 
 
 @pytest.mark.parametrize("user", USERS)
