@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlglot import exp
 
 from catalog.access.masking import MASKING_RULES
-from lakehouse.errors import NotFoundError, UsageError
+from lakehouse.errors import NotFoundError, UsageError, parse_error_message
 from lakehouse.settings import Settings
 
 GRANTEE_KINDS = ("role", "group", "user")
@@ -86,8 +86,10 @@ class RowRule(_Model):
     def _parses(cls, value: str) -> str:
         try:
             sqlglot.parse_one(value, read="bigquery")
-        except sqlglot.errors.ParseError as exc:
-            raise ValueError(f"filter {value!r} is not a BigQuery SQL predicate: {exc}") from exc
+        except sqlglot.errors.SqlglotError as exc:
+            raise ValueError(
+                f"filter {value!r} is not a BigQuery SQL predicate: {parse_error_message(exc)}"
+            ) from exc
         return value
 
     def filter_columns(self) -> set[str]:
