@@ -28,6 +28,11 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from catalog.access.policy import Policy, Principal
+from catalog.access.privileged import Privileged
+from catalog.access.store import RelationFile
+from lakehouse.errors import AccessDenied, UsageError
+
 
 class MLCompiler(Protocol):
     """What the access layer needs from the warehouse's ML engine."""
@@ -61,6 +66,51 @@ class MLCompiler(Protocol):
     def compile(self, con: duckdb.DuckDBPyConnection, tree: exp.Expr) -> str:
         """DuckDB SQL for ``tree``, its ML calls compiled, on ``con`` (the restricted instance)."""
         ...
+
+
+def export_models(
+    priv: Privileged,
+    policy: Policy,
+    principal: Principal,
+    compiler: MLCompiler,
+    tree: exp.Expr,
+    read: list[str],
+) -> dict[str, pa.Table]:
+    """The registry rows and parameter tables of the models ``tree`` calls; AccessDenied without a grant."""
+    exports = []
+    warehouse = None
+    try:
+        for model in compiler.models(tree):
+            read.append(model.lower())
+            exported = None
+            if policy.may_read_model(principal, model.lower()):
+                warehouse = warehouse or priv.warehouse()
+                exported = compiler.export(warehouse, model) if warehouse is not None else None
+            if exported is None:  # one message for "missing" and "not permitted", as for tables
+                raise AccessDenied(
+                    f"model {model!r} does not exist or {principal.label} may not read it",
+                    hint="a grant's models: [...] lists the models a principal may use",
+                )
+            exports.append(exported)
+    finally:
+        if warehouse is not None:
+            warehouse.close()
+    return merge_exports(exports)
+
+
+def with_models(relations: dict[str, RelationFile], exported: dict[str, pa.Table]) -> dict[str, RelationFile]:
+    """The principal's relations plus the models' tables (in memory only: small, and never cached)."""
+    clash = sorted(set(relations) & set(exported))
+    if clash:
+        raise UsageError(
+            f"the query reads {clash[0]} both as a table and as a model's parameters",
+            hint="read the model through its ML functions (ML.WEIGHTS, ML.CENTROIDS ...) in a query of its own",
+        )
+    models = {
+        name: RelationFile(name, None, temporary=True, built=True, data=rows)
+        for name, rows in exported.items()
+    }
+    return {**relations, **models}
 
 
 def merge_exports(exports: Sequence[Mapping[str, pa.Table]]) -> dict[str, pa.Table]:

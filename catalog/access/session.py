@@ -32,12 +32,12 @@ from catalog.access.analysis import (
 )
 from catalog.access.audit import record
 from catalog.access.decisions import TableAccess, column_kind, decide_table
-from catalog.access.ml import MLCompiler, merge_exports
+from catalog.access.ml import MLCompiler, export_models, with_models
 from catalog.access.policy import Policy, Principal, load_policy
 from catalog.access.privileged import Privileged
 from catalog.access.sandbox import Compile, open_sandbox
 from catalog.access.store import RelationFile, materialize
-from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError, UsageError
+from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 
@@ -88,11 +88,11 @@ def run_query(
             exported: dict[str, pa.Table] = {}
             if parsed.ml is not None:
                 assert compile_ml is not None  # parse_query refuses ML calls without a compiler
-                exported = _export_models(priv, policy, resolved, compile_ml, parsed.ml, models)
+                exported = export_models(priv, policy, resolved, compile_ml, parsed.ml, models)
                 parsed = with_ml_reads(parsed, compile_ml.reads(parsed.ml, exported))
             plan = _plan(settings, priv, policy, resolved, parsed, touched, progress)
-        relations = _with_models({f.table: f for f in plan.files}, exported)
         try:
+            relations = with_models({f.table: f for f in plan.files}, exported)
             with open_sandbox(settings, relations, plan.unqualified) as sandbox:
                 ran, table = sandbox.compile_and_run(_runnable(plan.parsed, compile_ml), timeout=timeout)
         finally:
@@ -119,53 +119,6 @@ def run_query(
         elapsed_s=elapsed,
         models=tuple(models),
     )
-
-
-def _export_models(
-    priv: Privileged,
-    policy: Policy,
-    principal: Principal,
-    compiler: MLCompiler,
-    tree: exp.Expr,
-    read: list[str],
-) -> dict[str, pa.Table]:
-    """The registry rows and parameter tables of the models ``tree`` calls; AccessDenied without a grant."""
-    exports = []
-    warehouse = None
-    try:
-        for model in compiler.models(tree):
-            read.append(model.lower())
-            exported = None
-            if policy.may_read_model(principal, model.lower()):
-                warehouse = warehouse or priv.warehouse()
-                exported = compiler.export(warehouse, model) if warehouse is not None else None
-            if exported is None:  # one message for "missing" and "not permitted", as for tables
-                raise AccessDenied(
-                    f"model {model!r} does not exist or {principal.label} may not read it",
-                    hint="a grant's models: [...] lists the models a principal may use",
-                )
-            exports.append(exported)
-    finally:
-        if warehouse is not None:
-            warehouse.close()
-    return merge_exports(exports)
-
-
-def _with_models(
-    relations: dict[str, RelationFile], exported: dict[str, pa.Table]
-) -> dict[str, RelationFile]:
-    """The principal's relations plus the models' tables (in memory only: small, and never cached)."""
-    clash = sorted(set(relations) & set(exported))
-    if clash:
-        raise UsageError(
-            f"the query reads {clash[0]} both as a table and as a model's parameters",
-            hint="read the model through its ML functions (ML.WEIGHTS, ML.CENTROIDS ...) in a query of its own",
-        )
-    models = {
-        name: RelationFile(name, None, temporary=True, built=True, data=rows)
-        for name, rows in exported.items()
-    }
-    return {**relations, **models}
 
 
 def _runnable(parsed: ParsedQuery, compiler: MLCompiler | None) -> str | Compile:

@@ -247,3 +247,20 @@ def test_parse_errors_are_one_plain_line(
         cli("--home", str(ml_home), "sql", *principal, "SELECT * FROM ML.PREDICT(MODEL ml.x, TABLE")
     )
     assert "cannot parse the query at line 1, column " in err
+
+
+def test_a_parameter_table_read_as_a_table_and_as_a_model_is_refused(
+    ml_lake: Settings, tmp_path: Path
+) -> None:
+    """A grant may let a principal read a model's parameter table as a table (filtered by the table's own
+    rules) too; one query cannot hold both versions under one name."""
+    settings = with_policy(ml_lake, tmp_path, LIMITED.replace("lake.orders]", "ml.*]"))
+    assert as_principal(settings, ANA, "SELECT count(*) FROM ml.demo_segments__centroids") == [(6,)]
+    with pytest.raises(
+        UsageError, match=r"^the query reads ml.demo_segments__centroids both as a table and as a model"
+    ):
+        as_principal(
+            settings,
+            ANA,
+            "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments) CROSS JOIN ml.demo_segments__centroids",
+        )
