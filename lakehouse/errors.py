@@ -7,6 +7,8 @@ then a hint. ``exit_code`` is what the CLI exits with (1: bad input or a failed 
 
 from __future__ import annotations
 
+import re
+
 
 class LakehouseError(Exception):
     """Root of every error this project raises on purpose."""
@@ -61,3 +63,35 @@ class MissingDependency(LakehouseError, ImportError):
     """An optional dependency is not installed."""
 
     exit_code = 2
+
+
+#: a terminal escape sequence (CSI ... final byte); sqlglot underlines the offending token with them
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+#: sqlglot writes the token it choked on as its repr: ``<Token token_type: ..., text: WHERE, line: ...>``
+_TOKEN = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+.*?>")
+
+
+def _token_text(match: re.Match[str]) -> str:
+    return "the end of the query" if match[1] == "SENTINEL" else repr(match[2])
+
+
+def plain(text: str) -> str:
+    """``text`` without terminal escape codes, on one line (lines joined by a space)."""
+    lines = (line.strip() for line in _ANSI_ESCAPE.sub("", text).splitlines())
+    return " ".join(line for line in lines if line)
+
+
+def parse_error_message(exc: Exception, what: str = "the query") -> str:
+    """One line for a sqlglot ``ParseError``: ``cannot parse the query at line L, column C: description``.
+
+    Duck-typed (``exc.errors``, a list of dicts with line, col, description) so the floor needs no
+    sqlglot import; any other exception gives its first line, escape codes removed.
+    """
+    errors = getattr(exc, "errors", None) or [{}]
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    description = first.get("description") or _ANSI_ESCAPE.sub("", str(exc)).strip().split("\n")[0]
+    description = _TOKEN.sub(_token_text, description)
+    where = f" at line {first['line']}, column {first['col']}" if first.get("line") else ""
+    return plain(f"cannot parse {what}{where}: {description}")

@@ -4,8 +4,10 @@ Public API:
 
 - ``load_policy(settings) -> Policy`` - the validated policy file;
 - ``Principal`` - a user and/or groups and roles;
-- ``run_query(settings, principal, sql) -> QueryResult`` - the principal's SQL in a restricted
-  DuckDB instance holding only filtered, masked relations (audited; ``AccessDenied`` when denied);
+- ``run_query(settings, principal, sql, compile_ml=None) -> QueryResult`` - the principal's SQL in a
+  restricted DuckDB instance holding only filtered, masked relations (audited; ``AccessDenied`` when
+  denied); BigQuery ML calls need ``compile_ml``, the warehouse's ``MLCompiler``;
+- ``MLCompiler`` - the protocol the warehouse's ML compiler implements (the wiring layer passes it);
 - ``check(settings, principal, table) -> TableAccess`` - columns raw / masked / denied, row rules;
 - ``visibility(settings, principal) -> PolicyView`` - the catalog's view for search and show
   (``catalog.view.CatalogView``: tables, columns raw / masked / denied, full rows or not);
@@ -22,6 +24,7 @@ from lakehouse import lazy
 if TYPE_CHECKING:
     from catalog.access.catalog_view import PolicyView, visibility
     from catalog.access.decisions import ColumnAccess, TableAccess
+    from catalog.access.ml import MLCompiler
     from catalog.access.policy import Policy, PolicyError, Principal, load_policy
     from catalog.access.session import QueryResult, check, run_query
 
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "ColumnAccess": "catalog.access.decisions",
     "TableAccess": "catalog.access.decisions",
+    "MLCompiler": "catalog.access.ml",
     "Policy": "catalog.access.policy",
     "PolicyError": "catalog.access.policy",
     "Principal": "catalog.access.policy",
@@ -49,6 +53,7 @@ __getattr__ = lazy.exports("catalog.access", _EXPORTS)
 __all__ = [
     "ColumnAccess",
     "CompiledPolicy",
+    "MLCompiler",
     "Policy",
     "PolicyError",
     "PolicyView",

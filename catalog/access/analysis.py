@@ -20,21 +20,29 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.tokens import TokenType
 
-from lakehouse.errors import AccessDenied, UsageError
+from catalog.access.ml import MLCompiler
+from lakehouse.errors import AccessDenied, UsageError, parse_error_message
 
 DIALECTS = ("auto", "bigquery", "duckdb")
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    sql: str  # the DuckDB SQL that runs in the restricted instance
+    sql: str  # the DuckDB SQL that runs in the restricted instance ("" while ML calls await compiling)
     dialect: str  # what the input was read as
-    tree: exp.Expr  # ``sql`` parsed by sqlglot (DuckDB dialect)
+    tree: exp.Expr  # ``sql`` parsed by sqlglot (DuckDB dialect); with ML calls, the rows they read
+    ml: exp.Expr | None = None  # the BigQuery tree with ML calls, compiled in the restricted instance
 
 
-def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
-    """One read-only query, as DuckDB SQL; raises UsageError for anything else."""
+def parse_query(text: str, dialect: str = "auto", compiler: MLCompiler | None = None) -> ParsedQuery:
+    """One read-only query, as DuckDB SQL; raises UsageError for anything else.
+
+    With ``compiler``, BigQuery text is read in the BigQuery ML dialect; a query that calls ML
+    functions comes back with ``ml`` set (``tree`` is then that same tree until ``with_ml_reads``).
+    Without one, an ML call is refused.
+    """
     if dialect not in DIALECTS:
         raise UsageError(f"unknown SQL dialect {dialect!r}", hint="use one of " + ", ".join(DIALECTS))
     kinds = _duckdb_statement_types(text)
@@ -48,12 +56,22 @@ def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
                 f"only queries may run under access rules, not {kinds[0].name}",
                 hint="write a SELECT (or WITH ... SELECT)",
             )
+    called = _ml_call(text)
     if dialect == "auto":
-        dialect = "bigquery" if "`" in text or kinds is None else "duckdb"
+        bigquery = "`" in text or kinds is None or (called is not None and compiler is not None)
+        dialect = "bigquery" if bigquery else "duckdb"
+    ml_dialect = compiler is not None and dialect == "bigquery"
+    if called is not None and not ml_dialect:
+        reason = "no ML compiler was given" if compiler is None else "DuckDB SQL has no ML functions"
+        raise UsageError(
+            f"ML.{called} cannot run under access rules here: {reason}",
+            hint="BigQuery ML runs as BigQuery SQL with the warehouse's compiler: `lakehouse sql --user U`, "
+            "or run_query(..., compile_ml=...) from Python",
+        )
     try:
-        trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
+        trees = compiler.parse(text) if compiler is not None and ml_dialect else _parse(text, dialect)
     except SqlglotError as exc:
-        raise UsageError(f"cannot parse the query as {dialect} SQL: {_first_line(exc)}") from exc
+        raise UsageError(parse_error_message(exc, f"the query as {dialect} SQL")) from exc
     if len(trees) != 1:
         raise AccessDenied(
             f"expected exactly one query, got {len(trees)} statements", hint="run one SELECT at a time"
@@ -64,10 +82,50 @@ def parse_query(text: str, dialect: str = "auto") -> ParsedQuery:
             f"only queries may run under access rules, not {type(tree).__name__.upper()}",
             hint="write a SELECT (or WITH ... SELECT)",
         )
-    sql = text.strip().rstrip(";") if dialect == "duckdb" else tree.sql("duckdb")
-    if dialect != "duckdb":
-        tree = sqlglot.parse_one(sql, read="duckdb")
+    if compiler is not None and ml_dialect and compiler.uses_ml(tree):
+        return ParsedQuery(sql="", dialect=dialect, tree=tree, ml=tree)
+    if dialect == "duckdb":
+        return ParsedQuery(sql=text.strip().rstrip(";"), dialect=dialect, tree=tree)
+    sql, tree = _as_duckdb(tree)
     return ParsedQuery(sql=sql, dialect=dialect, tree=tree)
+
+
+def with_ml_reads(parsed: ParsedQuery, reads: exp.Expr) -> ParsedQuery:
+    """``parsed`` (with ML calls) analysed through ``reads``: its ML calls replaced by the rows they read."""
+    _, tree = _as_duckdb(reads)
+    return ParsedQuery(sql="", dialect=parsed.dialect, tree=tree, ml=parsed.ml)
+
+
+def _parse(text: str, dialect: str) -> list[exp.Expr]:
+    return [t for t in sqlglot.parse(text, read=dialect) if t is not None]
+
+
+def _as_duckdb(tree: exp.Expr) -> tuple[str, exp.Expr]:
+    """``tree`` as DuckDB SQL, and that SQL parsed back (the analysis reads DuckDB trees)."""
+    sql = tree.sql("duckdb")
+    try:
+        return sql, sqlglot.parse_one(sql, read="duckdb")
+    except SqlglotError as exc:  # sqlglot wrote DuckDB SQL it cannot read back
+        raise UsageError(
+            parse_error_message(exc, "the query translated to DuckDB SQL"),
+            hint="write it in DuckDB SQL, or leave out the construct named",
+        ) from exc
+
+
+def _ml_call(text: str) -> str | None:
+    """The NAME of the first ``ML.<NAME>(`` among the query's tokens (BigQuery ML), or None."""
+    try:
+        tokens = sqlglot.tokenize(text, read="bigquery")
+    except SqlglotError:
+        return None  # the parser reports it
+    for i in range(len(tokens) - 3):
+        if (
+            tokens[i].text.upper() == "ML"
+            and tokens[i + 1].token_type == TokenType.DOT
+            and tokens[i + 3].token_type == TokenType.L_PAREN
+        ):
+            return tokens[i + 2].text.upper()
+    return None
 
 
 def table_nodes(tree: exp.Expr) -> list[exp.Table]:
@@ -134,20 +192,38 @@ def _qualified(
 def _by_name(
     tree: exp.Expr, resolve: Callable[[exp.Table], str], schema: Mapping[str, list[str]]
 ) -> dict[str, set[str]]:
-    names = {i.name.lower() for i in tree.find_all(exp.Identifier)}
-    star = _projects_star(tree)
-    return {c: {n.lower() for n in cols if star or n.lower() in names} for c, cols in schema.items()}
+    stars = _star_projections(tree)
+    # a star reads every column but those all stars leave out (``* EXCEPT (a)``); a name counts as
+    # read wherever else it appears
+    excluded = set.intersection(*(_excepted(s) for s in stars)) if stars else set()
+    in_except = {
+        id(i) for s in stars for c in s.args.get("except_") or [] for i in c.find_all(exp.Identifier)
+    }
+    names = {i.name.lower() for i in tree.find_all(exp.Identifier) if id(i) not in in_except}
+    return {
+        c: {n.lower() for n in cols if n.lower() in names or (stars and n.lower() not in excluded)}
+        for c, cols in schema.items()
+    }
 
 
 def _projects_star(tree: exp.Expr) -> bool:
     """``SELECT *`` or ``SELECT t.*`` anywhere (``COUNT(*)`` reads no column)."""
+    return bool(_star_projections(tree))
+
+
+def _star_projections(tree: exp.Expr) -> list[exp.Star]:
+    stars = []
     for select in tree.find_all(exp.Select):
         for projection in select.expressions:
-            if isinstance(projection, exp.Star) or (
-                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-            ):
-                return True
-    return False
+            if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+                projection = projection.this
+            if isinstance(projection, exp.Star):
+                stars.append(projection)
+    return stars
+
+
+def _excepted(star: exp.Star) -> set[str]:
+    return {c.name.lower() for c in star.args.get("except_") or []}
 
 
 def _has_columns_function(tree: exp.Expr) -> bool:
@@ -175,17 +251,23 @@ def _duckdb_statement_types(text: str) -> list[duckdb.StatementType] | None:
         con.close()
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def without_exclusions(parsed: ParsedQuery, hidden: set[str]) -> ParsedQuery:
     """Drop ``hidden`` columns from ``* EXCLUDE (...)`` lists.
 
     The restricted instance holds neither denied columns nor columns the query does not read, so
     BigQuery's ``SELECT * EXCEPT (col)`` must not name them there (DuckDB would report them missing).
     """
-    tree = parsed.tree.copy()
+    tree, changed = _drop_exclusions(parsed.tree, hidden)
+    if parsed.ml is not None:
+        ml, _ = _drop_exclusions(parsed.ml, hidden)
+        return ParsedQuery(sql="", dialect=parsed.dialect, tree=tree, ml=ml)
+    if not changed:
+        return parsed
+    return ParsedQuery(sql=tree.sql("duckdb"), dialect=parsed.dialect, tree=tree)
+
+
+def _drop_exclusions(original: exp.Expr, hidden: set[str]) -> tuple[exp.Expr, bool]:
+    tree = original.copy()
     changed = False
     for star in tree.find_all(exp.Star):
         excluded = star.args.get("except_") or []
@@ -193,6 +275,4 @@ def without_exclusions(parsed: ParsedQuery, hidden: set[str]) -> ParsedQuery:
         if len(kept) != len(excluded):
             star.set("except_", kept or None)
             changed = True
-    if not changed:
-        return parsed
-    return ParsedQuery(sql=tree.sql("duckdb"), dialect=parsed.dialect, tree=tree)
+    return tree, changed

@@ -5,6 +5,11 @@ Names map one-to-one: ``lake.customers`` -> ``PROJECT.lake.customers``. Roles an
 Google groups ``NAME@DOMAIN``, users their ``email`` (else ``NAME@DOMAIN``). Policy tag and
 taxonomy resource names use the policy's names where BigQuery assigns numeric ids on creation;
 the publish step maps them.
+
+Model grants: BigQuery cannot grant access to one model - models are dataset resources without an
+IAM policy of their own, and DCL's resource types are SCHEMA, TABLE, VIEW, EXTERNAL TABLE and
+PROJECT - so ``models: [DATASET.*]`` compiles to ``roles/bigquery.dataViewer`` (which carries
+``bigquery.models.getData``) on the dataset, and a single-model grant is an error.
 """
 
 from __future__ import annotations
@@ -31,7 +36,13 @@ class CompiledPolicy:
 
     @property
     def statements(self) -> list[str]:
-        return [s.strip() for s in self.ddl.split(";\n") if s.strip() and not s.strip().startswith("--")]
+        """The DDL's statements, comment lines left out."""
+        out = []
+        for chunk in self.ddl.split(";\n"):
+            text = "\n".join(line for line in chunk.strip().splitlines() if not line.startswith("--")).strip()
+            if text:
+                out.append(text)
+        return out
 
     def data_policies_json(self) -> str:
         return json.dumps(self.data_policies, indent=2, sort_keys=False) + "\n"
@@ -46,8 +57,9 @@ def compile_policy(policy: Policy, *, source: str = "policy.yml") -> CompiledPol
     blocks = [f"-- generated from {source} by `lakehouse access compile --target bigquery`; do not edit"]
     for grant in policy.grants:
         members = ", ".join(_string(m) for m in _members(policy, grant.to))
-        for pattern in grant.tables:
-            kind, resource = _grant_resource(target.project, pattern)
+        resources = [_grant_resource(target.project, p) for p in grant.tables]
+        resources += [_model_resource(target.project, p) for p in grant.models]
+        for kind, resource in dict.fromkeys(resources):  # tables and models of one dataset: one grant
             blocks.append(f"GRANT `{DATA_VIEWER}` ON {kind} {resource} TO {members};")
     for name, routine in policy.routines.items():
         body = sqlglot.parse_one(routine.body, read="bigquery").sql("bigquery")
@@ -140,6 +152,17 @@ def _grant_resource(project: str, pattern: str) -> tuple[str, str]:
     raise PolicyError(
         f"grant pattern {pattern!r} has no BigQuery equivalent",
         hint="grant DATASET.* (a dataset) or DATASET.TABLE for the BigQuery target",
+    )
+
+
+def _model_resource(project: str, pattern: str) -> tuple[str, str]:
+    """A model grant as BigQuery has it: the dataset (all its models), or an error."""
+    dataset, _, model = pattern.partition(".")
+    if model == "*" and not any(ch in dataset for ch in "*?["):
+        return "SCHEMA", exp.table_(dataset, db=project, quoted=True).sql("bigquery")
+    raise PolicyError(
+        f"model grant {pattern!r} has no BigQuery equivalent: BigQuery grants access to models per dataset only",
+        hint="grant DATASET.* (every model of the dataset), or keep the model in a dataset of its own",
     )
 
 

@@ -4,7 +4,7 @@ The model copies BigQuery's so that one file means the same on DuckDB and compil
 BigQuery (see ``compile_bigquery``):
 
 - ``roles``, ``groups`` (which carry roles) and ``users`` (which carry groups and roles);
-- ``grants``: who may read which tables, by name or glob pattern (``lake.*``);
+- ``grants``: who may read which tables and use which ML models, by name or glob pattern (``lake.*``);
 - ``row_rules``: BigQuery row access policies - grantees plus a filter predicate (BigQuery SQL);
 - ``policy_tags``: columns tagged ``lake.customers.email``; fine-grained readers see raw values,
   masked readers see one of BigQuery's masking rules (``masking.MASKING_RULES``) or a custom routine.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlglot import exp
 
 from catalog.access.masking import MASKING_RULES
-from lakehouse.errors import NotFoundError, UsageError
+from lakehouse.errors import NotFoundError, UsageError, parse_error_message
 from lakehouse.settings import Settings
 
 GRANTEE_KINDS = ("role", "group", "user")
@@ -64,8 +64,15 @@ class UserSpec(_Model):
 
 
 class Grant(_Model):
+    """Read access for ``to``: tables (SELECT) and models (the ML functions), by name or glob pattern.
+
+    A model grant is BigQuery's ``bigquery.models.getData`` (``roles/bigquery.dataViewer``): the
+    grantee may call ML.PREDICT, ML.EVALUATE, ML.WEIGHTS ... on the model, over rows it may read.
+    """
+
     to: tuple[str, ...]
-    tables: tuple[str, ...]
+    tables: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
 
 
 class RowRule(_Model):
@@ -79,8 +86,10 @@ class RowRule(_Model):
     def _parses(cls, value: str) -> str:
         try:
             sqlglot.parse_one(value, read="bigquery")
-        except sqlglot.errors.ParseError as exc:
-            raise ValueError(f"filter {value!r} is not a BigQuery SQL predicate: {exc}") from exc
+        except sqlglot.errors.SqlglotError as exc:
+            raise ValueError(
+                f"filter {value!r} is not a BigQuery SQL predicate: {parse_error_message(exc)}"
+            ) from exc
         return value
 
     def filter_columns(self) -> set[str]:
@@ -140,9 +149,16 @@ class Policy(_Model):
         return [r for r in self.row_rules if r.table.lower() == table.lower()]
 
     def may_read_table(self, principal: Principal, table: str) -> bool:
+        return self._granted(principal, table, lambda g: g.tables)
+
+    def may_read_model(self, principal: Principal, model: str) -> bool:
+        """May ``principal`` use model ``dataset.model`` in ML functions (BigQuery: models.getData)?"""
+        return self._granted(principal, model, lambda g: g.models)
+
+    def _granted(self, principal: Principal, name: str, patterns: Callable[[Grant], Iterable[str]]) -> bool:
         mine = principal.grantees()
         return any(
-            mine & set(g.to) and any(fnmatch.fnmatchcase(table.lower(), p.lower()) for p in g.tables)
+            mine & set(g.to) and any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns(g))
             for g in self.grants
         )
 
@@ -183,6 +199,14 @@ class Policy(_Model):
             self._known_all("role", gspec.roles, self.roles, f"groups.{group}.roles")
         for i, grant in enumerate(self.grants):
             self._grantees(grant.to, f"grants[{i}].to")
+            if not grant.tables and not grant.models:
+                raise PolicyError(
+                    f"grants[{i}]: grants nothing", hint="give tables: [...] and/or models: [...]"
+                )
+            for model in grant.models:
+                _dotted(
+                    model, f"grants[{i}].models", "model", "DATASET.MODEL (e.g. ml.demo_segments or ml.*)"
+                )
         seen: set[str] = set()
         for rule in self.row_rules:
             self._grantees(rule.grant_to, f"row_rules.{rule.name}.grant_to")
@@ -323,8 +347,13 @@ def parse_policy(raw: Any, *, source: str = "policy") -> Policy:
 
 
 def _table_name(name: str, where: str) -> None:
-    if name.count(".") != 1:
-        raise PolicyError(f"{where}: table {name!r} is not DATASET.TABLE (e.g. lake.customers)")
+    _dotted(name, where, "table", "DATASET.TABLE (e.g. lake.customers)")
+
+
+def _dotted(name: str, where: str, kind: str, form: str) -> None:
+    dataset, _, rest = name.partition(".")
+    if name.count(".") != 1 or not dataset or not rest:
+        raise PolicyError(f"{where}: {kind} {name!r} is not {form}")
 
 
 def _known(what: str, known: Iterable[str]) -> str:

@@ -63,6 +63,18 @@ class Privileged:
             self._warehouse_attached = True
         return self._con
 
+    def warehouse(self) -> duckdb.DuckDBPyConnection | None:
+        """A cursor whose current database is the warehouse (read-only), or None without a warehouse file.
+
+        For the ML compiler's export of a model's registry row and parameter tables.
+        """
+        if not self.settings.warehouse_file.exists():
+            return None
+        self._needs_warehouse = True
+        cursor = self.con.cursor()
+        cursor.execute(f"USE {WAREHOUSE_ALIAS}")
+        return cursor
+
     def close(self) -> None:
         if self._con is not None:
             self._con.close()

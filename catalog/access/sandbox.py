@@ -6,13 +6,15 @@ them under their usual names (``lake.customers``, ``main.dim_customers``, unqual
 ``customers``), then closes every door before any principal SQL runs: external access off (no
 files, no ATTACH of other files, no COPY/EXPORT), no temp directory, extension autoload and
 autoinstall off, ``python_enable_replacements`` off, configuration locked. Only one SELECT runs;
-the caller gets Arrow data back and never the connection.
+the caller gets Arrow data back and never the connection. A query with BigQuery ML calls is compiled
+on the locked instance by the warehouse's compiler (trusted code, given by the caller), so whatever
+the compiler computes sees only what the instance holds.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import duckdb
@@ -20,7 +22,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from catalog.access.store import RelationFile, key_options
-from lakehouse.errors import AccessDenied, LakehouseError, UsageError
+from lakehouse.errors import AccessDenied, LakehouseError, UsageError, plain
 from lakehouse.settings import Settings
 
 #: fixed at start-up; the remaining doors are closed by LOCKDOWN once the relations are attached
@@ -44,25 +46,44 @@ class QueryTimeout(LakehouseError, TimeoutError):
     """A principal's query ran longer than its time limit."""
 
 
+#: builds the DuckDB SQL to run from the locked instance itself (the ML compile step; trusted code)
+Compile = Callable[[duckdb.DuckDBPyConnection], str]
+
+
 class Sandbox:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
 
-    def run(self, sql: str, *, timeout: float | None = None) -> pa.Table:
-        """Run exactly one SELECT; anything else is refused before it runs."""
-        try:
-            statements = self._con.extract_statements(sql)
-        except duckdb.Error as exc:
-            raise UsageError(f"cannot parse the query: {_first_line(exc)}") from exc
-        kinds = [s.type for s in statements]
-        if kinds != [duckdb.StatementType.SELECT]:
-            names = ", ".join(k.name for k in kinds) or "nothing"
-            raise AccessDenied(f"only one SELECT may run under access rules, got: {names}")
+    def run(self, sql: str | Compile, *, timeout: float | None = None) -> pa.Table:
+        """Run exactly one SELECT; anything else is refused before it runs.
+
+        ``sql`` may be a function that writes the SQL on the locked instance (compiling BigQuery ML
+        there, where only permitted data is); the time limit covers both.
+        """
+        return self.compile_and_run(sql, timeout=timeout)[1]
+
+    def compile_and_run(self, sql: str | Compile, *, timeout: float | None = None) -> tuple[str, pa.Table]:
+        """The SQL that ran and its rows (see ``run``)."""
+        with self._limited(timeout):
+            text = sql if isinstance(sql, str) else sql(self._con)
+            try:
+                statements = self._con.extract_statements(text)
+            except duckdb.Error as exc:
+                raise UsageError(f"cannot parse the query: {_first_line(exc)}") from exc
+            kinds = [s.type for s in statements]
+            if kinds != [duckdb.StatementType.SELECT]:
+                names = ", ".join(k.name for k in kinds) or "nothing"
+                raise AccessDenied(f"only one SELECT may run under access rules, got: {names}")
+            return text, self._con.sql(text).to_arrow_table()
+
+    @contextmanager
+    def _limited(self, timeout: float | None) -> Iterator[None]:
+        """DuckDB errors as one line each; the instance interrupted after ``timeout`` seconds."""
         timer = threading.Timer(timeout, self._con.interrupt) if timeout else None
         if timer:
             timer.start()
         try:
-            return self._con.sql(sql).to_arrow_table()
+            yield
         except duckdb.InterruptException as exc:
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from exc
         except duckdb.PermissionException as exc:
@@ -129,4 +150,4 @@ def _view(con: duckdb.DuckDBPyConnection, target: exp.Table, relation: exp.Table
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
+    return plain(str(exc).strip().splitlines()[0])

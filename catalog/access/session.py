@@ -5,6 +5,11 @@ the Python API). The privileged side resolves the relations the query touches, d
 principal's access to each, and builds (or reuses) filtered, masked relations of just the
 columns the query reads (``store``); the privileged connection is closed before the principal's SQL runs in a fresh restricted DuckDB
 instance (``sandbox``) that holds nothing else.
+
+BigQuery ML calls (``ML.PREDICT(MODEL m, TABLE t)`` ...) need the warehouse's compiler
+(``compile_ml``, see ``ml.MLCompiler``): each model needs a model grant, and its parameters join
+the principal's relations; the rows an ML call reads are decided, filtered and masked like any
+other read, and the call is compiled to DuckDB SQL inside the restricted instance.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from catalog.access.analysis import (
     parse_query,
     referenced_columns,
     table_nodes,
+    with_ml_reads,
     without_exclusions,
 )
 from catalog.access.audit import record
 from catalog.access.catalog_view import session_user
 from catalog.access.decisions import TableAccess, decide_table
+from catalog.access.ml import MLCompiler, export_models, with_models
 from catalog.access.policy import Policy, Principal, load_policy
 from catalog.access.privileged import Privileged
-from catalog.access.sandbox import open_sandbox
+from catalog.access.sandbox import Compile, open_sandbox
 from catalog.access.store import RelationFile, materialize
 from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
@@ -45,6 +52,7 @@ class QueryResult:
     dialect: str = "duckdb"
     sql: str = ""  # the DuckDB SQL that ran
     elapsed_s: float = 0.0
+    models: tuple[str, ...] = ()  # the ML models the query called (dataset.model)
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -63,19 +71,30 @@ def run_query(
     dialect: str = "auto",
     timeout: float | None = None,
     progress: ProgressCallback | None = None,
+    compile_ml: MLCompiler | None = None,
 ) -> QueryResult:
-    """Run ``sql`` (BigQuery or DuckDB dialect) as ``principal``; audited; AccessDenied when denied."""
+    """Run ``sql`` (BigQuery or DuckDB dialect) as ``principal``; audited; AccessDenied when denied.
+
+    ``compile_ml``: the warehouse's BigQuery ML compiler; without it an ML call is refused.
+    """
     started = time.monotonic()
     policy = load_policy(settings)
     resolved = policy.resolve(principal)
     touched: list[str] = []  # filled as soon as known, for the audit line of a refusal
+    models: list[str] = []
     try:
-        parsed = parse_query(sql, dialect)
+        parsed = parse_query(sql, dialect, compile_ml)
         with Privileged(settings) as priv:
+            exported: dict[str, pa.Table] = {}
+            if parsed.ml is not None:
+                assert compile_ml is not None  # parse_query refuses ML calls without a compiler
+                exported = export_models(priv, policy, resolved, compile_ml, parsed.ml, models)
+                parsed = with_ml_reads(parsed, compile_ml.reads(parsed.ml, exported))
             plan = _plan(settings, priv, policy, resolved, parsed, touched, progress)
         try:
-            with open_sandbox(settings, {f.table: f for f in plan.files}, plan.unqualified) as sandbox:
-                table = sandbox.run(plan.parsed.sql, timeout=timeout)
+            relations = with_models({f.table: f for f in plan.files}, exported)
+            with open_sandbox(settings, relations, plan.unqualified) as sandbox:
+                ran, table = sandbox.compile_and_run(_runnable(plan.parsed, compile_ml), timeout=timeout)
         finally:
             for f in plan.files:
                 if f.temporary and f.path is not None:
@@ -83,11 +102,12 @@ def run_query(
     except LakehouseError as exc:  # denied, refused or failed: audited all the same
         outcome = "denied" if isinstance(exc, AccessDenied) else "failed"
         elapsed = time.monotonic() - started
-        record(settings, resolved, sql, relations=touched, rows=None, allowed=False, outcome=outcome,
-               reason=str(exc), elapsed_s=elapsed)  # fmt: skip
+        record(settings, resolved, sql, relations=touched + models, rows=None, allowed=False,
+               outcome=outcome, reason=str(exc), elapsed_s=elapsed)  # fmt: skip
         raise
     elapsed = time.monotonic() - started
-    record(settings, resolved, sql, relations=touched, rows=table.num_rows, allowed=True, elapsed_s=elapsed)
+    record(settings, resolved, sql, relations=touched + models, rows=table.num_rows, allowed=True,
+           elapsed_s=elapsed)  # fmt: skip
     return QueryResult(
         columns=list(table.column_names),
         arrow=table,
@@ -95,9 +115,19 @@ def run_query(
         principal=resolved,
         access=plan.access,
         dialect=plan.parsed.dialect,
-        sql=plan.parsed.sql,
+        sql=ran,
         elapsed_s=elapsed,
+        models=tuple(models),
     )
+
+
+def _runnable(parsed: ParsedQuery, compiler: MLCompiler | None) -> str | Compile:
+    """The DuckDB SQL to run, or - for ML calls - the compile step that writes it in the sandbox."""
+    if parsed.ml is None:
+        return parsed.sql
+    assert compiler is not None
+    tree = parsed.ml
+    return lambda con: compiler.compile(con, tree)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from lakehouse.cli.context import AppContext
-from lakehouse.errors import LakehouseError
+from lakehouse.errors import LakehouseError, plain
 
 #: name -> "module:attribute" of a click command or group; one line per command
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         from lakehouse.cli.output import error
 
-        error(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        first = plain(str(exc).strip().split("\n")[0])  # DuckDB and sqlglot messages run over lines
+        error(f"{type(exc).__name__}: {first} (run with --debug for the traceback)")
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)

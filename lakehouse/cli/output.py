@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lakehouse.errors import plain
 from lakehouse.progress import ProgressCallback, ProgressEvent
 
 console = Console()
@@ -69,7 +71,8 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title:
 
 
 def error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr: escape codes inside ``message`` removed, its brackets shown as typed."""
+    err_console.print(f"[bold red]error:[/] {escape(plain(message))}", highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:

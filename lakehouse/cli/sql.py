@@ -139,8 +139,11 @@ def _run_as_principal(
 ) -> None:
     from catalog.access import run_query
     from lakehouse.cli.output import progress_bar
+    from warehouse.sql.principal import COMPILER
 
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
     with progress_bar() as progress:
-        result = run_query(app.settings, principal, text, timeout=timeout, progress=progress)
+        result = run_query(
+            app.settings, principal, text, timeout=timeout, progress=progress, compile_ml=COMPILER
+        )
     _render(result, fmt)

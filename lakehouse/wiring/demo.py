@@ -24,6 +24,7 @@ from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
 from lakehouse.wiring.pipeline import build_warehouse, ingest, models_changed
 from lakehouse.wiring.policy import with_policy_decisions
+from warehouse.sql.principal import COMPILER
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,10 @@ def step_catalog(run: DemoRun) -> StepReport:
 
 MASKED_QUERY = "SELECT customer_id, email, phone, birth_date FROM lake.customers ORDER BY customer_id LIMIT 3"
 FILTERED_QUERY = "SELECT country, count(*) AS customers FROM lake.customers GROUP BY country ORDER BY country"
+PREDICT_QUERY = (
+    "SELECT centroid_id, count(*) AS customers FROM ML.PREDICT(MODEL ml.demo_segments, "
+    "(SELECT annual_income, spending_score, age FROM lake.customers)) GROUP BY 1 ORDER BY 1"
+)
 
 
 def step_access(run: DemoRun) -> StepReport:
@@ -195,7 +200,10 @@ def step_access(run: DemoRun) -> StepReport:
     filtered = run_query(run.settings, Principal.of(user="mark"), FILTERED_QUERY)
     report.lines.append(f"as mark (marketing): {FILTERED_QUERY}")
     report.lines.append("    " + ", ".join(f"{country} {n}" for country, n in filtered.rows))
-    report.data = {"masked": masked.rows, "filtered": filtered.rows}
+    predicted = run_query(run.settings, Principal.of(user="mark"), PREDICT_QUERY, compile_ml=COMPILER)
+    report.lines.append(f"as mark, on his rows only: {PREDICT_QUERY}")
+    report.lines.append("    " + ", ".join(f"segment {c}: {n}" for c, n in predicted.rows))
+    report.data = {"masked": masked.rows, "filtered": filtered.rows, "predicted": predicted.rows}
     return report
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, TokenError
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
 from warehouse.ml import engine, sqlexpr, transform_functions
 from warehouse.ml.model import Scratch
@@ -45,14 +45,11 @@ class Result:
 
 
 def parse_statements(text: str) -> list[exp.Expr]:
+    """The statements of ``text`` (BigQuery SQL with BigQuery ML); a parse error is one plain line."""
     try:
         return parse(text)
-    except ParseError as exc:
-        errors = exc.errors[0] if exc.errors else {}
-        where = f" at line {errors.get('line')}, column {errors.get('col')}" if errors else ""
-        raise UsageError(
-            f"cannot parse the SQL{where}: {errors.get('description', exc)}", hint="BigQuery SQL expected"
-        ) from exc
+    except (ParseError, TokenError) as exc:
+        raise UsageError(parse_error_message(exc), hint="BigQuery SQL expected") from exc
 
 
 def execute(

@@ -89,3 +89,36 @@ def lake_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def lake(lake_home: Path) -> Settings:
     """Settings for the shared lake under the sample policy (catalog/policy.yml)."""
     return make_settings(lake_home)
+
+
+#: models trained on the shared lake by real CREATE MODEL statements (privileged): k-means on numbers,
+#: a logistic regression with a feature the analyst sees masked (email), a linear regression
+MODELS = {
+    "ml.demo_segments": "CREATE MODEL ml.demo_segments OPTIONS (model_type = 'kmeans', num_clusters = 2, "
+    "kmeans_init_method = 'KMEANS++') AS SELECT annual_income, spending_score, age FROM lake.customers",
+    "ml.premium": "CREATE MODEL ml.premium OPTIONS (model_type = 'logistic_reg', input_label_cols = ['premium']) "
+    "AS SELECT annual_income, spending_score, email, loyalty_tier IN ('gold', 'platinum') AS premium "
+    "FROM lake.customers",
+    "ml.spend": "CREATE MODEL ml.spend OPTIONS (model_type = 'linear_reg', input_label_cols = ['spending_score']) "
+    "AS SELECT annual_income, age, country, spending_score FROM lake.customers",
+}
+
+
+@pytest.fixture(scope="session")
+def ml_home(lake_home: Path) -> Path:
+    """The shared lake plus a warehouse holding ``MODELS`` (trained once per session)."""
+    import warehouse
+
+    con = warehouse.connect(make_settings(lake_home))
+    try:
+        for statement in MODELS.values():
+            warehouse.execute(con, statement)
+    finally:
+        con.close()
+    return lake_home
+
+
+@pytest.fixture
+def ml_lake(ml_home: Path) -> Settings:
+    """Settings for the shared lake with its models, under the sample policy."""
+    return make_settings(ml_home)

@@ -3,8 +3,9 @@
 An attempt fails safely when it raises a LakehouseError (denied, refused, or failed inside the
 restricted instance) or returns only what the principal may see - no raw marked value
 (``conftest.MARKETING_SECRETS``), no lake path, no denied column name - and, for queries that
-count rows, only the rows its row rules keep. Attempts run through ``run_query`` (the front door)
-and, for the sandbox itself, straight against a restricted instance (as if the analysis missed).
+count rows, only the rows its row rules keep. Attempts run through ``run_query`` (the front door,
+with the warehouse's BigQuery ML compiler) and, for the sandbox itself, straight against a restricted
+instance (as if the analysis missed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lakehouse.connect import extension_path
 from lakehouse.errors import LakehouseError
 from lakehouse.settings import Settings
 from tests.catalog.access.conftest import MARKETING_SECRETS
+from warehouse.sql.principal import COMPILER
 
 MARK = Principal.of(user="mark")  # marketing: EU customers only, masked identities, no events/images
 ANA = Principal.of(user="ana")  # analyst: first_name/last_name denied
@@ -127,8 +129,50 @@ ATTEMPTS: list[tuple[str, str]] = [
     ("inference", "SELECT length(first_name), first_name FROM lake.customers"),
 ]
 
+ML_UK_COUNT = "SELECT count(*) AS n FROM ML.PREDICT(MODEL ml.spend, TABLE lake.customers) WHERE country = 'United Kingdom'"
+#: BigQuery ML calls as marketing (with the warehouse's compiler, on the session's models: conftest.MODELS)
+ML_ATTEMPTS: list[tuple[str, str]] = [
+    # raw data as the input rows
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.demo_segments, (SELECT * FROM read_parquet('{FILE}')))"),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM query_table('lake.customers')))"),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM _r0.main.data))"),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM lake.main.customers))"),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM query('SELECT * FROM lake.customers')))"),
+    ("ml input", "SELECT * FROM ML.EVALUATE(MODEL ml.spend, (SELECT * FROM read_csv('{META}', all_varchar = true)))"),
+    (
+        "ml input",
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.demo_segments, STRUCT(0.1 AS contamination), "
+        "(SELECT 1.0 AS annual_income, 2.0 AS spending_score, 3.0 AS age FROM sqlite_scan('{META}', 'ducklake_data_file')))",
+    ),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.demo_segments, TABLE lake.images)"),
+    ("ml input", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM duckdb_tables()))"),
+    # model names pointing at raw tables, the registry or a model's parameter tables
+    ("ml model name", "SELECT * FROM ML.PREDICT(MODEL lake.customers, TABLE lake.customers)"),
+    ("ml model name", "SELECT * FROM ML.WEIGHTS(MODEL `lakehouse-demo.lake.customers`)"),
+    ("ml model name", "SELECT * FROM ML.FEATURE_INFO(MODEL ml._models)"),
+    ("ml model name", "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments__centroids)"),
+    ("ml model name", "SELECT * FROM ML.PREDICT(MODEL main.customers, TABLE lake.customers)"),
+    ("ml model name", "SELECT * FROM ml._models"),
+    ("ml model name", "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments) CROSS JOIN ml._models"),
+    # rows the row rules hide, through the model
+    ("ml rows", ML_UK_COUNT),
+    ("ml rows", "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * FROM lake.customers WHERE city LIKE '%HIDDENROW'))"),
+    ("ml rows", "SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.demo_segments, STRUCT(0.5 AS contamination))"),
+    (
+        "ml rows",
+        "SELECT * FROM ML.EVALUATE(MODEL ml.spend, (SELECT * FROM lake.customers WHERE error('found ' || city) IS NULL))",
+    ),
+    # statements other than one query
+    ("ml statement", "CREATE OR REPLACE MODEL ml.demo_segments OPTIONS (model_type = 'kmeans') AS SELECT * FROM lake.customers"),
+    ("ml statement", "DROP MODEL ml.demo_segments"),
+    ("ml statement", "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments); ATTACH '{META}' AS m (TYPE sqlite)"),
+]  # fmt: skip
+
 #: attempts that return data must not return more rows than the rules allow (name -> max rows)
-MAX_ROWS = {"SELECT count(*) AS n FROM lake.customers WHERE country = 'United Kingdom'": 1}
+MAX_ROWS = {
+    "SELECT count(*) AS n FROM lake.customers WHERE country = 'United Kingdom'": 1,
+    ML_UK_COUNT: 1,
+}
 
 
 def _leaks(values: str, settings: Settings, forbidden: tuple[str, ...], sql: str) -> list[str]:
@@ -151,7 +195,7 @@ def attempt(
     column too - but never in returned data.
     """
     try:
-        result = run_query(settings, principal, sql, timeout=20)
+        result = run_query(settings, principal, sql, timeout=20, compile_ml=COMPILER)
     except LakehouseError as exc:
         leaked = _leaks(str(exc), settings, forbidden, sql)
         assert not leaked, f"the error message leaks {leaked}: {exc}"
@@ -177,6 +221,16 @@ def test_marketing_bypass_attempt(lake: Settings, category: str, sql: str) -> No
     assert not (lake.lake_data_dir / "export").exists()
 
 
+@pytest.mark.parametrize(
+    ("category", "sql"), ML_ATTEMPTS, ids=[f"{i:02d}-{c}" for i, (c, _) in enumerate(ML_ATTEMPTS)]
+)
+def test_marketing_ml_bypass_attempt(ml_lake: Settings, category: str, sql: str) -> None:
+    paths = lake_paths(ml_lake)
+    outcome = attempt(ml_lake, MARK, sql.format(**paths), MARKETING_SECRETS)
+    assert outcome in ("refused", "harmless")
+    assert not Path(paths["OUT"]).exists(), "a file was written"
+
+
 DENIED_COLUMN_ATTEMPTS = [
     "SELECT * FROM lake.customers",
     "SELECT c FROM lake.customers c",
@@ -186,13 +240,17 @@ DENIED_COLUMN_ATTEMPTS = [
     "SELECT * FROM duckdb_columns() WHERE table_name = 'customers'",
     "SELECT struct_pack(*COLUMNS(*)) FROM lake.customers",
     "SELECT customer_id FROM lake.customers ORDER BY last_name",
+    "SELECT * FROM ML.PREDICT(MODEL ml.premium, TABLE lake.customers)",
+    "SELECT * FROM ML.PREDICT(MODEL ml.premium, (SELECT first_name AS email, annual_income, spending_score FROM lake.customers))",
+    "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT c, * EXCLUDE (first_name, last_name) FROM lake.customers c))",
+    "SELECT * FROM ML.PREDICT(MODEL ml.spend, (SELECT * EXCEPT (last_name) FROM lake.customers))",
 ]
 
 
 @pytest.mark.parametrize("sql", DENIED_COLUMN_ATTEMPTS)
-def test_denied_column_never_reaches_the_analyst(lake: Settings, sql: str) -> None:
+def test_denied_column_never_reaches_the_analyst(ml_lake: Settings, sql: str) -> None:
     # analysts may not read names at all: neither values nor the column names may show up
-    attempt(lake, ANA, sql, ("Adasecret", "Lovelacesecret"), hidden_names=("first_name", "last_name"))
+    attempt(ml_lake, ANA, sql, ("Adasecret", "Lovelacesecret"), hidden_names=("first_name", "last_name"))
 
 
 SANDBOX_ATTACKS = [
@@ -234,7 +292,7 @@ def test_a_runaway_query_is_stopped(lake: Settings) -> None:
 
 
 def test_there_are_at_least_forty_attempts() -> None:
-    total = len(ATTEMPTS) + len(DENIED_COLUMN_ATTEMPTS) + len(SANDBOX_ATTACKS)
+    total = len(ATTEMPTS) + len(ML_ATTEMPTS) + len(DENIED_COLUMN_ATTEMPTS) + len(SANDBOX_ATTACKS)
     assert total >= 40
     categories = {c for c, _ in ATTEMPTS}
     assert {

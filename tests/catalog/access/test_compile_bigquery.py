@@ -85,6 +85,39 @@ def test_a_pattern_without_bigquery_equivalent_is_an_error() -> None:
         compile_policy(policy)
 
 
+def test_model_grants_compile_to_dataset_grants() -> None:
+    """BigQuery grants models per dataset only: roles/bigquery.dataViewer on the dataset carries
+    bigquery.models.getData; DCL has no MODEL resource type and models have no IAM policy of their own."""
+    policy = parse_policy(
+        {
+            "roles": {"a": {}},
+            "grants": [{"to": ["role:a"], "tables": ["ml.*"], "models": ["ml.*", "scoring.*"]}],
+        }
+    )
+    grants = [s for s in compile_policy(policy).statements if s.startswith("GRANT")]
+    assert grants == [
+        "GRANT `roles/bigquery.dataViewer` ON SCHEMA `my-project`.`ml` TO 'group:a@example.com'",
+        "GRANT `roles/bigquery.dataViewer` ON SCHEMA `my-project`.`scoring` TO 'group:a@example.com'",
+    ]  # the tables and the models of ml share one dataset grant
+    single = parse_policy(
+        {"roles": {"a": {}}, "grants": [{"to": ["role:a"], "models": ["ml.demo_segments"]}]}
+    )
+    with pytest.raises(
+        PolicyError,
+        match=r"model grant 'ml.demo_segments' has no BigQuery equivalent: BigQuery grants access to models "
+        r"per dataset only \(grant DATASET.\* ",
+    ):
+        compile_policy(single)
+
+
+def test_the_first_statement_is_counted(compiled) -> None:  # type: ignore[no-untyped-def]
+    """The DDL opens with a comment line; the statement after it is a statement all the same."""
+    assert compiled.statements[0].startswith(
+        "GRANT `roles/bigquery.dataViewer` ON SCHEMA `lakehouse-demo`.`lake`"
+    )
+    assert len(compiled.statements) == compiled.ddl.count(";\n")
+
+
 def test_cli_compile_writes_both_files(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["access", "compile", "--target", "bigquery", "--out", str(out)])

@@ -44,6 +44,11 @@ BAD = [
      r"already carries policy tag 'a'"),
     ("filter is not SQL", policy_with(row_rules=[{"name": "r", "table": "lake.c", "grant_to": ["role:analyst"], "filter": "country IN ("}]),
      r"not a BigQuery SQL predicate"),
+    ("filter error is one plain line", policy_with(row_rules=[{"name": "r", "table": "lake.c", "grant_to": ["role:analyst"], "filter": "a = = 1"}]),
+     r"not a BigQuery SQL predicate: cannot parse the query at line 1, column 5: [^\n\x1b]*$"),
+    ("model not DATASET.MODEL", policy_with(grants=[{"to": ["role:analyst"], "models": ["demo_segments"]}]),
+     r"grants\[0\].models: model 'demo_segments' is not DATASET.MODEL"),
+    ("grant of nothing", policy_with(grants=[{"to": ["role:analyst"]}]), r"grants\[0\]: grants nothing"),
     ("table not DATASET.TABLE", policy_with(row_rules=[{"name": "r", "table": "customers", "grant_to": ["role:analyst"], "filter": "TRUE"}]),
      r"table 'customers' is not DATASET.TABLE"),
     ("unknown section", policy_with(rules=[]), r"rules: Extra inputs are not permitted"),
@@ -72,6 +77,19 @@ def test_unknown_columns_and_tables_against_the_live_schema() -> None:
         PolicyError, match=r"unknown table 'lake.custmers' in policy tag 't'.*did you mean 'lake.customers'"
     ):
         policy.check_schema({"lake.customers": ["country", "email"]}, tables=["lake.custmers"])
+
+
+def test_model_grants_follow_the_grantees_and_patterns() -> None:
+    policy = parse_policy(policy_with(grants=[
+        {"to": ["role:analyst"], "tables": ["lake.*"], "models": ["ml.demo_*"]},
+        {"to": ["role:auditor"], "models": ["ml.*"]},
+    ]))  # fmt: skip
+    analyst, auditor = Principal.of(roles=["analyst"]), Principal.of(roles=["auditor"])
+    assert policy.may_read_model(analyst, "ml.demo_segments") and not policy.may_read_model(
+        analyst, "ml.churn"
+    )
+    assert policy.may_read_model(auditor, "ml.churn") and not policy.may_read_table(auditor, "lake.customers")
+    assert not policy.may_read_model(analyst, "lake.customers")  # a table grant is no model grant
 
 
 def test_resolve_expands_groups_and_rejects_unknown_principals() -> None:

@@ -123,6 +123,8 @@ def test_access_masks_and_filters(first_run: Run) -> None:
         "Sweden",
         "Italy",
     }
+    # ML.PREDICT as mark scores exactly the rows his row rules keep: as many as his own count
+    assert sum(n for _, n in data["predicted"]) == sum(n for _, n in data["filtered"])
 
 
 def test_second_run_lands_nothing_new(first_run: Run, demo_home: Path) -> None:

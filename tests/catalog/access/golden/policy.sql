@@ -2,6 +2,8 @@
 
 GRANT `roles/bigquery.dataViewer` ON SCHEMA `lakehouse-demo`.`lake` TO 'group:data_engineer@example.com', 'group:auditor@example.com';
 
+GRANT `roles/bigquery.dataViewer` ON SCHEMA `lakehouse-demo`.`ml` TO 'group:data_engineer@example.com', 'group:auditor@example.com';
+
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`customers` TO 'group:analyst@example.com';
 
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`orders` TO 'group:analyst@example.com';
@@ -12,11 +14,15 @@ GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`events` TO '
 
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`images` TO 'group:analyst@example.com';
 
+GRANT `roles/bigquery.dataViewer` ON SCHEMA `lakehouse-demo`.`ml` TO 'group:analyst@example.com';
+
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`customers` TO 'group:marketing@example.com';
 
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`orders` TO 'group:marketing@example.com';
 
 GRANT `roles/bigquery.dataViewer` ON TABLE `lakehouse-demo`.`lake`.`products` TO 'group:marketing@example.com';
+
+GRANT `roles/bigquery.dataViewer` ON SCHEMA `lakehouse-demo`.`ml` TO 'group:marketing@example.com';
 
 CREATE OR REPLACE FUNCTION `lakehouse-demo`.`access`.`initial_only`(value STRING) RETURNS STRING
 OPTIONS (data_governance_type = 'DATA_MASKING') AS (CONCAT(SUBSTR(value, 1, 1), '.'));
