@@ -4,7 +4,8 @@ Public surface (the CLI imports only this):
 
 - ``refresh(settings, *, datasets=None, progress=None)``: rebuild from the lake, dbt artifacts, the
   ML registry, quality results and ``catalog/metadata.yml``.
-- ``register_ingest(settings, report)``: update one lake dataset after an ingest commit;
+- ``register_ingest(settings, batch)``: update one lake dataset after an ingest commit (``batch`` is a
+  ``lakehouse.contracts.LandedBatch``);
   ``register_dbt(settings)`` after ``dbt build``; ``register_models(settings)`` after CREATE MODEL.
 - ``search(settings, query, *, limit=10, explain=False, visible=None)``: the query language of
   ``catalog.query``; ``visible(table, column_or_None) -> bool`` is the access hook.
@@ -30,7 +31,7 @@ from lakehouse.settings import Settings
 if TYPE_CHECKING:
     from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
     from catalog.query import QuerySyntaxError
-    from catalog.register import IngestReport, register_dbt, register_ingest, register_models
+    from catalog.register import register_dbt, register_ingest, register_models
 
 Visible = Callable[[str, str | None], bool]
 
@@ -43,7 +44,6 @@ _EXPORTS = {
     "DatasetRecord": "catalog.model",
     "RefreshReport": "catalog.model",
     "QuerySyntaxError": "catalog.query",
-    "IngestReport": "catalog.register",
     "register_dbt": "catalog.register",
     "register_ingest": "catalog.register",
     "register_models": "catalog.register",
@@ -65,7 +65,6 @@ def search(
 __all__ = [
     "DatasetInfo",
     "DatasetRecord",
-    "IngestReport",
     "QuerySyntaxError",
     "RefreshReport",
     "SearchHit",
