@@ -27,7 +27,7 @@ def register_ingest(
     settings: Settings, batch: LandedBatch, *, metadata_file: Path | None = None
 ) -> RefreshReport:
     """Update one lake dataset right after an ingest commit (statistics, PII, original names, lineage,
-    history); the wiring (``lakehouse.pipeline.ingest``) calls it with ``IngestReport.landed()``."""
+    history); the wiring (``lakehouse.wiring.pipeline.ingest``) calls it with ``IngestReport.landed()``."""
     result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file)
     if batch.source_uris:  # the scan finds them too, unless the table has more source files than it lists
         con = store.connect(settings.catalog_dir)

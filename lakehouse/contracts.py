@@ -9,7 +9,7 @@ field name. Each record's docstring names its producer and its consumers.
 record                   producer (writes it)                   consumer (reads it)
 =======================  =====================================  ==========================================
 ``LandedBatch``          ``lake.IngestReport.landed()``         ``catalog.register_ingest`` (called by
-                                                                ``lakehouse.pipeline.ingest``)
+                                                                ``lakehouse.wiring.pipeline.ingest``)
 ``LakeSchemaChange``     ``lake.commit`` → ``lake._schema_changes``  ``catalog.sources.lake_history``
 ``LakeColumnOrigin``     ``lake.commit`` → ``lake._columns``    ``lake.pipeline``, ``catalog.sources.lake``
 ``ValidationSummary``    ``quality.results.store`` (result      ``quality.latest_results``,
@@ -70,7 +70,7 @@ def stored_values(record: Any) -> tuple[Any, ...]:
 class LandedBatch:
     """An ingest batch that committed, as the catalog needs it to update that dataset at once.
 
-    Producer: ``lake.IngestReport.landed()``; the wiring (``lakehouse.pipeline.ingest``) hands it to
+    Producer: ``lake.IngestReport.landed()``; the wiring (``lakehouse.wiring.pipeline.ingest``) hands it to
     ``catalog.register_ingest``. The batch's original column names are not here: the lake keeps them
     in ``lake._columns`` (``LakeColumnOrigin``), where a full catalog refresh finds them too.
     """

@@ -18,7 +18,7 @@ import pytest
 import catalog
 import lake
 import warehouse
-from lakehouse import output
+from lakehouse.cli import output
 from lakehouse.settings import Settings, load_settings
 from tests.catalog.conftest import BuiltProject
 from tests.conftest import CliResult

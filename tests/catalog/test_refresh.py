@@ -16,10 +16,11 @@ import pytest
 
 import catalog
 import quality
-from lakehouse import output, pipeline
+from lakehouse.cli import output
 from lakehouse.connect import connect
 from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
+from lakehouse.wiring import pipeline
 from tests.conftest import CliResult
 
 NO_METADATA = Path("/nonexistent")
