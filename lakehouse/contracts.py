@@ -5,23 +5,20 @@ data to another (a row of a table it owns, a file it writes, a report), the reco
 floor: the producer writes it from this type, the consumer reads it into this type, and nobody guesses a
 field name. Each record's docstring names its producer and its consumers.
 
-=======================  =====================================  ==========================================
-record                   producer (writes it)                   consumer (reads it)
-=======================  =====================================  ==========================================
-``LandedBatch``          ``lake.IngestReport.landed()``         ``catalog.register_ingest`` (called by
-                                                                ``lakehouse.wiring.pipeline.ingest``)
-``LakeSchemaChange``     ``lake.commit`` → ``lake._schema_changes``  ``catalog.sources.lake_history``
-``LakeColumnOrigin``     ``lake.commit`` → ``lake._columns``    ``lake.pipeline``, ``catalog.sources.lake``
-``ValidationSummary``    ``quality.results.store`` (result      ``quality.latest_results``,
-                         files under ``quality_dir/results``)   ``catalog.sources.quality``
-``ModelFeature``         ``warehouse.ml`` (``preprocess.Feature``  ``catalog.sources.ml``
-                         in ``ml._models.features``)
-``RegisteredModel``      ``warehouse.ml.registry.save``         ``catalog.sources.ml``
-                         (``ml._models``)
-``DbtArtifacts``         dbt (``warehouse.dbt.build``:          ``catalog.sources.dbt``
-                         ``target/manifest.json``, ``catalog.json``)
-``LINEAGE_COLUMNS``      ``lake.readers`` (every lake row)      ``catalog`` (lineage, search text)
-=======================  =====================================  ==========================================
+Record (producer → consumers):
+
+- ``LandedBatch``: ``lake.IngestReport.landed()`` → ``catalog.register_ingest``, called by the wiring
+  (``lakehouse.wiring.pipeline.ingest``).
+- ``LakeSchemaChange`` (rows of ``lake._schema_changes``): ``lake.commit`` → ``catalog.sources.lake_history``.
+- ``LakeColumnOrigin`` (rows of ``lake._columns``): ``lake.commit`` → ``lake.pipeline``, ``catalog.sources.lake``.
+- ``ValidationSummary`` (in each result file under ``quality_dir/results``): ``quality.results.store`` →
+  ``quality.latest_results``, ``catalog.sources.quality``.
+- ``ModelFeature`` (items of ``ml._models.features``): ``warehouse.ml`` (``preprocess.Feature``) →
+  ``catalog.sources.ml``.
+- ``RegisteredModel`` (rows of ``ml._models``): ``warehouse.ml.registry.save`` → ``catalog.sources.ml``.
+- ``DbtArtifacts`` (``target/manifest.json``, ``catalog.json``): dbt, run by ``warehouse.dbt.build`` →
+  ``catalog.sources.dbt``.
+- ``LINEAGE_COLUMNS`` (on every lake row): ``lake.readers`` → ``catalog`` (lineage, search text).
 
 This module imports no domain package.
 """
@@ -295,16 +292,26 @@ class DbtNode:
             )
             for c in raw["columns"].values()
         )
+        test = raw.get("test_metadata") or {}  # generic tests only (a singular test has none)
         return cls(
-            unique_id=raw["unique_id"], resource_type=raw["resource_type"], name=raw["name"],
-            database=raw["database"], schema=raw["schema"], alias=raw["identifier"] if source else raw["alias"],
-            materialized=None if source else raw["config"]["materialized"], description=raw["description"],
-            meta=dict(raw["config"]["meta"]), tags=tuple(raw["tags"]),
-            fqn=tuple(raw["fqn"]), path=raw["original_file_path"],
-            depends_on=tuple(raw.get("depends_on", {}).get("nodes", [])), columns=columns,
-            test_name=(raw.get("test_metadata") or {}).get("name"), column_name=raw.get("column_name"),
-            attached_node=raw.get("attached_node"),
-        )  # fmt: skip
+            unique_id=raw["unique_id"],
+            resource_type=raw["resource_type"],
+            name=raw["name"],
+            database=raw["database"],
+            schema=raw["schema"],
+            alias=raw["identifier"] if source else raw["alias"],
+            materialized=None if source else raw["config"]["materialized"],
+            description=raw["description"],
+            meta=dict(raw["config"]["meta"]),
+            tags=tuple(raw["tags"]),
+            fqn=tuple(raw["fqn"]),
+            path=raw["original_file_path"],
+            depends_on=tuple(raw.get("depends_on", {}).get("nodes", [])),  # sources and seeds depend on none
+            columns=columns,
+            test_name=test.get("name"),
+            column_name=raw.get("column_name"),  # tests only
+            attached_node=raw.get("attached_node"),  # tests only
+        )
 
 
 @dataclass(frozen=True)
