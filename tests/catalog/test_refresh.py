@@ -1,14 +1,16 @@
 """Refresh from a real DuckLake lake: columns, stats, PII, lineage, freshness, schema history, show.
 
-Tables made with SQL stand for any writer of the lake (DuckLake itself produces the metadata read from
-them). What the lake's own ingest hands the catalog (schema changes, original column names, the landed
-batch) comes from real ingests, and quality status from real validations.
+The lake is landed by real ingests (what the lake hands the catalog: lineage columns, schema changes,
+original column names, the landed batch); plain SQL on top stands for any other writer, whose changes
+DuckLake records. Quality status comes from real validations.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,38 +18,61 @@ import pytest
 
 import catalog
 import quality
+from lake import ingest as lake_ingest
 from lakehouse.cli import output
 from lakehouse.connect import connect
 from lakehouse.errors import NotFoundError, UsageError
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring import pipeline
 from tests.conftest import CliResult
 
 NO_METADATA = Path("/nonexistent")
-CUSTOMERS = """
-CREATE TABLE lake.customers AS
-SELECT i AS customer_id,
-       'user' || i || '@example.com' AS email,
-       CASE WHEN i % 5 = 0 THEN NULL ELSE 'gold' END AS loyalty_tier,
-       DATE '1970-01-01' + CAST(i * 97 AS INTEGER) AS birth_date,
-       'customers/customers.csv' AS _source_uri, i + 2 AS _source_line, 'b1' AS _batch_id, now() AS _ingested_at
-FROM range(40) t(i)
-"""
-ORDERS = """
-CREATE TABLE lake.orders AS
-SELECT i AS order_id, i % 40 AS customer_id, 'orders/orders-' || (i % 2) || '.csv' AS _source_uri
-FROM range(100) t(i)
-"""
+
+
+def csv(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home whose lake holds customers (one file) and orders (two files), landed by real ingests.
+
+    Module-scoped: each test gets a copy (a copied home opens with its own data path).
+    """
+    root = tmp_path_factory.mktemp("ingested")
+    settings = load_settings({"home": root / "home", "threads": 2}, env={}, cwd=root)
+    days = [dt.date(1970, 1, 1) + dt.timedelta(days=i * 97) for i in range(40)]
+    customers = [f"{i},user{i}@example.com,{'' if i % 5 == 0 else 'gold'},{days[i]}" for i in range(40)]
+    lake_ingest(settings, [csv(root / "customers.csv", "customer_id,email,loyalty_tier,birth_date", *customers)],
+                "customers")  # fmt: skip
+    orders = [csv(root / f"orders-{n}.csv", "order_id,customer_id", *[f"{i},{i % 40}" for i in range(n, 100, 2)])
+              for n in (0, 1)]  # fmt: skip
+    lake_ingest(settings, orders, "orders")
+    return settings.home
 
 
 @pytest.fixture
-def lake(settings: Settings) -> Settings:
+def lake(settings: Settings, ingested: Path) -> Settings:
+    """A copy of the ingested lake, then a column added and a comment set by plain SQL (any writer)."""
+    shutil.copytree(ingested, settings.home)
     con = connect(settings)
-    for sql in (CUSTOMERS, ORDERS, "ALTER TABLE lake.orders ADD COLUMN channel VARCHAR",
+    for sql in ("ALTER TABLE lake.orders ADD COLUMN channel VARCHAR",
                 "COMMENT ON TABLE lake.customers IS 'Customers from the CRM export'"):  # fmt: skip
         con.execute(sql)
     con.close()
     return settings
+
+
+def source_uri(settings: Settings, dataset: str) -> list[str]:
+    con = connect(settings, lake_read_only=True)
+    try:
+        return [
+            r[0]
+            for r in con.execute(f"SELECT DISTINCT _source_uri FROM lake.{dataset} ORDER BY 1").fetchall()
+        ]
+    finally:
+        con.close()
 
 
 def test_refresh_reads_the_lake(lake: Settings) -> None:
@@ -69,7 +94,7 @@ def test_refresh_reads_the_lake(lake: Settings) -> None:
         cols["email"].stats.min is None and cols["email"].stats.top_values == ()
     )  # no PII values in the catalog
     assert cols["birth_date"].pii is not None and cols["birth_date"].pii.kind == "date_of_birth"
-    assert [e.upstream for e in info.upstream] == ["file:customers/customers.csv"]
+    assert [e.upstream for e in info.upstream] == [f"file:{uri}" for uri in source_uri(lake, "customers")]
     assert (
         info.example_query
         == "SELECT customer_id, email, loyalty_tier, birth_date FROM lake.customers LIMIT 10"
@@ -83,11 +108,6 @@ def test_schema_history_from_ducklake(lake: Settings) -> None:
     assert changes[0] == ("created", None, None, None, "ducklake")
     assert ("added", "channel", None, "varchar", "ducklake") in changes
     assert history[0].snapshot_id is not None and history[-1].snapshot_id > history[0].snapshot_id
-
-
-def csv(path: Path, *lines: str) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def test_show_gives_each_ingest_change_its_snapshot_and_types_and_each_column_its_source_name(
