@@ -34,8 +34,8 @@ from pathlib import Path
 
 from catalog import index, pending, store
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding
-from catalog.register import update
 from catalog.search import search
+from catalog.write import update
 
 SYLLABLES = [
     "ka",

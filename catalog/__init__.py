@@ -4,7 +4,8 @@ Public surface (the CLI imports only this):
 
 - ``refresh(settings, *, datasets=None, progress=None)``: rebuild from the lake, dbt artifacts, the
   ML registry, quality results and ``catalog/metadata.yml``.
-- ``register_ingest(settings, report)``: update one lake dataset after an ingest commit;
+- ``register_ingest(settings, batch)``: update one lake dataset after an ingest commit (``batch`` is a
+  ``lakehouse.contracts.LandedBatch``);
   ``register_dbt(settings)`` after ``dbt build``; ``register_models(settings)`` after CREATE MODEL.
 - ``search(settings, query, *, limit=10, explain=False, view=None)``: the query language of
   ``catalog.query``; ``view`` (a ``CatalogView``, e.g. ``catalog.access.visibility(settings, who)``)
@@ -31,7 +32,7 @@ from lakehouse.settings import Settings
 if TYPE_CHECKING:
     from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
     from catalog.query import QuerySyntaxError
-    from catalog.register import IngestReport, register_dbt, register_ingest, register_models
+    from catalog.register import register_dbt, register_ingest, register_models
 
 #: public names and their modules, imported on first use: every lake connection imports
 #: ``catalog.access.encryption`` and should not pay for the rest of the catalog. The functions named
@@ -42,7 +43,6 @@ _EXPORTS = {
     "DatasetRecord": "catalog.model",
     "RefreshReport": "catalog.model",
     "QuerySyntaxError": "catalog.query",
-    "IngestReport": "catalog.register",
     "register_dbt": "catalog.register",
     "register_ingest": "catalog.register",
     "register_models": "catalog.register",
@@ -65,7 +65,6 @@ __all__ = [
     "CatalogView",
     "DatasetInfo",
     "DatasetRecord",
-    "IngestReport",
     "QuerySyntaxError",
     "RefreshReport",
     "SearchHit",

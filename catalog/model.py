@@ -11,13 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lakehouse import contracts
+
 Kind = Literal["table", "view", "model", "image"]
 Layer = Literal["raw", "staging", "mart", "ml", "image"]
 
 KINDS: tuple[str, ...] = ("table", "view", "model", "image")
 LAYERS: tuple[str, ...] = ("raw", "staging", "mart", "ml", "image")
 #: lineage columns every lake row carries; shown by ``show``, kept out of the search text
-LINEAGE_COLUMNS = frozenset({"_source_uri", "_source_line", "_batch_id", "_ingested_at"})
+LINEAGE_COLUMNS = frozenset(contracts.LINEAGE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class ColumnRecord:
 
 @dataclass(frozen=True, slots=True)
 class QualityStatus:
-    """Last validation of a dataset, as ``quality.latest_results`` reports it."""
+    """Last validation of a dataset (from its ``lakehouse.contracts.ValidationSummary``)."""
 
     passed: bool
     checks: int = 0
@@ -75,11 +77,15 @@ class LineageEdge:
 
 @dataclass(frozen=True, slots=True)
 class SchemaChange:
+    """One change in a dataset's schema history (``catalog.sources.lake_history``)."""
+
     dataset: str
-    snapshot_id: int | None
+    snapshot_id: int | None  # the lake snapshot that made the change
     changed_at: dt.datetime | None
-    change: str  # created, added, dropped, type_changed, renamed, ... (from the ingest records or DuckLake)
+    change: str  # ducklake: created, added, renamed, type_changed, dropped; ingest: created, added, widened, as_json, missing
     column: str | None = None
+    old_type: str | None = None
+    new_type: str | None = None
     detail: str = ""
     source: str = "ducklake"  # ducklake or ingest
 

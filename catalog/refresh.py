@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog import index, metadata, pending, store
+from catalog import metadata, store, write
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.sources import dbt, lake, ml, quality, warehouse
 from lakehouse.connect import connect, lake_exists
@@ -100,17 +100,24 @@ def decorate(
     entries = metadata.load(metadata_file)
     out = []
     for r in records:
-        status = quality.lookup(statuses, r.name) or r.quality
+        status = statuses.get(r.name, r.quality)
         out.append(redact(metadata.apply(dataclasses.replace(r, quality=status), entries)))
     return out, warnings
 
 
-def scan_lake(settings: Settings, only: set[str] | None, origins: dict[str, dict[str, str]]) -> lake.LakeScan:
+def report_of(found: Scan, records: list[DatasetRecord], edges: list[LineageEdge], warnings: list[str],
+              started: float) -> RefreshReport:  # fmt: skip
+    return RefreshReport(len(records), sum(len(r.columns) for r in records), len(edges),
+                         sum(len(r.pii_columns) for r in records), round(time.perf_counter() - started, 3),
+                         found.counts, tuple(found.warnings + warnings))  # fmt: skip
+
+
+def scan_lake(settings: Settings, only: set[str] | None) -> lake.LakeScan:
     if not lake_exists(settings):
         return lake.LakeScan()
     con = connect(settings, lake_read_only=True)
     try:
-        return lake.scan(con, only=only, originals=origins)
+        return lake.scan(con, only=only)
     finally:
         con.close()
 
@@ -122,10 +129,7 @@ def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = 
     task = "catalog scan"
     if "lake" in sources:
         report(progress, ProgressEvent(task, 0, 3, "sources", "lake"))
-        con = store.connect(settings.catalog_dir)
-        origins = store.all_origins(con)
-        con.close()
-        found = scan_lake(settings, only, origins)
+        found = scan_lake(settings, only)
         out.records += found.records
         out.edges += found.edges
         out.changes += found.changes
@@ -166,8 +170,6 @@ def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progre
 
     With ``datasets`` only those lake tables are re-read and replaced (what ``register_ingest`` does).
     """
-    from catalog.register import update
-
     started = time.perf_counter()
     only = {n if n.startswith("lake.") else f"lake.{n}" for n in datasets} if datasets else None
     found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress)
@@ -177,15 +179,11 @@ def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progre
         with store.writer_lock(settings.catalog_dir):
             if only is None:
                 edges = resolve_edges(found.edges, {r.name for r in records})
-                last = pending.rebase(con, records)  # see catalog.pending: a crash below loses nothing
-                store.replace_all(con, records, edges, found.changes)
-                index.replace_all(settings.catalog_dir, records, threads=settings.threads or 2)
-                pending.forget(con, last)
+                write.replace_all(con, settings.catalog_dir, records, edges, found.changes,
+                                  threads=settings.threads or 2)  # fmt: skip
             else:
                 edges = found.edges
-                update(con, settings.catalog_dir, records, edges, found.changes, via=("ingest",))
+                write.update(con, settings.catalog_dir, records, edges, found.changes, via=("ingest",))
     finally:
         con.close()
-    return RefreshReport(len(records), sum(len(r.columns) for r in records), len(edges),
-                         sum(len(r.pii_columns) for r in records), round(time.perf_counter() - started, 3),
-                         found.counts, tuple(found.warnings + warnings))  # fmt: skip
+    return report_of(found, records, edges, warnings, started)

@@ -51,7 +51,21 @@ def connect(catalog_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
     con.execute("PRAGMA foreign_keys=ON")
     if not readonly:
         con.executescript(statements()["schema"])
+    _migrate(con)
     return con
+
+
+#: columns added to tables of a store after it was first released (table -> column -> SQL type)
+MIGRATIONS = {"schema_history": {"old_type": "TEXT", "new_type": "TEXT"}}
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns an older store lacks (an ALTER of an empty column is instant in SQLite)."""
+    for table, columns in MIGRATIONS.items():
+        have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        for column, type_ in columns.items():
+            if have and column not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {type_}")  # fixed names (above)
 
 
 @contextmanager
@@ -137,7 +151,17 @@ def write_edges(con: sqlite3.Connection, edges: Iterable[LineageEdge]) -> None:
 
 def write_history(con: sqlite3.Connection, changes: Iterable[SchemaChange]) -> None:
     rows = [
-        (c.dataset, c.snapshot_id, _iso(c.changed_at), c.change, c.column, c.detail, c.source)
+        (
+            c.dataset,
+            c.snapshot_id,
+            _iso(c.changed_at),
+            c.change,
+            c.column,
+            c.old_type,
+            c.new_type,
+            c.detail,
+            c.source,
+        )
         for c in changes
     ]
     con.executemany(statements()["insert_change"], rows)
@@ -155,23 +179,6 @@ def replace_all(
         write_datasets(con, records, replace=False)
         write_edges(con, edges)
         write_history(con, changes)
-
-
-def remember_origins(con: sqlite3.Connection, dataset: str, originals: dict[str, str]) -> None:
-    rows = [(dataset, name, original) for name, original in originals.items() if original != name]
-    con.executemany(statements()["upsert_origin"], rows)
-
-
-def all_origins(con: sqlite3.Connection) -> dict[str, dict[str, str]]:
-    """dataset -> {column: original name} for every dataset ingest reported names for."""
-    out: dict[str, dict[str, str]] = {}
-    for dataset, name, original in con.execute(statements()["select_all_origins"]):
-        out.setdefault(dataset, {})[name] = original
-    return out
-
-
-def origins(con: sqlite3.Connection, dataset: str) -> dict[str, str]:
-    return dict(con.execute(statements()["select_origins"], (dataset,)).fetchall())
 
 
 def _column(row: tuple[Any, ...]) -> ColumnRecord:
@@ -233,4 +240,7 @@ def edges(con: sqlite3.Connection, name: str, direction: str) -> list[LineageEdg
 
 def history(con: sqlite3.Connection, name: str) -> list[SchemaChange]:
     rows = con.execute(statements()["select_history"], (name,)).fetchall()
-    return [SchemaChange(r[0], r[1], _time(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+    return [
+        SchemaChange(dataset, snapshot, _time(at), change, column, old_type, new_type, detail, source)
+        for dataset, snapshot, at, change, column, old_type, new_type, detail, source in rows
+    ]

@@ -44,16 +44,11 @@ CREATE TABLE IF NOT EXISTS schema_history (
     change      TEXT NOT NULL,
     column_name TEXT,
     detail      TEXT NOT NULL DEFAULT '',
-    source      TEXT NOT NULL
+    source      TEXT NOT NULL,
+    old_type    TEXT,  -- added after the first release: catalog/store.py MIGRATIONS adds it to older stores
+    new_type    TEXT
 );
 CREATE INDEX IF NOT EXISTS schema_history_dataset ON schema_history (dataset);
--- original (pre-normalization) column names reported by ingest; kept across full refreshes
-CREATE TABLE IF NOT EXISTS column_origins (
-    dataset       TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    original_name TEXT NOT NULL,
-    PRIMARY KEY (dataset, name)
-);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- datasets changed since the search index last caught up (catalog/pending.py): searches overlay them on
 -- the index until a writer folds them in; written in the same transaction as the datasets themselves
@@ -77,11 +72,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 INSERT OR IGNORE INTO lineage (upstream, downstream, via) VALUES (?, ?, ?);
 
 -- name: insert_change
-INSERT INTO schema_history (dataset, snapshot_id, changed_at, change, column_name, detail, source)
-VALUES (?, ?, ?, ?, ?, ?, ?);
-
--- name: upsert_origin
-INSERT OR REPLACE INTO column_origins (dataset, name, original_name) VALUES (?, ?, ?);
+INSERT INTO schema_history (dataset, snapshot_id, changed_at, change, column_name, old_type, new_type, detail, source)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: select_datasets
 SELECT name, kind, layer, source, description, owner, tags, row_count, snapshot_id, updated_at, quality, properties
@@ -104,12 +96,6 @@ SELECT name FROM datasets
 WHERE lower(name) = lower(?1) OR lower(substr(name, length(name) - length(?1))) = lower('.' || ?1)
 ORDER BY name;
 
--- name: select_origins
-SELECT name, original_name FROM column_origins WHERE dataset = ?;
-
--- name: select_all_origins
-SELECT dataset, name, original_name FROM column_origins ORDER BY dataset, name;
-
 -- name: upstream
 SELECT upstream, downstream, via FROM lineage WHERE downstream = ? ORDER BY upstream;
 
@@ -117,8 +103,8 @@ SELECT upstream, downstream, via FROM lineage WHERE downstream = ? ORDER BY upst
 SELECT upstream, downstream, via FROM lineage WHERE upstream = ? ORDER BY downstream;
 
 -- name: select_history
-SELECT dataset, snapshot_id, changed_at, change, column_name, detail, source
-FROM schema_history WHERE dataset = ? ORDER BY snapshot_id, changed_at;
+SELECT dataset, snapshot_id, changed_at, change, column_name, old_type, new_type, detail, source
+FROM schema_history WHERE dataset = ? ORDER BY snapshot_id, source, changed_at;
 
 -- name: delete_dataset
 DELETE FROM datasets WHERE name = ?;

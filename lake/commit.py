@@ -29,6 +29,7 @@ from lake.quarantine import rows_as_quarantine
 from lake.readers.base import StageContext, Staged
 from lake.report import FileReport, IngestReport
 from lake.schema import Plan
+from lakehouse.contracts import LakeColumnOrigin, LakeSchemaChange, stored_columns, stored_values
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate, GateResult
 from lakehouse.quoting import ident, literal
@@ -118,7 +119,8 @@ def _data_sql(batch: Batch) -> list[str]:
     return statements
 
 
-#: bookkeeping tables and their columns (as in ``sql/bookkeeping.sql``)
+#: bookkeeping tables and their columns (as in ``sql/bookkeeping.sql``); the catalog reads the last two,
+#: so their columns are those of the contract records
 BOOKKEEPING = {
     "_files": {
         "dataset": "VARCHAR",
@@ -129,45 +131,48 @@ BOOKKEEPING = {
         "batch_id": "VARCHAR",
         "landed_at": "TIMESTAMP WITH TIME ZONE",
     },
-    "_schema_changes": {
-        "dataset": "VARCHAR",
-        "batch_id": "VARCHAR",
-        "column_name": "VARCHAR",
-        "change": "VARCHAR",
-        "old_type": "VARCHAR",
-        "new_type": "VARCHAR",
-        "changed_at": "TIMESTAMP WITH TIME ZONE",
-    },
-    "_columns": {
-        "dataset": "VARCHAR",
-        "column_name": "VARCHAR",
-        "source_name": "VARCHAR",
-        "batch_id": "VARCHAR",
-    },
+    LakeSchemaChange.TABLE: stored_columns(LakeSchemaChange),
+    LakeColumnOrigin.TABLE: stored_columns(LakeColumnOrigin),
 }
+
+
+def schema_changes(batch: Batch) -> list[LakeSchemaChange]:
+    """The batch's planned changes as rows of ``lake._schema_changes``."""
+    ctx = batch.ctx
+    return [
+        LakeSchemaChange(
+            ctx.dataset, ctx.batch_id, c.column, c.change, c.old_type, c.new_type, ctx.ingested_at
+        )
+        for c in batch.plan.changes
+    ]
+
+
+def column_origins(batch: Batch) -> list[LakeColumnOrigin]:
+    """Source names this batch maps for the first time (or to another column), as rows of ``lake._columns``."""
+    ctx = batch.ctx
+    known = dict(ctx.column_names)
+    out = []
+    for _, staged in batch.staged:
+        for source, column in staged.source_names.items():
+            if known.get(source) != column and column not in LINEAGE_COLUMNS:
+                known[source] = column
+                out.append(LakeColumnOrigin(ctx.dataset, column, source, ctx.batch_id))
+    return out
 
 
 def _bookkeeping_rows(batch: Batch) -> dict[str, list[tuple[object, ...]]]:
     """The batch's rows for ``lake._files``, ``lake._schema_changes`` and ``lake._columns``."""
     ctx, report = batch.ctx, batch.report
-    at = ctx.ingested_at
-    rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in BOOKKEEPING}
-    rows["_files"] = [
-        (ctx.dataset, fr.sha256, fr.uri, fr.bytes, fr.rows_read, ctx.batch_id, at)
+    files = [
+        (ctx.dataset, fr.sha256, fr.uri, fr.bytes, fr.rows_read, ctx.batch_id, ctx.ingested_at)
         for fr in report.files
         if fr.status == "landed"
     ]
-    rows["_schema_changes"] = [
-        (ctx.dataset, ctx.batch_id, c.column, c.change, c.old_type, c.new_type, at)
-        for c in batch.plan.changes
-    ]
-    known = dict(ctx.column_names)
-    for _, staged in batch.staged:
-        for source, column in staged.source_names.items():
-            if known.get(source) != column and column not in LINEAGE_COLUMNS:
-                known[source] = column
-                rows["_columns"].append((ctx.dataset, column, source, ctx.batch_id))
-    return rows
+    return {
+        "_files": files,
+        LakeSchemaChange.TABLE: [stored_values(c) for c in schema_changes(batch)],
+        LakeColumnOrigin.TABLE: [stored_values(o) for o in column_origins(batch)],
+    }
 
 
 def _bookkeeping_sql(batch: Batch) -> list[str]:

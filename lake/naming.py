@@ -21,16 +21,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from lakehouse.contracts import LINEAGE_COLUMNS as LINEAGE_COLUMNS  # on every lake row (a contract)
 from lakehouse.errors import UsageError
 from lakehouse.quoting import ident
 
-#: lineage columns on every lake row, in order, with their SQL types
-LINEAGE_COLUMNS: dict[str, str] = {
-    "_source_uri": "VARCHAR",
-    "_source_line": "BIGINT",
-    "_batch_id": "VARCHAR",
-    "_ingested_at": "TIMESTAMP WITH TIME ZONE",
-}
 MAX_NAME = 63
 _DATASET_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _CAMEL = (re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])"))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lakehouse.contracts import ChangeKind, LandedBatch
 from lakehouse.errors import GateFailed
 from lakehouse.gate import GateResult
 
 
 @dataclass(frozen=True)
 class SchemaChange:
+    """One column change a batch makes to its table (stored as a ``lakehouse.contracts.LakeSchemaChange``)."""
+
     column: str
-    change: str  # created | added | widened | as_json | missing
+    change: ChangeKind
     old_type: str | None
     new_type: str | None
 
@@ -80,6 +83,11 @@ class IngestReport:
     @property
     def files_skipped(self) -> int:
         return sum(f.status == "skipped" for f in self.files)
+
+    def landed(self) -> LandedBatch:
+        """The committed batch as the catalog reads it (``catalog.register_ingest``)."""
+        uris = tuple(f.uri for f in self.files if f.status == "landed")
+        return LandedBatch(self.dataset, uris)
 
     def summary(self) -> dict[str, object]:
         """The totals, for JSON output and logs (rows read = landed + quarantined + skipped)."""

@@ -18,6 +18,7 @@ from duckdb.sqltypes import DuckDBPyType
 from lake.naming import LINEAGE_COLUMNS, table_ref
 from lake.report import SchemaChange
 from lake.types import INTEGER_RANK, JSON, children, contains_json, is_json, kind, merge
+from lakehouse.contracts import ChangeKind
 from lakehouse.quoting import ident, literal
 
 Schema = dict[str, DuckDBPyType]
@@ -140,7 +141,7 @@ def plan(
                 result.statements.append(
                     f"ALTER TABLE {table} ALTER COLUMN {ident(column)} SET DATA TYPE {new_type}"
                 )
-            change = "as_json" if is_json(new_type) else "widened"
+            change: ChangeKind = "as_json" if is_json(new_type) else "widened"
             result.changes.append(SchemaChange(column, change, str(before), str(new_type)))
         elif column not in seen and not column.startswith("_"):
             result.changes.append(SchemaChange(column, "missing", str(before), None))

@@ -7,10 +7,12 @@ field by field and stored in one format.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lakehouse.contracts import ValidationSummary
 from lakehouse.gate import CheckFailure, GateResult, Severity
 
 Engine = Literal["gx", "sql"]
@@ -99,21 +101,26 @@ class Validation:
             seconds=self.seconds,
         )
 
-    def summary(self) -> dict[str, Any]:
-        """The record the catalog shows (``latest_results``)."""
-        return {
-            "dataset": self.dataset,
-            "suite": self.suite,
-            "passed": self.passed,
-            "checks": len(self.outcomes),
-            "failed_critical": self.failed_critical,
-            "failed_warning": self.failed_warning,
-            "validated_at": self.validated_at,
-            "source": self.source,
-            "gated": self.gated,
-            "rows": self.rows,
-            "engine": self.engine,
-        }
+    def summary(self) -> ValidationSummary:
+        """The record the catalog shows (``latest_results``).
+
+        At ingest the gate validates the staged batch (``relation`` is a temporary view); the result is
+        about the lake table the batch was bound for.
+        """
+        return ValidationSummary(
+            dataset=self.dataset,
+            table=self.relation if self.source == "check" else f"lake.{self.dataset}",
+            suite=self.suite,
+            passed=self.passed,
+            checks=len(self.outcomes),
+            failed_critical=self.failed_critical,
+            failed_warning=self.failed_warning,
+            validated_at=dt.datetime.fromisoformat(self.validated_at),
+            source=self.source,
+            gated=self.gated,
+            rows=self.rows,
+            engine=self.engine,
+        )
 
 
 COLUMN_SET_CHECKS = ("expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list")

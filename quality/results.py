@@ -15,12 +15,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from lakehouse import contracts
 from lakehouse.settings import Settings
 from quality.outcome import Outcome, Source, Validation, plain
 
 
 def results_dir(settings: Settings, dataset: str | None = None) -> Path:
-    root = settings.quality_dir / "results"
+    root = contracts.results_dir(settings.quality_dir)
     return root / dataset if dataset else root
 
 
@@ -32,7 +33,7 @@ def store(settings: Settings, validation: Validation) -> Path:
         validation.validated_at.replace("-", "").replace(":", "").replace("+0000", "Z").replace("+00:00", "Z")
     )
     path = folder / f"{stamp}-{validation.source}.json"
-    record = {"summary": validation.summary(), **plain(dataclasses.asdict(validation))}
+    record = {"summary": validation.summary().to_json(), **plain(dataclasses.asdict(validation))}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(record, out, indent=1, ensure_ascii=False)
@@ -61,8 +62,7 @@ def record_ungated(
 
 def history(settings: Settings, dataset: str, limit: int | None = None) -> list[Path]:
     """Stored results of ``dataset``, newest first."""
-    folder = results_dir(settings, dataset)
-    paths = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
+    paths = contracts.result_files(settings.quality_dir, dataset)
     return paths[:limit] if limit else paths
 
 
@@ -74,13 +74,8 @@ def load(path: Path) -> Validation:
 
 
 def latest_results(settings: Settings) -> dict[str, dict[str, Any]]:
-    """dataset -> summary of its latest validation: dataset, suite, passed, checks, failed_critical,
-    failed_warning, validated_at, source ('ingest'|'check'), gated, rows, engine, result_path."""
-    root = results_dir(settings)
-    latest: dict[str, dict[str, Any]] = {}
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        newest = history(settings, folder.name, limit=1)
-        if newest:
-            summary = json.loads(newest[0].read_text(encoding="utf-8"))["summary"]
-            latest[folder.name] = {**summary, "result_path": str(newest[0])}
-    return latest
+    """dataset -> summary of its latest validation (``lakehouse.contracts.ValidationSummary`` as JSON: dataset,
+    table, suite, passed, checks, failed_critical, failed_warning, validated_at, source ('ingest'|'check'),
+    gated, rows, engine) and its result_path."""
+    latest = contracts.latest_summaries(settings.quality_dir)
+    return {name: {**summary.to_json(), "result_path": str(path)} for name, (summary, path) in latest.items()}

@@ -1,15 +1,13 @@
-"""dbt models from ``target/manifest.json`` and ``target/catalog.json``.
+"""dbt models from the project's ``target/`` (read as ``lakehouse.contracts.DbtArtifacts``).
 
-The manifest gives names, descriptions (from ``schema.yml``), owners and tags (``meta.owner``,
+The manifest gives names, descriptions (from ``schema.yml``), owners and tags (``config.meta.owner``,
 ``tags``), column docs, tests and lineage (``depends_on``); ``catalog.json`` (written by
-``dbt docs generate``) adds the column types the warehouse really has. A model's catalog name is
+``dbt docs generate``) adds the columns and types the warehouse really has. A model's catalog name is
 ``schema.alias``; a dbt source on the lake is named like the lake table (``lake.orders``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,20 +16,20 @@ from typing import Any
 
 from catalog import pii
 from catalog.model import ColumnRecord, DatasetRecord, LineageEdge, PiiFinding
-from catalog.sources.lake import qualified
+from catalog.sources.ducklake import qualified
+from lakehouse.contracts import DbtArtifacts, DbtColumn, DbtNode
 
 log = logging.getLogger(__name__)
 LAKE_DATABASE = "lake"
 RESOURCE_TYPES = ("model", "seed", "snapshot")
 
-Node = dict[str, Any]
-#: (predicate over a manifest node, layer), first match wins
-LAYER_RULES: tuple[tuple[Callable[[Node], bool], str], ...] = (
-    (lambda n: n.get("config", {}).get("materialized") == "model", "ml"),
-    (lambda n: n["resource_type"] == "seed", "raw"),
-    (lambda n: n["name"].startswith(("stg_", "int_")) or "staging" in n.get("fqn", []), "staging"),
-    (lambda n: n["name"].startswith(("fct_", "dim_", "mart_")) or "marts" in n.get("fqn", []), "mart"),
-    (lambda n: "ml" in n.get("fqn", []), "ml"),
+#: (predicate over a node, layer), first match wins
+LAYER_RULES: tuple[tuple[Callable[[DbtNode], bool], str], ...] = (
+    (lambda n: n.materialized == "model", "ml"),
+    (lambda n: n.resource_type == "seed", "raw"),
+    (lambda n: n.name.startswith(("stg_", "int_")) or "staging" in n.fqn, "staging"),
+    (lambda n: n.name.startswith(("fct_", "dim_", "mart_")) or "marts" in n.fqn, "mart"),
+    (lambda n: "ml" in n.fqn, "ml"),
 )
 KIND_BY_MATERIALIZATION = {"view": "view", "model": "model", "ephemeral": "view"}
 
@@ -42,21 +40,18 @@ class DbtScan:
     edges: list[LineageEdge] = field(default_factory=list)
 
 
-def relation_name(node: Node) -> str:
-    database, schema = node.get("database") or "", node.get("schema") or "main"
-    identifier = node.get("alias") or node.get("identifier") or node["name"]
-    if database == LAKE_DATABASE:
-        return qualified(schema, identifier)
-    return f"{schema}.{identifier}"
+def relation_name(node: DbtNode) -> str:
+    if node.database == LAKE_DATABASE:
+        return qualified(node.schema, node.alias)
+    return f"{node.schema}.{node.alias}"
 
 
-def layer_of(node: Node) -> str:
+def layer_of(node: DbtNode) -> str:
     return next((layer for rule, layer in LAYER_RULES if rule(node)), "mart")
 
 
-def _owner(node: Node) -> str:
-    meta = {**node.get("config", {}).get("meta", {}), **node.get("meta", {})}
-    owner = meta.get("owner", "")
+def _owner(node: DbtNode) -> str:
+    owner = node.meta.get("owner", "")
     return ", ".join(owner) if isinstance(owner, list) else str(owner)
 
 
@@ -65,79 +60,50 @@ def _pii_override(meta: dict[str, Any]) -> PiiFinding | None:
     return PiiFinding(str(value), 1.0, "override") if isinstance(value, str) and value else None
 
 
-def _columns(node: Node, typed: dict[str, Any]) -> tuple[ColumnRecord, ...]:
-    documented = {name.lower(): col for name, col in node.get("columns", {}).items()}
-    names = (
-        sorted(typed.values(), key=lambda c: c.get("index", 0))
-        if typed
-        else list(node.get("columns", {}).values())
-    )
+def _columns(node: DbtNode, in_warehouse: tuple[DbtColumn, ...]) -> tuple[ColumnRecord, ...]:
+    """The warehouse's columns and types when ``catalog.json`` has the node, else the documented ones;
+    descriptions, tags and PII overrides from the documentation."""
+    documented = {c.name.lower(): c for c in node.columns}
     out = []
-    for i, col in enumerate(names):
-        doc = documented.get(col["name"].lower(), {})
-        type_ = col.get("type") or doc.get("data_type") or ""
-        out.append(ColumnRecord(col["name"], str(type_).upper(), i + 1, doc.get("description") or col.get("comment") or "",
-                                tags=tuple(doc.get("tags", [])),
-                                pii=_pii_override(doc.get("meta", {})) or pii.detect(col["name"])))  # fmt: skip
+    for i, column in enumerate(in_warehouse or node.columns):
+        doc = documented.get(column.name.lower(), DbtColumn(column.name))
+        finding = _pii_override(doc.meta) or pii.detect(column.name)
+        type_ = (column.data_type or "").upper()
+        out.append(ColumnRecord(column.name, type_, i + 1, doc.description, tags=doc.tags, pii=finding))
     return tuple(out)
 
 
-def _tests(manifest: dict[str, Any]) -> dict[str, list[str]]:
-    """model unique_id -> "not_null(customer_id)"-style names of its tests."""
+def _tests(nodes: tuple[DbtNode, ...]) -> dict[str, list[str]]:
+    """Tested node's unique id -> ``not_null(customer_id)``-style names of its tests, sorted."""
     out: dict[str, list[str]] = {}
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "test":
-            continue
-        meta = node.get("test_metadata") or {}
-        label = meta.get("name") or node["name"]
-        if node.get("column_name"):
-            label += f"({node['column_name']})"
-        target = node.get("attached_node") or next(iter(node.get("depends_on", {}).get("nodes", [])), None)
-        if target:
-            out.setdefault(target, []).append(label)
-    return out
+    for test in (n for n in nodes if n.resource_type == "test" and n.attached_node):
+        label = (test.test_name or test.name) + (f"({test.column_name})" if test.column_name else "")
+        out.setdefault(str(test.attached_node), []).append(label)
+    return {uid: sorted(labels) for uid, labels in out.items()}
 
 
-def _generated_at(manifest: dict[str, Any]) -> dt.datetime | None:
-    text = manifest.get("metadata", {}).get("generated_at")
-    if not text:
-        return None
-    when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+def _record(node: DbtNode, artifacts: DbtArtifacts, tests: list[str]) -> DatasetRecord:
+    materialized = node.materialized or "table"
+    props = {"dbt_unique_id": node.unique_id, "materialized": materialized, "tests": tests, "path": node.path,
+             "relation": [node.database, node.schema, node.alias]}  # fmt: skip
+    columns = _columns(node, artifacts.warehouse_columns.get(node.unique_id, ()))
+    return DatasetRecord(
+        relation_name(node), KIND_BY_MATERIALIZATION.get(materialized, "table"), layer_of(node), "dbt",
+        node.description, _owner(node), node.tags, columns, updated_at=artifacts.generated_at, properties=props,
+    )  # fmt: skip
 
 
 def scan(project_dir: Path) -> DbtScan:
     """Models, their columns, tests and lineage; empty when the project was never built."""
-    target = project_dir / "target"
-    manifest_file = target / "manifest.json"
-    if not manifest_file.exists():
+    artifacts = DbtArtifacts.read(project_dir / "target")
+    if artifacts is None:
         return DbtScan()
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    catalog_file = target / "catalog.json"
-    types = (
-        json.loads(catalog_file.read_text(encoding="utf-8")).get("nodes", {}) if catalog_file.exists() else {}
-    )
-    names = {
-        uid: relation_name(n)
-        for uid, n in {**manifest.get("sources", {}), **manifest.get("nodes", {})}.items()
-    }
-    tests = _tests(manifest)
-    built = _generated_at(manifest)
+    names = {n.unique_id: relation_name(n) for n in artifacts.nodes if n.resource_type != "test"}
+    tests = _tests(artifacts.nodes)
     out = DbtScan()
-    for uid, node in manifest.get("nodes", {}).items():
-        if node.get("resource_type") not in RESOURCE_TYPES:
-            continue
-        materialized = node.get("config", {}).get("materialized", "table")
-        name = names[uid]
-        relation = [node.get("database"), node.get("schema"), node.get("alias") or node["name"]]
-        props = {"dbt_unique_id": uid, "materialized": materialized, "tests": tests.get(uid, []),
-                 "path": node.get("original_file_path"), "relation": relation}  # fmt: skip
-        out.records.append(DatasetRecord(
-            name, KIND_BY_MATERIALIZATION.get(materialized, "table"), layer_of(node), "dbt",
-            node.get("description") or "", _owner(node), tuple(node.get("tags", [])),
-            _columns(node, types.get(uid, {}).get("columns", {})), updated_at=built, properties=props,
-        ))  # fmt: skip
-        for parent in node.get("depends_on", {}).get("nodes", []):
-            if parent in names and not parent.startswith("test."):
-                out.edges.append(LineageEdge(names[parent], name, "dbt"))
+    for node in (n for n in artifacts.nodes if n.resource_type in RESOURCE_TYPES):
+        out.records.append(_record(node, artifacts, tests.get(node.unique_id, [])))
+        out.edges += [
+            LineageEdge(names[p], names[node.unique_id], "dbt") for p in node.depends_on if p in names
+        ]
     return out

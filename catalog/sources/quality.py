@@ -1,60 +1,33 @@
-"""Quality status from the ``quality`` package, read defensively.
+"""Quality status: the latest validation of each table, from the quality package's result files.
 
-Contract (owned by the quality helper): ``quality.latest_results(settings)`` returns a mapping
-dataset -> {passed: bool, checks: int, failed_critical: int, failed_warning: int,
-validated_at: datetime | ISO string}, the last validation of each dataset. Keys may be short
-(``orders``) or qualified (``lake.orders``). When the package or the function is missing, or it
-fails, the catalog carries on without quality status and says so in the refresh warnings.
+The quality package writes one result file per validation (``lakehouse.contracts.ValidationSummary``
+in each); the catalog reads the latest one per dataset through ``contracts.latest_summaries`` and
+keys it by the table it validated (``lake.orders``, ``marts.dim_customers``), which is the catalog's
+name for it. A result file this version cannot read is reported as a refresh warning.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-import logging
-from collections.abc import Mapping
-from typing import Any
-
 from catalog.model import QualityStatus
+from lakehouse import contracts
+from lakehouse.errors import InputError
 from lakehouse.settings import Settings
 
-log = logging.getLogger(__name__)
 
-
-def _time(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, str) and value:
-        return _time(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
-    return None
-
-
-def status(entry: Mapping[str, Any] | Any) -> QualityStatus:
-    get = entry.get if isinstance(entry, Mapping) else lambda k, d=None: getattr(entry, k, d)
+def status(summary: contracts.ValidationSummary) -> QualityStatus:
     return QualityStatus(
-        passed=bool(get("passed", False)),
-        checks=int(get("checks", 0) or 0),
-        failed_critical=int(get("failed_critical", 0) or 0),
-        failed_warning=int(get("failed_warning", 0) or 0),
-        validated_at=_time(get("validated_at")),
+        passed=summary.passed,
+        checks=summary.checks,
+        failed_critical=summary.failed_critical,
+        failed_warning=summary.failed_warning,
+        validated_at=summary.validated_at,
     )
 
 
 def latest(settings: Settings) -> tuple[dict[str, QualityStatus], list[str]]:
-    """dataset name (as given) -> status, and warnings."""
+    """Catalog name -> status of its latest validation, and warnings."""
     try:
-        module = importlib.import_module("quality")
-        reader = module.latest_results
-    except (ImportError, AttributeError):
-        return {}, []
-    try:
-        results = reader(settings)
-        return {str(name): status(entry) for name, entry in dict(results).items()}, []
-    except Exception as exc:  # another package's bug must not break the catalog
-        log.warning("quality.latest_results failed: %s", exc)
-        return {}, [f"quality status skipped: quality.latest_results failed ({type(exc).__name__}: {exc})"]
-
-
-def lookup(statuses: dict[str, QualityStatus], name: str) -> QualityStatus | None:
-    short = name.rsplit(".", 1)[-1]
-    return statuses.get(name) or statuses.get(name.removeprefix("lake.")) or statuses.get(short)
+        summaries = contracts.latest_summaries(settings.quality_dir)
+    except InputError as exc:
+        return {}, [f"quality status skipped: {exc}"]
+    return {summary.table: status(summary) for summary, _ in summaries.values()}, []

@@ -17,7 +17,7 @@ from sqlglot import exp
 from catalog.model import DatasetRecord
 from catalog.sources import ml
 from catalog.stats import profile
-from lakehouse.connect import connect, lake_exists
+from lakehouse.connect import attach_lake, connect, lake_exists
 from lakehouse.errors import LockedError
 from lakehouse.settings import Settings
 
@@ -40,8 +40,6 @@ def open_warehouse(settings: Settings) -> tuple[duckdb.DuckDBPyConnection | None
         return None, f"warehouse skipped: {exc}"
     if lake_exists(settings):
         try:
-            from lakehouse.connect import attach_lake
-
             attach_lake(con, settings, read_only=True)
         except (LockedError, duckdb.Error) as exc:  # views over the lake will simply not be profiled
             log.info("lake not attached to the warehouse: %s", exc)

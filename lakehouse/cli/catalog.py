@@ -163,9 +163,11 @@ def show_command(
                   f"warning failures, {q.validated_at})" if q else "  quality: not validated", highlight=False)  # fmt: skip
     rows = [[c.name, c.type, *_stats(c.stats), f"{c.pii.kind} {c.pii.confidence:.2f} ({c.pii.source})" if c.pii else "",
              c.description[:50]] for c in d.columns]  # fmt: skip
-    print_table(
-        ["column", "type", "nulls", "distinct", "min", "max", "pii", "description"], rows, title="schema"
-    )
+    headers = ["column", "type", "nulls", "distinct", "min", "max", "pii", "description"]
+    if any(c.original_name for c in d.columns):  # names normalized at ingest: show what the files called them
+        headers.append("source name")
+        rows = [[*row, c.original_name or ""] for row, c in zip(rows, d.columns, strict=True)]
+    print_table(headers, rows, title="schema")
     if info.hidden_columns:
         console.print(f"  ({info.hidden_columns} columns hidden by access rules)", highlight=False)
     for reason in sorted({c.stats.withheld for c in d.columns if c.stats.withheld}):
@@ -177,8 +179,9 @@ def show_command(
     if downstream:
         print_table(["downstream", "via"], downstream, title="lineage down")
     if info.schema_history:
-        print_table(["snapshot", "when", "change", "column", "detail"],
-                    [[h.snapshot_id, h.changed_at, h.change, h.column, h.detail] for h in info.schema_history],
+        print_table(["snapshot", "when", "change", "column", "type", "detail", "source"],
+                    [[h.snapshot_id, h.changed_at, h.change, h.column, _types(h.old_type, h.new_type), h.detail,
+                      h.source] for h in info.schema_history],
                     title="schema history")  # fmt: skip
     console.print(f"example: {info.example_query}", highlight=False)
 
@@ -209,6 +212,11 @@ def _stats(stats: ColumnStats) -> list[Any]:
     if stats.withheld:
         return ["withheld"] * 4
     return [_pct(stats.null_fraction), stats.distinct_count, stats.min, stats.max]
+
+
+def _types(old: str | None, new: str | None) -> str:
+    """A schema change's types: ``BIGINT → DOUBLE``, ``→ VARCHAR`` (added), ``BIGINT →`` (dropped)."""
+    return "" if old is None and new is None else f"{old or ''} → {new or ''}".strip()
 
 
 def _pct(value: float | None) -> str:

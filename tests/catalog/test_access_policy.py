@@ -1,7 +1,7 @@
-"""The catalog with the real access layer (``catalog.access``, built in parallel): --role/--user end to end.
+"""The catalog with the real access layer (``catalog.access``): --role/--user end to end.
 
-Skipped until ``catalog.access`` is present. Assertions are structural so they hold for any policy
-file: a principal never sees a table or column its ``visibility`` view denies, and sees a subset of
+Assertions are structural so they hold for any policy file: a principal never sees a table or
+column its ``visibility`` view denies, and sees a subset of
 what an unrestricted search finds.
 """
 
@@ -13,19 +13,16 @@ from pathlib import Path
 import pytest
 
 import catalog
+import catalog.access as access
 from lakehouse.cli import main
 from lakehouse.connect import connect
 from lakehouse.settings import Settings
-
-access = pytest.importorskip("catalog.access")
 
 
 @pytest.fixture
 def lake(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A small lake; the policy is the repository's, next to the access package that was imported."""
     policy = Path(access.__file__).resolve().parent.parent / "policy.yml"
-    if not policy.exists():
-        pytest.skip(f"no access policy at {policy}")
     settings = settings.model_copy(update={"policy_file": policy})
     monkeypatch.setenv("LAKEHOUSE_POLICY_FILE", str(policy))  # for the CLI runs
     con = connect(settings)

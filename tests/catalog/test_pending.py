@@ -15,9 +15,9 @@ from catalog.compile import compile_node
 from catalog.model import ColumnRecord, DatasetRecord
 from catalog.overlay import FIELD_NORMS, Stats, quantized_length, score
 from catalog.query import parse
-from catalog.register import update
 from catalog.search import search
 from catalog.show import show
+from catalog.write import update
 from lakehouse.settings import load_settings
 from tests.catalog.conftest import StaticView, fixture_records
 from tests.catalog.test_ranking import CASES
@@ -203,7 +203,7 @@ UPDATER = """
 import dataclasses, sys, time
 from pathlib import Path
 from catalog import store
-from catalog.register import update
+from catalog.write import update
 from tests.catalog.conftest import fixture_records
 catalog_dir, count = Path(sys.argv[1]), int(sys.argv[2])
 orders = next(r for r in fixture_records() if r.name == "lake.orders")

@@ -11,8 +11,8 @@ from catalog import store
 from catalog.index import payload
 from catalog.match import Entry, evaluate
 from catalog.query import parse
-from catalog.register import update
 from catalog.search import search
+from catalog.write import update
 from tests.catalog.conftest import FIXTURES, fixture_records
 
 CASES = yaml.safe_load((FIXTURES / "ranking_queries.yml").read_text())

@@ -7,22 +7,18 @@ table itself: same rows, and no change recorded for it after the last good batch
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lake import BatchRejected, ingest
+from lake.sample import generate
 from lakehouse.connect import connect
 from lakehouse.settings import Settings
 from quality import gate_for, latest_results
 
 from .conftest import FIXTURES
-
-if importlib.util.find_spec("lake.pipeline") is None:
-    pytest.skip("lake.ingest is not merged yet", allow_module_level=True)
-from lake import BatchRejected, ingest  # noqa: E402
-from lake.sample import generate  # noqa: E402
 
 
 def orders_state(settings: Settings) -> tuple[int, list[tuple[Any, ...]]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lake import sample
 from quality import check, latest_results
 from tests.warehouse.conftest import isolated_settings
 from tests.warehouse.sample_lake import land_sample
@@ -15,7 +16,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def test_sample_lake_and_warehouse_pass_their_suites(tmp_path: Path) -> None:
-    sample = pytest.importorskip("lake.sample")
     settings = isolated_settings(tmp_path / "home")
     sample.generate(tmp_path / "sample", scale=0.2, seed=42)
     land_sample(settings, tmp_path / "sample")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lake import sample
 from lakehouse.connect import connect
 from tests.warehouse.conftest import isolated_settings
 from tests.warehouse.sample_lake import land_sample
@@ -16,7 +17,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def test_build_on_the_sample_passes(tmp_path: Path) -> None:
-    sample = pytest.importorskip("lake.sample")
     settings = isolated_settings(tmp_path / "home")
     sample.generate(tmp_path / "sample", scale=1.0, seed=42)
     land_sample(settings, tmp_path / "sample")

@@ -30,9 +30,6 @@ from warehouse.publish.schema import field_spec
 
 @pytest.fixture
 def fake_bigquery(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBigQuery]:
-    pytest.importorskip(
-        "google.cloud.bigquery", reason="google-cloud-bigquery is not installed (the [bigquery] extra)"
-    )
     for var in [v for v in os.environ if v.startswith("LAKEHOUSE_BQ_")]:
         monkeypatch.delenv(var)
     with FakeBigQuery() as fake:
@@ -172,9 +169,6 @@ def test_without_google_cloud_bigquery_says_what_to_install(
 
 
 def test_no_credentials_is_a_settings_error(lake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip(
-        "google.cloud.bigquery", reason="google-cloud-bigquery is not installed (the [bigquery] extra)"
-    )
     for var in ("LAKEHOUSE_BQ_METHOD", "LAKEHOUSE_BQ_API_ENDPOINT", "GOOGLE_APPLICATION_CREDENTIALS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # no metadata server either: fail fast, offline

@@ -8,12 +8,13 @@ expressions of the model's numeric input dimensions, the same at training and at
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 from sqlglot import exp
 
+from lakehouse.contracts import ModelFeature
 from lakehouse.errors import UsageError
 from warehouse.ml.sqlexpr import col, ident, num, sql, string
 
@@ -25,11 +26,9 @@ _UNSUPPORTED = re.compile(r"(\[\]|^STRUCT|^MAP|^UNION|^BLOB)")
 
 
 @dataclass
-class Feature:
-    """One input column and its training statistics."""
+class Feature(ModelFeature):
+    """One input column (``name``, ``dtype``: the registry's ``ModelFeature``) and its training statistics."""
 
-    name: str
-    dtype: str
     numeric: bool
     min: float | None = None
     max: float | None = None
@@ -42,9 +41,6 @@ class Feature:
     @property
     def scale(self) -> float:
         return self.stddev if self.stddev else 1.0
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Feature:

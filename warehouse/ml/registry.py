@@ -2,7 +2,8 @@
 
 A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (centroids,
 weights, training_info, ...); the registry row lists them in ``state.tables`` so DROP MODEL removes
-exactly those.
+exactly those. The catalog reads the registry as ``lakehouse.contracts.RegisteredModel`` rows; each
+feature is written by ``ModelFeature.to_json`` (``preprocess.Feature`` is one, with its statistics).
 """
 
 from __future__ import annotations

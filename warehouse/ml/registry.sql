@@ -1,4 +1,5 @@
--- The model registry: one row per trained model. The catalog reads this table: keep its columns.
+-- The model registry: one row per trained model. The catalog reads this table as
+-- lakehouse.contracts.RegisteredModel: keep its columns.
 CREATE SCHEMA IF NOT EXISTS ml;
 CREATE TABLE IF NOT EXISTS ml._models (
     name           VARCHAR PRIMARY KEY,  -- schema-qualified, e.g. ml.customer_segments
