@@ -17,9 +17,11 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import functions, preprocess, registry, transform
+from warehouse.ml import functions, registry
 from warehouse.ml.model import INIT, LABEL, SPLIT, WEIGHT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.options import parse_options
+from warehouse.ml.preprocessing import automatic as preprocess
+from warehouse.ml.preprocessing import transform
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, columns_of, ident, sql
 
@@ -36,9 +38,9 @@ ROLE_OPTIONS = {
 
 
 def model_types() -> Mapping[str, ModelType]:
-    from warehouse.ml.kmeans import MODEL_TYPE as kmeans
-    from warehouse.ml.linear_reg import MODEL_TYPE as linear_reg
-    from warehouse.ml.logistic_reg import MODEL_TYPE as logistic_reg
+    from warehouse.ml.models.kmeans.train import MODEL_TYPE as kmeans
+    from warehouse.ml.models.linear_reg.train import MODEL_TYPE as linear_reg
+    from warehouse.ml.models.logistic_reg.train import MODEL_TYPE as logistic_reg
 
     return {m.name: m for m in (kmeans, linear_reg, logistic_reg) if m is not None}
 

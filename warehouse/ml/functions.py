@@ -8,9 +8,9 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import preprocess
 from warehouse.ml.model import Call, Function
-from warehouse.ml.preprocess import dim_name
+from warehouse.ml.preprocessing import automatic as preprocess
+from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import ident, sql
 
@@ -86,7 +86,7 @@ def warm_start_state(con: duckdb.DuckDBPyConnection, previous: Model) -> dict[st
     """What a warm start continues from: the previous model's parameters."""
     state: dict[str, Any] = {"dims": previous.state.get("dims")}
     if "centroids" in previous.state.get("tables", []):
-        from warehouse.ml.kmeans import load_centroids
+        from warehouse.ml.models.kmeans.train import load_centroids
 
         state["centroids"] = load_centroids(con, previous).tolist()
     if "weights" in previous.state.get("tables", []):

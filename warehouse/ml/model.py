@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml.preprocess import Dim, dim_name
+from warehouse.ml.preprocessing.automatic import Dim, dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident
 

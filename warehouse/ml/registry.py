@@ -18,7 +18,7 @@ import duckdb
 from sqlglot import exp
 
 from lakehouse.errors import NotFoundError
-from warehouse.ml.preprocess import Dim, Feature
+from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
 
 REGISTRY = "ml._models"

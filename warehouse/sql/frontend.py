@@ -21,9 +21,10 @@ from sqlglot.errors import ParseError
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, sqlexpr, transform_functions
+from warehouse.ml import engine, sqlexpr
 from warehouse.ml.model import Scratch
 from warehouse.ml.options import _value as literal_value
+from warehouse.ml.preprocessing import functions as transform_functions
 from warehouse.sql.dialect import MLTableFunction, parse
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
-from warehouse.ml.glm_sql import EVAL, Family, W, Y, evaluate_pass
 from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
+from warehouse.ml.models.glm.sql import EVAL, Family, W, Y, evaluate_pass
 from warehouse.ml.registry import Model
 
 #: columns of the training query with a role other than feature, and the option that names each

@@ -12,10 +12,12 @@ import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import glm, logistic_functions, metrics
+from warehouse.ml import metrics
 from warehouse.ml.functions import TRAINING_INFO
-from warehouse.ml.glm_sql import EVAL, Family, probabilities
 from warehouse.ml.model import LABEL, Function, TrainingData
+from warehouse.ml.models.glm import train as glm
+from warehouse.ml.models.glm.sql import EVAL, Family, probabilities
+from warehouse.ml.models.logistic_reg import functions as logistic_functions
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, num, sql
 

@@ -22,8 +22,8 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
 from warehouse.ml import functions
-from warehouse.ml import kmeans_sql as ksql
 from warehouse.ml.model import INIT, ROW_ID, TrainingData
+from warehouse.ml.models.kmeans import sql as ksql
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, num, sql
 
@@ -45,7 +45,7 @@ class KMeans:
 
     @property
     def functions(self) -> Mapping[str, Any]:
-        from warehouse.ml import kmeans_functions
+        from warehouse.ml.models.kmeans import functions as kmeans_functions
 
         return kmeans_functions.FUNCTIONS
 

@@ -8,9 +8,11 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import glm, metrics
+from warehouse.ml import metrics
 from warehouse.ml.functions import TRAINING_INFO, without
-from warehouse.ml.glm_functions import (
+from warehouse.ml.model import LABEL, Call, Function, TrainingData
+from warehouse.ml.models.glm import train as glm
+from warehouse.ml.models.glm.functions import (
     helper_columns,
     label_of_input,
     prediction_name,
@@ -18,8 +20,7 @@ from warehouse.ml.glm_functions import (
     weights,
     with_truth,
 )
-from warehouse.ml.glm_sql import EVAL, Family, scores
-from warehouse.ml.model import LABEL, Call, Function, TrainingData
+from warehouse.ml.models.glm.sql import EVAL, Family, scores
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident
 
@@ -63,7 +64,7 @@ class LinearReg:
 
 
 def _numeric(dtype: str) -> bool:
-    from warehouse.ml.preprocess import is_numeric_type
+    from warehouse.ml.preprocessing.automatic import is_numeric_type
 
     return is_numeric_type(dtype)
 

@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import preprocess
-from warehouse.ml.glm import load_beta
-from warehouse.ml.glm_sql import Family, linear_scores, probabilities_of
 from warehouse.ml.model import Call
+from warehouse.ml.models.glm.sql import Family, linear_scores, probabilities_of
+from warehouse.ml.models.glm.train import load_beta
+from warehouse.ml.preprocessing import automatic as preprocess
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, num, string
 

@@ -11,7 +11,8 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import metrics
 from warehouse.ml.functions import without
-from warehouse.ml.glm_functions import (
+from warehouse.ml.model import Call, Function
+from warehouse.ml.models.glm.functions import (
     class_index,
     helper_columns,
     label_of_input,
@@ -21,7 +22,6 @@ from warehouse.ml.glm_functions import (
     weights,
     with_truth,
 )
-from warehouse.ml.model import Call, Function
 from warehouse.ml.sqlexpr import col, ident, num, parse, sql, struct
 
 PRED = "__pred"

@@ -17,8 +17,9 @@ import sqlglot
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import encoders, transform_functions
-from warehouse.ml.preprocess import Feature
+from warehouse.ml.preprocessing import encoders
+from warehouse.ml.preprocessing import functions as transform_functions
+from warehouse.ml.preprocessing.automatic import Feature
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import DIALECT, col, columns_of, ident, num, paren, sql, string
 

@@ -6,10 +6,10 @@ import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import kmeans_sql as ksql
 from warehouse.ml.functions import dim_columns, encoded_input, without
-from warehouse.ml.kmeans import load_centroids
 from warehouse.ml.model import Call, Function
+from warehouse.ml.models.kmeans import sql as ksql
+from warehouse.ml.models.kmeans.train import load_centroids
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, num, parse, struct
 
