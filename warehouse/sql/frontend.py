@@ -23,7 +23,7 @@ from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
 from warehouse.ml import engine, sqlexpr
 from warehouse.ml.model import Scratch
-from warehouse.ml.options import _value as literal_value
+from warehouse.ml.options import literal_value
 from warehouse.ml.preprocessing import functions as transform_functions
 from warehouse.sql.dialect import MLTableFunction, parse
 
@@ -151,4 +151,5 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
         call.args.get("thresholds"),
         scratch,
         lambda query: to_duckdb(con, query, scratch),
+        parse,
     )

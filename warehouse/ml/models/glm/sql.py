@@ -17,10 +17,7 @@ from sqlglot import exp
 
 from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import add, col, ident, num, paren, sql
-
-Y = "__y"  # label: the value (linear) or the class index (logistic)
-W = "__w"  # row weight
-EVAL = "__is_eval"
+from warehouse.ml.supervised import EVAL, W, Y
 
 
 class Family(Enum):
