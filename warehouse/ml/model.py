@@ -25,7 +25,7 @@ from warehouse.ml.preprocessing.automatic import Dim, Encoding, dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident
 
-# special columns of the training table (a model type may add its own, e.g. k-means' seed column)
+# special columns of the training table (a model type may add its own in its options module)
 LABEL = "__label"
 WEIGHT = "__weight"
 SPLIT = "__split"

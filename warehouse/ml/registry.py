@@ -1,8 +1,8 @@
 """The model registry (``ml._models``) and the tables that hold each model's state.
 
-A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (centroids,
-weights, training_info, ...); the registry row lists them in ``state.tables`` so DROP MODEL removes
-exactly those.
+A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (``training_info``
+and whatever its model type writes with ``write_state``); the registry row lists them in
+``state.tables`` so DROP MODEL removes exactly those.
 """
 
 from __future__ import annotations
