@@ -223,7 +223,7 @@ def table_function(
     model = registry.load(con, schema, name)
     run = types.function(model.model_type, function, model.qualified_name)
     if input_query is not None and model.transform:
-        input_query = transform.apply(con, model, input_query)
+        input_query = transform.apply(con, model.state["transform"], input_query)
     call = Call(
         con=con,
         model=model,
@@ -243,6 +243,6 @@ def _rerun(
     def training_rows() -> exp.Query:
         query = to_duckdb(parse(model.training_query)[0])
         assert isinstance(query, exp.Query)  # the stored AS query of a CREATE MODEL
-        return transform.apply(con, model, query) if model.transform else query
+        return transform.apply(con, model.state["transform"], query) if model.transform else query
 
     return training_rows

@@ -61,6 +61,32 @@ def test_no_import_cycle_inside_warehouse_ml(graph: grimp.ImportGraph) -> None:
     assert find_cycle(edges) is None
 
 
+def test_no_import_cycle_between_the_parts_of_any_package(graph: grimp.ImportGraph) -> None:
+    """Inside each package, its modules and subpackages (each taken whole) import each other without a
+    cycle: registry -> preprocessing -> registry would be one, even with no cycle between modules."""
+    modules = {m for m in graph.modules if _inside(m, PACKAGE)}
+    packages = {m.rsplit(".", 1)[0] for m in modules if m != PACKAGE}
+    assert {"warehouse.ml", "warehouse.ml.models", "warehouse.ml.preprocessing"} <= packages
+    cycles = {}
+    for package in sorted(packages):
+
+        def part(module: str, package: str = package) -> str:
+            return package + "." + module[len(package) + 1 :].split(".")[0]
+
+        inside = {m for m in modules if _inside(m, package) and m != package}
+        edges: dict[str, set[str]] = {part(m): set() for m in inside}
+        for m in inside:
+            edges[part(m)] |= {
+                part(t)
+                for t in graph.find_modules_directly_imported_by(m)
+                if t in inside and part(t) != part(m)
+            }
+        cycle = find_cycle(edges)
+        if cycle:
+            cycles[package] = cycle
+    assert cycles == {}
+
+
 def test_the_engine_does_not_import_the_sql_front_end(graph: grimp.ImportGraph) -> None:
     """The front end (warehouse.sql) calls the engine; the engine gets what it needs as arguments."""
     reached = {
