@@ -2,7 +2,8 @@
 
 The SQL front end hands over parsed statements (sqlglot, BigQuery dialect) whose plain-SQL parts it
 already rewrote for DuckDB; the engine materializes the encoded training rows in a temp table,
-lets the model type train on it, and records the model in the registry.
+lets the model type train on it, and records the model in the registry. The engine is the same for
+every model type: it finds the type, its options and its functions in ``warehouse.ml.types``.
 """
 
 from __future__ import annotations
@@ -17,30 +18,17 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import functions, preprocess, registry, transform
-from warehouse.ml.model import INIT, LABEL, SPLIT, WEIGHT, Call, ModelType, Scratch, TrainingData
+from warehouse.ml import registry, types
+from warehouse.ml.model import LABEL, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.options import parse_options
+from warehouse.ml.preprocessing import automatic, transform
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, columns_of, ident, sql
 
 log = logging.getLogger(__name__)
 DEFAULT_SCHEMA = "ml"
 
-#: the option naming the column of each training role
-ROLE_OPTIONS = {
-    LABEL: "input_label_cols",
-    SPLIT: "data_split_col",
-    INIT: "kmeans_init_col",
-    WEIGHT: "instance_weight_col",
-}
-
-
-def model_types() -> Mapping[str, ModelType]:
-    from warehouse.ml.kmeans import MODEL_TYPE as kmeans
-    from warehouse.ml.linear_reg import MODEL_TYPE as linear_reg
-    from warehouse.ml.logistic_reg import MODEL_TYPE as logistic_reg
-
-    return {m.name: m for m in (kmeans, linear_reg, logistic_reg) if m is not None}
+ToDuckDB = Callable[[exp.Expr], exp.Expr]
 
 
 def model_name(table: exp.Expr) -> tuple[str, str]:
@@ -53,21 +41,13 @@ def model_name(table: exp.Expr) -> tuple[str, str]:
 def create_model(
     con: duckdb.DuckDBPyConnection,
     statement: exp.Create,
-    to_duckdb: Callable[[exp.Expr], exp.Expr],
+    to_duckdb: ToDuckDB,
     progress: ProgressCallback | None = None,
 ) -> str:
     """Train and register the model of a CREATE MODEL statement; returns a one-line summary."""
     schema, name = model_name(statement.this)
     properties = statement.args.get("properties")
-    options = parse_options(properties)
-    transform_clause = next(
-        (
-            p
-            for p in (properties.expressions if properties else [])
-            if isinstance(p, exp.TransformModelProperty)
-        ),
-        None,
-    )
+    options = parse_options(properties, types.OPTIONS)
     query = statement.expression
     if query is None:
         raise UsageError(
@@ -80,7 +60,7 @@ def create_model(
         raise UsageError(
             f"model {schema}.{name} already exists", hint="use CREATE OR REPLACE MODEL or DROP MODEL first"
         )
-    model_type = model_types()[options["model_type"]]
+    model_type = types.get(options["model_type"])
     model = Model(
         schema=schema,
         name=name,
@@ -90,89 +70,91 @@ def create_model(
         training_query=query.sql("bigquery"),
     )
     if options.get("warm_start") and present:
-        model.state["warm_start"] = functions.warm_start_state(con, registry.load(con, schema, name))
+        model.state["warm_start"] = _warm_start(con, model_type, registry.load(con, schema, name))
     relation: exp.Expr = to_duckdb(query)
-    roles_needed = {
-        role: ROLE_OPTIONS[role] for role in (LABEL, SPLIT, INIT, WEIGHT) if ROLE_OPTIONS[role] in options
-    }
-    if transform_clause is not None:
-        model.transform = transform_clause.sql("bigquery")
+    clause = _transform_clause(properties)
+    if clause is not None:
+        model.transform = clause.sql("bigquery")
         relation, model.state["transform"] = transform.fit(
-            con, relation, transform_clause, _label_names(options), to_duckdb
+            con, relation, clause, _label_names(model_type, options), to_duckdb
         )
-    columns = columns_of(
-        con, sql(exp.Subquery(this=relation.copy())) if not isinstance(relation, exp.Table) else sql(relation)
-    )
-    roles = _resolve_roles(options, roles_needed, columns, model_type.name)
-    role_columns = set(roles.values())
-    feature_columns = [(c, t) for c, t in columns if c not in role_columns]
+    source = relation if isinstance(relation, exp.Table) else exp.Subquery(this=relation.copy())
+    columns = columns_of(con, sql(source))
+    roles = _resolve_roles(options, model_type.roles, columns)
+    feature_columns = [(c, t) for c, t in columns if c not in set(roles.values())]
     if not feature_columns:
         raise UsageError(
             f"CREATE MODEL {schema}.{name}: the query has no feature columns",
             hint="select at least one feature",
         )
-    model.features = preprocess.fit(con, relation, feature_columns)
+    model.features = automatic.fit(con, relation, feature_columns)
     if "transform" in model.state:
         transform.drop_categories(model.features, model.state["transform"])
-    dummy = options.get("category_encoding_method") == "DUMMY_ENCODING"
-    dims = preprocess.dims(model.features, dummy=dummy)
+    encoding = model_type.encoding(options)
+    dims = automatic.dims(model.features, dummy=encoding.dummy)
     model.state["dims"] = [d.__dict__ for d in dims]
-    model.state["standardize"] = model_type.standardize(options)
+    model.state["standardize"] = encoding.standardize
     table = f"__ml_train_{uuid.uuid4().hex[:12]}"
-    label_type = dict(columns).get(roles.get(LABEL, ""), None)
     select = exp.select(
-        *preprocess.encoded_select(model.features, dims, standardize=model.state["standardize"]),
+        *automatic.encoded_select(model.features, dims, standardize=encoding.standardize),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
     ).from_(
-        exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
-        if not isinstance(relation, exp.Table)
-        else relation
+        relation
+        if isinstance(relation, exp.Table)
+        else exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
     )
     con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(select)}')
     try:
-        count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-        rows = int(count[0]) if count else 0
-        if rows == 0:
-            raise UsageError(
-                f"CREATE MODEL {schema}.{name}: the training query returned no rows",
-                hint="check its WHERE clause",
-            )
         data = TrainingData(
-            con=con, table=table, dims=dims, rows=rows, roles=roles, label_type=label_type, progress=progress
+            con=con,
+            table=table,
+            dims=dims,
+            rows=_row_count(con, table, model),
+            roles=roles,
+            label_type=dict(columns).get(roles.get(LABEL, ""), None),
+            progress=progress,
         )
-        with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
-            registry.create_schema(con, schema)
-            if present:
-                registry.drop(con, schema, name)
-            model_type.train(model, data)
-            model.state.pop("warm_start", None)
-            model.lake_snapshot = registry.lake_snapshot(con)
-            registry.save(con, model)
+        rows = data.rows
+        _train_and_save(con, model_type, model, data, replace=present)
     finally:
         con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
-    skipped = rows - data.rows  # GLMs leave out rows whose label is NULL
+    skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
     note = f" ({skipped} rows with a NULL label skipped)" if skipped else ""
     log.info("trained %s model %s.%s on %d rows%s", model.model_type, schema, name, data.rows, note)
     return f"trained {model.model_type} model {schema}.{name} on {data.rows} rows{note}"
 
 
-def _label_names(options: Mapping[str, Any]) -> list[str]:
-    return list(options.get("input_label_cols") or [])
+def _transform_clause(properties: exp.Properties | None) -> exp.TransformModelProperty | None:
+    found = [
+        p for p in (properties.expressions if properties else []) if isinstance(p, exp.TransformModelProperty)
+    ]
+    return found[0] if found else None
+
+
+def _warm_start(con: duckdb.DuckDBPyConnection, model_type: ModelType, previous: Model) -> dict[str, Any]:
+    """What the model type continues from, read before the replaced model is dropped."""
+    if model_type.warm_start is None:
+        raise UsageError(f"{model_type.name} models cannot warm start", hint="drop the warm_start option")
+    return model_type.warm_start(con, previous)
+
+
+def _label_names(model_type: ModelType, options: Mapping[str, Any]) -> list[str]:
+    option = model_type.roles.get(LABEL)
+    return list(options.get(option) or []) if option else []
 
 
 def _resolve_roles(
-    options: Mapping[str, Any], needed: Mapping[str, str], columns: list[tuple[str, str]], model_type: str
+    options: Mapping[str, Any], needed: Mapping[str, str], columns: list[tuple[str, str]]
 ) -> dict[str, str]:
     """role -> actual column name, matched case-insensitively; a named column that is missing is an error."""
     by_lower = {c.lower(): c for c, _ in columns}
     roles: dict[str, str] = {}
     for role, option in needed.items():
         value = options.get(option)
-        if option == "input_label_cols":
+        if role == LABEL:
             if len(value or []) != 1:
                 raise UsageError(
-                    f"input_label_cols = {value!r}: give exactly one label column",
-                    hint="input_label_cols = ['y']",
+                    f"{option} = {value!r}: give exactly one label column", hint=f"{option} = ['y']"
                 )
             value = value[0] if value else None
         if value is None:
@@ -186,6 +168,30 @@ def _resolve_roles(
     return roles
 
 
+def _row_count(con: duckdb.DuckDBPyConnection, table: str, model: Model) -> int:
+    count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    rows = int(count[0]) if count else 0
+    if rows == 0:
+        raise UsageError(
+            f"CREATE MODEL {model.qualified_name}: the training query returned no rows",
+            hint="check its WHERE clause",
+        )
+    return rows
+
+
+def _train_and_save(
+    con: duckdb.DuckDBPyConnection, model_type: ModelType, model: Model, data: TrainingData, replace: bool
+) -> None:
+    with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
+        registry.create_schema(con, model.schema)
+        if replace:
+            registry.drop(con, model.schema, model.name)
+        model_type.train(model, data)
+        model.state.pop("warm_start", None)
+        model.lake_snapshot = registry.lake_snapshot(con)
+        registry.save(con, model)
+
+
 def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
     table = (statement.args.get("tables") or [statement.this])[0]
     schema, name = model_name(table)
@@ -197,7 +203,8 @@ def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
     return f"dropped model {schema}.{name}"
 
 
-#: functions that read the training data when called without input rows
+#: the ML functions that, called without input rows, score the model's training rows again (as BigQuery
+#: ML's ML.DETECT_ANOMALIES does for k-means); the principal's session reads the same rows for them
 TRAINING_DATA_DEFAULT = frozenset({"DETECT_ANOMALIES"})
 
 
@@ -209,30 +216,19 @@ def table_function(
     params: dict[str, Any],
     thresholds: exp.Expr | None,
     scratch: Scratch,
-    to_duckdb: Callable[[exp.Expr], exp.Expr] | None = None,
+    to_duckdb: ToDuckDB | None = None,
+    parse: Callable[[str], list[exp.Expr]] | None = None,
 ) -> exp.Query:
     """The rows of ``ML.<function>(MODEL m, input, params)`` as a DuckDB query.
 
-    Functions that score the training data when given no input (ML.DETECT_ANOMALIES) re-run the stored
-    training query, rewritten by ``to_duckdb``.
+    With ``to_duckdb`` and ``parse`` (the front end's), a function called without input may score the
+    training data again (ML.DETECT_ANOMALIES): the stored training query, parsed and rewritten.
     """
     schema, name = model_name(model_ref)
     model = registry.load(con, schema, name)
-    model_type = model_types()[model.model_type]
-    table = {**functions.COMMON, **model_type.functions}
-    if function not in table:
-        raise UsageError(
-            f"ML.{function} is not available for {model.model_type} model {model.qualified_name}",
-            hint=f"functions for {model.model_type}: {', '.join('ML.' + f for f in sorted(table))}",
-        )
-    if input_query is None and function in TRAINING_DATA_DEFAULT and to_duckdb is not None:
-        from warehouse.sql.dialect import parse
-
-        rerun = to_duckdb(parse(model.training_query)[0])
-        assert isinstance(rerun, exp.Query)
-        input_query = rerun
+    run = types.function(model.model_type, function, model.qualified_name)
     if input_query is not None and model.transform:
-        input_query = transform.apply(con, model, input_query)
+        input_query = transform.apply(con, model.state["transform"], input_query)
     call = Call(
         con=con,
         model=model,
@@ -241,5 +237,19 @@ def table_function(
         params=params,
         thresholds=thresholds,
         scratch=scratch,
+        training_rows=None
+        if to_duckdb is None or parse is None or function not in TRAINING_DATA_DEFAULT
+        else _rerun(con, model, to_duckdb, parse),
     )
-    return table[function](call)
+    return run(call)
+
+
+def _rerun(
+    con: duckdb.DuckDBPyConnection, model: Model, to_duckdb: ToDuckDB, parse: Callable[[str], list[exp.Expr]]
+) -> Callable[[], exp.Query]:
+    def training_rows() -> exp.Query:
+        query = to_duckdb(parse(model.training_query)[0])
+        assert isinstance(query, exp.Query)  # the stored AS query of a CREATE MODEL
+        return transform.apply(con, model.state["transform"], query) if model.transform else query
+
+    return training_rows

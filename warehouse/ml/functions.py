@@ -1,18 +1,16 @@
-"""ML functions every model type has (ML.FEATURE_INFO, ML.TRAINING_INFO) and helpers the others share."""
+"""The ML functions every model type has, whatever it is: ML.FEATURE_INFO, ML.TRAINING_INFO (``FUNCTIONS``).
+
+They read only what the engine stores for every model: the features' statistics and the
+``training_info`` state table (whose common columns ``TRAINING_INFO`` names; a type may append its own).
+Functions that work for every model type (monitoring: ML.VALIDATE_DATA_SKEW ...) belong here too.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import preprocess
 from warehouse.ml.model import Call, Function
-from warehouse.ml.preprocess import dim_name
-from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import ident, sql
 
 FEATURE_INFO = pa.schema(
     [
@@ -67,32 +65,5 @@ def training_info(call: Call) -> exp.Query:
     return exp.select("*").from_(table).order_by("training_run", "iteration")
 
 
-def encoded_input(model: Model, input_query: exp.Query) -> exp.Select:
-    """The input rows plus the model's encoded dimensions ``__x0..``."""
-    encoded = preprocess.encoded_select(model.features, model.dims, standardize=model.state["standardize"])
-    return exp.select("*", *encoded).from_(input_query.subquery("__input"))
-
-
-def dim_columns(model: Model) -> list[str]:
-    return [dim_name(i) for i in range(len(model.dims))]
-
-
-def without(names: list[str]) -> exp.Star:
-    """``*`` minus the engine's helper columns (DuckDB ``* EXCLUDE (...)``)."""
-    return exp.Star(except_=[exp.column(ident(n)) for n in names])
-
-
-def warm_start_state(con: duckdb.DuckDBPyConnection, previous: Model) -> dict[str, Any]:
-    """What a warm start continues from: the previous model's parameters."""
-    state: dict[str, Any] = {"dims": previous.state.get("dims")}
-    if "centroids" in previous.state.get("tables", []):
-        from warehouse.ml.kmeans import load_centroids
-
-        state["centroids"] = load_centroids(con, previous).tolist()
-    if "weights" in previous.state.get("tables", []):
-        rows = con.execute(f"SELECT * FROM {sql(previous.state_table('weights'))}").fetchall()
-        state["weights"] = [list(r) for r in rows]
-    return state
-
-
-COMMON: dict[str, Function] = {"FEATURE_INFO": feature_info, "TRAINING_INFO": training_info}
+#: the functions of every model type (a model type's own table may replace one, e.g. a richer TRAINING_INFO)
+FUNCTIONS: dict[str, Function] = {"FEATURE_INFO": feature_info, "TRAINING_INFO": training_info}

@@ -1,9 +1,10 @@
-"""The model-type protocol, and what training and the ML functions hand to a model type.
+"""What a model type is (``ModelType``), and what training and the ML functions hand to it.
 
-A model type (``kmeans``, ``linear_reg``, ``logistic_reg``) is a module-level object with a name, the
-roles its special columns play, ``train`` and a table of the ML functions it supports. Training sees
-the data only as a DuckDB table (``TrainingData.table``) of encoded dimensions ``__x0..``; functions
-return SQL (``exp.Query``) that the front end inlines into the user's statement.
+A model type is one value of ``ModelType``, built in ``models/<type>/__init__.py`` from the type's parts:
+its options, the roles its special columns play, how its features are encoded, ``train`` and the table
+of the ML functions it supports. Training sees the data only as a DuckDB table
+(``TrainingData.table``) of encoded dimensions ``__x0..``; functions get a ``Call`` and return SQL
+(``exp.Query``) that the front end inlines into the user's statement.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -19,15 +20,14 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml.preprocess import Dim, dim_name
+from warehouse.ml.options import OptionSpec
+from warehouse.ml.preprocessing.automatic import Dim, Encoding, dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident
 
-# special columns of the training table
+# special columns of the training table (a model type may add its own in its options module)
 LABEL = "__label"
 WEIGHT = "__weight"
-IS_EVAL = "__is_eval"
-INIT = "__init"
 SPLIT = "__split"
 ROW_ID = "__rid"  # the training table's rowid (insertion = query order), as relation() exposes it
 
@@ -95,6 +95,8 @@ class Call:
     params: dict[str, Any]
     thresholds: exp.Expr | None
     scratch: Scratch
+    #: the model's training query as DuckDB SQL, TRANSFORM applied (None when the caller cannot re-run it)
+    training_rows: Callable[[], exp.Query] | None = None
 
     def require_input(self) -> exp.Query:
         if self.input is None:
@@ -102,6 +104,12 @@ class Call:
                 f"ML.{self.function} needs input rows", hint=f"ML.{self.function}(MODEL m, TABLE t)"
             )
         return self.input
+
+    def input_or_training_rows(self) -> exp.Query:
+        """The input rows or, for a call without input, the training rows again (ML.DETECT_ANOMALIES)."""
+        if self.input is None and self.training_rows is not None:
+            return self.training_rows()
+        return self.require_input()
 
     def no_params(self) -> None:
         """This function takes no STRUCT parameters: any given is an error."""
@@ -120,16 +128,20 @@ class Call:
 Function = Callable[[Call], exp.Query]
 
 
-class ModelType(Protocol):
-    name: str
-    #: role -> option naming the column that plays it (e.g. LABEL -> input_label_cols)
+@dataclass(frozen=True)
+class ModelType:
+    """One model type: the row ``warehouse.ml.types.MODEL_TYPES`` holds for it."""
+
+    name: str  # the OPTIONS(model_type = ...) value, upper case
+    #: every option the type accepts (``model_type`` included), with defaults and allowed values
+    options: Mapping[str, OptionSpec]
+    #: role (LABEL, ...) -> the option naming the column that plays it (e.g. LABEL -> input_label_cols)
     roles: Mapping[str, str]
-
-    @property
-    def functions(self) -> Mapping[str, Function]: ...
-
-    def standardize(self, options: Mapping[str, Any]) -> bool: ...
-
-    def train(self, model: Model, data: TrainingData) -> None:
-        """Fit, write the state tables, fill ``model.state`` and ``model.metrics``."""
-        ...
+    #: how the features become the dimensions ``__x0..`` (standardized? dummy-encoded?), from the options
+    encoding: Callable[[Mapping[str, Any]], Encoding]
+    #: fit; write the state tables, fill ``model.state`` and ``model.metrics``
+    train: Callable[[Model, TrainingData], None]
+    #: ``ML.<NAME>`` -> function, beyond the generic ones every type has (warehouse.ml.functions)
+    functions: Mapping[str, Function]
+    #: what ``warm_start`` continues from, read from the model being replaced (before it is dropped)
+    warm_start: Callable[[duckdb.DuckDBPyConnection, Model], dict[str, Any]] | None = None

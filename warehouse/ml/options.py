@@ -1,14 +1,15 @@
-"""CREATE MODEL options as data: name, type, default, allowed values and the model types that accept it.
+"""CREATE MODEL options as data: name, type, default and allowed values, in groups model types share.
 
-``parse_options`` turns the OPTIONS(...) properties sqlglot parsed into a validated dict with every
-default filled in. Names are case-insensitive; an unknown or misspelled option is an error naming it
-and listing the valid ones (with a close match first), never silently ignored.
+Each model type lists the options it accepts (``models/<type>/options.py``: the groups here plus its
+own); ``parse_options`` turns the OPTIONS(...) properties sqlglot parsed into a validated dict with every
+default of that type filled in. Names are case-insensitive; an unknown or misspelled option is an error
+naming it and listing the valid ones (with a close match first), never silently ignored.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,98 +17,44 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 
-KMEANS = "KMEANS"
-LINEAR_REG = "LINEAR_REG"
-LOGISTIC_REG = "LOGISTIC_REG"
-GLM = (LINEAR_REG, LOGISTIC_REG)
-MODEL_TYPES = (KMEANS, LINEAR_REG, LOGISTIC_REG)
-ALL = MODEL_TYPES
-
 
 @dataclass(frozen=True)
 class OptionSpec:
     name: str
-    kind: type  # str, int, float, bool, list
+    kind: type  # str, int, float, bool, list, dict
     default: Any
-    model_types: tuple[str, ...] = ALL
     choices: tuple[str, ...] = ()
     check: Callable[[Any], bool] | None = None
     valid: str = ""  # words for the error when ``check`` fails
 
 
-def _spec(*specs: OptionSpec) -> dict[str, OptionSpec]:
+def group(*specs: OptionSpec) -> dict[str, OptionSpec]:
+    """Options by name, in the order given (a model type's table is the union of such groups)."""
     return {s.name: s for s in specs}
 
 
-OPTIONS: dict[str, OptionSpec] = _spec(
-    OptionSpec("model_type", str, None, ALL, MODEL_TYPES),
-    OptionSpec("input_label_cols", list, ["label"], GLM),
-    OptionSpec("instance_weight_col", str, None, GLM),
-    # k-means
-    OptionSpec("num_clusters", int, None, (KMEANS,), check=lambda v: 2 <= v <= 100, valid="2..100"),
-    OptionSpec("kmeans_init_method", str, "RANDOM", (KMEANS,), ("RANDOM", "KMEANS++", "CUSTOM")),
-    OptionSpec("kmeans_init_col", str, None, (KMEANS,)),
-    OptionSpec("distance_type", str, "EUCLIDEAN", (KMEANS,), ("EUCLIDEAN", "COSINE")),
-    OptionSpec("standardize_features", bool, True, (KMEANS,)),
-    # iterative training
-    OptionSpec("max_iterations", int, 20, ALL, check=lambda v: v >= 1, valid="an integer >= 1"),
-    OptionSpec("early_stop", bool, True, ALL),
-    OptionSpec("min_rel_progress", float, 0.01, ALL, check=lambda v: 0 <= v <= 1, valid="0..1"),
-    OptionSpec("warm_start", bool, False, ALL),
-    # GLM
-    OptionSpec(
-        "optimize_strategy",
-        str,
-        "AUTO_STRATEGY",
-        GLM,
-        ("AUTO_STRATEGY", "BATCH_GRADIENT_DESCENT", "NORMAL_EQUATION"),
-    ),
-    OptionSpec("l1_reg", float, 0.0, GLM, check=lambda v: v >= 0, valid="a number >= 0"),
-    OptionSpec("l2_reg", float, 0.0, GLM, check=lambda v: v >= 0, valid="a number >= 0"),
-    OptionSpec("learn_rate_strategy", str, "LINE_SEARCH", GLM, ("LINE_SEARCH", "CONSTANT")),
-    OptionSpec("learn_rate", float, 0.1, GLM, check=lambda v: v > 0, valid="a number > 0"),
-    OptionSpec("ls_init_learn_rate", float, 0.1, GLM, check=lambda v: v > 0, valid="a number > 0"),
-    OptionSpec("auto_class_weights", bool, False, (LOGISTIC_REG,)),
-    OptionSpec("class_weights", dict, None, (LOGISTIC_REG,)),
-    OptionSpec("fit_intercept", bool, True, GLM),
-    OptionSpec(
-        "calculate_p_values",
-        bool,
-        False,
-        GLM,
-        check=lambda v: not v,
-        valid="FALSE (p-values are not implemented yet)",
-    ),
-    OptionSpec(
-        "category_encoding_method",
-        str,
-        "ONE_HOT_ENCODING",
-        GLM,
-        ("ONE_HOT_ENCODING", "DUMMY_ENCODING"),
-    ),
-    OptionSpec(
-        "enable_global_explain",
-        bool,
-        False,
-        GLM,
-        check=lambda v: not v,
-        valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented yet)",
-    ),
-    OptionSpec(
-        "data_split_method",
-        str,
-        "AUTO_SPLIT",
-        GLM,
-        ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT"),
-    ),
-    OptionSpec(
-        "data_split_eval_fraction", float, 0.2, GLM, check=lambda v: 0 < v < 1, valid="0..1 exclusive"
-    ),
-    OptionSpec("data_split_col", str, None, GLM),
+#: every model type has this one; its value picks the type's row in warehouse.ml.types.MODEL_TYPES
+COMMON = group(OptionSpec("model_type", str, None))
+
+#: model types trained in iterations
+ITERATIVE = group(
+    OptionSpec("max_iterations", int, 20, check=lambda v: v >= 1, valid="an integer >= 1"),
+    OptionSpec("early_stop", bool, True),
+    OptionSpec("min_rel_progress", float, 0.01, check=lambda v: 0 <= v <= 1, valid="0..1"),
+    OptionSpec("warm_start", bool, False),
+)
+
+#: model types that learn a label: its column, a row weight and how rows split into train and eval
+SUPERVISED = group(
+    OptionSpec("input_label_cols", list, ["label"]),
+    OptionSpec("instance_weight_col", str, None),
+    OptionSpec("data_split_method", str, "AUTO_SPLIT", ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")),
+    OptionSpec("data_split_eval_fraction", float, 0.2, check=lambda v: 0 < v < 1, valid="0..1 exclusive"),
+    OptionSpec("data_split_col", str, None),
 )
 
 
-def _value(node: exp.Expr, name: str) -> Any:
+def literal_value(node: exp.Expr, name: str) -> Any:
     """A Python value from an option's SQL literal: string, number, bool, array, array of STRUCTs."""
     if isinstance(node, exp.Boolean):
         return node.this
@@ -120,14 +67,14 @@ def _value(node: exp.Expr, name: str) -> Any:
             else int(node.this)
         )
     if isinstance(node, exp.Neg):
-        return -_value(node.this, name)
+        return -literal_value(node.this, name)
     if isinstance(node, exp.Null):
         return None
     if isinstance(node, exp.Array):
-        return [_value(e, name) for e in node.expressions]
+        return [literal_value(e, name) for e in node.expressions]
     if isinstance(node, exp.Struct):
         return tuple(
-            _value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name)
+            literal_value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name)
             for e in node.expressions
         )
     if isinstance(node, exp.Column | exp.Var | exp.Identifier):
@@ -187,8 +134,10 @@ def _unknown(name: str, valid: Iterable[str], where: str) -> UsageError:
     return UsageError(f"unknown option {name!r} for {where}", hint=f"{hint}valid options: {', '.join(names)}")
 
 
-def parse_options(properties: exp.Properties | None) -> dict[str, Any]:
-    """Validated options with defaults, keys lower case; ``model_type`` upper case."""
+def parse_options(
+    properties: exp.Properties | None, options_by_type: Mapping[str, Mapping[str, OptionSpec]]
+) -> dict[str, Any]:
+    """Validated options with defaults, keys lower case; ``model_type`` upper case, a key of ``options_by_type``."""
     given: dict[str, Any] = {}
     for prop in properties.expressions if properties else []:
         if not isinstance(prop, exp.Property) or isinstance(prop, exp.TransformModelProperty):
@@ -196,16 +145,16 @@ def parse_options(properties: exp.Properties | None) -> dict[str, Any]:
         name = prop.name.lower()
         if name in given:
             raise UsageError(f"option {name} is given twice")
-        given[name] = _value(prop.args["value"], name)
+        given[name] = literal_value(prop.args["value"], name)
     if "model_type" not in given:
-        raise UsageError("OPTIONS has no model_type", hint=f"use one of: {', '.join(MODEL_TYPES)}")
+        raise UsageError("OPTIONS has no model_type", hint=f"use one of: {', '.join(options_by_type)}")
     model_type = str(given["model_type"]).upper()
-    if model_type not in MODEL_TYPES:
+    if model_type not in options_by_type:
         raise UsageError(
             f"unsupported model_type {given['model_type']!r}",
-            hint=f"supported model types: {', '.join(MODEL_TYPES)}",
+            hint=f"supported model types: {', '.join(options_by_type)}",
         )
-    valid = {n: s for n, s in OPTIONS.items() if model_type in s.model_types}
+    valid = options_by_type[model_type]
     result: dict[str, Any] = {}
     for name, raw in given.items():
         if name not in valid:

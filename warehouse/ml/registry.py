@@ -1,9 +1,10 @@
 """The model registry (``ml._models``) and the tables that hold each model's state.
 
-A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (centroids,
-weights, training_info, ...); the registry row lists them in ``state.tables`` so DROP MODEL removes
-exactly those. The catalog reads the registry as ``lakehouse.contracts.RegisteredModel`` rows; each
-feature is written by ``ModelFeature.to_json`` (``preprocess.Feature`` is one, with its statistics).
+A model ``schema.name`` keeps its parameters in tables ``schema."name__<part>"`` (``training_info``
+and whatever its model type writes with ``write_state``); the registry row lists them in
+``state.tables`` so DROP MODEL removes exactly those. The catalog reads the registry as
+``lakehouse.contracts.RegisteredModel`` rows; each feature is written by ``ModelFeature.to_json``
+(``preprocessing.automatic.Feature`` is one, with its statistics).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import duckdb
 from sqlglot import exp
 
 from lakehouse.errors import NotFoundError
-from warehouse.ml.preprocess import Dim, Feature
+from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
 
 REGISTRY = "ml._models"

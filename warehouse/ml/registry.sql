@@ -3,7 +3,7 @@
 CREATE SCHEMA IF NOT EXISTS ml;
 CREATE TABLE IF NOT EXISTS ml._models (
     name           VARCHAR PRIMARY KEY,  -- schema-qualified, e.g. ml.customer_segments
-    model_type     VARCHAR NOT NULL,     -- KMEANS | LINEAR_REG | LOGISTIC_REG
+    model_type     VARCHAR NOT NULL,     -- a key of warehouse.ml.types.MODEL_TYPES
     options        JSON NOT NULL,        -- every option, defaults filled in
     features       JSON NOT NULL,        -- input columns with preprocessing statistics
     transform      VARCHAR,              -- the TRANSFORM clause (BigQuery SQL) or NULL

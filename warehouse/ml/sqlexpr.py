@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import duckdb
+import sqlglot
 from sqlglot import exp
 
 DIALECT = "duckdb"
@@ -58,8 +59,6 @@ def sql(expression: exp.Expr) -> str:
 
 def parse(text: str) -> exp.Expr:
     """Parse a fixed DuckDB SQL fragment written in this package (never user text)."""
-    import sqlglot
-
     return sqlglot.parse_one(text, read=DIALECT)
 
 

@@ -21,9 +21,10 @@ from sqlglot.errors import ParseError, TokenError
 
 from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, sqlexpr, transform_functions
+from warehouse.ml import engine, sqlexpr
 from warehouse.ml.model import Scratch
-from warehouse.ml.options import _value as literal_value
+from warehouse.ml.options import literal_value
+from warehouse.ml.preprocessing import functions as transform_functions
 from warehouse.sql.dialect import MLTableFunction, parse
 
 log = logging.getLogger(__name__)
@@ -147,4 +148,5 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
         call.args.get("thresholds"),
         scratch,
         lambda query: to_duckdb(con, query, scratch),
+        parse,
     )

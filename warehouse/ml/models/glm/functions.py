@@ -1,4 +1,4 @@
-"""What LINEAR_REG and LOGISTIC_REG functions share: scoring SQL over input rows, ML.WEIGHTS."""
+"""What the ML functions of the GLM family share: scoring SQL over input rows, ML.WEIGHTS."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import preprocess
-from warehouse.ml.glm import load_beta
-from warehouse.ml.glm_sql import Family, linear_scores, probabilities_of
 from warehouse.ml.model import Call
+from warehouse.ml.models.glm.sql import Family, linear_scores, probabilities_of
+from warehouse.ml.models.glm.train import load_beta
+from warehouse.ml.preprocessing import automatic as preprocess
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col, ident, num, string
+from warehouse.ml.sqlexpr import col, ident
 
 INTERCEPT = "__INTERCEPT__"
 
@@ -46,23 +46,6 @@ def scored_input(call: Call, input_query: exp.Query) -> exp.Select:
 
 def label_column(model: Model) -> str:
     return str(model.state["label"])
-
-
-def typed_label(model: Model, value: Any) -> exp.Expr:
-    """A class label as a SQL literal of the label column's type."""
-    return exp.cast(
-        string(str(value).lower() if isinstance(value, bool) else str(value)), model.state["label_type"]
-    )
-
-
-def class_index(model: Model, source_column: exp.Expr) -> exp.Expr:
-    """The class index of a label value (NULL for labels unseen in training)."""
-    case = exp.Case()
-    for k, value in enumerate(model.state["classes"]):
-        case = case.when(
-            exp.EQ(this=source_column.copy(), expression=typed_label(model, value)), num(float(k))
-        )
-    return case
 
 
 def original_scale(model: Model, beta: np.ndarray) -> np.ndarray:

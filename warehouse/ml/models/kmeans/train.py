@@ -1,4 +1,4 @@
-"""KMEANS: Lloyd's algorithm as DuckDB SQL.
+"""KMEANS training: Lloyd's algorithm as DuckDB SQL.
 
 Each iteration is one query over the training table: the distance to every centroid is an expression
 of the row (centroids enter as exact DOUBLE literals), the nearest centroid its arg-min, and the new
@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 from sqlglot import exp
@@ -22,9 +23,10 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
 from warehouse.ml import functions
-from warehouse.ml import kmeans_sql as ksql
-from warehouse.ml.model import INIT, ROW_ID, TrainingData
-from warehouse.ml.registry import Model, write_state
+from warehouse.ml.model import ROW_ID, TrainingData
+from warehouse.ml.models.kmeans import sql as ksql
+from warehouse.ml.models.kmeans.options import INIT
+from warehouse.ml.registry import Model, read_state, write_state
 from warehouse.ml.sqlexpr import col, num, sql
 
 TRAINING_INFO = functions.TRAINING_INFO.append(
@@ -39,73 +41,61 @@ TRAINING_INFO = functions.TRAINING_INFO.append(
 )
 
 
-class KMeans:
-    name = "KMEANS"
-    roles: Mapping[str, str] = {INIT: "kmeans_init_col"}
-
-    @property
-    def functions(self) -> Mapping[str, Any]:
-        from warehouse.ml import kmeans_functions
-
-        return kmeans_functions.FUNCTIONS
-
-    def standardize(self, options: Mapping[str, Any]) -> bool:
-        return bool(options["standardize_features"])
-
-    def train(self, model: Model, data: TrainingData) -> None:
-        options = model.options
-        k = _num_clusters(options, data)
-        centroids = _initial_centroids(model, data, k)
-        cosine = options["distance_type"] == "COSINE"
-        history: list[dict[str, Any]] = []
-        previous_loss: float | None = None
-        for iteration in range(options["max_iterations"]):
-            started = time.perf_counter()
-            stats = ksql.assign_and_average(data, centroids, cosine)
-            loss = stats.loss / data.rows
-            new = centroids.copy()
-            for cid, mean in stats.means.items():
-                new[cid - 1] = mean  # an empty cluster keeps its centroid
-            history.append(
-                {
-                    "training_run": 0,
-                    "iteration": iteration,
-                    "loss": loss,
-                    "eval_loss": None,
-                    "learning_rate": None,
-                    "duration_ms": int((time.perf_counter() - started) * 1000),
-                    "cluster_info": stats.cluster_info(),
-                }
-            )
-            report(
-                data.progress,
-                ProgressEvent(
-                    f"train {model.qualified_name}",
-                    iteration + 1,
-                    options["max_iterations"],
-                    "iterations",
-                    f"loss {loss:.6g}",
-                ),
-            )
-            converged = np.array_equal(new, centroids)
-            centroids = new
-            if converged:
-                break
-            progress = (previous_loss - loss) / previous_loss if previous_loss else None
-            if options["early_stop"] and progress is not None and progress < options["min_rel_progress"]:
-                break
-            previous_loss = loss
-        final = ksql.assign_and_average(data, centroids, cosine)
-        model.metrics = ksql.metrics(final, centroids, data.rows)
-        model.state.update(
-            num_clusters=k,
-            cluster_radius={str(c): r for c, r in final.radius().items()},
-            normalized_distance_quantiles=ksql.normalized_distance_quantiles(
-                data, centroids, cosine, final.radius()
+def train(model: Model, data: TrainingData) -> None:
+    """Lloyd iterations until the centroids stop moving, early_stop or max_iterations."""
+    options = model.options
+    k = _num_clusters(options, data)
+    centroids = _initial_centroids(model, data, k)
+    cosine = options["distance_type"] == "COSINE"
+    history: list[dict[str, Any]] = []
+    previous_loss: float | None = None
+    for iteration in range(options["max_iterations"]):
+        started = time.perf_counter()
+        stats = ksql.assign_and_average(data, centroids, cosine)
+        loss = stats.loss / data.rows
+        new = centroids.copy()
+        for cid, mean in stats.means.items():
+            new[cid - 1] = mean  # an empty cluster keeps its centroid
+        history.append(
+            {
+                "training_run": 0,
+                "iteration": iteration,
+                "loss": loss,
+                "eval_loss": None,
+                "learning_rate": None,
+                "duration_ms": int((time.perf_counter() - started) * 1000),
+                "cluster_info": stats.cluster_info(),
+            }
+        )
+        report(
+            data.progress,
+            ProgressEvent(
+                f"train {model.qualified_name}",
+                iteration + 1,
+                options["max_iterations"],
+                "iterations",
+                f"loss {loss:.6g}",
             ),
         )
-        write_state(data.con, model, "centroids", _centroid_table(model, centroids))
-        write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
+        converged = np.array_equal(new, centroids)
+        centroids = new
+        if converged:
+            break
+        progress = (previous_loss - loss) / previous_loss if previous_loss else None
+        if options["early_stop"] and progress is not None and progress < options["min_rel_progress"]:
+            break
+        previous_loss = loss
+    final = ksql.assign_and_average(data, centroids, cosine)
+    model.metrics = ksql.metrics(final, centroids, data.rows)
+    model.state.update(
+        num_clusters=k,
+        cluster_radius={str(c): r for c, r in final.radius().items()},
+        normalized_distance_quantiles=ksql.normalized_distance_quantiles(
+            data, centroids, cosine, final.radius()
+        ),
+    )
+    write_state(data.con, model, "centroids", _centroid_table(model, centroids))
+    write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
 
 
 def _num_clusters(options: Mapping[str, Any], data: TrainingData) -> int:
@@ -181,12 +171,15 @@ def _centroid_table(model: Model, centroids: np.ndarray) -> pa.Table:
     )
 
 
-def load_centroids(con: Any, model: Model) -> np.ndarray:
-    from warehouse.ml.registry import read_state
-
+def load_centroids(con: duckdb.DuckDBPyConnection, model: Model) -> np.ndarray:
     rows = read_state(con, model, "centroids", "centroid_id, dim")
     k, d = int(model.state["num_clusters"]), len(model.dims)
     return np.array([r[2] for r in rows], dtype=float).reshape(k, d)
 
 
-MODEL_TYPE = KMeans()
+def warm_start(con: duckdb.DuckDBPyConnection, previous: Model) -> dict[str, Any]:
+    """What a warm start continues from: the replaced model's dimensions and centroids."""
+    state: dict[str, Any] = {"dims": previous.state.get("dims")}
+    if "centroids" in previous.state.get("tables", []):
+        state["centroids"] = load_centroids(con, previous).tolist()
+    return state

@@ -14,7 +14,7 @@ import numpy as np
 from sqlglot import exp
 
 from warehouse.ml.model import ROW_ID, TrainingData
-from warehouse.ml.preprocess import dim_name
+from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import add, col, ident, num, paren, sql
 
 DMIN = "__dmin"

@@ -9,7 +9,7 @@ replace pass through; the label passes through unaliased. A STRUCT-valued item
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
@@ -17,9 +17,9 @@ import sqlglot
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import encoders, transform_functions
-from warehouse.ml.preprocess import Feature
-from warehouse.ml.registry import Model
+from warehouse.ml.preprocessing import encoders
+from warehouse.ml.preprocessing import functions as transform_functions
+from warehouse.ml.preprocessing.automatic import Feature
 from warehouse.ml.sqlexpr import DIALECT, col, columns_of, ident, num, paren, sql, string
 
 
@@ -135,9 +135,8 @@ def fit(
     return query, state
 
 
-def apply(con: duckdb.DuckDBPyConnection, model: Model, input_query: exp.Query) -> exp.Query:
-    """``input_query`` with the model's TRANSFORM applied; other input columns pass through."""
-    state = model.state["transform"]
+def apply(con: duckdb.DuckDBPyConnection, state: Mapping[str, Any], input_query: exp.Query) -> exp.Query:
+    """``input_query`` with a model's fitted TRANSFORM (``fit``'s state) applied; other columns pass through."""
     present = {c.lower(): c for c, _ in columns_of(con, sql(exp.Subquery(this=input_query.copy())))}
     labels = {label.lower() for label in state["labels"]}
     selected = []

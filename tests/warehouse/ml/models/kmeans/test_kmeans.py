@@ -169,3 +169,17 @@ def test_kmeans_plus_plus_seeds_one_centroid_per_separated_blob(con: duckdb.Duck
             con, "SELECT count(*) FROM ML.PREDICT(MODEL ml.blobs, TABLE blobs) GROUP BY centroid_id"
         ).rows
         assert sorted(n for (n,) in sizes) == [200] * 5
+
+
+def test_detect_anomalies_without_input_reapplies_the_transform(con: duckdb.DuckDBPyConnection) -> None:
+    """Without input the training query runs again, through the model's TRANSFORM like any input."""
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.kmt TRANSFORM(ML.MIN_MAX_SCALER(sepal_length_cm) OVER () AS sl, petal_length_cm) "
+        "OPTIONS(model_type='kmeans', num_clusters=3) AS SELECT sepal_length_cm, petal_length_cm FROM sk.iris",
+    )
+    query = "SELECT count_if(is_anomaly), sum(normalized_distance) FROM ML.DETECT_ANOMALIES(MODEL ml.kmt, STRUCT(0.1 AS contamination){})"
+    rerun = warehouse.execute(con, query.format("")).rows[0]
+    given = warehouse.execute(con, query.format(", TABLE sk.iris")).rows[0]
+    assert rerun[0] == given[0] > 0
+    assert rerun[1] == pytest.approx(given[1])

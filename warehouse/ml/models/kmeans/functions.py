@@ -1,4 +1,4 @@
-"""ML functions of k-means models: PREDICT, EVALUATE, CENTROIDS, DETECT_ANOMALIES."""
+"""The ML functions of KMEANS models: PREDICT, EVALUATE, CENTROIDS, DETECT_ANOMALIES (``FUNCTIONS``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import kmeans_sql as ksql
-from warehouse.ml.functions import dim_columns, encoded_input, without
-from warehouse.ml.kmeans import load_centroids
 from warehouse.ml.model import Call, Function
+from warehouse.ml.models.kmeans import sql as ksql
+from warehouse.ml.models.kmeans.train import load_centroids
 from warehouse.ml.registry import Model
+from warehouse.ml.scoring import dim_columns, encoded_input, without
 from warehouse.ml.sqlexpr import col, ident, num, parse, struct
 
 NEAREST = "__nearest_all"
@@ -21,10 +21,10 @@ def _cosine(model: Model) -> bool:
     return bool(model.options["distance_type"] == "COSINE")
 
 
-def _assigned_input(call: Call) -> tuple[exp.Select, int]:
+def _assigned_input(call: Call, rows: exp.Query) -> tuple[exp.Select, int]:
     model = call.model
     centroids = load_centroids(call.con, model)
-    source = encoded_input(model, call.require_input()).subquery("__encoded")
+    source = encoded_input(model, rows).subquery("__encoded")
     return ksql.assigned(source, len(model.dims), centroids, _cosine(model)), len(centroids)
 
 
@@ -34,7 +34,7 @@ def _helper_columns(model: Model, k: int) -> list[str]:
 
 def predict(call: Call) -> exp.Query:
     call.no_params()
-    assigned, k = _assigned_input(call)
+    assigned, k = _assigned_input(call, call.require_input())
     cosine = _cosine(call.model)
     pairs = [
         struct(
@@ -122,7 +122,7 @@ def detect_anomalies(call: Call) -> exp.Query:
         )
     quantiles = model.state["normalized_distance_quantiles"]
     cutoff = quantiles[round((1 - contamination) * (len(quantiles) - 1))]
-    assigned, k = _assigned_input(call)
+    assigned, k = _assigned_input(call, call.input_or_training_rows())  # no input: the training rows
     radius = exp.Case()
     for cid, r in model.state["cluster_radius"].items():
         radius = radius.when(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml import struct_functions
+from warehouse.ml.preprocessing import struct_functions
 from warehouse.ml.sqlexpr import add, num, paren, string
 
 Stats = Sequence[exp.Expr]

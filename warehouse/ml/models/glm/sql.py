@@ -15,12 +15,9 @@ import duckdb
 import numpy as np
 from sqlglot import exp
 
-from warehouse.ml.preprocess import dim_name
+from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import add, col, ident, num, paren, sql
-
-Y = "__y"  # label: the value (linear) or the class index (logistic)
-W = "__w"  # row weight
-EVAL = "__is_eval"
+from warehouse.ml.supervised import EVAL, W, Y
 
 
 class Family(Enum):

@@ -48,6 +48,14 @@ class Feature(ModelFeature):
 
 
 @dataclass(frozen=True)
+class Encoding:
+    """How a model type turns features into dimensions (its choice, from its options)."""
+
+    standardize: bool = True  # numeric dimensions as (x - mean) / stddev
+    dummy: bool = False  # DUMMY_ENCODING: each categorical feature loses its first category
+
+
+@dataclass(frozen=True)
 class Dim:
     """One numeric input dimension of a model: a numeric feature or one category of a categorical one."""
 

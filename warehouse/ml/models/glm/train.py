@@ -1,4 +1,7 @@
-"""Training shared by LINEAR_REG and LOGISTIC_REG: label and weights, data split, the optimizers.
+"""Training of the GLM family (LINEAR_REG, LOGISTIC_REG): the optimizers, the weights state table, warm start.
+
+The training table comes from ``warehouse.ml.supervised.prepare`` (label ``__y``, weight ``__w``, split
+``__is_eval``).
 
 Optimizers (``optimize_strategy``): NORMAL_EQUATION - Newton's method on SQL aggregates of the
 gradient and of X'HX (one exact step for squared error, i.e. the normal equation; iteratively
@@ -15,65 +18,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
-from warehouse.ml.glm_sql import EVAL, Family, W, Y, evaluate_pass
-from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
-from warehouse.ml.registry import Model
-
-#: columns of the training query with a role other than feature, and the option that names each
-ROLES: dict[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEIGHT: "instance_weight_col"}
+from warehouse.ml.model import TrainingData
+from warehouse.ml.models.glm.sql import Family, evaluate_pass
+from warehouse.ml.registry import Model, read_state
+from warehouse.ml.sqlexpr import sql
+from warehouse.ml.supervised import EVAL, W
 
 WEIGHTS = pa.schema([("output", pa.int64()), ("dim", pa.int64()), ("weight", pa.float64())])
-
-
-def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) -> str:
-    """SQL (over the training table) that is TRUE for evaluation rows; fixed text plus numbers only."""
-    method = options["data_split_method"]
-    fraction = options["data_split_eval_fraction"]
-    if method == "AUTO_SPLIT":
-        if rows < 500:
-            return "FALSE"
-        method, fraction = "RANDOM", 0.2 if rows <= 50_000 else 10_000 / rows
-    if method in ("CUSTOM", "SEQ") and not has_split_col:
-        raise UsageError(
-            f"data_split_method = '{method}' needs data_split_col",
-            hint="name the column that splits the rows",
-        )
-    if method == "NO_SPLIT":
-        return "FALSE"
-    if method == "RANDOM":
-        return f"hash(rowid, 1) % 1000000 < {int(round(float(fraction) * 1_000_000))}"
-    if method == "CUSTOM":
-        return f"coalesce(CAST({SPLIT} AS BOOLEAN), TRUE)"
-    train_rows = rows - int(round(rows * float(fraction)))
-    return f"rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER (ORDER BY {SPLIT}, rowid) AS n FROM {{table}} WHERE {LABEL} IS NOT NULL) WHERE n > {train_rows})"
-
-
-def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, class_weight: str) -> None:
-    """Rebuild the training table without NULL labels and with ``__y`` (label), ``__w`` (row weight) and
-    ``__is_eval`` (one CREATE TABLE AS pass; ALTER + UPDATE rewrites the rows several times over)."""
-    table = f'"{data.table}"'
-    count = data.con.execute(f"SELECT count(*) FROM {table} WHERE {LABEL} IS NOT NULL").fetchone()
-    data.rows = int(count[0]) if count else 0
-    if data.rows == 0:
-        raise UsageError(
-            f"the label column {data.roles[LABEL]!r} is NULL in every training row",
-            hint="check input_label_cols",
-        )
-    weight = f"coalesce(CAST({WEIGHT} AS DOUBLE), 1.0)" if WEIGHT in data.roles else "1.0"
-    condition = split_condition(options, data.rows, SPLIT in data.roles).replace("{table}", table)
-    staged = f'"{data.table}_glm"'
-    data.con.execute(
-        f"CREATE TEMP TABLE {staged} AS SELECT *, CAST({label_value} AS DOUBLE) AS {Y}, "
-        f"CAST({weight} * ({class_weight}) AS DOUBLE) AS {W}, coalesce({condition}, FALSE) AS {EVAL} "
-        f"FROM {table} WHERE {LABEL} IS NOT NULL"
-    )
-    data.con.execute(f"DROP TABLE {table}")
-    data.con.execute(f'ALTER TABLE {staged} RENAME TO "{data.table}"')
 
 
 @dataclass
@@ -263,9 +220,7 @@ def weights_table(beta: np.ndarray) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=WEIGHTS)
 
 
-def load_beta(con: Any, model: Model) -> np.ndarray:
-    from warehouse.ml.registry import read_state
-
+def load_beta(con: duckdb.DuckDBPyConnection, model: Model) -> np.ndarray:
     rows = read_state(con, model, "weights", "output, dim")
     outputs = int(model.state.get("outputs", 1))
     return np.array([r[2] for r in rows], dtype=float).reshape(outputs, len(model.dims) + 1)
@@ -284,3 +239,12 @@ def warm_start_beta(model: Model, outputs: int) -> np.ndarray | None:
     for output, dim, weight in previous["weights"]:
         beta[int(output), int(dim) + 1] = weight
     return beta
+
+
+def warm_start(con: duckdb.DuckDBPyConnection, previous: Model) -> dict[str, Any]:
+    """What a warm start continues from: the replaced model's dimensions and weights."""
+    state: dict[str, Any] = {"dims": previous.state.get("dims")}
+    if "weights" in previous.state.get("tables", []):
+        rows = con.execute(f"SELECT * FROM {sql(previous.state_table('weights'))}").fetchall()
+        state["weights"] = [list(r) for r in rows]
+    return state

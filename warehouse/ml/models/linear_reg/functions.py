@@ -1,0 +1,46 @@
+"""The ML functions of LINEAR_REG models: PREDICT, EVALUATE and the GLM family's WEIGHTS (``FUNCTIONS``)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from sqlglot import exp
+
+from warehouse.ml import metrics
+from warehouse.ml.model import Call, Function
+from warehouse.ml.models.glm.functions import (
+    helper_columns,
+    label_of_input,
+    prediction_name,
+    scored_input,
+    weights,
+    with_truth,
+)
+from warehouse.ml.models.linear_reg.sql import prediction, regression_rows
+from warehouse.ml.scoring import without
+from warehouse.ml.sqlexpr import col
+from warehouse.ml.supervised import Y
+
+EVALUATE = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
+
+
+def predict(call: Call) -> exp.Query:
+    call.no_params()
+    scored = scored_input(call, call.require_input())
+    return exp.select(prediction(prediction_name(call.model)), without(helper_columns(call.model))).from_(
+        scored.subquery("__scored")
+    )
+
+
+def evaluate(call: Call) -> exp.Query:
+    call.no_params()
+    if call.input is None:
+        values = call.model.metrics
+    else:
+        truth = exp.cast(label_of_input(call.model), "DOUBLE")
+        scored = with_truth(call, scored_input(call, call.input), truth)
+        known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
+        values = metrics.regression(call.con, regression_rows(scored.subquery("__t"), known))
+    return call.scratch.rows_relation(EVALUATE, [{name: values.get(name) for name in EVALUATE.names}])
+
+
+FUNCTIONS: dict[str, Function] = {"PREDICT": predict, "EVALUATE": evaluate, "WEIGHTS": weights}
