@@ -1,4 +1,4 @@
-"""Run dbt in-process (``dbtRunner``) on the project in ``settings.dbt_project_dir``.
+"""Run dbt in-process (``dbtRunner``) on the project in ``settings.dbt_project_dir`` (checked when dbt runs).
 
 ``build`` is what ``lakehouse dbt build`` and ``lakehouse demo`` call. dbt's own console output is switched
 off (the library never prints); progress arrives through the callback, and the result is a ``DbtReport``
@@ -76,11 +76,7 @@ def run_dbt(
 
     if target not in TARGETS:
         raise UsageError(f"unknown dbt target {target!r}", hint="targets: " + ", ".join(TARGETS))
-    project = settings.dbt_project_dir
-    if not (project / "dbt_project.yml").exists():
-        raise NotFoundError(
-            f"no dbt project at {project}", hint="set dbt_project_dir (LAKEHOUSE_DBT_PROJECT_DIR)"
-        )
+    project = settings.existing("dbt_project_dir")
     tracker = _ProgressTracker(command, progress)
     argv = [
         command,
@@ -91,16 +87,17 @@ def run_dbt(
         "--log-level", "none",
         "--log-level-file", "info",
     ]  # fmt: skip
+    log_path = project / "logs" if target_path is None else target_path / "logs"
     if target_path is not None:
-        argv += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
-    with patched_environment(settings_environment(settings)):
+        argv += ["--target-path", str(target_path), "--log-path", str(log_path)]
+    with patched_environment(settings_environment(settings, target)):
         try:
             result = dbtRunner(callbacks=[tracker]).invoke(argv)
         finally:
             release_duckdb()
     seconds = time.perf_counter() - started
     if result.exception is not None:
-        raise _translate(result.exception, command, target) from result.exception
+        raise _translate(result.exception, command, target, log_path) from result.exception
     nodes = _node_results(result.result)
     sql_seconds = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
     manifest = (target_path or project / "target") / "manifest.json"
@@ -189,7 +186,7 @@ def _node_results(result: Any) -> list[NodeResult]:
     return out
 
 
-def _translate(exc: BaseException, command: str, target: str) -> LakehouseError:
+def _translate(exc: BaseException, command: str, target: str, log_path: Path) -> LakehouseError:
     text = str(exc)
     if "Could not set lock" in text:
         from lakehouse.connect import translate_lock_error
@@ -198,7 +195,7 @@ def _translate(exc: BaseException, command: str, target: str) -> LakehouseError:
         return locked or LockedError(text)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return LakehouseError(
-        f"dbt {command} (target {target}) failed: {first}", hint="details in dbt_project/logs/dbt.log"
+        f"dbt {command} (target {target}) failed: {first}", hint=f"details in {log_path / 'dbt.log'}"
     )
 
 
