@@ -23,8 +23,8 @@ def with_bigquery_settings(policy: Policy, settings: Settings, *, source: str) -
     if not bigquery.project:
         raise SettingsError(
             "no BigQuery project to compile the access policy for",
-            hint=f"set {env_name('project')} or [lakehouse.bigquery] project in lakehouse.toml "
-            f"(looked at: {settings.looked_at('bigquery.project')})",
+            hint=f"looked at: {settings.looked_at('bigquery.project')}; set {env_name('project')} or "
+            "[lakehouse.bigquery] project in lakehouse.toml",
         )
     # Data Catalog and Data Policy resource names spell locations in lower case (us, eu, europe-west1)
     wanted = {"project": bigquery.project, "location": bigquery.location.lower()}

@@ -178,3 +178,13 @@ def test_profile_and_sources_fall_back_to_the_settings_defaults() -> None:
             assert getattr(defaults, field) is None and fallback == PROFILE_UNSET[field], field
         else:
             assert fallback == getattr(defaults, field), field
+
+
+def test_dbt_on_bigquery_without_a_project_says_where_it_looked(
+    lake_settings: Settings, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        SettingsError,
+        match=r"dbt compile --target bigquery needs a BigQuery project.*looked at: LAKEHOUSE_BQ_PROJECT",
+    ):
+        run_dbt(lake_settings, "compile", target="bigquery", target_path=tmp_path)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lakehouse.errors import LakehouseError, LockedError, NotFoundError, UsageError
+from lakehouse.errors import LakehouseError, LockedError, NotFoundError, SettingsError, UsageError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 from warehouse.dbt.environment import patched_environment, settings_environment
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 TARGETS = ("dev", "bigquery")
 #: the lake tables the project's sources read (checked before a DuckDB build for a clear message)
 SOURCE_TABLES = ("customers", "products", "orders", "events", "images")
+#: dbt commands that need no BigQuery project (profiles.yml parses with its placeholder)
+OFFLINE_COMMANDS = frozenset({"parse", "ls", "list", "clean"})
 #: dbt events that mark a node as finished (for progress)
 _FINISHED_EVENTS = frozenset({"NodeFinished"})
 
@@ -77,6 +79,12 @@ def run_dbt(
     if target not in TARGETS:
         raise UsageError(f"unknown dbt target {target!r}", hint="targets: " + ", ".join(TARGETS))
     project = settings.existing("dbt_project_dir")
+    if target == "bigquery" and command not in OFFLINE_COMMANDS and not settings.bigquery.project:
+        raise SettingsError(
+            f"dbt {command} --target bigquery needs a BigQuery project",
+            hint=f"looked at: {settings.looked_at('bigquery.project')}; set LAKEHOUSE_BQ_PROJECT or "
+            "[lakehouse.bigquery] project in lakehouse.toml",
+        )
     tracker = _ProgressTracker(command, progress)
     argv = [
         command,

@@ -50,9 +50,9 @@ def resolve_target(
     if not bigquery.project:
         raise SettingsError(
             "no BigQuery project to publish to",
-            hint=f"pass --project, or set {env_name('project')} or [lakehouse.bigquery] project in lakehouse.toml "
-            f"(looked at: --project, {settings.looked_at('bigquery.project')}); credentials: "
-            f"{env_name('keyfile')} or gcloud ADC",
+            hint=f"looked at: --project, {settings.looked_at('bigquery.project')}; pass --project, or set "
+            f"{env_name('project')} or [lakehouse.bigquery] project in lakehouse.toml (and credentials: "
+            f"{env_name('keyfile')} or gcloud ADC)",
         )
     needed = bigquery.missing_credential()
     if needed is not None:
