@@ -210,7 +210,14 @@ class Settings(BaseModel):
         data = {**self.model_dump(), **values}
         copy = type(self).model_validate(data)
         sources = self._sources or _Sources({}, Path(CONFIG_FILE), False)
-        recorded = {name: _Origin("code", origin, _get(copy, name)) for name in values}
+        names = [name for name in values if name != BIGQUERY]
+        if BIGQUERY in values:  # record the BigQuery fields one by one, as load_settings does
+            names += [
+                f"{BIGQUERY}.{f}"
+                for f in BigQuerySettings.model_fields
+                if _get(copy, f"{BIGQUERY}.{f}") != _get(self, f"{BIGQUERY}.{f}")
+            ]
+        recorded = {name: _Origin("code", origin, _get(copy, name)) for name in names}
         copy._sources = _Sources({**sources.values, **recorded}, sources.config, sources.config_found)
         return copy
 

@@ -27,7 +27,7 @@ def demo(app: AppContext, scale: float, as_json: bool) -> int:
     else:
         console.print(f"[bold]lakehouse demo[/] in {report.home}")
         if report.sample_project is not None:
-            console.print(report.sample_project.describe(), highlight=False)
+            console.print(report.sample_project.describe(), highlight=False, soft_wrap=True)
         for step in report.steps:
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
             console.print(f"{mark} [bold]{step.name}[/] ({step.seconds:.1f} s)")

@@ -116,7 +116,7 @@ def test_demo_in_an_empty_folder(installed: Installed, tmp_path: Path) -> None:
     result = installed.run(tmp_path, "--threads", "2", "demo")
     assert result.returncode == 0, result.stdout + result.stderr
     copy = tmp_path / "data" / "sample_project"
-    assert f"using the sample project in {copy}" in result.stdout
+    assert f"using the sample project in {copy} (dbt project, expectation suites folder," in result.stdout
     assert "all steps passed" in result.stdout
     assert (copy / "dbt_project" / "target" / "manifest.json").is_file()  # dbt wrote into the copy...
     sample = installed.site_packages / "lakehouse" / "wiring" / "sample_dbt_project"
