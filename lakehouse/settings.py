@@ -285,9 +285,12 @@ def _flatten(values: Mapping[str, Any], problem: str) -> dict[str, Any]:
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """Settings named by ``LAKEHOUSE_<NAME>`` and ``LAKEHOUSE_BQ_<NAME>`` variables (others ignored)."""
+    """Settings named by ``LAKEHOUSE_<NAME>`` and ``LAKEHOUSE_BQ_<NAME>`` variables (others ignored; an
+    empty variable counts as unset, as in profiles.yml's ``env_var(..., '')``)."""
     out: dict[str, Any] = {}
     for var, value in env.items():
+        if value == "":
+            continue
         if var.startswith(bigquery_settings.ENV_PREFIX):
             key = f"{BIGQUERY}.{var[len(bigquery_settings.ENV_PREFIX) :].lower()}"
         elif var.startswith(ENV_PREFIX):

@@ -215,3 +215,10 @@ def test_bigquery_secrets_never_in_repr_or_errors(tmp_path: Path) -> None:
         SettingsError, match=r"bad value \(a secret, not shown\) for setting 'bigquery.token'"
     ):
         load_settings(env={}, cwd=tmp_path)
+
+
+def test_an_empty_environment_variable_is_unset(tmp_path: Path) -> None:
+    s = load_settings(
+        env={"LAKEHOUSE_BQ_KEYFILE": "", "LAKEHOUSE_BQ_PROJECT": "", "LAKEHOUSE_THREADS": ""}, cwd=tmp_path
+    )
+    assert (s.bigquery.keyfile, s.bigquery.project, s.threads) == (None, None, None)
