@@ -6,7 +6,7 @@ PACKAGES := lakehouse lake catalog quality warehouse
 
 .PHONY: demo test check lint imports typecheck install clean bench
 
-$(BIN)/lakehouse: pyproject.toml
+$(BIN)/lakehouse: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,bigquery]"

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lake.sample import generate  # noqa: E402
 from lakehouse.connect import connect  # noqa: E402
 from lakehouse.settings import Settings, load_settings  # noqa: E402
+from lakehouse.wiring.sample_project import bundled  # noqa: E402
 from tests.warehouse.sample_lake import land_sample  # noqa: E402  (lake.ingest stand-in, same tables)
 from warehouse.dbt import build  # noqa: E402
 
@@ -62,9 +63,14 @@ def raw_sql_seconds(settings: Settings, manifest: Path) -> float:
     return seconds
 
 
+#: the sample dbt project (this repository's dbt_project/ in a checkout)
+SAMPLE_DBT_PROJECT = bundled()["dbt_project_dir"]
+
+
 def cli_build(home: Path) -> dict[str, float]:
     """One `lakehouse dbt build` in a new process: its JSON summary plus the wall-clock time."""
     command = [sys.executable, "-m", "lakehouse", "--home", str(home), "--threads", "2"]
+    command += ["--dbt-project-dir", str(SAMPLE_DBT_PROJECT)]
     command += ["dbt", "build", "--full-refresh", "--json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
@@ -84,7 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        settings = load_settings({"home": root / "home", "threads": 2}, env={}, cwd=root)
+        overrides = {"home": root / "home", "threads": 2, "dbt_project_dir": SAMPLE_DBT_PROJECT}
+        settings = load_settings(overrides, env={}, cwd=root)
         generate(root / "sample", scale=args.scale, seed=42)
         land_sample(settings, root / "sample")
         target = root / "target"

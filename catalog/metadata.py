@@ -1,4 +1,5 @@
-"""Business metadata kept in the repository (``catalog/metadata.yml``) and applied on every refresh.
+"""Business metadata kept in the project (``settings.metadata_file``, default ``catalog/metadata.yml``),
+applied on every refresh.
 
     datasets:
       lake.customers:                  # full name, or the short name if it is unambiguous
@@ -11,11 +12,15 @@
 
 YAML wins over dbt ``schema.yml`` and over detection; tags are merged. ``pii: KIND`` forces a
 finding (confidence 1, source "override"); ``pii: false`` clears one.
+
+The file is optional: when the setting is left at its default and the file is absent, the catalog has no
+business metadata (logged); a file named by a flag, ``LAKEHOUSE_METADATA_FILE`` or lakehouse.toml must exist.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +28,21 @@ import yaml
 
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding
 from lakehouse.errors import InputError
+from lakehouse.settings import Settings
 
-DEFAULT_FILE = Path(__file__).with_name("metadata.yml")
+log = logging.getLogger(__name__)
 DATASET_KEYS = {"description", "owner", "tags", "columns"}
 COLUMN_KEYS = {"description", "pii", "tags"}
 
 
-def load(path: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The ``datasets`` mapping of the metadata file (empty when there is no file)."""
-    path = DEFAULT_FILE if path is None else path
+def load(settings: Settings, path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The ``datasets`` mapping of ``path`` (default: the ``metadata_file`` setting); see the module docstring."""
+    if path is None:
+        path = settings.metadata_file
+        if not path.exists() and not settings.is_default("metadata_file"):
+            settings.existing("metadata_file")  # raises, naming the setting and where it looked
     if not path.exists():
+        log.info("no business metadata file at %s: the catalog has none", path)
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -97,7 +97,7 @@ def decorate(
 ) -> tuple[list[DatasetRecord], list[str]]:
     """Lay quality status and YAML business metadata over the scanned records."""
     statuses, warnings = quality.latest(settings)
-    entries = metadata.load(metadata_file)
+    entries = metadata.load(settings, metadata_file)
     out = []
     for r in records:
         status = statuses.get(r.name, r.quality)

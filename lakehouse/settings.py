@@ -4,8 +4,16 @@ Resolution order, highest first: explicit overrides (CLI flags) > ``LAKEHOUSE_*`
 variables > ``lakehouse.toml`` (``$LAKEHOUSE_CONFIG``, else ``./lakehouse.toml``) > defaults.
 A bad value raises ``SettingsError`` naming the place it was read from and every place looked at.
 
-Relative paths are resolved against the current directory when the settings are loaded, so a
-``Settings`` object means the same files wherever it is used afterwards.
+Paths. A relative path in ``lakehouse.toml`` is relative to the folder holding that file; a relative path
+from a flag or an environment variable is relative to the current directory. The *project root* is the
+folder of the ``lakehouse.toml`` that was read, else the current directory: the home defaults to
+``ROOT/data`` and the project files (dbt project, suites, policy, metadata; ``lakehouse.project_files``) to
+this repository's layout under it. Every path is absolute once loaded, so a ``Settings`` object means the
+same files wherever it is used afterwards. A project file is checked only when a command needs it
+(``Settings.existing``), never at start-up.
+
+BigQuery settings are one nested object, ``Settings.bigquery`` (``lakehouse.bigquery_settings``):
+``[lakehouse.bigquery]`` in lakehouse.toml, ``LAKEHOUSE_BQ_<NAME>`` in the environment.
 """
 
 from __future__ import annotations
@@ -13,16 +21,39 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from lakehouse import bigquery_settings
+from lakehouse.bigquery_settings import BigQuerySettings
 from lakehouse.errors import SettingsError
+from lakehouse.project_files import PROJECT_FILES, default_paths, missing
 
 ENV_PREFIX = "LAKEHOUSE_"
 CONFIG_FILE = "lakehouse.toml"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: the nested BigQuery settings: [lakehouse.bigquery] in lakehouse.toml, keys "bigquery.<field>"
+BIGQUERY = "bigquery"
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    kind: str  # default | toml | env | flag | code
+    text: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    values: dict[str, _Origin]  # setting name (dotted for BigQuery) -> where its value came from
+    config: Path  # the lakehouse.toml looked at
+    config_found: bool
+
+
+def _default_path(name: str) -> Any:
+    return lambda: default_paths(Path.cwd())[name]
 
 
 class Settings(BaseModel):
@@ -30,7 +61,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    home: Path = Field(Path("data"), description="root of lake, warehouse, catalog, quality results")
+    home: Path = Field(
+        default_factory=lambda: Path.cwd() / "data", description="lake, warehouse, catalog, quality results"
+    )
     threads: int | None = Field(None, ge=1, le=1024, description="DuckDB threads (default: all cores)")
     memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. '4GB'")
     temp_directory: Path | None = Field(None, description="DuckDB spill directory (default HOME/tmp)")
@@ -42,9 +75,21 @@ class Settings(BaseModel):
     warehouse_path: Path | None = Field(
         None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)"
     )
-    dbt_project_dir: Path = Field(REPO_ROOT / "dbt_project", description="the dbt project")
-    quality_suites_dir: Path = Field(REPO_ROOT / "quality" / "expectations", description="GX suites (JSON)")
-    policy_file: Path = Field(REPO_ROOT / "catalog" / "policy.yml", description="access policy (YAML)")
+    dbt_project_dir: Path = Field(
+        default_factory=_default_path("dbt_project_dir"), description="the dbt project (ROOT/dbt_project)"
+    )
+    quality_suites_dir: Path = Field(
+        default_factory=_default_path("quality_suites_dir"),
+        description="GX suites, JSON (ROOT/quality/expectations)",
+    )
+    policy_file: Path = Field(
+        default_factory=_default_path("policy_file"),
+        description="access policy, YAML (ROOT/catalog/policy.yml)",
+    )
+    metadata_file: Path = Field(
+        default_factory=_default_path("metadata_file"),
+        description="the catalog's business metadata, YAML (ROOT/catalog/metadata.yml; optional)",
+    )
     lock_timeout: float = Field(60.0, ge=0, description="seconds to wait for the lake writer lock")
     lake_encryption_key: str | None = Field(None, repr=False, description="key for encrypted datasets")
     lake_encrypted: bool | None = Field(
@@ -53,6 +98,13 @@ class Settings(BaseModel):
         "command line decides from the access policy (any sensitive dataset), the library leaves it plain",
     )
     seed: int = Field(42, description="seed of generated sample data")
+    bigquery: BigQuerySettings = Field(
+        default_factory=lambda: BigQuerySettings.model_validate({}),
+        description="BigQuery: [lakehouse.bigquery], LAKEHOUSE_BQ_*",
+    )
+
+    #: where each value came from, recorded by load_settings (not a setting; not in repr)
+    _sources: _Sources | None = PrivateAttr(default=None)
 
     # --- derived locations -------------------------------------------------------------------
     @property
@@ -110,17 +162,108 @@ class Settings(BaseModel):
     def lock_file(self) -> Path:
         return self.lake_dir / "writer.lock"
 
+    @property
+    def sample_project_dir(self) -> Path:
+        """Where ``lakehouse demo`` copies the sample project when the settings name none of their own."""
+        return self.home / "sample_project"
 
-_PATH_FIELDS = {name for name, f in Settings.model_fields.items() if "Path" in str(f.annotation)}
+    # --- where values came from ----------------------------------------------------------------
+    def origin(self, name: str) -> str:
+        """Where setting ``name`` (``bigquery.project`` for a BigQuery one) got its value."""
+        found = self._sources.values.get(name) if self._sources else None
+        if found is None or found.value != _get(self, name):
+            return "a value set by the caller in Python"
+        return found.text
+
+    def is_default(self, name: str) -> bool:
+        """True when no flag, environment variable or lakehouse.toml named setting ``name``."""
+        found = self._sources.values.get(name) if self._sources else None
+        return found is not None and found.kind == "default" and found.value == _get(self, name)
+
+    def looked_at(self, name: str) -> str:
+        """Every place setting ``name`` is looked for, highest precedence first."""
+        group, _, field = name.rpartition(".")
+        env = bigquery_settings.env_name(field) if group else ENV_PREFIX + name.upper()
+        config = self._sources.config if self._sources else Path(CONFIG_FILE)
+        found = self._sources is not None and self._sources.config_found
+        table = f"[lakehouse.{group}]" if group else "[lakehouse]"
+        places = [] if group else ["--" + name.replace("_", "-")]
+        places += [env, f"{config} {table} {field or name}" if found else f"{config} (no such file)"]
+        default = _default_of(self, name)
+        places.append(f"the default {default}" if default is not None else "no default")
+        return ", ".join(places)
+
+    def existing(self, name: str) -> Path:
+        """The project file or folder setting ``name`` names, when it is there (``PROJECT_FILES``).
+
+        Raises ``ProjectFileMissing`` naming the setting, where its value came from, every place looked
+        at, and the fix.
+        """
+        path: Path = getattr(self, name)
+        problem = PROJECT_FILES[name].problem(path)
+        if problem is None:
+            return path
+        raise missing(name, problem, self.origin(name), self.looked_at(name), self.sample_project_dir)
+
+    def with_values(self, origin: str, **values: Any) -> Settings:
+        """A validated copy with ``values``, each recorded as coming from ``origin``."""
+        data = {**self.model_dump(), **values}
+        copy = type(self).model_validate(data)
+        sources = self._sources or _Sources({}, Path(CONFIG_FILE), False)
+        names = [name for name in values if name != BIGQUERY]
+        if BIGQUERY in values:  # record the BigQuery fields one by one, as load_settings does
+            names += [
+                f"{BIGQUERY}.{f}"
+                for f in BigQuerySettings.model_fields
+                if _get(copy, f"{BIGQUERY}.{f}") != _get(self, f"{BIGQUERY}.{f}")
+            ]
+        recorded = {name: _Origin("code", origin, _get(copy, name)) for name in names}
+        copy._sources = _Sources({**sources.values, **recorded}, sources.config, sources.config_found)
+        return copy
 
 
-def _config_path(env: Mapping[str, str]) -> Path:
-    return Path(env.get(ENV_PREFIX + "CONFIG", CONFIG_FILE))
+def _get(settings: Settings, name: str) -> Any:
+    group, _, field = name.rpartition(".")
+    return getattr(getattr(settings, group), field) if group else getattr(settings, name)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _default_of(settings: Settings, name: str) -> Any:
+    found = settings._sources.values.get(name) if settings._sources else None
+    if found is not None and found.kind == "default":
+        return found.value
+    group, _, field = name.rpartition(".")
+    model = BigQuerySettings if group else Settings
+    info = model.model_fields[field or name]
+    return None if info.default_factory is not None else info.default
+
+
+#: every setting by its key: top-level names, and "bigquery.<field>" for the nested BigQuery settings
+KNOWN = {name for name in Settings.model_fields if name != BIGQUERY} | {
+    f"{BIGQUERY}.{field}" for field in BigQuerySettings.model_fields
+}
+_PATH_FIELDS = {name for name, f in Settings.model_fields.items() if "Path" in str(f.annotation)} | {
+    f"{BIGQUERY}.keyfile"
+}
+#: values never shown in an error (secrets)
+_SECRETS = {"lake_encryption_key"} | {f"{BIGQUERY}.{f}" for f in bigquery_settings.SECRET_FIELDS}
+
+
+def _config_path(env: Mapping[str, str], cwd: Path) -> tuple[Path, bool]:
+    """The lakehouse.toml to read, and whether LAKEHOUSE_CONFIG named it (then it must exist)."""
+    named = env.get(ENV_PREFIX + "CONFIG")
+    path = Path(named or CONFIG_FILE).expanduser()
+    return (path if path.is_absolute() else cwd / path), bool(named)
+
+
+def _read_toml(path: Path, named: bool) -> dict[str, Any] | None:
+    """The [lakehouse] table of ``path`` flattened to setting keys; None when there is no such file."""
     if not path.exists():
-        return {}
+        if named:
+            raise SettingsError(
+                f"{path} does not exist (named by environment variable {ENV_PREFIX}CONFIG)",
+                hint=f"point {ENV_PREFIX}CONFIG at a lakehouse.toml, or unset it to read ./{CONFIG_FILE}",
+            )
+        return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -128,7 +271,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
     section = data.get("lakehouse", data)
     if not isinstance(section, dict):
         raise SettingsError(f"{path}: [lakehouse] must be a table of settings")
-    return dict(section)
+    return _flatten(section, f"{path}: [lakehouse.{BIGQUERY}] must be a table of settings")
+
+
+def _flatten(values: Mapping[str, Any], problem: str) -> dict[str, Any]:
+    """``{"bigquery": {"project": p}}`` -> ``{"bigquery.project": p}``; other keys as they are."""
+    out = {key: value for key, value in values.items() if key != BIGQUERY}
+    nested = values.get(BIGQUERY)
+    if nested is not None and not isinstance(nested, Mapping):
+        raise SettingsError(problem)
+    out.update({f"{BIGQUERY}.{key}": value for key, value in (nested or {}).items()})
+    return out
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Settings named by ``LAKEHOUSE_<NAME>`` and ``LAKEHOUSE_BQ_<NAME>`` variables (others ignored; an
+    empty variable counts as unset, as in profiles.yml's ``env_var(..., '')``)."""
+    out: dict[str, Any] = {}
+    for var, value in env.items():
+        if value == "":
+            continue
+        if var.startswith(bigquery_settings.ENV_PREFIX):
+            key = f"{BIGQUERY}.{var[len(bigquery_settings.ENV_PREFIX) :].lower()}"
+        elif var.startswith(ENV_PREFIX):
+            key = var[len(ENV_PREFIX) :].lower()
+        else:
+            continue
+        if key in KNOWN:
+            out[key] = value
+    return out
+
+
+def _env_var(key: str) -> str:
+    group, _, field = key.rpartition(".")
+    return bigquery_settings.env_name(field) if group else ENV_PREFIX + key.upper()
 
 
 def load_settings(
@@ -137,48 +313,64 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
-    """Resolve settings from overrides > environment > lakehouse.toml > defaults."""
+    """Resolve settings from overrides > environment > lakehouse.toml > defaults (see the module docstring)."""
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
-    config = _config_path(env)
-    config = config if config.is_absolute() else cwd / config
+    config, named = _config_path(env, cwd)
+    table = _read_toml(config, named)
+    root = config.parent if table is not None else cwd
+    flags = _flatten({k: v for k, v in (overrides or {}).items() if v is not None}, "bigquery: a mapping")
+    layers = [  # lowest precedence first: (kind, values, base of relative paths, where)
+        ("toml", table or {}, root, lambda key: f"{config} (key {key!r})"),
+        ("env", _from_env(env), cwd, lambda key: f"environment variable {_env_var(key)}"),
+        ("flag", flags, cwd, lambda key: f"command-line option --{key.replace('_', '-')}"),
+    ]
     values: dict[str, Any] = {}
-    origin: dict[str, str] = {}
+    origins: dict[str, _Origin] = {}
+    for kind, layer, base, where in layers:
+        for key, value in layer.items():
+            if value is None:
+                continue
+            if key not in KNOWN:
+                raise SettingsError(
+                    f"unknown setting {key!r} in {where(key)}",
+                    hint="known settings: " + ", ".join(sorted(KNOWN)),
+                )
+            values[key] = _absolute(value, base) if key in _PATH_FIELDS else value
+            origins[key] = _Origin(kind, where(key), None)
+    defaults = {"home": root / "data", **default_paths(root)}
+    for key, path in defaults.items():
+        if key not in values:
+            values[key] = path
+            origins[key] = _Origin("default", f"the default ({path}, under {root})", None)
 
-    for key, value in _read_toml(config).items():
-        values[key] = value
-        origin[key] = f"{config} (key {key!r})"
-    known = set(Settings.model_fields)
-    for var, value in env.items():
-        if not var.startswith(ENV_PREFIX) or var == ENV_PREFIX + "CONFIG":
-            continue
-        key = var[len(ENV_PREFIX) :].lower()
-        if key in known:
-            values[key] = value
-            origin[key] = f"environment variable {var}"
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            values[key] = value
-            origin[key] = f"command-line option --{key.replace('_', '-')}"
+    settings = _validated(values, origins, config)
+    settings._sources = _Sources(
+        {key: _Origin(o.kind, o.text, _get(settings, key)) for key, o in origins.items()},
+        config,
+        table is not None,
+    )
+    return settings
 
-    for key in list(values):
-        if key not in known:
-            raise SettingsError(
-                f"unknown setting {key!r} in {origin[key]}",
-                hint="known settings: " + ", ".join(sorted(known)),
-            )
-        if key in _PATH_FIELDS and values[key] not in (None, ""):
-            path = Path(str(values[key])).expanduser()
-            values[key] = path if path.is_absolute() else cwd / path
-    values.setdefault("home", cwd / "data")
 
+def _absolute(value: Any, base: Path) -> Any:
+    if value in (None, ""):
+        return value
+    path = Path(str(value)).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _validated(values: dict[str, Any], origins: dict[str, _Origin], config: Path) -> Settings:
+    nested = {key.partition(".")[2]: value for key, value in values.items() if key.startswith(BIGQUERY + ".")}
+    top = {key: value for key, value in values.items() if "." not in key}
     try:
-        return Settings(**values)
+        return Settings.model_validate({**top, **({BIGQUERY: nested} if nested else {})})
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = str(first["loc"][0]) if first["loc"] else "?"
-        where = origin.get(key, "the default")
+        key = ".".join(str(part) for part in first["loc"]) if first["loc"] else "?"
+        where = origins[key].text if key in origins else "the default"
+        shown = "(a secret, not shown)" if key in _SECRETS else repr(values.get(key))
         looked = f"looked at: command-line options, {ENV_PREFIX}* environment variables, {config}"
         raise SettingsError(
-            f"bad value {values.get(key)!r} for setting {key!r} from {where}: {first['msg']}", hint=looked
+            f"bad value {shown} for setting {key!r} from {where}: {first['msg']}", hint=looked
         ) from exc

@@ -1,5 +1,9 @@
 """Expectation suites as plain data: GX 1.x suite JSON files in ``settings.quality_suites_dir``.
 
+The folder is a project file: a command that needs suites (an ingest with its gate, ``quality check``,
+``quality docs``) fails naming the setting when the folder is missing; a folder without a dataset's suite
+means that dataset is not validated.
+
 A suite file is what ``ExpectationSuite.to_json_dict()`` writes, plus two conventions of ours:
 
 - every expectation's ``meta.severity`` is ``critical`` (blocks a batch) or ``warning`` (reported);
@@ -70,13 +74,12 @@ class Suite:
 
 
 def suite_path(settings: Settings, dataset: str) -> Path:
-    return settings.quality_suites_dir / f"{dataset}{SUITE_SUFFIX}"
+    return settings.existing("quality_suites_dir") / f"{dataset}{SUITE_SUFFIX}"
 
 
 def available(settings: Settings) -> list[str]:
     """Datasets (and models) that have a suite, sorted."""
-    folder = settings.quality_suites_dir
-    return sorted(p.stem for p in folder.glob(f"*{SUITE_SUFFIX}")) if folder.is_dir() else []
+    return sorted(p.stem for p in settings.existing("quality_suites_dir").glob(f"*{SUITE_SUFFIX}"))
 
 
 def has_suite(settings: Settings, dataset: str) -> bool:

@@ -1,4 +1,10 @@
-"""Shared fixtures: a temporary LAKEHOUSE_HOME with its settings, and the sample data at scale 1."""
+"""Shared fixtures: a temporary LAKEHOUSE_HOME with its settings, and the sample data at scale 1.
+
+Tests run in a temporary folder, where the default project files (./dbt_project, ./quality/expectations,
+./catalog/policy.yml, ./catalog/metadata.yml) do not exist: ``home`` names the sample project's files through
+``LAKEHOUSE_*`` variables, and ``SAMPLE_PROJECT`` gives them to tests that resolve settings without the
+environment.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,10 @@ import pytest
 
 from lakehouse.cli import main
 from lakehouse.settings import Settings, load_settings
+from lakehouse.wiring.sample_project import bundled
+
+#: the sample project as the installed package holds it (in a checkout: this repository's files)
+SAMPLE_PROJECT: dict[str, Path] = bundled()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,11 +39,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh LAKEHOUSE_HOME; environment LAKEHOUSE_* variables from the developer's shell are cleared."""
+    """A fresh LAKEHOUSE_HOME with the sample project; LAKEHOUSE_* variables from the developer's shell are
+    cleared."""
     for var in [v for v in os.environ if v.startswith("LAKEHOUSE_")]:
         monkeypatch.delenv(var)
     path = tmp_path / "home"
     monkeypatch.setenv("LAKEHOUSE_HOME", str(path))
+    for name, file in SAMPLE_PROJECT.items():
+        monkeypatch.setenv("LAKEHOUSE_" + name.upper(), str(file))
     monkeypatch.chdir(tmp_path)
     yield path
 

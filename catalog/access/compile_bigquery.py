@@ -21,6 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from catalog.access.bigquery_target import with_bigquery_settings
 from catalog.access.policy import Policy, PolicyError, load_policy
 from lakehouse.settings import Settings
 
@@ -49,7 +50,11 @@ class CompiledPolicy:
 
 
 def compile_bigquery(settings: Settings) -> CompiledPolicy:
-    return compile_policy(load_policy(settings), source=str(settings.policy_file.name))
+    """The policy compiled for the BigQuery project and location of ``settings.bigquery``."""
+    source = str(settings.policy_file.name)
+    return compile_policy(
+        with_bigquery_settings(load_policy(settings), settings, source=source), source=source
+    )
 
 
 def compile_policy(policy: Policy, *, source: str = "policy.yml") -> CompiledPolicy:

@@ -118,6 +118,8 @@ class Routine(_Model):
 
 
 class BigQueryTarget(_Model):
+    # project and location are settings (Settings.bigquery): compile_bigquery always replaces them from there
+    # (catalog/access/bigquery_target.py); a policy may still write them if they agree with the settings
     project: str = "my-project"
     location: str = "us"
     taxonomy: str = "lakehouse"
@@ -312,8 +314,8 @@ class Principal:
 
 
 def load_policy(settings: Settings) -> Policy:
-    """Read and validate the policy file ``settings.policy_file``."""
-    return load_policy_file(settings.policy_file)
+    """Read and validate the policy file ``settings.policy_file`` (a missing one names the setting)."""
+    return load_policy_file(settings.existing("policy_file"))
 
 
 def load_policy_file(path: Path) -> Policy:

@@ -68,24 +68,39 @@ class LazyGroup(click.Group):
 )
 @click.option("--threads", type=int, help="DuckDB threads")
 @click.option("--memory-limit", help="DuckDB memory limit, e.g. 4GB")
+@click.option(
+    "--dbt-project-dir",
+    type=click.Path(file_okay=False),
+    help="LAKEHOUSE_DBT_PROJECT_DIR: the dbt project (default ./dbt_project)",
+)
+@click.option(
+    "--quality-suites-dir",
+    type=click.Path(file_okay=False),
+    help="LAKEHOUSE_QUALITY_SUITES_DIR: the GX suites (default ./quality/expectations)",
+)
+@click.option(
+    "--policy-file",
+    type=click.Path(dir_okay=False),
+    help="LAKEHOUSE_POLICY_FILE: the access policy (default ./catalog/policy.yml)",
+)
+@click.option(
+    "--metadata-file",
+    type=click.Path(dir_okay=False),
+    help="LAKEHOUSE_METADATA_FILE: the catalog's business metadata (default ./catalog/metadata.yml)",
+)
 @click.option("--debug", is_flag=True, help="show tracebacks")
 @click.option("-v", "--verbose", count=True, help="more log output (-vv for debug)")
 @click.version_option(package_name="lakehouse-toolkit")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    home: str | None,
-    threads: int | None,
-    memory_limit: str | None,
-    debug: bool,
-    verbose: int,
-) -> None:
-    """A data lakehouse on one laptop: DuckLake lake, catalog, access rules, quality gates, dbt, BigQuery ML SQL."""
+def cli(ctx: click.Context, debug: bool, verbose: int, **overrides: str | int | None) -> None:
+    """A data lakehouse on one laptop: DuckLake lake, catalog, access rules, quality gates, dbt, BigQuery ML SQL.
+
+    Settings: flag > LAKEHOUSE_* environment variable > lakehouse.toml (in the current directory, or
+    LAKEHOUSE_CONFIG) > default; project files default to the layout of the folder holding lakehouse.toml.
+    """
     level = logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = AppContext(
-        overrides={"home": home, "threads": threads, "memory_limit": memory_limit}, debug=debug
-    )
+    ctx.obj = AppContext(overrides=dict(overrides), debug=debug)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,11 +17,16 @@ class AppContext:
     debug: bool = False
 
     @cached_property
+    def loaded(self) -> Settings:
+        """The settings as resolved from flags, environment, lakehouse.toml and defaults."""
+        return load_settings(self.overrides)
+
+    @cached_property
     def settings(self) -> Settings:
         """The resolved settings, with what the access policy decides for the floor (lake encryption)."""
         from lakehouse.wiring.policy import with_policy_decisions  # start-up time: only commands that need it
 
-        return with_policy_decisions(load_settings(self.overrides))
+        return with_policy_decisions(self.loaded)
 
 
 def app(ctx: click.Context) -> AppContext:

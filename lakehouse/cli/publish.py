@@ -9,9 +9,11 @@ from lakehouse.cli.context import AppContext, json_option, pass_app
 
 @click.command("publish")
 @click.option("--target", type=click.Choice(["bigquery"]), required=True, help="where to publish")
-@click.option("--project", help="BigQuery project (default LAKEHOUSE_BQ_PROJECT)")
-@click.option("--dataset", help="BigQuery dataset (default LAKEHOUSE_BQ_LAKE_DATASET, else 'lake')")
-@click.option("--location", help="dataset location (default LAKEHOUSE_BQ_LOCATION, else US)")
+@click.option("--project", help="BigQuery project (setting bigquery.project, LAKEHOUSE_BQ_PROJECT)")
+@click.option(
+    "--dataset", help="the lake's dataset (setting bigquery.lake_dataset, LAKEHOUSE_BQ_LAKE_DATASET; lake)"
+)
+@click.option("--location", help="dataset location (setting bigquery.location, LAKEHOUSE_BQ_LOCATION; US)")
 @click.option("--table", "tables", multiple=True, help="only this lake table (repeatable; default all)")
 @click.option("--snapshot", type=int, help="DuckLake snapshot id (default: the latest)")
 @click.option(

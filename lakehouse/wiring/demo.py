@@ -2,7 +2,8 @@
 
 Each step is a function ``(DemoRun) -> StepReport`` listed in ``STEPS``; a step that fails stops the
 run (later steps need its output) and is reported with its one-line error. The library returns the
-report; the CLI renders it.
+report; the CLI renders it. Project files the user has none of (dbt project, suites, policy, metadata)
+come from the sample project bundled with the package (``sample_project``); the report says which.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
 from lakehouse.wiring.pipeline import build_warehouse, ingest, models_changed
 from lakehouse.wiring.policy import with_policy_decisions
+from lakehouse.wiring.sample_project import SampleUse, with_sample_project
 from warehouse.sql.principal import COMPILER
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class DemoReport:
     home: Path
     steps: list[StepReport]
     seconds: float
+    sample_project: SampleUse | None = None  # the project files taken from the bundled sample
 
     @property
     def ok(self) -> bool:
@@ -221,8 +224,15 @@ STEPS: list[Callable[[DemoRun], StepReport]] = [
 def run_demo(
     settings: Settings, *, scale: float = 1.0, progress: ProgressCallback | None = None
 ) -> DemoReport:
-    """Run every step in order; stop at the first failing step."""
+    """Run every step in order; stop at the first failing step.
+
+    ``settings`` as loaded: the policy's decisions for the floor are taken here, after the sample project
+    has filled in the project files the user has none of.
+    """
     started = time.perf_counter()
+    settings, sample = with_sample_project(settings)
+    if sample is not None:
+        log.info("demo: %s", sample.describe())
     run = DemoRun(with_policy_decisions(settings), scale, progress)
     steps: list[StepReport] = []
     for step in STEPS:
@@ -236,4 +246,4 @@ def run_demo(
         log.info("demo step %s: %s in %.1f s", result.name, "ok" if result.ok else "FAILED", result.seconds)
         if not result.ok:
             break
-    return DemoReport(settings.home, steps, time.perf_counter() - started)
+    return DemoReport(settings.home, steps, time.perf_counter() - started, sample)

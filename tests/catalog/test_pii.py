@@ -10,6 +10,7 @@ import yaml
 
 from catalog import metadata, pii
 from catalog.model import ColumnRecord, DatasetRecord, PiiFinding
+from lakehouse.settings import load_settings
 from tests.catalog.conftest import FIXTURES
 
 CASES = yaml.safe_load((FIXTURES / "pii_columns.yml").read_text())
@@ -75,7 +76,7 @@ def test_yaml_overrides_detection(tmp_path: Path) -> None:
         ColumnRecord("email", "VARCHAR", 1, pii=PiiFinding("email", 0.99, "values+name")),
         ColumnRecord("nickname", "VARCHAR", 2),
     ))  # fmt: skip
-    out = metadata.apply(record, metadata.load(path))
+    out = metadata.apply(record, metadata.load(load_settings({"metadata_file": path}, env={}, cwd=tmp_path)))
     assert out.owner == "crm-team" and out.tags == ("crm", "gdpr")
     assert out.columns[0].pii is None
     assert out.columns[1].pii == PiiFinding("person_name", 1.0, "override")
@@ -86,4 +87,4 @@ def test_bad_metadata_file_names_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "metadata.yml"
     path.write_text("datasets:\n  orders:\n    ownr: sales\n")
     with pytest.raises(ValueError, match=r"dataset 'orders' has unknown keys \['ownr'\]"):
-        metadata.load(path)
+        metadata.load(load_settings({"metadata_file": path}, env={}, cwd=tmp_path))

@@ -19,6 +19,7 @@ import pytest
 
 from lakehouse.settings import Settings
 from tests.warehouse.bigquery_fake import FakeBigQuery
+from tests.warehouse.conftest import with_bigquery_environment
 from warehouse.dbt import run_dbt
 from warehouse.dbt.bigquery_check import check_bigquery_sql, check_manifest, compiled_nodes
 
@@ -63,7 +64,8 @@ def test_parse_bigquery_target_offline(
 def test_compiled_bigquery_sql_is_bigquery_sql(
     lake_settings: Settings, tmp_path: Path, bigquery_env: FakeBigQuery
 ) -> None:
-    report = run_dbt(lake_settings, "compile", target="bigquery", target_path=tmp_path)
+    settings = with_bigquery_environment(lake_settings)
+    report = run_dbt(settings, "compile", target="bigquery", target_path=tmp_path)
     assert report.success, report.summary()
     manifest = tmp_path / "manifest.json"
     assert compiled_nodes(manifest) >= 80  # models and tests
@@ -145,9 +147,10 @@ def test_build_on_real_bigquery(
     monkeypatch.setenv("LAKEHOUSE_BQ_KEYFILE", os.environ["GOOGLE_APPLICATION_CREDENTIALS"])
     monkeypatch.setenv("LAKEHOUSE_BQ_LAKE_DATASET", "lakehouse_test_lake")
     monkeypatch.setenv("LAKEHOUSE_BQ_DATASET", "lakehouse_test")
-    publish(lake_settings, "bigquery")
+    settings = with_bigquery_environment(lake_settings)
+    publish(settings, "bigquery")
     report = run_dbt(
-        lake_settings,
+        settings,
         "build",
         "--vars",
         "{schema_prefix: lakehouse_test_}",

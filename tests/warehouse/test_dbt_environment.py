@@ -31,11 +31,16 @@ def test_paths_are_normalised_not_resolved(tmp_path: Path) -> None:
 
 def test_patched_environment_hides_other_settings_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKEHOUSE_LAKE_METADATA", "/elsewhere/metadata.sqlite")
-    monkeypatch.setenv("LAKEHOUSE_BQ_PROJECT", "kept")
+    monkeypatch.setenv("LAKEHOUSE_BQ_PROJECT", "from-the-shell")
+    monkeypatch.setenv("LAKEHOUSE_DBT_TARGET", "kept")
     monkeypatch.setenv("LAKEHOUSE_HOME", "/before")
     with patched_environment({"LAKEHOUSE_HOME": "/during"}):
         assert os.environ["LAKEHOUSE_HOME"] == "/during"
         assert "LAKEHOUSE_LAKE_METADATA" not in os.environ  # a developer's setting must not leak into dbt
-        assert os.environ["LAKEHOUSE_BQ_PROJECT"] == "kept"  # not a setting: the BigQuery profile reads it
+        assert (
+            "LAKEHOUSE_BQ_PROJECT" not in os.environ
+        )  # BigQuery settings too: they come from Settings.bigquery
+        assert os.environ["LAKEHOUSE_DBT_TARGET"] == "kept"  # not a setting: profiles.yml reads it
     assert os.environ["LAKEHOUSE_HOME"] == "/before"
     assert os.environ["LAKEHOUSE_LAKE_METADATA"] == "/elsewhere/metadata.sqlite"
+    assert os.environ["LAKEHOUSE_BQ_PROJECT"] == "from-the-shell"

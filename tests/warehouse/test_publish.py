@@ -24,6 +24,7 @@ from lakehouse.connect import connect
 from lakehouse.errors import InputError, MissingDependency, NotFoundError, SettingsError
 from lakehouse.settings import Settings
 from tests.warehouse.bigquery_fake import FakeBigQuery
+from tests.warehouse.conftest import with_bigquery_environment
 from warehouse.publish import publish
 from warehouse.publish.schema import field_spec
 
@@ -38,6 +39,12 @@ def fake_bigquery(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBigQuery]:
         monkeypatch.setenv("LAKEHOUSE_BQ_TOKEN", "offline-test-token")
         monkeypatch.setenv("LAKEHOUSE_BQ_PROJECT", "offline-project")
         yield fake
+
+
+@pytest.fixture
+def bq_settings(lake_settings: Settings, fake_bigquery: FakeBigQuery) -> Settings:
+    """The fixture lake with the BigQuery settings the fake's LAKEHOUSE_BQ_* variables give."""
+    return with_bigquery_environment(lake_settings)
 
 
 def load_jobs(fake: FakeBigQuery) -> dict[str, dict]:
@@ -55,9 +62,9 @@ def uploaded_table(fake: FakeBigQuery, table: str) -> pa.Table:
 
 
 def test_publishes_every_lake_table_with_load_jobs(
-    lake_settings: Settings, fake_bigquery: FakeBigQuery
+    bq_settings: Settings, fake_bigquery: FakeBigQuery
 ) -> None:
-    report = publish(lake_settings, "bigquery")
+    report = publish(bq_settings, "bigquery")
 
     assert report.dataset == "offline-project.lake"
     assert [t.table for t in report.tables] == ["customers", "events", "images", "orders", "products"]
@@ -79,8 +86,8 @@ def test_publishes_every_lake_table_with_load_jobs(
     )  # small files: multipart uploads
 
 
-def test_nested_events_keep_their_shape(lake_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
-    publish(lake_settings, "bigquery", tables=["events"])
+def test_nested_events_keep_their_shape(bq_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
+    publish(bq_settings, "bigquery", tables=["events"])
     fields = {f["name"]: f for f in load_jobs(fake_bigquery)["events"]["schema"]["fields"]}
     assert fields["items"]["type"] == "RECORD" and fields["items"]["mode"] == "REPEATED"
     assert [f["name"] for f in fields["items"]["fields"]] == ["product_id", "quantity", "price"]
@@ -89,18 +96,16 @@ def test_nested_events_keep_their_shape(lake_settings: Settings, fake_bigquery: 
     assert uploaded_table(fake_bigquery, "events").num_rows == 24
 
 
-def test_types_bigquery_cannot_load_are_converted(
-    lake_settings: Settings, fake_bigquery: FakeBigQuery
-) -> None:
-    publish(lake_settings, "bigquery", tables=["images"])
+def test_types_bigquery_cannot_load_are_converted(bq_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
+    publish(bq_settings, "bigquery", tables=["images"])
     fields = {f["name"]: f["type"] for f in load_jobs(fake_bigquery)["images"]["schema"]["fields"]}
     assert fields["exif"] == "STRING"  # JSON -> JSON text
     assert fields["taken_at"] == "TIMESTAMP"  # naive UTC timestamp -> UTC timestamp
     assert uploaded_table(fake_bigquery, "images").column("exif").to_pylist()[0] == "{}"
 
 
-def test_all_tables_come_from_one_snapshot(lake_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
-    con = connect(lake_settings)
+def test_all_tables_come_from_one_snapshot(bq_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
+    con = connect(bq_settings)
     try:
         row = con.execute("SELECT max(snapshot_id) FROM ducklake_snapshots('lake')").fetchone()
         assert row is not None
@@ -111,7 +116,7 @@ def test_all_tables_come_from_one_snapshot(lake_settings: Settings, fake_bigquer
     finally:
         con.close()
     report = publish(
-        lake_settings, "bigquery", tables=["customers"], snapshot=before, write_disposition="append"
+        bq_settings, "bigquery", tables=["customers"], snapshot=before, write_disposition="append"
     )
     assert report.snapshot == before
     assert uploaded_table(fake_bigquery, "customers").num_rows == 12
@@ -137,11 +142,11 @@ def test_cli_publish_json(lake_settings: Settings, fake_bigquery: FakeBigQuery) 
     assert data["tables"][0]["partition"] == "MONTH(order_time)"
 
 
-def test_unknown_table_names_the_tables_there(lake_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
+def test_unknown_table_names_the_tables_there(bq_settings: Settings, fake_bigquery: FakeBigQuery) -> None:
     with pytest.raises(
         NotFoundError, match=r"no lake table refunds at snapshot \d+ \(tables there: customers, events"
     ):
-        publish(lake_settings, "bigquery", tables=["refunds"])
+        publish(bq_settings, "bigquery", tables=["refunds"])
 
 
 def test_missing_project_is_a_settings_error(
@@ -188,7 +193,8 @@ def test_a_list_of_lists_has_no_bigquery_type() -> None:
 @pytest.mark.bigquery
 def test_publish_to_real_bigquery(lake_settings: Settings) -> None:
     """Needs GOOGLE_APPLICATION_CREDENTIALS and LAKEHOUSE_BQ_PROJECT; loads into dataset lakehouse_test_lake."""
-    report = publish(lake_settings, "bigquery", tables=["orders", "events"], dataset="lakehouse_test_lake")
+    settings = with_bigquery_environment(lake_settings)
+    report = publish(settings, "bigquery", tables=["orders", "events"], dataset="lakehouse_test_lake")
     from google.cloud import bigquery
 
     client = bigquery.Client(project=os.environ["LAKEHOUSE_BQ_PROJECT"])
@@ -198,11 +204,11 @@ def test_publish_to_real_bigquery(lake_settings: Settings) -> None:
 
 
 def test_large_files_go_through_resumable_uploads(
-    lake_settings: Settings, fake_bigquery: FakeBigQuery, monkeypatch: pytest.MonkeyPatch
+    bq_settings: Settings, fake_bigquery: FakeBigQuery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from google.cloud.bigquery import client
 
     monkeypatch.setattr(client, "_MAX_MULTIPART_SIZE", 0)  # every file counts as large
-    report = publish(lake_settings, "bigquery", tables=["orders"])
+    report = publish(bq_settings, "bigquery", tables=["orders"])
     assert ("PUT", "/upload/bigquery/v2/projects/offline-project/jobs") in fake_bigquery.state.requests
     assert uploaded_table(fake_bigquery, "orders").num_rows == report.tables[0].rows == 30

@@ -1,4 +1,4 @@
-"""Run dbt in-process (``dbtRunner``) on the project in ``settings.dbt_project_dir``.
+"""Run dbt in-process (``dbtRunner``) on the project in ``settings.dbt_project_dir`` (checked when dbt runs).
 
 ``build`` is what ``lakehouse dbt build`` and ``lakehouse demo`` call. dbt's own console output is switched
 off (the library never prints); progress arrives through the callback, and the result is a ``DbtReport``
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lakehouse.errors import LakehouseError, LockedError, NotFoundError, UsageError
+from lakehouse.errors import LakehouseError, LockedError, NotFoundError, SettingsError, UsageError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 from warehouse.dbt.environment import patched_environment, settings_environment
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 TARGETS = ("dev", "bigquery")
 #: the lake tables the project's sources read (checked before a DuckDB build for a clear message)
 SOURCE_TABLES = ("customers", "products", "orders", "events", "images")
+#: dbt commands that need no BigQuery project (profiles.yml parses with its placeholder)
+OFFLINE_COMMANDS = frozenset({"parse", "ls", "list", "clean"})
 #: dbt events that mark a node as finished (for progress)
 _FINISHED_EVENTS = frozenset({"NodeFinished"})
 
@@ -76,10 +78,12 @@ def run_dbt(
 
     if target not in TARGETS:
         raise UsageError(f"unknown dbt target {target!r}", hint="targets: " + ", ".join(TARGETS))
-    project = settings.dbt_project_dir
-    if not (project / "dbt_project.yml").exists():
-        raise NotFoundError(
-            f"no dbt project at {project}", hint="set dbt_project_dir (LAKEHOUSE_DBT_PROJECT_DIR)"
+    project = settings.existing("dbt_project_dir")
+    if target == "bigquery" and command not in OFFLINE_COMMANDS and not settings.bigquery.project:
+        raise SettingsError(
+            f"dbt {command} --target bigquery needs a BigQuery project",
+            hint=f"looked at: {settings.looked_at('bigquery.project')}; set LAKEHOUSE_BQ_PROJECT or "
+            "[lakehouse.bigquery] project in lakehouse.toml",
         )
     tracker = _ProgressTracker(command, progress)
     argv = [
@@ -91,16 +95,17 @@ def run_dbt(
         "--log-level", "none",
         "--log-level-file", "info",
     ]  # fmt: skip
+    log_path = project / "logs" if target_path is None else target_path / "logs"
     if target_path is not None:
-        argv += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
-    with patched_environment(settings_environment(settings)):
+        argv += ["--target-path", str(target_path), "--log-path", str(log_path)]
+    with patched_environment(settings_environment(settings, target)):
         try:
             result = dbtRunner(callbacks=[tracker]).invoke(argv)
         finally:
             release_duckdb()
     seconds = time.perf_counter() - started
     if result.exception is not None:
-        raise _translate(result.exception, command, target) from result.exception
+        raise _translate(result.exception, command, target, log_path) from result.exception
     nodes = _node_results(result.result)
     sql_seconds = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
     manifest = (target_path or project / "target") / "manifest.json"
@@ -189,7 +194,7 @@ def _node_results(result: Any) -> list[NodeResult]:
     return out
 
 
-def _translate(exc: BaseException, command: str, target: str) -> LakehouseError:
+def _translate(exc: BaseException, command: str, target: str, log_path: Path) -> LakehouseError:
     text = str(exc)
     if "Could not set lock" in text:
         from lakehouse.connect import translate_lock_error
@@ -198,7 +203,7 @@ def _translate(exc: BaseException, command: str, target: str) -> LakehouseError:
         return locked or LockedError(text)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return LakehouseError(
-        f"dbt {command} (target {target}) failed: {first}", hint="details in dbt_project/logs/dbt.log"
+        f"dbt {command} (target {target}) failed: {first}", hint=f"details in {log_path / 'dbt.log'}"
     )
 
 

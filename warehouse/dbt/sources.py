@@ -74,7 +74,7 @@ def lake_schemas(settings: Settings) -> dict[str, list[tuple[str, str]]]:
 
 def generate_sources(settings: Settings, path: Path | None = None) -> SourcesReport:
     """Rewrite the sources file from the lake's schemas (see the module docstring); return what changed."""
-    path = path or settings.dbt_project_dir / SOURCES_FILE
+    path = path or settings.existing("dbt_project_dir") / SOURCES_FILE
     document = _read(path)
     schemas = lake_schemas(settings)
     source = _lake_source(document)

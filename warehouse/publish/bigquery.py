@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from lakehouse.bigquery_settings import BigQuerySettings
 from lakehouse.errors import LakehouseError, MissingDependency, SettingsError
 from warehouse.publish.export import ExportedTable
 from warehouse.publish.schema import FieldSpec, TableLoadSpec
-from warehouse.publish.target import BigQueryTarget
+from warehouse.publish.target import PublishTarget
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +44,29 @@ def bigquery_module() -> Any:
     return bigquery
 
 
-def make_client(target: BigQueryTarget) -> Any:
-    """A BigQuery client for ``target`` (credentials by method, a custom endpoint when one is set)."""
+def make_client(settings: BigQuerySettings) -> Any:
+    """A BigQuery client for ``settings`` (credentials by method, a custom endpoint when one is set)."""
     bigquery = bigquery_module()
     from google.api_core.client_options import ClientOptions
 
     credentials: Any = None
-    if target.method == "service-account":
+    if settings.method == "service-account":
         from google.oauth2 import service_account
 
-        credentials = service_account.Credentials.from_service_account_file(target.keyfile)
-    elif target.method == "oauth-secrets":
+        credentials = service_account.Credentials.from_service_account_file(str(settings.keyfile))
+    elif settings.method == "oauth-secrets":
         from google.oauth2.credentials import Credentials
 
-        credentials = Credentials(token=target.token)
-    options = ClientOptions(api_endpoint=target.api_endpoint) if target.api_endpoint else None
+        credentials = Credentials(token=settings.token_value())
+    options = ClientOptions(api_endpoint=settings.api_endpoint) if settings.api_endpoint else None
     from google.auth.exceptions import DefaultCredentialsError
 
     try:
         return bigquery.Client(
-            project=target.project, credentials=credentials, location=target.location, client_options=options
+            project=settings.project,
+            credentials=credentials,
+            location=settings.location,
+            client_options=options,
         )
     except DefaultCredentialsError as exc:
         raise SettingsError(
@@ -79,7 +83,7 @@ def schema_fields(specs: tuple[FieldSpec, ...]) -> list[Any]:
     ]
 
 
-def load_config(spec: TableLoadSpec, target: BigQueryTarget, snapshot: int) -> Any:
+def load_config(spec: TableLoadSpec, target: PublishTarget, snapshot: int) -> Any:
     """The load job configuration: explicit schema, partitioning, clustering, write disposition."""
     bigquery = bigquery_module()
     from google.cloud.bigquery.format_options import ParquetOptions
@@ -106,7 +110,7 @@ def load_config(spec: TableLoadSpec, target: BigQueryTarget, snapshot: int) -> A
     return config
 
 
-def ensure_dataset(client: Any, target: BigQueryTarget) -> None:
+def ensure_dataset(client: Any, target: PublishTarget) -> None:
     bigquery = bigquery_module()
     dataset = bigquery.Dataset(target.dataset_id)
     dataset.location = target.location
@@ -115,7 +119,7 @@ def ensure_dataset(client: Any, target: BigQueryTarget) -> None:
 
 
 def load_table(
-    client: Any, target: BigQueryTarget, exported: ExportedTable, spec: TableLoadSpec, snapshot: int
+    client: Any, target: PublishTarget, exported: ExportedTable, spec: TableLoadSpec, snapshot: int
 ) -> LoadedTable:
     """Run one load job and wait for it; a failed job raises ``LakehouseError`` with BigQuery's reason."""
     destination = f"{target.dataset_id}.{exported.table}"

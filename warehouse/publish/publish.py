@@ -46,21 +46,24 @@ def publish(
     client: Any = None,
     progress: ProgressCallback | None = None,
 ) -> PublishReport:
-    """Publish lake tables at one snapshot (default: the latest) to a BigQuery dataset (default ``lake``).
+    """Publish lake tables at one snapshot (default: the latest) to BigQuery (``settings.bigquery``).
 
-    ``client`` is a ``google.cloud.bigquery.Client`` to use instead of one built from the target settings.
+    ``project``, ``dataset`` (the lake's dataset) and ``location`` are the command's flags: they win over
+    ``settings.bigquery``. ``client`` is a ``google.cloud.bigquery.Client`` to use instead of one built from
+    the settings.
     """
     if target not in TARGETS:
         raise UsageError(f"unknown publish target {target!r}", hint="targets: " + ", ".join(TARGETS))
     bigquery_module()  # fail fast, before exporting anything, when the extra is not installed
     resolved = resolve_target(
+        settings,
         project=project or getattr(client, "project", None),
         dataset=dataset,
         location=location,
         write_disposition=write_disposition,
     )
     started = time.perf_counter()
-    client = client or make_client(resolved)
+    client = client or make_client(resolved.bigquery)
     ensure_dataset(client, resolved)
     loaded: list[LoadedTable] = []
     with tempfile.TemporaryDirectory(prefix="publish-", dir=_scratch(settings)) as scratch:

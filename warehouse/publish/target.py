@@ -1,74 +1,64 @@
-"""Where and how to publish on BigQuery: resolved from arguments, else the same LAKEHOUSE_BQ_* environment
-variables that dbt_project/profiles.yml reads (so dbt's BigQuery target finds the tables publish loaded)."""
+"""Where and how to publish on BigQuery: ``Settings.bigquery`` (the one BigQuery settings object, which also
+feeds dbt's bigquery target and ``access compile``), with the publish command's flags on top.
+
+The lake goes to ``bigquery.lake_dataset`` (default ``lake``), the dataset dbt's sources read. A missing
+project, or a credentials method without its key file or token, is an error naming every place looked at.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from lakehouse.bigquery_settings import BigQuerySettings, env_name
 from lakehouse.errors import SettingsError, UsageError
+from lakehouse.settings import Settings
 
 #: write dispositions by CLI name
 WRITE_DISPOSITIONS = {"truncate": "WRITE_TRUNCATE", "append": "WRITE_APPEND", "empty": "WRITE_EMPTY"}
-#: authentication methods, as in dbt-bigquery's profile
-METHODS = ("oauth", "service-account", "oauth-secrets")
 
 
 @dataclass(frozen=True)
-class BigQueryTarget:
-    project: str
-    dataset: str = "lake"
-    location: str = "US"
-    method: str = "oauth"
-    keyfile: str | None = None
-    token: str | None = field(default=None, repr=False)
-    api_endpoint: str | None = None
+class PublishTarget:
+    """The BigQuery settings to publish with (project set, credentials complete) and the write disposition."""
+
+    bigquery: BigQuerySettings
     write_disposition: str = "WRITE_TRUNCATE"
 
     @property
     def dataset_id(self) -> str:
-        return f"{self.project}.{self.dataset}"
+        return self.bigquery.lake_dataset_id
+
+    @property
+    def location(self) -> str:
+        return self.bigquery.location
 
 
 def resolve_target(
+    settings: Settings,
     *,
     project: str | None = None,
     dataset: str | None = None,
     location: str | None = None,
     write_disposition: str = "truncate",
-    env: Mapping[str, str] | None = None,
-) -> BigQueryTarget:
-    """Arguments > LAKEHOUSE_BQ_* environment > defaults; a missing project or bad value raises."""
-    env = os.environ if env is None else env
-    project = project or env.get("LAKEHOUSE_BQ_PROJECT")
-    if not project:
-        raise SettingsError(
-            "no BigQuery project to publish to",
-            hint="pass --project or set LAKEHOUSE_BQ_PROJECT (and credentials: LAKEHOUSE_BQ_KEYFILE or gcloud ADC)",
-        )
-    method = env.get("LAKEHOUSE_BQ_METHOD", "oauth")
-    if method not in METHODS:
-        raise SettingsError(
-            f"unknown BigQuery method {method!r} in environment variable LAKEHOUSE_BQ_METHOD",
-            hint="valid: " + ", ".join(METHODS),
-        )
+) -> PublishTarget:
+    """``settings.bigquery`` with the flags given (``dataset`` is the lake's dataset); check what publish needs."""
     if write_disposition not in WRITE_DISPOSITIONS:
         raise UsageError(
             f"unknown write disposition {write_disposition!r}", hint="valid: " + ", ".join(WRITE_DISPOSITIONS)
         )
-    keyfile = env.get("LAKEHOUSE_BQ_KEYFILE") or None
-    if method == "service-account" and not keyfile:
+    bigquery = settings.bigquery.merged(project=project, lake_dataset=dataset, location=location)
+    if not bigquery.project:
         raise SettingsError(
-            "LAKEHOUSE_BQ_METHOD=service-account needs LAKEHOUSE_BQ_KEYFILE (a JSON key file)"
+            "no BigQuery project to publish to",
+            hint=f"looked at: --project, {settings.looked_at('bigquery.project')}; pass --project, or set "
+            f"{env_name('project')} or [lakehouse.bigquery] project in lakehouse.toml (and credentials: "
+            f"{env_name('keyfile')} or gcloud ADC)",
         )
-    return BigQueryTarget(
-        project=project,
-        dataset=dataset or env.get("LAKEHOUSE_BQ_LAKE_DATASET") or "lake",
-        location=location or env.get("LAKEHOUSE_BQ_LOCATION") or "US",
-        method=method,
-        keyfile=keyfile,
-        token=env.get("LAKEHOUSE_BQ_TOKEN") or None,
-        api_endpoint=env.get("LAKEHOUSE_BQ_API_ENDPOINT") or None,
-        write_disposition=WRITE_DISPOSITIONS[write_disposition],
-    )
+    needed = bigquery.missing_credential()
+    if needed is not None:
+        raise SettingsError(
+            f"BigQuery method {bigquery.method!r} (from {settings.origin('bigquery.method')}) needs "
+            f"{env_name(needed)}",
+            hint=f"looked at: {settings.looked_at('bigquery.' + needed)}",
+        )
+    return PublishTarget(bigquery, WRITE_DISPOSITIONS[write_disposition])

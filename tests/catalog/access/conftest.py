@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from lakehouse.connect import connect
-from lakehouse.settings import REPO_ROOT, Settings, load_settings
+from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring.policy import with_policy_decisions
+from tests.conftest import SAMPLE_PROJECT
 
-SAMPLE_POLICY = REPO_ROOT / "catalog" / "policy.yml"
+SAMPLE_POLICY = SAMPLE_PROJECT["policy_file"]
 
 CUSTOMERS = """
 SELECT * FROM (VALUES

@@ -1,7 +1,8 @@
 """BigQuery compile: golden DDL and Data Policy API JSON for the sample policy; the DDL parses.
 
 No BigQuery here: the output is compared with golden files and parsed with sqlglot's BigQuery
-dialect (UPDATE_GOLDEN=1 rewrites the golden files after a deliberate policy change).
+dialect (UPDATE_GOLDEN=1 rewrites the golden files after a deliberate policy change). The project and
+location come from the BigQuery settings (``DEMO_BIGQUERY``), as the policy's ``bigquery:`` block had them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from lakehouse.settings import Settings
 from tests.catalog.access.conftest import make_settings
 
 GOLDEN = Path(__file__).parent / "golden"
+#: the BigQuery settings the golden files were compiled for
+DEMO_BIGQUERY = {"project": "lakehouse-demo", "location": "eu"}
 ROW_POLICY = re.compile(
     r"CREATE OR REPLACE ROW ACCESS POLICY (?P<name>\w+)\nON (?P<table>`[^`]+`\.`[^`]+`\.`[^`]+`)\n"
     r"GRANT TO \((?P<grantees>[^)]*)\)\nFILTER USING \((?P<filter>.*)\);?$",
@@ -33,7 +36,7 @@ ROW_POLICY = re.compile(
 
 @pytest.fixture
 def compiled(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return compile_bigquery(make_settings(tmp_path))
+    return compile_bigquery(make_settings(tmp_path).with_values("the test", bigquery=DEMO_BIGQUERY))
 
 
 def _golden(name: str, text: str) -> str:
@@ -118,7 +121,10 @@ def test_the_first_statement_is_counted(compiled) -> None:  # type: ignore[no-un
     assert len(compiled.statements) == compiled.ddl.count(";\n")
 
 
-def test_cli_compile_writes_both_files(tmp_path: Path, settings: Settings) -> None:
+def test_cli_compile_writes_both_files(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAKEHOUSE_BQ_PROJECT", DEMO_BIGQUERY["project"])
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["access", "compile", "--target", "bigquery", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -19,7 +19,7 @@ from lakehouse.connect import connect, lake_is_encrypted, load_extensions
 from lakehouse.errors import AccessDenied, SettingsError
 from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring.policy import with_policy_decisions
-from tests.catalog.access.conftest import make_settings
+from tests.catalog.access.conftest import SAMPLE_POLICY, make_settings
 
 MARKER = b"plaintext-marker"
 
@@ -79,7 +79,8 @@ def test_a_missing_policy_file_is_said_out_loud(tmp_path: Path, caplog: pytest.L
 
 
 def test_an_explicit_setting_wins_over_the_policy(tmp_path: Path) -> None:
-    explicit = load_settings({"home": tmp_path / "home", "lake_encrypted": False}, env={}, cwd=tmp_path)
+    overrides = {"home": tmp_path / "home", "lake_encrypted": False, "policy_file": SAMPLE_POLICY}
+    explicit = load_settings(overrides, env={}, cwd=tmp_path)
     assert with_policy_decisions(explicit).lake_encrypted is False  # the sample policy would say True
 
 
