@@ -166,19 +166,17 @@ def test_tables_listed(settings: Settings, tmp_path: Path) -> None:
     time.sleep(0)
 
 
-@pytest.mark.parametrize("policy", ["repo", "none"])
-def test_plain_and_encrypted_lakes(home: Path, tmp_path: Path, policy: str) -> None:
-    """An encrypted lake (the repo policy marks a dataset sensitive) gets its files written by DuckLake;
-    an unencrypted one registers the staged Parquet as it is. Both land the same rows."""
-    overrides: dict[str, object] = {"home": home, "threads": 2}
-    if policy == "none":
-        overrides["policy_file"] = tmp_path / "no-policy.yml"
-    settings = load_settings(overrides)
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_plain_and_encrypted_lakes(home: Path, tmp_path: Path, encrypted: bool) -> None:
+    """An encrypted lake (``lake_encrypted``: the wiring sets it when the policy marks a dataset
+    sensitive) gets its files written by DuckLake; an unencrypted one registers the staged Parquet as
+    it is. Both land the same rows."""
+    settings = load_settings({"home": home, "threads": 2, "lake_encrypted": encrypted})
     lake.ingest(settings, [_orders(tmp_path, "a.csv", ["1,placed,10", "2,placed,20"])], "orders")
-    encrypted = query(settings, "SELECT value FROM lake.options() WHERE option_name = 'encrypted'")
-    assert (encrypted == [("true",)]) == (policy == "repo")
+    flag = query(settings, "SELECT value FROM lake.options() WHERE option_name = 'encrypted'")
+    assert (flag == [("true",)]) == encrypted
     staged = list((settings.lake_data_dir / "main" / "orders").glob("ingest-*/**/*.parquet"))
-    assert bool(staged) == (policy == "none")  # registered in place only when unencrypted
+    assert bool(staged) == (not encrypted)  # registered in place only when unencrypted
     assert query(settings, "SELECT sum(amount) FROM lake.orders") == [(30,)]
 
 
