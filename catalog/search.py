@@ -39,7 +39,7 @@ from catalog.columns import ColumnMatch, find_columns, relax
 from catalog.index import QUALITY_WEIGHT, open_index
 from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
 from catalog.query import And, Filter, Node, Query, parse
-from catalog.view import CatalogView
+from catalog.view import CatalogView, may_see
 
 log = logging.getLogger(__name__)
 MAX_POOL = 20_000
@@ -137,7 +137,7 @@ def _payload(searcher: tantivy.Searcher, ref: rank.Ref) -> dict[str, Any]:
 def _entry(searcher: tantivy.Searcher, ref: rank.Ref, view: CatalogView | None) -> Entry | None:
     """The candidate as the principal sees it; None when the principal may not select from it."""
     data = _payload(searcher, ref)
-    if view is not None and not view.table(data["name"]):
+    if view is not None and not may_see(view, data["name"], data["kind"]):
         return None
     return Entry.from_payload(data, view)
 

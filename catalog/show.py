@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sqlite3
+from collections.abc import Mapping
 
 from sqlglot import exp
 
 from catalog import store
 from catalog.model import ColumnRecord, DatasetInfo, DatasetRecord, SchemaChange
-from catalog.view import WITHHELD, CatalogView, Redactor, column_stats, redactor
+from catalog.view import WITHHELD, CatalogView, Redactor, column_stats, may_see, redactor
 from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
 
@@ -40,14 +42,19 @@ def example_query(record: DatasetRecord) -> str:
     return exp.select(*select).from_(table).limit(10).sql("duckdb")
 
 
-def _resolve(con: object, name: str, view: CatalogView | None) -> str:
-    found = [n for n in store.find_names(con, name) if view is None or view.table(n)]  # type: ignore[arg-type]
+def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> str:
+    found = store.find_names(con, name)
+    if view is not None:
+        kinds = store.kinds(con, found)
+        found = [n for n in found if may_see(view, n, kinds.get(n))]
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise UsageError(f"{name!r} names several datasets: {', '.join(found)}", hint="give the full name")
-    names = [r[0] for r in con.execute("SELECT name FROM datasets")]  # type: ignore[attr-defined]
-    names = [n for n in names if view is None or view.table(n)]
+    names = [r[0] for r in con.execute("SELECT name FROM datasets")]
+    if view is not None:
+        kinds = store.kinds(con, names)
+        names = [n for n in names if may_see(view, n, kinds.get(n))]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = (
         f"did you mean {', '.join(close)}?"
@@ -70,14 +77,15 @@ def show(settings: Settings, name: str, *, view: CatalogView | None = None) -> D
             assert record is not None
             up, down = store.edges(con, full, "upstream"), store.edges(con, full, "downstream")
             history = store.history(con, full)
+            kinds = store.kinds(con, [e.upstream for e in up] + [e.downstream for e in down])
     finally:
         con.close()
     info = DatasetInfo(record, tuple(up), tuple(down), tuple(history), example_query(record))
-    return info if view is None else restrict(info, view)
+    return info if view is None else restrict(info, view, kinds)
 
 
-def restrict(info: DatasetInfo, view: CatalogView) -> DatasetInfo:
-    """``info`` as the principal sees it (see the module docstring)."""
+def restrict(info: DatasetInfo, view: CatalogView, kinds: Mapping[str, str]) -> DatasetInfo:
+    """``info`` as the principal sees it (see the module docstring); ``kinds`` has the neighbours' kinds."""
     record = info.dataset
     redact = redactor(view, record.name, [c.name for c in record.columns])
     shown = tuple(
@@ -98,7 +106,7 @@ def restrict(info: DatasetInfo, view: CatalogView) -> DatasetInfo:
     history = tuple(h for h in changes if h is not None)
 
     def keep(other: str) -> bool:
-        return other.startswith("file:") or view.table(other)
+        return other.startswith("file:") or may_see(view, other, kinds.get(other))
 
     return DatasetInfo(
         record,

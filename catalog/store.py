@@ -234,6 +234,11 @@ def find_names(con: sqlite3.Connection, name: str) -> list[str]:
     return [r[0] for r in con.execute(statements()["find_names"], (name,))]
 
 
+def kinds(con: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """name -> kind (``table``, ``view``, ``model``, ...) of the catalogued ones among ``names``."""
+    return dict(con.execute(statements()["kinds"], (json.dumps(sorted(set(names))),)).fetchall())
+
+
 def edges(con: sqlite3.Connection, name: str, direction: str) -> list[LineageEdge]:
     return [LineageEdge(*r) for r in con.execute(statements()[direction], (name,))]
 

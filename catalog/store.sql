@@ -96,6 +96,9 @@ SELECT name FROM datasets
 WHERE lower(name) = lower(?1) OR lower(substr(name, length(name) - length(?1))) = lower('.' || ?1)
 ORDER BY name;
 
+-- name: kinds
+SELECT name, kind FROM datasets WHERE name IN (SELECT value FROM json_each(?1));
+
 -- name: upstream
 SELECT upstream, downstream, via FROM lineage WHERE downstream = ? ORDER BY upstream;
 

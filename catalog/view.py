@@ -4,6 +4,8 @@
 from the policy for a principal. It answers three questions per table:
 
 - ``table(name)``: may the principal select from it at all (else it is reported like a missing one);
+- ``model(name)``: may the principal use the ML model in ML functions (a model grant; a catalogued
+  model the principal may not use is reported like a missing one, as a table is);
 - ``column(name, col)``: ``raw``, ``masked`` or ``denied`` (denied columns are left out everywhere);
 - ``full_rows(name)``: does the principal read every row (no row rule on the table, or the union of
   the rules that cover the principal is ``TRUE``)? Zero rows (rules exist, none covers the principal)
@@ -55,9 +57,16 @@ class CatalogView(Protocol):
 
     def table(self, name: str) -> bool: ...
 
+    def model(self, name: str) -> bool: ...
+
     def column(self, name: str, column: str) -> ColumnView: ...
 
     def full_rows(self, name: str) -> bool: ...
+
+
+def may_see(view: CatalogView, name: str, kind: str | None) -> bool:
+    """Is the catalogued ``name`` of ``kind`` (``model``, ``table``, ...; None: not catalogued) visible?"""
+    return view.model(name) if kind == "model" else view.table(name)
 
 
 def withheld_stats(cause: str) -> ColumnStats:

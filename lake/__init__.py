@@ -8,8 +8,9 @@ light (no DuckDB, Arrow or Pillow import). ``lake.sample`` generates the sample 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lakehouse.lazy import exports
 
 if TYPE_CHECKING:
     from lake.housekeeping import MaintainReport, maintain
@@ -46,7 +47,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'lake' has no attribute {name!r}")
+__getattr__ = exports("lake", _EXPORTS)

@@ -6,7 +6,7 @@ root connection before it runs anything, so every model sees:
 - the DuckDB extensions loaded from the installed wheels (an ``extensions:`` list would try the network);
 - the DuckLake lake attached READ-ONLY as ``lake`` (dbt builds the warehouse, it never writes the lake);
 - ``TimeZone = 'UTC'`` so casting the lake's TIMESTAMPTZ columns to TIMESTAMP is the same on every machine;
-- the ML helper's engine (``warehouse.ml.dbt_hook.configure``) when that module is installed.
+- the ML engine (``warehouse.ml.dbt_hook.configure``), so the ``model`` materialization can train.
 
 Plugin config (all optional): ``home`` (LAKEHOUSE_HOME; relative paths are resolved against the current
 directory, which is ``dbt_project/`` for ``cd dbt_project && dbt build``). Every other setting comes from
@@ -15,8 +15,6 @@ the ``LAKEHOUSE_*`` environment exactly as for the ``lakehouse`` command.
 
 from __future__ import annotations
 
-import importlib
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -26,11 +24,8 @@ from duckdb import DuckDBPyConnection
 
 from lakehouse.connect import DEFAULT_EXTENSIONS, attach_lake, load_extensions
 from lakehouse.settings import Settings, load_settings
+from warehouse.ml import dbt_hook
 
-log = logging.getLogger(__name__)
-
-#: the ML helper's module that registers its engine on a dbt connection (optional)
-ML_HOOK_MODULE = "warehouse.ml.dbt_hook"
 #: DuckDB options set before the connection opens: never reach for the network
 CONNECTION_CONFIG = {"autoinstall_known_extensions": False}
 
@@ -59,17 +54,4 @@ class Plugin(BasePlugin):
         if self.settings.threads:
             conn.execute("SET threads = $1", [self.settings.threads])
         attach_lake(conn, self.settings, read_only=True)
-        hook = _ml_hook()
-        if hook is not None:
-            hook.configure(conn)
-
-
-def _ml_hook() -> Any:
-    """The ML helper's hook module, or None when it is not installed (an error inside it still raises)."""
-    try:
-        return importlib.import_module(ML_HOOK_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and ML_HOOK_MODULE.startswith(exc.name):
-            log.debug("%s is not installed; dbt runs without the ML engine", ML_HOOK_MODULE)
-            return None
-        raise
+        dbt_hook.configure(conn)

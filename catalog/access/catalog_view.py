@@ -31,12 +31,19 @@ class PolicyView:
     _tables: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
     _columns: dict[tuple[str, str], ColumnView] = field(default_factory=dict, repr=False, compare=False)
     _rows: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    _models: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> bool:
         key = canonical_name(name)
         if key not in self._tables:
             self._tables[key] = self.policy.may_read_table(self.principal, key)
         return self._tables[key]
+
+    def model(self, name: str) -> bool:
+        key = name.lower()
+        if key not in self._models:
+            self._models[key] = self.policy.may_read_model(self.principal, key)
+        return self._models[key]
 
     def column(self, name: str, column: str) -> ColumnView:
         key = (canonical_name(name), column.lower())

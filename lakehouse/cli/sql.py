@@ -41,6 +41,9 @@ def _render(result: Any, fmt: str) -> None:
 
 
 def _interactive(con: Any, fmt: str, debug: bool) -> None:
+    import duckdb
+    from sqlglot.errors import SqlglotError
+
     import warehouse
     from lakehouse.cli.output import error
 
@@ -61,7 +64,7 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
                 _render(result, fmt)
         except LakehouseError as exc:
             error(str(exc))
-        except Exception as exc:  # a DuckDB error: show it and keep the session
+        except (duckdb.Error, SqlglotError) as exc:  # the statement's error: show it and keep the session
             if debug:
                 raise
             error(f"{type(exc).__name__}: {exc}")

@@ -41,6 +41,9 @@ class StaticView:
     def table(self, name: str) -> bool:
         return name not in self.hidden_tables
 
+    def model(self, name: str) -> bool:
+        return name not in self.hidden_tables
+
     def column(self, name: str, column: str) -> ColumnView:
         if not self.table(name) or (name, column) in self.denied:
             return "denied"

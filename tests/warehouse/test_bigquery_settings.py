@@ -8,7 +8,6 @@ which needs no connection), and the policy is really compiled.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import re
@@ -48,9 +47,6 @@ api_endpoint = "{endpoint}"
 
 @pytest.fixture
 def fake() -> Iterator[FakeBigQuery]:
-    pytest.importorskip(
-        "google.cloud.bigquery", reason="google-cloud-bigquery is not installed (the [bigquery] extra)"
-    )
     with FakeBigQuery() as server:
         yield server
 
@@ -64,9 +60,6 @@ def toml_settings(lake_settings: Settings, fake: FakeBigQuery, tmp_path: Path) -
     return load_settings({"home": lake_settings.home, **SAMPLE_PROJECT}, env={}, cwd=tmp_path)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("dbt.adapters.bigquery") is None, reason="dbt-bigquery is not installed"
-)
 def test_publish_dbt_and_compile_read_one_lakehouse_toml(
     toml_settings: Settings, fake: FakeBigQuery, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,7 +8,6 @@ DuckDB target's compiled SQL is the negative control that proves the check can f
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -42,13 +41,6 @@ def compiled(manifest: Path, name: str) -> str:
     return next(n["compiled_code"] for n in nodes.values() if n["name"] == name)
 
 
-needs_dbt_bigquery = pytest.mark.skipif(
-    importlib.util.find_spec("dbt.adapters.bigquery") is None,
-    reason="dbt-bigquery is not installed (pip install 'lakehouse-toolkit[bigquery]')",
-)
-
-
-@needs_dbt_bigquery
 def test_parse_bigquery_target_offline(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,7 +52,6 @@ def test_parse_bigquery_target_offline(
     assert sum(1 for n in nodes.values() if n["resource_type"] == "model") >= 13
 
 
-@needs_dbt_bigquery
 def test_compiled_bigquery_sql_is_bigquery_sql(
     lake_settings: Settings, tmp_path: Path, bigquery_env: FakeBigQuery
 ) -> None:
@@ -135,7 +126,6 @@ def test_check_accepts_bigquery_sql(sql: str) -> None:
 
 
 @pytest.mark.bigquery
-@needs_dbt_bigquery
 def test_build_on_real_bigquery(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

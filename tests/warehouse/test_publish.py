@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from lakehouse.cli import cli
 from lakehouse.connect import connect
-from lakehouse.errors import InputError, MissingDependency, NotFoundError, SettingsError
+from lakehouse.errors import InputError, LakehouseError, MissingDependency, NotFoundError, SettingsError
 from lakehouse.settings import Settings
 from tests.warehouse.bigquery_fake import FakeBigQuery
 from tests.warehouse.conftest import with_bigquery_environment
@@ -147,6 +147,18 @@ def test_unknown_table_names_the_tables_there(bq_settings: Settings, fake_bigque
         NotFoundError, match=r"no lake table refunds at snapshot \d+ \(tables there: customers, events"
     ):
         publish(bq_settings, "bigquery", tables=["refunds"])
+
+
+def test_a_failed_load_job_is_one_error_naming_the_job(
+    bq_settings: Settings, fake_bigquery: FakeBigQuery
+) -> None:
+    """BigQuery's own refusal (WRITE_EMPTY into a table that has rows) comes back as one LakehouseError."""
+    publish(bq_settings, "bigquery", tables=["orders"])
+    with pytest.raises(
+        LakehouseError,
+        match=r"BigQuery load job \S+ into offline-project\.lake\.orders failed: 409 offline-project\.lake\.orders exists",
+    ):
+        publish(bq_settings, "bigquery", tables=["orders"], write_disposition="empty")
 
 
 def test_missing_project_is_a_settings_error(

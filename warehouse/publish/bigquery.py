@@ -6,6 +6,7 @@ publish runs; without it ``MissingDependency`` says what to install.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import time
 from dataclasses import dataclass
@@ -132,9 +133,11 @@ def load_table(
             job_config=load_config(spec, target, snapshot),
             location=target.location,
         )
+    from google.api_core.exceptions import GoogleAPIError
+
     try:
         job.result(timeout=JOB_TIMEOUT_SECONDS)
-    except Exception as exc:
+    except (GoogleAPIError, concurrent.futures.TimeoutError) as exc:  # a failed job, or no answer in time
         raise LakehouseError(
             f"BigQuery load job {getattr(job, 'job_id', '?')} into {destination} failed: {exc}",
             hint="the job's errors are in the BigQuery console; the lake is unchanged",

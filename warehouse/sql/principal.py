@@ -15,8 +15,9 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import engine, registry, transform_functions
+from warehouse.ml import engine, registry
 from warehouse.ml.model import Scratch
+from warehouse.ml.preprocessing import functions as transform_functions
 from warehouse.ml.sqlexpr import sql
 from warehouse.sql.dialect import MLTableFunction, parse
 from warehouse.sql.frontend import parse_statements, to_duckdb

@@ -208,6 +208,9 @@ def test_search_reveals_only_what_the_principal_can_select(
     for query in ("", "customers", "orders", "name", "crm", "description:kept"):
         result = catalog.search(lake_catalog, query, limit=100, explain=True, view=view)
         for hit in result.hits:
+            if hit.kind == "model":  # a model the principal may use (features are BigQuery's FEATURE_INFO)
+                assert view.model(hit.name), (query, hit)
+                continue
             own = seen[hit.name]
             assert own is not None, f"{hit.name} found by {query!r}"
             assert not [d for d in own.denied if d.lower() in as_json(hit)], (query, hit)
@@ -267,6 +270,25 @@ def test_zero_rows_means_no_statistics(lake_catalog: Settings, tmp_path: Path) -
     assert_show_is_theirs(info, seen)
     full = catalog.show(settings, "lake.customers", view=visibility(settings, reviewer))
     assert full.dataset == catalog.show(settings, "lake.customers").dataset  # TRUE filter: no regression
+
+
+def test_models_follow_model_grants(lake_catalog: Settings, tmp_path: Path) -> None:
+    """A catalogued ML model is shown to whoever may use it (a model grant), and to no one else: its
+    page, its search hits and the lineage edges that lead to it."""
+    models = [e.downstream for e in catalog.show(lake_catalog, "lake.customers").downstream if e.via == "ml"]
+    assert models, "the shared lake has models trained on lake.customers"
+    settings = with_policy(lake_catalog, tmp_path, INTERN_POLICY)  # intern: every lake table, no model
+    intern = visibility(settings, Principal.of(roles=["intern"]))
+    assert not [e for e in catalog.show(settings, "lake.customers", view=intern).downstream if e.via == "ml"]
+    for model in models:
+        with pytest.raises(NotFoundError, match=f"no dataset '{model}'"):
+            catalog.show(settings, model, view=intern)
+        assert model not in {h.name for h in catalog.search(settings, model.split(".")[1], view=intern).hits}
+    erin = visibility(lake_catalog, Principal.of(user="erin"))  # the sample policy grants her ml.*
+    assert catalog.show(lake_catalog, models[0], view=erin).dataset.name == models[0]
+    assert models[0] in {
+        h.name for h in catalog.search(lake_catalog, models[0].split(".")[1], view=erin).hits
+    }
 
 
 @pytest.mark.parametrize("table", LAKE_TABLES)

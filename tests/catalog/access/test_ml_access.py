@@ -22,7 +22,7 @@ from lakehouse.errors import AccessDenied, UsageError
 from lakehouse.settings import Settings
 from tests.catalog.access.conftest import with_policy
 from tests.conftest import CliResult
-from warehouse.ml import engine, functions
+from warehouse.ml import types
 from warehouse.sql.principal import COMPILER
 
 ANA = Principal.of(user="ana")  # analyst: email masked (last four), names denied
@@ -134,7 +134,7 @@ MODEL_TYPES = {"ml.demo_segments": "KMEANS", "ml.premium": "LOGISTIC_REG", "ml.s
 
 def test_the_calls_cover_every_function_of_every_model_type() -> None:
     for model, model_type in MODEL_TYPES.items():
-        table = {**functions.COMMON, **engine.model_types()[model_type].functions}
+        table = types.FUNCTIONS[model_type]
         called = {
             c.removeprefix("ML.").split("(")[0]
             for c in CALLS
