@@ -71,7 +71,7 @@ def inspect(path: str, objects_dir: str) -> dict[str, Any]:
         "uri": stored.as_uri(),
         "size": len(data),
         "content_type": Image.MIME.get(fmt or "", "application/octet-stream"),
-        "md5_hash": hashlib.md5(data).hexdigest(),
+        "md5_hash": hashlib.md5(data, usedforsecurity=False).hexdigest(),  # GCS object metadata, not security
         "updated": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
         "generation": stat.st_mtime_ns // 1000,
         "sha256": sha,
