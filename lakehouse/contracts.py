@@ -74,6 +74,8 @@ class LandedBatch:
 
     dataset: str  # the lake table is lake.<dataset>
     source_uris: tuple[str, ...]  # the files whose rows landed
+    #: column -> the null markers (``NA``, ``N/A``, …) that became NULL in it, in this batch
+    null_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
