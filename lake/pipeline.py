@@ -77,9 +77,9 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     quarantine stage."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns')"
+        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns', '_null_markers')"
     ).fetchone()
-    if not found or found[0] != 4:
+    if not found or found[0] != 5:
         con.execute("BEGIN")
         con.execute(sql_file("bookkeeping.sql"))
         for name, value in LAKE_OPTIONS.items():

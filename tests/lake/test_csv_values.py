@@ -163,3 +163,19 @@ def test_a_broken_json_line_quarantines_that_line_only(settings: Settings, tmp_p
     assert (report.rows_landed, report.rows_quarantined) == (2, 1)
     assert query(settings, "SELECT a FROM lake.j ORDER BY a") == [(1,), (3,)]
     assert query(settings, "SELECT source_line FROM lake._quarantine") == [(2,)]
+
+
+def test_the_catalog_lists_the_null_markers_of_a_column(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "na.csv", _scores())
+    assert cli("ingest", str(path), "-d", "na", "--no-gate").code == 0
+    shown = cli("catalog", "show", "lake.na", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["dataset"]["properties"]["null_markers"] == {
+        "day": ["-", "NA"],
+        "score": ["N/A", "NA"],
+    }
+    assert cli("catalog", "refresh").code == 0  # a full refresh reads them from the lake again
+    again = cli("catalog", "show", "lake.na", "--json").json()
+    assert again["dataset"]["properties"]["null_markers"] == {"day": ["-", "NA"], "score": ["N/A", "NA"]}
