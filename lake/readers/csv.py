@@ -420,9 +420,12 @@ def _physical_lines(path: Path, rejects: list[tuple[int, int]]) -> dict[int, int
     newlines = done = 0
     with path.open("rb") as fh:
         for pos, line in wanted:
-            chunk = fh.read(pos - done)
-            newlines += chunk.count(b"\n")
-            done = pos
+            while done < pos:
+                chunk = fh.read(min(pos - done, 1 << 22))
+                if not chunk:
+                    break
+                newlines += chunk.count(b"\n")
+                done += len(chunk)
             found[line] = newlines + 1
     return found
 
