@@ -29,7 +29,13 @@ from lake.quarantine import rows_as_quarantine
 from lake.readers.base import StageContext, Staged
 from lake.report import FileReport, IngestReport
 from lake.schema import Plan
-from lakehouse.contracts import LakeColumnOrigin, LakeSchemaChange, stored_columns, stored_values
+from lakehouse.contracts import (
+    LakeColumnOrigin,
+    LakeNullMarker,
+    LakeSchemaChange,
+    stored_columns,
+    stored_values,
+)
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate, GateResult
 from lakehouse.quoting import ident, literal
@@ -133,6 +139,7 @@ BOOKKEEPING = {
     },
     LakeSchemaChange.TABLE: stored_columns(LakeSchemaChange),
     LakeColumnOrigin.TABLE: stored_columns(LakeColumnOrigin),
+    LakeNullMarker.TABLE: stored_columns(LakeNullMarker),
 }
 
 
@@ -172,6 +179,11 @@ def _bookkeeping_rows(batch: Batch) -> dict[str, list[tuple[object, ...]]]:
         "_files": files,
         LakeSchemaChange.TABLE: [stored_values(c) for c in schema_changes(batch)],
         LakeColumnOrigin.TABLE: [stored_values(o) for o in column_origins(batch)],
+        LakeNullMarker.TABLE: [
+            stored_values(LakeNullMarker(ctx.dataset, column, marker, n, ctx.batch_id))
+            for column, markers in report.null_markers.items()
+            for marker, n in markers.items()
+        ],
     }
 
 

@@ -77,9 +77,9 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     quarantine stage."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns')"
+        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns', '_null_markers')"
     ).fetchone()
-    if not found or found[0] != 4:
+    if not found or found[0] != 5:
         con.execute("BEGIN")
         con.execute(sql_file("bookkeeping.sql"))
         for name, value in LAKE_OPTIONS.items():
@@ -133,10 +133,17 @@ def ingest(
     partition_by: str | None = None,
     encoding: str | None = None,
     schema: Mapping[str, str] | None = None,
+    null_markers: Sequence[str] | None = None,
+    date_formats: Mapping[str, str] | None = None,
     gate: Gate | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Ingest files into ``lake.<dataset>`` in one transaction and return what happened."""
+    """Ingest files into ``lake.<dataset>`` in one transaction and return what happened.
+
+    CSV only: ``null_markers`` replaces the usual markers of missing values (``NA``, ``N/A``, ``NaN``,
+    ``null``, ``NULL``, ``None``, ``-``) in columns that otherwise parse as numbers, dates or booleans;
+    ``date_formats`` gives a column's date format (strptime, or ``epoch``/``epoch_ms``/``epoch_us``).
+    """
     _check_call(dataset, mode, key, schema)
     sources = resolve(list(paths), format)
     started = time.perf_counter()
@@ -179,6 +186,8 @@ def ingest(
                 {} if mode == "replace" else known,
                 encoding,
                 schema,
+                None if null_markers is None else tuple(null_markers),
+                date_formats,
             )
             fresh = _fresh(ctx, zip(sources, survey, strict=True), landed, rep, mode)
             staged = _stage(ctx, rep, reader, fresh, total, progress)
@@ -220,9 +229,10 @@ def _stage(
             quarantine_file(ctx, source, outcome)
             fr.status, fr.rows_read, fr.rows_quarantined, fr.reason = "quarantined", 1, 1, outcome
         else:
-            fr.status = "landed"
             fr.rows_read, fr.rows_landed = outcome.rows_read, outcome.rows_landed
             fr.rows_quarantined = outcome.rows_quarantined
+            fr.status = "landed" if outcome.rows_landed or not outcome.rows_quarantined else "quarantined"
+            fr.null_markers = outcome.null_markers
             rep.warnings += outcome.warnings
             staged.append((fr, outcome))
         done += source.size

@@ -41,6 +41,8 @@ class FileReport:
     rows_quarantined: int = 0
     rows_skipped: int = 0
     reason: str | None = None  # why a whole file was skipped or quarantined
+    #: column -> null marker -> how many of its values (NA, N/A, …) became NULL (CSV)
+    null_markers: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,10 +86,24 @@ class IngestReport:
     def files_skipped(self) -> int:
         return sum(f.status == "skipped" for f in self.files)
 
+    @property
+    def null_markers(self) -> dict[str, dict[str, int]]:
+        """Column -> null marker -> how many values it turned into NULL, over the landed files."""
+        found: dict[str, dict[str, int]] = {}
+        for f in self.files:
+            if f.status != "landed":
+                continue
+            for column, markers in f.null_markers.items():
+                counts = found.setdefault(column, {})
+                for marker, n in markers.items():
+                    counts[marker] = counts.get(marker, 0) + n
+        return found
+
     def landed(self) -> LandedBatch:
         """The committed batch as the catalog reads it (``catalog.register_ingest``)."""
         uris = tuple(f.uri for f in self.files if f.status == "landed")
-        return LandedBatch(self.dataset, uris)
+        markers = {c: tuple(sorted(m)) for c, m in sorted(self.null_markers.items())}
+        return LandedBatch(self.dataset, uris, markers)
 
     def summary(self) -> dict[str, object]:
         """The totals, for JSON output and logs (rows read = landed + quarantined + skipped)."""
@@ -98,6 +114,7 @@ class IngestReport:
             "rows_landed": self.rows_landed,
             "rows_quarantined": self.rows_quarantined,
             "rows_skipped": self.rows_skipped,
+            "null_markers": self.null_markers,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "mb_per_s": round(self.bytes / 1e6 / self.seconds, 1) if self.seconds else None,

@@ -10,6 +10,7 @@ Record (producer → consumers):
 - ``LandedBatch``: ``lake.IngestReport.landed()`` → ``catalog.register_ingest``, called by the wiring
   (``lakehouse.wiring.pipeline.ingest``).
 - ``LakeSchemaChange`` (rows of ``lake._schema_changes``): ``lake.commit`` → ``catalog.sources.lake_history``.
+- ``LakeNullMarker`` (rows of ``lake._null_markers``): ``lake.commit`` → ``catalog.sources.lake``.
 - ``LakeColumnOrigin`` (rows of ``lake._columns``): ``lake.commit`` → ``lake.pipeline``, ``catalog.sources.lake``.
 - ``ValidationSummary`` (in each result file under ``quality_dir/results``): ``quality.results.store`` →
   ``quality.latest_results``, ``catalog.sources.quality``.
@@ -74,6 +75,8 @@ class LandedBatch:
 
     dataset: str  # the lake table is lake.<dataset>
     source_uris: tuple[str, ...]  # the files whose rows landed
+    #: column -> the null markers (``NA``, ``N/A``, …) that became NULL in it, in this batch
+    null_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
@@ -119,6 +122,24 @@ class LakeColumnOrigin:
     dataset: str = _sql("VARCHAR")
     column_name: str = _sql("VARCHAR")
     source_name: str = _sql("VARCHAR")
+    batch_id: str = _sql("VARCHAR")
+
+
+@dataclass(frozen=True)
+class LakeNullMarker:
+    """A row of ``lake._null_markers``: how many values of a column one batch read as NULL because they
+    were a null marker (``NA``, ``N/A``, …; CSV).
+
+    Producer: ``lake.commit`` (from each landed file's report). Consumer: ``catalog.sources.lake``
+    (the dataset's ``null_markers`` property: column -> markers seen).
+    """
+
+    TABLE: ClassVar[str] = "_null_markers"
+
+    dataset: str = _sql("VARCHAR")
+    column_name: str = _sql("VARCHAR")
+    marker: str = _sql("VARCHAR")
+    values_nulled: int = _sql("BIGINT")
     batch_id: str = _sql("VARCHAR")
 
 

@@ -20,7 +20,7 @@ from sqlglot import exp
 from catalog.model import ColumnRecord, DatasetRecord, LineageEdge, SchemaChange
 from catalog.sources import ducklake, lake_history
 from catalog.stats import profile
-from lakehouse.contracts import SOURCE_URI, LakeColumnOrigin, stored_columns
+from lakehouse.contracts import SOURCE_URI, LakeColumnOrigin, LakeNullMarker, stored_columns
 
 log = logging.getLogger(__name__)
 MAX_SOURCE_FILES = 10_000
@@ -83,6 +83,18 @@ def original_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     return {table: {c: ", ".join(sorted(s)) for c, s in cols.items()} for table, cols in names.items()}
 
 
+def null_markers(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]]]:
+    """Catalog name -> {column: the null markers its ingests read as NULL} (``lake._null_markers``)."""
+    if LakeNullMarker.TABLE not in ducklake.bookkeeping_tables(con):
+        return {}
+    select = [exp.column(c, quoted=True) for c in stored_columns(LakeNullMarker)]
+    query = exp.select(*select).from_(ducklake.relation("main", LakeNullMarker.TABLE)).sql("duckdb")
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in (LakeNullMarker(*r) for r in con.execute(query).fetchall()):
+        found[ducklake.qualified("main", row.dataset)][row.column_name].add(row.marker)
+    return {table: {c: sorted(m) for c, m in sorted(cols.items())} for table, cols in found.items()}
+
+
 def sources_sql(table: LakeTable) -> str:
     uri = exp.column(SOURCE_URI, quoted=True)
     query = (
@@ -99,6 +111,7 @@ def scan_table(
     table: LakeTable,
     fresh: ducklake.Snapshot | None,
     originals: dict[str, str],
+    markers: dict[str, list[str]] | None = None,
 ) -> tuple[DatasetRecord, list[LineageEdge]]:
     """One lake table: statistics, PII findings and source-file lineage."""
     typed = [(c.name, c.type) for c in table.columns]
@@ -116,6 +129,7 @@ def scan_table(
     record = DatasetRecord(
         table.qualified, kind, layer, "lake", table.comment, columns=columns, row_count=rows,
         snapshot_id=fresh.snapshot_id if fresh else None, updated_at=fresh.at if fresh else None,
+        properties={"null_markers": markers} if markers else {},
     )  # fmt: skip
     return record, edges
 
@@ -128,10 +142,13 @@ def scan(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = None) -> Lak
     out = LakeScan()
     fresh = ducklake.freshness(con)
     originals = original_names(con)
+    markers = null_markers(con)
     for table in tables(con):
         if only is None or table.qualified in only:
             name = table.qualified
-            record, edges = scan_table(con, table, fresh.get(name), originals.get(name, {}))
+            record, edges = scan_table(
+                con, table, fresh.get(name), originals.get(name, {}), markers.get(name)
+            )
             out.records.append(record)
             out.edges += edges
     out.changes = [c for c in lake_history.changes(con) if only is None or c.dataset in only]

@@ -54,6 +54,8 @@ class StageContext:
     column_names: Mapping[str, str]  # source name -> column already used by the table
     encoding: str | None = None
     schema: Mapping[str, str] | None = None  # user's type overrides, by source or column name
+    null_markers: Sequence[str] | None = None  # text that means NULL in typed columns (None: the usual ones)
+    date_formats: Mapping[str, str] | None = None  # source column -> strptime format or epoch unit
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Staged:
     rows_landed: int
     rows_quarantined: int
     warnings: list[str] = field(default_factory=list)
+    null_markers: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> marker -> count
 
 
 #: a source to stage with its fingerprint from the survey

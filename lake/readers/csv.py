@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -36,7 +36,14 @@ from lake.readers.base import (
     select_list,
     write_stage,
 )
-from lake.readers.csv_dialect import NATIVE_ENCODINGS, Dialect, detect, mostly_typed, sample, transcode
+from lake.readers.csv_dialect import (
+    NATIVE_ENCODINGS,
+    Dialect,
+    detect,
+    mostly_typed,
+    sample,
+    transcode,
+)
 from lake.readers.csv_integers import (
     INTEGER,
     INTEGER_SQL,
@@ -44,9 +51,19 @@ from lake.readers.csv_integers import (
     guard_integers,
     widen_rounded_integers,
 )
+from lake.readers.csv_values import (
+    DATE_FORMATS,
+    DATEISH,
+    NULL_MARKERS,
+    Conversion,
+    choose_format,
+    convert_sql,
+    date_type,
+    ok_sql,
+)
 from lake.sources import Source
 from lakehouse.errors import InputError
-from lakehouse.quoting import ident, literal, options, struct_literal
+from lakehouse.quoting import ident, literal, options, string_list, struct_literal
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +85,8 @@ TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
 MIN_VALUES = 20
 REFINE_SAMPLE_ROWS = 50_000
 BINARY_PROBE = 8192
+#: types whose columns keep their text as it is (null markers stay literal strings)
+TEXT_TYPES = {"VARCHAR", "TEXT", "STRING", "BLOB"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,8 @@ class Detected:
     date_format: str | None
     timestamp_format: str | None
     warnings: list[str]
+    formats: dict[str, str] = field(default_factory=dict)  # source column -> its date format
+    marked: frozenset[str] = frozenset()  # typed source columns holding null markers
 
 
 class CsvReader(FileByFile):
@@ -122,28 +143,27 @@ class CsvReader(FileByFile):
         shared = self._detected.get(key)
         if shared is not None and not _integers_fit(shared, dialect):
             shared = None
-        detected = shared or _detect(con, path, dialect_opts, dialect, source.path.name)
         file = _File(ctx, source, index, path, dialect_opts)
+        detected = shared or _detect(file, dialect)
         files, schema, names, rows, quarantined = _read(file, detected)
         if shared is not None and quarantined:
             # types shared from an earlier file with the same header reject some of this file's
             # values: detect this file's own types (it may widen) and read it again
-            detected = _detect(con, path, dialect_opts, dialect, source.path.name)
+            detected = _detect(file, dialect)
+            files, schema, names, rows, quarantined = _read(file, detected)
+        marked = _marker_rejects(con, detected)
+        if marked:  # a typed column holds null markers past the sample: read it again, converted
+            detected = replace(detected, marked=detected.marked | marked)
             files, schema, names, rows, quarantined = _read(file, detected)
         self._detected.setdefault(key, detected)
-        con.execute(
-            quarantine_sql(
-                ctx,
-                source,
-                "SELECT line AS source_line, string_agg(coalesce(column_name || ': ', '') || error_message, '; ') "
-                "AS reason, any_value(csv_line) AS raw FROM _csv_rejects GROUP BY line ORDER BY line",
-            )
-        )
+        _quarantine_rejects(file, compression != "uncompressed")
         if path != source.path.as_posix():
             ctx.scratch_dir.joinpath(f"{index:05d}.csv").unlink(missing_ok=True)
         if detected is not shared:  # a shared detection's warnings were reported with its first file
             warnings += detected.warnings
-        return Staged(files, schema, names, rows + quarantined, rows, quarantined, warnings)
+        staged = Staged(files, schema, names, rows + quarantined, rows, quarantined, warnings)
+        staged.null_markers = _count_markers(file, detected, names, files)
+        return staged
 
 
 @dataclass(frozen=True)
@@ -156,16 +176,41 @@ class _File:
     path: str  # the file, or its UTF-8 transcoded copy
     dialect_opts: dict[str, str | int]
 
+    @property
+    def markers(self) -> tuple[str, ...]:
+        return NULL_MARKERS if self.ctx.null_markers is None else tuple(self.ctx.null_markers)
+
+    def text_reader(self, header: bool, columns: list[str]) -> str:
+        """``read_csv`` of every field as text, skipping lines that do not parse (already rejected)."""
+        return (
+            f"read_csv({literal(self.path)}, {options(self.dialect_opts)}, header = {literal(header)}, "
+            f"auto_detect = false, columns = {struct_literal(dict.fromkeys(columns, 'VARCHAR'))}, "
+            "ignore_errors = true)"
+        )
+
 
 #: staged files, schema, source name → column, rows landed, rows rejected
 ReadResult = tuple[list[Path], dict[str, DuckDBPyType], dict[str, str], int, int]
+
+
+def _conversions(file: _File, detected: Detected, typed: dict[str, str]) -> dict[str, Conversion]:
+    """The columns read as text and converted in SQL: those with a date format or null markers."""
+    formats = detected.formats | dict(file.ctx.date_formats or {})
+    columns = [c for c in typed if c in formats or c in detected.marked]
+    return {
+        c: Conversion(typed[c], formats.get(c), file.markers)
+        for c in columns
+        if typed[c].upper() not in TEXT_TYPES
+    }
 
 
 def _read(file: _File, detected: Detected) -> ReadResult:
     """Stage the file with ``detected`` types; rejected lines stay in ``_csv_rejects``.
 
     Integer columns are guarded in the read itself (``guard_integers``); if a value would
-    round, the exact check finds the columns to widen and the file is read again.
+    round, the exact check finds the columns to widen and the file is read again. Converted
+    columns (``_conversions``) fail the read on a value that does not parse; then the file is read
+    again keeping only the records whose values parse, and the others are quarantined.
     """
     ctx = file.ctx
     _, names = select_list(ctx, list(detected.types))
@@ -176,24 +221,46 @@ def _read(file: _File, detected: Detected) -> ReadResult:
         except duckdb.Error as exc:
             log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, exc)
         header = detected.has_header
-        typed |= widen_rounded_integers(ctx, file.source, file.path, file.dialect_opts, header, typed, names)
-    return _write(file, detected, names, typed, guarded=False)
+        converted = _conversions(file, detected, typed)
+        plain = {c: t for c, t in typed.items() if c not in converted}
+        typed |= widen_rounded_integers(ctx, file.source, file.path, file.dialect_opts, header, plain, names)
+    if not _conversions(file, detected, typed):
+        return _write(file, detected, names, typed, guarded=False)
+    try:
+        return _write(file, detected, names, typed, guarded=False)
+    except duckdb.Error as exc:
+        log.debug("%s: a converted value does not parse (%s); filtering records", file.source.uri, exc)
+    return _write(file, detected, names, typed, guarded=False, strict=False)
 
 
 def _write(
-    file: _File, detected: Detected, names: dict[str, str], typed: dict[str, str], *, guarded: bool
+    file: _File,
+    detected: Detected,
+    names: dict[str, str],
+    typed: dict[str, str],
+    *,
+    guarded: bool,
+    strict: bool = True,
 ) -> ReadResult:
     """One read of the file with the column types ``typed`` into staged Parquet (``guarded``:
-    integer columns through ``guard_integers``).
+    integer columns through ``guard_integers``; not ``strict``: records whose converted values do
+    not parse are left out and quarantined).
 
     DuckDB's default line limit first: a larger one makes every read slower (~10 %, measured),
     and a longer line is not lost, it comes back as a reject, and then the file is read again
     with the limit of ``MAX_RECORD_BYTES``.
     """
     ctx, con = file.ctx, file.ctx.con
-    read_types, back = guard_integers(typed) if guarded else (typed, {})
+    converted = _conversions(file, detected, typed)
+    plain = {c: t for c, t in typed.items() if c not in converted}
+    read_types, back = guard_integers(plain) if guarded else (plain, {})
+    read_types = {c: "VARCHAR" if c in converted else read_types[c] for c in typed}
+    back |= {c: convert_sql(ident(c), conv, strict=strict) for c, conv in converted.items()}
     select_cols, _ = select_list(ctx, list(read_types), back)
     schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
+    where = (
+        "" if strict else " WHERE " + " AND ".join(ok_sql(f"r.{ident(c)}", v) for c, v in converted.items())
+    )
     for line_bytes in (DEFAULT_LINE_BYTES, MAX_RECORD_BYTES):
         read_opts = options(
             {
@@ -213,7 +280,7 @@ def _write(
         con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
         reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {read_opts})"
         lineage = lineage_sql(ctx, file.source, "r.ordinality")
-        select = f"SELECT {select_cols}, {lineage} FROM {reader} WITH ORDINALITY r"
+        select = f"SELECT {select_cols}, {lineage} FROM {reader} WITH ORDINALITY r{where}"
         files, rows = write_stage(ctx, file.index, select, schema)
         long_lines = con.execute(
             "SELECT count(*) FROM _csv_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
@@ -221,7 +288,146 @@ def _write(
         if not long_lines or long_lines[0] == 0:
             break
     bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
-    return files, schema, names, rows, int(bad[0]) if bad else 0
+    rejected = int(bad[0]) if bad else 0
+    if not strict:
+        rejected += _quarantine_unparsed(file, detected, read_types, converted)
+    return files, schema, names, rows, rejected
+
+
+#: the reason of a value that does not parse: "<column>: cannot read '<value>' as <type>"
+QUOTED_START, QUOTED_END = ": cannot read '", "' as "
+
+
+def _quarantine_unparsed(
+    file: _File, detected: Detected, read_types: dict[str, str], converted: dict[str, Conversion]
+) -> int:
+    """Quarantine the records whose converted values do not parse (one more read of the file).
+
+    Their line is the record's number plus the header line (DuckDB's own numbering of rejects).
+    """
+    ctx = file.ctx
+    header = int(detected.has_header)
+    opts = options(
+        {
+            **file.dialect_opts,
+            "header": detected.has_header,
+            "auto_detect": False,
+            "strict_mode": True,
+            "null_padding": False,
+            "ignore_errors": True,
+            "dateformat": detected.date_format,
+            "timestampformat": detected.timestamp_format,
+        }
+    )
+    reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {opts})"
+    reasons = ", ".join(
+        f"CASE WHEN NOT {ok_sql(ident(c), conv)} THEN {literal(c + QUOTED_START)} || "
+        f"{ident(c)} || {literal(QUOTED_END + conv.describe())} END"
+        for c, conv in converted.items()
+    )
+    delimiter = literal(str(file.dialect_opts["delim"]))
+    raw = f" || {delimiter} || ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in read_types)
+    bad = " OR ".join(f"NOT {ok_sql(ident(c), conv)}" for c, conv in converted.items())
+    select = (
+        f"SELECT ordinality + {header} AS source_line, concat_ws('; ', {reasons}) AS reason, {raw} AS raw "
+        f"FROM {reader} WITH ORDINALITY WHERE {bad}"
+    )
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _csv_unparsed AS " + select)
+    ctx.con.execute(quarantine_sql(ctx, file.source, "SELECT * FROM _csv_unparsed"))
+    row = ctx.con.execute("SELECT count(*) FROM _csv_unparsed").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _marker_rejects(con: duckdb.DuckDBPyConnection, detected: Detected) -> frozenset[str]:
+    """Typed columns whose rejected values are null markers (past the detection sample)."""
+    typed = [c for c, t in detected.types.items() if t.upper() not in TEXT_TYPES and c not in detected.marked]
+    if not typed:
+        return frozenset()
+    tests = " OR ".join(
+        f"contains(error_message, {literal(f'Could not convert string {chr(34)}{m}{chr(34)} to')})"
+        for m in NULL_MARKERS
+    )
+    rows = con.execute(
+        f"SELECT DISTINCT column_name FROM _csv_rejects WHERE error_type = 'CAST' AND ({tests})"
+    ).fetchall()
+    return frozenset(r[0] for r in rows if r[0] in typed)
+
+
+def _count_markers(
+    file: _File, detected: Detected, names: dict[str, str], files: list[Path]
+) -> dict[str, dict[str, int]]:
+    """{column: {marker: count}} for the converted columns that hold NULLs in the staged files.
+
+    The Parquet statistics say which columns have NULLs at all (free); only those are counted, in
+    one read of the file.
+    """
+    typed = override_types(file.ctx, names, detected.types)
+    converted = _conversions(file, detected, typed)
+    if not converted or not files:
+        return {}
+    by_column = {names[c]: c for c in converted}
+    rows = file.ctx.con.execute(
+        f"SELECT path_in_schema, sum(stats_null_count) FROM parquet_metadata({string_list([str(p) for p in files])}) "
+        "GROUP BY 1"
+    ).fetchall()
+    nulls = [by_column[p] for p, n in rows if p in by_column and n]
+    markers = file.markers
+    if not nulls:
+        return {}
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE trim({ident(c)}) = {literal(m)})" for c in nulls for m in markers
+    )
+    row = file.ctx.con.execute(
+        f"SELECT {counts} FROM {file.text_reader(detected.has_header, list(detected.types))}"
+    ).fetchone()
+    found: dict[str, dict[str, int]] = {}
+    for i, column in enumerate(nulls):
+        hits = {m: int(n) for m, n in zip(markers, (row or ())[i * len(markers) :], strict=False) if n}
+        if hits:
+            found[names[column]] = hits
+    return found
+
+
+def _quarantine_rejects(file: _File, compressed: bool) -> None:
+    """Move the rejected lines into the quarantine stage, with their physical line numbers.
+
+    DuckDB numbers a rejected line by the records before it (a quoted field spanning lines counts
+    once); the line in the file comes from the reject's byte position.
+    """
+    con = file.ctx.con
+    found = con.execute(
+        "SELECT DISTINCT line, line_byte_position FROM _csv_rejects WHERE line_byte_position IS NOT NULL"
+    ).fetchall()
+    lines = {} if compressed else _physical_lines(Path(file.path), found)
+    mapping = " ".join(f"WHEN {int(a)} THEN {int(b)}" for a, b in lines.items() if a != b)
+    line = f"CASE line {mapping} ELSE line END" if mapping else "line"
+    con.execute(
+        quarantine_sql(
+            file.ctx,
+            file.source,
+            f"SELECT {line} AS source_line, string_agg(coalesce(column_name || ': ', '') || error_message, '; ') "
+            "AS reason, any_value(csv_line) AS raw FROM _csv_rejects GROUP BY line ORDER BY line",
+        )
+    )
+
+
+def _physical_lines(path: Path, rejects: list[tuple[int, int]]) -> dict[int, int]:
+    """{DuckDB's line: line in the file} for rejects at byte positions (counts newlines up to each)."""
+    if not rejects:
+        return {}
+    wanted = sorted((int(pos), int(line)) for line, pos in rejects)
+    found: dict[int, int] = {}
+    newlines = done = 0
+    with path.open("rb") as fh:
+        for pos, line in wanted:
+            while done < pos:
+                chunk = fh.read(min(pos - done, 1 << 22))
+                if not chunk:
+                    break
+                newlines += chunk.count(b"\n")
+                done += len(chunk)
+            found[line] = newlines + 1
+    return found
 
 
 def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
@@ -240,19 +446,19 @@ def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
     )
 
 
-def _detect(
-    con: duckdb.DuckDBPyConnection,
-    path: str,
-    dialect_opts: dict[str, str | int],
-    dialect: Dialect,
-    name: str,
-) -> Detected:
-    """Header, column types and date formats: DuckDB's sniffer, told our delimiter, then refined."""
+def _detect(file: _File, dialect: Dialect) -> Detected:
+    """Header, column types and date formats: DuckDB's sniffer, told our delimiter and the null
+    markers, then refined (text columns that are nearly all numbers or dates)."""
+    con, name, markers = file.ctx.con, file.source.path.name, file.markers
     warnings = []
-    sniffed = con.execute(
-        f"SELECT HasHeader, Columns, DateFormat, TimestampFormat FROM sniff_csv({literal(path)}, "
-        f"{options(dialect_opts)}, skip = 0, ignore_errors = true)"
-    ).fetchone()
+    try:
+        sniffed = con.execute(
+            f"SELECT HasHeader, Columns, DateFormat, TimestampFormat FROM sniff_csv({literal(file.path)}, "
+            f"{options(file.dialect_opts)}, skip = 0, ignore_errors = true, "
+            f"nullstr = {string_list(['', *markers])})"
+        ).fetchone()
+    except duckdb.InvalidInputException:  # e.g. an unterminated quote: typed from the good records below
+        sniffed = (True, [], None, None)
     assert sniffed is not None
     has_header, columns, date_format, ts_format = sniffed
     # DuckDB's CSV reader turns a bad TIMESTAMPTZ value into NULL without a reject; TIMESTAMP rejects it
@@ -262,53 +468,115 @@ def _detect(
         header = [h or f"column{i}" for i, h in enumerate(dialect.header)]
         types = dict.fromkeys(dict.fromkeys(header), "VARCHAR")
         has_header = True
-        warnings.append(f"{name}: types could not be detected; all columns read as VARCHAR")
-    maybe_typed = {c for i, c in enumerate(types) if types[c] == "VARCHAR" and mostly_typed(dialect, i)}
-    types = _refine_text_columns(con, path, dialect_opts, bool(has_header), types, maybe_typed)
-    return Detected(bool(has_header), types, date_format or None, ts_format or None, warnings)
+        warnings.append(f"{name}: types could not be detected; all columns read as text, then refined")
+    types, date_format, ts_format = _unguess_dates(types, date_format, ts_format)
+    present = set(markers)
+    maybe_typed = {
+        c for i, c in enumerate(types) if types[c] == "VARCHAR" and mostly_typed(dialect, i, ignore=present)
+    }
+    declared = {c for c, t in _declared(file, types).items() if t in ("DATE", "TIMESTAMP")}
+    dateish = {
+        c
+        for i, c in enumerate(types)
+        if (types[c] == "VARCHAR" and mostly_typed(dialect, i, ignore=present, pattern=DATEISH))
+        or c in declared
+    }
+    dateish -= set(file.ctx.date_formats or {})
+    types, formats = _refine_text_columns(file, bool(has_header), types, maybe_typed, dateish)
+    for column, fmt in (file.ctx.date_formats or {}).items():
+        if column in types:
+            types[column] = date_type(fmt)
+            formats[column] = fmt
+    marked = frozenset(
+        c
+        for i, c in enumerate(types)
+        if types[c].upper() not in TEXT_TYPES and _holds_marker(dialect, i, present, bool(has_header))
+    )
+    return Detected(
+        bool(has_header), types, date_format or None, ts_format or None, warnings, formats, marked
+    )
+
+
+def _unguess_dates(
+    types: dict[str, str], date_format: str | None, ts_format: str | None
+) -> tuple[dict[str, str], str | None, str | None]:
+    """Undo the sniffer's choice of day-first or month-first (``01/02/2000``): those columns go back
+    to text, so that the data decides between the two readings, or the column is ambiguous."""
+    guessed = {t for f, t in ((date_format, "DATE"), (ts_format, "TIMESTAMP")) if f and "/" in str(f)}
+    if not guessed:
+        return types, date_format, ts_format
+    types = {c: "VARCHAR" if t in guessed else t for c, t in types.items()}
+    return (
+        types,
+        None if "DATE" in guessed else date_format,
+        None if "TIMESTAMP" in guessed else ts_format,
+    )
+
+
+def _declared(file: _File, types: dict[str, str]) -> dict[str, str]:
+    """The user's type overrides (``schema=``) by source column."""
+    _, names = select_list(file.ctx, list(types))
+    overrides = override_types(file.ctx, names, types)
+    return {c: t.upper() for c, t in overrides.items() if t != types[c]}
+
+
+def _holds_marker(dialect: Dialect, column: int, markers: set[str], header: bool) -> bool:
+    rows = dialect.rows[1:] if header else dialect.rows
+    return any(column < len(row) and row[column].strip() in markers for row in rows)
 
 
 def _refine_text_columns(
-    con: duckdb.DuckDBPyConnection,
-    path: str,
-    dialect_opts: dict[str, str | int],
-    header: bool,
-    types: dict[str, str],
-    candidates: set[str],
-) -> dict[str, str]:
-    """Give a text column a real type when nearly all of its values have one.
+    file: _File, header: bool, types: dict[str, str], candidates: set[str], dateish: set[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Give a text column a real type when nearly all of its values have one: (types, date formats).
 
     DuckDB's sniffer makes a column VARCHAR if a single sampled value does not parse ("n/a" in an
     income column, "2026-13-45" among timestamps). Then every value would land as text and the bad
     one would go unnoticed. Here a VARCHAR column that looks typed in the Python sample
     (``candidates``) and whose non-empty sample values parse as a
     ``CANDIDATE_TYPES`` type with at most ``MAX_BAD_SHARE`` failures gets that type, so the few bad
-    values are rejected into quarantine instead.
+    values are rejected into quarantine instead. Null markers count as missing values. Columns that
+    look like dates the sniffer does not know (``dateish``) are tried against ``DATE_FORMATS``.
     """
-    text = [c for c, t in types.items() if t == "VARCHAR" and c in candidates]
+    text = [c for c, t in types.items() if (t == "VARCHAR" and c in candidates) or c in dateish]
     if not text:
-        return types
-    reader = (
-        f"read_csv({literal(path)}, {options(dialect_opts)}, header = {literal(header)}, auto_detect = false, "
-        f"columns = {struct_literal(dict.fromkeys(types, 'VARCHAR'))}, ignore_errors = true)"
-    )
-    probes = ", ".join(
-        "count(" + test.format(v=f"NULLIF(trim({ident(c)}), '')") + ")"
-        for c in text
-        for test in CANDIDATE_TYPES.values()
-    )
-    counts = ", ".join(f"count(NULLIF(trim({ident(c)}), ''))" for c in text)
-    row = con.execute(
-        f"SELECT {counts}, {probes} FROM (SELECT * FROM {reader} LIMIT {REFINE_SAMPLE_ROWS})"
+        return types, {}
+    markers = ", ".join(literal(m) for m in ["", *file.markers])
+    value = "CASE WHEN trim({c}) NOT IN ({m}) THEN trim({c}) END"
+    probes = []
+    for c in text:
+        v = value.format(c=ident(c), m=markers)
+        tests = [t.format(v=v) for t in CANDIDATE_TYPES.values()] if c in candidates else []
+        tests += [f"try_strptime({v}, {literal(f)})" for f in DATE_FORMATS] if c in dateish else []
+        probes.append(f"[count({v}), {', '.join(f'count({t})' for t in tests) or 'NULL'}]")
+    reader = file.text_reader(header, list(types))
+    row = file.ctx.con.execute(
+        f"SELECT {', '.join(probes)} FROM (SELECT * FROM {reader} LIMIT {REFINE_SAMPLE_ROWS})"
     ).fetchone()
     if row is None:
-        return types
-    refined = dict(types)
-    for i, column in enumerate(text):
-        present = row[i]
-        hits = row[len(text) + i * len(CANDIDATE_TYPES) : len(text) + (i + 1) * len(CANDIDATE_TYPES)]
-        for type_, parsed in zip(CANDIDATE_TYPES, hits, strict=True):
-            if present >= MIN_VALUES and parsed < present and (present - parsed) <= MAX_BAD_SHARE * present:
-                refined[column] = type_
-                break
-    return refined
+        return types, {}
+    refined, formats = dict(types), {}
+    for column, counts in zip(text, row, strict=True):
+        present, hits = counts[0], counts[1:]
+        if column in candidates:
+            typed_hits, hits = hits[: len(CANDIDATE_TYPES)], hits[len(CANDIDATE_TYPES) :]
+            for type_, parsed in zip(CANDIDATE_TYPES, typed_hits, strict=True):
+                if (
+                    present >= MIN_VALUES
+                    and parsed < present
+                    and (present - parsed) <= MAX_BAD_SHARE * present
+                ):
+                    refined[column] = type_
+                    break
+        if column in dateish and refined[column] == types[column]:
+            found = choose_format(
+                file.source.path.name,
+                column,
+                present,
+                dict(zip(DATE_FORMATS, hits, strict=True)),
+                min_values=MIN_VALUES,
+                max_bad=MAX_BAD_SHARE,
+            )
+            if found is not None:
+                refined[column], formats[column] = DATE_FORMATS[found], found
+    return refined, formats

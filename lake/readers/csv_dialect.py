@@ -13,6 +13,7 @@ import gzip
 import io
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +116,21 @@ TYPED_VALUE = re.compile(
 )
 
 
-def mostly_typed(dialect: Dialect, column: int, share: float = 0.9) -> bool:
-    """True if at least ``share`` of the sampled non-empty values in ``column`` look typed."""
-    values = [row[column] for row in dialect.rows[1:] if column < len(row) and row[column].strip()]
+def mostly_typed(
+    dialect: Dialect,
+    column: int,
+    share: float = 0.9,
+    *,
+    ignore: Collection[str] = (),
+    pattern: re.Pattern[str] = TYPED_VALUE,
+) -> bool:
+    """True if at least ``share`` of the sampled values in ``column`` match ``pattern`` (a number,
+    date or timestamp by default); empty values and those in ``ignore`` (null markers) are left out."""
+    values = [
+        row[column]
+        for row in dialect.rows[1:]
+        if column < len(row) and row[column].strip() and row[column].strip() not in ignore
+    ]
     if not values:
         return False
-    return sum(1 for v in values if TYPED_VALUE.fullmatch(v)) >= share * len(values)
+    return sum(1 for v in values if pattern.fullmatch(v)) >= share * len(values)

@@ -33,3 +33,10 @@ CREATE TABLE IF NOT EXISTS lake.main._columns (
     source_name VARCHAR,
     batch_id VARCHAR
 );
+CREATE TABLE IF NOT EXISTS lake.main._null_markers (
+    dataset VARCHAR,
+    column_name VARCHAR,
+    marker VARCHAR,
+    values_nulled BIGINT,
+    batch_id VARCHAR
+);

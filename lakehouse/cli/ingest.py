@@ -29,6 +29,19 @@ def parse_schema(items: tuple[str, ...]) -> dict[str, str] | None:
     return schema or None
 
 
+def parse_date_formats(items: tuple[str, ...]) -> dict[str, str] | None:
+    formats: dict[str, str] = {}
+    for item in items:
+        name, sep, fmt = item.partition("=")
+        if not sep or not name.strip() or not fmt.strip():
+            raise UsageError(
+                f"bad --date-format {item!r}",
+                hint="use --date-format COLUMN=FORMAT, e.g. --date-format day=%d/%m/%Y or ts=epoch",
+            )
+        formats[name.strip()] = fmt.strip()
+    return formats or None
+
+
 def render(report: IngestReport, as_json: bool) -> None:
     """The report on stdout (a table, or JSON); warnings on stderr either way."""
     from lakehouse.cli.output import print_json, print_table, warn
@@ -70,13 +83,24 @@ def render(report: IngestReport, as_json: bool) -> None:
 
         for line in describe_failures(report.gate):
             warn(line)
+    for column, markers in report.null_markers.items():
+        counts = ", ".join(f"{n:,} {marker!r}" for marker, n in markers.items())
+        warn(f"null markers in {column}: {counts} read as NULL")
     s = report.summary()
     state = f"committed snapshot {report.snapshot_id}" if report.committed else "nothing committed"
-    click.echo(
-        f"{state}: {s['rows_landed']:,} rows landed, {s['rows_quarantined']:,} quarantined, "
-        f"{s['rows_skipped']:,} skipped of {s['rows_read']:,} read ({report.bytes / 1e6:,.1f} MB in {s['seconds']}s)",
-        err=as_json,
-    )
+    if not report.rows_landed:
+        state = "nothing landed" + (
+            f" (snapshot {report.snapshot_id} holds the quarantine)" if report.committed else ""
+        )
+        outcome = (
+            f"{s['rows_quarantined']:,} quarantined, {s['rows_skipped']:,} skipped of {s['rows_read']:,} read"
+        )
+    else:
+        outcome = (
+            f"{s['rows_landed']:,} rows landed, {s['rows_quarantined']:,} quarantined, "
+            f"{s['rows_skipped']:,} skipped of {s['rows_read']:,} read"
+        )
+    click.echo(f"{state}: {outcome} ({report.bytes / 1e6:,.1f} MB in {s['seconds']}s)", err=as_json)
 
 
 def _name(uri: str) -> str:
@@ -106,6 +130,20 @@ def _details(report: IngestReport) -> dict[str, object]:
 @click.option(
     "--schema", "schema_items", multiple=True, metavar="COL=TYPE", help="type override (repeatable)"
 )
+@click.option(
+    "--null-marker",
+    "null_markers",
+    multiple=True,
+    metavar="TEXT",
+    help="text meaning NULL in number/date/boolean columns, replacing NA, N/A, NaN, null, NULL, None, - (repeatable)",
+)
+@click.option(
+    "--date-format",
+    "date_format_items",
+    multiple=True,
+    metavar="COL=FMT",
+    help="a column's date format: strptime (%d/%m/%Y, %b %d %Y …) or epoch, epoch_ms, epoch_us (repeatable)",
+)
 @click.option("--no-gate", is_flag=True, help="skip the quality gate (recorded in the report)")
 @json_option
 @pass_app
@@ -119,6 +157,8 @@ def ingest(
     partition_by: str | None,
     encoding: str | None,
     schema_items: tuple[str, ...],
+    null_markers: tuple[str, ...],
+    date_format_items: tuple[str, ...],
     no_gate: bool,
     as_json: bool,
 ) -> None:
@@ -144,6 +184,8 @@ def ingest(
                 partition_by=partition_by,
                 encoding=encoding,
                 schema=parse_schema(schema_items),
+                null_markers=list(null_markers) if null_markers else None,
+                date_formats=parse_date_formats(date_format_items),
                 gate=not no_gate,
                 progress=progress,
             )
@@ -152,7 +194,9 @@ def ingest(
         raise
     render(report, as_json)
     if report.rows_landed == 0 and report.rows_quarantined > 0:
+        whole = [f.reason for f in report.files if f.status == "quarantined" and f.reason]
+        why = f" ({whole[0]})" if len(whole) == 1 else ""
         raise InputError(
-            f"nothing landed in lake.{dataset}: all {report.rows_quarantined:,} records were quarantined",
+            f"nothing landed in lake.{dataset}: all {report.rows_quarantined:,} records were quarantined{why}",
             hint=f"see: lakehouse lake quarantine {dataset} --batch {report.batch_id}",
         )

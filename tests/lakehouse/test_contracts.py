@@ -37,7 +37,7 @@ def test_the_lake_bookkeeping_tables_are_the_contract_records(settings: Settings
     report = lake.ingest(settings, [second], "parcels")
     con = connect(settings, lake_read_only=True)
     try:
-        for record in (contracts.LakeSchemaChange, contracts.LakeColumnOrigin):
+        for record in (contracts.LakeSchemaChange, contracts.LakeColumnOrigin, contracts.LakeNullMarker):
             assert _columns(con, record.TABLE) == contracts.stored_columns(record), record.__name__
         names = [
             *contracts.stored_columns(contracts.LakeSchemaChange),
