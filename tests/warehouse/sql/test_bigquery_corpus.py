@@ -81,8 +81,14 @@ def _matches(got: list[list[str]], documented: list[list[str]], ordered: bool) -
 
 @pytest.mark.parametrize("entry", SUPPORTED, ids=[f"{e['page']}:{e['id']}" for e in SUPPORTED])
 def test_documented_result(con: duckdb.DuckDBPyConnection, entry: dict[str, Any]) -> None:
+    """``setup`` (the documented tables before) runs first; ``check`` reads the documented table after."""
+    if "setup" in entry:
+        warehouse.run_script(con, entry["setup"])
     result = warehouse.execute(con, entry["statement"])
-    ordered = bool(sqlglot.parse_one(entry["statement"], read="bigquery").args.get("order"))
+    if "check" in entry:
+        result = warehouse.execute(con, entry["check"])
+    query = entry.get("check", entry["statement"])
+    ordered = bool(sqlglot.parse_one(query, read="bigquery").args.get("order"))
     got = _rows(result, entry["columns"])
     assert _matches(got, entry["rows"], ordered), f"{entry['url']}\n got {got}\n doc {entry['rows']}"
 
