@@ -23,6 +23,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.tokens import TokenType
 
 from catalog.access.ml import MLCompiler
+from lakehouse import information_schema
 from lakehouse.errors import AccessDenied, UsageError, parse_error_message
 
 DIALECTS = ("auto", "bigquery", "duckdb")
@@ -136,6 +137,8 @@ def table_nodes(tree: exp.Expr) -> list[exp.Table]:
         if not isinstance(node.this, exp.Identifier):
             continue
         if not node.db and not node.catalog and node.name.lower() in ctes:
+            continue
+        if node.db == information_schema.SESSION_SCHEMA:  # the principal's INFORMATION_SCHEMA rows
             continue
         out.append(node)
     return out

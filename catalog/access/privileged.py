@@ -28,10 +28,14 @@ from lakehouse.settings import Settings
 
 WAREHOUSE_ALIAS = "warehouse"
 SCHEMA_SQL = (
-    "SELECT table_schema, table_name, list(column_name ORDER BY ordinal_position), "
-    "list(data_type ORDER BY ordinal_position) FROM information_schema.columns "
-    "WHERE table_catalog = ? AND NOT starts_with(table_name, '_') GROUP BY ALL"
+    "SELECT c.table_schema, c.table_name, list(c.column_name ORDER BY c.ordinal_position), "
+    "list(c.data_type ORDER BY c.ordinal_position), any_value(t.table_type = 'VIEW') "
+    "FROM information_schema.columns c JOIN information_schema.tables t "
+    "USING (table_catalog, table_schema, table_name) "
+    "WHERE c.table_catalog = ? AND NOT starts_with(c.table_name, '_') GROUP BY ALL"
 )
+#: bumped when the cached relation list changes shape (older files are removed on the next write)
+CACHE_FORMAT = "v2"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Relation:
     schema: str
     table: str
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
+    view: bool = False
 
 
 class Privileged:
@@ -113,6 +118,12 @@ class Privileged:
             self._warehouse = self._cached(WAREHOUSE_ALIAS, self.version("warehouse.*"))
         return self._warehouse.get(canonical)
 
+    def relations(self) -> dict[str, Relation]:
+        """Every lake and warehouse relation by canonical name (for INFORMATION_SCHEMA; privileged)."""
+        self.relation("lake._")
+        self.relation("main._")
+        return {**(self._lake or {}), **(self._warehouse or {})}
+
     def schema(self, canonical: str) -> list[tuple[str, str]]:
         relation = self.relation(canonical)
         assert relation is not None, canonical
@@ -155,22 +166,21 @@ class Privileged:
 
     # --- schema cache -----------------------------------------------------------------------------
     def _cached(self, catalog: str, version: str) -> dict[str, Relation]:
-        path = self.settings.home / "access" / "schemas" / f"{catalog}-{version}.json"
+        path = self.settings.home / "access" / "schemas" / f"{catalog}-{version}-{CACHE_FORMAT}.json"
         if path.exists():
             return {
-                k: Relation(v[0], v[1], v[2], tuple((c, t) for c, t in v[3]))
+                k: Relation(v[0], v[1], v[2], tuple((c, t) for c, t in v[3]), v[4])
                 for k, v in json.loads(path.read_text()).items()
             }
         relations: dict[str, Relation] = {}
-        for schema, table, names, types in self.con.execute(SCHEMA_SQL, [catalog]).fetchall():
+        for schema, table, names, types, view in self.con.execute(SCHEMA_SQL, [catalog]).fetchall():
             canonical = f"lake.{table}" if catalog == "lake" else f"{schema}.{table}"
-            relations.setdefault(
-                canonical.lower(), Relation(catalog, schema, table, tuple(zip(names, types, strict=True)))
-            )
+            columns = tuple(zip(names, types, strict=True))
+            relations.setdefault(canonical.lower(), Relation(catalog, schema, table, columns, bool(view)))
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         tmp.write_text(
-            json.dumps({k: [r.catalog, r.schema, r.table, r.columns] for k, r in relations.items()})
+            json.dumps({k: [r.catalog, r.schema, r.table, r.columns, r.view] for k, r in relations.items()})
         )
         os.replace(tmp, path)
         for old in path.parent.glob(f"{catalog}-*.json"):  # older snapshots are never asked for again

@@ -30,8 +30,9 @@ from catalog.access.analysis import (
     without_exclusions,
 )
 from catalog.access.audit import record
-from catalog.access.catalog_view import session_user
+from catalog.access.catalog_view import PolicyView, session_user
 from catalog.access.decisions import TableAccess, decide_table
+from catalog.access.information_schema import extract, views
 from catalog.access.ml import MLCompiler, export_models, with_models
 from catalog.access.policy import Policy, Principal, load_policy
 from catalog.access.privileged import Privileged
@@ -83,8 +84,9 @@ def run_query(
     touched: list[str] = []  # filled as soon as known, for the audit line of a refusal
     models: list[str] = []
     try:
-        parsed = parse_query(sql, dialect, compile_ml)
+        parsed, wanted = extract(parse_query(sql, dialect, compile_ml))
         with Privileged(settings) as priv:
+            listings = views(priv, PolicyView(policy, resolved), wanted)
             exported: dict[str, pa.Table] = {}
             if parsed.ml is not None:
                 assert compile_ml is not None  # parse_query refuses ML calls without a compiler
@@ -92,7 +94,7 @@ def run_query(
                 parsed = with_ml_reads(parsed, compile_ml.reads(parsed.ml, exported))
             plan = _plan(settings, priv, policy, resolved, parsed, touched, progress)
         try:
-            relations = with_models({f.table: f for f in plan.files}, exported)
+            relations = with_models({f.table: f for f in plan.files}, {**exported, **listings})
             with open_sandbox(settings, relations, plan.unqualified) as sandbox:
                 ran, table = sandbox.compile_and_run(_runnable(plan.parsed, compile_ml), timeout=timeout)
         finally:

@@ -1,4 +1,4 @@
-"""``lakehouse sql``: BigQuery SQL (BigQuery ML included) against the warehouse.
+"""``lakehouse sql``: BigQuery SQL (BigQuery ML included) against the warehouse; ``--dialect duckdb`` for DuckDB SQL.
 
 A statement as argument, a file with ``-f``, statements on stdin, or an interactive prompt when
 stdin is a terminal (statements end with ``;``, ``\\q`` or an empty line at the start quits).
@@ -40,11 +40,18 @@ def _render(result: Any, fmt: str) -> None:
         print_table(result.columns, result.rows)
 
 
-def _interactive(con: Any, fmt: str, debug: bool) -> None:
+def _runner(dialect: str | None) -> Any:
+    """The library function that runs a script in ``dialect`` (BigQuery unless DuckDB is asked for)."""
+    import warehouse
+    import warehouse.sql
+
+    return warehouse.sql.run_duckdb if dialect == "duckdb" else warehouse.run_script
+
+
+def _interactive(con: Any, fmt: str, debug: bool, dialect: str | None = None) -> None:
     import duckdb
     from sqlglot.errors import SqlglotError
 
-    import warehouse
     from lakehouse.cli.output import error
 
     buffer: list[str] = []
@@ -60,7 +67,7 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
             continue
         text, buffer = "\n".join(buffer), []
         try:
-            for result in warehouse.run_script(con, text):
+            for result in _runner(dialect)(con, text):
                 _render(result, fmt)
         except LakehouseError as exc:
             error(str(exc))
@@ -83,6 +90,11 @@ def _interactive(con: Any, fmt: str, debug: bool) -> None:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="same as --format json")
+@click.option(
+    "--dialect",
+    type=click.Choice(["bigquery", "duckdb"]),
+    help="SQL dialect of the statements: bigquery (the default; BigQuery ML included) or duckdb (run as is)",
+)
 @principal_options
 @click.option("--timeout", type=float, help="seconds a principal's query may run")
 @pass_app
@@ -92,6 +104,7 @@ def sql(
     file: Path | None,
     fmt: str,
     as_json: bool,
+    dialect: str | None,
     roles: tuple[str, ...],
     user: str | None,
     groups: tuple[str, ...],
@@ -102,26 +115,35 @@ def sql(
     Without --role/--user/--group the statement runs privileged (an administrator's session). With
     them, one SELECT runs in a restricted session that holds only what that principal may see:
     rows filtered and columns masked by catalog/policy.yml, every query written to the audit log.
+
+    --dialect duckdb runs DuckDB SQL as is (privileged), or as a principal in the same restricted
+    session; without --dialect a principal's query is read as DuckDB SQL when DuckDB parses it and it
+    has no backticks, else as BigQuery SQL.
     """
     import warehouse
+    import warehouse.sql
 
     fmt = "json" if as_json else fmt
     if query and file:
         raise UsageError("give a QUERY or -f FILE, not both")
     principal = principal_of(user, groups, roles)
     if principal is not None:
-        _run_as_principal(app, query, file, fmt, principal, timeout)
+        _run_as_principal(app, query, file, fmt, principal, timeout, dialect)
         return
     con = warehouse.connect(app.settings)
     try:
         if query is None and file is None and sys.stdin.isatty():
-            _interactive(con, fmt, app.debug)
+            _interactive(con, fmt, app.debug, dialect)
             return
         text = query if query is not None else file.read_text() if file else sys.stdin.read()
         from lakehouse.cli.output import progress_bar
 
         with progress_bar() as progress:
-            results = warehouse.run_script(con, text, progress=progress)
+            results = (
+                warehouse.sql.run_duckdb(con, text)
+                if dialect == "duckdb"
+                else warehouse.run_script(con, text, progress=progress)
+            )
         for result in results:
             _render(result, fmt)
     finally:
@@ -139,6 +161,7 @@ def _run_as_principal(
     fmt: str,
     principal: Principal,
     timeout: float | None,
+    dialect: str | None,
 ) -> None:
     from catalog.access import run_query
     from lakehouse.cli.output import progress_bar
@@ -147,6 +170,12 @@ def _run_as_principal(
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
     with progress_bar() as progress:
         result = run_query(
-            app.settings, principal, text, timeout=timeout, progress=progress, compile_ml=COMPILER
+            app.settings,
+            principal,
+            text,
+            dialect=dialect or "auto",
+            timeout=timeout,
+            progress=progress,
+            compile_ml=COMPILER,
         )
     _render(result, fmt)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel
 
 DIALECT = "duckdb"
 
@@ -49,12 +50,16 @@ def _parenthesize(node: exp.Expr) -> None:
             child.replace(exp.Paren(this=child.copy()))
 
 
-def sql(expression: exp.Expr) -> str:
-    """DuckDB SQL of a tree the engine built, with every arithmetic nesting parenthesized."""
+def sql(expression: exp.Expr, *, strict: bool = False) -> str:
+    """DuckDB SQL of a tree the engine built, with every arithmetic nesting parenthesized.
+
+    ``strict``: a construct DuckDB has no equivalent for raises sqlglot's ``UnsupportedError``
+    instead of being logged and written approximately.
+    """
     tree = expression.copy()
     for node in list(tree.walk()):
         _parenthesize(node)
-    return tree.sql(DIALECT)
+    return tree.sql(DIALECT, unsupported_level=ErrorLevel.RAISE if strict else ErrorLevel.WARN)
 
 
 def parse(text: str) -> exp.Expr:

@@ -96,5 +96,5 @@ class BigQueryML(BigQuery):
 
 
 def parse(sql: str) -> list[exp.Expr]:
-    """Parse one or more BigQuery (ML) statements."""
-    return [e for e in BigQueryML().parse(sql) if e is not None]
+    """Parse one or more BigQuery (ML) statements (a comment after the last ``;`` is no statement)."""
+    return [e for e in BigQueryML().parse(sql) if e is not None and not isinstance(e, exp.Semicolon)]

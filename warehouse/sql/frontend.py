@@ -21,10 +21,11 @@ from sqlglot.errors import ParseError, TokenError
 
 from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, sqlexpr
+from warehouse.ml import engine
 from warehouse.ml.model import Scratch
 from warehouse.ml.options import literal_value
 from warehouse.ml.preprocessing import functions as transform_functions
+from warehouse.sql import information_schema, rewrites, support
 from warehouse.sql.dialect import MLTableFunction, parse
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,24 @@ def run_script(
     return [run_statement(con, s, params, progress) for s in parse_statements(text)]
 
 
+def run_duckdb(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> list[Result]:
+    """Run DuckDB SQL as is (no BigQuery rewrites, no ML statements); one Result per statement."""
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.ParserException as exc:
+        raise UsageError(parse_error_message(exc, "the DuckDB SQL"), hint="DuckDB SQL expected") from exc
+    return [_result(con.execute(s, params) if params else con.execute(s)) for s in statements]
+
+
+def _result(cursor: duckdb.DuckDBPyConnection) -> Result:
+    if cursor.description is None:
+        return Result(message="ok")
+    table = cursor.fetch_arrow_table()
+    return Result(
+        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
+    )
+
+
 def run_statement(
     con: duckdb.DuckDBPyConnection,
     statement: exp.Expr,
@@ -83,22 +102,25 @@ def run_statement(
             )
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
             return Result(message=engine.drop_model(con, statement), changed_models=True)
-        text = sqlexpr.sql(to_duckdb(con, statement, scratch))
+        support.check_statement(statement)
+        text = support.duckdb_sql(to_duckdb(con, statement, scratch))
         log.debug("duckdb: %s", text)
-        cursor = con.execute(text, params) if params else con.execute(text)
-        if cursor.description is None:
-            return Result(message="ok")
-        table = cursor.fetch_arrow_table()
-        return Result(
-            columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
-        )
+        try:
+            return _result(con.execute(text, params) if params else con.execute(text))
+        except duckdb.CatalogException as exc:
+            unsupported = support.missing_function(exc)
+            if unsupported is None:
+                raise
+            raise unsupported from exc
     finally:
         scratch.close()
 
 
 def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scratch) -> exp.Expr:
-    """``statement`` with its ML table functions replaced by the engine's SQL and BigQuery names mapped."""
-    tree = statement.copy()
+    """``statement`` with its ML table functions replaced by the engine's SQL, BigQuery's
+    INFORMATION_SCHEMA views by their rows and BigQuery names mapped."""
+    tree = rewrites.rewrite(statement.copy())
+    information_schema.rewrite(con, tree, scratch)
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     for table in list(tree.find_all(exp.Table)):
         if table.args.get("catalog") is not None and table.catalog not in attached:

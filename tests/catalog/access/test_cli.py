@@ -45,3 +45,24 @@ def test_check_needs_a_principal(lake_home: Path, home: Path) -> None:
     result = CliRunner().invoke(cli, ["--home", str(lake_home), "access", "check", "lake.customers"])
     assert result.exit_code != 0
     assert "say whose access to check" in str(result.exception)
+
+
+def _sql(lake_home: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--home", str(lake_home), "--threads", "2", "sql", *args, "--json"])
+    return result.exit_code, result.output if result.exception is None else str(result.exception)
+
+
+def test_sql_dialect_duckdb_as_a_principal_runs_in_the_restricted_session(
+    lake_home: Path, home: Path
+) -> None:
+    """DuckDB-only syntax (FROM first, ``::``) as the analyst: masked values, no access to denied columns."""
+    code, out = _sql(
+        lake_home, "--user", "ana", "--dialect", "duckdb",
+        "FROM lake.customers SELECT email::VARCHAR AS email ORDER BY customer_id LIMIT 1",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out) == [{"email": "XXXXX.com"}]  # LAST_FOUR_CHARACTERS for analysts
+    code, out = _sql(
+        lake_home, "--user", "ana", "--dialect", "duckdb", "FROM lake.customers SELECT first_name"
+    )
+    assert code != 0 and "may not read column(s) first_name" in out
