@@ -72,6 +72,8 @@ def search_command(
     )
     if facets:
         console.print(facets, highlight=False)
+    if result.suggestion:
+        console.print(f"did you mean: {result.suggestion}", highlight=False)
     if explain:
         for hit in result.hits:
             name = f"{hit.name}.{hit.column}" if hit.column else hit.name
