@@ -219,18 +219,17 @@ def _search(
     view: CatalogView | None,
 ) -> SearchResult:
     root, column_mode = _split_column_mode(query.searched)
+    parsed = "ALL" if query.searched is None else str(query.searched)
     changes = pending.snapshot(catalog_dir)  # before the index: a fold landing in between is seen twice
     index = _index(catalog_dir)
     if index is None:
         older = any(catalog_dir.glob("search-v*"))  # an index of an earlier INDEX_VERSION
         why = "its search index is from an older version" if older else "the catalog is empty"
         warnings = (*query.warnings, f"{why}: run `lakehouse catalog refresh`")
-        parsed = "ALL" if query.searched is None else str(query.searched)
         return SearchResult(text, parsed, (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
     now = datetime.now(UTC)
     extra = overlay.Overlay(searcher, changes)
-    parsed = "ALL" if query.searched is None else str(query.searched)
     if column_mode:
         hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, view, now)
     elif view is None:

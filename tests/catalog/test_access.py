@@ -74,7 +74,7 @@ def test_a_principal_who_sees_nothing_finds_nothing(fixture_catalog: Path) -> No
 
 
 def test_a_suggestion_never_borrows_a_word_from_what_the_principal_may_not_see(fixture_catalog: Path) -> None:
-    """"did you mean" looks at names, columns and tags: a hidden table's (lake.payments' iban) stay unseen."""
+    """ "did you mean" looks at names, columns and tags: a hidden table's (lake.payments' iban) stay unseen."""
     assert search(fixture_catalog, "ibn").suggestion == "iban"
     assert search(fixture_catalog, "ibn", view=VIEW).suggestion is None
 

@@ -75,10 +75,15 @@ def test_nothing_matching_suggests_close_words(real: Settings) -> None:
     assert catalog.search(real, "wine").suggestion is None  # only a search without hits suggests
 
 
+def cli(settings: Settings, *args: str) -> None:
+    with pytest.raises(SystemExit, match="^0$"):
+        main(["--home", str(settings.home), *args])
+
+
 def test_the_cli_renders_the_suggestion(real: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--home", str(real.home), "catalog", "search", "magnezum"])
+    cli(real, "catalog", "search", "magnezum")
     assert "did you mean: magnesium" in capsys.readouterr().out
-    main(["--home", str(real.home), "catalog", "search", "magnezum", "--json"])
+    cli(real, "catalog", "search", "magnezum", "--json")
     assert json.loads(capsys.readouterr().out)["suggestion"] == "magnesium"
 
 
