@@ -3,8 +3,11 @@
 Measures, for the project's engine (tantivy index + SQLite store) and for the named peer, SQLite
 FTS5 with bm25 column weights over the same documents:
 - index build time (and, for the project, the store write),
-- p50/p95 latency of word, prefix, phrase, qualified and typo queries (the project's timings are the
-  whole ``catalog.search`` path: parse, candidates, exact-tier queries, re-ranking, facets),
+- p50/p95 latency of word, prefix, phrase, qualified and typo queries, and of two free words (a name
+  word and a column word: ``words``; the same with the column word misspelt: ``typo words``), which
+  rank datasets matching both first, then those matching one (FTS5 peer: ``a OR b``) (the project's
+  timings are the whole ``catalog.search`` path: parse, candidates, exact-tier queries, re-ranking,
+  facets),
 - recall@10 of typo queries (FTS5 has no typo tolerance),
 - the incremental update of one dataset: store rows + pending index document in one SQLite
   transaction (``catalog.pending``), folds into the index included when they happen, and the fold
@@ -13,7 +16,7 @@ FTS5 with bm25 column weights over the same documents:
 
     PYTHONPATH=. python bench/search.py [--datasets 100000] [--queries 200]
 
-Bar (issue 7): p95 <= 20 ms (goal 10 ms), build <= 60 s, incremental update <= 100 ms.
+Bar (issues 7 and 14): p95 <= 10 ms, build <= 60 s, incremental update <= 100 ms.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def query_sets(
 ) -> dict[str, list[tuple[str, str, str]]]:
     """kind -> [(project query, FTS5 query, the dataset it was drawn from)]."""
     out: dict[str, list[tuple[str, str, str]]] = {
-        k: [] for k in ("word", "prefix", "phrase", "qualified", "typo")
+        k: [] for k in ("word", "prefix", "phrase", "qualified", "typo", "words", "typo words")
     }
     for r in rng.sample(sample, count):
         name_word = r.short_name.split("_")[0]
@@ -128,6 +131,10 @@ def query_sets(
         )
         misspelt = typo(name_word, rng)
         out["typo"].append((misspelt, misspelt, r.name))
+        col_word = col.split("_")[0]
+        out["words"].append((f"{name_word} {col_word}", f"{name_word} OR {col_word}", r.name))
+        wrong = typo(col_word, rng)
+        out["typo words"].append((f"{name_word} {wrong}", f"{name_word} OR {wrong}", r.name))
     return out
 
 
@@ -237,7 +244,7 @@ def main() -> None:
     fts_sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 10.0, 3.0, 3.0, 1.0) LIMIT 10"
     search(catalog_dir, "warmup")
     print(
-        f"{'kind':<10} {'p50 ms':>8} {'p95 ms':>8} {'FTS5 p50':>9} {'FTS5 p95':>9} {'p95 ratio':>9} {'recall@10':>10} {'FTS5 recall':>11}"
+        f"{'kind':<11} {'p50 ms':>8} {'p95 ms':>8} {'FTS5 p50':>9} {'FTS5 p95':>9} {'p95 ratio':>9} {'recall@10':>10} {'FTS5 recall':>11}"
     )
     worst = 0.0
     for kind, queries in sets.items():
@@ -251,7 +258,7 @@ def main() -> None:
             peer_hit += hit
         (p50, p95), (f50, f95) = percentiles(ours), percentiles(peer)
         worst = max(worst, p95)
-        print(f"{kind:<10} {p50:8.2f} {p95:8.2f} {f50:9.2f} {f95:9.2f} {p95 / f95:8.2f}x "
+        print(f"{kind:<11} {p50:8.2f} {p95:8.2f} {f50:9.2f} {f95:9.2f} {p95 / f95:8.2f}x "
               f"{ours_hit / len(queries):10.0%} {peer_hit / len(queries):11.0%}")  # fmt: skip
 
     victim = next(iter(records(1, words, seed=99)))
@@ -282,7 +289,7 @@ def main() -> None:
         for name in wanted:
             update(con, catalog_dir, [dataclasses.replace(targets[name], row_count=-1)], [], [], via=())
     print(f"search with {pending.count(con)} of the queried datasets pending (overlaid on the index):")
-    print(f"{'kind':<10} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>10}")
+    print(f"{'kind':<11} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>10}")
     for kind, queries in sets.items():
         ours, ours_hit = [], 0
         for project_query, _, target in queries:
@@ -291,10 +298,10 @@ def main() -> None:
             ours_hit += hit
         p50, p95 = percentiles(ours)
         worst = max(worst, p95)
-        print(f"{kind:<10} {p50:8.2f} {p95:8.2f} {ours_hit / len(queries):10.0%}")
-    verdict = "PASS" if worst <= 20 and index_seconds <= 60 and u95 <= 100 else "FAIL"
+        print(f"{kind:<11} {p50:8.2f} {p95:8.2f} {ours_hit / len(queries):10.0%}")
+    verdict = "PASS" if worst <= 10 and index_seconds <= 60 and u95 <= 100 else "FAIL"
     print(
-        f"bar: p95 <= 20 ms (worst {worst:.2f}), build <= 60 s ({index_seconds:.1f}), update <= 100 ms ({u95:.1f}): {verdict}"
+        f"bar: p95 <= 10 ms (worst {worst:.2f}), build <= 60 s ({index_seconds:.1f}), update <= 100 ms ({u95:.1f}): {verdict}"
     )
     if not args.keep:
         con.close()

@@ -15,7 +15,7 @@ The index holds datasets, so candidates come from a *relaxed* query (``relax``):
 every part that the per-column check could turn from false to true removed (a NOT over a column
 predicate, ``pii=false``). Whatever dataset holds a matching column matches the relaxed query.
 
-Ranking of columns: tier 1 when a word is the whole column name, then columns whose name matched
+Ranking of columns: the number of the query's free words the column matches, then tier 1 when a word is the whole column name, then columns whose name matched
 before columns matched only by description or tag, then the dataset's relevance (with its
 tie-breakers), then the column's position. (Free words never match dataset names here, so the
 exact-dataset-name tier of dataset search does not exist for columns.)
@@ -29,11 +29,12 @@ from catalog.match import (
     Column,
     Entry,
     filter_matches,
+    free_words,
     matched_fields,
     positive_terms,
     term_matches_values,
 )
-from catalog.query import And, Filter, Node, Not, Or, Term
+from catalog.query import And, Filter, Most, Node, Not, Or, Term
 
 #: (qualifier of a term, exact?) -> the column fields it matches; qualifiers not listed are dataset-level
 COLUMN_TEXT_FIELDS: dict[str | None, tuple[str, ...]] = {
@@ -70,8 +71,8 @@ def relax(node: Node | None) -> Node | None:
     if isinstance(node, Term | Filter):
         return node
     parts = [relax(c) for c in node.children]
-    if isinstance(node, Or):
-        return None if any(p is None for p in parts) else Or(tuple(p for p in parts if p is not None))
+    if isinstance(node, Or | Most):
+        return None if any(p is None for p in parts) else type(node)(tuple(p for p in parts if p is not None))
     kept = tuple(p for p in parts if p is not None)
     return None if not kept else kept[0] if len(kept) == 1 else And(kept)
 
@@ -111,7 +112,7 @@ def holds(node: Node | None, entry: Entry, column: Column) -> bool:
         return column.pii == node.value
     if isinstance(node, Not):
         return not holds(node.child, entry, column)
-    if isinstance(node, Or):
+    if isinstance(node, Or | Most):
         return any(holds(c, entry, column) for c in node.children)
     return all(holds(c, entry, column) for c in node.children)
 
@@ -120,6 +121,7 @@ def holds(node: Node | None, entry: Entry, column: Column) -> bool:
 class ColumnMatch:
     column: Column
     tier: int  # 1 exact column name, 0 relevance
+    words: int  # how many of the query's free words hold for this column (ranked first)
     by_name: bool  # a positive column term matched the column's name (not only description or tags)
     reasons: tuple[str, ...]
 
@@ -148,5 +150,6 @@ def find_columns(node: Node | None, entry: Entry) -> list[ColumnMatch]:
                 reasons.append(f"{t} matched column {', '.join(fields)}")
         if column.pii:
             reasons.append(f"column PII: {column.pii}")
-        out.append(ColumnMatch(column, level, by_name, tuple(reasons)))
+        words = sum(holds(w, entry, column) for w in free_words(node))
+        out.append(ColumnMatch(column, level, words, by_name, tuple(reasons)))
     return out

@@ -3,7 +3,11 @@
 Field boosts are a table, not code: a word in a dataset name counts far more than the same word in
 its columns or tags, which count more than one in a description. Typo tolerance is a fuzzy term
 (edit distance 1, a swap of two letters counts as one edit) on the name, column and tag fields for
-words of four letters or more, scored below an exact word. Filters never add to the score. A
+words of four letters or more, scored below an exact word; a word of three letters or more also
+matches as the start of a longer word there (``car`` finds ``cars``), scored lower still. The free
+words of a query (``catalog.query.Most``) each add ``COVER`` when they match, so a dataset matching
+more of them always scores above one matching fewer (``catalog.rank`` splits the two parts again).
+Filters never add to the score. A
 one-word prefix of up to ``PREFIX_MAX`` letters on names, columns or tags is a single term of the
 precomputed prefix fields (``catalog.index.PREFIX_FIELDS``), so short prefixes cost one posting list.
 """
@@ -17,7 +21,7 @@ from tantivy import Occur, Query
 
 from catalog.index import PREFIX_FIELDS as PREFIX_INDEX
 from catalog.index import PREFIX_MAX, SCHEMA, tokenize
-from catalog.query import And, Filter, Node, Not, Or, Term
+from catalog.query import And, Filter, Most, Node, Not, Or, Term
 
 #: text field -> boost, for unqualified words
 BOOSTS: dict[str, float] = {
@@ -49,6 +53,10 @@ FUZZY_FIELDS = frozenset({"name", "columns", "tags"})
 PREFIX_FIELDS = ("name", "columns", "tags")
 FUZZY_MIN_LENGTH = 4
 FUZZY_WEIGHT = 0.4  # a typo-tolerant match scores this fraction of the field's boost
+PARTIAL_MIN_LENGTH = 3
+PARTIAL_WEIGHT = 0.2  # a word matching as the start of a longer word scores this fraction of the boost
+#: added per matched free word; above any relevance one word can score (boosts x BM25 stay far below)
+COVER = 1000.0
 FILTER_FIELDS = {"type": "kind", "layer": "layer", "pii": "pii", "quality": "quality"}
 RANGE_BOUNDS = {">": (False, None), ">=": (True, None), "<": (None, False), "<=": (None, True)}
 
@@ -66,10 +74,8 @@ def _words(tokens: list[str]) -> list[str | tuple[int, str]]:
 def _field_query(field: str, term: Term, tokens: list[str]) -> list[Query]:
     boost = BOOSTS[field]
     if term.mode == "prefix":
-        if len(tokens) == 1 and field in PREFIX_INDEX and len(tokens[0]) <= PREFIX_MAX:
-            q = Query.term_query(SCHEMA, PREFIX_INDEX[field], tokens[0])
-        elif len(tokens) == 1:
-            q = Query.fuzzy_term_query(SCHEMA, field, tokens[0], distance=0, prefix=True)
+        if len(tokens) == 1:
+            q = _starts(field, tokens[0])
         else:
             q = Query.phrase_prefix_query(SCHEMA, field, _words(tokens))
         return [Query.boost_query(Query.const_score_query(q, 1.0), boost)]
@@ -79,7 +85,18 @@ def _field_query(field: str, term: Term, tokens: list[str]) -> list[Query]:
     if term.mode == "word" and field in FUZZY_FIELDS and len(tokens[0]) >= FUZZY_MIN_LENGTH:
         fuzzy = Query.fuzzy_term_query(SCHEMA, field, tokens[0], distance=1, transposition_cost_one=True)
         out.append(Query.boost_query(fuzzy, boost * FUZZY_WEIGHT))
+    if term.mode == "word" and field in FUZZY_FIELDS and len(tokens[0]) >= PARTIAL_MIN_LENGTH:
+        out.append(
+            Query.boost_query(Query.const_score_query(_starts(field, tokens[0]), 1.0), boost * PARTIAL_WEIGHT)
+        )
     return out
+
+
+def _starts(field: str, word: str) -> Query:
+    """Documents with a word in ``field`` that starts with ``word`` (one posting list when short)."""
+    if field in PREFIX_INDEX and len(word) <= PREFIX_MAX:
+        return Query.term_query(SCHEMA, PREFIX_INDEX[field], word)
+    return Query.fuzzy_term_query(SCHEMA, field, word, distance=0, prefix=True)
 
 
 def compile_term(term: Term) -> Query:
@@ -132,6 +149,8 @@ def compile_node(node: Node | None) -> Query:
         )
     if isinstance(node, Or):
         return _should([compile_node(c) for c in node.children])
+    if isinstance(node, Most):
+        return _should([_covered(compile_node(c)) for c in node.children])
     clauses = [
         (Occur.MustNot, compile_node(c.child)) if isinstance(c, Not) else (Occur.Must, compile_node(c))
         for c in node.children
@@ -139,6 +158,12 @@ def compile_node(node: Node | None) -> Query:
     if all(occur == Occur.MustNot for occur, _ in clauses):
         clauses.append((Occur.Must, Query.all_query()))
     return Query.boolean_query(clauses)
+
+
+def _covered(query: Query) -> Query:
+    """``query``, its score raised by ``COVER`` for every document it matches."""
+    cover = Query.const_score_query(Query.all_query(), COVER)
+    return Query.boolean_query([(Occur.Must, query), (Occur.Should, cover)])
 
 
 def exact_query(fields: str, texts: list[str]) -> Query:

@@ -3,7 +3,9 @@
 tantivy keeps the index in a folder; a writer commits atomically (a new ``meta.json``), so another
 process can search the whole time and sees either the old or the new state after ``reload()``.
 Writers are serialized by ``catalog.store.writer_lock``. Text fields use tantivy's default tokenizer
-(lower-cased runs of letters and digits, so ``customer_id`` is ``customer`` + ``id``); ``*_exact``
+(lower-cased runs of letters and digits, so ``customer_id`` is ``customer`` + ``id``); names and column
+names also carry their spelled-out words (``catalog.words``: ``MilesPerGallon`` adds miles per gallon,
+``Weight_in_lbs`` adds pounds); ``*_exact``
 fields keep whole lower-cased names for the exact-name and exact-column ranking tiers; ``payload``
 holds what a hit needs for display, matching columns and access checks without a store lookup.
 Single updates do not commit here at once: ``catalog.pending`` logs ``fields(record)`` and later
@@ -24,11 +26,12 @@ from typing import Any
 import tantivy
 
 from catalog.model import LINEAGE_COLUMNS, DatasetRecord
+from catalog.words import spelled_out, with_words
 
 #: quality label -> weight of the ranking tie-breaker (``catalog.search``)
 QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 #: bump when the schema below changes: the index is rebuilt from the store under a new folder
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
 #: text field -> its precomputed prefix field: every token's prefixes of 1 to ``PREFIX_MAX`` characters,
 #: so ``ment*`` is one posting list instead of a union over every term that starts with "ment"
@@ -112,21 +115,28 @@ def payload(record: DatasetRecord) -> dict[str, Any]:
     }
 
 
+def dataset_names(name: str, short_name: str) -> list[str]:
+    """The values of the ``name`` field: the qualified name, its words, and their spelled-out words."""
+    extra = spelled_out(short_name)
+    return [name, short_name.replace("_", " "), *([extra] if extra else [])]
+
+
 def fields(record: DatasetRecord) -> dict[str, Any]:
     """The index document of a dataset as plain JSON-able values (``payload`` as a dict)."""
     columns = [c for c in record.columns if c.name not in LINEAGE_COLUMNS]
     tags = [*record.tags, *(t for c in columns for t in c.tags)]
     column_names = [c.name for c in columns] + [c.original_name for c in columns if c.original_name]
     pii = sorted({c.pii.kind for c in columns if c.pii})
-    names = [record.name, record.short_name.replace("_", " ")]
+    names = dataset_names(record.name, record.short_name)
+    column_words = with_words(column_names)
     values: dict[str, Any] = {
         "id": record.name.lower(),
         "name": names,
         "name_prefix": prefixes(names),
-        "columns_prefix": prefixes(column_names),
+        "columns_prefix": prefixes(column_words),
         "tags_prefix": prefixes(tags),
         "name_exact": sorted({record.name.lower(), record.short_name.lower()}),
-        "columns": column_names,
+        "columns": column_words,
         "column_exact": sorted({n.lower() for n in column_names}),
         "column_text": [c.description for c in columns if c.description],
         "description": record.description,

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
-from catalog.index import tokenize
+from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PARTIAL_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
+from catalog.index import dataset_names, tokenize
 from catalog.model import LINEAGE_COLUMNS
-from catalog.query import And, Filter, Node, Not, Or, Term
+from catalog.query import And, Filter, Most, Node, Not, Or, Term
 from catalog.view import WITHHELD, CatalogView, Redactor
+from catalog.words import with_words
 
 ALL_FIELDS = ("name", "columns", "tags", "description", "column_text", "owner")
 
@@ -35,7 +36,7 @@ class Column:
 
     def values(self, field: str) -> list[str]:
         if field == "columns":
-            return [self.name] + ([self.original_name] if self.original_name else [])
+            return with_words([self.name] + ([self.original_name] if self.original_name else []))
         if field == "column_text":
             return [self.description] if self.description else []
         return list(self.tags) if field == "tags" else []
@@ -92,7 +93,7 @@ class Entry:
 
     def values(self, field: str) -> list[str]:
         table = {
-            "name": [self.name, self.short_name.replace("_", " ")],
+            "name": dataset_names(self.name, self.short_name),
             "description": [self.description],
             "owner": [self.owner],
             "tags": list(self.tags),
@@ -134,15 +135,19 @@ def term_matches_values(term: Term, field: str, values: list[str]) -> bool:
         return False
     prefix = term.mode == "prefix"
     sequence = len(needle) > 1 or prefix
-    fuzzy = term.mode == "word" and field in FUZZY_FIELDS and len(needle[0]) >= FUZZY_MIN_LENGTH
+    loose = term.mode == "word" and field in FUZZY_FIELDS
+    fuzzy = loose and len(needle[0]) >= FUZZY_MIN_LENGTH
+    partial = loose and len(needle[0]) >= PARTIAL_MIN_LENGTH
     word, size = needle[0], len(needle[0])
     for value in values:
         tokens = tokenize(value)
         if sequence:
             found = _in_sequence(needle, tokens, prefix=prefix)
         else:
-            found = word in tokens or (
-                fuzzy and any(abs(len(t) - size) <= 1 and within_one_edit(word, t) for t in tokens)
+            found = (
+                word in tokens
+                or (fuzzy and any(abs(len(t) - size) <= 1 and within_one_edit(word, t) for t in tokens))
+                or (partial and any(t.startswith(word) for t in tokens))
             )
         if found:
             return True
@@ -207,7 +212,7 @@ def evaluate(node: Node | None, entry: Entry) -> bool:
         return filter_matches(node, entry)
     if isinstance(node, Not):
         return not evaluate(node.child, entry)
-    if isinstance(node, Or):
+    if isinstance(node, Or | Most):
         return any(evaluate(c, entry) for c in node.children)
     assert isinstance(node, And)
     return all(evaluate(c, entry) for c in node.children)
@@ -217,9 +222,23 @@ def positive_terms(node: Node | None) -> Iterator[Term]:
     """Terms that can make an entry match (not under a NOT)."""
     if isinstance(node, Term):
         yield node
-    elif isinstance(node, And | Or):
+    elif isinstance(node, And | Or | Most):
         for child in node.children:
             yield from positive_terms(child)
+
+
+def free_words(node: Node | None) -> tuple[Node, ...]:
+    """The words of the query's ``Most`` (at the top or in the top-level AND), or none."""
+    if isinstance(node, Most):
+        return node.children
+    if isinstance(node, And):
+        return next((c.children for c in node.children if isinstance(c, Most)), ())
+    return ()
+
+
+def coverage(node: Node | None, entry: Entry) -> int:
+    """How many of the query's free words ``entry`` matches (the first ranking key)."""
+    return sum(evaluate(w, entry) for w in free_words(node))
 
 
 def tier(node: Node | None, entry: Entry) -> tuple[int, str]:

@@ -3,7 +3,8 @@
 ``score(node, doc, stats)`` walks the parsed query the way ``catalog.compile`` turns it into a
 tantivy query and returns the score tantivy gives that document (``None``: no match): BM25 with
 tantivy's constants and length quantization for words and phrases, constant scores for prefixes,
-typo-tolerant (fuzzy) clauses and exact names, sums for OR and AND, 0 for filters. The corpus
+typo-tolerant (fuzzy) clauses, partial words and exact names, sums for OR and AND, ``COVER`` more
+per matched free word (``Most``), 0 for filters. The corpus
 statistics (``Stats``: document count, documents per term, average field length) are the index's
 own, read through tantivy's score explanation, so a pending document is scored with the statistics
 every indexed document in the same search is scored with (a fold then counts it, as tantivy counts
@@ -27,11 +28,14 @@ from tantivy import Query
 
 from catalog.compile import (
     BOOSTS,
+    COVER,
     EXACT,
     FILTER_FIELDS,
     FUZZY_FIELDS,
     FUZZY_MIN_LENGTH,
     FUZZY_WEIGHT,
+    PARTIAL_MIN_LENGTH,
+    PARTIAL_WEIGHT,
     QUALIFIED,
     compile_node,
     without_ids,
@@ -40,7 +44,7 @@ from catalog.compile import PREFIX_FIELDS as UNQUALIFIED_PREFIX_FIELDS
 from catalog.index import PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
 from catalog.match import Entry, tier, within_one_edit
 from catalog.pending import Pending
-from catalog.query import And, Filter, Node, Not, Or, Term
+from catalog.query import And, Filter, Most, Node, Not, Or, Term
 
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters
 Doc = dict[str, Any]  # catalog.index.fields(record)
@@ -227,18 +231,22 @@ def _field_score(
 ) -> Iterator[float | None]:
     boost, text = BOOSTS[name], _field(doc, name)
     if term.mode == "prefix":
-        if len(words) == 1 and name in PREFIX_FIELDS and len(words[0]) <= PREFIX_MAX:
-            hit = words[0] in _raw(doc, PREFIX_FIELDS[name])
-        elif len(words) == 1:
-            hit = any(t.startswith(words[0]) for t in text.counts)
-        else:
-            hit = text.occurrences(words, prefix=True) > 0
+        hit = _starts(doc, name, words[0]) if len(words) == 1 else text.occurrences(words, prefix=True) > 0
         yield boost if hit else None
         return
     freq = text.occurrences(words)
     yield boost * _bm25(stats, name, words, freq, text.length) if freq else None
-    if len(words) == 1 and term.mode == "word" and name in FUZZY_FIELDS and len(words[0]) >= FUZZY_MIN_LENGTH:
+    loose = len(words) == 1 and term.mode == "word" and name in FUZZY_FIELDS
+    if loose and len(words[0]) >= FUZZY_MIN_LENGTH:
         yield boost * FUZZY_WEIGHT if text.near(words[0]) else None
+    if loose and len(words[0]) >= PARTIAL_MIN_LENGTH:
+        yield boost * PARTIAL_WEIGHT if _starts(doc, name, words[0]) else None
+
+
+def _starts(doc: Doc, name: str, word: str) -> bool:
+    if name in PREFIX_FIELDS and len(word) <= PREFIX_MAX:
+        return word in _raw(doc, PREFIX_FIELDS[name])
+    return any(t.startswith(word) for t in _field(doc, name).counts)
 
 
 def _term(term: Term, doc: Doc, stats: Stats) -> float | None:
@@ -285,6 +293,8 @@ def score(node: Node | None, doc: Doc, stats: Stats) -> float | None:
         return None if score(node.child, doc, stats) is not None else 1.0
     if isinstance(node, Or):
         return _should(score(c, doc, stats) for c in node.children)
+    if isinstance(node, Most):
+        return _should(None if (s := score(c, doc, stats)) is None else s + COVER for c in node.children)
     assert isinstance(node, And)
     total = 0.0
     for child in node.children:

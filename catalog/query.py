@@ -1,6 +1,8 @@
 """The search query language (Dataplex-style), parsed into a small tree.
 
-    customers                       free text (all words must match; typos are tolerated)
+    car weight                      free words: datasets matching all rank first, then those matching
+                                    most (``Most``); typos and partial words are tolerated
+    car AND weight                  the AND keyword anywhere makes every word required
     "order time"  cust*  -staging   phrase, prefix (of names, columns, tags), exclusion (also NOT)
     name:orders column:email        qualified text: name, column, description, tag, owner
     name=orders column=email        exact name / exact column name
@@ -108,7 +110,17 @@ class Or:
         return "OR(" + ", ".join(map(str, self.children)) + ")"
 
 
-Node = Term | Filter | Not | And | Or
+@dataclass(frozen=True, slots=True)
+class Most:
+    """Free words of a query: matching any one makes a hit; matching more of them ranks higher."""
+
+    children: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        return "MOST(" + ", ".join(map(str, self.children)) + ")"
+
+
+Node = Term | Filter | Not | And | Or | Most
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +128,12 @@ class Query:
     root: Node | None  # None: match everything
     warnings: tuple[str, ...] = ()
     text: str = ""
+    strict: bool = False  # the AND keyword was written: every word is required
+
+    @property
+    def searched(self) -> Node | None:
+        """The tree a search runs: the top-level free words as one ``Most`` unless ``strict``."""
+        return self.root if self.strict else loosen(self.root)
 
     def __str__(self) -> str:
         return "ALL" if self.root is None else str(self.root)
@@ -314,6 +332,22 @@ def parse(text: str) -> Query:
     if _CONTROL.search(text):
         warnings.append("control characters in the query were treated as spaces")
         text = _CONTROL.sub(" ", text)
-    lexer = _Lexer(text, warnings)
-    root = _Parser(lexer.tokens(), warnings).conjunction(0)
-    return Query(root, tuple(warnings), text)
+    tokens = _Lexer(text, warnings).tokens()
+    root = _Parser(tokens, warnings).conjunction(0)
+    return Query(root, tuple(warnings), text, strict=any(t.kind == "and" for t in tokens))
+
+
+def _free(node: Node) -> bool:
+    return isinstance(node, Term) and node.field is None and node.mode == "word" and not node.exact
+
+
+def loosen(root: Node | None) -> Node | None:
+    """Two or more free words of the top-level AND become one ``Most``; filters, phrases, prefixes,
+    qualified and exact terms, OR groups and exclusions stay required."""
+    if not isinstance(root, And):
+        return root
+    free = tuple(c for c in root.children if _free(c))
+    if len(free) < 2:
+        return root
+    rest = tuple(c for c in root.children if not _free(c))
+    return And((*rest, Most(free))) if rest else Most(free)

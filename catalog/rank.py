@@ -2,9 +2,10 @@
 
 ``candidates`` runs the compiled query for the top relevance hits plus, with their own small
 queries, every hit of the exact-name and exact-column-name tiers, so a long tail of relevance hits
-can never push an exact hit out of the pool. ``rank`` orders the pool by tier, then relevance with
-a capped tie-breaker (quality and freshness, at most ``TIE_BREAK_CAP`` of the relevance), then the
-shorter name.
+can never push an exact hit out of the pool. ``rank`` orders the pool by the number of the query's
+free words a hit matches (the ``COVER`` part of its score, ``catalog.compile``), then tier, then
+relevance with a capped tie-breaker (quality and freshness, at most ``TIE_BREAK_CAP`` of the
+relevance), then the shorter name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import tantivy
 
-from catalog.compile import exact_query, with_clause
+from catalog.compile import COVER, exact_query, with_clause
 from catalog.match import positive_terms
 from catalog.query import Node
 
@@ -79,29 +80,31 @@ def candidates(
     return Pool(scores, tiers, int(getattr(result, "count", 0) or 0) + len(pending), list(pending))
 
 
-def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, float, Ref]]:
-    """(tier, final score, address or pending payload), best first, from fast fields only."""
+def split(score: float) -> tuple[int, float]:
+    """(free words matched, relevance) of a score of the compiled query."""
+    words = int(score // COVER)
+    return words, score - words * COVER
+
+
+def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, int, float, Ref]]:
+    """(free words matched, tier, final score, address or pending payload), best first, from fast
+    fields only."""
     keys = list(pool.scores)
     addrs = [pool.scores[k][1] for k in keys]
     quality = searcher.fast_field_values("quality_weight", addrs)
     updated = searcher.fast_field_values("updated", addrs)
     lengths = searcher.fast_field_values("name_length", addrs)
-    ranked: list[tuple[int, float, int, Ref]] = []
+    ranked: list[tuple[int, int, float, int, Ref]] = []
     for k, q, u, n in zip(keys, quality, updated, lengths, strict=True):
-        score, addr = pool.scores[k]
-        ranked.append(
-            (
-                pool.tiers.get(k, 0),
-                round(score * (1 + bonus(float(q or 0.0), int(u or 0), now)), 4),
-                int(n or 0),
-                addr,
-            )
-        )
+        words, relevance = split(pool.scores[k][0])
+        final = round(relevance * (1 + bonus(float(q or 0.0), int(u or 0), now)), 4)
+        ranked.append((words, pool.tiers.get(k, 0), final, int(n or 0), pool.scores[k][1]))
     for level, score, doc in pool.pending:
-        final = round(score * (1 + bonus(float(doc["quality_weight"]), int(doc["updated"]), now)), 4)
-        ranked.append((level, final, int(doc["name_length"]), doc["payload"]))
-    ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    return [(level, final, addr) for level, final, _, addr in ranked]
+        words, relevance = split(score)
+        final = round(relevance * (1 + bonus(float(doc["quality_weight"]), int(doc["updated"]), now)), 4)
+        ranked.append((words, level, final, int(doc["name_length"]), doc["payload"]))
+    ranked.sort(key=lambda r: (-r[0], -r[1], -r[2], r[3]))
+    return [(words, level, final, addr) for words, level, final, _, addr in ranked]
 
 
 def facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:

@@ -1,9 +1,11 @@
 """Search the catalog: parse, retrieve candidates from the index, re-check, rank in tiers, explain.
 
-Ranking, in order: (1) a query word is the whole dataset name, (2) a query word is the whole name of
-one of its columns, (3) field-boosted BM25 relevance (``catalog.compile.BOOSTS``). Within a tier,
-quality and freshness add a capped tie-breaker that never moves a hit across a tier
-(``catalog.rank``).
+Free words (``catalog.query.Most``): a dataset matching any of them is a hit, and hits matching more
+of them rank first, so a search never finds nothing when one of its words matches. Then, in order:
+(1) a query word is the whole dataset name, (2) a query word is the whole name of one of its
+columns, (3) field-boosted BM25 relevance (``catalog.compile.BOOSTS``). Within a tier, quality and
+freshness add a capped tie-breaker that never moves a hit across a tier (``catalog.rank``). A search
+that finds nothing carries a "did you mean" query (``catalog.suggest``).
 
 With ``view`` (a principal's ``catalog.view.CatalogView``, resolved once per search), every
 candidate is re-checked as the principal sees it (``Entry.restricted``): tables the principal may
@@ -34,10 +36,20 @@ from typing import Any
 
 import tantivy
 
-from catalog import overlay, pending, rank
+from catalog import overlay, pending, rank, suggest
 from catalog.columns import ColumnMatch, find_columns, relax
 from catalog.index import QUALITY_WEIGHT, open_index
-from catalog.match import Column, Entry, evaluate, matched_fields, matching_columns, positive_terms, tier
+from catalog.match import (
+    Column,
+    Entry,
+    coverage,
+    evaluate,
+    free_words,
+    matched_fields,
+    matching_columns,
+    positive_terms,
+    tier,
+)
 from catalog.query import And, Filter, Node, Query, parse
 from catalog.view import CatalogView, may_see
 
@@ -85,6 +97,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    suggestion: str | None = None  # "did you mean": a query with close words the catalog has (no hits only)
 
 
 def _index(catalog_dir: Path) -> tantivy.Index | None:
@@ -121,6 +134,9 @@ def _explain(
     root: Node | None, entry: Entry, tier_reason: str, relevance: float, bonus_text: str
 ) -> tuple[str, ...]:
     lines = [tier_reason or "relevance tier"]
+    words = free_words(root)
+    if words:
+        lines.append(f"matched {coverage(root, entry)} of {len(words)} words")
     for term in positive_terms(root):
         hit = matched_fields(term, entry)
         if hit:
@@ -202,45 +218,76 @@ def _search(
     explain: bool,
     view: CatalogView | None,
 ) -> SearchResult:
-    root, column_mode = _split_column_mode(query.root)
+    root, column_mode = _split_column_mode(query.searched)
+    parsed = "ALL" if query.searched is None else str(query.searched)
     changes = pending.snapshot(catalog_dir)  # before the index: a fold landing in between is seen twice
     index = _index(catalog_dir)
     if index is None:
         older = any(catalog_dir.glob("search-v*"))  # an index of an earlier INDEX_VERSION
         why = "its search index is from an older version" if older else "the catalog is empty"
         warnings = (*query.warnings, f"{why}: run `lakehouse catalog refresh`")
-        return SearchResult(text, str(query), (), 0, True, {}, warnings, time.perf_counter() - started)
+        return SearchResult(text, parsed, (), 0, True, {}, warnings, time.perf_counter() - started)
     searcher = index.searcher()
     now = datetime.now(UTC)
     extra = overlay.Overlay(searcher, changes)
     if column_mode:
         hits, total, exact, facets = _column_search(searcher, extra, root, limit, explain, view, now)
-        return SearchResult(text, str(query), hits, total, exact, facets, query.warnings,
-                            time.perf_counter() - started)  # fmt: skip
+    elif view is None:
+        hits, total, exact, facets = _open_search(searcher, extra, root, limit, explain, now)
+    else:
+        hits, total, exact, facets = _viewed_search(searcher, extra, root, limit, explain, view, now)
+    hint = suggest.suggest(searcher, root, text, view) if total == 0 else None
+    return SearchResult(text, parsed, hits, total, exact, facets, query.warnings,
+                        time.perf_counter() - started, hint)  # fmt: skip
+
+
+Found = tuple[tuple[SearchHit, ...], int, bool, dict[str, dict[str, int]]]
+
+
+def _open_search(
+    searcher: tantivy.Searcher,
+    extra: overlay.Overlay,
+    root: Node | None,
+    limit: int,
+    explain: bool,
+    now: datetime,
+) -> Found:
+    """Dataset search without access rules: the index's order is final."""
     main = extra.query(root)
-    if view is None:
-        pool = rank.candidates(searcher, root, main, limit * 2 + 10, extra.matches(root))
-        ranked = rank.rank(searcher, pool, now.timestamp())[:limit]
-        chosen = [(level, final, Entry.from_payload(_payload(searcher, ref))) for level, final, ref in ranked]
-        facets = extra.facets(rank.facets(searcher, main), root)
-        return SearchResult(text, str(query), tuple(_hits(root, chosen, explain, now)), pool.total, True,
-                            facets, query.warnings, time.perf_counter() - started)  # fmt: skip
+    pool = rank.candidates(searcher, root, main, limit * 2 + 10, extra.matches(root))
+    ranked = rank.rank(searcher, pool, now.timestamp())[:limit]
+    chosen = [(level, final, Entry.from_payload(_payload(searcher, ref))) for _, level, final, ref in ranked]
+    facets = extra.facets(rank.facets(searcher, main), root)
+    return tuple(_hits(root, chosen, explain, now)), pool.total, True, facets
+
+
+def _viewed_search(
+    searcher: tantivy.Searcher,
+    extra: overlay.Overlay,
+    root: Node | None,
+    limit: int,
+    explain: bool,
+    view: CatalogView,
+    now: datetime,
+) -> Found:
+    """Dataset search as a principal: every candidate re-checked (and re-ranked) as the principal sees it."""
+    main = extra.query(root)
     size = max(limit * 10, 200)
     matches = extra.matches(root)
     while True:  # re-check candidates as the principal sees them; widen the pool until enough survive
         pool = rank.candidates(searcher, root, main, size, matches)
         checked = []
-        for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
+        for _words, _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
             entry = _entry(searcher, ref, view)
             if entry is not None and evaluate(root, entry):
-                checked.append((tier(root, entry)[0], final, entry))
+                checked.append((coverage(root, entry), tier(root, entry)[0], final, entry))
         if len(checked) >= limit or size >= min(pool.total, MAX_POOL):
             break
         size *= 4
-    checked.sort(key=lambda r: (-r[0], -r[1], len(r[2].short_name)))
-    facets = _count_facets([(e.kind, e.layer) for _, _, e in checked])
-    return SearchResult(text, str(query), tuple(_hits(root, checked[:limit], explain, now)), len(checked),
-                        pool.exact, facets, query.warnings, time.perf_counter() - started)  # fmt: skip
+    checked.sort(key=lambda r: (-r[0], -r[1], -r[2], len(r[3].short_name)))
+    facets = _count_facets([(e.kind, e.layer) for _, _, _, e in checked])
+    chosen = [(level, final, entry) for _, level, final, entry in checked[:limit]]
+    return tuple(_hits(root, chosen, explain, now)), len(checked), pool.exact, facets
 
 
 def _column_search(
@@ -260,12 +307,20 @@ def _column_search(
     relaxed = relax(root)
     pool = rank.candidates(searcher, root, extra.query(relaxed), COLUMN_SCAN, extra.matches(relaxed))
     found: list[tuple[tuple[Any, ...], ColumnMatch, float, Entry]] = []
-    for _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
+    for _words, _level, final, ref in rank.rank(searcher, pool, now.timestamp()):
         entry = _entry(searcher, ref, view)
         if entry is None:
             continue
         for position, match in enumerate(find_columns(root, entry)):
-            key = (-match.tier, not match.by_name, -final, len(entry.short_name), entry.name, position)
+            key = (
+                -match.words,
+                -match.tier,
+                not match.by_name,
+                -final,
+                len(entry.short_name),
+                entry.name,
+                position,
+            )
             found.append((key, match, final, entry))
     found.sort(key=lambda r: r[0])
     hits = []

@@ -51,8 +51,9 @@ def search_command(
     roles: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Search with QUERY: words, "phrases", prefix*, -exclude, OR, name: column: description: tag: owner:,
-    type=table|column|model|image, layer=, pii=true, quality=failing, updated>2026-01-01."""
+    """Search with QUERY: words (all matched first, then most; AND requires every one), "phrases", prefix*,
+    -exclude, OR, name: column: description: tag: owner:, type=table|column|model|image, layer=, pii=true,
+    quality=failing, updated>2026-01-01. Nothing found: a "did you mean" query."""
     import catalog
     from lakehouse.cli.output import console, print_json, warn
 
@@ -72,6 +73,8 @@ def search_command(
     )
     if facets:
         console.print(facets, highlight=False)
+    if result.suggestion:
+        console.print(f"did you mean: {result.suggestion}", highlight=False)
     if explain:
         for hit in result.hits:
             name = f"{hit.name}.{hit.column}" if hit.column else hit.name

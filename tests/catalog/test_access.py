@@ -71,3 +71,17 @@ def test_a_principal_who_sees_nothing_finds_nothing(fixture_catalog: Path) -> No
     nothing = StaticView(hidden_tables=frozenset(r.name for r in fixture_records()))
     result = search(fixture_catalog, "customers", view=nothing)
     assert result.hits == () and result.total == 0 and result.facets == {"kind": {}, "layer": {}}
+
+
+def test_a_suggestion_never_borrows_a_word_from_what_the_principal_may_not_see(fixture_catalog: Path) -> None:
+    """ "did you mean" looks at names, columns and tags: a hidden table's (lake.payments' iban) stay unseen."""
+    assert search(fixture_catalog, "ibn").suggestion == "iban"
+    assert search(fixture_catalog, "ibn", view=VIEW).suggestion is None
+
+
+def test_hidden_columns_do_not_count_as_matched_words(fixture_catalog: Path) -> None:
+    """customers matches "customers email" fully, but not for a principal who may not see its email."""
+    seen = [h.name for h in search(fixture_catalog, "customers email", view=VIEW, limit=50).hits]
+    assert seen[0] == "main.stg_customers"
+    assert [h.name for h in search(fixture_catalog, "customers email", limit=50).hits][0] == "lake.customers"
+    assert "lake.customers" in seen  # one word still matches: a hit, ranked after the full matches

@@ -27,6 +27,8 @@ QUERIES = [c["query"] for c in CASES] + [
     "customers -layer=raw",
     "-raw",
     "updated>2020-01-01 orders",
+    "customer emial loyalty",  # free words: MOST, a typo, a partial word
+    "cust spending type=table",
 ]
 
 
@@ -94,7 +96,7 @@ def test_field_length_quantization_matches_tantivy() -> None:
 @pytest.mark.parametrize("query", QUERIES)
 def test_overlay_scores_every_document_as_tantivy_does(fixture_catalog: Path, query: str) -> None:
     """The Python scorer agrees with tantivy on which documents match and on their scores."""
-    root = parse(query).root
+    root = parse(query).searched
     searcher = index.open_index(fixture_catalog).searcher()  # type: ignore[union-attr]
     expected = {
         searcher.doc(addr)["id"][0]: value for value, addr in searcher.search(compile_node(root), 100).hits
