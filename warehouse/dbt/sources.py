@@ -10,6 +10,7 @@ nothing the second time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from lakehouse.connect import connect
-from lakehouse.errors import InputError
+from lakehouse.errors import InputError, NotFoundError
 from lakehouse.settings import Settings
 
 SOURCE_NAME = "lake"
@@ -72,11 +73,16 @@ def lake_schemas(settings: Settings) -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
-def generate_sources(settings: Settings, path: Path | None = None) -> SourcesReport:
-    """Rewrite the sources file from the lake's schemas (see the module docstring); return what changed."""
+def generate_sources(
+    settings: Settings, path: Path | None = None, *, tables: Sequence[str] | None = None
+) -> SourcesReport:
+    """Rewrite the sources file from the lake's schemas (see the module docstring); return what changed.
+
+    ``tables`` limits the file to those lake tables (default: every table of the lake).
+    """
     path = path or settings.existing("dbt_project_dir") / SOURCES_FILE
     document = _read(path)
-    schemas = lake_schemas(settings)
+    schemas = _only(lake_schemas(settings), tables)
     source = _lake_source(document)
     report = merge_tables(source, schemas)
     text = HEADER + yaml.dump(
@@ -87,6 +93,20 @@ def generate_sources(settings: Settings, path: Path | None = None) -> SourcesRep
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return SourcesReport(path=path, changed=changed, **report)
+
+
+def _only(
+    schemas: dict[str, list[tuple[str, str]]], tables: Sequence[str] | None
+) -> dict[str, list[tuple[str, str]]]:
+    if not tables:
+        return schemas
+    missing = [t for t in tables if t not in schemas]
+    if missing:
+        raise NotFoundError(
+            "the lake has no table " + ", ".join(f"lake.{t}" for t in missing),
+            hint="tables in the lake: " + (", ".join(sorted(schemas)) or "none yet (`lakehouse ingest`)"),
+        )
+    return {t: schemas[t] for t in tables}
 
 
 def merge_tables(source: dict[str, Any], schemas: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
