@@ -108,14 +108,19 @@ def build_command(
 
 
 @dbt.command("sources")
+@PROJECT_DIR_OPTION
 @json_option
 @pass_app
-def sources_command(app: AppContext, as_json: bool) -> int:
-    """Regenerate models/staging/sources.yml from the lake's schemas, keeping hand-written descriptions."""
+def sources_command(app: AppContext, project_dir: Path | None, as_json: bool) -> int:
+    """Regenerate the lake sources (models/staging/sources.yml, or the models/sources.yml `dbt init` wrote)
+    from the lake's schemas, keeping hand-written descriptions."""
     from lakehouse.cli.output import print_json, print_table
     from warehouse.dbt.sources import generate_sources
 
-    report = generate_sources(app.settings)
+    settings = app.settings
+    if project_dir is not None:
+        settings = settings.with_values("--project-dir", dbt_project_dir=project_dir.absolute())
+    report = generate_sources(settings)
     if as_json:
         print_json(report)
         return 0

@@ -136,6 +136,13 @@ def test_init_never_writes_over_the_projects_profile(built: Built) -> None:
     assert "warehouse.dbt_plugin" in profile and str(built.home) in profile
 
 
+def test_dbt_sources_keeps_the_file_init_wrote(built: Built) -> None:
+    run = lakehouse(built.home, "dbt", "sources", "--project-dir", str(built.project), "--json")
+    assert run.code == 0, run.err
+    assert run.json()["path"] == str(built.project / "models" / "sources.yml")
+    assert not run.json()["changed"] and not (built.project / "models" / "staging" / "sources.yml").exists()
+
+
 def test_build_checks_only_the_sources_the_project_declares(built: Built) -> None:
     """Today's main refused: "the lake has no table lake.customers, lake.products, ..." (the sample's tables)."""
     assert built.build.code == 0, built.build.err

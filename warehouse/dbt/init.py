@@ -26,10 +26,10 @@ import yaml
 
 from lakehouse.errors import InputError, NotFoundError, UsageError
 from lakehouse.settings import Settings
-from warehouse.dbt.sources import generate_sources
+from warehouse.dbt.sources import INIT_SOURCES_FILE, generate_sources
 
 PROFILES_FILE = "profiles.yml"
-SOURCES_FILE = Path("models") / "sources.yml"
+SOURCES_FILE = INIT_SOURCES_FILE
 #: the target ``lakehouse dbt build`` selects (``warehouse.dbt.runner.TARGETS``)
 TARGET = "dev"
 PROFILE_HEADER = (

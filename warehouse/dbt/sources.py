@@ -23,6 +23,8 @@ from lakehouse.settings import Settings
 
 SOURCE_NAME = "lake"
 SOURCES_FILE = Path("models") / "staging" / "sources.yml"
+#: where ``lakehouse dbt init`` writes a project's lake sources (used when the project has no SOURCES_FILE)
+INIT_SOURCES_FILE = Path("models") / "sources.yml"
 HEADER = (
     "# The lake tables. Regenerate the table and column lists from the lake's current schemas with\n"
     "# `lakehouse dbt sources`; descriptions, tests and other hand-written keys are kept.\n"
@@ -80,7 +82,7 @@ def generate_sources(
 
     ``tables`` limits the file to those lake tables (default: every table of the lake).
     """
-    path = path or settings.existing("dbt_project_dir") / SOURCES_FILE
+    path = path or sources_file(settings.existing("dbt_project_dir"))
     document = _read(path)
     schemas = _only(lake_schemas(settings), tables)
     source = _lake_source(document)
@@ -93,6 +95,15 @@ def generate_sources(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return SourcesReport(path=path, changed=changed, **report)
+
+
+def sources_file(project: Path) -> Path:
+    """The project's lake sources file: ``models/staging/sources.yml`` (the sample's), else the one ``lakehouse
+    dbt init`` wrote, else a new ``models/staging/sources.yml``."""
+    for candidate in (SOURCES_FILE, INIT_SOURCES_FILE):
+        if (project / candidate).exists():
+            return project / candidate
+    return project / SOURCES_FILE
 
 
 def _only(
