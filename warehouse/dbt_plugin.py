@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.flags import get_flags
 from duckdb import DuckDBPyConnection
 
 from lakehouse.connect import DEFAULT_EXTENSIONS, attach_lake, load_extensions
@@ -79,9 +80,7 @@ class Plugin(BasePlugin):
 
 def schedule_catalog_update(settings: Settings) -> None:
     """Refresh the catalog when this dbt process exits, once, for a plain dbt run that changes relations."""
-    from dbt.flags import get_flags  # dbt's own flags of the running command
-
-    flags = get_flags()
+    flags = get_flags()  # dbt's own flags of the running command
     command, project = str(getattr(flags, "WHICH", "")), getattr(flags, "PROJECT_DIR", None)
     in_process = all(os.environ.get(k) == v for k, v in IN_PROCESS.items())
     if in_process or command not in UPDATING_COMMANDS or project is None or _scheduled:
