@@ -135,12 +135,18 @@ def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = 
         out.changes += found.changes
         out.counts["lake"] = len(found.records)
     dbt_records: list[DatasetRecord] = []
+    found_dbt = dbt.DbtScan()
     if "dbt" in sources:
         report(progress, ProgressEvent(task, 1, 3, "sources", "dbt"))
         found_dbt = dbt.scan(settings.dbt_project_dir)
         dbt_records = found_dbt.records
-        out.edges += found_dbt.edges
-        out.counts["dbt"] = len(dbt_records)
+        out.warnings += found_dbt.warnings
+    if dbt_records and not settings.warehouse_file.exists():
+        out.warnings.append(
+            f"the dbt project in {settings.dbt_project_dir} was built, but not into this home (no warehouse at "
+            f"{settings.warehouse_file}): its {len(dbt_records)} models are not listed (`lakehouse dbt build`)"
+        )
+        dbt_records = []
     if "dbt" in sources or "ml" in sources:
         report(progress, ProgressEvent(task, 2, 3, "sources", "warehouse"))
         con_wh, why = warehouse.open_warehouse(settings)
@@ -153,15 +159,26 @@ def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = 
                     out.records += models.records
                     out.edges += models.edges
                     out.counts["ml"] = len(models.records)
-                dbt_records, stats_warnings = warehouse.profile_models(con_wh, dbt_records)
+                dbt_records, stats_warnings = warehouse.profile_models(
+                    con_wh, dbt_records, found_dbt.documented
+                )
                 out.warnings += stats_warnings
             finally:
                 con_wh.close()
         if "ml" in sources:
             out.counts.setdefault("ml", 0)
+    if "dbt" in sources:
+        out.counts["dbt"] = len(dbt_records)
+        out.edges += _edges_of_listed(found_dbt, {r.name for r in dbt_records})
     out.records += dbt_records
     report(progress, ProgressEvent(task, 3, 3, "sources", "done"))
     return out
+
+
+def _edges_of_listed(found: dbt.DbtScan, listed: set[str]) -> list[LineageEdge]:
+    """dbt's lineage without the models left out (not in this home's warehouse)."""
+    left_out = {r.name for r in found.records} - listed
+    return [e for e in found.edges if e.upstream not in left_out and e.downstream not in left_out]
 
 
 def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progress: ProgressCallback | None = None,

@@ -343,6 +343,7 @@ class DbtArtifacts:
     Producer: dbt, run by ``warehouse.dbt.build``. Consumer: ``catalog.sources.dbt``.
     """
 
+    project_name: str  # the project that wrote the manifest (``metadata.project_name``)
     generated_at: dt.datetime
     nodes: tuple[DbtNode, ...]  # manifest nodes, then sources
     warehouse_columns: dict[str, tuple[DbtColumn, ...]]  # unique id -> columns in table order, with types
@@ -358,6 +359,7 @@ class DbtArtifacts:
         generated = dt.datetime.fromisoformat(manifest["metadata"]["generated_at"].replace("Z", "+00:00"))
         raw_nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
         return cls(
+            project_name=str(manifest["metadata"]["project_name"]),
             generated_at=generated if generated.tzinfo else generated.replace(tzinfo=dt.UTC),
             nodes=tuple(DbtNode.read(n) for n in raw_nodes),
             warehouse_columns={uid: _typed_columns(node["columns"]) for uid, node in typed.items()},

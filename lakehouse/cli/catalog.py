@@ -192,6 +192,8 @@ def show_command(
 #: dataset properties worth a line in `catalog show` (dbt and ML facts), in this order
 SHOWN_PROPERTIES = (
     "materialized",
+    "columns_from",
+    "documented_not_in_warehouse",
     "path",
     "tests",
     "model_type",

@@ -13,25 +13,73 @@ TARGET_CHOICE = click.Choice(["dev", "bigquery"])
 
 @click.group("dbt")
 def dbt() -> None:
-    """Build the warehouse with dbt (dbt_project/), keep its sources in step with the lake."""
+    """Build the warehouse with dbt (dbt_project/ or your own project), keep its sources in step with the lake."""
+
+
+PROJECT_DIR_OPTION = click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="the dbt project to build (default: the dbt_project_dir setting, LAKEHOUSE_DBT_PROJECT_DIR)",
+)
+
+
+@dbt.command("init")
+@click.argument("project_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-t", "--table", "tables", multiple=True, help="lake table the project reads (repeatable; default all)"
+)
+@click.option("--force", is_flag=True, help="replace an existing profiles.yml, merge into models/sources.yml")
+@json_option
+@pass_app
+def init_command(
+    app: AppContext, project_dir: Path, tables: tuple[str, ...], force: bool, as_json: bool
+) -> int:
+    """Give an existing dbt project a profile on the lake and a sources.yml of lake tables."""
+    from lakehouse.cli.output import print_json, print_table
+    from warehouse.dbt.init import init_project
+
+    report = init_project(app.settings, project_dir, tables=list(tables) or None, force=force)
+    if as_json:
+        print_json(report)
+        return 0
+    rows = [
+        ("profile", f"{report.profile} (target dev) in {report.profiles_file}"),
+        ("sources", f"lake: {', '.join(report.tables)} in {report.sources_file}"),
+        ("replaced", ", ".join(str(p) for p in report.replaced) or "nothing"),
+        (
+            "next",
+            f"read them as {{{{ source('lake', 'TABLE') }}}}; lakehouse dbt build --project-dir {project_dir}",
+        ),
+    ]
+    print_table(["dbt init", str(report.project_dir)], rows)
+    return 0
 
 
 @dbt.command("build")
+@PROJECT_DIR_OPTION
 @click.option("-s", "--select", multiple=True, help="dbt node selection (repeatable), e.g. -s marts")
 @click.option("--target", type=TARGET_CHOICE, default="dev", show_default=True, help="profile target")
 @click.option("--full-refresh", is_flag=True, help="rebuild incremental models from scratch")
 @json_option
 @pass_app
 def build_command(
-    app: AppContext, select: tuple[str, ...], target: str, full_refresh: bool, as_json: bool
+    app: AppContext,
+    project_dir: Path | None,
+    select: tuple[str, ...],
+    target: str,
+    full_refresh: bool,
+    as_json: bool,
 ) -> int:
     """Run `dbt build`: models, then their tests, in DAG order. Exit 1 when a model or test fails."""
     from lakehouse.cli.output import print_json, print_table, progress_bar
     from lakehouse.wiring.pipeline import build_warehouse
 
+    settings = app.settings
+    if project_dir is not None:
+        settings = settings.with_values("--project-dir", dbt_project_dir=project_dir.absolute())
     with progress_bar(enabled=not as_json) as progress:
         report = build_warehouse(
-            app.settings,
+            settings,
             select=list(select) or None,
             target=target,
             progress=progress,
@@ -60,14 +108,19 @@ def build_command(
 
 
 @dbt.command("sources")
+@PROJECT_DIR_OPTION
 @json_option
 @pass_app
-def sources_command(app: AppContext, as_json: bool) -> int:
-    """Regenerate models/staging/sources.yml from the lake's schemas, keeping hand-written descriptions."""
+def sources_command(app: AppContext, project_dir: Path | None, as_json: bool) -> int:
+    """Regenerate the lake sources (models/staging/sources.yml, or the models/sources.yml `dbt init` wrote)
+    from the lake's schemas, keeping hand-written descriptions."""
     from lakehouse.cli.output import print_json, print_table
     from warehouse.dbt.sources import generate_sources
 
-    report = generate_sources(app.settings)
+    settings = app.settings
+    if project_dir is not None:
+        settings = settings.with_values("--project-dir", dbt_project_dir=project_dir.absolute())
+    report = generate_sources(settings)
     if as_json:
         print_json(report)
         return 0

@@ -20,12 +20,13 @@ import lake
 import warehouse
 from lakehouse.cli import output
 from lakehouse.settings import Settings, load_settings
-from tests.catalog.conftest import BuiltProject
+from tests.catalog.conftest import FIXTURES, BuiltProject
 from tests.conftest import CliResult
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]  # the session's one dbt build takes a while
 
 NO_METADATA = Path("/nonexistent")
+FIXTURE_PROJECT = FIXTURES / "dbt_project"
 SEGMENTS = (
     "CREATE MODEL ml.customer_segments OPTIONS(model_type='kmeans', num_clusters=2) "
     "AS SELECT customers, country FROM main.dim_customers"
@@ -37,6 +38,8 @@ def project(home: Path, tmp_path: Path, built_dbt_project: BuiltProject) -> Sett
     """Settings whose dbt project was built (its target/) and whose warehouse is the one that build made."""
     project = tmp_path / "dbt_project"
     shutil.copytree(built_dbt_project.target, project / "target")
+    # the project the manifest belongs to (the catalog reads only the configured project's manifest)
+    shutil.copyfile(FIXTURE_PROJECT / "dbt_project.yml", project / "dbt_project.yml")
     settings = load_settings({"home": home, "threads": 2, "dbt_project_dir": project})
     settings.warehouse_file.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(built_dbt_project.warehouse, settings.warehouse_file)

@@ -190,9 +190,9 @@ def test_build_names_the_missing_lake_tables(tmp_path: Path) -> None:
     con.execute("CREATE TABLE lake.customers (customer_id BIGINT)")
     con.close()
     with pytest.raises(
-        NotFoundError, match=r"no table lake\.products, lake\.orders, lake\.events, lake\.images"
+        NotFoundError, match=r"no table lake\.events, lake\.images, lake\.orders, lake\.products \(declared"
     ):
-        build(settings)
+        build(settings, target_path=tmp_path / "target")
 
 
 def test_unknown_target_is_a_usage_error(lake_settings: Settings) -> None:

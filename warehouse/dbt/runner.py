@@ -23,10 +23,14 @@ log = logging.getLogger(__name__)
 
 #: profile targets in dbt_project/profiles.yml
 TARGETS = ("dev", "bigquery")
-#: the lake tables the project's sources read (checked before a DuckDB build for a clear message)
-SOURCE_TABLES = ("customers", "products", "orders", "events", "images")
+#: the database the dbt-duckdb plugin attaches the lake as (a source in it is a lake table)
+LAKE_DATABASE = "lake"
 #: dbt commands that need no BigQuery project (profiles.yml parses with its placeholder)
 OFFLINE_COMMANDS = frozenset({"parse", "ls", "list", "clean"})
+#: the lake's tables, as ``(schema, table)``
+LAKE_TABLES_SQL = "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake'"
+#: set while ``lakehouse`` runs dbt in this process: the plugin then leaves the catalog to the caller
+IN_PROCESS = {"LAKEHOUSE_DBT_IN_PROCESS": "1"}
 #: dbt events that mark a node as finished (for progress)
 _FINISHED_EVENTS = frozenset({"NodeFinished"})
 
@@ -43,11 +47,14 @@ def build(
     """``dbt build`` (models, tests, seeds, snapshots in DAG order) and the report of what happened.
 
     A failing test does not raise: the report says ``success=False`` and lists it. Raises
-    ``NotFoundError`` when the lake has not been loaded yet, ``LockedError`` when another process holds
-    the warehouse, ``LakehouseError`` when dbt itself cannot run (bad project, bad profile).
+    ``NotFoundError`` when a lake table the project's sources declare has not been ingested yet (the
+    project is parsed first to learn them), ``LockedError`` when another process holds the warehouse,
+    ``LakehouseError`` when dbt itself cannot run (bad project, bad profile).
     """
+    manifest = None
     if target == "dev":
-        check_lake_ready(settings)
+        manifest = parse(settings, target=target, target_path=target_path)
+        check_lake_ready(settings, lake_sources(manifest))
     args = ["--full-refresh"] if full_refresh else []
     return run_dbt(
         settings,
@@ -57,6 +64,24 @@ def build(
         target=target,
         progress=progress,
         target_path=target_path,
+        manifest=manifest,
+    )
+
+
+def parse(settings: Settings, *, target: str = "dev", target_path: Path | None = None) -> Any:
+    """``dbt parse`` of the project: dbt's in-memory ``Manifest`` (also written to ``target/``)."""
+    result = _invoke(settings, "parse", [], target=target, target_path=target_path)
+    if result.exception is not None or result.result is None:
+        raise _translate(
+            result.exception or RuntimeError("no manifest"), "parse", target, _log_path(settings, target_path)
+        )
+    return result.result
+
+
+def lake_sources(manifest: Any) -> list[tuple[str, str]]:
+    """``(schema, table)`` of every source the project declares in the lake (database ``lake``), sorted."""
+    return sorted(
+        {(s.schema, s.identifier) for s in manifest.sources.values() if s.database == LAKE_DATABASE}
     )
 
 
@@ -67,13 +92,53 @@ def run_dbt(
     target: str = "dev",
     progress: ProgressCallback | None = None,
     target_path: Path | None = None,
+    manifest: Any = None,
 ) -> DbtReport:
     """Invoke any dbt command (``parse``, ``compile``, ``build`` ...) on the project and report on it.
 
-    ``target_path`` moves dbt's output (manifest, compiled SQL) away from ``dbt_project/target``, where the
-    catalog reads the manifest; tests use it to keep their runs apart.
+    ``target_path`` moves dbt's output (manifest, compiled SQL) away from ``<project>/target``, where the
+    catalog reads the manifest; tests use it to keep their runs apart. ``manifest`` (from ``parse``) spares
+    dbt a second parse.
     """
     started = time.perf_counter()
+    project = settings.existing("dbt_project_dir")
+    tracker = _ProgressTracker(command, progress)
+    result = _invoke(settings, command, list(args), target=target, target_path=target_path,
+                     callbacks=[tracker], manifest=manifest)  # fmt: skip
+    seconds = time.perf_counter() - started
+    if result.exception is not None:
+        raise _translate(
+            result.exception, command, target, _log_path(settings, target_path)
+        ) from result.exception
+    nodes = _node_results(result.result)
+    sql_seconds = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
+    manifest_file = (target_path or project / "target") / "manifest.json"
+    out = DbtReport(
+        command=command,
+        target=target,
+        success=bool(result.success),
+        seconds=seconds,
+        startup_seconds=max(seconds - sql_seconds, 0.0),
+        sql_seconds=sql_seconds,
+        nodes=nodes,
+        project_dir=project,
+        manifest=manifest_file if manifest_file.exists() else None,
+    )
+    log.info("dbt %s on %s: %s", command, target, out.summary())
+    return out
+
+
+def _invoke(
+    settings: Settings,
+    command: str,
+    args: list[str],
+    *,
+    target: str,
+    target_path: Path | None,
+    callbacks: list[Any] | None = None,
+    manifest: Any = None,
+) -> Any:
+    """dbt's ``dbtRunnerResult`` of one command on the project, in the settings' environment."""
     from dbt.cli.main import dbtRunner  # imported here: its import is part of dbt's start-up cost
 
     if target not in TARGETS:
@@ -85,7 +150,6 @@ def run_dbt(
             hint=f"looked at: {settings.looked_at('bigquery.project')}; set LAKEHOUSE_BQ_PROJECT or "
             "[lakehouse.bigquery] project in lakehouse.toml",
         )
-    tracker = _ProgressTracker(command, progress)
     argv = [
         command,
         *args,
@@ -95,33 +159,17 @@ def run_dbt(
         "--log-level", "none",
         "--log-level-file", "info",
     ]  # fmt: skip
-    log_path = project / "logs" if target_path is None else target_path / "logs"
     if target_path is not None:
-        argv += ["--target-path", str(target_path), "--log-path", str(log_path)]
-    with patched_environment(settings_environment(settings, target)):
+        argv += ["--target-path", str(target_path), "--log-path", str(_log_path(settings, target_path))]
+    with patched_environment({**settings_environment(settings, target), **IN_PROCESS}):
         try:
-            result = dbtRunner(callbacks=[tracker]).invoke(argv)
+            return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(argv)
         finally:
             release_duckdb()
-    seconds = time.perf_counter() - started
-    if result.exception is not None:
-        raise _translate(result.exception, command, target, log_path) from result.exception
-    nodes = _node_results(result.result)
-    sql_seconds = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
-    manifest = (target_path or project / "target") / "manifest.json"
-    out = DbtReport(
-        command=command,
-        target=target,
-        success=bool(result.success),
-        seconds=seconds,
-        startup_seconds=max(seconds - sql_seconds, 0.0),
-        sql_seconds=sql_seconds,
-        nodes=nodes,
-        project_dir=project,
-        manifest=manifest if manifest.exists() else None,
-    )
-    log.info("dbt %s on %s: %s", command, target, out.summary())
-    return out
+
+
+def _log_path(settings: Settings, target_path: Path | None) -> Path:
+    return settings.dbt_project_dir / "logs" if target_path is None else target_path / "logs"
 
 
 def release_duckdb() -> None:
@@ -141,8 +189,9 @@ def release_duckdb() -> None:
         env.close()
 
 
-def check_lake_ready(settings: Settings) -> None:
-    """Raise ``NotFoundError`` naming the lake tables the sources need but the lake lacks."""
+def check_lake_ready(settings: Settings, tables: Sequence[tuple[str, str]]) -> None:
+    """Raise ``NotFoundError`` naming the lake tables (``(schema, table)``, from ``lake_sources``) that the
+    project's sources declare but the lake lacks."""
     from lakehouse.connect import connect
 
     if settings.lake_metadata_uri.startswith("sqlite:"):
@@ -154,17 +203,21 @@ def check_lake_ready(settings: Settings) -> None:
             )
     con = connect(settings, lake_read_only=True)
     try:
-        rows = con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main'"
-        ).fetchall()
+        rows = con.execute(LAKE_TABLES_SQL).fetchall()
     finally:
         con.close()
-    missing = [name for name in SOURCE_TABLES if name not in {row[0] for row in rows}]
+    missing = [(schema, name) for schema, name in tables if (schema, name) not in set(rows)]
     if missing:
         raise NotFoundError(
-            "the lake has no table " + ", ".join(f"lake.{name}" for name in missing),
+            "the lake has no table "
+            + ", ".join(_lake_name(schema, name) for schema, name in missing)
+            + f" (declared as sources by the dbt project in {settings.dbt_project_dir})",
             hint="ingest them first (e.g. `lakehouse ingest PATH --dataset NAME`, or `lakehouse demo`)",
         )
+
+
+def _lake_name(schema: str, table: str) -> str:
+    return f"lake.{table}" if schema == "main" else f"lake.{schema}.{table}"
 
 
 def _select_args(select: str | Sequence[str] | None) -> list[str]:

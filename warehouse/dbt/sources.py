@@ -10,6 +10,7 @@ nothing the second time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,13 @@ from typing import Any
 import yaml
 
 from lakehouse.connect import connect
-from lakehouse.errors import InputError
+from lakehouse.errors import InputError, NotFoundError
 from lakehouse.settings import Settings
 
 SOURCE_NAME = "lake"
 SOURCES_FILE = Path("models") / "staging" / "sources.yml"
+#: where ``lakehouse dbt init`` writes a project's lake sources (used when the project has no SOURCES_FILE)
+INIT_SOURCES_FILE = Path("models") / "sources.yml"
 HEADER = (
     "# The lake tables. Regenerate the table and column lists from the lake's current schemas with\n"
     "# `lakehouse dbt sources`; descriptions, tests and other hand-written keys are kept.\n"
@@ -72,11 +75,16 @@ def lake_schemas(settings: Settings) -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
-def generate_sources(settings: Settings, path: Path | None = None) -> SourcesReport:
-    """Rewrite the sources file from the lake's schemas (see the module docstring); return what changed."""
-    path = path or settings.existing("dbt_project_dir") / SOURCES_FILE
+def generate_sources(
+    settings: Settings, path: Path | None = None, *, tables: Sequence[str] | None = None
+) -> SourcesReport:
+    """Rewrite the sources file from the lake's schemas (see the module docstring); return what changed.
+
+    ``tables`` limits the file to those lake tables (default: every table of the lake).
+    """
+    path = path or sources_file(settings.existing("dbt_project_dir"))
     document = _read(path)
-    schemas = lake_schemas(settings)
+    schemas = _only(lake_schemas(settings), tables)
     source = _lake_source(document)
     report = merge_tables(source, schemas)
     text = HEADER + yaml.dump(
@@ -87,6 +95,29 @@ def generate_sources(settings: Settings, path: Path | None = None) -> SourcesRep
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return SourcesReport(path=path, changed=changed, **report)
+
+
+def sources_file(project: Path) -> Path:
+    """The project's lake sources file: ``models/staging/sources.yml`` (the sample's), else the one ``lakehouse
+    dbt init`` wrote, else a new ``models/staging/sources.yml``."""
+    for candidate in (SOURCES_FILE, INIT_SOURCES_FILE):
+        if (project / candidate).exists():
+            return project / candidate
+    return project / SOURCES_FILE
+
+
+def _only(
+    schemas: dict[str, list[tuple[str, str]]], tables: Sequence[str] | None
+) -> dict[str, list[tuple[str, str]]]:
+    if not tables:
+        return schemas
+    missing = [t for t in tables if t not in schemas]
+    if missing:
+        raise NotFoundError(
+            "the lake has no table " + ", ".join(f"lake.{t}" for t in missing),
+            hint="tables in the lake: " + (", ".join(sorted(schemas)) or "none yet (`lakehouse ingest`)"),
+        )
+    return {t: schemas[t] for t in tables}
 
 
 def merge_tables(source: dict[str, Any], schemas: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
