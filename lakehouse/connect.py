@@ -157,10 +157,10 @@ def connect(
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {literal(str(settings.spill_dir))}")
         names = [*(DEFAULT_EXTENSIONS if lake else ()), *extensions]  # attach_lake loads them when needed
-        if (settings.lake_encryption_key and not read_only) or (lake and settings.lake_encrypted):
-            names.append(
-                "httpfs"
-            )  # DuckDB writes encrypted files only with httpfs loaded (side by side here)
+        if (settings.lake_encryption_key and not read_only) or (
+            lake and settings.lake_encrypted and not lake_read_only
+        ):  # DuckDB writes encrypted files only with httpfs loaded (side by side here); reads need no httpfs
+            names.append("httpfs")
         load_extensions(con, names)
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
