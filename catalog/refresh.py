@@ -135,15 +135,15 @@ def scan_lake(
 
 
 def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = None,
-         progress: ProgressCallback | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Scan:  # fmt: skip
+         progress: ProgressCallback | None = None, lake_con: duckdb.DuckDBPyConnection | None = None) -> Scan:  # fmt: skip
     """Read the given sources (a subset of ``SOURCES``); ``only`` limits the lake to some tables.
 
-    ``con``: a connection for the lake scan (``scan_lake``)."""
+    ``lake_con``: a connection for the lake scan (``scan_lake``)."""
     out = Scan()
     task = "catalog scan"
     if "lake" in sources:
         report(progress, ProgressEvent(task, 0, 3, "sources", "lake"))
-        found = scan_lake(settings, only, con)
+        found = scan_lake(settings, only, lake_con)
         out.records += found.records
         out.edges += found.edges
         out.changes += found.changes
@@ -179,15 +179,15 @@ def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = 
 
 
 def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progress: ProgressCallback | None = None,
-            metadata_file: Path | None = None, con: duckdb.DuckDBPyConnection | None = None) -> RefreshReport:  # fmt: skip
+            metadata_file: Path | None = None, lake_con: duckdb.DuckDBPyConnection | None = None) -> RefreshReport:  # fmt: skip
     """Rebuild the catalog from every source and its search index.
 
     With ``datasets`` only those lake tables are re-read and replaced (what ``register_ingest`` does).
-    ``con``: a connection for the lake scan (``scan_lake``).
+    ``lake_con``: a connection for the lake scan (``scan_lake``).
     """
     started = time.perf_counter()
     only = {n if n.startswith("lake.") else f"lake.{n}" for n in datasets} if datasets else None
-    found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress, con=con)
+    found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress, lake_con=lake_con)
     records, warnings = decorate(settings, merge(found.records), metadata_file)
     con = store.connect(settings.catalog_dir)
     try:

@@ -30,12 +30,12 @@ def register_ingest(
     batch: LandedBatch,
     *,
     metadata_file: Path | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    lake_con: duckdb.DuckDBPyConnection | None = None,
 ) -> RefreshReport:
     """Update one lake dataset right after an ingest commit (statistics, PII, original names, lineage,
     history); the wiring (``lakehouse.wiring.pipeline.ingest``) calls it with ``IngestReport.landed()``
-    and the connection the ingest used (``con``, without the lake attached: ``catalog.refresh.scan_lake``)."""
-    result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file, con=con)
+    and the connection the ingest used (``lake_con``, without the lake attached: ``catalog.refresh.scan_lake``)."""
+    result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file, lake_con=lake_con)
     if batch.source_uris:  # the scan finds them too, unless the table has more source files than it lists
         con = store.connect(settings.catalog_dir)
         try:

@@ -54,7 +54,7 @@ def ingest(
         if report.committed:
             if not gate:
                 quality.record_ungated(settings, dataset)  # the catalog shows the batch was not checked
-            _update_catalog(catalog.register_ingest, settings, report.landed(), con=con)
+            _update_catalog(catalog.register_ingest, settings, report.landed(), lake_con=con)
     return report
 
 

@@ -39,7 +39,7 @@ def test_a_caller_connection_is_left_without_the_lake_and_serves_the_next_step(t
         second = lake.ingest(settings, [_csv(tmp_path / "b.csv", 100)], "items", gate=None, con=con)
         assert first.rows_landed == second.rows_landed == 20
         assert "lake" not in _attached(con)
-        found = catalog.register_ingest(settings, second.landed(), con=con)
+        found = catalog.register_ingest(settings, second.landed(), lake_con=con)
         assert found.datasets == 1 and "lake" not in _attached(con)
     finally:
         con.close()
