@@ -22,34 +22,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from catalog.refresh import refresh
-from catalog.search import SearchHit, SearchResult
-from catalog.show import show
-from catalog.view import CatalogView
 from lakehouse import lazy
-from lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
     from catalog.query import QuerySyntaxError
+    from catalog.refresh import refresh
     from catalog.register import register_dbt, register_ingest, register_models
+    from catalog.search import SearchHit, SearchResult
+    from catalog.show import show
+    from catalog.view import CatalogView
+    from lakehouse.settings import Settings
 
-#: public names and their modules, imported on first use: every lake connection imports
-#: ``catalog.access.encryption`` and should not pay for the rest of the catalog. The functions named
-#: like their own modules (refresh, search, show) are bound above, eagerly: importing a submodule sets
-#: the package attribute of its name, which would hide a function bound lazily.
+#: public names and their modules, imported on first use: a command pays only for the parts it uses
+#: (a search never imports the refresh's sources, sqlglot or YAML). ``refresh`` and ``show`` are named
+#: like their own modules and stay functions when those are imported (``lakehouse.lazy.exports``).
 _EXPORTS = {
+    "CatalogView": "catalog.view",
     "DatasetInfo": "catalog.model",
     "DatasetRecord": "catalog.model",
     "RefreshReport": "catalog.model",
     "QuerySyntaxError": "catalog.query",
+    "SearchHit": "catalog.search",
+    "SearchResult": "catalog.search",
+    "refresh": "catalog.refresh",
     "register_dbt": "catalog.register",
     "register_ingest": "catalog.register",
     "register_models": "catalog.register",
+    "show": "catalog.show",
 }
 
 
-__getattr__ = lazy.exports("catalog", _EXPORTS)
+__getattr__ = lazy.exports("catalog", _EXPORTS, functions=("refresh", "search", "show"))
 
 
 def search(

@@ -18,10 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from catalog import metadata, store, write
 from catalog.model import ColumnStats, DatasetRecord, LineageEdge, RefreshReport, SchemaChange
 from catalog.sources import dbt, lake, ml, quality, warehouse
-from lakehouse.connect import connect, lake_exists
+from lakehouse.connect import attach_lake, connect, lake_exists
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 
@@ -112,24 +114,36 @@ def report_of(found: Scan, records: list[DatasetRecord], edges: list[LineageEdge
                          found.counts, tuple(found.warnings + warnings))  # fmt: skip
 
 
-def scan_lake(settings: Settings, only: set[str] | None) -> lake.LakeScan:
+def scan_lake(
+    settings: Settings, only: set[str] | None, con: duckdb.DuckDBPyConnection | None = None
+) -> lake.LakeScan:
+    """The lake's tables (``only`` some); on ``con``, a caller's connection without the lake attached
+    (it is attached read-only for the scan and detached after), or on a connection of its own."""
     if not lake_exists(settings):
         return lake.LakeScan()
-    con = connect(settings, lake_read_only=True)
+    if con is not None:
+        attach_lake(con, settings, read_only=True)
+        try:
+            return lake.scan(con, only=only)
+        finally:
+            con.execute("DETACH lake")
+    own = connect(settings, lake_read_only=True)
     try:
-        return lake.scan(con, only=only)
+        return lake.scan(own, only=only)
     finally:
-        con.close()
+        own.close()
 
 
 def scan(settings: Settings, sources: Sequence[str], *, only: set[str] | None = None,
-         progress: ProgressCallback | None = None) -> Scan:  # fmt: skip
-    """Read the given sources (a subset of ``SOURCES``); ``only`` limits the lake to some tables."""
+         progress: ProgressCallback | None = None, lake_con: duckdb.DuckDBPyConnection | None = None) -> Scan:  # fmt: skip
+    """Read the given sources (a subset of ``SOURCES``); ``only`` limits the lake to some tables.
+
+    ``lake_con``: a connection for the lake scan (``scan_lake``)."""
     out = Scan()
     task = "catalog scan"
     if "lake" in sources:
         report(progress, ProgressEvent(task, 0, 3, "sources", "lake"))
-        found = scan_lake(settings, only)
+        found = scan_lake(settings, only, lake_con)
         out.records += found.records
         out.edges += found.edges
         out.changes += found.changes
@@ -182,14 +196,15 @@ def _edges_of_listed(found: dbt.DbtScan, listed: set[str]) -> list[LineageEdge]:
 
 
 def refresh(settings: Settings, *, datasets: Sequence[str] | None = None, progress: ProgressCallback | None = None,
-            metadata_file: Path | None = None) -> RefreshReport:  # fmt: skip
+            metadata_file: Path | None = None, lake_con: duckdb.DuckDBPyConnection | None = None) -> RefreshReport:  # fmt: skip
     """Rebuild the catalog from every source and its search index.
 
     With ``datasets`` only those lake tables are re-read and replaced (what ``register_ingest`` does).
+    ``lake_con``: a connection for the lake scan (``scan_lake``).
     """
     started = time.perf_counter()
     only = {n if n.startswith("lake.") else f"lake.{n}" for n in datasets} if datasets else None
-    found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress)
+    found = scan(settings, ("lake",) if only else SOURCES, only=only, progress=progress, lake_con=lake_con)
     records, warnings = decorate(settings, merge(found.records), metadata_file)
     con = store.connect(settings.catalog_dir)
     try:

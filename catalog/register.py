@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import duckdb
+
 from catalog import store, write
 from catalog.model import LineageEdge, RefreshReport
 from catalog.refresh import decorate, merge, refresh, report_of, resolve_edges, scan
@@ -24,11 +26,16 @@ from lakehouse.settings import Settings
 
 
 def register_ingest(
-    settings: Settings, batch: LandedBatch, *, metadata_file: Path | None = None
+    settings: Settings,
+    batch: LandedBatch,
+    *,
+    metadata_file: Path | None = None,
+    lake_con: duckdb.DuckDBPyConnection | None = None,
 ) -> RefreshReport:
     """Update one lake dataset right after an ingest commit (statistics, PII, original names, lineage,
-    history); the wiring (``lakehouse.wiring.pipeline.ingest``) calls it with ``IngestReport.landed()``."""
-    result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file)
+    history); the wiring (``lakehouse.wiring.pipeline.ingest``) calls it with ``IngestReport.landed()``
+    and the connection the ingest used (``lake_con``, without the lake attached: ``catalog.refresh.scan_lake``)."""
+    result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file, lake_con=lake_con)
     if batch.source_uris:  # the scan finds them too, unless the table has more source files than it lists
         con = store.connect(settings.catalog_dir)
         try:

@@ -33,7 +33,7 @@ from lake.schema import Plan, plan, read_schema
 from lake.sources import Source, resolve
 from lake.survey import Fingerprint
 from lake.types import JSON, VARCHAR, contains_json, fits
-from lakehouse.connect import connect
+from lakehouse.connect import attach_lake, connect
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
 from lakehouse.locks import writer_lock
@@ -137,12 +137,18 @@ def ingest(
     date_formats: Mapping[str, str] | None = None,
     gate: Gate | None = None,
     progress: ProgressCallback | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> IngestReport:
     """Ingest files into ``lake.<dataset>`` in one transaction and return what happened.
 
     CSV only: ``null_markers`` replaces the usual markers of missing values (``NA``, ``N/A``, ``NaN``,
     ``null``, ``NULL``, ``None``, ``-``) in columns that otherwise parse as numbers, dates or booleans;
     ``date_formats`` gives a column's date format (strptime, or ``epoch``/``epoch_ms``/``epoch_us``).
+
+    ``con``: the caller's connection (``lakehouse.connect.connect(settings, lake=False)``) when the
+    command reads the lake again afterwards, so each extension is loaded (signature-checked) once per
+    command; the lake is attached to it for this ingest and detached after. Default: a connection of
+    its own.
     """
     _check_call(dataset, mode, key, schema)
     sources = resolve(list(paths), format)
@@ -158,7 +164,11 @@ def ingest(
         writer_lock(settings.lock_file, timeout=settings.lock_timeout),
         reader.survey(sources, settings.objects_dir) as survey,
     ):
-        con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
+        if con is None:
+            own = con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
+        else:
+            own = None
+            attach_lake(con, settings)
         try:
             _prepare(con)
             landed = {
@@ -196,7 +206,10 @@ def ingest(
             shutil.rmtree(out_dir, ignore_errors=True)
             raise
         finally:
-            con.close()
+            if own is not None:
+                own.close()
+            else:
+                con.execute("DETACH lake")
             shutil.rmtree(scratch, ignore_errors=True)
     rep.seconds = time.perf_counter() - started
     if rep.gate is not None and not rep.gate.passed:

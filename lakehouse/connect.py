@@ -131,7 +131,9 @@ def connect(
     """Open a configured DuckDB connection.
 
     ``database`` is a DuckDB file (default: in-memory; pass ``settings.warehouse_file`` for the
-    warehouse). With ``lake`` the DuckLake lake is attached as ``lake``, created on first use.
+    warehouse). With ``lake`` the DuckLake lake is attached as ``lake``, created on first use; without
+    it the lake's extensions are not loaded either (their signature checks are most of a connection's
+    cost), and ``attach_lake`` loads them if the lake is attached later.
     """
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
@@ -154,11 +156,11 @@ def connect(
     try:
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {literal(str(settings.spill_dir))}")
-        names = [*DEFAULT_EXTENSIONS, *extensions]
-        if (settings.lake_encryption_key and not read_only) or (lake and settings.lake_encrypted):
-            names.append(
-                "httpfs"
-            )  # DuckDB writes encrypted files only with httpfs loaded (side by side here)
+        names = [*(DEFAULT_EXTENSIONS if lake else ()), *extensions]  # attach_lake loads them when needed
+        if (settings.lake_encryption_key and not read_only) or (
+            lake and settings.lake_encrypted and not lake_read_only
+        ):  # DuckDB writes encrypted files only with httpfs loaded (side by side here); reads need no httpfs
+            names.append("httpfs")
         load_extensions(con, names)
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
@@ -178,6 +180,7 @@ def attach_lake(
     con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool = False, alias: str = "lake"
 ) -> None:
     """Attach the DuckLake lake as ``alias`` (creating its folders and catalog on first use)."""
+    load_extensions(con, DEFAULT_EXTENSIONS)  # nothing to do when ``connect`` loaded them already
     meta = settings.lake_metadata_uri
     if meta.startswith("sqlite:"):
         path = Path(meta[len("sqlite:") :])

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from lakehouse.errors import UsageError
+
+if TYPE_CHECKING:  # pyarrow is imported when a view is built (start-up time of `lakehouse sql`)
+    import pyarrow as pa
 
 PREFIX = "information_schema"
 #: ``table_catalog`` / ``catalog_name``: BigQuery's project id; here the one project is the lakehouse
@@ -29,41 +32,24 @@ PROJECT = "lakehouse"
 #: where a principal's session holds the views it was given (a name no dataset can have)
 SESSION_SCHEMA = "_bq_information_schema"
 
-#: each supported view: its BigQuery columns and their Arrow types, in BigQuery's order
-VIEWS: dict[str, pa.Schema] = {
-    "SCHEMATA": pa.schema(
-        [
-            ("catalog_name", pa.string()),
-            ("schema_name", pa.string()),
-            ("schema_owner", pa.string()),
-            ("location", pa.string()),
-        ]
-    ),
-    "TABLES": pa.schema(
-        [
-            ("table_catalog", pa.string()),
-            ("table_schema", pa.string()),
-            ("table_name", pa.string()),
-            ("table_type", pa.string()),
-            ("is_insertable_into", pa.string()),
-            ("is_typed", pa.string()),
-        ]
-    ),
-    "COLUMNS": pa.schema(
-        [
-            ("table_catalog", pa.string()),
-            ("table_schema", pa.string()),
-            ("table_name", pa.string()),
-            ("column_name", pa.string()),
-            ("ordinal_position", pa.int64()),
-            ("is_nullable", pa.string()),
-            ("data_type", pa.string()),
-            ("is_hidden", pa.string()),
-            ("is_system_defined", pa.string()),
-            ("is_partitioning_column", pa.string()),
-        ]
+#: each supported view: its BigQuery columns, in BigQuery's order (every one a string but ordinal_position)
+VIEWS: dict[str, tuple[str, ...]] = {
+    "SCHEMATA": ("catalog_name", "schema_name", "schema_owner", "location"),
+    "TABLES": ("table_catalog", "table_schema", "table_name", "table_type", "is_insertable_into", "is_typed"),
+    "COLUMNS": (
+        "table_catalog",
+        "table_schema",
+        "table_name",
+        "column_name",
+        "ordinal_position",
+        "is_nullable",
+        "data_type",
+        "is_hidden",
+        "is_system_defined",
+        "is_partitioning_column",
     ),
 }
+INTEGER_COLUMNS = frozenset({"ordinal_position"})
 TABLE_TYPES = {"table": "BASE TABLE", "view": "VIEW"}
 
 
@@ -143,8 +129,11 @@ def rows(view: str, dataset: str | None, listed: Iterable[Listed], project: str 
         ]
     else:
         data = [*_column_rows(relations, project)]
+    import pyarrow as pa
+
+    schema = pa.schema([(c, pa.int64() if c in INTEGER_COLUMNS else pa.string()) for c in VIEWS[view]])
     return pa.Table.from_arrays(
-        [pa.array(c, t.type) for c, t in zip(data, VIEWS[view], strict=True)], schema=VIEWS[view]
+        [pa.array(c, t.type) for c, t in zip(data, schema, strict=True)], schema=schema
     )
 
 

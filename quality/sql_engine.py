@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
-import numpy as np
 from sqlglot import exp
 
 from quality.frame import Column, canonical_select
@@ -246,6 +245,8 @@ def _nearest_quantiles(v: SqlValidator, col: exp.Expr, n: int, quantiles: list[f
     pandas hands numpy ``q * 100``, which divides by 100 again; the index is computed the same way here.
     DuckDB's ``quantile_disc(x, f)`` picks index ceil(f * n) - 1, so f = (k + 0.5) / n selects index k.
     """
+    import numpy as np  # start-up time: an ingest whose suite has no quantile check never imports numpy
+
     fractions = [
         (int(np.around((n - 1) * np.true_divide(np.float64(q) * 100.0, 100.0))) + 0.5) / n for q in quantiles
     ]

@@ -11,13 +11,18 @@ import duckdb
 
 from lakehouse.connect import connect as _connect
 from lakehouse.settings import Settings
-from warehouse.sql.frontend import Result, execute, run_script
+from warehouse.sql.frontend import Result, execute, needs_lake, run_script
 
-__all__ = ["Result", "connect", "execute", "run_script"]
+__all__ = ["Result", "connect", "execute", "needs_lake", "run_script"]
 
 
-def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``."""
-    con = _connect(settings, database=settings.warehouse_file, read_only=read_only, lake_read_only=read_only)
+def connect(settings: Settings, read_only: bool = False, *, lake: bool = True) -> duckdb.DuckDBPyConnection:
+    """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``.
+
+    ``lake=False`` leaves the lake out (for statements that read no table, ``needs_lake``).
+    """
+    con = _connect(
+        settings, database=settings.warehouse_file, read_only=read_only, lake=lake, lake_read_only=read_only
+    )
     con.execute("SET enable_progress_bar = false")  # the CLI draws its own progress; never DuckDB's on stdout
     return con

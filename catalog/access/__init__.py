@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
 from lakehouse import lazy
 
 if TYPE_CHECKING:
     from catalog.access.catalog_view import PolicyView, visibility
+    from catalog.access.compile_bigquery import CompiledPolicy, compile_bigquery
     from catalog.access.decisions import ColumnAccess, TableAccess
     from catalog.access.ml import MLCompiler
     from catalog.access.policy import Policy, PolicyError, Principal, load_policy
@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 #: public names and their modules, imported on first use (``lakehouse.connect`` imports
 #: ``catalog.access.encryption`` for every connection and must stay light). ``compile_bigquery`` is
-#: bound above, eagerly: importing its module would otherwise hide the function of the same name.
+#: named like its module and stays the function when that is imported (``lakehouse.lazy.exports``).
 _EXPORTS = {
     "ColumnAccess": "catalog.access.decisions",
     "TableAccess": "catalog.access.decisions",
+    "CompiledPolicy": "catalog.access.compile_bigquery",
+    "compile_bigquery": "catalog.access.compile_bigquery",
     "MLCompiler": "catalog.access.ml",
     "Policy": "catalog.access.policy",
     "PolicyError": "catalog.access.policy",
@@ -47,7 +49,7 @@ _EXPORTS = {
 }
 
 
-__getattr__ = lazy.exports("catalog.access", _EXPORTS)
+__getattr__ = lazy.exports("catalog.access", _EXPORTS, functions=("compile_bigquery",))
 
 
 __all__ = [

@@ -320,14 +320,21 @@ def load_policy(settings: Settings) -> Policy:
 
 def load_policy_file(path: Path) -> Policy:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise NotFoundError(
             f"access policy file {path} does not exist", hint="set LAKEHOUSE_POLICY_FILE"
         ) from exc
+    return parse_policy_text(text, source=str(path))
+
+
+def parse_policy_text(text: str, *, source: str = "policy") -> Policy:
+    """Parse and validate the YAML text of a policy file (``source`` names it in errors)."""
+    try:
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_policy(raw, source=str(path))
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    return parse_policy(raw, source=source)
 
 
 def parse_policy(raw: Any, *, source: str = "policy") -> Policy:

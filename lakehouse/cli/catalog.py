@@ -23,10 +23,12 @@ def visibility(
     settings: Settings, user: str | None, groups: tuple[str, ...], roles: tuple[str, ...]
 ) -> CatalogView | None:
     """The catalog view of the principal the flags name (policy resolved once), or None for everything."""
-    from catalog.access import visibility as principal_visibility
-
     principal = principal_of(user, groups, roles)
-    return None if principal is None else principal_visibility(settings, principal)
+    if principal is None:
+        return None
+    from catalog.access import visibility as principal_visibility  # start-up time: only with a principal
+
+    return principal_visibility(settings, principal)
 
 
 @click.group("catalog")

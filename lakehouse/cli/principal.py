@@ -29,7 +29,13 @@ def principal_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def principal_of(user: str | None, groups: tuple[str, ...], roles: tuple[str, ...]) -> Principal | None:
-    """The principal the flags name, or None for the privileged path (no flag given)."""
+    """The principal the flags name, or None for the privileged path (no flag given).
+
+    ``catalog.access.principals`` decides; with no flag at all the answer is None there too, and the
+    catalog (policy, sqlglot) is not imported for it (start-up time of every privileged command).
+    """
+    if user is None and not groups and not roles:
+        return None
     from catalog.access.principals import principal_from
 
     return principal_from(user, groups, roles)

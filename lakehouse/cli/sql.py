@@ -130,12 +130,18 @@ def sql(
     if principal is not None:
         _run_as_principal(app, query, file, fmt, principal, timeout, dialect)
         return
-    con = warehouse.connect(app.settings)
-    try:
-        if query is None and file is None and sys.stdin.isatty():
+    if query is None and file is None and sys.stdin.isatty():
+        con = warehouse.connect(app.settings)
+        try:
             _interactive(con, fmt, app.debug, dialect)
-            return
-        text = query if query is not None else file.read_text() if file else sys.stdin.read()
+        finally:
+            con.close()
+        return
+    text = query if query is not None else file.read_text() if file else sys.stdin.read()
+    # SELECT 1 needs neither the lake nor the policy's say on its encryption (DuckDB SQL: always the lake)
+    lake = dialect == "duckdb" or warehouse.needs_lake(text)
+    con = warehouse.connect(app.settings if lake else app.loaded, lake=lake)
+    try:
         from lakehouse.cli.output import progress_bar
 
         with progress_bar() as progress:

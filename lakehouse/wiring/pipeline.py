@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import catalog
 import lake
 import quality
 from lake import IngestReport
+from lakehouse.connect import DEFAULT_EXTENSIONS, connect
 from lakehouse.errors import LakehouseError
 from lakehouse.progress import ProgressCallback
 from lakehouse.settings import Settings
@@ -42,11 +44,17 @@ def ingest(
     quality_gate = None
     if gate:
         quality_gate = quality.gate_for(settings)
-    report = lake.ingest(settings, paths, dataset, gate=quality_gate, progress=progress, **options)
-    if report.committed:
-        if not gate:
-            quality.record_ungated(settings, dataset)  # the catalog shows the batch was not checked
-        _update_catalog(catalog.register_ingest, settings, report.landed())
+    # one DuckDB instance for the commit and the catalog's read of the table after it: each extension's
+    # signature is checked once per command (the lake is attached by each step, in its own mode)
+    encrypted = ("httpfs",) if settings.lake_encrypted else ()  # loaded side by side with the others
+    with closing(connect(settings, lake=False, extensions=(*DEFAULT_EXTENSIONS, *encrypted))) as con:
+        report = lake.ingest(
+            settings, paths, dataset, gate=quality_gate, progress=progress, con=con, **options
+        )
+        if report.committed:
+            if not gate:
+                quality.record_ungated(settings, dataset)  # the catalog shows the batch was not checked
+            _update_catalog(catalog.register_ingest, settings, report.landed(), lake_con=con)
     return report
 
 
@@ -64,9 +72,9 @@ def models_changed(settings: Settings) -> None:
     _update_catalog(catalog.register_models, settings)
 
 
-def _update_catalog(register: Callable[..., Any], settings: Settings, *args: Any) -> None:
+def _update_catalog(register: Callable[..., Any], settings: Settings, *args: Any, **kwargs: Any) -> None:
     """The data is committed already; a catalog that cannot follow is a warning, not a failed command."""
     try:
-        register(settings, *args)
+        register(settings, *args, **kwargs)
     except LakehouseError as exc:
         log.warning("catalog not updated (run `lakehouse catalog refresh`): %s", exc)

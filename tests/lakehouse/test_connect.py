@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.connect import connect, extension_path, load_extensions
+from lakehouse.connect import attach_lake, connect, extension_path, load_extensions
 from lakehouse.errors import LockedError, NotFoundError, SettingsError
 from lakehouse.settings import Settings, load_settings
 
@@ -20,12 +20,29 @@ from lakehouse.settings import Settings, load_settings
 def test_extensions_come_from_wheels(settings: Settings) -> None:
     path = extension_path("ducklake")
     assert path.is_file() and "site-packages" in str(path)
+    con = connect(settings)
+    assert {"ducklake", "sqlite_scanner"} <= _loaded(con)
+    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
+
+
+def test_a_connection_without_the_lake_loads_its_extensions_only_when_it_is_attached(
+    settings: Settings,
+) -> None:
+    """Each extension load checks the file's signature (most of a short command's time): skip it when unused."""
+    connect(settings).close()  # the lake exists
     con = connect(settings, lake=False)
-    loaded = {
+    assert not {"ducklake", "sqlite_scanner"} & _loaded(con)
+    attach_lake(con, settings, read_only=True)
+    assert {"ducklake", "sqlite_scanner"} <= _loaded(con)
+    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'lake'").fetchone() == (
+        1,
+    )
+
+
+def _loaded(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
         r[0] for r in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()
     }
-    assert {"ducklake", "sqlite_scanner"} <= loaded
-    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
 
 
 def test_extensions_load_side_by_side_once_each_and_failures_surface(settings: Settings) -> None:

@@ -4,7 +4,13 @@
 transpiled by sqlglot to DuckDB: each ``ML.<F>(...)`` table function becomes a subquery the engine
 generates (innermost first, so an ML function may read another's output), and
 ``project.dataset.table`` becomes ``dataset.table`` (a database attached under that name, such as
-``lake``, is kept).
+``lake``, is kept); BigQuery functions DuckDB names differently are rewritten (``rewrites``),
+INFORMATION_SCHEMA views become their rows, and what DuckDB cannot run is refused in one line
+(``support``).
+
+Start-up time: a statement that names no ML function (``uses_ml``) never imports the ML engine, and a
+result whose columns are all of a plain type (``PLAIN_TYPES``) is fetched as Python rows without
+pyarrow (and numpy): both imports are the larger part of a short ``lakehouse sql``.
 """
 
 from __future__ import annotations
@@ -12,24 +18,48 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from lakehouse import information_schema as views
 from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine
-from warehouse.ml.model import Scratch
-from warehouse.ml.options import literal_value
-from warehouse.ml.preprocessing import functions as transform_functions
-from warehouse.sql import information_schema, rewrites, support
+from warehouse.sql import rewrites, support
 from warehouse.sql.dialect import MLTableFunction, parse
+
+if TYPE_CHECKING:  # imported when a statement uses ML (start-up time of `lakehouse sql`)
+    import pyarrow as pa
+
+    from warehouse.ml.model import Scratch
 
 log = logging.getLogger(__name__)
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+#: DuckDB type ids whose values are the same Python objects through ``fetchall`` and through Arrow's
+#: ``to_pylist`` (tests/warehouse/test_frontend_fetch.py proves it); any other column is fetched as Arrow
+PLAIN_TYPES = frozenset(
+    {
+        "boolean",
+        "tinyint",
+        "smallint",
+        "integer",
+        "bigint",
+        "utinyint",
+        "usmallint",
+        "uinteger",
+        "ubigint",
+        "float",
+        "double",
+        "decimal",
+        "varchar",
+        "date",
+        "timestamp",
+        "blob",
+    }
+)
 
 
 @dataclass
@@ -78,12 +108,30 @@ def run_duckdb(con: duckdb.DuckDBPyConnection, text: str, params: Params = None)
     return [_result(con.execute(s, params) if params else con.execute(s)) for s in statements]
 
 
-def _result(cursor: duckdb.DuckDBPyConnection) -> Result:
-    if cursor.description is None:
-        return Result(message="ok")
-    table = cursor.fetch_arrow_table()
-    return Result(
-        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
+def uses_ml(statement: exp.Expr) -> bool:
+    """Whether ``statement`` is ML DDL or calls an ``ML.<F>`` function (table, preprocessing or analytic)."""
+    if _model_ddl(statement):
+        return True
+    return any(
+        isinstance(node, MLTableFunction)
+        or (isinstance(node.this, exp.Identifier | exp.Column) and node.this.name.upper() == "ML")
+        for node in statement.find_all(MLTableFunction, exp.Dot)
+    )
+
+
+def needs_lake(text: str) -> bool:
+    """False when every statement of ``text`` is a query that reads no table, view, file or table
+    function (``SELECT 1``, ``SELECT now()``): those run without the lake's extensions and attach."""
+    return any(
+        not isinstance(s, exp.Query) or uses_ml(s) or s.find(exp.Table) is not None
+        for s in parse_statements(text)
+    )
+
+
+def _model_ddl(statement: exp.Expr) -> bool:
+    return (
+        isinstance(statement, exp.Create | exp.Drop)
+        and str(statement.args.get("kind", "")).upper() == "MODEL"
     )
 
 
@@ -93,38 +141,70 @@ def run_statement(
     params: Params = None,
     progress: ProgressCallback | None = None,
 ) -> Result:
+    if not uses_ml(statement) and not views.references(statement):
+        support.check_statement(statement)
+        return fetch(con, support.duckdb_sql(_map_names(con, rewrites.rewrite(statement.copy()))), params)
+    from warehouse.ml import engine
+    from warehouse.ml.model import Scratch
+
     scratch = Scratch(con)
     try:
-        if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "MODEL":
+        if isinstance(statement, exp.Create) and _model_ddl(statement):
             return Result(
                 message=engine.create_model(con, statement, lambda q: to_duckdb(con, q, scratch), progress),
                 changed_models=True,
             )
-        if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() == "MODEL":
+        if isinstance(statement, exp.Drop) and _model_ddl(statement):
             return Result(message=engine.drop_model(con, statement), changed_models=True)
         support.check_statement(statement)
-        text = support.duckdb_sql(to_duckdb(con, statement, scratch))
-        log.debug("duckdb: %s", text)
-        try:
-            return _result(con.execute(text, params) if params else con.execute(text))
-        except duckdb.CatalogException as exc:
-            unsupported = support.missing_function(exc)
-            if unsupported is None:
-                raise
-            raise unsupported from exc
+        return fetch(con, support.duckdb_sql(to_duckdb(con, statement, scratch)), params)
     finally:
         scratch.close()
+
+
+def fetch(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> Result:
+    """Run DuckDB SQL ``text``; plain-typed results as Python rows, others through Arrow. A function
+    DuckDB lacks is one line naming the BigQuery function (``support``)."""
+    log.debug("duckdb: %s", text)
+    try:
+        cursor = con.execute(text, params) if params else con.execute(text)
+    except duckdb.CatalogException as exc:
+        unsupported = support.missing_function(exc)
+        if unsupported is None:
+            raise
+        raise unsupported from exc
+    return _result(cursor)
+
+
+def _result(cursor: duckdb.DuckDBPyConnection) -> Result:
+    if cursor.description is None:
+        return Result(message="ok")
+    if all(column[1].id in PLAIN_TYPES for column in cursor.description):
+        return Result(columns=[column[0] for column in cursor.description], rows=cursor.fetchall())
+    table = cursor.fetch_arrow_table()
+    return Result(
+        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
+    )
+
+
+def _map_names(con: duckdb.DuckDBPyConnection, tree: exp.Expr) -> exp.Expr:
+    """``project.dataset.table`` becomes ``dataset.table`` unless ``project`` is an attached database."""
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    for table in list(tree.find_all(exp.Table)):
+        if table.args.get("catalog") is not None and table.catalog not in attached:
+            table.set("catalog", None)
+    return tree
 
 
 def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scratch) -> exp.Expr:
     """``statement`` with its ML table functions replaced by the engine's SQL, BigQuery's
     INFORMATION_SCHEMA views by their rows and BigQuery names mapped."""
+    from warehouse.ml.preprocessing import functions as transform_functions
+    from warehouse.sql import information_schema
+
     tree = rewrites.rewrite(statement.copy())
     information_schema.rewrite(con, tree, scratch)
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    for table in list(tree.find_all(exp.Table)):
-        if table.args.get("catalog") is not None and table.catalog not in attached:
-            table.set("catalog", None)
+    tree = _map_names(con, tree)
     transform_functions.rewrite_in_query(tree)
     calls = sorted(tree.find_all(MLTableFunction), key=lambda n: -n.depth)
     for call in calls:
@@ -141,6 +221,9 @@ def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scra
 
 
 def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
+    from warehouse.ml import engine
+    from warehouse.ml.options import literal_value
+
     source = call.args.get("input")
     input_query: exp.Query | None = None
     if isinstance(source, exp.Subquery):

@@ -9,13 +9,16 @@ own catalog of the session; a principal's session builds them from its policy in
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from sqlglot import exp
 
 from lakehouse import information_schema
 from lakehouse.errors import NotFoundError
-from warehouse.ml.model import Scratch
+
+if TYPE_CHECKING:
+    from warehouse.ml.model import Scratch
 
 LISTING_SQL = (Path(__file__).with_name("information_schema.sql")).read_text()
 

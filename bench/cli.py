@@ -1,0 +1,156 @@
+"""Benchmark: the fixed cost of short commands, each in a fresh process, against DuckDB doing the same.
+
+    python bench/cli.py [--repeat 7] [--work /tmp/lakehouse-bench-cli]
+    python bench/cli.py --compare /work/main      # also time another checkout's CLI, in the same rounds
+
+Contenders (every one a new process, cwd the checkout, so the repo's policy and suites apply):
+
+- ``sql``:     ``lakehouse sql "SELECT 1"`` on a home whose lake exists
+- ``duckdb_select``: the peer, ``python -c`` importing duckdb and printing ``SELECT 1``
+- ``ingest``:  ``lakehouse ingest`` of one new 50 kB CSV (a different file each round, appended to one
+               dataset: the quality gate, the lake commit and the catalog update included)
+- ``duckdb_copy``: the peer, ``python -c`` DuckDB ``COPY (FROM read_csv(f)) TO 'f.parquet'``
+- ``search``:  ``lakehouse catalog search x`` on the same home
+
+Rounds alternate the contenders (and checkouts) so load from other processes hits them alike; the table
+shows medians of wall time and of CPU time (user + system of the child, less sensitive to a loaded
+machine). Bars (issue 19): ``sql`` ≤ 2.5× ``duckdb_select`` (goal 1.5×); ``ingest`` ≤ 0.8 s (goal 0.4 s).
+Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV_BYTES = 50_000
+PEER_SELECT = "import duckdb; print(duckdb.connect().execute('SELECT 1').fetchall())"
+PEER_COPY = (
+    "import duckdb, sys; duckdb.connect().execute("
+    '"COPY (FROM read_csv(?)) TO \'" + sys.argv[1] + ".parquet\' (FORMAT parquet)", [sys.argv[1]])'
+)
+
+
+def write_csv(path: Path, seed: int) -> Path:
+    """About 50 kB of orders: id, customer, amount, date, status (a different file for every seed)."""
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["order_id", "customer", "amount", "order_date", "status"])
+        i = 0
+        while f.tell() < CSV_BYTES:
+            i += 1
+            day = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            status = rng.choice(["paid", "shipped", "open"])
+            out.writerow(
+                [
+                    seed * 100_000 + i,
+                    f"customer_{rng.randint(1, 500)}",
+                    f"{rng.uniform(1, 500):.2f}",
+                    day,
+                    status,
+                ]
+            )
+    return path
+
+
+def run(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process; a failure stops the benchmark."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+class Checkout:
+    """One checkout's CLI (its own venv) with its own home under ``work``."""
+
+    def __init__(self, root: Path, work: Path, label: str) -> None:
+        self.root, self.label = root, label
+        self.python = str(root / ".venv" / "bin" / "python")
+        self.home = work / f"home-{label}"
+        self.csv_dir = work / f"csv-{label}"
+        shutil.rmtree(self.home, ignore_errors=True)
+        shutil.rmtree(self.csv_dir, ignore_errors=True)
+        self.csv_dir.mkdir(parents=True)
+
+    def cli(self, *args: str) -> list[str]:
+        return [self.python, "-m", "lakehouse", "--home", str(self.home), *args]
+
+    def ingest(self, seed: int) -> list[str]:
+        path = write_csv(self.csv_dir / f"orders_{seed}.csv", seed)
+        return self.cli("ingest", str(path), "--dataset", "bench_orders")
+
+
+def contenders(
+    checkouts: list[Checkout], peer_python: str, work: Path
+) -> dict[str, Callable[[int], tuple[float, float]]]:
+    table: dict[str, Callable[[int], tuple[float, float]]] = {
+        "duckdb_select": lambda _: run([peer_python, "-c", PEER_SELECT], ROOT),
+        "duckdb_copy": lambda seed: run(
+            [peer_python, "-c", PEER_COPY, str(write_csv(work / f"peer_{seed}.csv", seed))], ROOT
+        ),
+    }
+    for c in checkouts:
+        table[f"sql[{c.label}]"] = lambda _, c=c: run(c.cli("sql", "SELECT 1"), c.root)
+        table[f"ingest[{c.label}]"] = lambda seed, c=c: run(c.ingest(seed), c.root)
+        table[f"search[{c.label}]"] = lambda _, c=c: run(c.cli("catalog", "search", "x"), c.root)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="rounds (medians are reported)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench-cli"))
+    parser.add_argument(
+        "--compare", type=Path, action="append", default=[], help="another checkout (with .venv)"
+    )
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    checkouts = [Checkout(ROOT, args.work, "this")]
+    checkouts += [Checkout(root.resolve(), args.work, root.resolve().name) for root in args.compare]
+    for c in checkouts:  # the lake and the dataset exist before the rounds, as for a user's next command
+        run(c.ingest(0), c.root)
+    table = contenders(checkouts, str(ROOT / ".venv" / "bin" / "python"), args.work)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in table}
+    for round_ in range(1, args.repeat + 1):
+        for name, contender in table.items():
+            times[name].append(contender(round_))
+    wall = {name: statistics.median(w for w, _ in runs) for name, runs in times.items()}
+    cpu = {name: statistics.median(c for _, c in runs) for name, runs in times.items()}
+    print(
+        f"{'contender':<28}{'wall s':>9}{'cpu s':>9}   (medians of {args.repeat}, load {os.getloadavg()[0]:.1f})"
+    )
+    for name in table:
+        print(f"{name:<28}{wall[name]:>9.3f}{cpu[name]:>9.3f}")
+    print()
+    for c in checkouts:
+        sql, ingest = f"sql[{c.label}]", f"ingest[{c.label}]"
+        print(
+            f"{c.label}: sql SELECT 1 = {wall[sql] / wall['duckdb_select']:.2f}x DuckDB wall, "
+            f"{cpu[sql] / cpu['duckdb_select']:.2f}x cpu (bar <= 2.5x, goal <= 1.5x); "
+            f"ingest 50 kB CSV {wall[ingest]:.2f} s wall, {cpu[ingest]:.2f} s cpu (bar <= 0.8 s, goal <= 0.4 s), "
+            f"{wall[ingest] / wall['duckdb_copy']:.1f}x DuckDB COPY wall, "
+            f"{cpu[ingest] / cpu['duckdb_copy']:.1f}x cpu; search {wall[f'search[{c.label}]']:.2f} s wall"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""What a short command pays for: ``lakehouse sql "SELECT 1"`` imports no ML engine, pyarrow, numpy,
+catalog or policy parser and leaves the lake alone; ``catalog search`` imports neither the refresh's
+sources nor sqlglot. Each runs in a fresh interpreter, as a user's command does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+HEAVY = ["catalog", "catalog.refresh", "numpy", "pyarrow", "sqlglot", "warehouse.ml.engine", "yaml"]
+
+
+def _run(args: list[str]) -> tuple[str, list[str]]:
+    """The command's stdout and which of ``HEAVY`` it imported."""
+    code = (
+        "import json, sys\n"
+        "from lakehouse.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout, json.loads(out.stderr.strip().splitlines()[-1])
+
+
+def test_select_1_needs_neither_the_ml_engine_nor_the_lake(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    out, imported = _run(["--home", str(home), "sql", "SELECT 1 AS one", "--format", "csv"])
+    assert out.splitlines() == ["one", "1"]
+    assert imported == ["sqlglot"]  # the BigQuery dialect is parsed, nothing else heavy
+    assert not (home / "lake").exists()  # the lake was neither attached nor created
+
+
+def test_a_statement_on_the_lake_still_sees_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _run(["--home", str(home), "sql", "CREATE TABLE lake.t AS SELECT 42 AS answer"])
+    out, imported = _run(["--home", str(home), "sql", "SELECT answer FROM lake.t", "--format", "csv"])
+    assert out.splitlines() == ["answer", "42"]
+    assert "warehouse.ml.engine" not in imported
+
+
+def test_catalog_search_imports_only_the_search(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _run(["--home", str(home), "sql", "CREATE TABLE lake.t AS SELECT 42 AS answer"])  # the lake exists
+    _, imported = _run(["--home", str(home), "catalog", "search", "x", "--json"])
+    _, imported = _run(
+        ["--home", str(home), "catalog", "search", "x", "--json"]
+    )  # the policy's answer cached
+    assert imported == ["catalog"]
