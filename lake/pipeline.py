@@ -36,7 +36,7 @@ from lake.types import JSON, VARCHAR, contains_json, fits
 from lakehouse.connect import connect
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
-from lakehouse.locks import writer_lock
+from lakehouse.locks import lake_writer_lock
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.quoting import ident, literal, string_list
 from lakehouse.settings import Settings
@@ -143,12 +143,16 @@ def ingest(
     batch_id = uuid.uuid4().hex
     rep = IngestReport(dataset, batch_id, mode, gate_skipped=gate is None)
     total = sum(s.size for s in sources)
-    out_dir = settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
     scratch = settings.spill_dir / f"ingest-{batch_id}"
+    # on object storage the batch is staged locally and inserted (DuckLake uploads it as it writes)
+    remote = settings.lake_on_object_store
+    out_dir = (
+        scratch / "staged" if remote else settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
+    )
     scratch.mkdir(parents=True, exist_ok=True)
     reader = reader_for(sources[0].format)
     with (
-        writer_lock(settings.lock_file, timeout=settings.lock_timeout),
+        lake_writer_lock(settings),
         reader.survey(sources, settings.objects_dir) as survey,
     ):
         con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
