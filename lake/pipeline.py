@@ -146,6 +146,8 @@ def ingest(
     scratch = settings.spill_dir / f"ingest-{batch_id}"
     # on object storage the batch is staged locally and inserted (DuckLake uploads it as it writes)
     remote = settings.lake_on_object_store
+    # image objects too: kept in scratch until the image reader uploads them to the bucket
+    objects_dir = scratch / "objects" if remote else settings.objects_dir
     out_dir = (
         scratch / "staged" if remote else settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
     )
@@ -153,7 +155,7 @@ def ingest(
     reader = reader_for(sources[0].format)
     with (
         lake_writer_lock(settings),
-        reader.survey(sources, settings.objects_dir) as survey,
+        reader.survey(sources, objects_dir) as survey,
     ):
         con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
         try:
@@ -179,10 +181,11 @@ def ingest(
                 dt.datetime.now(dt.UTC),
                 out_dir,
                 scratch,
-                settings.objects_dir,
+                objects_dir,
                 {} if mode == "replace" else known,
                 encoding,
                 schema,
+                settings.objects_url if remote else None,
             )
             fresh = _fresh(ctx, zip(sources, survey, strict=True), landed, rep, mode)
             staged = _stage(ctx, rep, reader, fresh, total, progress)

@@ -29,6 +29,7 @@ PG_PASSWORD = "pg-Pa55-never-shown"
 S3_KEY_ID = "AKIDLAKEHOUSETEST"
 S3_SECRET = "s3-Secret-never-shown"
 SERVER_USER = "embedded_postgres"
+BUCKET = "lake"
 
 
 def free_port() -> int:

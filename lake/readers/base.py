@@ -54,6 +54,9 @@ class StageContext:
     column_names: Mapping[str, str]  # source name -> column already used by the table
     encoding: str | None = None
     schema: Mapping[str, str] | None = None  # user's type overrides, by source or column name
+    objects_url: str | None = (
+        None  # object storage the objects are uploaded to (team layout); None: kept in objects_dir
+    )
 
 
 @dataclass
