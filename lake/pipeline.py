@@ -189,7 +189,7 @@ def ingest(
             )
             fresh = _fresh(ctx, zip(sources, survey, strict=True), landed, rep, mode)
             staged = _stage(ctx, rep, reader, fresh, total, progress)
-            _land(ctx, rep, staged, mode, key, partition_by, gate)
+            _land_replanned(ctx, rep, staged, mode, key, partition_by, gate)
         except BaseException:
             shutil.rmtree(out_dir, ignore_errors=True)
             raise
@@ -315,6 +315,39 @@ def _quarantine_duplicate_keys(ctx: StageContext, staged: list[tuple[FileReport,
         moved = counts.get(fr.uri, 0)
         fr.rows_landed -= moved
         fr.rows_quarantined += moved
+
+
+#: times a batch is planned again when another writer changed the table first (shared catalog)
+REPLANS = 3
+
+
+def _land_replanned(
+    ctx: StageContext,
+    rep: IngestReport,
+    staged: list[tuple[FileReport, Staged]],
+    mode: str,
+    key: str | None,
+    partition_by: str | None,
+    gate: Gate | None,
+) -> None:
+    """``_land``, planned again when a concurrent writer (team layout: no lock file) created or altered
+    the table between our plan and our commit; DuckLake's own retry cannot help there, because the
+    planned CREATE/ALTER no longer applies."""
+    for attempt in range(1, REPLANS + 1):
+        warnings = len(rep.warnings)
+        try:
+            _land(ctx, rep, staged, mode, key, partition_by, gate)
+            return
+        except duckdb.CatalogException as exc:
+            if attempt == REPLANS or not _changed_underneath(exc):
+                raise
+            log.warning("lake.%s changed while this batch was planned (%s); planning again", ctx.dataset, exc)
+            del rep.warnings[warnings:]
+
+
+def _changed_underneath(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "already exists" in text or "does not exist" in text or "not found" in text
 
 
 def _land(

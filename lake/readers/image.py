@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from lake.objects import object_path
 from lake.readers.base import (
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
@@ -37,7 +38,6 @@ from lake.readers.base import (
     Surveyed,
     write_stage,
 )
-from lake.objects import object_path
 from lake.readers.imagefile import fingerprint
 from lake.sources import Source
 from lake.survey import Fingerprint, Survey
