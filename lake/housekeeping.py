@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from lakehouse.connect import connect
-from lakehouse.locks import writer_lock
+from lakehouse.locks import lake_writer_lock
 from lakehouse.settings import Settings
 
 #: step name -> SQL; ``?`` is the cutoff timestamp where a step takes one
@@ -51,7 +51,7 @@ def maintain(
     now = dt.datetime.now(dt.UTC)
     cutoffs = {"keep": (now - keep).isoformat(), "orphan_age": (now - orphan_age).isoformat()}
     report = MaintainReport()
-    with writer_lock(settings.lock_file, timeout=settings.lock_timeout):
+    with lake_writer_lock(settings):
         con = connect(settings)
         try:
             report.snapshots_before = _snapshots(con)
@@ -59,7 +59,9 @@ def maintain(
                 params = [cutoffs[CUTOFF[step]]] if step in CUTOFF else []
                 report.steps[step] = len(con.execute(sql, params).fetchall())
             report.snapshots_after = _snapshots(con)
-            report.steps["stale_staging"] = _remove_stale_staging(settings)
+            report.steps["stale_staging"] = _remove_stale_staging(
+                settings, time.time() - orphan_age.total_seconds()
+            )
         finally:
             con.close()
     report.seconds = time.perf_counter() - started
@@ -71,9 +73,18 @@ def _snapshots(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def _remove_stale_staging(settings: Settings) -> int:
-    """Staging folders of ingests that never finished (killed): no ingest runs while we hold the lock."""
-    stale = [p for p in settings.spill_dir.glob("ingest-*") if p.is_dir()]
+def _remove_stale_staging(settings: Settings, cutoff: float) -> int:
+    """Staging folders of ingests that never finished (killed): no ingest runs while we hold the lock.
+
+    A shared (PostgreSQL) catalog has no lock, so ingests may be running: only folders older than
+    ``cutoff`` (a Unix time, ``orphan_age`` ago) are removed there.
+    """
+    shared = settings.lake_catalog_shared
+    stale = [
+        p
+        for p in settings.spill_dir.glob("ingest-*")
+        if p.is_dir() and not (shared and p.stat().st_mtime > cutoff)
+    ]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
     return len(stale)

@@ -36,7 +36,7 @@ from lake.types import JSON, VARCHAR, contains_json, fits
 from lakehouse.connect import attach_lake, connect
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
-from lakehouse.locks import writer_lock
+from lakehouse.locks import lake_writer_lock
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.quoting import ident, literal, string_list
 from lakehouse.settings import Settings
@@ -156,13 +156,19 @@ def ingest(
     batch_id = uuid.uuid4().hex
     rep = IngestReport(dataset, batch_id, mode, gate_skipped=gate is None)
     total = sum(s.size for s in sources)
-    out_dir = settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
     scratch = settings.spill_dir / f"ingest-{batch_id}"
+    # on object storage the batch is staged locally and inserted (DuckLake uploads it as it writes)
+    remote = settings.lake_on_object_store
+    # image objects too: kept in scratch until the image reader uploads them to the bucket
+    objects_dir = scratch / "objects" if remote else settings.objects_dir
+    out_dir = (
+        scratch / "staged" if remote else settings.lake_data_dir / "main" / dataset / f"ingest-{batch_id}"
+    )
     scratch.mkdir(parents=True, exist_ok=True)
     reader = reader_for(sources[0].format)
     with (
-        writer_lock(settings.lock_file, timeout=settings.lock_timeout),
-        reader.survey(sources, settings.objects_dir) as survey,
+        lake_writer_lock(settings),
+        reader.survey(sources, objects_dir) as survey,
     ):
         if con is None:
             own = con = connect(settings)  # loading extensions (signature checks) overlaps with the survey
@@ -192,16 +198,17 @@ def ingest(
                 dt.datetime.now(dt.UTC),
                 out_dir,
                 scratch,
-                settings.objects_dir,
+                objects_dir,
                 {} if mode == "replace" else known,
                 encoding,
                 schema,
                 None if null_markers is None else tuple(null_markers),
                 date_formats,
+                settings.objects_url if remote else None,
             )
             fresh = _fresh(ctx, zip(sources, survey, strict=True), landed, rep, mode)
             staged = _stage(ctx, rep, reader, fresh, total, progress)
-            _land(ctx, rep, staged, mode, key, partition_by, gate)
+            _land_replanned(ctx, rep, staged, mode, key, partition_by, gate)
         except BaseException:
             shutil.rmtree(out_dir, ignore_errors=True)
             raise
@@ -331,6 +338,39 @@ def _quarantine_duplicate_keys(ctx: StageContext, staged: list[tuple[FileReport,
         moved = counts.get(fr.uri, 0)
         fr.rows_landed -= moved
         fr.rows_quarantined += moved
+
+
+#: times a batch is planned again when another writer changed the table first (shared catalog)
+REPLANS = 3
+
+
+def _land_replanned(
+    ctx: StageContext,
+    rep: IngestReport,
+    staged: list[tuple[FileReport, Staged]],
+    mode: str,
+    key: str | None,
+    partition_by: str | None,
+    gate: Gate | None,
+) -> None:
+    """``_land``, planned again when a concurrent writer (team layout: no lock file) created or altered
+    the table between our plan and our commit; DuckLake's own retry cannot help there, because the
+    planned CREATE/ALTER no longer applies."""
+    for attempt in range(1, REPLANS + 1):
+        warnings = len(rep.warnings)
+        try:
+            _land(ctx, rep, staged, mode, key, partition_by, gate)
+            return
+        except duckdb.CatalogException as exc:
+            if attempt == REPLANS or not _changed_underneath(exc):
+                raise
+            log.warning("lake.%s changed while this batch was planned (%s); planning again", ctx.dataset, exc)
+            del rep.warnings[warnings:]
+
+
+def _changed_underneath(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "already exists" in text or "does not exist" in text or "not found" in text
 
 
 def _land(

@@ -4,6 +4,11 @@ It loads extensions from the installed ``duckdb-extension-*`` wheels (never the 
 settings (threads, memory limit, spill directory), and attaches the lake (DuckLake, SQLite metadata
 by default) as ``lake``. A database file held by another process becomes a ``LockedError`` naming
 the file and the holder's PID.
+
+The team layout: a ``postgres:`` catalog loads ``postgres_scanner`` (libpq reads the password from
+``PGPASSWORD``/``~/.pgpass``), and data on object storage loads ``httpfs`` and creates a temporary
+DuckDB secret from the S3 settings (``s3_secret_sql``; in memory only, never persisted). A failure to
+reach either becomes a ``StorageError`` whose one line never holds a credential (``scrub``).
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import concurrent.futures as cf
 import importlib
 import importlib.resources
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
-from lakehouse.errors import LockedError, MissingDependency, NotFoundError, SettingsError
+from lakehouse.errors import LockedError, MissingDependency, NotFoundError, SettingsError, StorageError
 from lakehouse.quoting import ident, literal, qualified
 from lakehouse.settings import Settings
 
@@ -38,6 +44,11 @@ WHEEL_EXTENSIONS = {
     "avro",
     "postgres_scanner",
 }
+
+#: the DuckDB secret the lake's object-storage credentials live in (temporary: this connection only)
+S3_SECRET_NAME = "lakehouse_lake_storage"  # noqa: S105 - a name, not a credential
+#: secret type per URL scheme of ``lake_data_path``
+SECRET_TYPES = {"s3": "s3", "gs": "gcs", "gcs": "gcs"}
 
 _LOCK_RE = re.compile(r'Could not set lock on file "(?P<file>[^"]+)".*?PID (?P<pid>\d+)', re.S)
 
@@ -192,8 +203,11 @@ def attach_lake(
         path.parent.mkdir(parents=True, exist_ok=True)
     elif meta.startswith("postgres:"):
         load_extensions(con, ["postgres_scanner"])
-    settings.lake_data_dir.mkdir(parents=True, exist_ok=True)
-    options = [f"DATA_PATH {literal(str(settings.lake_data_dir) + '/')}"]
+    if settings.lake_on_object_store:
+        create_storage_secret(con, settings)
+    else:
+        settings.lake_data_dir.mkdir(parents=True, exist_ok=True)
+    options = [f"DATA_PATH {literal(settings.lake_data_url)}"]
     if settings.lake_moves_with_home:  # a copied or moved home: its files are where the home is now
         options.append("OVERRIDE_DATA_PATH true")
     if read_only:
@@ -207,6 +221,12 @@ def attach_lake(
         locked = translate_lock_error(exc, meta)
         if locked:
             raise locked from exc
+        if not meta.startswith("sqlite:") and _is_connection_failure(exc):
+            raise StorageError(
+                f"cannot open the lake's catalog {meta}: {scrub(exc, settings)}",
+                hint="check that the server runs and that PGPASSWORD or ~/.pgpass holds the right password "
+                "(`lakehouse doctor` checks every part)",
+            ) from exc
         if "does not match existing data path" in str(exc):
             raise SettingsError(
                 f"the lake catalog {meta} keeps its files elsewhere than lake_data_path "
@@ -222,7 +242,7 @@ def attach_lake(
         raise
     if not read_only and lake_is_encrypted(con, alias):
         load_extensions(con, ["httpfs"])  # DuckDB writes encrypted Parquet only with httpfs loaded
-    log.debug("attached lake %s (data %s)", meta, settings.lake_data_dir)
+    log.debug("attached lake %s (data %s)", meta, settings.lake_data_url)
 
 
 def lake_is_encrypted(con: duckdb.DuckDBPyConnection, alias: str = "lake") -> bool:
@@ -235,3 +255,81 @@ def lake_is_encrypted(con: duckdb.DuckDBPyConnection, alias: str = "lake") -> bo
 def _existing_sqlite_lake(meta: str) -> bool:
     """An existing SQLite catalog keeps the mode it was created with (DuckLake refuses to switch it)."""
     return meta.startswith("sqlite:") and Path(meta.removeprefix("sqlite:")).exists()
+
+
+#: words of DuckDB/libpq errors that mean the catalog server could not be used
+_CONNECTION_FAILURES = (
+    "connection",
+    "Connection",
+    "password",
+    "authentication",
+    "could not translate host",
+    "Unable to connect",
+    "role ",
+    "database ",
+)
+
+
+def _is_connection_failure(exc: duckdb.Error) -> bool:
+    return any(word in str(exc) for word in _CONNECTION_FAILURES)
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    secrets = [settings.s3_key_id, settings.s3_secret, settings.s3_session_token]
+    values = [s.get_secret_value() for s in secrets if s is not None]
+    values += [v for v in (os.environ.get("PGPASSWORD"), settings.lake_encryption_key) if v]
+    return values
+
+
+def scrub(exc: BaseException | str, settings: Settings) -> str:
+    """The first line of an error with every credential the settings know replaced by ``***``."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    for value in sorted(_secret_values(settings), key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
+
+
+def storage_endpoint(settings: Settings) -> tuple[str | None, bool | None]:
+    """``s3_endpoint`` as DuckDB's ENDPOINT (host:port, no scheme) and USE_SSL (from the scheme when given)."""
+    endpoint = settings.s3_endpoint
+    if endpoint is None:
+        return None, settings.s3_use_ssl
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        return endpoint.rstrip("/"), settings.s3_use_ssl
+    use_ssl = settings.s3_use_ssl if settings.s3_use_ssl is not None else scheme == "https"
+    return rest.rstrip("/"), use_ssl
+
+
+def s3_secret_sql(settings: Settings) -> str:
+    """``CREATE OR REPLACE TEMPORARY SECRET`` for the lake's bucket from the S3 settings (values quoted)."""
+    scheme, _, rest = settings.lake_data_url.partition("://")
+    endpoint, use_ssl = storage_endpoint(settings)
+    key_id, secret, token = settings.s3_key_id, settings.s3_secret, settings.s3_session_token
+    options: dict[str, str | None] = {
+        "KEY_ID": key_id.get_secret_value() if key_id else None,
+        "SECRET": secret.get_secret_value() if secret else None,
+        "SESSION_TOKEN": token.get_secret_value() if token else None,
+        "ENDPOINT": endpoint,
+        "REGION": settings.s3_region,
+        "URL_STYLE": settings.s3_url_style,
+        "SCOPE": f"{scheme}://{rest.split('/')[0]}",
+    }
+    body = [f"TYPE {SECRET_TYPES[scheme]}"]
+    body += [f"{name} {literal(value)}" for name, value in options.items() if value is not None]
+    if use_ssl is not None:
+        body.append(f"USE_SSL {str(use_ssl).lower()}")
+    return f"CREATE OR REPLACE TEMPORARY SECRET {ident(S3_SECRET_NAME)} ({', '.join(body)})"
+
+
+def create_storage_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Load httpfs and give ``con`` the credentials of the lake's bucket (a temporary, in-memory secret)."""
+    load_extensions(con, ["httpfs"])
+    try:
+        con.execute(s3_secret_sql(settings))
+    except duckdb.Error as exc:
+        raise SettingsError(
+            f"cannot use the S3 settings for {settings.lake_data_url}: {scrub(exc, settings)}",
+            hint="check s3_endpoint, s3_region, s3_url_style and s3_use_ssl",
+        ) from exc

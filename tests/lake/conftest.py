@@ -10,8 +10,9 @@ from typing import Any
 import duckdb
 from PIL import Image
 
-from lakehouse.connect import DEFAULT_EXTENSIONS, attach_lake, load_extensions
+from lakehouse.connect import DEFAULT_EXTENSIONS, attach_lake, create_storage_secret, load_extensions
 from lakehouse.gate import CheckFailure, GateResult
+from lakehouse.quoting import literal
 from lakehouse.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lake"
@@ -25,6 +26,25 @@ def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list
         load_extensions(con, DEFAULT_EXTENSIONS)
         attach_lake(con, settings, read_only=True)
         return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def data_files(settings: Settings, pattern: str) -> list[str]:
+    """Files under the lake's data path matching ``pattern`` (a local folder or the S3 bucket alike)."""
+    return [r[0] for r in query(settings, "SELECT file FROM glob(?)", [settings.lake_data_url + pattern])]
+
+
+def put_data_file(settings: Settings, name: str) -> None:
+    """A junk file ``name`` under the lake's data path, written the way DuckDB writes there."""
+    con = duckdb.connect(config={"allow_unsigned_extensions": True, "threads": 2})
+    try:
+        load_extensions(con, DEFAULT_EXTENSIONS)
+        if settings.lake_on_object_store:
+            create_storage_secret(con, settings)
+        else:
+            (settings.lake_data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY (SELECT 'junk'::BLOB) TO {literal(settings.lake_data_url + name)} (FORMAT blob)")
     finally:
         con.close()
 

@@ -9,9 +9,16 @@ import pytest
 
 import lake
 from lakehouse.settings import Settings
+from tests.conftest import LAYOUTS
 from tests.lake.conftest import FIXTURES, query, write_lines
 
 VEGA = Path(__import__("vega_datasets").__file__).parent / "_data"
+
+
+@pytest.fixture(params=LAYOUTS)
+def lake_layout(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on the embedded layout and on the team layout (PostgreSQL + S3, real servers)."""
+    return str(request.param)
 
 
 def test_semicolon_latin1(settings: Settings) -> None:

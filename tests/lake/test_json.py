@@ -7,13 +7,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
 from lakehouse.settings import Settings
+from tests.conftest import LAYOUTS
 from tests.lake.conftest import FIXTURES, query, write_lines
+
+
+@pytest.fixture(params=LAYOUTS)
+def lake_layout(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on the embedded layout and on the team layout (PostgreSQL + S3, real servers)."""
+    return str(request.param)
 
 
 def test_nested_stays_struct_and_list(settings: Settings) -> None:

@@ -43,7 +43,10 @@ def settings_environment(settings: Settings, target: str = "dev") -> dict[str, s
         value = getattr(settings, name)
         if name in NOT_EXPORTED or value is None:
             continue
-        env[ENV_PREFIX + name.upper()] = _text(value)
+        # the S3 keys: the plugin attaches the lake on object storage with the caller's credentials
+        env[ENV_PREFIX + name.upper()] = (
+            value.get_secret_value() if isinstance(value, SecretStr) else _text(value)
+        )
     env[ENV_PREFIX + "WAREHOUSE_PATH"] = _text(settings.warehouse_file)
     env.update(bigquery_environment(settings.bigquery, credentials=target == BIGQUERY_TARGET))
     return env
