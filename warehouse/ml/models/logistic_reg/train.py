@@ -24,7 +24,7 @@ from warehouse.ml.sqlexpr import col, num, sql
 MAX_CLASSES = 50
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal):
@@ -44,7 +44,7 @@ def train(model: Model, data: TrainingData) -> None:
             f"LOGISTIC_REG label {data.roles[LABEL]!r} has {len(counts)} distinct values",
             hint=f"a classifier needs 2..{MAX_CLASSES} labels",
         )
-    classes = [_jsonable(c) for c, _ in counts]
+    classes = [jsonable(c) for c, _ in counts]
     binary = len(classes) == 2
     fam = Family.LOGISTIC if binary else Family.SOFTMAX
     model.state.update(
@@ -56,7 +56,7 @@ def train(model: Model, data: TrainingData) -> None:
     )
     index = class_index([value for value, _ in counts], data.label_type, col(LABEL))
     supervised.prepare(
-        data, model.options, sql(index), sql(_class_weight(model.options, counts, data.label_type))
+        data, model.options, sql(index), sql(class_weight(model.options, counts, data.label_type))
     )
     result = glm.fit(
         model, data, fam, model.state["outputs"], glm.warm_start_beta(model, model.state["outputs"])
@@ -69,7 +69,7 @@ def train(model: Model, data: TrainingData) -> None:
     model.metrics = metrics.classification(data.con, relation, len(classes), binary)
 
 
-def _class_weight(
+def class_weight(
     options: Mapping[str, Any], counts: list[tuple[Any, int]], label_type: str | None
 ) -> exp.Expr:
     """Per-row class weight: auto (rows / (rows_in_class * classes)), explicit class_weights, or 1."""
