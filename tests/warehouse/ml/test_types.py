@@ -72,6 +72,22 @@ def test_the_function_table() -> None:
             "TRAINING_INFO",
             "WEIGHTS",
         ],
+        **{
+            name: [
+                "CONFUSION_MATRIX",
+                "EVALUATE",
+                "FEATURE_IMPORTANCE",
+                "FEATURE_INFO",
+                "PREDICT",
+                "ROC_CURVE",
+                "TRAINING_INFO",
+            ]
+            for name in ("BOOSTED_TREE_CLASSIFIER", "RANDOM_FOREST_CLASSIFIER")
+        },
+        **{
+            name: ["EVALUATE", "FEATURE_IMPORTANCE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO"]
+            for name in ("BOOSTED_TREE_REGRESSOR", "RANDOM_FOREST_REGRESSOR")
+        },
     }
     for table_ in types.FUNCTIONS.values():
         assert set(functions.FUNCTIONS) <= set(table_)

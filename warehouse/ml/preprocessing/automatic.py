@@ -1,5 +1,5 @@
 """Automatic preprocessing (bqml.md): mean imputation, one-hot with a NULL category, standardization;
-for trees (``Encoding(standardize=False, impute=False, label_encode=True)``) NULLs stay missing and
+for tree models (``Encoding(standardize=False, impute=False, label_encode=True)``) NULLs stay missing and
 categoricals become one label-encoded dimension (alphabetical 1..N; NULL and unseen values 0).
 
 ``fit`` computes every feature's statistics with SQL aggregates over the training relation (the rows
@@ -55,7 +55,7 @@ class Encoding:
 
     standardize: bool = True  # numeric dimensions as (x - mean) / stddev
     dummy: bool = False  # DUMMY_ENCODING: each categorical feature loses its first category
-    impute: bool = True  # numeric NULL -> the training mean (trees: NULL stays a missing value)
+    impute: bool = True  # numeric NULL -> the training mean (tree models: NULL stays missing)
     label_encode: bool = False  # LABEL_ENCODING: a categorical feature is one dimension, its category's index
 
 
