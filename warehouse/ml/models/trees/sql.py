@@ -76,20 +76,35 @@ def float_name(i: int) -> str:
     return f"__f{i}"
 
 
-def _float32(value: float) -> exp.Expr:
-    return exp.cast(exp.Literal.string(repr(float(value))), "FLOAT")
+def _number(value: float) -> str:
+    """A DOUBLE literal that reads back bit for bit (scientific notation: DuckDB reads it as DOUBLE)."""
+    return f"{value:.17e}"
 
 
-def tree_sql(nodes: dict[int, Node], i: int = 0) -> exp.Expr:
-    """Node ``i`` of a tree (the root by default) as a nested CASE."""
+def tree_sql(nodes: dict[int, Node], i: int = 0) -> str:
+    """Node ``i`` of a tree (the root by default) as nested CASE text.
+
+    Generated text, not sqlglot nodes: a forest has tens of thousands of nodes and building, copying
+    and printing them as sqlglot trees took seconds per query. The text holds only numbers formatted
+    here and the generated column names ``"__f<i>"`` - no user text. A threshold is a float32 value,
+    written exactly and cast to FLOAT: the comparison is xgboost's float32 ``x < threshold``.
+    """
     node = nodes[i]
     if node.feature < 0:
-        return num(node.value)
-    x = col(float_name(node.feature))
-    test: exp.Expr = exp.LT(this=x, expression=_float32(node.threshold))
+        return _number(node.value)
+    x = f'"{float_name(node.feature)}"'
+    test = f"{x} < CAST({_number(node.threshold)} AS FLOAT)"
     if node.missing_yes:  # a NULL comparison is not TRUE: without this it takes the ``no`` branch
-        test = exp.Or(this=test, expression=exp.Is(this=x.copy(), expression=exp.null()))
-    return exp.Case(ifs=[exp.If(this=test, true=tree_sql(nodes, node.yes))], default=tree_sql(nodes, node.no))
+        test = f"({test} OR {x} IS NULL)"
+    return f"CASE WHEN {test} THEN {tree_sql(nodes, node.yes)} ELSE {tree_sql(nodes, node.no)} END"
+
+
+def sum_sql(terms: list[str]) -> str:
+    """Sum of terms as a balanced, parenthesized tree of additions (depth log2(n))."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({sum_sql(terms[:middle])}) + ({sum_sql(terms[middle:])})"
 
 
 def balanced_sum(terms: list[exp.Expr]) -> exp.Expr:
@@ -113,8 +128,9 @@ def with_margins(rows: exp.Select, forest: Forest, base_margin: list[float]) -> 
     margins = []
     for k in range(forest.outputs):
         terms = [tree_sql(nodes) for output, nodes in forest.trees if output == k]
-        margins.append(exp.alias_(balanced_sum([num(base_margin[k]), *terms]), ident(f"__m{k}")))
-    return exp.select("*", *margins).from_(rows.subquery("__floats"))
+        margin = exp.Var(this=sum_sql([_number(base_margin[k]), *terms]))  # generated text (tree_sql)
+        margins.append(exp.alias_(margin, ident(f"__m{k}")))
+    return exp.select("*", *margins).from_(rows.subquery("__floats"), copy=False)
 
 
 def with_probabilities(rows: exp.Select, outputs: int) -> exp.Select:
