@@ -1,7 +1,7 @@
 """The ML functions of the tree types, all as SQL over the compiled trees (``sql``): ML.PREDICT,
 ML.EVALUATE, ML.CONFUSION_MATRIX and ML.ROC_CURVE (classifiers), ML.FEATURE_IMPORTANCE.
 
-Classifier outputs follow LOGISTIC_REG's (``logistic_reg.sql``): ``__p0`` is P(the higher label) for
+Classifier outputs follow every classifier's (``warehouse.ml.classes``): ``__p0`` is P(the higher label) for
 two classes, one ``__p<k>`` per class otherwise; ``predicted_<label>`` has the label's type and
 ``predicted_<label>_probs`` is ARRAY<STRUCT<label, prob>>.
 """
@@ -15,9 +15,9 @@ import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
+from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
 from warehouse.ml.model import Call, Function
-from warehouse.ml.models.logistic_reg import sql as classes_sql
 from warehouse.ml.models.trees import sql
 from warehouse.ml.registry import Model, read_state
 from warehouse.ml.scoring import without

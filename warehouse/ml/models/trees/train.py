@@ -26,10 +26,9 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
 from warehouse.ml import metrics, supervised
+from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
-from warehouse.ml.models.logistic_reg.sql import class_index, with_prediction
-from warehouse.ml.models.logistic_reg.train import class_weight, jsonable
 from warehouse.ml.models.trees import options as tree_options
 from warehouse.ml.models.trees.sql import NODES, Forest, scores, target_encoded
 from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
