@@ -6,8 +6,12 @@
   statistics and the metrics BigQuery ML computes) vs fetching the same table from DuckDB into numpy +
   numpy.linalg.lstsq.  Bar <= 2x.
 - ML.PREDICT throughput (rows/s) vs scikit-learn's predict on an in-memory array.
+- boosted trees, T x 20: CREATE MODEL (BOOSTED_TREE_REGRESSOR: feature statistics, the encoded rows fetched
+  from DuckDB as Arrow, xgboost, trees stored, metrics in SQL) vs xgboost.train with the same parameters on
+  the same data already in memory.  Bar <= 1.3x.  Tree ML.PREDICT (SQL compiled from the trees) rows/s vs
+  Booster.predict on an in-memory array.  Bar >= 0.5x.
 
-Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000]
+Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 200000]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 
 import duckdb
 import numpy as np
+import xgboost as xgb
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LinearRegression
 
@@ -130,23 +135,71 @@ def bench_linreg(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float
     ]
 
 
+def bench_trees(con: duckdb.DuckDBPyConnection, rows: int) -> list[tuple[str, float, float, float]]:
+    xs = ", ".join(f"sin(i * {j + 1}.7 + {j}) * {j + 1} AS x{j}" for j in range(LINREG_DIMS))
+    con.execute(f"CREATE OR REPLACE TABLE tree_data AS SELECT {xs} FROM range({rows}) r(i)")
+    target = " + ".join(f"{(j % 3) - 1}.5 * x{j} * x{(j + 1) % LINREG_DIMS}" for j in range(LINREG_DIMS))
+    con.execute(f"CREATE OR REPLACE TABLE trees AS SELECT *, {target} AS y FROM tree_data")
+    sql = (
+        "CREATE OR REPLACE MODEL ml.bench_bt OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y'], "
+        "data_split_method='NO_SPLIT', early_stop=FALSE) AS SELECT * FROM trees"
+    )
+    ours, _ = _timed(lambda: warehouse.execute(con, sql))
+    columns = ", ".join(f"x{j}" for j in range(LINREG_DIMS))
+    data = con.execute(f"SELECT {columns}, y FROM trees").fetchnumpy()
+    matrix = np.column_stack([data[f"x{j}"] for j in range(LINREG_DIMS)]).astype(np.float32)
+    params = {"objective": "reg:squarederror", "tree_method": "hist", "max_depth": 6, "eta": 0.3, "seed": 0}
+
+    def xgboost_fit() -> xgb.Booster:
+        dtrain = xgb.QuantileDMatrix(matrix, label=data["y"])
+        return xgb.train(params, dtrain, 20, evals=[(dtrain, "train")], verbose_eval=False)
+
+    theirs, booster = _timed(xgboost_fit)
+    predict_ours, _ = _timed(
+        lambda: warehouse.execute(
+            con, "SELECT sum(predicted_y) FROM ML.PREDICT(MODEL ml.bench_bt, TABLE trees)"
+        )
+    )
+    dmatrix = xgb.DMatrix(matrix)
+    predict_theirs, _ = _timed(lambda: booster.predict(dmatrix))
+    return [
+        (
+            f"boosted trees {rows:,} x {LINREG_DIMS}, 20 rounds: CREATE MODEL vs xgboost.train in memory (s)",
+            ours,
+            theirs,
+            ours / theirs,
+        ),
+        (
+            "boosted tree ML.PREDICT rows/s (vs Booster.predict)",
+            rows / predict_ours,
+            rows / predict_theirs,
+            predict_theirs / predict_ours,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--kmeans-rows", type=int, default=5_000_000)
     parser.add_argument("--linreg-rows", type=int, default=10_000_000)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", choices=["kmeans", "linreg"], help="run one part (the other gets no rows)")
+    parser.add_argument("--tree-rows", type=int, default=200_000)
+    parser.add_argument(
+        "--only", choices=["kmeans", "linreg", "trees"], help="run one part (the others get no rows)"
+    )
     args = parser.parse_args()
     con = duckdb.connect(config={"threads": args.threads})
     con.execute("SET enable_progress_bar = false")
-    kmeans_rows = 0 if args.only == "linreg" else args.kmeans_rows
-    linreg_rows = 0 if args.only == "kmeans" else args.linreg_rows
+    kmeans_rows = args.kmeans_rows if args.only in (None, "kmeans") else 0
+    linreg_rows = args.linreg_rows if args.only in (None, "linreg") else 0
+    tree_rows = args.tree_rows if args.only in (None, "trees") else 0
     seconds, _ = _timed(lambda: _generate(con, kmeans_rows, linreg_rows))
     print(f"generated data in DuckDB in {seconds:.1f}s (threads={args.threads})")
     results = (bench_kmeans(con, args.iterations) if kmeans_rows else []) + (
         bench_linreg(con) if linreg_rows else []
     )
+    results += bench_trees(con, tree_rows) if tree_rows else []
     print(f"{'measure':<100} {'ours':>14} {'peer':>14} {'ours/peer':>10}")
     for name, ours, peer, ratio in results:
         print(f"{name:<100} {ours:>14.4g} {peer:>14.4g} {ratio:>9.2f}x")

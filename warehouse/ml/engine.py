@@ -91,12 +91,15 @@ def create_model(
     if "transform" in model.state:
         transform.drop_categories(model.features, model.state["transform"])
     encoding = model_type.encoding(options)
-    dims = automatic.dims(model.features, dummy=encoding.dummy)
+    dims = automatic.dims(model.features, dummy=encoding.dummy, label_encode=encoding.label_encode)
     model.state["dims"] = [d.__dict__ for d in dims]
     model.state["standardize"] = encoding.standardize
+    model.state["impute"] = encoding.impute
     table = f"__ml_train_{uuid.uuid4().hex[:12]}"
     select = exp.select(
-        *automatic.encoded_select(model.features, dims, standardize=encoding.standardize),
+        *automatic.encoded_select(
+            model.features, dims, standardize=encoding.standardize, impute=encoding.impute
+        ),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
     ).from_(
         relation

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml import functions
 from warehouse.ml.model import Function, ModelType
-from warehouse.ml.models import kmeans, linear_reg, logistic_reg
+from warehouse.ml.models import (
+    boosted_tree_classifier,
+    boosted_tree_regressor,
+    kmeans,
+    linear_reg,
+    logistic_reg,
+    random_forest_classifier,
+    random_forest_regressor,
+)
 from warehouse.ml.options import OptionSpec
 
 #: model_type -> its parts (the order is the order error messages list them in)
@@ -21,6 +29,10 @@ MODEL_TYPES: dict[str, ModelType] = {
     "KMEANS": kmeans.MODEL_TYPE,
     "LINEAR_REG": linear_reg.MODEL_TYPE,
     "LOGISTIC_REG": logistic_reg.MODEL_TYPE,
+    "BOOSTED_TREE_CLASSIFIER": boosted_tree_classifier.MODEL_TYPE,
+    "BOOSTED_TREE_REGRESSOR": boosted_tree_regressor.MODEL_TYPE,
+    "RANDOM_FOREST_CLASSIFIER": random_forest_classifier.MODEL_TYPE,
+    "RANDOM_FOREST_REGRESSOR": random_forest_regressor.MODEL_TYPE,
 }
 
 #: model_type -> ML.<NAME> -> function: the generic functions, then the type's own (which may replace one)

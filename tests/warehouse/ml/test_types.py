@@ -46,7 +46,7 @@ def test_every_model_type_folder_is_one_row_with_the_same_parts() -> None:
 
 def test_family_folders_are_not_model_types() -> None:
     families = {name for name, module in _folders().items() if not hasattr(module, "MODEL_TYPE")}
-    assert families == {"glm"}
+    assert families == {"glm", "trees"}
 
 
 @pytest.mark.parametrize("name", list(types.MODEL_TYPES))
@@ -72,6 +72,22 @@ def test_the_function_table() -> None:
             "TRAINING_INFO",
             "WEIGHTS",
         ],
+        **{
+            name: [
+                "CONFUSION_MATRIX",
+                "EVALUATE",
+                "FEATURE_IMPORTANCE",
+                "FEATURE_INFO",
+                "PREDICT",
+                "ROC_CURVE",
+                "TRAINING_INFO",
+            ]
+            for name in ("BOOSTED_TREE_CLASSIFIER", "RANDOM_FOREST_CLASSIFIER")
+        },
+        **{
+            name: ["EVALUATE", "FEATURE_IMPORTANCE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO"]
+            for name in ("BOOSTED_TREE_REGRESSOR", "RANDOM_FOREST_REGRESSOR")
+        },
     }
     for table_ in types.FUNCTIONS.values():
         assert set(functions.FUNCTIONS) <= set(table_)

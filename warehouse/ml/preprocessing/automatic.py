@@ -1,4 +1,6 @@
-"""Automatic preprocessing (bqml.md): mean imputation, one-hot with a NULL category, standardization.
+"""Automatic preprocessing (bqml.md): mean imputation, one-hot with a NULL category, standardization;
+for tree models (``Encoding(standardize=False, impute=False, label_encode=True)``) NULLs stay missing and
+categoricals become one label-encoded dimension (alphabetical 1..N; NULL and unseen values 0).
 
 ``fit`` computes every feature's statistics with SQL aggregates over the training relation (the rows
 stay in DuckDB); ``Feature`` records them in the registry; ``encode`` turns them into the SQL
@@ -53,6 +55,8 @@ class Encoding:
 
     standardize: bool = True  # numeric dimensions as (x - mean) / stddev
     dummy: bool = False  # DUMMY_ENCODING: each categorical feature loses its first category
+    impute: bool = True  # numeric NULL -> the training mean (tree models: NULL stays missing)
+    label_encode: bool = False  # LABEL_ENCODING: a categorical feature is one dimension, its category's index
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Dim:
     feature: str
     category: str | None = None  # for one-hot dims; NULL_CATEGORY for the NULL category
     numeric: bool = True
+    label_encoded: bool = False  # one dim for the whole categorical feature: 1..N alphabetical, 0 NULL/unseen
 
 
 def is_numeric_type(dtype: str) -> bool:
@@ -113,29 +118,50 @@ def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[
     return features
 
 
-def dims(features: list[Feature], *, dummy: bool = False) -> list[Dim]:
-    """The model's input dimensions in order (DUMMY_ENCODING drops each feature's first category)."""
+def dims(features: list[Feature], *, dummy: bool = False, label_encode: bool = False) -> list[Dim]:
+    """The model's input dimensions in order (DUMMY_ENCODING drops each feature's first category;
+    LABEL_ENCODING makes a categorical feature one dimension)."""
     out: list[Dim] = []
     for f in features:
         if f.numeric:
             out.append(Dim(f.name))
+        elif label_encode:
+            out.append(Dim(f.name, numeric=False, label_encoded=True))
         else:
             cats = f.categories[1:] if dummy else f.categories
             out += [Dim(f.name, NULL_CATEGORY if c is None else c, numeric=False) for c in cats]
     return out
 
 
+def label_index(f: Feature, source: exp.Expr) -> exp.Expr:
+    """The label-encoded value of a categorical feature: 1..N in the vocabulary's (alphabetical) order,
+    0 for NULL and for values unseen in training."""
+    vocabulary = exp.Array(expressions=[string(c) for c in f.categories if c is not None])
+    position = exp.func("list_position", vocabulary, exp.cast(source, "VARCHAR"))
+    return exp.cast(exp.func("coalesce", position, exp.Literal.number(0)), "DOUBLE")
+
+
 def encode(
-    features: list[Feature], dimensions: list[Dim], *, standardize: bool, table: str | None = None
+    features: list[Feature],
+    dimensions: list[Dim],
+    *,
+    standardize: bool,
+    table: str | None = None,
+    impute: bool = True,
 ) -> list[exp.Expr]:
-    """SQL expressions of ``dimensions`` over the input columns: imputed, optionally standardized, one-hot."""
+    """SQL expressions of ``dimensions`` over the input columns: imputed (unless ``impute`` is off),
+    optionally standardized, one-hot or label-encoded."""
     by_name = {f.name: f for f in features}
     out: list[exp.Expr] = []
     for d in dimensions:
         f = by_name[d.feature]
         source = col(f.name, table)
-        if d.numeric:
-            value: exp.Expr = exp.func("coalesce", exp.cast(source, "DOUBLE"), num(f.mean))
+        if d.label_encoded:
+            out.append(label_index(f, source))
+        elif d.numeric:
+            value: exp.Expr = exp.cast(source, "DOUBLE")
+            if impute:
+                value = exp.func("coalesce", value, num(f.mean))
             if standardize:
                 value = exp.Div(
                     this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
@@ -155,9 +181,11 @@ def dim_name(i: int) -> str:
     return f"__x{i}"
 
 
-def encoded_select(features: list[Feature], dimensions: list[Dim], *, standardize: bool) -> list[exp.Expr]:
+def encoded_select(
+    features: list[Feature], dimensions: list[Dim], *, standardize: bool, impute: bool = True
+) -> list[exp.Expr]:
     """``encode`` aliased as ``__x0, __x1, ...``."""
     return [
         exp.alias_(e, ident(dim_name(i)))
-        for i, e in enumerate(encode(features, dimensions, standardize=standardize))
+        for i, e in enumerate(encode(features, dimensions, standardize=standardize, impute=impute))
     ]

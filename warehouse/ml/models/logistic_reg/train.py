@@ -3,35 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-from collections.abc import Mapping
-from typing import Any
-
 import pyarrow as pa
-from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml import metrics, supervised
+from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
 from warehouse.ml.models.glm import train as glm
 from warehouse.ml.models.glm.sql import Family, probabilities
-from warehouse.ml.models.logistic_reg.sql import class_index, label_literal, with_prediction
 from warehouse.ml.registry import Model, write_state
-from warehouse.ml.sqlexpr import col, num, sql
+from warehouse.ml.sqlexpr import col, sql
 
 MAX_CLASSES = 50
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def train(model: Model, data: TrainingData) -> None:
@@ -44,7 +28,7 @@ def train(model: Model, data: TrainingData) -> None:
             f"LOGISTIC_REG label {data.roles[LABEL]!r} has {len(counts)} distinct values",
             hint=f"a classifier needs 2..{MAX_CLASSES} labels",
         )
-    classes = [_jsonable(c) for c, _ in counts]
+    classes = [jsonable(c) for c, _ in counts]
     binary = len(classes) == 2
     fam = Family.LOGISTIC if binary else Family.SOFTMAX
     model.state.update(
@@ -56,7 +40,7 @@ def train(model: Model, data: TrainingData) -> None:
     )
     index = class_index([value for value, _ in counts], data.label_type, col(LABEL))
     supervised.prepare(
-        data, model.options, sql(index), sql(_class_weight(model.options, counts, data.label_type))
+        data, model.options, sql(index), sql(class_weight(model.options, counts, data.label_type))
     )
     result = glm.fit(
         model, data, fam, model.state["outputs"], glm.warm_start_beta(model, model.state["outputs"])
@@ -67,34 +51,6 @@ def train(model: Model, data: TrainingData) -> None:
     scored = probabilities(data.relation(), result.beta, fam)
     relation = with_prediction(scored, len(classes), 0.5).where(supervised.evaluation_rows(data))
     model.metrics = metrics.classification(data.con, relation, len(classes), binary)
-
-
-def _class_weight(
-    options: Mapping[str, Any], counts: list[tuple[Any, int]], label_type: str | None
-) -> exp.Expr:
-    """Per-row class weight: auto (rows / (rows_in_class * classes)), explicit class_weights, or 1."""
-    total = sum(n for _, n in counts)
-    if options.get("auto_class_weights"):
-        weights = {k: total / (n * len(counts)) for k, (_, n) in enumerate(counts)}
-    elif options.get("class_weights"):
-        given = options["class_weights"]
-        known = {str(v).lower() if isinstance(v, bool) else str(v) for v, _ in counts}
-        unknown = sorted(set(given) - known)
-        if unknown:
-            raise UsageError(
-                f"class_weights names label {unknown[0]!r}, which is not in the training data",
-                hint=f"labels: {', '.join(sorted(known))}",
-            )
-        weights = {
-            k: given.get(str(v).lower() if isinstance(v, bool) else str(v), 1.0)
-            for k, (v, _) in enumerate(counts)
-        }
-    else:
-        return num(1.0)
-    case = exp.Case()
-    for k, w in weights.items():
-        case = case.when(exp.EQ(this=col(LABEL), expression=label_literal(counts[k][0], label_type)), num(w))
-    return case.else_(num(1.0))
 
 
 #: what warm_start continues from: the replaced model's weights, as for every GLM

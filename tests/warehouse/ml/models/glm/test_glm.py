@@ -206,8 +206,8 @@ def test_class_weights_and_data_split(con: duckdb.DuckDBPyConnection) -> None:
         ),
         ("model_type='linear_reg', input_label_cols=['nope']", "input_label_cols names column 'nope'"),
         (
-            "model_type='boosted_tree_regressor'",
-            "unsupported model_type.*supported model types: KMEANS, LINEAR_REG, LOGISTIC_REG",
+            "model_type='matrix_factorization'",
+            "unsupported model_type.*supported model types: KMEANS, LINEAR_REG, LOGISTIC_REG, BOOSTED_TREE_CLASSIFIER",
         ),
         (
             "model_type='linear_reg', input_label_cols=['target'], l1_reg=1, optimize_strategy='normal_equation'",

@@ -1,0 +1,20 @@
+"""BOOSTED_TREE_CLASSIFIER: gradient-boosted trees (xgboost) predicting a class: binary (logistic; the higher label is positive) or multiclass (softmax, <= 1000 labels).
+
+Parts: ``options`` (the tree family's groups), ``train`` (xgboost via ``models/trees``), ``sql`` (how the
+trees' margins become the prediction), ``functions`` (the tree family's classifier functions).
+"""
+
+from __future__ import annotations
+
+from warehouse.ml.model import ModelType
+from warehouse.ml.models.boosted_tree_classifier import functions, options, train
+from warehouse.ml.supervised import ROLES
+
+MODEL_TYPE = ModelType(
+    name="BOOSTED_TREE_CLASSIFIER",
+    options=options.OPTIONS,
+    roles=ROLES,
+    encoding=options.encoding,
+    train=train.train,
+    functions=functions.FUNCTIONS,
+)

@@ -1,0 +1,9 @@
+"""Options of BOOSTED_TREE_REGRESSOR: the shared groups and the tree family's boosted tree options."""
+
+from __future__ import annotations
+
+from warehouse.ml.models.trees import options as trees
+from warehouse.ml.options import COMMON, SUPERVISED
+
+OPTIONS = {**COMMON, **SUPERVISED, **trees.TREE, **trees.BOOSTED}
+encoding = trees.encoding

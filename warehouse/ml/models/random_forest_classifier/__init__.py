@@ -1,0 +1,20 @@
+"""RANDOM_FOREST_CLASSIFIER: a random forest (xgboost: one round of num_parallel_tree trees, row and column sampling) predicting a class.
+
+Parts: ``options`` (the tree family's groups), ``train`` (xgboost via ``models/trees``), ``sql`` (how the
+trees' margins become the prediction), ``functions`` (the tree family's classifier functions).
+"""
+
+from __future__ import annotations
+
+from warehouse.ml.model import ModelType
+from warehouse.ml.models.random_forest_classifier import functions, options, train
+from warehouse.ml.supervised import ROLES
+
+MODEL_TYPE = ModelType(
+    name="RANDOM_FOREST_CLASSIFIER",
+    options=options.OPTIONS,
+    roles=ROLES,
+    encoding=options.encoding,
+    train=train.train,
+    functions=functions.FUNCTIONS,
+)

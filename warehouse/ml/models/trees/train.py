@@ -1,0 +1,308 @@
+"""Training of the tree types with xgboost (CPU) on the encoded rows, streamed from DuckDB as Arrow.
+
+``train`` follows BigQuery ML: the label (a value, or classes in ascending order with the higher of two
+labels positive), class and instance weights and the train/eval split from ``supervised.prepare``; the
+options map to xgboost's parameters (``PARAMETERS``); a boosted model runs ``max_iterations`` rounds and
+stops early when the loss (eval rows if any, else training rows) improves by less than
+``min_rel_progress``; a random forest is one round of ``num_parallel_tree`` trees with learn rate 1.
+The fitted trees are stored as the node table ``trees`` (``sql.NODES``) and the booster itself as JSON
+(state table ``booster``); metrics come from the compiled SQL on the eval rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import xgboost as xgb
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from lakehouse.progress import ProgressEvent, report
+from warehouse.ml import metrics, supervised
+from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
+from warehouse.ml.functions import TRAINING_INFO
+from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.models.trees import options as tree_options
+from warehouse.ml.models.trees.sql import NODES, Forest, scores, target_encoded
+from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
+from warehouse.ml.registry import Model, write_state
+from warehouse.ml.sqlexpr import col, ident, sql
+
+MAX_CLASSES = 1000
+BATCH_ROWS = 1 << 17
+
+#: option -> (xgboost parameter, how the value maps); options not listed here are not xgboost's
+PARAMETERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "max_tree_depth": ("max_depth", int),
+    "num_parallel_tree": ("num_parallel_tree", int),
+    "learn_rate": ("eta", float),
+    "l1_reg": ("alpha", float),
+    "l2_reg": ("lambda", float),
+    "min_split_loss": ("gamma", float),
+    "min_tree_child_weight": ("min_child_weight", float),
+    "subsample": ("subsample", float),
+    "colsample_bytree": ("colsample_bytree", float),
+    "colsample_bylevel": ("colsample_bylevel", float),
+    "colsample_bynode": ("colsample_bynode", float),
+    "tree_method": ("tree_method", lambda v: {"AUTO": "hist"}.get(v, str(v).lower())),
+    "booster_type": ("booster", lambda v: str(v).lower()),
+    "dart_normalize_type": ("normalize_type", lambda v: str(v).lower()),
+    "dropout": ("rate_drop", float),
+}
+
+
+def parameters(options: Mapping[str, Any], objective: str, classes: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"objective": objective, "seed": 0, "verbosity": 0}
+    for option, (name, convert) in PARAMETERS.items():
+        if option in options and options[option] is not None:
+            params[name] = convert(options[option])
+    if "learn_rate" not in options:  # a random forest: one round, unshrunk trees
+        params["eta"] = 1.0
+    if objective == "multi:softprob":
+        params["num_class"] = classes
+    params["eval_metric"] = {"reg:squarederror": "rmse", "binary:logistic": "logloss"}.get(
+        objective, "mlogloss"
+    )
+    return params
+
+
+def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
+    """Fit, store the trees, the training info and the metrics of a tree model."""
+    tree_options.check(model.options)
+    classes = _prepare(model, data) if classifier else _prepare_regression(model, data)
+    x, y, w, held_out = _fetch(data)
+    model.state["target_encoding"] = _target_encoding(model, x, y, w, held_out, classes)
+    objective = (
+        "reg:squarederror" if not classifier else "binary:logistic" if classes == 2 else "multi:softprob"
+    )
+    params = parameters(model.options, objective, classes)
+    train_rows = ~held_out
+    dtrain = _matrix(params, x[train_rows], y[train_rows], w[train_rows])
+    evals = [(dtrain, "train")]
+    if held_out.any():
+        evals.append((_matrix(params, x[held_out], y[held_out], w[held_out], dtrain), "eval"))
+    rounds = model.options.get("max_iterations", 1)
+    history = _History(model, data, rounds, params["eval_metric"])
+    booster = xgb.train(params, dtrain, rounds, evals=evals, callbacks=[history], verbose_eval=False)
+    _store(model, data, booster, classes)
+    write_state(data.con, model, "training_info", pa.Table.from_pylist(history.rows, schema=TRAINING_INFO))
+    _metrics(model, data, classes)
+
+
+def _prepare(model: Model, data: TrainingData) -> int:
+    counts = data.con.execute(
+        f'SELECT {LABEL}, count(*) FROM "{data.table}" WHERE {LABEL} IS NOT NULL GROUP BY 1 ORDER BY 1'
+    ).fetchall()
+    if not 2 <= len(counts) <= MAX_CLASSES:
+        raise UsageError(
+            f"{model.model_type} label {data.roles[LABEL]!r} has {len(counts)} distinct values",
+            hint=f"a classifier needs 2..{MAX_CLASSES} labels",
+        )
+    model.state.update(
+        label=data.roles[LABEL], label_type=data.label_type, classes=[jsonable(c) for c, _ in counts]
+    )
+    index = class_index([value for value, _ in counts], data.label_type, col(LABEL))
+    weight = class_weight(model.options, counts, data.label_type)
+    supervised.prepare(data, model.options, sql(index), sql(weight))
+    return len(counts)
+
+
+def _prepare_regression(model: Model, data: TrainingData) -> int:
+    if data.label_type is None or not is_numeric_type(data.label_type):
+        raise UsageError(
+            f"{model.model_type} needs a numeric label; {data.roles[LABEL]!r} is {data.label_type}",
+            hint="use the _CLASSIFIER model type for classes",
+        )
+    model.state.update(label=data.roles[LABEL], label_type=data.label_type)
+    supervised.prepare(data, model.options, f"CAST({LABEL} AS DOUBLE)", "1.0")
+    return 0
+
+
+def _fetch(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The encoded rows as a float32 matrix (NULL -> NaN, xgboost's missing value), label, weight, split;
+    read batch by batch from DuckDB's Arrow stream into preallocated arrays."""
+    dims = len(data.dims)
+    names = [dim_name(i) for i in range(dims)] + [supervised.Y, supervised.W, supervised.EVAL]
+    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table)))
+    x = np.empty((data.rows, dims), dtype=np.float32)
+    y, w = np.empty(data.rows), np.empty(data.rows)
+    held_out = np.empty(data.rows, dtype=bool)
+    start = 0
+    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
+        end = start + batch.num_rows
+        for j in range(dims):
+            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
+        y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
+        w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
+        held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
+        start = end
+    return x, y, w, held_out
+
+
+def _target_encoding(
+    model: Model, x: np.ndarray, y: np.ndarray, w: np.ndarray, held_out: np.ndarray, classes: int
+) -> dict[str, list[float]]:
+    """TARGET_ENCODING: each label-encoded dimension's index -> the weighted mean label of its training
+    rows (the overall mean for an index without rows); ``x`` is rewritten in place."""
+    if model.options.get("category_encoding_method") != "TARGET_ENCODING":
+        return {}
+    if classes > 2:
+        raise UsageError(
+            "category_encoding_method = 'TARGET_ENCODING' needs a regressor or a binary classifier",
+            hint="use 'LABEL_ENCODING' or 'ONE_HOT_ENCODING' for more than two classes",
+        )
+    mapping: dict[str, list[float]] = {}
+    train_rows = ~held_out
+    overall = float(np.average(y[train_rows], weights=w[train_rows]))
+    for i, dim in enumerate(model.dims):
+        if not dim.label_encoded:
+            continue
+        index = x[:, i].astype(np.int64)
+        size = int(index.max()) + 1 if len(index) else 1
+        size = max(size, len([c for c in _categories(model, dim.feature) if c is not None]) + 1)
+        totals = np.bincount(index[train_rows], weights=(w * y)[train_rows], minlength=size)
+        weights = np.bincount(index[train_rows], weights=w[train_rows], minlength=size)
+        means = np.where(weights > 0, totals / np.where(weights > 0, weights, 1.0), overall)
+        mapping[str(i)] = [float(m) for m in means]
+        x[:, i] = means.astype(np.float32)[index]
+    return mapping
+
+
+def _categories(model: Model, feature: str) -> list[str | None]:
+    return next(f.categories for f in model.features if f.name == feature)
+
+
+def _matrix(
+    params: Mapping[str, Any], x: np.ndarray, y: np.ndarray, w: np.ndarray, ref: xgb.DMatrix | None = None
+) -> xgb.DMatrix:
+    if params.get("tree_method") == "hist":
+        return xgb.QuantileDMatrix(x, label=y, weight=w, ref=ref)
+    return xgb.DMatrix(x, label=y, weight=w)
+
+
+class _History(xgb.callback.TrainingCallback):
+    """One ML.TRAINING_INFO row per round; stops when the loss improves by less than min_rel_progress."""
+
+    def __init__(self, model: Model, data: TrainingData, rounds: int, metric: str) -> None:
+        super().__init__()
+        self.model, self.data, self.rounds, self.metric = model, data, rounds, metric
+        self.rows: list[dict[str, Any]] = []
+        self.started = time.perf_counter()
+
+    def _loss(self, log: Mapping[str, Any], name: str) -> float | None:
+        if name not in log:
+            return None
+        value = float(log[name][self.metric][-1])
+        return value * value if self.metric == "rmse" else value  # regression: mean squared error
+
+    def after_iteration(self, model: xgb.Booster, epoch: int, evals_log: Mapping[str, Any]) -> bool:
+        loss, eval_loss = self._loss(evals_log, "train"), self._loss(evals_log, "eval")
+        now = time.perf_counter()
+        self.rows.append(
+            {
+                "training_run": 0,
+                "iteration": epoch,
+                "loss": loss,
+                "eval_loss": eval_loss,
+                "learning_rate": self.model.options.get("learn_rate", 1.0),
+                "duration_ms": int((now - self.started) * 1000),
+            }
+        )
+        self.started = now
+        report(
+            self.data.progress,
+            ProgressEvent(
+                f"train {self.model.qualified_name}", epoch + 1, self.rounds, "iterations", f"loss {loss:.6g}"
+            ),
+        )
+        return self._converged(eval_loss if eval_loss is not None else loss)
+
+    def _converged(self, current: float | None) -> bool:
+        if not self.model.options["early_stop"] or len(self.rows) < 2 or current is None:
+            return False
+        key = "eval_loss" if self.rows[-1]["eval_loss"] is not None else "loss"
+        previous = self.rows[-2][key]
+        improvement = (previous - current) / abs(previous) if previous else 0.0
+        return bool(improvement < self.model.options["min_rel_progress"])
+
+
+def _base_margin(config: Mapping[str, Any], objective: str, outputs: int) -> list[float]:
+    """The margin every prediction starts from, from xgboost's ``base_score`` (a probability for logistic)."""
+    text = config["learner"]["learner_model_param"]["base_score"]
+    values = [float(v) for v in re.findall(r"[-+0-9.eE]+", text)]
+    values = values * outputs if len(values) == 1 else values
+    stored = [float(v) for v in np.asarray(values, dtype=np.float32)]
+    if objective == "binary:logistic":
+        return [math.log(v / (1 - v)) for v in stored]
+    return stored
+
+
+def node_table(booster: xgb.Booster) -> pa.Table:
+    """The booster's trees as ``sql.NODES`` rows (DART trees' weights folded into their leaves)."""
+    learner = json.loads(booster.save_raw("json"))["learner"]
+    gradient_booster = learner["gradient_booster"]
+    dart = gradient_booster["name"] == "dart"
+    forest = gradient_booster["gbtree"]["model"] if dart else gradient_booster["model"]
+    weights = gradient_booster["weight_drop"] if dart else [1.0] * len(forest["trees"])
+    columns: dict[str, list[Any]] = {name: [] for name in NODES.names}
+    for t, tree in enumerate(forest["trees"]):
+        left = tree["left_children"]
+        for i in range(len(left)):
+            leaf = left[i] == -1
+            columns["tree"].append(t)
+            columns["node"].append(i)
+            columns["output"].append(int(forest["tree_info"][t]))
+            columns["feature"].append(-1 if leaf else int(tree["split_indices"][i]))
+            condition = float(np.float32(tree["split_conditions"][i]))
+            columns["threshold"].append(None if leaf else condition)
+            columns["yes"].append(None if leaf else left[i])
+            columns["no"].append(None if leaf else tree["right_children"][i])
+            columns["missing_yes"].append(None if leaf else bool(tree["default_left"][i]))
+            columns["value"].append(condition * float(weights[t]) if leaf else None)
+            columns["gain"].append(float(tree["loss_changes"][i]))
+            columns["cover"].append(float(tree["sum_hessian"][i]))
+    return pa.Table.from_pydict(columns, schema=NODES)
+
+
+def _store(model: Model, data: TrainingData, booster: xgb.Booster, classes: int) -> None:
+    config = json.loads(booster.save_config())
+    objective = config["learner"]["objective"]["name"]
+    outputs = classes if classes > 2 else 1
+    model.state.update(
+        objective=objective,
+        outputs=outputs,
+        base_margin=_base_margin(config, objective, outputs),
+        rounds=booster.num_boosted_rounds(),
+    )
+    write_state(data.con, model, "trees", node_table(booster))
+    raw = bytes(booster.save_raw("json")).decode()
+    write_state(data.con, model, "booster", pa.table({"model": [raw]}))
+
+
+def _metrics(model: Model, data: TrainingData, classes: int) -> None:
+    forest = Forest.from_rows(
+        data.con.execute(f"SELECT * FROM {sql(model.state_table('trees'))} ORDER BY tree, node").fetchall(),
+        int(model.state["outputs"]),
+    )
+    rows = exp.select("*").from_(data.relation()).where(supervised.evaluation_rows(data))
+    scored = scores(model, forest, rows.subquery("__rows"), _training_values(model, len(data.dims)))
+    if classes:
+        model.metrics = metrics.classification(
+            data.con, with_prediction(scored, classes, 0.5), classes, classes == 2
+        )
+    else:
+        relation = exp.select(col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))).from_(
+            scored.subquery("__scored")
+        )
+        model.metrics = metrics.regression(data.con, relation)
+
+
+def _training_values(model: Model, dims: int) -> list[exp.Expr]:
+    return target_encoded([col(dim_name(i)) for i in range(dims)], model.state.get("target_encoding", {}))
