@@ -72,6 +72,8 @@ def literal_value(node: exp.Expr, name: str) -> Any:
         return None
     if isinstance(node, exp.Array):
         return [literal_value(e, name) for e in node.expressions]
+    if isinstance(node, exp.Tuple):  # ('col_a', 0.1): an anonymous STRUCT
+        return tuple(literal_value(e, name) for e in node.expressions)
     if isinstance(node, exp.Struct):
         return tuple(
             literal_value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name)

@@ -174,6 +174,14 @@ def write_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, data: A
         tables.append(part)
 
 
+def create_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, query: exp.Query) -> None:
+    """Store one state table of ``model`` as the result of ``query``, computed in the warehouse."""
+    con.execute(f"CREATE OR REPLACE TABLE {sql(model.state_table(part))} AS {sql(query)}")
+    tables = model.state.setdefault("tables", [])
+    if part not in tables:
+        tables.append(part)
+
+
 def read_state(
     con: duckdb.DuckDBPyConnection, model: Model, part: str, order_by: str
 ) -> list[tuple[Any, ...]]:

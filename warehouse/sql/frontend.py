@@ -25,7 +25,7 @@ from warehouse.ml import engine, sqlexpr
 from warehouse.ml.model import Scratch
 from warehouse.ml.options import literal_value
 from warehouse.ml.preprocessing import functions as transform_functions
-from warehouse.sql.dialect import MLTableFunction, parse
+from warehouse.sql.dialect import ML_DATA_FUNCTIONS, MLTableFunction, parse
 
 log = logging.getLogger(__name__)
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -118,18 +118,21 @@ def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scra
     return tree
 
 
-def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
-    source = call.args.get("input")
-    input_query: exp.Query | None = None
-    if isinstance(source, exp.Subquery):
-        input_query = source.this
-    elif isinstance(source, exp.Table):
-        input_query = exp.select("*").from_(source)
-    elif source is not None:
-        raise UsageError(
-            f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
-            hint="use TABLE t or (SELECT ...)",
-        )
+def _relation(call: MLTableFunction, source: exp.Expr | None) -> exp.Query | None:
+    """The rows of an ML call's ``TABLE t`` or ``(query)`` argument."""
+    if source is None:
+        return None
+    if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Query):
+        return source.this
+    if isinstance(source, exp.Table):
+        return exp.select("*").from_(source)
+    raise UsageError(
+        f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
+        hint="use TABLE t or (SELECT ...)",
+    )
+
+
+def _params(call: MLTableFunction) -> dict[str, Any]:
     params: dict[str, Any] = {}
     struct = call.args.get("params")
     for field_ in struct.expressions if struct is not None else []:
@@ -139,12 +142,25 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
             params[key.lower()] = literal_value(value, key)
         else:
             raise UsageError(f"ML.{call.function}: STRUCT fields need names", hint="STRUCT(0.5 AS threshold)")
+    return params
+
+
+def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
+    input_query = _relation(call, call.args.get("input"))
+    if call.function in ML_DATA_FUNCTIONS:
+        return engine.data_function(
+            con,
+            call.function,
+            [q for q in (input_query, _relation(call, call.args.get("study"))) if q is not None],
+            _params(call),
+            call.this,
+        )
     return engine.table_function(
         con,
         call.function,
         call.this,
         input_query,
-        params,
+        _params(call),
         call.args.get("thresholds"),
         scratch,
         lambda query: to_duckdb(con, query, scratch),
