@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from lakehouse.errors import NotFoundError
+from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
 
@@ -143,6 +143,23 @@ def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     for part in model.state.get("tables", []):
         con.execute(sql(exp.Drop(tables=[model.state_table(part)], kind="TABLE", exists=True)))
     con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
+
+
+def rename(con: duckdb.DuckDBPyConnection, schema: str, name: str, new_name: str) -> Model:
+    """Give model ``schema.name`` the name ``schema.new_name`` (its state tables follow); the moved model."""
+    model = load(con, schema, name)
+    if exists(con, schema, new_name):
+        raise UsageError(f"model {schema}.{new_name} already exists", hint="drop it or choose another name")
+    for part in model.state.get("tables", []):
+        # identifiers quoted by sqlglot (the new name is the model's name plus a generated suffix)
+        con.execute(
+            f"ALTER TABLE {sql(model.state_table(part))} RENAME TO {sql(ident(f'{new_name}__{part}'))}"
+        )
+    con.execute(
+        f"UPDATE {REGISTRY} SET name = ? WHERE name = ?", [f"{schema}.{new_name}", model.qualified_name]
+    )
+    model.name = new_name
+    return model
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
