@@ -256,6 +256,7 @@ def data_function(
     relations: list[exp.Query],
     params: dict[str, Any],
     model_ref: exp.Expr | None,
+    scratch: Scratch,
 ) -> exp.Query:
     """The rows of a data function (ML.VALIDATE_DATA_DRIFT, ML.DESCRIBE_DATA) as a DuckDB query.
 
@@ -271,15 +272,16 @@ def data_function(
             f"ML.{function} takes {wanted} relation{'s' if wanted > 1 else ''}, got {len(relations)}",
             hint="ML.VALIDATE_DATA_DRIFT(TABLE base, TABLE study, STRUCT(...)); ML.DESCRIBE_DATA(TABLE t)",
         )
-    return run(con, relations, params)
+    return run(con, relations, params, scratch)
 
 
 #: ML.<F> of a data function -> (how many relations it takes, its SQL)
 DATA_FUNCTIONS: dict[
-    str, tuple[int, Callable[[duckdb.DuckDBPyConnection, list[exp.Query], dict[str, Any]], exp.Query]]
+    str,
+    tuple[int, Callable[[duckdb.DuckDBPyConnection, list[exp.Query], dict[str, Any], Scratch], exp.Query]],
 ] = {
-    "VALIDATE_DATA_DRIFT": (2, lambda con, r, p: validate.drift(con, r[0], r[1], p)),
-    "DESCRIBE_DATA": (1, lambda con, r, p: describe.describe(con, r[0], p)),
+    "VALIDATE_DATA_DRIFT": (2, lambda con, r, p, s: validate.drift(con, r[0], r[1], p, s.materialize)),
+    "DESCRIBE_DATA": (1, lambda con, r, p, s: describe.describe(con, r[0], p)),
 }
 
 

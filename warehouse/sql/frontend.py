@@ -154,6 +154,7 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
             [q for q in (input_query, _relation(call, call.args.get("study"))) if q is not None],
             _params(call),
             call.this,
+            scratch,
         )
     return engine.table_function(
         con,

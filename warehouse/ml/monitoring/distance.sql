@@ -9,7 +9,7 @@
 --            bucket per point value, one per side's infinite mass (the other side 0), and when either
 --            side has NaNs the two NaN buckets (0, nan_study) and (nan_base, 0); normalized; JSD with
 --            log2, zero terms skipped, capped at 1. A side with nothing to normalize gives NULL.
-WITH __h AS (
+WITH __h AS MATERIALIZED (
     SELECT 1 AS side, * FROM __p_base
     UNION ALL
     SELECT 2 AS side, * FROM __p_study

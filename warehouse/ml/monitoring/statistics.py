@@ -131,17 +131,20 @@ def statistics(source: exp.Query, columns: Sequence[Column], buckets: int, rank_
     agg_query = exp.select(*aggregates).from_(src).join(rng, join_type="CROSS")
     body = _union(parts) if parts else _empty()
     query = exp.select(*[col(c) for c in COLUMNS]).from_(body.subquery("__stats"))
-    return (
-        query.with_("__src", as_=source)
-        .with_("__range", as_=exp.select(*ranges).from_(src.copy()))
-        .with_("__agg", as_=agg_query)
+    query = (
+        query.with_("__src", as_=source, copy=False)
+        .with_("__range", as_=exp.select(*ranges).from_(src.copy()), copy=False)
+        .with_("__agg", as_=agg_query, copy=False)
     )
+    for cte in query.args["with_"].expressions[1:]:  # one row each, read by every part: computed once
+        cte.set("materialized", True)
+    return query
 
 
 def _union(parts: list[exp.Expr]) -> exp.Query:
     out = parts[0]
     for part in parts[1:]:
-        out = exp.union(out, part, distinct=False)
+        out = exp.Union(this=out, expression=part, distinct=False)  # no copies: a long chain stays linear
     assert isinstance(out, exp.Query)
     return out
 

@@ -91,5 +91,9 @@ def skew(call: Call) -> exp.Query:
     return validate.result(
         rows,
         base,
-        statistics(renamed, compared, stored["num_histogram_buckets"], stored["num_rank_histogram_buckets"]),
+        call.scratch.materialize(
+            statistics(
+                renamed, compared, stored["num_histogram_buckets"], stored["num_rank_histogram_buckets"]
+            )
+        ),
     )

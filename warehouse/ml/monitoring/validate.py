@@ -17,7 +17,7 @@ threshold) is made in Python from the two column lists; the distances are SQL (`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +111,7 @@ def _plan_values(rows: list[Row]) -> exp.Query:
     ]
     out: exp.Query = selects[0]
     for select in selects[1:]:
-        out = exp.union(out, select, distinct=False)
+        out = exp.Union(this=out, expression=select, distinct=False)
     return out
 
 
@@ -158,9 +158,14 @@ def compared(rows: list[Row], types: Mapping[str, str]) -> list[Column]:
 
 
 def drift(
-    con: duckdb.DuckDBPyConnection, base: exp.Query, study: exp.Query, given: Mapping[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    base: exp.Query,
+    study: exp.Query,
+    given: Mapping[str, Any],
+    materialize: Callable[[exp.Query], exp.Query],
 ) -> exp.Query:
-    """``ML.VALIDATE_DATA_DRIFT(base, study, STRUCT(...))`` as one DuckDB query."""
+    """``ML.VALIDATE_DATA_DRIFT(base, study, STRUCT(...))``: each side's statistics computed once into a
+    temp table by ``materialize`` (one scan pair per side), the distances a query over the two."""
     settings = monitoring_params.read("VALIDATE_DATA_DRIFT", given, monitoring_params.DRIFT)
     base_columns, study_columns = columns(con, base), columns(con, study)
     monitoring_params.Thresholds.of(settings).check_names(
@@ -168,10 +173,11 @@ def drift(
     )
     rows = plan(base_columns, study_columns, settings)
     buckets, rank = settings["num_histogram_buckets"], settings["num_rank_histogram_buckets"]
+    described = compared(rows, _types(base_columns))
     return result(
         rows,
-        statistics(renamed(base, base_columns, rows), compared(rows, _types(base_columns)), buckets, rank),
-        statistics(renamed(study, study_columns, rows), compared(rows, _types(base_columns)), buckets, rank),
+        materialize(statistics(renamed(base, base_columns, rows), described, buckets, rank)),
+        materialize(statistics(renamed(study, study_columns, rows), described, buckets, rank)),
     )
 
 
