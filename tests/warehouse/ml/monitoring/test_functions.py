@@ -174,3 +174,20 @@ def test_describe_data(iris: duckdb.DuckDBPyConnection) -> None:
 def test_parameter_errors(iris: duckdb.DuckDBPyConnection, call: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         warehouse.execute(iris, f"SELECT * FROM {call}")
+
+
+def test_bigquery_model_registry_options_are_accepted(iris: duckdb.DuckDBPyConnection) -> None:
+    warehouse.execute(
+        iris,
+        "CREATE MODEL ml.v OPTIONS(model_type='kmeans', num_clusters=2, model_registry='vertex_ai', "
+        "vertex_ai_model_id='iris_segments', vertex_ai_model_version_aliases=['staging']) "
+        "AS SELECT sepal_length_cm FROM sk.t",
+    )
+    options = registry.load(iris, "ml", "v").options
+    assert (options["model_registry"], options["vertex_ai_model_id"]) == ("VERTEX_AI", "iris_segments")
+    assert options["vertex_ai_model_version_aliases"] == ["staging"]
+    with pytest.raises(UsageError, match="option vertex_ai_model_id = '9bad' is out of range"):
+        warehouse.execute(
+            iris,
+            "CREATE MODEL ml.w OPTIONS(model_type='kmeans', vertex_ai_model_id='9bad') AS SELECT sepal_length_cm FROM sk.t",
+        )
