@@ -56,7 +56,9 @@ class StageContext:
     schema: Mapping[str, str] | None = None  # user's type overrides, by source or column name
     null_markers: Sequence[str] | None = None  # text that means NULL in typed columns (None: the usual ones)
     date_formats: Mapping[str, str] | None = None  # source column -> strptime format or epoch unit
-    objects_url: str | None = None  # object storage the objects are uploaded to (team layout); None: objects_dir
+    objects_url: str | None = (
+        None  # object storage the objects are uploaded to (team layout); None: objects_dir
+    )
 
 
 @dataclass

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "land JSON, CSV and image files in the lake (one atomic batch)",
     ),
     "lake": ("lakehouse.cli.lake:lake_group", "lake housekeeping (maintain) and the quarantine"),
+    "ml": ("lakehouse.cli.ml:ml_group", "models: retrain on drift, promote only if better"),
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
     "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
     "sql": ("lakehouse.cli.sql:sql", "run BigQuery SQL (BigQuery ML included) on the warehouse"),

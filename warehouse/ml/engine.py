@@ -20,6 +20,7 @@ from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
 from warehouse.ml import registry, types
 from warehouse.ml.model import LABEL, Call, ModelType, Scratch, TrainingData
+from warehouse.ml.monitoring import describe, training_statistics, validate
 from warehouse.ml.options import parse_options
 from warehouse.ml.preprocessing import automatic, transform
 from warehouse.ml.registry import Model
@@ -69,9 +70,11 @@ def create_model(
         features=[],
         training_query=query.sql("bigquery"),
     )
+    model.state["statement"] = statement.sql("bigquery")  # what ``lakehouse ml retrain`` runs again
     if options.get("warm_start") and present:
         model.state["warm_start"] = _warm_start(con, model_type, registry.load(con, schema, name))
     relation: exp.Expr = to_duckdb(query)
+    raw = _as_query(relation)
     clause = _transform_clause(properties)
     if clause is not None:
         model.transform = clause.sql("bigquery")
@@ -118,7 +121,7 @@ def create_model(
             progress=progress,
         )
         rows = data.rows
-        _train_and_save(con, model_type, model, data, replace=present)
+        _train_and_save(con, model_type, model, data, replace=present, raw=raw, ignored=list(roles.values()))
     finally:
         con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
     skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
@@ -182,14 +185,30 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: str, model: Model) -> int:
     return rows
 
 
+def _as_query(relation: exp.Expr) -> exp.Query:
+    if isinstance(relation, exp.Query):
+        return relation
+    return exp.select("*").from_(
+        exp.Subquery(this=relation.copy(), alias=exp.TableAlias(this=ident("__raw")))
+    )
+
+
 def _train_and_save(
-    con: duckdb.DuckDBPyConnection, model_type: ModelType, model: Model, data: TrainingData, replace: bool
+    con: duckdb.DuckDBPyConnection,
+    model_type: ModelType,
+    model: Model,
+    data: TrainingData,
+    replace: bool,
+    raw: exp.Query,
+    ignored: list[str],
 ) -> None:
     with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
         registry.create_schema(con, model.schema)
         if replace:
             registry.drop(con, model.schema, model.name)
         model_type.train(model, data)
+        raw_columns = columns_of(con, sql(exp.Subquery(this=raw.copy())))
+        training_statistics.record(con, model, raw, raw_columns, ignored)
         model.state.pop("warm_start", None)
         model.lake_snapshot = registry.lake_snapshot(con)
         registry.save(con, model)
@@ -211,6 +230,64 @@ def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
 TRAINING_DATA_DEFAULT = frozenset({"DETECT_ANOMALIES"})
 
 
+#: the ML functions that read the raw input columns (no TRANSFORM, no check for missing features)
+RAW_INPUT = frozenset({"VALIDATE_DATA_SKEW"})
+
+
+def _check_features(
+    con: duckdb.DuckDBPyConnection, model: Model, function: str, input_query: exp.Query
+) -> None:
+    """Every raw training column the model reads must be in the input, as in BigQuery (extra columns pass
+    through); a missing one is one clear error naming it, not a DuckDB binder error."""
+    if model.transform:  # the TRANSFORM names what it reads; applying it reports a missing column
+        return
+    needed = [f.name for f in model.features]
+    present = {name.lower() for name, _ in columns_of(con, sql(exp.Subquery(this=input_query.copy())))}
+    missing = [name for name in needed if name.lower() not in present]
+    if missing:
+        raise UsageError(
+            f"ML.{function}: the input data of model {model.qualified_name} is missing column "
+            f"{', '.join(repr(m) for m in missing)}",
+            hint="select every column the model was trained on (extra columns are passed through); "
+            "ML.VALIDATE_DATA_SKEW reports such form changes feature by feature",
+        )
+
+
+def data_function(
+    con: duckdb.DuckDBPyConnection,
+    function: str,
+    relations: list[exp.Query],
+    params: dict[str, Any],
+    model_ref: exp.Expr | None,
+    scratch: Scratch,
+) -> exp.Query:
+    """The rows of a data function (ML.VALIDATE_DATA_DRIFT, ML.DESCRIBE_DATA) as a DuckDB query.
+
+    A ``MODEL m`` given to ML.VALIDATE_DATA_DRIFT applies that model's TRANSFORM to both relations.
+    """
+    if model_ref is not None:
+        model = registry.load(con, *model_name(model_ref))
+        if model.transform:
+            relations = [transform.apply(con, model.state["transform"], r) for r in relations]
+    wanted, run = DATA_FUNCTIONS[function]
+    if len(relations) != wanted:
+        raise UsageError(
+            f"ML.{function} takes {wanted} relation{'s' if wanted > 1 else ''}, got {len(relations)}",
+            hint="ML.VALIDATE_DATA_DRIFT(TABLE base, TABLE study, STRUCT(...)); ML.DESCRIBE_DATA(TABLE t)",
+        )
+    return run(con, relations, params, scratch)
+
+
+#: ML.<F> of a data function -> (how many relations it takes, its SQL)
+DATA_FUNCTIONS: dict[
+    str,
+    tuple[int, Callable[[duckdb.DuckDBPyConnection, list[exp.Query], dict[str, Any], Scratch], exp.Query]],
+] = {
+    "VALIDATE_DATA_DRIFT": (2, lambda con, r, p, s: validate.drift(con, r[0], r[1], p, s.materialize)),
+    "DESCRIBE_DATA": (1, lambda con, r, p, s: describe.describe(con, r[0], p)),
+}
+
+
 def table_function(
     con: duckdb.DuckDBPyConnection,
     function: str,
@@ -230,8 +307,10 @@ def table_function(
     schema, name = model_name(model_ref)
     model = registry.load(con, schema, name)
     run = types.function(model.model_type, function, model.qualified_name)
-    if input_query is not None and model.transform:
-        input_query = transform.apply(con, model.state["transform"], input_query)
+    if input_query is not None and function not in RAW_INPUT:
+        _check_features(con, model, function, input_query)
+        if model.transform:
+            input_query = transform.apply(con, model.state["transform"], input_query)
     call = Call(
         con=con,
         model=model,

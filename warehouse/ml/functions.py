@@ -1,8 +1,10 @@
-"""The ML functions every model type has, whatever it is: ML.FEATURE_INFO, ML.TRAINING_INFO (``FUNCTIONS``).
+"""The ML functions every model type has, whatever it is: ML.FEATURE_INFO, ML.TRAINING_INFO and
+ML.VALIDATE_DATA_SKEW (``FUNCTIONS``).
 
 They read only what the engine stores for every model: the features' statistics and the
 ``training_info`` state table (whose common columns ``TRAINING_INFO`` names; a type may append its own).
-Functions that work for every model type (monitoring: ML.VALIDATE_DATA_SKEW ...) belong here too.
+ML.VALIDATE_DATA_SKEW reads the training statistics the engine stores for every model
+(``monitoring.training_statistics``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from warehouse.ml.model import Call, Function
+from warehouse.ml.monitoring import training_statistics
 
 FEATURE_INFO = pa.schema(
     [
@@ -66,4 +69,8 @@ def training_info(call: Call) -> exp.Query:
 
 
 #: the functions of every model type (a model type's own table may replace one, e.g. a richer TRAINING_INFO)
-FUNCTIONS: dict[str, Function] = {"FEATURE_INFO": feature_info, "TRAINING_INFO": training_info}
+FUNCTIONS: dict[str, Function] = {
+    "FEATURE_INFO": feature_info,
+    "TRAINING_INFO": training_info,
+    "VALIDATE_DATA_SKEW": training_statistics.skew,
+}

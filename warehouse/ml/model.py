@@ -23,7 +23,7 @@ from lakehouse.progress import ProgressCallback
 from warehouse.ml.options import OptionSpec
 from warehouse.ml.preprocessing.automatic import Dim, Encoding, dim_name
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col, ident
+from warehouse.ml.sqlexpr import col, ident, sql
 
 # special columns of the training table (a model type may add its own in its options module)
 LABEL = "__label"
@@ -72,6 +72,13 @@ class Scratch:
             self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{view}"')
         finally:
             self.con.unregister(view)
+        self.tables.append(name)
+        return exp.select("*").from_(exp.Table(this=ident(name)))
+
+    def materialize(self, query: exp.Query) -> exp.Query:
+        """The result of ``query`` kept in a temp table (computed in DuckDB, once), as a relation."""
+        name = f"__ml_result_{uuid.uuid4().hex[:12]}"
+        self.con.execute(f'CREATE TEMP TABLE "{name}" AS {sql(query)}')
         self.tables.append(name)
         return exp.select("*").from_(exp.Table(this=ident(name)))
 

@@ -9,6 +9,7 @@ naming it and listing the valid ones (with a close match first), never silently 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,23 @@ def group(*specs: OptionSpec) -> dict[str, OptionSpec]:
     return {s.name: s for s in specs}
 
 
-#: every model type has this one; its value picks the type's row in warehouse.ml.types.MODEL_TYPES
-COMMON = group(OptionSpec("model_type", str, None))
+_VERTEX_ID = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")
+
+#: every model type has these: ``model_type`` picks the type's row in warehouse.ml.types.MODEL_TYPES;
+#: BigQuery's model registry options are accepted and stored (``managing-models-vertex``); here a model's
+#: versions are ``lakehouse ml retrain``'s ``<name>__v<N>``, whatever the registry option says
+COMMON = group(
+    OptionSpec("model_type", str, None),
+    OptionSpec("model_registry", str, None, ("VERTEX_AI",)),
+    OptionSpec(
+        "vertex_ai_model_id",
+        str,
+        None,
+        check=lambda v: bool(_VERTEX_ID.match(v)),
+        valid="up to 63 of [a-z0-9_-], not starting with a digit or hyphen",
+    ),
+    OptionSpec("vertex_ai_model_version_aliases", list, []),
+)
 
 #: model types trained in iterations
 ITERATIVE = group(
@@ -72,6 +88,8 @@ def literal_value(node: exp.Expr, name: str) -> Any:
         return None
     if isinstance(node, exp.Array):
         return [literal_value(e, name) for e in node.expressions]
+    if isinstance(node, exp.Tuple):  # ('col_a', 0.1): an anonymous STRUCT
+        return tuple(literal_value(e, name) for e in node.expressions)
     if isinstance(node, exp.Struct):
         return tuple(
             literal_value(e.expression if isinstance(e, exp.PropertyEQ | exp.Alias) else e, name)

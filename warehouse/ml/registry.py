@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from lakehouse.errors import NotFoundError
+from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
 
@@ -145,6 +145,23 @@ def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
 
 
+def rename(con: duckdb.DuckDBPyConnection, schema: str, name: str, new_name: str) -> Model:
+    """Give model ``schema.name`` the name ``schema.new_name`` (its state tables follow); the moved model."""
+    model = load(con, schema, name)
+    if exists(con, schema, new_name):
+        raise UsageError(f"model {schema}.{new_name} already exists", hint="drop it or choose another name")
+    for part in model.state.get("tables", []):
+        # identifiers quoted by sqlglot (the new name is the model's name plus a generated suffix)
+        con.execute(
+            f"ALTER TABLE {sql(model.state_table(part))} RENAME TO {sql(ident(f'{new_name}__{part}'))}"
+        )
+    con.execute(
+        f"UPDATE {REGISTRY} SET name = ? WHERE name = ?", [f"{schema}.{new_name}", model.qualified_name]
+    )
+    model.name = new_name
+    return model
+
+
 def create_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     con.execute(sql(exp.Create(this=exp.Table(this=ident(schema)), kind="SCHEMA", exists=True)))
 
@@ -169,6 +186,14 @@ def write_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, data: A
         con.execute(f'CREATE OR REPLACE TABLE {target} AS SELECT * FROM "{view}"')
     finally:
         con.unregister(view)
+    tables = model.state.setdefault("tables", [])
+    if part not in tables:
+        tables.append(part)
+
+
+def create_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, query: exp.Query) -> None:
+    """Store one state table of ``model`` as the result of ``query``, computed in the warehouse."""
+    con.execute(f"CREATE OR REPLACE TABLE {sql(model.state_table(part))} AS {sql(query)}")
     tables = model.state.setdefault("tables", [])
     if part not in tables:
         tables.append(part)

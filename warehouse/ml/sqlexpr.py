@@ -6,6 +6,7 @@ and numbers become ``CAST('<repr>' AS DOUBLE)`` so a model's parameters reach Du
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import duckdb
@@ -89,3 +90,28 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str,
     """(name, DuckDB type) of every column of a relation given as SQL text."""
     rows = con.execute(f"DESCRIBE {relation}").fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _template(text: str) -> exp.Expr:
+    return parse(text)
+
+
+def fill(template: str, **nodes: exp.Expr) -> exp.Expr:
+    """Parse a fixed DuckDB SQL template of this package and put ``nodes`` in for its placeholders.
+
+    A placeholder is a column ``__p_<name>`` in the template; it is replaced by ``nodes[name]``
+    (a quoted identifier, a literal, a subquery), so user-given names never become SQL text.
+    """
+    tree = _template(template).copy()
+    for column in list(tree.find_all(exp.Column)):
+        if column.name.startswith("__p_") and not column.table:
+            column.replace(nodes[column.name[4:]].copy())
+    for table_ in list(tree.find_all(exp.Table)):
+        if table_.name.startswith("__p_") and not table_.db:
+            node = nodes[table_.name[4:]].copy()
+            alias = table_.args.get("alias")
+            if alias is not None and isinstance(node, exp.Subquery | exp.Table):
+                node.set("alias", alias)
+            table_.replace(node)
+    return tree

@@ -27,7 +27,14 @@ ML_TABLE_FUNCTIONS = (
     "ROC_CURVE",
     "CONFUSION_MATRIX",
     "DETECT_ANOMALIES",
+    "VALIDATE_DATA_SKEW",
+    "VALIDATE_DATA_DRIFT",
+    "DESCRIBE_DATA",
 )
+
+#: the ML table functions whose first argument is data, not a model:
+#: ``ML.<F>({TABLE t | (query)} [, {TABLE t | (query)}] [, STRUCT(..)] [, MODEL m])``
+ML_DATA_FUNCTIONS = frozenset({"VALIDATE_DATA_DRIFT", "DESCRIBE_DATA"})
 
 
 class MLTableFunction(exp.Expression, exp.Func):
@@ -35,12 +42,15 @@ class MLTableFunction(exp.Expression, exp.Func):
 
     ``input`` is a ``Table`` (from ``TABLE t``) or a ``Subquery``; ``params`` a ``Struct``;
     ``thresholds`` any other trailing expression (``GENERATE_ARRAY`` for ``ML.ROC_CURVE``).
+    A data function (``ML_DATA_FUNCTIONS``) has its data first: ``input`` then ``study`` (the second
+    relation of ML.VALIDATE_DATA_DRIFT), and ``this`` only when a trailing ``MODEL m`` is given.
     """
 
     arg_types: ClassVar[dict[str, bool]] = {
         "name": True,
-        "this": True,
+        "this": False,
         "input": False,
+        "study": False,
         "params": False,
         "thresholds": False,
     }
@@ -57,6 +67,8 @@ def _previous_is_ml(parser_: parser.Parser) -> bool:
 
 
 def _parse_ml_call(parser_: Any, name: str) -> exp.Expr:
+    if name in ML_DATA_FUNCTIONS:
+        return _parse_ml_data_call(parser_, name)
     parser_._match_text_seq("MODEL")
     model = parser_._parse_table_parts()
     args: dict[str, Any] = {"name": name, "this": model}
@@ -69,6 +81,27 @@ def _parse_ml_call(parser_: Any, name: str) -> exp.Expr:
             args["params"] = parser_._parse_bitwise()
         else:
             args["thresholds"] = parser_._parse_bitwise()
+    return parser_.expression(MLTableFunction(**args))
+
+
+def _parse_ml_data_call(parser_: Any, name: str) -> exp.Expr:
+    args: dict[str, Any] = {"name": name}
+    relations: list[exp.Expr] = []
+    while True:
+        if parser_._match(tokens.TokenType.TABLE):
+            relations.append(parser_._parse_table_parts())
+        elif parser_._match(tokens.TokenType.L_PAREN, advance=False):
+            relations.append(parser_._parse_table())
+        elif parser_._match(tokens.TokenType.STRUCT, advance=False):
+            args["params"] = parser_._parse_bitwise()
+        elif parser_._match_text_seq("MODEL"):
+            args["this"] = parser_._parse_table_parts()
+        else:
+            args["thresholds"] = parser_._parse_bitwise()
+        if not parser_._match(tokens.TokenType.COMMA):
+            break
+    for key, relation in zip(("input", "study"), relations, strict=False):
+        args[key] = relation
     return parser_.expression(MLTableFunction(**args))
 
 

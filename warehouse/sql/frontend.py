@@ -28,7 +28,7 @@ from lakehouse import information_schema as views
 from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
 from warehouse.sql import rewrites, support
-from warehouse.sql.dialect import MLTableFunction, parse
+from warehouse.sql.dialect import ML_DATA_FUNCTIONS, MLTableFunction, parse
 
 if TYPE_CHECKING:  # imported when a statement uses ML (start-up time of `lakehouse sql`)
     import pyarrow as pa
@@ -220,21 +220,23 @@ def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scra
     return tree
 
 
-def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
-    from warehouse.ml import engine
+def _relation(call: MLTableFunction, source: exp.Expr | None) -> exp.Query | None:
+    """The rows of an ML call's ``TABLE t`` or ``(query)`` argument."""
+    if source is None:
+        return None
+    if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Query):
+        return source.this
+    if isinstance(source, exp.Table):
+        return exp.select("*").from_(source)
+    raise UsageError(
+        f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
+        hint="use TABLE t or (SELECT ...)",
+    )
+
+
+def _params(call: MLTableFunction) -> dict[str, Any]:
     from warehouse.ml.options import literal_value
 
-    source = call.args.get("input")
-    input_query: exp.Query | None = None
-    if isinstance(source, exp.Subquery):
-        input_query = source.this
-    elif isinstance(source, exp.Table):
-        input_query = exp.select("*").from_(source)
-    elif source is not None:
-        raise UsageError(
-            f"ML.{call.function}: cannot read input {source.sql('bigquery')!r}",
-            hint="use TABLE t or (SELECT ...)",
-        )
     params: dict[str, Any] = {}
     struct = call.args.get("params")
     for field_ in struct.expressions if struct is not None else []:
@@ -244,12 +246,28 @@ def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Sc
             params[key.lower()] = literal_value(value, key)
         else:
             raise UsageError(f"ML.{call.function}: STRUCT fields need names", hint="STRUCT(0.5 AS threshold)")
+    return params
+
+
+def _run_call(con: duckdb.DuckDBPyConnection, call: MLTableFunction, scratch: Scratch) -> exp.Query:
+    from warehouse.ml import engine
+
+    input_query = _relation(call, call.args.get("input"))
+    if call.function in ML_DATA_FUNCTIONS:
+        return engine.data_function(
+            con,
+            call.function,
+            [q for q in (input_query, _relation(call, call.args.get("study"))) if q is not None],
+            _params(call),
+            call.this,
+            scratch,
+        )
     return engine.table_function(
         con,
         call.function,
         call.this,
         input_query,
-        params,
+        _params(call),
         call.args.get("thresholds"),
         scratch,
         lambda query: to_duckdb(con, query, scratch),

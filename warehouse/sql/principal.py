@@ -42,6 +42,8 @@ class PrincipalCompiler:
     def models(self, tree: exp.Expr) -> list[str]:
         names = []
         for call in tree.find_all(MLTableFunction):
+            if call.this is None:  # a data function without MODEL (ML.VALIDATE_DATA_DRIFT, ML.DESCRIBE_DATA)
+                continue
             schema, name = engine.model_name(call.this)
             names.append(f"{schema}.{name}")
         return list(dict.fromkeys(names))
@@ -106,10 +108,19 @@ def _training_queries(rows: pa.Table | None) -> dict[str, str]:
 def _rows_read(call: MLTableFunction, training: Mapping[str, str]) -> exp.Query:
     """The input rows of an ML call: ``TABLE t``, ``(query)``, the training query, or none at all."""
     source = call.args.get("input")
+    study = call.args.get("study")
+    if study is not None and source is not None:  # ML.VALIDATE_DATA_DRIFT reads both relations
+        return (
+            exp.select("*")
+            .from_(_subquery(source, "__base"))
+            .join(_subquery(study, "__study"), join_type="CROSS")
+        )
     if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Query):
         return source.this
     if isinstance(source, exp.Table):
         return exp.select("*").from_(source.copy())
+    if call.this is None:
+        return exp.select(exp.alias_(exp.null(), "__no_input_rows"))
     schema, name = engine.model_name(call.this)
     query = training.get(f"{schema}.{name}".lower())
     if source is None and call.function in engine.TRAINING_DATA_DEFAULT and query is not None:
@@ -117,3 +128,8 @@ def _rows_read(call: MLTableFunction, training: Mapping[str, str]) -> exp.Query:
         assert isinstance(parsed, exp.Query), query
         return parsed
     return exp.select(exp.alias_(exp.null(), "__no_input_rows"))
+
+
+def _subquery(source: exp.Expr, alias: str) -> exp.Subquery:
+    query = source.this if isinstance(source, exp.Subquery) else exp.select("*").from_(source.copy())
+    return exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=exp.to_identifier(alias)))

@@ -115,6 +115,7 @@ CALLS = [
     "ML.DETECT_ANOMALIES(MODEL ml.demo_segments, STRUCT(0.2 AS contamination), TABLE lake.customers)",
     "ML.FEATURE_INFO(MODEL ml.demo_segments)",
     "ML.TRAINING_INFO(MODEL ml.demo_segments)",
+    "ML.VALIDATE_DATA_SKEW(MODEL ml.demo_segments, TABLE lake.customers)",
     "ML.PREDICT(MODEL ml.premium, TABLE lake.customers, STRUCT(0.3 AS threshold))",
     "ML.EVALUATE(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ")",
     "ML.ROC_CURVE(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ")",
@@ -123,11 +124,15 @@ CALLS = [
     "ML.WEIGHTS(MODEL ml.premium)",
     "ML.FEATURE_INFO(MODEL ml.premium)",
     "ML.TRAINING_INFO(MODEL ml.premium)",
+    "ML.VALIDATE_DATA_SKEW(MODEL ml.premium, "
+    + PREMIUM.format("lake.customers")
+    + ", STRUCT(0.1 AS categorical_default_threshold))",
     "ML.PREDICT(MODEL ml.spend, TABLE lake.customers)",
     "ML.EVALUATE(MODEL ml.spend, TABLE lake.customers)",
     "ML.WEIGHTS(MODEL ml.spend, STRUCT(TRUE AS standardize))",
     "ML.FEATURE_INFO(MODEL ml.spend)",
     "ML.TRAINING_INFO(MODEL ml.spend)",
+    "ML.VALIDATE_DATA_SKEW(MODEL ml.spend, TABLE lake.customers)",
 ]
 MODEL_TYPES = {"ml.demo_segments": "KMEANS", "ml.premium": "LOGISTIC_REG", "ml.spend": "LINEAR_REG"}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from sqlglot import exp
 
 import warehouse
 from lakehouse.errors import NotFoundError, UsageError
@@ -28,6 +29,7 @@ KMEANS = "CREATE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, kmeans
         "ROC_CURVE",
         "CONFUSION_MATRIX",
         "DETECT_ANOMALIES",
+        "VALIDATE_DATA_SKEW",
     ],
 )
 def test_every_ml_table_function_parses_into_one_node(function: str) -> None:
@@ -35,6 +37,19 @@ def test_every_ml_table_function_parses_into_one_node(function: str) -> None:
     node = tree.find(MLTableFunction)
     assert node is not None and node.function == function
     assert node.this.name == "m" and node.args["input"].name == "t" and node.args["params"] is not None
+
+
+def test_data_functions_parse_with_their_relations_first() -> None:
+    tree = parse(
+        "SELECT * FROM ML.VALIDATE_DATA_DRIFT(TABLE `p.ds.base`, (SELECT * FROM ds.study), "
+        "STRUCT(0.1 AS numerical_default_threshold), MODEL ds.m)"
+    )[0]
+    node = tree.find(MLTableFunction)
+    assert node is not None and node.function == "VALIDATE_DATA_DRIFT"
+    assert node.args["input"].name == "base" and node.args["study"].this.find(exp.Table).name == "study"
+    assert node.this.name == "m" and node.args["params"] is not None
+    described = parse("SELECT * FROM ML.DESCRIBE_DATA(TABLE t, STRUCT(3 AS top_k))")[0].find(MLTableFunction)
+    assert described is not None and described.this is None and described.args["input"].name == "t"
 
 
 def test_plain_functions_named_like_ml_ones_still_parse() -> None:

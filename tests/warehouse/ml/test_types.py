@@ -61,8 +61,23 @@ def test_a_model_type_accepts_what_it_uses(name: str) -> None:
 def test_the_function_table() -> None:
     table = {name: sorted(functions_) for name, functions_ in types.FUNCTIONS.items()}
     assert table == {
-        "KMEANS": ["CENTROIDS", "DETECT_ANOMALIES", "EVALUATE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO"],
-        "LINEAR_REG": ["EVALUATE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO", "WEIGHTS"],
+        "KMEANS": [
+            "CENTROIDS",
+            "DETECT_ANOMALIES",
+            "EVALUATE",
+            "FEATURE_INFO",
+            "PREDICT",
+            "TRAINING_INFO",
+            "VALIDATE_DATA_SKEW",
+        ],
+        "LINEAR_REG": [
+            "EVALUATE",
+            "FEATURE_INFO",
+            "PREDICT",
+            "TRAINING_INFO",
+            "VALIDATE_DATA_SKEW",
+            "WEIGHTS",
+        ],
         "LOGISTIC_REG": [
             "CONFUSION_MATRIX",
             "EVALUATE",
@@ -70,6 +85,7 @@ def test_the_function_table() -> None:
             "PREDICT",
             "ROC_CURVE",
             "TRAINING_INFO",
+            "VALIDATE_DATA_SKEW",
             "WEIGHTS",
         ],
         **{

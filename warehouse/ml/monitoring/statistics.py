@@ -1,0 +1,160 @@
+"""Feature statistics as TFDV keeps them, computed in the warehouse: the long table the distances read.
+
+``statistics(source, columns, buckets, rank_buckets)`` is one DuckDB query over the rows of
+``source`` (two scans: the ranges, then every histogram at once) returning one row per bucket::
+
+    feature VARCHAR, kind VARCHAR, low DOUBLE, high DOUBLE, value VARCHAR, count DOUBLE
+
+``kind`` is
+
+- ``bucket``: one of ``num_histogram_buckets`` equal-width buckets over the feature's finite
+  [min, max] (TFDV's STANDARD histogram), empty ones included; the last bucket holds max;
+- ``point``: every finite value when min = max (a zero-width bucket, low = high);
+- ``inf``: the number of +/-infinite values (TFDV's buckets with an infinite bound);
+- ``nan``: the number of NaN values (TFDV's ``num_nan``);
+- ``value``: one categorical value and its count - the rank histogram, the top
+  ``num_rank_histogram_buckets`` values by count (ties by value).
+
+NULLs are missing values and fall in no bucket, as in TFDV. Numeric features are cast to DOUBLE;
+categorical ones (strings, booleans, dates ...) to VARCHAR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from warehouse.ml.sqlexpr import col, fill, ident, string
+
+#: the statistics' columns, in order (the training statistics state table has them too)
+COLUMNS = ("feature", "kind", "low", "high", "value", "count")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column to describe: its name and whether it is numeric (else categorical)."""
+
+    name: str
+    numeric: bool
+
+
+def _x(column: Column) -> exp.Expr:
+    return exp.cast(col(column.name), "DOUBLE")
+
+
+def _generated(kind: str, i: int) -> exp.Column:
+    return col(f"{kind}_{i}")
+
+
+_BUCKET = """
+CASE WHEN isfinite(__p_x) THEN
+  CASE WHEN __p_hi > __p_lo
+       THEN least(CAST(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n) AS BIGINT), __p_n - 1)
+       ELSE 0 END
+END
+"""
+
+_NUMERIC_ROWS = """
+SELECT __p_feature AS feature, 'bucket' AS kind,
+       __p_lo + __b.b * (__p_hi - __p_lo) / __p_n AS low,
+       CASE WHEN __b.b = __p_n - 1 THEN __p_hi ELSE __p_lo + (__b.b + 1) * (__p_hi - __p_lo) / __p_n END AS high,
+       CAST(NULL AS VARCHAR) AS value, CAST(coalesce(__p_h[__b.b], 0) AS DOUBLE) AS count
+FROM __agg CROSS JOIN __range CROSS JOIN range(__p_n) AS __b(b) WHERE __p_hi > __p_lo
+UNION ALL
+SELECT __p_feature, 'point', __p_lo, __p_lo, NULL, CAST(__p_finite AS DOUBLE) FROM __agg CROSS JOIN __range WHERE __p_hi = __p_lo
+UNION ALL
+SELECT __p_feature, 'inf', NULL, NULL, NULL, CAST(__p_inf AS DOUBLE) FROM __agg WHERE __p_inf > 0
+UNION ALL
+SELECT __p_feature, 'nan', NULL, NULL, NULL, CAST(__p_nan AS DOUBLE) FROM __agg WHERE __p_nan > 0
+"""
+
+_CATEGORICAL_ROWS = """
+SELECT __p_feature AS feature, 'value' AS kind, CAST(NULL AS DOUBLE) AS low, CAST(NULL AS DOUBLE) AS high,
+       e.key AS value, CAST(e.value AS DOUBLE) AS count
+FROM (SELECT unnest(map_entries(__p_h)) AS e FROM __agg)
+QUALIFY row_number() OVER (ORDER BY e.value DESC, e.key) <= __p_k
+"""
+
+
+def statistics(source: exp.Query, columns: Sequence[Column], buckets: int, rank_buckets: int) -> exp.Query:
+    """The statistics rows (``COLUMNS``) of ``columns`` over the rows of ``source``."""
+    n = exp.Literal.number(buckets)
+    ranges: list[exp.Expr] = [exp.alias_(exp.func("count", exp.Star()), ident("__rows"))]
+    aggregates: list[exp.Expr] = [exp.alias_(exp.func("count", exp.Star()), ident("__n"))]
+    parts: list[exp.Expr] = []
+    for i, column in enumerate(columns):
+        h = _generated("h", i)
+        feature = string(column.name)
+        if column.numeric:
+            x, lo, hi = _x(column), _generated("lo", i), _generated("hi", i)
+            finite = exp.Filter(
+                this=exp.func("min", x), expression=exp.Where(this=exp.func("isfinite", x.copy()))
+            )
+            ranges.append(exp.alias_(finite, lo.name))
+            ranges.append(
+                exp.alias_(
+                    exp.Filter(
+                        this=exp.func("max", x.copy()),
+                        expression=exp.Where(this=exp.func("isfinite", x.copy())),
+                    ),
+                    hi.name,
+                )
+            )
+            bucket = fill(_BUCKET, x=x, lo=lo, hi=hi, n=n)
+            aggregates += [
+                exp.alias_(exp.func("histogram", bucket), h.name),
+                exp.alias_(exp.func("count_if", exp.func("isnan", x.copy())), f"nan_{i}"),
+                exp.alias_(exp.func("count_if", exp.func("isinf", x.copy())), f"inf_{i}"),
+                exp.alias_(exp.func("count_if", exp.func("isfinite", x.copy())), f"finite_{i}"),
+            ]
+            parts.append(
+                fill(
+                    _NUMERIC_ROWS,
+                    feature=feature,
+                    lo=lo,
+                    hi=hi,
+                    n=n,
+                    h=h,
+                    finite=_generated("finite", i),
+                    inf=_generated("inf", i),
+                    nan=_generated("nan", i),
+                )
+            )
+        else:
+            value = exp.cast(col(column.name), "VARCHAR")
+            aggregates.append(exp.alias_(exp.func("histogram", value), h.name))
+            parts.append(fill(_CATEGORICAL_ROWS, feature=feature, h=h, k=exp.Literal.number(rank_buckets)))
+    src = exp.Table(this=ident("__src"))
+    rng = exp.Table(this=ident("__range"))
+    agg_query = exp.select(*aggregates).from_(src).join(rng, join_type="CROSS")
+    body = _union(parts) if parts else _empty()
+    query = exp.select(*[col(c) for c in COLUMNS]).from_(body.subquery("__stats"))
+    query = (
+        query.with_("__src", as_=source, copy=False)
+        .with_("__range", as_=exp.select(*ranges).from_(src.copy()), copy=False)
+        .with_("__agg", as_=agg_query, copy=False)
+    )
+    for cte in query.args["with_"].expressions[1:]:  # one row each, read by every part: computed once
+        cte.set("materialized", True)
+    return query
+
+
+def _union(parts: list[exp.Expr]) -> exp.Query:
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.Union(this=out, expression=part, distinct=False)  # no copies: a long chain stays linear
+    assert isinstance(out, exp.Query)
+    return out
+
+
+def _empty() -> exp.Query:
+    """No rows, with the statistics' columns (a table with no columns to describe)."""
+    query = fill(
+        "SELECT CAST(NULL AS VARCHAR) AS feature, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DOUBLE) AS low, "
+        "CAST(NULL AS DOUBLE) AS high, CAST(NULL AS VARCHAR) AS value, CAST(NULL AS DOUBLE) AS count "
+        "WHERE FALSE"
+    )
+    assert isinstance(query, exp.Query)
+    return query

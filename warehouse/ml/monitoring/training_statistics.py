@@ -1,0 +1,99 @@
+"""The training statistics every model stores at CREATE MODEL, and ML.VALIDATE_DATA_SKEW against them.
+
+At CREATE MODEL the engine calls ``record`` for every model type alike: the statistics of the raw
+(pre-TRANSFORM) columns of the training query, label and other role columns left out, go into the
+state table ``<model>__training_statistics`` (``statistics.COLUMNS``, computed by one CREATE TABLE AS
+in the warehouse) and their names and types into ``model.state["monitoring"]``. ``skew`` compares input
+rows with them as ML.VALIDATE_DATA_SKEW does: same buckets as training, the thresholds of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from warehouse.ml import registry
+from warehouse.ml.model import Call
+from warehouse.ml.monitoring import params as monitoring_params
+from warehouse.ml.monitoring import validate
+from warehouse.ml.monitoring.statistics import COLUMNS, Column, statistics
+from warehouse.ml.preprocessing.automatic import is_numeric_type
+from warehouse.ml.registry import Model
+from warehouse.ml.sqlexpr import col
+
+PART = "training_statistics"
+BUCKETS = monitoring_params.PARAMS["num_histogram_buckets"].default
+RANK_BUCKETS = monitoring_params.PARAMS["num_rank_histogram_buckets"].default
+#: types that have no statistics (and cannot be model features either)
+_NO_STATISTICS = ("[]", "STRUCT", "MAP", "UNION", "BLOB")
+
+
+def describable(dtype: str) -> bool:
+    return not any(word in dtype.upper() for word in _NO_STATISTICS)
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    raw: exp.Query,
+    columns: Sequence[tuple[str, str]],
+    ignored: Sequence[str],
+) -> None:
+    """Store the statistics of the raw training columns (``ignored``: role columns such as the label)."""
+    kept = [(name, dtype) for name, dtype in columns if name not in set(ignored) and describable(dtype)]
+    query = statistics(
+        raw, [Column(name, is_numeric_type(dtype)) for name, dtype in kept], BUCKETS, RANK_BUCKETS
+    )
+    registry.create_state(con, model, PART, query)
+    model.state["monitoring"] = {
+        "columns": [list(c) for c in kept],
+        "ignored": list(ignored),
+        "num_histogram_buckets": BUCKETS,
+        "num_rank_histogram_buckets": RANK_BUCKETS,
+    }
+
+
+def _stored(model: Model) -> dict[str, Any]:
+    if "monitoring" not in model.state:
+        raise UsageError(
+            f"model {model.qualified_name} has no training statistics",
+            hint="train it again with CREATE OR REPLACE MODEL (models trained before monitoring have none)",
+        )
+    stored: dict[str, Any] = model.state["monitoring"]
+    return stored
+
+
+def skew(call: Call) -> exp.Query:
+    """``ML.VALIDATE_DATA_SKEW(MODEL m, rows, STRUCT(...))``: the rows' drift from the training data."""
+    stored = _stored(call.model)
+    settings = monitoring_params.read("VALIDATE_DATA_SKEW", call.params, monitoring_params.SKEW)
+    study = call.require_input()
+    base_columns = [(name, dtype) for name, dtype in stored["columns"]]
+    study_columns = validate.columns(call.con, study)
+    monitoring_params.Thresholds.of(settings).check_names("VALIDATE_DATA_SKEW", [c for c, _ in base_columns])
+    rows = validate.plan(base_columns, study_columns, settings, ignored=stored["ignored"], skew=True)
+    compared = validate.compared(rows, {name.lower(): dtype for name, dtype in base_columns})
+    names = {c.name for c in compared}
+    base = (
+        exp.select(*[col(c) for c in COLUMNS])
+        .from_(call.model.state_table(PART))
+        .where(
+            exp.column("feature").isin(*[exp.Literal.string(n) for n in sorted(names)])
+            if names
+            else exp.false()
+        )
+    )
+    renamed = validate.renamed(study, study_columns, rows)
+    return validate.result(
+        rows,
+        base,
+        call.scratch.materialize(
+            statistics(
+                renamed, compared, stored["num_histogram_buckets"], stored["num_rank_histogram_buckets"]
+            )
+        ),
+    )
