@@ -20,6 +20,19 @@ MODELS = {
     "AS SELECT * EXCEPT(row_id) FROM sk.t",
     "LOGISTIC_REG": "CREATE MODEL ml.m OPTIONS(model_type='logistic_reg', input_label_cols=['kind']) "
     "AS SELECT * EXCEPT(row_id, target) FROM sk.t",
+    "BOOSTED_TREE_REGRESSOR": "CREATE MODEL ml.m OPTIONS(model_type='boosted_tree_regressor', "
+    "input_label_cols=['target'], max_iterations=5) AS SELECT * EXCEPT(row_id) FROM sk.t",
+    "BOOSTED_TREE_CLASSIFIER": "CREATE MODEL ml.m OPTIONS(model_type='boosted_tree_classifier', "
+    "input_label_cols=['kind'], max_iterations=5) AS SELECT * EXCEPT(row_id, target) FROM sk.t",
+    "RANDOM_FOREST_REGRESSOR": "CREATE MODEL ml.m OPTIONS(model_type='random_forest_regressor', "
+    "input_label_cols=['target'], num_parallel_tree=5) AS SELECT * EXCEPT(row_id) FROM sk.t",
+    "RANDOM_FOREST_CLASSIFIER": "CREATE MODEL ml.m OPTIONS(model_type='random_forest_classifier', "
+    "input_label_cols=['kind'], num_parallel_tree=5) AS SELECT * EXCEPT(row_id, target) FROM sk.t",
+}
+#: the label of each model type's statement (None: unsupervised)
+LABELS = {
+    model_type: None if model_type == "KMEANS" else "kind" if "'kind'" in statement else "target"
+    for model_type, statement in MODELS.items()
 }
 
 
@@ -44,11 +57,9 @@ def test_skew_of_the_training_data_itself_is_zero(iris: duckdb.DuckDBPyConnectio
     result = warehouse.execute(iris, "SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL ml.m, TABLE sk.t)")
     assert result.columns == DRIFT_COLUMNS
     rows = result.to_dicts()
-    label = {"KMEANS": None, "LINEAR_REG": "target", "LOGISTIC_REG": "kind"}[model_type]
+    label = LABELS[model_type]
     unused = [r for r in rows if r["reason"] == "new field, not used by the model"]
-    assert {r["input"] for r in unused} == (
-        {"row_id", "target"} if model_type == "LOGISTIC_REG" else {"row_id"}
-    )
+    assert {r["input"] for r in unused} == ({"row_id", "target"} if label == "kind" else {"row_id"})
     assert all(r["is_anomaly"] is False and r["value"] is None for r in unused)
     rows = [r for r in rows if r not in unused]
     assert {r["input"] for r in rows} == {f.name for f in model.features}
@@ -58,7 +69,7 @@ def test_skew_of_the_training_data_itself_is_zero(iris: duckdb.DuckDBPyConnectio
         assert row["is_anomaly"] is False and row["reason"] is None
     metrics = {r["input"]: r["metric"] for r in rows}
     assert metrics["sepal_length_cm"] == "JENSEN_SHANNON_DIVERGENCE"
-    if model_type != "LOGISTIC_REG":
+    if label != "kind":  # a categorical feature (the classifiers' label here)
         assert metrics["kind"] == "L_INFTY"
 
 
