@@ -97,11 +97,19 @@ def test_the_function_table() -> None:
                 "PREDICT",
                 "ROC_CURVE",
                 "TRAINING_INFO",
+                "VALIDATE_DATA_SKEW",
             ]
             for name in ("BOOSTED_TREE_CLASSIFIER", "RANDOM_FOREST_CLASSIFIER")
         },
         **{
-            name: ["EVALUATE", "FEATURE_IMPORTANCE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO"]
+            name: [
+                "EVALUATE",
+                "FEATURE_IMPORTANCE",
+                "FEATURE_INFO",
+                "PREDICT",
+                "TRAINING_INFO",
+                "VALIDATE_DATA_SKEW",
+            ]
             for name in ("BOOSTED_TREE_REGRESSOR", "RANDOM_FOREST_REGRESSOR")
         },
     }
