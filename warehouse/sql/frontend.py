@@ -27,7 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 from lakehouse import information_schema as views
 from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
-from warehouse.sql import rewrites, support
+from warehouse.sql import rewrites, script, support
 from warehouse.sql.dialect import ML_DATA_FUNCTIONS, MLTableFunction, parse
 
 if TYPE_CHECKING:  # imported when a statement uses ML (start-up time of `lakehouse sql`)
@@ -95,7 +95,12 @@ def execute(
 def run_script(
     con: duckdb.DuckDBPyConnection, text: str, params: Params = None, progress: ProgressCallback | None = None
 ) -> list[Result]:
-    """Run the statements of a file in order; one Result each."""
+    """Run the statements of a file in order; one Result each (of the statements a script runs)."""
+    if script.is_script(text):
+        interpreter = script.Interpreter(
+            con, parse_statements, lambda s: run_statement(con, s, params, progress)
+        )
+        return interpreter.run(script.blocks(text))
     return [run_statement(con, s, params, progress) for s in parse_statements(text)]
 
 

@@ -1,7 +1,7 @@
 """What the BigQuery front end cannot run on DuckDB, each refused with one clear line.
 
-- BigQuery scripting (``DECLARE``, ``SET``, ``IF … END IF``, ``BEGIN … END``, loops, ``EXECUTE
-  IMMEDIATE``, ``CALL``): sqlglot reads most of it only as an opaque command;
+- the BigQuery scripting ``script`` does not run (``EXECUTE IMMEDIATE``, ``CALL``, ``RAISE``, ``CASE``
+  statements, labels, ``BEGIN … EXCEPTION``, transactions): sqlglot reads it only as an opaque command;
 - a construct sqlglot knows has no DuckDB equivalent (``UnsupportedError`` when writing DuckDB SQL,
   e.g. ``RESPECT NULLS`` on an aggregate);
 - a BigQuery function DuckDB has no function for (DuckDB's "function does not exist").
@@ -20,7 +20,9 @@ from sqlglot.errors import UnsupportedError
 from lakehouse.errors import UsageError
 from warehouse.ml import sqlexpr
 
-SCRIPTING_HINT = "run plain statements, or DuckDB SQL with `lakehouse sql --dialect duckdb` (SET VARIABLE …)"
+SCRIPTING_HINT = (
+    "scripts may use DECLARE, SET, IF, BEGIN … END, LOOP, WHILE, REPEAT, BREAK/LEAVE, CONTINUE/ITERATE"
+)
 _MISSING_FUNCTION = re.compile(r"(?:Scalar|Aggregate|Table) Function with name \"?(\w+)\"? does not exist")
 
 
