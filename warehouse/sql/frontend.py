@@ -126,7 +126,10 @@ def uses_ml(statement: exp.Expr) -> bool:
 
 def needs_lake(text: str) -> bool:
     """False when every statement of ``text`` is a query that reads no table, view, file or table
-    function (``SELECT 1``, ``SELECT now()``): those run without the lake's extensions and attach."""
+    function (``SELECT 1``, ``SELECT now()``): those run without the lake's extensions and attach.
+    A script (``script.is_script``) may read anything."""
+    if script.is_script(text):
+        return True
     return any(
         not isinstance(s, exp.Query) or uses_ml(s) or s.find(exp.Table) is not None
         for s in parse_statements(text)

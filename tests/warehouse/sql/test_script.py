@@ -5,13 +5,15 @@ none. Documented loop and block results are in tests/fixtures/bigquery_corpus/pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 
 import warehouse
 from lakehouse.errors import UsageError
+from tests.conftest import CliResult
 from warehouse.sql import run_script
 
 #: https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#if (verbatim)
@@ -147,3 +149,19 @@ def test_plain_statements_are_not_a_script(con: duckdb.DuckDBPyConnection) -> No
     results = run_script(con, "SELECT 'a;b' AS s; -- a comment; with a semicolon\nSELECT 2 AS n")
     assert [r.rows for r in results] == [[("a;b",)], [(2,)]]
     assert warehouse.execute(con, "DECLARE s STRING DEFAULT 'x;y'; SELECT s").rows == [("x;y",)]
+
+
+def test_lakehouse_sql_runs_a_script_file(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """The CLI reads a script file as one script (no statement-by-statement parse, no parser warnings)."""
+    path = tmp_path / "count.sql"
+    path.write_text(
+        "DECLARE x INT64 DEFAULT 0;\nREPEAT\n  SET x = x + 1;\n  UNTIL x >= 3\nEND REPEAT;\nSELECT x AS n;\n"
+    )
+    result = cli("sql", "-f", str(path), "--json")
+    assert result.code == 0, result.err
+    assert result.json() == [{"n": 3}]
+    assert result.err == ""
+    bad = cli("sql", "DECLARE x INT64; WHILE x < 3 SELECT 1; END WHILE;")
+    assert bad.code == 2 and bad.err.strip().splitlines() == [
+        "error: 'WHILE x < 3 SELECT 1': WHILE needs a condition and DO (IF x > 0 THEN …; WHILE x < 10 DO …)"
+    ]
