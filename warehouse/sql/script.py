@@ -155,10 +155,11 @@ def blocks(text: str) -> list[Node]:
             open_(block, block.branches[0].body, rest)
         elif first in ("ELSEIF", "ELSE") and isinstance(top, IfBlock):
             stack.pop()
-            condition, rest = (
+            branch: tuple[str | None, Piece | None] = (
                 _split_at(piece, 1, TokenType.THEN) if first == "ELSEIF" else (None, _tail(piece, 1))
             )
-            top.branches.append(Branch(condition))
+            condition_, rest = branch
+            top.branches.append(Branch(condition_))
             stack.append((top, top.branches[-1].body))
             if rest is not None:
                 queue.appendleft(rest)
