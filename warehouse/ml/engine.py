@@ -94,9 +94,12 @@ def create_model(
     dims = automatic.dims(model.features, dummy=encoding.dummy)
     model.state["dims"] = [d.__dict__ for d in dims]
     model.state["standardize"] = encoding.standardize
+    model.state["center"] = encoding.center
     table = f"__ml_train_{uuid.uuid4().hex[:12]}"
     select = exp.select(
-        *automatic.encoded_select(model.features, dims, standardize=encoding.standardize),
+        *automatic.encoded_select(
+            model.features, dims, standardize=encoding.standardize, center=encoding.center
+        ),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
     ).from_(
         relation

@@ -12,7 +12,12 @@ from warehouse.ml.sqlexpr import ident
 
 def encoded_input(model: Model, input_query: exp.Query) -> exp.Select:
     """The input rows plus the model's encoded dimensions ``__x0..``."""
-    encoded = automatic.encoded_select(model.features, model.dims, standardize=model.state["standardize"])
+    encoded = automatic.encoded_select(
+        model.features,
+        model.dims,
+        standardize=model.state["standardize"],
+        center=model.state.get("center", False),  # models saved before ``center`` existed did not center
+    )
     return exp.select("*", *encoded).from_(input_query.subquery("__input"))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml import functions
 from warehouse.ml.model import Function, ModelType
-from warehouse.ml.models import kmeans, linear_reg, logistic_reg
+from warehouse.ml.models import kmeans, linear_reg, logistic_reg, pca
 from warehouse.ml.options import OptionSpec
 
 #: model_type -> its parts (the order is the order error messages list them in)
@@ -21,6 +21,7 @@ MODEL_TYPES: dict[str, ModelType] = {
     "KMEANS": kmeans.MODEL_TYPE,
     "LINEAR_REG": linear_reg.MODEL_TYPE,
     "LOGISTIC_REG": logistic_reg.MODEL_TYPE,
+    "PCA": pca.MODEL_TYPE,
 }
 
 #: model_type -> ML.<NAME> -> function: the generic functions, then the type's own (which may replace one)

@@ -72,6 +72,15 @@ def test_the_function_table() -> None:
             "TRAINING_INFO",
             "WEIGHTS",
         ],
+        "PCA": [
+            "DETECT_ANOMALIES",
+            "EVALUATE",
+            "FEATURE_INFO",
+            "PREDICT",
+            "PRINCIPAL_COMPONENTS",
+            "PRINCIPAL_COMPONENT_INFO",
+            "TRAINING_INFO",
+        ],
     }
     for table_ in types.FUNCTIONS.values():
         assert set(functions.FUNCTIONS) <= set(table_)

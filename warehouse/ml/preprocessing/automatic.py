@@ -53,6 +53,7 @@ class Encoding:
 
     standardize: bool = True  # numeric dimensions as (x - mean) / stddev
     dummy: bool = False  # DUMMY_ENCODING: each categorical feature loses its first category
+    center: bool = False  # without standardize: numeric dimensions as x - mean (one-hot ones stay 0/1)
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,15 @@ def dims(features: list[Feature], *, dummy: bool = False) -> list[Dim]:
 
 
 def encode(
-    features: list[Feature], dimensions: list[Dim], *, standardize: bool, table: str | None = None
+    features: list[Feature],
+    dimensions: list[Dim],
+    *,
+    standardize: bool,
+    table: str | None = None,
+    center: bool = False,
 ) -> list[exp.Expr]:
-    """SQL expressions of ``dimensions`` over the input columns: imputed, optionally standardized, one-hot."""
+    """SQL expressions of ``dimensions`` over the input columns: imputed, optionally standardized (or only
+    centered), one-hot."""
     by_name = {f.name: f for f in features}
     out: list[exp.Expr] = []
     for d in dimensions:
@@ -140,6 +147,8 @@ def encode(
                 value = exp.Div(
                     this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
                 )
+            elif center:
+                value = exp.Sub(this=value, expression=num(f.mean))
             out.append(value)
         else:
             test: exp.Expr = (
@@ -155,9 +164,11 @@ def dim_name(i: int) -> str:
     return f"__x{i}"
 
 
-def encoded_select(features: list[Feature], dimensions: list[Dim], *, standardize: bool) -> list[exp.Expr]:
+def encoded_select(
+    features: list[Feature], dimensions: list[Dim], *, standardize: bool, center: bool = False
+) -> list[exp.Expr]:
     """``encode`` aliased as ``__x0, __x1, ...``."""
     return [
         exp.alias_(e, ident(dim_name(i)))
-        for i, e in enumerate(encode(features, dimensions, standardize=standardize))
+        for i, e in enumerate(encode(features, dimensions, standardize=standardize, center=center))
     ]
