@@ -22,10 +22,20 @@ from warehouse.ml.sqlexpr import col, ident, num
 
 
 def _projected(call: Call, rows: exp.Query) -> tuple[exp.Select, np.ndarray]:
-    """The input rows, their encoded dimensions and ``principal_component_1..k``."""
+    """The input rows, their encoded dimensions (``__x0..`` and the list ``__xs``), the components
+    ``principal_component_1..k`` and their list ``__pcs``."""
     vectors = load_components(call.con, call.model)
-    encoded = encoded_input(call.model, rows).subquery("__encoded")
-    return exp.select("*", *psql.projections(vectors)).from_(encoded), vectors
+    encoded = exp.select("*", psql.dims_list(len(call.model.dims))).from_(
+        encoded_input(call.model, rows).subquery("__encoded")
+    )
+    projected = exp.select("*", *psql.projections(vectors)).from_(encoded.subquery("__listed"))
+    listed = exp.select("*", psql.pcs_list(vectors.shape[1])).from_(projected.subquery("__projected"))
+    return listed, vectors
+
+
+def _helpers(call: Call) -> list[str]:
+    """The columns ``_projected`` adds besides the components."""
+    return [*dim_columns(call.model), psql.XS, psql.PCS]
 
 
 def predict(call: Call) -> exp.Query:
@@ -39,7 +49,7 @@ def predict(call: Call) -> exp.Query:
         )
     projected, vectors = _projected(call, call.require_input())
     names = psql.pc_columns(vectors.shape[1])
-    hidden = [*dim_columns(call.model), *names, *([] if keep else [f.name for f in call.model.features])]
+    hidden = [*_helpers(call), *names, *([] if keep else [f.name for f in call.model.features])]
     return exp.select(*[col(n) for n in names], without(hidden)).from_(projected.subquery("__projected"))
 
 
@@ -55,8 +65,8 @@ def evaluate(call: Call) -> exp.Query:
         return call.scratch.rows_relation(EVALUATE, [dict(call.model.metrics)])
     projected, vectors = _projected(call, call.input)
     parts = exp.select(
-        exp.alias_(psql.projected_norm(vectors.shape[1]), ident("__p")),
-        exp.alias_(psql.squared_norm(vectors.shape[0]), ident("__x")),
+        exp.alias_(psql.projected_norm(), ident("__p")),
+        exp.alias_(psql.squared_norm(), ident("__x")),
     ).from_(projected.subquery("__projected"))
     ratio = exp.Div(
         this=exp.func("sum", col("__p")), expression=exp.func("nullif", exp.func("sum", col("__x")), num(0.0))
@@ -156,7 +166,7 @@ def detect_anomalies(call: Call) -> exp.Query:
     return exp.select(
         exp.alias_(exp.GT(this=col(psql.MSE), expression=num(cutoff)), ident("is_anomaly")),
         exp.alias_(col(psql.MSE), ident("mean_squared_error")),
-        without([*dim_columns(model), *names, psql.MSE]),
+        without([*_helpers(call), *names, psql.MSE]),
     ).from_(scored.subquery("__scored"))
 
 

@@ -1,80 +1,85 @@
 """The scoring SQL of PCA: projections on the components, the reconstruction error, the explained share.
 
-Everything is an expression of the encoded dimensions ``__x0..`` with the component loadings as exact
-DOUBLE literals. Sums are balanced trees, so a model with thousands of dimensions stays far below
-DuckDB's expression-depth limit (a left-deep sum adds one level per term).
+A row's encoded dimensions ``__x0..`` become one DuckDB list ``__xs``; principal component ``c`` is
+``list_dot_product(__xs, <column c of the loadings>)`` with the loadings as one constant DOUBLE[] (each
+value an exact string literal cast to DOUBLE, so the model's parameters reach DuckDB bit for bit). The
+SQL grows with ``k`` (and ``d`` for the reconstruction error), never with ``k x d`` expression nodes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 from sqlglot import exp
 
 from warehouse.ml.preprocessing.automatic import dim_name
-from warehouse.ml.sqlexpr import col, ident, num, paren
+from warehouse.ml.sqlexpr import col, ident, num
 
 PC = "principal_component_{}"  # ML.PREDICT's output columns, numbered from 1
+XS = "__xs"  # the encoded dimensions as one list
+PCS = "__pcs"  # the principal components as one list
 MSE = "__mse"
+_DOUBLES = exp.DataType.build("DOUBLE[]", dialect="duckdb")
 
 
-def total(terms: Sequence[exp.Expr]) -> exp.Expr:
-    """The sum of ``terms`` as a balanced tree (0.0 for none)."""
-    if not terms:
-        return num(0.0)
-    if len(terms) == 1:
-        return terms[0]
-    middle = len(terms) // 2
-    return paren(exp.Add(this=total(terms[:middle]), expression=total(terms[middle:])))
-
-
-def _square(e: exp.Expr) -> exp.Expr:
-    return exp.Mul(this=paren(e), expression=paren(e.copy()))
-
-
-def projection(vectors: np.ndarray, c: int) -> exp.Expr:
-    """Principal component ``c + 1`` of a row: the dot product of its dimensions with column ``c``."""
-    return total(
-        [exp.Mul(this=col(dim_name(j)), expression=num(float(v))) for j, v in enumerate(vectors[:, c])]
+def doubles(values: Iterable[float]) -> exp.Expr:
+    """A constant DOUBLE[] with every value exact."""
+    return exp.Cast(
+        this=exp.Array(expressions=[exp.Literal.string(repr(float(v))) for v in values]), to=_DOUBLES.copy()
     )
 
 
-def projections(vectors: np.ndarray) -> list[exp.Expr]:
-    """``principal_component_1..k``."""
-    return [exp.alias_(projection(vectors, c), ident(PC.format(c + 1))) for c in range(vectors.shape[1])]
+def _dot(left: exp.Expr, right: exp.Expr) -> exp.Expr:
+    return exp.func("list_dot_product", left, right)
+
+
+def _list(names: Iterable[str]) -> exp.Expr:
+    return exp.func("list_value", *[col(n) for n in names])
+
+
+def dims_list(dims: int) -> exp.Expr:
+    """``__xs``: the row's encoded dimensions as one list."""
+    return exp.alias_(_list(dim_name(j) for j in range(dims)), ident(XS))
 
 
 def pc_columns(k: int) -> list[str]:
     return [PC.format(c + 1) for c in range(k)]
 
 
-def squared_norm(dims: int) -> exp.Expr:
-    """``sum(x_j^2)`` over the encoded dimensions."""
-    return total([_square(col(dim_name(j))) for j in range(dims)])
+def projections(vectors: np.ndarray) -> list[exp.Expr]:
+    """``principal_component_1..k`` over a row that has ``__xs``."""
+    return [
+        exp.alias_(_dot(col(XS), doubles(vectors[:, c])), ident(name))
+        for c, name in enumerate(pc_columns(vectors.shape[1]))
+    ]
 
 
-def projected_norm(k: int) -> exp.Expr:
-    """``sum(p_c^2)`` over the principal component columns."""
-    return total([_square(col(name)) for name in pc_columns(k)])
+def pcs_list(k: int) -> exp.Expr:
+    """``__pcs``: the row's principal components as one list."""
+    return exp.alias_(_list(pc_columns(k)), ident(PCS))
+
+
+def squared_norm() -> exp.Expr:
+    """``|x|^2`` of the encoded row (needs ``__xs``)."""
+    return _dot(col(XS), col(XS))
+
+
+def projected_norm() -> exp.Expr:
+    """``|p|^2`` of the row's principal components (needs ``__pcs``)."""
+    return _dot(col(PCS), col(PCS))
 
 
 def mean_squared_error(vectors: np.ndarray, features: int) -> exp.Expr:
-    """Over a row that has its dimensions and its ``principal_component_*`` columns: the squared
-    distance between the row and its reconstruction from the kept components, per input feature."""
-    d, k = vectors.shape
-    residuals = [
-        exp.Sub(
-            this=col(dim_name(j)),
-            expression=paren(
-                total(
-                    [
-                        exp.Mul(this=col(PC.format(c + 1)), expression=num(float(vectors[j, c])))
-                        for c in range(k)
-                    ]
-                )
-            ),
-        )
-        for j in range(d)
-    ]
-    return exp.Div(this=paren(total([_square(r) for r in residuals])), expression=num(float(features)))
+    """Over a row with ``__x0..`` and ``__pcs``: the squared distance between the row and its
+    reconstruction from the kept components, per input feature."""
+    residuals = exp.func(
+        "list_value",
+        *[
+            exp.Sub(this=col(dim_name(j)), expression=_dot(col(PCS), doubles(vectors[j, :])))
+            for j in range(vectors.shape[0])
+        ],
+    )
+    return exp.Div(
+        this=exp.func("list_dot_product", residuals, residuals.copy()), expression=num(float(features))
+    )

@@ -79,11 +79,12 @@ def train(model: Model, data: TrainingData) -> None:
 
 
 def _batches(data: TrainingData) -> Iterator[np.ndarray]:
-    """The encoded rows as (rows x d) float64 blocks, streamed from DuckDB as Arrow record batches."""
+    """The encoded rows as (d x rows) float64 blocks (one contiguous row per dimension), streamed from
+    DuckDB as Arrow record batches."""
     query = exp.select(*data.xs).from_(exp.to_table(data.table))
     reader = data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS)
     for batch in reader:
-        yield np.column_stack([column.to_numpy(zero_copy_only=False) for column in batch.columns])
+        yield np.stack([column.to_numpy(zero_copy_only=False) for column in batch.columns])
 
 
 def second_moments(data: TrainingData) -> np.ndarray:
@@ -91,17 +92,19 @@ def second_moments(data: TrainingData) -> np.ndarray:
     d = len(data.dims)
     total = np.zeros((d, d))
     for block in _batches(data):
-        total += block.T @ block
+        total += block @ block.T
     return total
 
 
 def reconstruction_errors(data: TrainingData, vectors: np.ndarray, features: int) -> np.ndarray:
-    """Per training row: the squared distance to its projection on the kept components, per feature."""
+    """Per training row: the squared distance to its projection on the kept components, per feature
+    (``|x|^2 - |V'x|^2``: the components are orthonormal)."""
     errors = []
     for block in _batches(data):
-        residual = block - (block @ vectors) @ vectors.T
-        errors.append(np.einsum("ij,ij->i", residual, residual) / features)
-    return np.concatenate(errors)
+        projected = vectors.T @ block
+        squared = np.einsum("ij,ij->j", block, block) - np.einsum("ij,ij->j", projected, projected)
+        errors.append(np.maximum(squared, 0.0) / features)
+    return np.concatenate(errors) if errors else np.zeros(0)
 
 
 def solver_for(option: str, dims: int) -> str:
