@@ -263,3 +263,21 @@ def test_function_errors(con: duckdb.DuckDBPyConnection) -> None:
     for statement, message in cases:
         with pytest.raises(Exception, match=message):
             warehouse.execute(con, statement)
+
+
+def test_generic_functions_and_drop_model(con: duckdb.DuckDBPyConnection) -> None:
+    warehouse.execute(
+        con, f"CREATE MODEL ml.p OPTIONS(model_type='PCA', num_principal_components=2) AS {WINE}"
+    )
+    features = warehouse.execute(con, "SELECT input, dimension FROM ML.FEATURE_INFO(MODEL ml.p)").rows
+    assert len(features) == 13 and {d for _, d in features} == {1}
+    info = warehouse.execute(con, "SELECT training_run, iteration FROM ML.TRAINING_INFO(MODEL ml.p)").rows
+    assert info == [(0, 0)]
+    tables = (
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' AND starts_with(table_name, 'p__')"
+    )
+    assert con.execute(tables).fetchone() == (2,)  # components, training_info
+    warehouse.execute(con, "DROP MODEL ml.p")
+    assert con.execute(tables).fetchone() == (0,)
+    with pytest.raises(Exception, match=r"model ml\.p does not exist"):
+        warehouse.execute(con, "SELECT * FROM ML.PRINCIPAL_COMPONENT_INFO(MODEL ml.p)")
