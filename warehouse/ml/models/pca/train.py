@@ -82,7 +82,7 @@ def _batches(data: TrainingData) -> Iterator[np.ndarray]:
     """The encoded rows as (d x rows) float64 blocks (one contiguous row per dimension), streamed from
     DuckDB as Arrow record batches."""
     query = exp.select(*data.xs).from_(exp.to_table(data.table))
-    reader = data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS)
+    reader = data.con.execute(sql(query)).to_arrow_reader(BATCH_ROWS)
     for batch in reader:
         yield np.stack([column.to_numpy(zero_copy_only=False) for column in batch.columns])
 

@@ -127,7 +127,10 @@ def test_explained_variance_ratio_keeps_the_fewest_components_that_exceed_it(
         assert cumulative[-1] > ratio and (kept == 1 or cumulative[-2] <= ratio)
 
 
-@pytest.mark.parametrize("options", ["num_principal_components=6", "pca_explained_variance_ratio=0.9"])
+@pytest.mark.parametrize(
+    "options",
+    ["num_principal_components=6", "pca_explained_variance_ratio=0.9", "pca_explained_variance_ratio=0.99"],
+)
 def test_randomized_solver_agrees_with_full(con: duckdb.DuckDBPyConnection, options: str) -> None:
     source = "SELECT * EXCEPT(row_id, target) FROM sk.breast_cancer"
     for solver in ("FULL", "RANDOMIZED", "AUTO"):
