@@ -8,6 +8,10 @@ each ratio taken over its trace. PCA_SOLVER FULL is ``numpy.linalg.eigh``; RANDO
 randomized range finder with power iterations (Halko, Martinsson, Tropp 2011) on the same matrix; AUTO
 takes FULL up to 1,000 dimensions (BigQuery's documented range for it) and RANDOMIZED above. Each
 component's sign is fixed so its largest loading is positive (scikit-learn's ``svd_flip`` rule).
+
+ML.DETECT_ANOMALIES cuts at a quantile of the training rows' reconstruction error; those quantiles are
+taken in the same pass over all rows up to ``SAMPLE_VALUES`` (rows x dimensions), over every n-th row
+above, so training reads the data once.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ BATCH_ROWS = 1 << 17
 FULL_UP_TO = 1000  # dimensions: AUTO picks FULL up to here, RANDOMIZED above
 SEED = 0  # RANDOMIZED is deterministic: the same data gives the same model
 ANOMALY_QUANTILES = np.linspace(0.0, 1.0, 1001)  # of the training rows' mean squared error
+SAMPLE_VALUES = 20_000_000  # the rows kept for those quantiles: all up to this many values (160 MB) ...
+SAMPLE_MIN_ROWS = 1000  # ... and never fewer rows than this
 COMPONENTS = pa.schema([("component", pa.int64()), ("dim", pa.int64()), ("value", pa.float64())])
 
 
@@ -50,7 +56,8 @@ def train(model: Model, data: TrainingData) -> None:
             f"or of features after one-hot encoding ({d})",
             hint=f"use num_principal_components <= {min(data.rows, d)}",
         )
-    covariance = second_moments(data) / (data.rows - 1)
+    moments, sample = second_moments(data, sample_rows=max(SAMPLE_MIN_ROWS, SAMPLE_VALUES // d))
+    covariance = moments / (data.rows - 1)
     solver = solver_for(model.options["pca_solver"], d)
     eigenvalues, vectors = components(covariance, count, ratio, solver)
     total = float(np.trace(covariance))
@@ -61,7 +68,9 @@ def train(model: Model, data: TrainingData) -> None:
         eigenvalues=eigenvalues.tolist(),
         total_variance=total,
         solver=solver,
-        mse_quantiles=np.quantile(reconstruction_errors(data, vectors, features), ANOMALY_QUANTILES).tolist(),
+        mse_quantiles=np.quantile(
+            reconstruction_errors(sample, vectors, features), ANOMALY_QUANTILES
+        ).tolist(),
     )
     model.metrics = {"total_explained_variance_ratio": explained}
     write_state(data.con, model, "components", component_table(vectors))
@@ -87,24 +96,26 @@ def _batches(data: TrainingData) -> Iterator[np.ndarray]:
         yield np.stack([column.to_numpy(zero_copy_only=False) for column in batch.columns])
 
 
-def second_moments(data: TrainingData) -> np.ndarray:
-    """``X'X`` of the encoded rows (d x d)."""
+def second_moments(data: TrainingData, sample_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``X'X`` of the encoded rows (d x d), and the rows (d x n) the anomaly quantiles are taken over:
+    all of them up to ``sample_rows``, else every ``ceil(rows / sample_rows)``-th row (one pass)."""
     d = len(data.dims)
     total = np.zeros((d, d))
+    stride = -(-data.rows // sample_rows)
+    kept, seen = [], 0
     for block in _batches(data):
         total += block @ block.T
-    return total
+        kept.append(block[:, (-seen) % stride :: stride] if stride > 1 else block)
+        seen += block.shape[1]
+    return total, np.concatenate(kept, axis=1) if kept else np.zeros((d, 0))
 
 
-def reconstruction_errors(data: TrainingData, vectors: np.ndarray, features: int) -> np.ndarray:
-    """Per training row: the squared distance to its projection on the kept components, per feature
-    (``|x|^2 - |V'x|^2``: the components are orthonormal)."""
-    errors = []
-    for block in _batches(data):
-        projected = vectors.T @ block
-        squared = np.einsum("ij,ij->j", block, block) - np.einsum("ij,ij->j", projected, projected)
-        errors.append(np.maximum(squared, 0.0) / features)
-    return np.concatenate(errors) if errors else np.zeros(0)
+def reconstruction_errors(rows: np.ndarray, vectors: np.ndarray, features: int) -> np.ndarray:
+    """Per row (a column of ``rows``): the squared distance to its projection on the kept components,
+    per feature (``|x|^2 - |V'x|^2``: the components are orthonormal)."""
+    projected = vectors.T @ rows
+    squared = np.einsum("ij,ij->j", rows, rows) - np.einsum("ij,ij->j", projected, projected)
+    return np.maximum(squared, 0.0) / features
 
 
 def solver_for(option: str, dims: int) -> str:

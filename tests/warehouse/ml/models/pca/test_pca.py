@@ -10,6 +10,7 @@ import pytest
 from sklearn.decomposition import PCA
 
 import warehouse
+from warehouse.ml.models.pca import train as pca_train
 
 WINE = "SELECT * EXCEPT(row_id, target) FROM sk.wine"
 
@@ -284,3 +285,27 @@ def test_generic_functions_and_drop_model(con: duckdb.DuckDBPyConnection) -> Non
     assert con.execute(tables).fetchone() == (0,)
     with pytest.raises(Exception, match=r"model ml\.p does not exist"):
         warehouse.execute(con, "SELECT * FROM ML.PRINCIPAL_COMPONENT_INFO(MODEL ml.p)")
+
+
+def test_anomaly_quantiles_from_a_sample_of_the_training_rows(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SAMPLE_VALUES, every n-th training row sets the cut-off; the components still see every row."""
+    source = "SELECT * EXCEPT(row_id, target) FROM sk.breast_cancer"
+    warehouse.execute(
+        con, f"CREATE MODEL ml.all OPTIONS(model_type='PCA', num_principal_components=4) AS {source}"
+    )
+    monkeypatch.setattr(pca_train, "SAMPLE_VALUES", 30 * 100)  # 30 dimensions: every 6th of 569 rows
+    monkeypatch.setattr(pca_train, "SAMPLE_MIN_ROWS", 1)
+    warehouse.execute(
+        con, f"CREATE MODEL ml.some OPTIONS(model_type='PCA', num_principal_components=4) AS {source}"
+    )
+    np.testing.assert_array_equal(_info(con, "ml.some"), _info(con, "ml.all"))
+    scored = warehouse.execute(
+        con,
+        "SELECT is_anomaly, mean_squared_error FROM ML.DETECT_ANOMALIES(MODEL ml.some, "
+        "STRUCT(0.1 AS contamination), TABLE sk.breast_cancer) ORDER BY row_id",
+    ).rows
+    errors = np.array([e for _, e in scored])
+    cutoff = np.quantile(errors[::6], 0.9)  # the training rows 0, 6, 12, ... in query order
+    assert [flag for flag, _ in scored] == list(errors > cutoff)
