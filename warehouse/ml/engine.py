@@ -106,7 +106,8 @@ def create_model(
         if isinstance(relation, exp.Table)
         else exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
     )
-    con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(select)}')
+    kind = "TABLE" if model_type.materialize else "VIEW"  # a view: the type reads the rows in one pass
+    con.execute(f'CREATE TEMP {kind} "{table}" AS {sql(select)}')
     try:
         data = TrainingData(
             con=con,
@@ -120,7 +121,7 @@ def create_model(
         rows = data.rows
         _train_and_save(con, model_type, model, data, replace=present)
     finally:
-        con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
+        con.execute(f'DROP {kind} IF EXISTS temp."{table}"')
     skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
     note = f" ({skipped} rows with a NULL label skipped)" if skipped else ""
     log.info("trained %s model %s.%s on %d rows%s", model.model_type, schema, name, data.rows, note)

@@ -37,7 +37,7 @@ class TrainingData:
     """The encoded training rows, materialized in a DuckDB temp table."""
 
     con: duckdb.DuckDBPyConnection
-    table: str  # temp table: __rid, __x0.., and the role columns present
+    table: str  # temp table (a view for types that do not materialize): __x0.., the role columns present
     dims: list[Dim]
     rows: int
     roles: dict[str, str]  # role (LABEL, ...) -> user column name
@@ -145,3 +145,6 @@ class ModelType:
     functions: Mapping[str, Function]
     #: what ``warm_start`` continues from, read from the model being replaced (before it is dropped)
     warm_start: Callable[[duckdb.DuckDBPyConnection, Model], dict[str, Any]] | None = None
+    #: False: ``TrainingData.table`` is a temp view of the encoded rows instead of a table, for a type
+    #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``)
+    materialize: bool = True

@@ -18,4 +18,5 @@ MODEL_TYPE = ModelType(
     encoding=options.encoding,
     train=train.train,
     functions=functions.FUNCTIONS,
+    materialize=False,  # training reads the encoded rows once, as an Arrow stream
 )

@@ -56,8 +56,8 @@ def train(model: Model, data: TrainingData) -> None:
             f"or of features after one-hot encoding ({d})",
             hint=f"use num_principal_components <= {min(data.rows, d)}",
         )
-    moments, sample = second_moments(data, sample_rows=max(SAMPLE_MIN_ROWS, SAMPLE_VALUES // d))
-    covariance = moments / (data.rows - 1)
+    moments, sample, rows = second_moments(data, sample_rows=max(SAMPLE_MIN_ROWS, SAMPLE_VALUES // d))
+    covariance = moments / (rows - 1)  # rows as streamed (a query with RAND() may differ from the count)
     solver = solver_for(model.options["pca_solver"], d)
     eigenvalues, vectors = components(covariance, count, ratio, solver)
     total = float(np.trace(covariance))
@@ -96,9 +96,10 @@ def _batches(data: TrainingData) -> Iterator[np.ndarray]:
         yield np.stack([column.to_numpy(zero_copy_only=False) for column in batch.columns])
 
 
-def second_moments(data: TrainingData, sample_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """``X'X`` of the encoded rows (d x d), and the rows (d x n) the anomaly quantiles are taken over:
-    all of them up to ``sample_rows``, else every ``ceil(rows / sample_rows)``-th row (one pass)."""
+def second_moments(data: TrainingData, sample_rows: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """``X'X`` of the encoded rows (d x d), the rows (d x n) the anomaly quantiles are taken over (all
+    of them up to ``sample_rows``, else every ``ceil(rows / sample_rows)``-th row) and the row count,
+    in one pass."""
     d = len(data.dims)
     total = np.zeros((d, d))
     stride = -(-data.rows // sample_rows)
@@ -107,7 +108,9 @@ def second_moments(data: TrainingData, sample_rows: int) -> tuple[np.ndarray, np
         total += block @ block.T
         kept.append(block[:, (-seen) % stride :: stride] if stride > 1 else block)
         seen += block.shape[1]
-    return total, np.concatenate(kept, axis=1) if kept else np.zeros((d, 0))
+    if seen < 2:
+        raise UsageError(f"PCA needs at least 2 training rows; the query returned {seen}", hint="add rows")
+    return total, np.concatenate(kept, axis=1), seen
 
 
 def reconstruction_errors(rows: np.ndarray, vectors: np.ndarray, features: int) -> np.ndarray:
