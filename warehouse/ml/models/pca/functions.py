@@ -160,9 +160,9 @@ def detect_anomalies(call: Call) -> exp.Query:
     cutoff = float(np.interp(1.0 - float(contamination), grid, quantiles))
     projected, vectors = _projected(call, call.input_or_training_rows())
     names = psql.pc_columns(vectors.shape[1])
-    scored = exp.select(
-        "*", exp.alias_(psql.mean_squared_error(vectors, len(model.features)), ident(psql.MSE))
-    ).from_(projected.subquery("__projected"))
+    scored = exp.select("*", exp.alias_(psql.mean_squared_error(len(model.features)), ident(psql.MSE))).from_(
+        projected.subquery("__projected")
+    )
     return exp.select(
         exp.alias_(exp.GT(this=col(psql.MSE), expression=num(cutoff)), ident("is_anomaly")),
         exp.alias_(col(psql.MSE), ident("mean_squared_error")),

@@ -3,7 +3,7 @@
 A row's encoded dimensions ``__x0..`` become one DuckDB list ``__xs``; principal component ``c`` is
 ``list_dot_product(__xs, <column c of the loadings>)`` with the loadings as one constant DOUBLE[] (each
 value an exact string literal cast to DOUBLE, so the model's parameters reach DuckDB bit for bit). The
-SQL grows with ``k`` (and ``d`` for the reconstruction error), never with ``k x d`` expression nodes.
+SQL grows with ``k``, never with ``k x d`` expression nodes.
 """
 
 from __future__ import annotations
@@ -70,16 +70,9 @@ def projected_norm() -> exp.Expr:
     return _dot(col(PCS), col(PCS))
 
 
-def mean_squared_error(vectors: np.ndarray, features: int) -> exp.Expr:
-    """Over a row with ``__x0..`` and ``__pcs``: the squared distance between the row and its
-    reconstruction from the kept components, per input feature."""
-    residuals = exp.func(
-        "list_value",
-        *[
-            exp.Sub(this=col(dim_name(j)), expression=_dot(col(PCS), doubles(vectors[j, :])))
-            for j in range(vectors.shape[0])
-        ],
-    )
-    return exp.Div(
-        this=exp.func("list_dot_product", residuals, residuals.copy()), expression=num(float(features))
-    )
+def mean_squared_error(features: int) -> exp.Expr:
+    """Over a row with ``__xs`` and ``__pcs``: the squared distance between the row and its
+    reconstruction from the kept components, per input feature. The components are orthonormal, so
+    that distance is ``|x|^2 - |p|^2`` (as training computes it; never below 0)."""
+    difference = exp.Sub(this=squared_norm(), expression=projected_norm())
+    return exp.Div(this=exp.func("greatest", difference, num(0.0)), expression=num(float(features)))

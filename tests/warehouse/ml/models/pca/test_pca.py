@@ -309,3 +309,30 @@ def test_anomaly_quantiles_from_a_sample_of_the_training_rows(
     errors = np.array([e for _, e in scored])
     cutoff = np.quantile(errors[::6], 0.9)  # the training rows 0, 6, 12, ... in query order
     assert [flag for flag, _ in scored] == list(errors > cutoff)
+
+
+@pytest.mark.slow  # the generic one-hot encoding of 1,100 categories is ~10 s of SQL building
+def test_over_a_thousand_dimensions_auto_is_randomized_and_scoring_stays_sql(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """1,102 one-hot and numeric dimensions: AUTO picks RANDOMIZED (above 1,000), which agrees with FULL,
+    and the scoring SQL (one constant list per component) runs without hitting DuckDB's depth limit."""
+    con.execute(
+        "CREATE TABLE wide AS SELECT i AS id, sin(i) * 10 + cos(i * 0.5) AS a, sin(i) * 5 + i % 3 AS b, "
+        "'c' || (i % 1100) AS code FROM range(3300) r(i)"
+    )
+    for solver in ("AUTO", "FULL"):
+        warehouse.execute(
+            con,
+            f"CREATE MODEL ml.wide_{solver} OPTIONS(model_type='PCA', num_principal_components=2, "
+            f"pca_solver='{solver}') AS SELECT a, b, code FROM wide",
+        )
+    model = warehouse.execute(con, "SELECT state FROM ml._models WHERE name = 'ml.wide_AUTO'")
+    assert '"solver": "RANDOMIZED"' in model.rows[0][0]
+    np.testing.assert_allclose(_info(con, "ml.wide_AUTO"), _info(con, "ml.wide_FULL"), rtol=1e-8)
+    scored = warehouse.execute(
+        con,
+        "SELECT count(*), count_if(is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL ml.wide_AUTO, "
+        "STRUCT(0.1 AS contamination), TABLE wide)",
+    ).rows
+    assert scored[0][0] == 3300 and abs(int(scored[0][1]) - 330) <= 5
