@@ -34,7 +34,8 @@ ROW_ID = "__rid"  # the training table's rowid (insertion = query order), as rel
 
 @dataclass
 class TrainingData:
-    """The encoded training rows, materialized in a DuckDB temp table."""
+    """The encoded training rows: a DuckDB temp table, or a temp view for a type that streams them once
+    (``ModelType.materialize``)."""
 
     con: duckdb.DuckDBPyConnection
     table: str  # temp table (a view for types that do not materialize): __x0.., the role columns present
@@ -52,7 +53,7 @@ class TrainingData:
         return [self.x(i) for i in range(len(self.dims))]
 
     def relation(self) -> exp.Subquery:
-        """The training rows with their row id as ``__rid``."""
+        """The training rows with their row id as ``__rid`` (a materialized table's ``rowid``)."""
         rows = exp.select(exp.alias_(exp.column("rowid"), ident(ROW_ID)), "*").from_(exp.to_table(self.table))
         return rows.subquery("__training")
 
