@@ -44,9 +44,8 @@ def _generate(con: duckdb.DuckDBPyConnection, rows: int, dims: int) -> None:
 
 
 def _standardized(con: duckdb.DuckDBPyConnection, dims: int) -> np.ndarray:
-    data = con.execute(
-        f"SELECT {', '.join(f'x{j}' for j in range(dims))} FROM points ORDER BY id"
-    ).fetchnumpy()
+    columns = ", ".join(f"x{j}" for j in range(dims))
+    data = con.execute(f"SELECT {columns} FROM points").fetchnumpy()  # insertion order: by id
     x = np.column_stack([data[f"x{j}"] for j in range(dims)])
     return (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
 
@@ -67,7 +66,7 @@ def bench(
     )
     ratio_diff = float(np.max(np.abs(np.array([r[0] for r in info.rows]) - peer.explained_variance_ratio_)))
     columns = ", ".join(f"principal_component_{c + 1}" for c in range(k))
-    predict = f"SELECT {columns} FROM ML.PREDICT(MODEL ml.bench_pca, TABLE points) ORDER BY id"
+    predict = f"SELECT {columns} FROM ML.PREDICT(MODEL ml.bench_pca, TABLE points)"  # id order, as the peer
     ours_predict, result = _timed(lambda: warehouse.execute(con, predict))
     peer_predict, projected = _timed(lambda: peer.transform(x))
     # fetching the result dominates a full ML.PREDICT; the aggregate measures the SQL projection itself
