@@ -249,7 +249,7 @@ class RegisteredModel:
     TABLE: ClassVar[str] = "_models"
 
     name: str  # schema-qualified, e.g. ml.customer_segments
-    model_type: str  # KMEANS, LINEAR_REG, LOGISTIC_REG …
+    model_type: str  # KMEANS, LINEAR_REG, LOGISTIC_REG, PCA …
     options: dict[str, Any]
     features: tuple[ModelFeature, ...]
     training_query: str  # BigQuery SQL

@@ -32,8 +32,9 @@ Adding a model type (say ``BOOSTED_TREE_REGRESSOR``) touches its folder and one 
 4. ``functions.py``: ``FUNCTIONS = {"PREDICT": predict, ...}``, each a ``Call -> exp.Query``; the generic
    functions (``functions.FUNCTIONS``) come with every type.
 5. ``__init__.py``: ``MODEL_TYPE = ModelType(name=..., options=..., roles=..., encoding=..., train=...,
-   functions=..., warm_start=...)``; then the row ``"BOOSTED_TREE_REGRESSOR": boosted_tree_regressor.MODEL_TYPE``
-   in ``types.MODEL_TYPES``.
+   functions=..., warm_start=...)`` (``materialize=False`` for a type that reads its rows once, as a
+   stream: the encoded rows are then a temp view, not a table); then the row
+   ``"BOOSTED_TREE_REGRESSOR": boosted_tree_regressor.MODEL_TYPE`` in ``types.MODEL_TYPES``.
 
 Code two types share goes into a family folder (like ``models/glm``) or, when every type may use it, a
 generic module here, which never names a model type. A function name the SQL parser does not know yet

@@ -98,10 +98,15 @@ def create_model(
     model.state["dims"] = [d.__dict__ for d in dims]
     model.state["standardize"] = encoding.standardize
     model.state["impute"] = encoding.impute
+    model.state["center"] = encoding.center
     table = f"__ml_train_{uuid.uuid4().hex[:12]}"
     select = exp.select(
         *automatic.encoded_select(
-            model.features, dims, standardize=encoding.standardize, impute=encoding.impute
+            model.features,
+            dims,
+            standardize=encoding.standardize,
+            impute=encoding.impute,
+            center=encoding.center,
         ),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
     ).from_(
@@ -109,7 +114,8 @@ def create_model(
         if isinstance(relation, exp.Table)
         else exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
     )
-    con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(select)}')
+    kind = "TABLE" if model_type.materialize else "VIEW"  # a view: the type reads the rows in one pass
+    con.execute(f'CREATE TEMP {kind} "{table}" AS {sql(select)}')
     try:
         data = TrainingData(
             con=con,
@@ -123,7 +129,7 @@ def create_model(
         rows = data.rows
         _train_and_save(con, model_type, model, data, replace=present, raw=raw, ignored=list(roles.values()))
     finally:
-        con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
+        con.execute(f'DROP {kind} IF EXISTS temp."{table}"')
     skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
     note = f" ({skipped} rows with a NULL label skipped)" if skipped else ""
     log.info("trained %s model %s.%s on %d rows%s", model.model_type, schema, name, data.rows, note)

@@ -34,10 +34,11 @@ ROW_ID = "__rid"  # the training table's rowid (insertion = query order), as rel
 
 @dataclass
 class TrainingData:
-    """The encoded training rows, materialized in a DuckDB temp table."""
+    """The encoded training rows: a DuckDB temp table, or a temp view for a type that streams them once
+    (``ModelType.materialize``)."""
 
     con: duckdb.DuckDBPyConnection
-    table: str  # temp table: __rid, __x0.., and the role columns present
+    table: str  # temp table (a view for types that do not materialize): __x0.., the role columns present
     dims: list[Dim]
     rows: int
     roles: dict[str, str]  # role (LABEL, ...) -> user column name
@@ -52,7 +53,7 @@ class TrainingData:
         return [self.x(i) for i in range(len(self.dims))]
 
     def relation(self) -> exp.Subquery:
-        """The training rows with their row id as ``__rid``."""
+        """The training rows with their row id as ``__rid`` (a materialized table's ``rowid``)."""
         rows = exp.select(exp.alias_(exp.column("rowid"), ident(ROW_ID)), "*").from_(exp.to_table(self.table))
         return rows.subquery("__training")
 
@@ -152,3 +153,6 @@ class ModelType:
     functions: Mapping[str, Function]
     #: what ``warm_start`` continues from, read from the model being replaced (before it is dropped)
     warm_start: Callable[[duckdb.DuckDBPyConnection, Model], dict[str, Any]] | None = None
+    #: False: ``TrainingData.table`` is a temp view of the encoded rows instead of a table, for a type
+    #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``)
+    materialize: bool = True

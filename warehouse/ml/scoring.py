@@ -17,6 +17,7 @@ def encoded_input(model: Model, input_query: exp.Query) -> exp.Select:
         model.dims,
         standardize=model.state["standardize"],
         impute=model.state.get("impute", True),
+        center=model.state.get("center", False),  # models saved before ``center`` existed did not center
     )
     return exp.select("*", *encoded).from_(input_query.subquery("__input"))
 

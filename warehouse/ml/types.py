@@ -19,6 +19,7 @@ from warehouse.ml.models import (
     kmeans,
     linear_reg,
     logistic_reg,
+    pca,
     random_forest_classifier,
     random_forest_regressor,
 )
@@ -33,6 +34,7 @@ MODEL_TYPES: dict[str, ModelType] = {
     "BOOSTED_TREE_REGRESSOR": boosted_tree_regressor.MODEL_TYPE,
     "RANDOM_FOREST_CLASSIFIER": random_forest_classifier.MODEL_TYPE,
     "RANDOM_FOREST_REGRESSOR": random_forest_regressor.MODEL_TYPE,
+    "PCA": pca.MODEL_TYPE,
 }
 
 #: model_type -> ML.<NAME> -> function: the generic functions, then the type's own (which may replace one)

@@ -30,6 +30,8 @@ ML_TABLE_FUNCTIONS = (
     "VALIDATE_DATA_SKEW",
     "VALIDATE_DATA_DRIFT",
     "DESCRIBE_DATA",
+    "PRINCIPAL_COMPONENTS",
+    "PRINCIPAL_COMPONENT_INFO",
 )
 
 #: the ML table functions whose first argument is data, not a model:

@@ -113,6 +113,7 @@ def test_a_model_type_imports_no_other_model_type(graph: grimp.ImportGraph) -> N
         "kmeans",
         "linear_reg",
         "logistic_reg",
+        "pca",
         "boosted_tree_classifier",
         "boosted_tree_regressor",
         "random_forest_classifier",

@@ -112,6 +112,16 @@ def test_the_function_table() -> None:
             ]
             for name in ("BOOSTED_TREE_REGRESSOR", "RANDOM_FOREST_REGRESSOR")
         },
+        "PCA": [
+            "DETECT_ANOMALIES",
+            "EVALUATE",
+            "FEATURE_INFO",
+            "PREDICT",
+            "PRINCIPAL_COMPONENTS",
+            "PRINCIPAL_COMPONENT_INFO",
+            "TRAINING_INFO",
+            "VALIDATE_DATA_SKEW",
+        ],
     }
     for table_ in types.FUNCTIONS.values():
         assert set(functions.FUNCTIONS) <= set(table_)

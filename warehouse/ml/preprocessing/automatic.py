@@ -57,6 +57,7 @@ class Encoding:
     dummy: bool = False  # DUMMY_ENCODING: each categorical feature loses its first category
     impute: bool = True  # numeric NULL -> the training mean (tree models: NULL stays missing)
     label_encode: bool = False  # LABEL_ENCODING: a categorical feature is one dimension, its category's index
+    center: bool = False  # without standardize: numeric dimensions as x - mean (one-hot ones stay 0/1)
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,10 @@ def encode(
     standardize: bool,
     table: str | None = None,
     impute: bool = True,
+    center: bool = False,
 ) -> list[exp.Expr]:
     """SQL expressions of ``dimensions`` over the input columns: imputed (unless ``impute`` is off),
-    optionally standardized, one-hot or label-encoded."""
+    optionally standardized (or only centered), one-hot or label-encoded."""
     by_name = {f.name: f for f in features}
     out: list[exp.Expr] = []
     for d in dimensions:
@@ -166,6 +168,8 @@ def encode(
                 value = exp.Div(
                     this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
                 )
+            elif center:
+                value = exp.Sub(this=value, expression=num(f.mean))
             out.append(value)
         else:
             test: exp.Expr = (
@@ -182,10 +186,17 @@ def dim_name(i: int) -> str:
 
 
 def encoded_select(
-    features: list[Feature], dimensions: list[Dim], *, standardize: bool, impute: bool = True
+    features: list[Feature],
+    dimensions: list[Dim],
+    *,
+    standardize: bool,
+    impute: bool = True,
+    center: bool = False,
 ) -> list[exp.Expr]:
     """``encode`` aliased as ``__x0, __x1, ...``."""
     return [
         exp.alias_(e, ident(dim_name(i)))
-        for i, e in enumerate(encode(features, dimensions, standardize=standardize, impute=impute))
+        for i, e in enumerate(
+            encode(features, dimensions, standardize=standardize, impute=impute, center=center)
+        )
     ]

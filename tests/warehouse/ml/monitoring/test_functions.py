@@ -28,10 +28,13 @@ MODELS = {
     "input_label_cols=['target'], num_parallel_tree=5) AS SELECT * EXCEPT(row_id) FROM sk.t",
     "RANDOM_FOREST_CLASSIFIER": "CREATE MODEL ml.m OPTIONS(model_type='random_forest_classifier', "
     "input_label_cols=['kind'], num_parallel_tree=5) AS SELECT * EXCEPT(row_id, target) FROM sk.t",
+    "PCA": "CREATE MODEL ml.m OPTIONS(model_type='pca', num_principal_components=2) "
+    "AS SELECT * EXCEPT(row_id) FROM sk.t",
 }
+UNSUPERVISED = ("KMEANS", "PCA")
 #: the label of each model type's statement (None: unsupervised)
 LABELS = {
-    model_type: None if model_type == "KMEANS" else "kind" if "'kind'" in statement else "target"
+    model_type: None if model_type in UNSUPERVISED else "kind" if "'kind'" in statement else "target"
     for model_type, statement in MODELS.items()
 }
 
