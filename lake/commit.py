@@ -86,15 +86,17 @@ def _retryable(exc: duckdb.Error) -> bool:
 
 
 def with_retry(work: Callable[[], None], con: duckdb.DuckDBPyConnection) -> None:
-    """Run ``work`` (which BEGINs and COMMITs) again after a retryable failure, rolling back first."""
+    """Run ``work`` (which BEGINs and COMMITs) again after a retryable failure, rolling back first. Any
+    other failure (the gate's own errors too) is rolled back before it is raised: a transaction left open
+    would make the caller's ``DETACH lake`` fail and hide it."""
     for attempt in range(1, RETRIES + 1):
         try:
             work()
             return
-        except duckdb.Error as exc:
-            with contextlib.suppress(duckdb.Error):
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # no transaction open (work failed before BEGIN)
                 con.execute("ROLLBACK")
-            if attempt == RETRIES or not _retryable(exc):
+            if attempt == RETRIES or not (isinstance(exc, duckdb.Error) and _retryable(exc)):
                 raise
             log.warning("commit attempt %d failed (%s); retrying", attempt, exc)
             time.sleep(0.05 * 2**attempt)

@@ -36,6 +36,8 @@ RESOURCE_TYPES = ("model", "seed", "snapshot")
 LAYER_RULES: tuple[tuple[Callable[[DbtNode], bool], str], ...] = (
     (lambda n: n.materialized == "model", "ml"),
     (lambda n: n.resource_type == "seed", "raw"),
+    # a snapshot is a source's own rows with their history (dbt_valid_from/to): raw, not a mart
+    (lambda n: n.resource_type == "snapshot", "raw"),
     (lambda n: n.name.startswith(("stg_", "int_")) or "staging" in n.fqn, "staging"),
     (lambda n: n.name.startswith(("fct_", "dim_", "mart_")) or "marts" in n.fqn, "mart"),
     (lambda n: "ml" in n.fqn, "ml"),

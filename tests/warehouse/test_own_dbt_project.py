@@ -1,10 +1,13 @@
-"""Bring your own dbt project: two public dbt projects (tests/fixtures/dbt_projects, not written here) built
+"""Bring your own dbt project: three public dbt projects (tests/fixtures/dbt_projects, not written here) built
 on the lake, their raw CSVs landed by a real ``lakehouse ingest``, and the catalog checked against the warehouse.
 
 - jaffle_shop_duckdb: ``lakehouse dbt init`` (its own profiles.yml needs --force), then ``lakehouse dbt build
   --project-dir`` running the project's own tests;
 - jaffle_shop_classic: ``lakehouse dbt init``, then plain ``dbt build`` inside the project, which must
-  update the catalog by itself.
+  update the catalog by itself;
+- dbt_with_duckdb (another shape: snapshots, enforced model contracts, ``data_tests:``, relationships tests,
+  an exposure, its own ``models/sources.yml``): ``lakehouse dbt init --force`` merges the lake source into
+  the project's sources file, then ``lakehouse dbt build --project-dir``.
 
 Both projects document a column ``total_order_amount`` on ``customers`` that the model does not have (it has
 ``customer_lifetime_value``): the catalog lists the real one and flags the documented one.
@@ -26,9 +29,11 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from lakehouse.cli import main
 from lakehouse.errors import NotFoundError
+from lakehouse.quoting import literal, qualified
 from lakehouse.settings import load_settings
 from tests.conftest import SAMPLE_PROJECT
 from warehouse.dbt import build
@@ -108,6 +113,43 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         init = lakehouse(home, "dbt", "init", str(project), "--force", "--json")
         run = lakehouse(home, "dbt", "build", "--project-dir", str(project), "--json")
         yield Built(home, project, refused, init, run)
+
+
+#: dbt_with_duckdb's raw CSVs and the ingest options each needs (its dates are day-first: 1/4/2024 is the
+#: 1st of April, as DuckDB's own CSV reader read them in the original project)
+STAR_RAW = {
+    "client": (),
+    "department": (),
+    "employee": (),
+    "sale": ("--date-format", "date=%d/%m/%Y"),
+}
+STAR_MODELS = ("stg_client", "stg_department", "stg_employee", "stg_sale",
+               "dim_client", "dim_employee", "dim_region", "fct_sale")  # fmt: skip
+#: its own tests (models/dimensions/schema.yml and models/facts/schema.yml)
+STAR_TESTS = 28
+
+
+@dataclass
+class StarBuilt:
+    home: Path
+    project: Path
+    init: Run
+    build: Run
+
+
+@pytest.fixture(scope="module")
+def star(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StarBuilt]:
+    """dbt_with_duckdb: ingest its CSVs, ``init --force`` (it has its own models/sources.yml), build."""
+    tmp = tmp_path_factory.mktemp("own-dbt-star")
+    home, project = tmp / "home", copy_project("dbt_with_duckdb", tmp)
+    with sample_environment(home):
+        for table, options in STAR_RAW.items():
+            csv = str(project / "raw" / f"{table}.csv")
+            run = lakehouse(home, "ingest", csv, "--dataset", table, *options, "--json")
+            assert run.code == 0, run.err
+        init = lakehouse(home, "dbt", "init", str(project), "--force", "--json")
+        run = lakehouse(home, "dbt", "build", "--project-dir", str(project), "--json")
+        yield StarBuilt(home, project, init, run)
 
 
 def warehouse_rows(home: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -248,3 +290,79 @@ def test_plain_dbt_build_in_an_initialised_project_updates_the_catalog(tmp_path:
     assert dataset["row_count"] == warehouse_rows(home, "SELECT count(*) FROM main.customers")[0][0]
     assert "customer_lifetime_value" in {c["name"] for c in dataset["columns"]}
     assert dataset["properties"]["documented_not_in_warehouse"] == ["total_order_amount"]
+
+
+def test_a_project_with_snapshots_and_contracts_builds_with_its_own_tests(star: StarBuilt) -> None:
+    assert star.build.code == 0, star.build.err
+    summary = star.build.json()
+    assert summary["success"] and summary["models_built"] == len(STAR_MODELS)
+    assert summary["tests_passed"] == STAR_TESTS and summary["tests_failed"] == 0
+    snapshots = warehouse_rows(
+        star.home,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'snapshots' ORDER BY 1",
+    )
+    assert snapshots == [("snp_client",), ("snp_department",), ("snp_employee",), ("snp_sale",)]
+
+
+def test_init_merges_the_lake_into_the_projects_own_sources_file(star: StarBuilt) -> None:
+    report = star.init.json()
+    assert report["tables"] == sorted(STAR_RAW)
+    assert report["replaced"] == [str(star.project / "models" / "sources.yml")]
+    sources = yaml.safe_load((star.project / "models" / "sources.yml").read_text(encoding="utf-8"))["sources"]
+    by_name = {s["name"]: s for s in sources}
+    assert by_name["external_source"]["meta"] == {"external_location": "demo_files/{name}.csv"}  # kept
+    sale = next(t for t in by_name["lake"]["tables"] if t["name"] == "sale")
+    assert {c["name"]: c["data_type"] for c in sale["columns"]}["date"] == "DATE"
+
+
+@pytest.mark.parametrize("model", STAR_MODELS)
+def test_catalog_lists_the_star_models_as_the_warehouse_has_them(star: StarBuilt, model: str) -> None:
+    dataset = show(star.home, star.project, f"main.{model}")
+    real = warehouse_rows(
+        star.home,
+        "SELECT column_name, data_type FROM information_schema.columns "
+        f"WHERE table_schema = 'main' AND table_name = {literal(model)} ORDER BY ordinal_position",
+    )
+    assert real and [(c["name"], c["type"]) for c in dataset["columns"]] == [(n, t.upper()) for n, t in real]
+    assert dataset["properties"]["columns_from"] == "warehouse"
+    assert dataset["properties"]["documented_not_in_warehouse"] == []
+    assert (
+        dataset["row_count"]
+        == warehouse_rows(star.home, f"SELECT count(*) FROM {qualified('main', model)}")[0][0]
+    )
+
+
+def test_catalog_overlays_the_contracts_descriptions(star: StarBuilt) -> None:
+    dataset = show(star.home, star.project, "main.dim_employee")
+    described = {c["name"]: (c["type"], c["description"]) for c in dataset["columns"]}
+    assert described["_valid_to_datetime"] == (
+        "TIMESTAMP",
+        "The datetime the record is valid to given this is a Type 2 Dimension",
+    )
+    assert dataset["layer"] == "mart" and dataset["description"].startswith("A type 2 dimension table")
+
+
+def test_search_finds_the_fact_by_its_real_column(star: StarBuilt) -> None:
+    run = lakehouse(star.home, "catalog", "search", "sale_amount", "--json")
+    assert run.code == 0, run.err
+    hits = run.json()["hits"]
+    assert [h["name"] for h in hits] == ["main.fct_sale"]
+    assert [c["name"] for c in hits[0]["matching_columns"]] == ["sale_amount"]
+
+
+def test_a_snapshot_is_listed_as_raw_history_between_its_source_and_staging(star: StarBuilt) -> None:
+    """Today's integrate listed the four snapshots (copies of lake tables with dbt_valid_from/to) as marts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAKEHOUSE_DBT_PROJECT_DIR", str(star.project))
+        run = lakehouse(star.home, "catalog", "show", "snapshots.snp_client", "--json")
+    assert run.code == 0, run.err
+    shown = run.json()
+    assert shown["dataset"]["layer"] == "raw" and shown["dataset"]["source"] == "dbt"
+    assert [e["upstream"] for e in shown["upstream"]] == ["lake.client"]
+    assert [e["downstream"] for e in shown["downstream"]] == ["main.stg_client"]
+    assert "dbt_valid_to" in {c["name"] for c in shown["dataset"]["columns"]}
+    marts = lakehouse(star.home, "catalog", "search", "layer=mart", "--json")
+    assert marts.code == 0, marts.err
+    assert {h["name"] for h in marts.json()["hits"]} == {
+        "main.dim_client", "main.dim_employee", "main.dim_region", "main.fct_sale"
+    }  # fmt: skip

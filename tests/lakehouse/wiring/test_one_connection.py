@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 import catalog
 import lake
 from lakehouse.connect import connect
+from lakehouse.project_files import ProjectFileMissing
 from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring.pipeline import ingest
 
@@ -56,3 +58,19 @@ def test_the_ingest_command_updates_the_catalog_from_the_same_instance(tmp_path:
         assert reader.execute("SELECT count(*) FROM lake.items").fetchone() == (20,)
     finally:
         reader.close()
+
+
+def test_an_error_inside_the_commit_reaches_the_caller_not_the_detach(tmp_path: Path) -> None:
+    """A new project without a quality suites folder: the gate's own error, not DuckDB's "Cannot detach
+    database lake ... outstanding work" that hid it on today's integrate (the commit's transaction was left
+    open when the gate raised); the lake is unchanged and takes the next ingest."""
+    settings = load_settings(
+        {"home": tmp_path / "home", "threads": 1, "policy_file": tmp_path / "none.yml",
+         "quality_suites_dir": tmp_path / "no-suites"},
+        env={},
+    )  # fmt: skip
+    with pytest.raises(ProjectFileMissing, match=r"expectation suites folder \S*no-suites does not exist"):
+        ingest(settings, [_csv(tmp_path / "a.csv", 0)], "items")
+    report = ingest(settings, [_csv(tmp_path / "a.csv", 0)], "items", gate=False)
+    assert report.committed and report.rows_landed == 20
+    assert catalog.show(settings, "lake.items").dataset.row_count == 20
