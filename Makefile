@@ -30,8 +30,8 @@ typecheck: install
 test: lint imports typecheck  # the full suite: what CI runs
 	$(BIN)/python -m pytest -q
 
-check: lint imports typecheck  # the fast loop: everything but the tests marked slow
-	$(BIN)/python -m pytest -q -m "not slow"
+check: lint imports typecheck  # the fast loop: everything but the tests marked slow or browser
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
