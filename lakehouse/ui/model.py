@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import catalog
+from catalog.view import HIDDEN
 from lakehouse.errors import NotFoundError
 from lakehouse.ui import charts
 from lakehouse.ui.dataset import table_expr
-from lakehouse.ui.viewer import Viewer
+from lakehouse.ui.viewer import Table, Viewer
 from warehouse.ml.types import FUNCTIONS
 
 Chart = Callable[[list[dict[str, Any]]], dict[str, Any] | None]
@@ -36,13 +37,19 @@ class Section:
     function: str
     title: str
     chart: Chart | None = None
+    on_training_rows: bool = False  # the function needs input rows: the model's training query gives them
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("TRAINING_INFO", "Training", lambda rows: charts.line(rows, "iteration", ["loss", "eval_loss"])),
     Section("EVALUATE", "Evaluation metrics"),
-    Section("CONFUSION_MATRIX", "Confusion matrix", _confusion),
-    Section("ROC_CURVE", "ROC curve", lambda rows: charts.line(rows, "false_positive_rate", ["recall"])),
+    Section("CONFUSION_MATRIX", "Confusion matrix (training rows)", _confusion, on_training_rows=True),
+    Section(
+        "ROC_CURVE",
+        "ROC curve (training rows)",
+        lambda rows: charts.line(rows, "false_positive_rate", ["recall"]),
+        on_training_rows=True,
+    ),  # fmt: skip
     Section("WEIGHTS", "Feature weights", lambda rows: charts.bars(rows, "processed_input", "weight")),
     Section(
         "FEATURE_IMPORTANCE",
@@ -81,6 +88,18 @@ def page(viewer: Viewer, name: str) -> dict[str, Any]:
     return {"d": record, "model_type": model_type, "sections": sections(model_type)}
 
 
+def call(record: Any, section: Section) -> str:
+    """``SELECT * FROM ML.<function>(MODEL m[, (training query)])``: the model quoted, the query the catalog's.
+
+    The training query is the model's own (recorded by CREATE MODEL); it runs as the viewing principal
+    like the rest, so it reads only what the principal may read.
+    """
+    model = table_expr(record.name).sql("bigquery")
+    rows = record.properties.get("training_query") if section.on_training_rows else None
+    args = f"MODEL {model}" + (f", ({rows})" if rows else "")
+    return f"SELECT * FROM ML.{section.function}({args})"  # noqa: S608 - a name from the table above, a quoted model
+
+
 def section(viewer: Viewer, name: str, function: str) -> dict[str, Any]:
     """One ML function's rows and chart, read as the principal."""
     record = _model(viewer, name)
@@ -88,8 +107,11 @@ def section(viewer: Viewer, name: str, function: str) -> dict[str, Any]:
     if function not in chosen:
         raise NotFoundError(f"no section {function!r} for model {record.name}",
                             hint=f"sections: {', '.join(chosen)}")  # fmt: skip
-    model = table_expr(record.name).sql("bigquery")
-    table = viewer.read(f"SELECT * FROM ML.{function}(MODEL {model})", dialect="bigquery")  # noqa: S608 - both parts are ours
+    query = call(record, chosen[function])
+    if HIDDEN in query:  # the catalog redacted the training query for this principal: do not guess it
+        table = Table(error=f"the training query of {record.name} names columns hidden from {viewer.label}")
+    else:
+        table = viewer.read(query)
     rows = [dict(zip(table.columns, r, strict=True)) for r in table.rows]
     draw = chosen[function].chart
     return {"section": chosen[function], "table": table, "chart": draw(rows) if draw and rows else None}
