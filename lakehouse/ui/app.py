@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -37,7 +39,8 @@ CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "X-Frame-Options": "DENY", "Cache-Control": "no-store"}  # fmt: skip
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request, FormData | None], Response]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Pages:
@@ -60,69 +63,69 @@ class Pages:
         """The part alone for htmx, the whole page otherwise (a link opened directly)."""
         return self.html(request, part if request.headers.get("HX-Request") else full, **context)
 
-    async def home(self, request: Request) -> Response:
-        return await self.search(request)
+    def home(self, request: Request, form: FormData | None = None) -> Response:
+        return self.search(request)
 
-    async def search(self, request: Request) -> Response:
+    def search(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         text = request.query_params.get("q", "")
         return self.fragment(request, "search.html", "_results.html", viewer=viewer,
                              **search.results(viewer, text))  # fmt: skip
 
-    async def api_search(self, request: Request) -> Response:
+    def api_search(self, request: Request, form: FormData | None = None) -> Response:
         found = search.results(self.viewer(request), request.query_params.get("q", ""))
         if "error" in found:
             return JSONResponse({"error": found["error"]}, status_code=400)
         return JSONResponse(as_json(found["result"]))
 
-    async def dataset(self, request: Request) -> Response:
+    def dataset(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         context = dataset.page(viewer, request.path_params["name"])
         if context["d"].kind == "model":
             return RedirectResponse(f"/model/{render.path(context['d'].name)}", status_code=303)
         return self.html(request, "dataset.html", viewer=viewer, **context)
 
-    async def api_dataset(self, request: Request) -> Response:
+    def api_dataset(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         return JSONResponse(
             as_json(catalog.show(viewer.settings, request.path_params["name"], view=viewer.view()))
         )
 
-    async def sample(self, request: Request) -> Response:
+    def sample(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         return self.html(
             request, "_sample.html", viewer=viewer, **dataset.sample(viewer, request.path_params["name"])
         )
 
-    async def quarantine(self, request: Request) -> Response:
+    def quarantine(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         context = dataset.quarantine(viewer, request.path_params["name"])
         return self.html(request, "_quarantine.html", viewer=viewer, **context)
 
-    async def lineage(self, request: Request) -> Response:
+    def lineage(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         info = catalog.show(viewer.settings, request.path_params["name"], view=viewer.view())
         return self.html(request, "lineage.html", viewer=viewer, info=info, d=info.dataset)
 
-    async def model(self, request: Request) -> Response:
+    def model(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         return self.html(
             request, "model.html", viewer=viewer, **model.page(viewer, request.path_params["name"])
         )
 
-    async def model_section(self, request: Request) -> Response:
+    def model_section(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         p = request.path_params
         return self.html(
             request, "_section.html", viewer=viewer, **model.section(viewer, p["name"], p["function"])
         )
 
-    async def sql_page(self, request: Request) -> Response:
+    def sql_page(self, request: Request, form: FormData | None = None) -> Response:
         return self.html(request, "sql.html", q="", dialect="auto", dialects=sql.DIALECTS, table=None)
 
-    async def sql_run(self, request: Request) -> Response:
+    def sql_run(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
-        form = await request.form()
+        assert form is not None  # a POST: read by the guard
         text, dialect = str(form.get("q", "")), str(form.get("dialect", "auto"))
         table = sql.run(viewer, text, dialect)
         if form.get("format") == "csv" and table.error is None:
@@ -131,7 +134,7 @@ class Pages:
         return self.fragment(request, "sql.html", "_table.html", viewer=viewer, q=text, dialect=dialect,
                              dialects=sql.DIALECTS, table=table, limit=sql.SHOWN)  # fmt: skip
 
-    async def choose(self, request: Request) -> Response:
+    def choose(self, request: Request, form: FormData | None = None) -> Response:
         """Narrow an administrator's page to a policy user (``user`` empty: back to the administrator)."""
         viewer = self.viewer(request)
         user = request.query_params.get("user", "")
@@ -162,15 +165,17 @@ def as_json(value: Any) -> Any:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
-def _guarded(pages: Pages, handler: Handler) -> Handler:
-    """The handler with errors rendered as the CLI's one line, and the security headers on every answer."""
+def _guarded(pages: Pages, handler: Handler) -> Endpoint:
+    """The handler on a worker thread (the library is synchronous), errors rendered as the CLI's one line,
+    and the security headers on every answer."""
 
     async def run(request: Request) -> Response:
         if request.method == "POST" and not _same_origin(request):
             response: Response = Response("refused: a request from another origin", status_code=403)
         else:
             try:
-                response = await handler(request)
+                form = await request.form() if request.method == "POST" else None
+                response = await run_in_threadpool(handler, request, form)
             except LakehouseError as exc:
                 status = 404 if isinstance(exc, NotFoundError) else 400
                 if request.url.path.startswith("/api/"):
