@@ -8,11 +8,14 @@ user of the policy (the ``as`` cookie); nothing in the page can widen what the s
 Data reads go through ``read``: as a principal, ``catalog.access.run_query`` (restricted session,
 rows filtered, columns masked, one audit line per read, as the CLI); as the administrator, the
 warehouse opened read-only and the statement run by the warehouse's SQL front end, as ``lakehouse sql``
-runs it, after refusing anything but a query (the page never writes).
+runs it, after refusing anything but a query (the page never writes). Reads are serialized
+(``_READS``): DuckDB shares one database instance per file within a process, and two sessions opening
+the warehouse at once collide on attaching the lake; the catalog pages do not wait for them.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,14 +26,15 @@ from sqlglot.errors import SqlglotError
 
 import warehouse
 import warehouse.sql
-from catalog.access import Principal, load_policy, run_query, visibility
+from catalog.access import Policy, PolicyView, Principal, load_policy, run_query
 from catalog.view import CatalogView
 from lakehouse.errors import LakehouseError, UsageError, plain
 from lakehouse.settings import Settings
 from warehouse.sql.frontend import parse_statements
 from warehouse.sql.principal import COMPILER
 
-COOKIE = "lakehouse_as"  # the policy user an administrator's page is narrowed to
+COOKIE = "lakehouse_as"
+_READS = threading.Lock()  # the policy user an administrator's page is narrowed to
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,21 @@ class Viewer:
         return self.principal.user or self.principal.label
 
     def view(self) -> CatalogView | None:
-        return None if self.principal is None else visibility(self.settings, self.principal)
+        """The principal's catalog view (``catalog.access.visibility``, with the policy read once per change)."""
+        if self.principal is None:
+            return None
+        policy = current_policy(self.settings)
+        return PolicyView(policy, policy.resolve(self.principal))
 
     def users(self) -> list[str]:
         """The policy's users a visitor may narrow the page to (none when the principal is fixed)."""
-        return [] if self.fixed else sorted(load_policy(self.settings).users)
+        return [] if self.fixed else sorted(current_policy(self.settings).users)
 
     def read(self, sql: str, *, dialect: str = "auto") -> Table:
         """``sql`` as this principal, through the path of ``lakehouse sql`` (see the module docstring)."""
         try:
-            return self._as_principal(sql, dialect) if self.principal else self._as_admin(sql, dialect)
+            with _READS:
+                return self._as_principal(sql, dialect) if self.principal else self._as_admin(sql, dialect)
         except LakehouseError as exc:
             return Table(error=plain(str(exc)))
         except (duckdb.Error, SqlglotError) as exc:  # the statement's own error, as the CLI prints it
@@ -97,10 +106,24 @@ class Viewer:
         return Table(list(last.columns), list(last.rows), last.message)
 
 
+_POLICIES: dict[tuple[str, int, int], Policy] = {}
+
+
+def current_policy(settings: Settings) -> Policy:
+    """The policy file as it is now: parsed again only when it changed (path, size, modification time)."""
+    path = settings.existing("policy_file")
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _POLICIES:
+        _POLICIES.clear()
+        _POLICIES[key] = load_policy(settings)
+    return _POLICIES[key]
+
+
 def viewer_for(settings: Settings, fixed: Principal | None, cookie: str | None) -> Viewer:
     """The request's viewer: the start's principal, else the cookie's policy user, else the administrator."""
     if fixed is not None:
         return Viewer(settings, fixed, True)
-    if cookie and cookie in load_policy(settings).users:
+    if cookie and cookie in current_policy(settings).users:
         return Viewer(settings, Principal.of(user=cookie), False)
     return Viewer(settings, None, False)
