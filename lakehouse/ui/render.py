@@ -1,8 +1,8 @@
 """Templates and the filters they use: every value is HTML-escaped (Jinja autoescape) unless built here.
 
-``highlight`` marks the query's words in escaped text; ``spec`` embeds a Vega-Lite spec as JSON in a
-``<script type="application/json">`` element with ``<``, ``>`` and ``&`` escaped, so no data value can
-close the element or start markup.
+``highlight`` marks the query's words in escaped text; ``spec`` puts a Vega-Lite spec as JSON in a
+``data-spec`` attribute, HTML-escaped like any other value (quotes included), so no data value can end
+the attribute or start markup (and htmx, which drops script elements from swapped fragments, keeps it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 TEMPLATES = Path(__file__).parent / "templates"
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def highlight(text: str | None, words: Iterable[str]) -> Markup:
@@ -38,14 +37,12 @@ def highlight(text: str | None, words: Iterable[str]) -> Markup:
 
 
 def spec(chart: dict[str, Any] | None) -> Markup:
-    """A Vega-Lite spec as a JSON script element the page's app.js renders (nothing when None)."""
+    """A Vega-Lite spec in an element the page's app.js renders (nothing when None); the JSON is escaped."""
     if chart is None:
         return Markup("")
-    text = json.dumps(chart, default=str, ensure_ascii=False)
-    for char, escaped in _JSON_ESCAPES.items():
-        text = text.replace(char, escaped)
-    safe = Markup(text)  # noqa: S704 - JSON with <, > and & written as \u escapes: it cannot leave the element
-    return Markup('<div class="chart"><script type="application/json">%s</script></div>') % safe
+    return Markup('<div class="chart" data-spec="%s"></div>') % json.dumps(
+        chart, default=str, ensure_ascii=False
+    )
 
 
 def path(name: str) -> str:

@@ -1,15 +1,16 @@
 // lakehouse ui: draws the Vega-Lite charts a page or an htmx fragment carries, and downloads SQL results as CSV.
-// Specs sit in <script type="application/json"> elements (never executed); data is inline, nothing is fetched.
+// Specs sit in data-spec attributes (JSON, HTML-escaped by the server); data is inline, nothing is fetched.
 (function () {
   "use strict";
   function draw(root) {
-    root.querySelectorAll(".chart").forEach(function (box) {
+    var boxes = Array.prototype.slice.call(root.querySelectorAll(".chart"));
+    if (root.matches && root.matches(".chart")) { boxes.push(root); }  // htmx hands over each new top element
+    boxes.forEach(function (box) {
       if (box.dataset.drawn) { return; }
       box.dataset.drawn = "1";
-      var source = box.querySelector("script[type='application/json']");
       var target = document.createElement("div");
       box.appendChild(target);
-      vegaEmbed(target, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+      vegaEmbed(target, JSON.parse(box.dataset.spec), { actions: false, renderer: "svg" })
         .catch(function (err) { target.textContent = "chart not drawn: " + err; });
     });
   }

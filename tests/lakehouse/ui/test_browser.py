@@ -34,6 +34,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts" / "ui"
+#: milliseconds from navigation start to the load event (the page without its htmx parts)
+LOAD_MS = "const t = performance.getEntriesByType('navigation')[0]; return Math.round(t.loadEventEnd - t.startTime);"
 WAIT = 90  # seconds a page part may take on a loaded 2-core machine (a bound, never asserted as a time)
 
 
@@ -109,10 +111,15 @@ def test_each_page_type_loads_and_asks_only_loopback(
         "model": ("/model/ml.premium", "#s-TRAINING_INFO ~ div .chart svg"),
         "sql": ("/sql", "#sql-q"),
     }
+    timings = {}
     for name, (path, ready) in pages.items():
         browser.get(base + path)
+        timings[name] = browser.execute_script(LOAD_MS)
         wait_for(browser, ready)
         shot(browser, name)
+    (ARTEFACTS / "load-ms.json").write_text(
+        json.dumps(timings, indent=1)
+    )  # recorded for the report, not asserted
     wait_for(browser, "#sql-q")
     browser.get(base + "/dataset/lake.customers")
     wait_for(browser, "#sample .chart svg")  # vega-embed (vendored) drew a histogram
