@@ -66,7 +66,10 @@ class Viewer:
         if self.principal is None:
             return None
         policy = current_policy(self.settings)
-        return PolicyView(policy, policy.resolve(self.principal))
+        key = (id(policy), self.principal)
+        if key not in _VIEWS:  # kept while the policy is unchanged: its answers are cached per table
+            _VIEWS[key] = PolicyView(policy, policy.resolve(self.principal))
+        return _VIEWS[key]
 
     def users(self) -> list[str]:
         """The policy's users a visitor may narrow the page to (none when the principal is fixed)."""
@@ -107,6 +110,7 @@ class Viewer:
 
 
 _POLICIES: dict[tuple[str, int, int], Policy] = {}
+_VIEWS: dict[tuple[int, Principal], CatalogView] = {}
 
 
 def current_policy(settings: Settings) -> Policy:
@@ -116,6 +120,7 @@ def current_policy(settings: Settings) -> Policy:
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _POLICIES:
         _POLICIES.clear()
+        _VIEWS.clear()
         _POLICIES[key] = load_policy(settings)
     return _POLICIES[key]
 
