@@ -30,11 +30,11 @@ typecheck: install
 test: lint imports typecheck  # the full suite: what CI runs
 	$(BIN)/python -m pytest -q
 
-check: lint imports typecheck  # the fast loop: everything but the tests marked slow or team (real servers)
-	$(BIN)/python -m pytest -q -m "not slow and not team"
+check: lint imports typecheck  # the fast loop: everything but the tests marked slow, team (real servers) or browser
+	$(BIN)/python -m pytest -q -m "not slow and not team and not browser"
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=. $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,18 @@ def rebase(con: sqlite3.Connection, records: Iterable[DatasetRecord]) -> int:
     return pending.last_seq
 
 
-_READERS: dict[Path, tuple[int, sqlite3.Connection]] = {}  # catalog folder -> (store inode, reader)
-_PARSED: dict[tuple[str, int], Document] = {}  # (id, seq) -> document: parsed once per change
+#: per thread (a SQLite connection serves only the thread that opened it; a server searches from many):
+#: ``readers`` maps a catalog folder to (store inode, reader)
+_LOCAL = threading.local()
+_PARSED: dict[tuple[str, int], Document] = {}  # (id, seq) -> document: parsed once per change, shared
+_PARSED_LOCK = threading.Lock()
+
+
+def _readers() -> dict[Path, tuple[int, sqlite3.Connection]]:
+    if not hasattr(_LOCAL, "readers"):
+        _LOCAL.readers = {}
+    readers: dict[Path, tuple[int, sqlite3.Connection]] = _LOCAL.readers
+    return readers
 
 
 def snapshot(catalog_dir: Path) -> Pending:
@@ -116,26 +127,28 @@ def snapshot(catalog_dir: Path) -> Pending:
         inode = path.stat().st_ino
     except FileNotFoundError:
         return Pending()
-    cached = _READERS.get(catalog_dir)
+    readers = _readers()
+    cached = readers.get(catalog_dir)
     if cached is None or cached[0] != inode:  # first search here, or the catalog was deleted and rebuilt
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
-        _READERS[catalog_dir] = (inode, con)
+        readers[catalog_dir] = (inode, con)
     else:
         con = cached[1]
     sql = store.statements()
-    try:
-        with store.snapshot(con):
-            keys = con.execute(sql["select_pending_keys"]).fetchall()
-            for id_, seq, present in keys:
-                if present and (id_, seq) not in _PARSED:
-                    text = con.execute(sql["select_pending_document"], (id_,)).fetchone()[0]
-                    _PARSED[(id_, seq)] = json.loads(text)
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):  # a store written before pending changes existed
-            return Pending()
-        raise
-    live = set(keys)
-    for key in [k for k in _PARSED if (*k, 1) not in live]:
-        del _PARSED[key]
-    docs = {id_: _PARSED[(id_, seq)] if present else None for id_, seq, present in keys}
+    with _PARSED_LOCK:
+        try:
+            with store.snapshot(con):
+                keys = con.execute(sql["select_pending_keys"]).fetchall()
+                for id_, seq, present in keys:
+                    if present and (id_, seq) not in _PARSED:
+                        text = con.execute(sql["select_pending_document"], (id_,)).fetchone()[0]
+                        _PARSED[(id_, seq)] = json.loads(text)
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):  # a store written before pending changes existed
+                return Pending()
+            raise
+        live = set(keys)
+        for key in [k for k in _PARSED if (*k, 1) not in live]:
+            del _PARSED[key]
+        docs = {id_: _PARSED[(id_, seq)] if present else None for id_, seq, present in keys}
     return Pending(docs, max((seq for _, seq, _ in keys), default=0))

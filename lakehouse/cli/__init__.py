@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dbt": ("lakehouse.cli.dbt:dbt", "build the warehouse with dbt, regenerate its lake sources"),
     "publish": ("lakehouse.cli.publish:publish", "publish the lake to BigQuery (Parquet + load jobs)"),
     "sql": ("lakehouse.cli.sql:sql", "run BigQuery SQL (BigQuery ML included) on the warehouse"),
+    "ui": ("lakehouse.cli.ui:ui", "the web page on 127.0.0.1: search, datasets, lineage, models, SQL"),
     "quality": (
         "lakehouse.cli.quality:quality",
         "check tables against the GX suites, build Data Docs, suggest suites",
