@@ -1,5 +1,6 @@
-"""BigQuery scripting in the front end: ``DECLARE``, ``SET``, ``IF … ELSEIF … ELSE … END IF`` and
-``BEGIN … END`` around ordinary statements.
+"""BigQuery scripting in the front end: ``DECLARE``, ``SET``, ``IF … ELSEIF … ELSE … END IF``,
+``BEGIN … END`` (its variables end with it), ``LOOP``, ``WHILE … DO``, ``REPEAT … UNTIL``, ``BREAK``/``LEAVE``
+and ``CONTINUE``/``ITERATE`` around ordinary statements.
 
 A script is split into statements at the semicolons sqlglot's BigQuery tokenizer finds (so a semicolon
 in a string or comment is not a break), and the statements are read into blocks. Variables live in
@@ -10,8 +11,9 @@ An ``IF`` condition is evaluated as ``SELECT <condition>`` through the same fron
 A scalar subquery in ``DECLARE … DEFAULT`` or ``SET`` that returns more than one row is an error, as
 in BigQuery.
 
-Not supported, each one clear line: loops (``LOOP``, ``WHILE``, ``REPEAT``, ``FOR``), ``EXECUTE
-IMMEDIATE``, ``CALL``, ``RAISE``, ``BEGIN … EXCEPTION``, transactions (``support`` refuses them).
+Not supported, each one clear line (``support`` refuses them): ``FOR … IN``, labels, the ``CASE``
+statement, ``EXECUTE IMMEDIATE``, ``CALL``, ``RAISE``, ``BEGIN … EXCEPTION``, transactions. A loop runs
+until its condition or a BREAK ends it, as in BigQuery (no iteration cap).
 """
 
 from __future__ import annotations
@@ -41,10 +43,6 @@ class Piece:
 
     text: str
     tokens: list[Token]
-
-    @property
-    def words(self) -> list[str]:
-        return [t.text.upper() for t in self.tokens[:2]]
 
 
 @dataclass
@@ -80,8 +78,6 @@ class Jump:
 
 
 Node = Piece | IfBlock | Block | Loop | Jump
-#: runs one plain statement's text (after variable substitution): the front end's ``run_statement``
-RunText = Callable[[exp.Expr], Any]
 
 
 def pieces(text: str) -> list[Piece]:
@@ -99,8 +95,10 @@ def pieces(text: str) -> list[Piece]:
         if token.token_type == TokenType.COMMAND and len(current) == 1:
             # ELSEIF, BEGIN …: the tokenizer keeps the rest of the statement as one string; read it too
             swallowed = next(tokens, None)
-            if swallowed is not None and swallowed.token_type != TokenType.STRING:
-                raise UsageError(f"cannot read the script near {token.text!r}", hint="BigQuery SQL expected")
+            if swallowed is None or swallowed.token_type == TokenType.SEMICOLON:  # the word alone: `BEGIN;`
+                out.append(Piece(token.text, current))
+                current = []
+                continue
             end = text.find(";", token.end + 1)
             current.extend(_tokenize(text[token.end + 1 : len(text) if end < 0 else end], token.end + 1))
     if current:
@@ -122,7 +120,7 @@ def _tokenize(text: str, offset: int) -> list[Token]:
 
 
 def is_script(text: str) -> bool:
-    """Whether ``text`` uses scripting (a statement starting with DECLARE, SET, IF or BEGIN)."""
+    """Whether ``text`` uses scripting (a statement starting with one of ``SCRIPT_WORDS``)."""
     return any(p.tokens[0].text.upper() in SCRIPT_WORDS for p in pieces(text))
 
 
