@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PACKAGES := lakehouse lake catalog quality warehouse
 
-.PHONY: demo test check lint imports typecheck install clean bench
+.PHONY: demo test check lint imports typecheck install browser clean bench
 
 $(BIN)/lakehouse: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,7 +27,10 @@ imports: install  # the layers and no import cycles (pyproject.toml [tool.import
 typecheck: install
 	$(BIN)/mypy
 
-test: lint imports typecheck  # the full suite: what CI runs
+browser:  # Debian's chromium + chromedriver for the browser tests, when missing (apt-get; sudo unless root)
+	.ci/install-browser
+
+test: lint imports typecheck browser  # the full suite: what CI runs
 	$(BIN)/python -m pytest -q
 
 check: lint imports typecheck  # the fast loop: everything but the tests marked slow, team (real servers) or browser
