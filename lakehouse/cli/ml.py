@@ -93,6 +93,9 @@ def retrain(
         from lakehouse.wiring.pipeline import models_changed
 
         models_changed(app.settings)
+    from warehouse.retrain.report import write_html
+
+    report.html = str(write_html(report, app.settings.home / "reports" / "retrain" / f"{report.model}.html"))
     if as_json:
         print_json(report)
         return 0
@@ -114,6 +117,7 @@ def retrain(
             ],
         )
     click.echo(f"{report.model}: {report.reason}")
+    click.echo(f"report: {report.html}")
     return 0
 
 

@@ -35,6 +35,7 @@ from warehouse.ml import engine, registry, versions
 from warehouse.ml.model import Scratch
 from warehouse.ml.sqlexpr import ident, sql, string
 from warehouse.retrain import rule
+from warehouse.retrain.histograms import histograms
 from warehouse.sql.frontend import parse_statements, run_statement, to_duckdb
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class RetrainReport:
     """What ``retrain`` did; the row it wrote to ``ml._retrain_decisions``."""
 
     model: str
-    drifted: list[dict[str, Any]]
+    drifted: list[dict[str, Any]]  # the rows of ``skew`` that are anomalies
     retrained: bool
     promoted: bool
     reason: str
@@ -59,9 +60,12 @@ class RetrainReport:
     challenger: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     lake_snapshot: int | None = None
-    lake_snapshots: dict[str, int] = field(
-        default_factory=dict
-    )  # lake table -> snapshot the data was read at
+    #: lake table -> the snapshot the current data was read at
+    lake_snapshots: dict[str, int] = field(default_factory=dict)
+    skew: list[dict[str, Any]] = field(default_factory=list)  # every ML.VALIDATE_DATA_SKEW row
+    #: base (training statistics) and study (current rows) histograms per feature, for the pictures
+    histograms: list[dict[str, Any]] = field(default_factory=list)
+    html: str | None = None  # the pictures' page, once written (``report.write_html``)
 
 
 def _query(text: str) -> exp.Query:
@@ -225,7 +229,8 @@ def retrain(
     settings = dict(thresholds or {})
     read = _current_data(con, champion, table)
     try:
-        drifted = [r for r in _skew(con, champion, table, settings) if r["is_anomaly"]]
+        skew = _skew(con, champion, table, settings)
+        drifted = [r for r in skew if r["is_anomaly"]]
         report = RetrainReport(
             model=champion.qualified_name,
             drifted=drifted,
@@ -236,6 +241,8 @@ def retrain(
             thresholds=settings,
             lake_snapshot=registry.lake_snapshot(con),
             lake_snapshots=read,
+            skew=skew,
+            histograms=histograms(con, champion, table),
         )
         if not drifted and not force:
             report.reason = "kept: no drift beyond the thresholds"
