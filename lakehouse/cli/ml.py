@@ -1,17 +1,23 @@
 """``lakehouse ml retrain MODEL``: drift check -> challenger -> evaluate both on one hold-out -> promote
-only if better (``warehouse.retrain``). Exit 0 whether the challenger was promoted or kept (the decision
+only if better (``warehouse.retrain``); ``lakehouse ml versions|promote|rollback``: a model's kept versions
+and which one holds ``default`` (``warehouse.ml.versions``). Exit 0 whether the challenger was promoted or kept (the decision
 is the output); 1 for bad input (an unknown model, a model without training statistics); 2 for usage."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from lakehouse.cli.context import AppContext, json_option, pass_app
 
+if TYPE_CHECKING:  # the ML engine is imported when a command runs (start-up time)
+    from warehouse.ml.versions import Version
+
 
 @click.group("ml")
 def ml_group() -> None:
-    """Model operations: retrain and promote only if better."""
+    """Model operations: retrain and promote only if better; list, promote and roll back versions."""
 
 
 def _thresholds(
@@ -87,6 +93,9 @@ def retrain(
         from lakehouse.wiring.pipeline import models_changed
 
         models_changed(app.settings)
+    from warehouse.retrain.report import write_html
+
+    report.html = str(write_html(report, app.settings.home / "reports" / "retrain" / f"{report.model}.html"))
     if as_json:
         print_json(report)
         return 0
@@ -108,4 +117,91 @@ def retrain(
             ],
         )
     click.echo(f"{report.model}: {report.reason}")
+    click.echo(f"report: {report.html}")
     return 0
+
+
+def _model(name: str) -> tuple[str, str]:
+    schema, _, model = name.rpartition(".")
+    return schema or "ml", model
+
+
+def _version_rows(found: list[Version]) -> list[tuple[object, ...]]:
+    return [
+        (
+            v.version,
+            ", ".join(v.aliases),
+            v.stored_as,
+            v.created_at,
+            ", ".join(f"{t} @ {s}" for t, s in v.lake_snapshots.items()) or v.lake_snapshot,
+        )
+        for v in found
+    ]
+
+
+@ml_group.command("versions")
+@click.argument("model")
+@json_option
+@pass_app
+def versions(app: AppContext, model: str, as_json: bool) -> int:
+    """List MODEL's kept versions: aliases (`default` serves), where each is stored, its lake snapshots."""
+    import warehouse
+    from lakehouse.cli.output import print_json, print_table
+    from warehouse.ml import versions as model_versions
+
+    con = warehouse.connect(app.settings, read_only=True)
+    try:
+        found = model_versions.list_versions(con, *_model(model))
+    finally:
+        con.close()
+    if as_json:
+        print_json(found)
+        return 0
+    print_table(
+        ["version", "aliases", "stored as", "created", "lake snapshots"],
+        _version_rows(found),
+        title=f"versions of {found[0].model}",
+    )
+    return 0
+
+
+def _move_default(app: AppContext, model: str, version: str | None, as_json: bool) -> int:
+    import warehouse
+    from lakehouse.cli.output import print_json
+    from lakehouse.wiring.pipeline import models_changed
+    from warehouse.ml import versions as model_versions
+
+    con = warehouse.connect(app.settings)
+    try:
+        moved = (
+            model_versions.rollback(con, *_model(model))
+            if version is None
+            else model_versions.promote(con, *_model(model), version)
+        )
+    finally:
+        con.close()
+    models_changed(app.settings)
+    if as_json:
+        print_json(moved)
+    else:
+        click.echo(f"{moved.model}: version {moved.version} holds `default` (stored as {moved.stored_as})")
+    return 0
+
+
+@ml_group.command("promote")
+@click.argument("model")
+@click.argument("version")
+@json_option
+@pass_app
+def promote(app: AppContext, model: str, version: str, as_json: bool) -> int:
+    """Give VERSION of MODEL (a number, vN or an alias) the `default` alias: MODEL serves it."""
+    return _move_default(app, model, version, as_json)
+
+
+@ml_group.command("rollback")
+@click.argument("model")
+@json_option
+@pass_app
+def rollback(app: AppContext, model: str, as_json: bool) -> int:
+    """Give `default` back to the version of MODEL that held it before the current one."""
+    return _move_default(app, model, None, as_json)

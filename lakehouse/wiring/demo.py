@@ -26,6 +26,8 @@ from lakehouse.settings import Settings
 from lakehouse.wiring.pipeline import build_warehouse, ingest, models_changed
 from lakehouse.wiring.policy import with_policy_decisions
 from lakehouse.wiring.sample_project import SampleUse, with_sample_project
+from warehouse.retrain import RetrainReport, retrain
+from warehouse.retrain.report import write_html
 from warehouse.sql.principal import COMPILER
 
 log = logging.getLogger(__name__)
@@ -94,22 +96,28 @@ def _batches(run: DemoRun, dataset: str) -> list[list[Path]]:
     return [early, [p for p in files if p not in early]]
 
 
+def _land(run: DemoRun, report: StepReport, dataset: str, batch: list[Path]) -> None:
+    result = ingest(run.settings, batch, dataset, progress=run.progress)
+    skipped = f", {result.files_skipped} files already landed" if result.files_skipped else ""
+    report.lines.append(
+        f"lake.{dataset}: {len(result.files)} files, {result.rows_landed:,} rows landed, "
+        f"{result.rows_quarantined} quarantined{skipped} (snapshot {result.snapshot_id})"
+    )
+    report.lines.extend(
+        f"    schema: {change.describe()}" for change in result.schema_changes if change.change != "created"
+    )
+    report.data.setdefault(dataset, []).append(result.summary())
+
+
 def step_ingest(run: DemoRun) -> StepReport:
+    """Every dataset, events up to March only: the April batch lands after the model is trained
+    (``step_retrain``)."""
     report = StepReport("ingest into the lake")
     for dataset in DATASETS:
-        for batch in _batches(run, dataset):
-            result = ingest(run.settings, batch, dataset, progress=run.progress)
-            skipped = f", {result.files_skipped} files already landed" if result.files_skipped else ""
-            report.lines.append(
-                f"lake.{dataset}: {len(result.files)} files, {result.rows_landed:,} rows landed, "
-                f"{result.rows_quarantined} quarantined{skipped} (snapshot {result.snapshot_id})"
-            )
-            report.lines.extend(
-                f"    schema: {change.describe()}"
-                for change in result.schema_changes
-                if change.change != "created"
-            )
-            report.data.setdefault(dataset, []).append(result.summary())
+        first, *later = _batches(run, dataset)
+        _land(run, report, dataset, first)
+        if later:
+            run.state["later"] = [(dataset, batch) for batch in later]
     return report
 
 
@@ -140,8 +148,9 @@ def step_dbt(run: DemoRun) -> StepReport:
 
 SEGMENT_MODEL = """
 CREATE OR REPLACE MODEL `ml.demo_segments`
-OPTIONS (model_type = 'kmeans', num_clusters = 5, kmeans_init_method = 'KMEANS++')
-AS SELECT annual_income, spending_score, age FROM marts.customer_features
+OPTIONS (model_type = 'kmeans', num_clusters = 5, kmeans_init_method = 'KMEANS++',
+         model_registry = 'vertex_ai', vertex_ai_model_id = 'demo_segments')
+AS SELECT annual_income, spending_score, age, session_count FROM marts.customer_features
 """
 SEGMENT_SIZES = """
 SELECT centroid_id, count(*) AS customers, round(avg(annual_income), 1) AS avg_income,
@@ -190,7 +199,7 @@ def step_catalog(run: DemoRun) -> StepReport:
 MASKED_QUERY = "SELECT customer_id, email, phone, birth_date FROM lake.customers ORDER BY customer_id LIMIT 3"
 FILTERED_QUERY = "SELECT country, count(*) AS customers FROM lake.customers GROUP BY country ORDER BY country"
 PREDICT_QUERY = (
-    "SELECT centroid_id, count(*) AS customers FROM ML.PREDICT(MODEL ml.demo_segments, "
+    "SELECT centroid_id, count(*) AS customers FROM ML.PREDICT(MODEL ml.customer_segments, "
     "(SELECT annual_income, spending_score, age FROM lake.customers)) GROUP BY 1 ORDER BY 1"
 )
 
@@ -210,12 +219,63 @@ def step_access(run: DemoRun) -> StepReport:
     return report
 
 
+#: the skew check's thresholds (ML.VALIDATE_DATA_SKEW's STRUCT): BigQuery's defaults (0.3), and a per-feature
+#: threshold for the activity feature, which the team watches more closely than the customers' profile
+WATCHED: dict[str, Any] = {"thresholds": [("session_count", 0.1)]}
+
+
+def step_retrain(run: DemoRun) -> StepReport:
+    """The April batch lands (the form change), the warehouse is rebuilt, and the segmentation model's
+    inputs are checked for drift: a challenger is trained, compared on one hold-out, promoted or kept."""
+    report = StepReport("model monitoring: the April batch")
+    for dataset, batch in run.state.get("later", []):
+        _land(run, report, dataset, batch)
+    rebuilt = build_warehouse(run.settings, select="+customer_features", progress=run.progress)
+    report.lines.append(f"dbt: customer_features and its parents rebuilt ({rebuilt.models_built} models)")
+    started = time.perf_counter()
+    con = warehouse.connect(run.settings)
+    try:
+        result = retrain(con, "ml.demo_segments", thresholds=WATCHED, progress=run.progress)
+    finally:
+        con.close()
+    report.data["retrain_seconds"] = time.perf_counter() - started
+    if result.retrained:
+        models_changed(run.settings)
+    result.html = str(write_html(result, run.settings.home / "reports" / "retrain" / f"{result.model}.html"))
+    report.lines.extend(retrain_lines(result))
+    report.lines.append(f"pictures: {result.html} (retrain loop {report.data['retrain_seconds']:.1f} s)")
+    report.data["retrain"] = result
+    run.state["retrain"] = result
+    return report
+
+
+def retrain_lines(result: RetrainReport) -> list[str]:
+    """The retrain decision as a few readable lines: drift per input, both versions' metric, the verdict."""
+    lines = [f"drift of {result.model}'s inputs (ML.VALIDATE_DATA_SKEW against its training statistics):"]
+    for row in result.skew:
+        value = "n/a" if row["value"] is None else f"{row['value']:.3f}"
+        flag = "DRIFTED" if row["is_anomaly"] else "ok"
+        note = f" ({row['reason']})" if row.get("reason") else ""
+        lines.append(
+            f"    {row['input']}: {row['metric']} {value} vs threshold {row['threshold']} {flag}{note}"
+        )
+    if result.retrained:
+        metric = result.metric or "metric"
+        for role, side in (("champion", result.champion), ("challenger", result.challenger)):
+            value = side["metrics"].get(metric)
+            shown = "n/a" if value is None else f"{value:.4f}"
+            lines.append(f"{role} v{side['version']} ({side['name']}): {metric} {shown} on the hold-out")
+    lines.append(result.reason)
+    return lines
+
+
 STEPS: list[Callable[[DemoRun], StepReport]] = [
     step_sample,
     step_ingest,
     step_quality,
     step_dbt,
     step_ml,
+    step_retrain,
     step_catalog,
     step_access,
 ]

@@ -11,6 +11,7 @@ Layout::
     scoring.py         SQL helpers for functions: input encoded as the model's dimensions, ``* EXCLUDE``
     metrics.py         ML.EVALUATE metrics (regression, classification) as SQL aggregates
     registry.py/.sql   ml._models and each model's state tables
+    versions.py/.sql   a model's versions and aliases (``default`` serves), promote/rollback, lake snapshots
     sqlexpr.py         quoted identifiers, exact numbers, the DuckDB SQL of built trees
     dbt_hook.py        the dbt ``model`` materialization's entry point
     preprocessing/     automatic preprocessing, the TRANSFORM clause, ML.<scaler/encoder> functions

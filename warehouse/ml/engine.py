@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import registry, types
+from warehouse.ml import registry, types, versions
 from warehouse.ml.model import LABEL, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, training_statistics, validate
 from warehouse.ml.options import parse_options
@@ -71,10 +71,16 @@ def create_model(
         training_query=query.sql("bigquery"),
     )
     model.state["statement"] = statement.sql("bigquery")  # what ``lakehouse ml retrain`` runs again
+    model.state["version"] = versions.next_version(con, schema, name)
+    model.state["aliases"] = versions.check_aliases(options.get("vertex_ai_model_version_aliases") or [])
     if options.get("warm_start") and present:
         model.state["warm_start"] = _warm_start(con, model_type, registry.load(con, schema, name))
+    model.lake_snapshot = registry.lake_snapshot(con)  # before the read: the rows are read at it
     relation: exp.Expr = to_duckdb(query)
+    if model.lake_snapshot is not None:
+        model.state["lake_snapshots"] = versions.pin(relation, model.lake_snapshot)
     raw = _as_query(relation)
+    model.state["training_read"] = sql(raw)  # DuckDB SQL that reads the training rows again, exactly
     clause = _transform_clause(properties)
     if clause is not None:
         model.transform = clause.sql("bigquery")
@@ -208,16 +214,21 @@ def _train_and_save(
     raw: exp.Query,
     ignored: list[str],
 ) -> None:
+    keep = versions.registered(model.options)
     with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
         registry.create_schema(con, model.schema)
-        if replace:
+        if replace and keep:  # a registered model keeps its earlier versions (warehouse.ml.versions)
+            versions.retire(con, model.schema, model.name)
+        elif replace:
             registry.drop(con, model.schema, model.name)
+        versions.take_aliases(con, model.schema, model.name, model.state["aliases"])
         model_type.train(model, data)
         raw_columns = columns_of(con, sql(exp.Subquery(this=raw.copy())))
         training_statistics.record(con, model, raw, raw_columns, ignored)
         model.state.pop("warm_start", None)
-        model.lake_snapshot = registry.lake_snapshot(con)
         registry.save(con, model)
+        if keep:
+            versions.record_default(con, model.schema, model.name, model.state["version"], "created")
 
 
 def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
@@ -227,8 +238,12 @@ def drop_model(con: duckdb.DuckDBPyConnection, statement: exp.Drop) -> str:
         if statement.args.get("exists"):
             return f"model {schema}.{name} does not exist; nothing done"
         registry.load(con, schema, name)  # raises NotFoundError listing the models
-    registry.drop(con, schema, name)
-    return f"dropped model {schema}.{name}"
+        raise UsageError(
+            f"model {schema}.{name} is the default version of its model; it cannot be dropped alone",
+            hint="promote another version first (lakehouse ml promote), or drop the model",
+        )
+    dropped = versions.drop_all(con, schema, name)
+    return f"dropped model {schema}.{name}" + (f" and its {dropped} other versions" if dropped else "")
 
 
 #: the ML functions that, called without input rows, score the model's training rows again (as BigQuery

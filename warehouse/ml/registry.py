@@ -10,6 +10,7 @@ and whatever its model type writes with ``write_state``); the registry row lists
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,19 +68,30 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
 
 
+#: connections inside an ``atomic`` block (by id): a nested block joins the outer transaction (a second
+#: BEGIN would fail, and a failed statement aborts DuckDB's transaction)
+_OPEN: set[int] = set()
+
+
 @contextmanager
 def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One transaction around the block, unless the caller already holds one (then it is theirs)."""
+    if id(con) in _OPEN:
+        yield
+        return
     try:
         con.execute("BEGIN TRANSACTION")
     except duckdb.TransactionException:
         yield
         return
+    _OPEN.add(id(con))
     try:
         yield
     except BaseException:
+        _OPEN.discard(id(con))
         con.execute("ROLLBACK")
         raise
+    _OPEN.discard(id(con))
     con.execute("COMMIT")
 
 
@@ -89,13 +101,29 @@ def exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     return bool(row and row[0])
 
 
+#: ``name__v<N>``: version N of model ``name`` (warehouse.ml.versions), wherever it is stored
+_VERSION_SUFFIX = re.compile(r"^(?P<base>.+)__v(?P<version>[0-9]+)$")
+_COLUMNS = "model_type, options, features, training_query, transform, lake_snapshot, metrics, state"
+
+
+def _row(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[str, tuple[Any, ...] | None]:
+    """(the name the model is stored under, its registry row); ``name__v<N>`` finds version N also when
+    it is the default version, stored as ``name``."""
+    row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{name}"]).fetchone()
+    versioned = _VERSION_SUFFIX.match(name)
+    if row is not None or versioned is None:
+        return name, row
+    base = versioned["base"]
+    row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{base}"]).fetchone()
+    if row is not None and int(json.loads(row[-1]).get("version", 1)) == int(versioned["version"]):
+        return base, row
+    return name, None
+
+
 def load(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Model:
+    """Model ``schema.name`` (``name__v<N>`` is version N of ``name``, see warehouse.ml.versions)."""
     ensure(con)
-    row = con.execute(
-        f"SELECT model_type, options, features, training_query, transform, lake_snapshot, metrics, state "
-        f"FROM {REGISTRY} WHERE name = ?",
-        [f"{schema}.{name}"],
-    ).fetchone()
+    name, row = _row(con, schema, name)
     if row is None:
         known = [r[0] for r in con.execute(f"SELECT name FROM {REGISTRY} ORDER BY name").fetchall()]
         raise NotFoundError(
@@ -138,7 +166,7 @@ def save(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 
 def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
-    """Remove the registry row and every state table of the model."""
+    """Remove the registry row and every state table of the model (one version of it)."""
     model = load(con, schema, name)
     for part in model.state.get("tables", []):
         con.execute(sql(exp.Drop(tables=[model.state_table(part)], kind="TABLE", exists=True)))

@@ -3,14 +3,16 @@
 ``retrain(con, "ml.name")``:
 
 1. reads the current data: the model's own training query run now (the lake's newest snapshot), into a
-   temp table with a deterministic hold-out flag (``hash`` of the row, one row in ``HOLDOUT_EVERY``);
+   temp table with a deterministic hold-out flag (``hash`` of the row, one row in ``HOLDOUT_EVERY``), its
+   lake tables pinned to the snapshot current when the read starts;
 2. checks ML.VALIDATE_DATA_SKEW of the current data against the model's training statistics and the
    thresholds given (or the model's defaults); without an anomaly and without ``force`` it stops there;
 3. trains a challenger with the model's stored CREATE MODEL statement (options, TRANSFORM) on the current
    data outside the hold-out;
 4. evaluates champion and challenger with ML.EVALUATE on the same hold-out rows;
-5. applies ``rule.decide``; promoted: the champion becomes ``<name>__v<N>`` and the challenger ``<name>``;
-   kept: the challenger is kept as ``<name>__v<M>``. ``state["version"]`` numbers a model's versions;
+5. applies ``rule.decide``; the challenger is kept as version M of the model (``warehouse.ml.versions``);
+   promoted, it takes the ``default`` alias (it serves as ``<name>``, the champion is kept as
+   ``<name>__v<N>``); kept, it stays ``<name>__v<M>``;
 6. records the decision (metrics, thresholds, drifted features, lake snapshot, reason) in
    ``ml._retrain_decisions`` (``decisions.sql``), which the catalog can read like the registry.
 """
@@ -29,10 +31,11 @@ from sqlglot import exp
 
 from lakehouse.errors import LakehouseError, UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import engine, registry
+from warehouse.ml import engine, registry, versions
 from warehouse.ml.model import Scratch
 from warehouse.ml.sqlexpr import ident, sql, string
 from warehouse.retrain import rule
+from warehouse.retrain.histograms import histograms
 from warehouse.sql.frontend import parse_statements, run_statement, to_duckdb
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,7 @@ class RetrainReport:
     """What ``retrain`` did; the row it wrote to ``ml._retrain_decisions``."""
 
     model: str
-    drifted: list[dict[str, Any]]
+    drifted: list[dict[str, Any]]  # the rows of ``skew`` that are anomalies
     retrained: bool
     promoted: bool
     reason: str
@@ -57,6 +60,12 @@ class RetrainReport:
     challenger: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     lake_snapshot: int | None = None
+    #: lake table -> the snapshot the current data was read at
+    lake_snapshots: dict[str, int] = field(default_factory=dict)
+    skew: list[dict[str, Any]] = field(default_factory=list)  # every ML.VALIDATE_DATA_SKEW row
+    #: base (training statistics) and study (current rows) histograms per feature, for the pictures
+    histograms: list[dict[str, Any]] = field(default_factory=list)
+    html: str | None = None  # the pictures' page, once written (``report.write_html``)
 
 
 def _query(text: str) -> exp.Query:
@@ -69,10 +78,14 @@ def _rows(con: duckdb.DuckDBPyConnection, tree: exp.Expr) -> list[dict[str, Any]
     return run_statement(con, tree).to_dicts()
 
 
-def _current_data(con: duckdb.DuckDBPyConnection, model: registry.Model, table: str) -> None:
+def _current_data(con: duckdb.DuckDBPyConnection, model: registry.Model, table: str) -> dict[str, int]:
+    """Run the model's training query now into temp table ``table``; the lake snapshot of each lake table
+    it read (the read is pinned to the snapshot current when it starts)."""
+    snapshot = registry.lake_snapshot(con)
     scratch = Scratch(con)
     try:
         query = to_duckdb(con, _query(model.training_query), scratch)
+        pinned = {} if snapshot is None else versions.pin(query, snapshot)
         flagged = exp.select(
             "*",
             exp.alias_(
@@ -89,6 +102,7 @@ def _current_data(con: duckdb.DuckDBPyConnection, model: registry.Model, table: 
         con.execute(f"CREATE TEMP TABLE {sql(ident(table))} AS {sql(flagged)}")
     finally:
         scratch.close()
+    return pinned
 
 
 def _rows_of(table: str, holdout: bool) -> exp.Query:
@@ -127,11 +141,24 @@ def _struct(thresholds: dict[str, Any]) -> exp.Struct:
     return exp.Struct(expressions=fields)
 
 
+#: CREATE MODEL options the challenger's statement leaves out: the loop numbers it as a version of the
+#: champion itself (a registered challenger would start a version history of its own)
+_REGISTRY_OPTIONS = frozenset({"model_registry", "vertex_ai_model_id", "vertex_ai_model_version_aliases"})
+
+
+def _without_registry_options(statement: exp.Create) -> None:
+    properties = statement.args.get("properties")
+    for prop in list(properties.expressions if properties else []):
+        if isinstance(prop, exp.Property) and prop.name.lower() in _REGISTRY_OPTIONS:
+            prop.pop()
+
+
 def _train_challenger(
     con: duckdb.DuckDBPyConnection,
     model: registry.Model,
     name: str,
     table: str,
+    read: tuple[int | None, dict[str, int]],
     progress: ProgressCallback | None,
 ) -> None:
     if "statement" not in model.state:
@@ -145,11 +172,17 @@ def _train_challenger(
     statement.set("replace", True)
     statement.set("exists", False)
     statement.set("expression", _rows_of(table, holdout=False))
+    _without_registry_options(statement)
     run_statement(con, statement, progress=progress)
-    # the challenger answers to the champion's statement (its query reads the lake, not the temp table)
+    # the challenger answers to the champion's statement (its query reads the lake, not the temp table),
+    # and was trained on the lake as the loop read it
     challenger = registry.load(con, model.schema, name)
     challenger.training_query = model.training_query
+    challenger.options = model.options
     challenger.state["statement"] = model.state["statement"]
+    challenger.state["version"] = versions.next_version(con, model.schema, model.name)
+    challenger.state["aliases"] = []
+    challenger.lake_snapshot, challenger.state["lake_snapshots"] = read
     registry.save(con, challenger)
 
 
@@ -178,21 +211,6 @@ def _metric(configured: str | None, champion: dict[str, Any], challenger: dict[s
     )
 
 
-def _versions(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
-    """The highest version number of ``schema.name`` and its kept versions."""
-    rows = con.execute(
-        f"SELECT state FROM {registry.REGISTRY} WHERE name = ? OR name LIKE ? ESCAPE '\\'",
-        [f"{schema}.{name}", f"{schema}.{name}".replace("_", "\\_") + "\\_\\_v%"],
-    ).fetchall()
-    return max((int(json.loads(r[0]).get("version", 1)) for r in rows), default=1)
-
-
-def _set_version(con: duckdb.DuckDBPyConnection, schema: str, name: str, version: int) -> None:
-    model = registry.load(con, schema, name)
-    model.state["version"] = version
-    registry.save(con, model)
-
-
 def retrain(
     con: duckdb.DuckDBPyConnection,
     model_name: str,
@@ -209,9 +227,10 @@ def retrain(
     champion = registry.load(con, schema, name)
     table = f"__retrain_{uuid.uuid4().hex[:12]}"
     settings = dict(thresholds or {})
-    _current_data(con, champion, table)
+    read = _current_data(con, champion, table)
     try:
-        drifted = [r for r in _skew(con, champion, table, settings) if r["is_anomaly"]]
+        skew = _skew(con, champion, table, settings)
+        drifted = [r for r in skew if r["is_anomaly"]]
         report = RetrainReport(
             model=champion.qualified_name,
             drifted=drifted,
@@ -221,6 +240,9 @@ def retrain(
             margin=margin,
             thresholds=settings,
             lake_snapshot=registry.lake_snapshot(con),
+            lake_snapshots=read,
+            skew=skew,
+            histograms=histograms(con, champion, table),
         )
         if not drifted and not force:
             report.reason = "kept: no drift beyond the thresholds"
@@ -242,7 +264,8 @@ def _challenge(
 ) -> None:
     schema, name = champion.schema, champion.name
     challenger_name = f"{name}__challenger"
-    _train_challenger(con, champion, challenger_name, table, progress)
+    read = (report.lake_snapshot, report.lake_snapshots)
+    _train_challenger(con, champion, challenger_name, table, read, progress)
     report.retrained = True
     champion_metrics = _evaluate(con, schema, name, table)
     challenger_metrics = _evaluate(con, schema, challenger_name, table)
@@ -253,17 +276,15 @@ def _challenge(
         challenger_metrics.get(report.metric),
         report.margin,
     )
-    old, new = int(champion.state.get("version", 1)), _versions(con, schema, name) + 1
-    with registry.atomic(con):
+    old = versions.version_of(champion)
+    new = versions.version_of(registry.load(con, schema, challenger_name))
+    with registry.atomic(con):  # the challenger is kept as a version; it takes `default` if promoted
+        registry.rename(con, schema, challenger_name, versions.stored_name(name, new))
         if verdict.promote:
-            registry.rename(con, schema, name, f"{name}__v{old}")
-            registry.rename(con, schema, challenger_name, name)
-            _set_version(con, schema, name, new)
-            kept_as = (f"{schema}.{name}__v{old}", f"{schema}.{name}")
+            versions.promote(con, schema, name, new, reason=f"retrain: {verdict.reason}")
+            kept_as = (f"{schema}.{versions.stored_name(name, old)}", f"{schema}.{name}")
         else:
-            registry.rename(con, schema, challenger_name, f"{name}__v{new}")
-            _set_version(con, schema, f"{name}__v{new}", new)
-            kept_as = (f"{schema}.{name}", f"{schema}.{name}__v{new}")
+            kept_as = (f"{schema}.{name}", f"{schema}.{versions.stored_name(name, new)}")
     report.promoted, report.reason = verdict.promote, verdict.reason
     report.champion = {"version": old, "name": kept_as[0], "metrics": champion_metrics}
     report.challenger = {"version": new, "name": kept_as[1], "metrics": challenger_metrics}

@@ -60,6 +60,7 @@ def test_every_step_passes(first_run: Run) -> None:
         "quality checks (Great Expectations)",
         "dbt build (warehouse)",
         "BigQuery ML k-means in DuckDB",
+        "model monitoring: the April batch",
         "catalog refresh and search",
         "access rules (masked and filtered reads)",
     ]
@@ -72,7 +73,9 @@ def test_rows_are_accounted_for(first_run: Run, demo_home: Path) -> None:
     bad = {}
     for record in sample["bad_records"]:
         bad[record["dataset"]] = bad.get(record["dataset"], 0) + 1
-    ingest = steps(report)["ingest into the lake"]["data"]
+    ingest = dict(steps(report)["ingest into the lake"]["data"])
+    april = steps(report)["model monitoring: the April batch"]["data"]
+    ingest["events"] = ingest["events"] + april["events"]
     for dataset, batches in ingest.items():
         landed = sum(b["rows_landed"] for b in batches)
         quarantined = sum(b["rows_quarantined"] for b in batches)
@@ -84,8 +87,25 @@ def test_rows_are_accounted_for(first_run: Run, demo_home: Path) -> None:
 
 def test_form_change_is_reported(first_run: Run) -> None:
     _, report = first_run
-    lines = "\n".join(steps(report)["ingest into the lake"]["lines"])
+    lines = "\n".join(steps(report)["model monitoring: the April batch"]["lines"])
     assert "added column consent" in lines and "added column campaign" in lines
+
+
+def test_the_april_batch_tells_the_retrain_story(first_run: Run) -> None:
+    """After the April batch: drift of the segmentation model's inputs, a challenger trained and compared
+    on one hold-out, the decision recorded; both versions kept in the registry."""
+    _, report = first_run
+    step = steps(report)["model monitoring: the April batch"]
+    decision = step["data"]["retrain"]
+    skew = {row["input"]: row for row in decision["skew"]}
+    assert set(skew) >= {"annual_income", "spending_score", "age", "session_count"}
+    assert skew["session_count"]["is_anomaly"] and not skew["age"]["is_anomaly"]
+    assert decision["retrained"] and decision["metric"] == "davies_bouldin_index"
+    assert decision["challenger"]["version"] == decision["champion"]["version"] + 1
+    assert isinstance(decision["lake_snapshot"], int)  # the lake as the loop read it, April included
+    text = "\n".join(step["lines"])
+    assert "session_count: JENSEN_SHANNON_DIVERGENCE" in text and "DRIFTED" in text
+    assert decision["reason"] in text and decision["reason"].startswith(("promoted:", "kept:"))
 
 
 def test_warehouse_model_and_segments(first_run: Run) -> None:
@@ -133,5 +153,5 @@ def test_second_run_lands_nothing_new(first_run: Run, demo_home: Path) -> None:
     settings: Settings = load_settings({"home": demo_home, "threads": 2}, env={})
     again: DemoReport = run_demo(settings)
     assert again.ok, [(s.name, s.lines) for s in again.steps if not s.ok]
-    ingest = again.steps[1].data
-    assert sum(b["rows_landed"] for batches in ingest.values() for b in batches) == 0
+    ingest = [again.steps[1].data, {"events": again.steps[5].data["events"]}]
+    assert sum(b["rows_landed"] for step in ingest for batches in step.values() for b in batches) == 0

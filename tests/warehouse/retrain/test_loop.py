@@ -5,6 +5,7 @@ decision is recorded; the CLI runs it with --json."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -101,6 +102,10 @@ def test_cli_retrain_json(settings: Settings) -> None:
     report = json.loads(result.output)
     assert report["promoted"] is True and report["thresholds"] == {"thresholds": [["x", 0.5]]}
     assert {r["input"] for r in report["drifted"]} >= {"x", "kind"}
+    page = Path(report["html"]).read_text()
+    assert page.count("vegaEmbed('#chart") == 3  # the metrics, then x and kind: base vs study
+    assert '"side": "base (training)"' in page and '"side": "study (current)"' in page
+    assert "vegaEmbed=" in page and "<script src=" not in page  # the scripts inline: opens offline
     result = runner.invoke(cli, [*home, "ml", "retrain", "ml.nope"])
     assert result.exit_code == 1 and "model ml.nope does not exist" in str(result.exception)
     result = runner.invoke(cli, [*home, "ml", "retrain", "ml.r", "--threshold", "x"])
