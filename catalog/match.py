@@ -11,8 +11,9 @@ matched (``--explain``). The rules mirror ``catalog.compile``: same tokens, same
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from catalog.compile import FUZZY_FIELDS, FUZZY_MIN_LENGTH, PARTIAL_MIN_LENGTH, PREFIX_FIELDS, QUALIFIED
@@ -36,10 +37,16 @@ class Column:
 
     def values(self, field: str) -> list[str]:
         if field == "columns":
-            return with_words([self.name] + ([self.original_name] if self.original_name else []))
+            return list(_column_words(self.name, self.original_name))
         if field == "column_text":
             return [self.description] if self.description else []
         return list(self.tags) if field == "tags" else []
+
+
+@lru_cache(maxsize=262_144)
+def _column_words(name: str, original_name: str | None) -> tuple[str, ...]:
+    """A column's name, original name and their spelled-out words (computed once per column, not per match)."""
+    return tuple(with_words([name] + ([original_name] if original_name else [])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,28 +137,37 @@ def _in_sequence(needle: tuple[str, ...], tokens: tuple[str, ...], *, prefix: bo
 
 
 def term_matches_values(term: Term, field: str, values: list[str]) -> bool:
+    matcher = _matcher(term, field)
+    return matcher is not None and any(matcher(value) for value in values)
+
+
+@lru_cache(maxsize=4096)
+def _matcher(term: Term, field: str) -> Callable[[str], bool] | None:
+    """Whether one value of ``field`` holds ``term``, the term's rules decided once per query and field
+    (the match is run for every column of every hit shown)."""
     needle = tokenize(term.text)
     if not needle:
-        return False
+        return None
     prefix = term.mode == "prefix"
-    sequence = len(needle) > 1 or prefix
+    if len(needle) > 1 or prefix:
+        return lambda value: _in_sequence(needle, tokenize(value), prefix=prefix)
     loose = term.mode == "word" and field in FUZZY_FIELDS
-    fuzzy = loose and len(needle[0]) >= FUZZY_MIN_LENGTH
-    partial = loose and len(needle[0]) >= PARTIAL_MIN_LENGTH
     word, size = needle[0], len(needle[0])
-    for value in values:
+    fuzzy = loose and size >= FUZZY_MIN_LENGTH
+    partial = loose and size >= PARTIAL_MIN_LENGTH
+
+    def one_word(value: str) -> bool:
         tokens = tokenize(value)
-        if sequence:
-            found = _in_sequence(needle, tokens, prefix=prefix)
-        else:
-            found = (
-                word in tokens
-                or (fuzzy and any(abs(len(t) - size) <= 1 and within_one_edit(word, t) for t in tokens))
-                or (partial and any(t.startswith(word) for t in tokens))
-            )
-        if found:
+        if word in tokens:
             return True
-    return False
+        for token in tokens if fuzzy or partial else ():
+            if (partial and token.startswith(word)) or (
+                fuzzy and abs(len(token) - size) <= 1 and within_one_edit(word, token)
+            ):
+                return True
+        return False
+
+    return one_word
 
 
 def exact_values(entry: Entry, field: str) -> set[str]:
