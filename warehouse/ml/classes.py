@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml.model import LABEL
 from warehouse.ml.sqlexpr import col, ident, num, parse, string
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from warehouse.ml.model import Scratch
 
 PRED = "__pred"  # the predicted class index
 
@@ -62,6 +69,25 @@ SELECT threshold,
 FROM __labelled CROSS JOIN (SELECT unnest(__thresholds) AS threshold FROM __threshold_list)
 GROUP BY threshold ORDER BY threshold
 """
+
+
+def confusion_relation(scratch: Scratch, classes: list[Any], matrix: np.ndarray) -> exp.Query:
+    """ML.CONFUSION_MATRIX's rows: ``expected_label`` and one count column per class, named as BigQuery
+    names them (the label with non-word characters as ``_``, a leading digit prefixed with ``_``)."""
+    rows = [
+        {"expected_label": classes[i], **{column_name(c): int(matrix[i, j]) for j, c in enumerate(classes)}}
+        for i in range(len(classes))
+    ]
+    schema = pa.schema(
+        [("expected_label", pa.array(classes).type), *[(column_name(c), pa.int64()) for c in classes]]
+    )
+    return scratch.rows_relation(schema, rows)
+
+
+def column_name(label: Any) -> str:
+    """A class label as a confusion-matrix column name."""
+    name = re.sub(r"\W", "_", str(label).lower() if isinstance(label, bool) else str(label))
+    return f"_{name}" if not name or name[0].isdigit() else name
 
 
 def roc_curve(labelled: exp.Select, thresholds: exp.Expr | None) -> exp.Query:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
+from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.glm.functions import (
@@ -89,22 +89,10 @@ def evaluate(call: Call) -> exp.Query:
     )
 
 
-def _sanitize(label: Any) -> str:
-    name = re.sub(r"\W", "_", str(label).lower() if isinstance(label, bool) else str(label))
-    return f"_{name}" if not name or name[0].isdigit() else name
-
-
 def confusion_matrix(call: Call) -> exp.Query:
     classes = call.model.state["classes"]
     matrix = metrics.confusion(call.con, _labelled(call, _threshold(call)), len(classes))
-    rows = [
-        {"expected_label": classes[i], **{_sanitize(c): int(matrix[i, j]) for j, c in enumerate(classes)}}
-        for i in range(len(classes))
-    ]
-    schema = pa.schema(
-        [("expected_label", pa.array(classes).type), *[(_sanitize(c), pa.int64()) for c in classes]]
-    )
-    return call.scratch.rows_relation(schema, rows)
+    return classes_sql.confusion_relation(call.scratch, classes, matrix)
 
 
 def roc_curve(call: Call) -> exp.Query:
