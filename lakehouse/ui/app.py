@@ -221,6 +221,8 @@ def create_app(
         ("/as", pages.choose, ["GET"]),
     ]
     routes: list[Route | Mount] = [Route(p, _guarded(pages, h), methods=m) for p, h, m in table]
-    routes.append(Mount("/static", _Static(directory=STATIC), name="static"))
+    # vega, vega-lite, vega-embed: the one vendored copy, beside the retrain report that inlines them
+    static = _Static(directory=STATIC, packages=[("warehouse.retrain", "vendor")])
+    routes.append(Mount("/static", static, name="static"))
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))]
     return Starlette(routes=routes, middleware=middleware)
