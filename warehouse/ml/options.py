@@ -22,7 +22,7 @@ from lakehouse.errors import UsageError
 @dataclass(frozen=True)
 class OptionSpec:
     name: str
-    kind: type  # str, int, float, bool, list, dict
+    kind: type  # str, int, float, bool, list (of strings), dict, tuple (an array of integers)
     default: Any
     choices: tuple[str, ...] = ()
     check: Callable[[Any], bool] | None = None
@@ -116,6 +116,13 @@ def _coerce(spec: OptionSpec, value: Any) -> Any:
         if all(isinstance(v, str) for v in values):
             return values
     if (
+        spec.kind is tuple
+        and isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return [int(v) for v in value]
+    if (
         spec.kind is dict
         and isinstance(value, list)
         and all(isinstance(v, tuple) and len(v) == 2 for v in value)
@@ -134,6 +141,7 @@ _KIND_WORDS = {
     str: "a string",
     list: "an array of strings",
     dict: "an array of STRUCT(label, weight)",
+    tuple: "an array of integers",
 }
 _EXAMPLES = {
     bool: "TRUE",
@@ -142,6 +150,7 @@ _EXAMPLES = {
     str: "'value'",
     list: "['col']",
     dict: "[STRUCT('a', 0.5)]",
+    tuple: "[128, 64]",
 }
 
 

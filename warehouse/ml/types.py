@@ -16,6 +16,8 @@ from warehouse.ml.model import Function, ModelType
 from warehouse.ml.models import (
     boosted_tree_classifier,
     boosted_tree_regressor,
+    dnn_classifier,
+    dnn_regressor,
     kmeans,
     linear_reg,
     logistic_reg,
@@ -35,6 +37,8 @@ MODEL_TYPES: dict[str, ModelType] = {
     "RANDOM_FOREST_CLASSIFIER": random_forest_classifier.MODEL_TYPE,
     "RANDOM_FOREST_REGRESSOR": random_forest_regressor.MODEL_TYPE,
     "PCA": pca.MODEL_TYPE,
+    "DNN_CLASSIFIER": dnn_classifier.MODEL_TYPE,
+    "DNN_REGRESSOR": dnn_regressor.MODEL_TYPE,
 }
 
 #: model_type -> ML.<NAME> -> function: the generic functions, then the type's own (which may replace one)

@@ -118,8 +118,10 @@ def test_a_model_type_imports_no_other_model_type(graph: grimp.ImportGraph) -> N
         "boosted_tree_regressor",
         "random_forest_classifier",
         "random_forest_regressor",
+        "dnn_classifier",
+        "dnn_regressor",
     }
-    assert {"glm", "trees"} <= folders
+    assert {"glm", "trees", "dnn"} <= folders
     crossing = {
         (m, t)
         for m in graph.modules

@@ -46,7 +46,7 @@ def test_every_model_type_folder_is_one_row_with_the_same_parts() -> None:
 
 def test_family_folders_are_not_model_types() -> None:
     families = {name for name, module in _folders().items() if not hasattr(module, "MODEL_TYPE")}
-    assert families == {"glm", "trees"}
+    assert families == {"glm", "trees", "dnn"}
 
 
 @pytest.mark.parametrize("name", list(types.MODEL_TYPES))
@@ -112,6 +112,16 @@ def test_the_function_table() -> None:
             ]
             for name in ("BOOSTED_TREE_REGRESSOR", "RANDOM_FOREST_REGRESSOR")
         },
+        "DNN_CLASSIFIER": [
+            "CONFUSION_MATRIX",
+            "EVALUATE",
+            "FEATURE_INFO",
+            "PREDICT",
+            "ROC_CURVE",
+            "TRAINING_INFO",
+            "VALIDATE_DATA_SKEW",
+        ],
+        "DNN_REGRESSOR": ["EVALUATE", "FEATURE_INFO", "PREDICT", "TRAINING_INFO", "VALIDATE_DATA_SKEW"],
         "PCA": [
             "DETECT_ANOMALIES",
             "EVALUATE",

@@ -30,6 +30,10 @@ MODELS = {
     "input_label_cols=['kind'], num_parallel_tree=5) AS SELECT * EXCEPT(row_id, target) FROM sk.t",
     "PCA": "CREATE MODEL ml.m OPTIONS(model_type='pca', num_principal_components=2) "
     "AS SELECT * EXCEPT(row_id) FROM sk.t",
+    "DNN_REGRESSOR": "CREATE MODEL ml.m OPTIONS(model_type='dnn_regressor', input_label_cols=['target'], "
+    "max_iterations=2) AS SELECT * EXCEPT(row_id) FROM sk.t",
+    "DNN_CLASSIFIER": "CREATE MODEL ml.m OPTIONS(model_type='dnn_classifier', input_label_cols=['kind'], "
+    "max_iterations=2) AS SELECT * EXCEPT(row_id, target) FROM sk.t",
 }
 UNSUPERVISED = ("KMEANS", "PCA")
 #: the label of each model type's statement (None: unsupervised)

@@ -1,0 +1,162 @@
+"""The ML functions of the DNN types, all as SQL over the compiled network (``sql``): ML.PREDICT,
+ML.EVALUATE, and for classifiers ML.CONFUSION_MATRIX and ML.ROC_CURVE (ML.FEATURE_INFO and
+ML.TRAINING_INFO are every type's).
+
+The input rows are encoded as at training (``scoring.encoded_input``: mean-imputed, standardized,
+one-hot). Classifier outputs follow every classifier's (``warehouse.ml.classes``): ``__p0`` is P(the
+higher label) for two classes, one ``__p<k>`` per class otherwise; ``predicted_<label>`` has the label's
+type and ``predicted_<label>_probs`` is ARRAY<STRUCT<label, prob>>.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from warehouse.ml import classes as classes_sql
+from warehouse.ml import metrics
+from warehouse.ml.model import Call, Function
+from warehouse.ml.models.dnn import sql
+from warehouse.ml.registry import Model
+from warehouse.ml.scoring import encoded_input, without
+from warehouse.ml.sqlexpr import col, ident, num, struct
+from warehouse.ml.supervised import Y
+
+EVALUATE_REGRESSION = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
+EVALUATE_CLASSIFICATION = pa.schema([(name, pa.float64()) for name in metrics.CLASSIFICATION_METRICS])
+
+
+def _classes(model: Model) -> list[Any]:
+    return list(model.state.get("classes") or [])
+
+
+def _name(model: Model) -> str:
+    return f"predicted_{model.state['label']}"
+
+
+def _scored(call: Call, input_query: exp.Query) -> tuple[exp.Select, list[str]]:
+    """Input rows + the network's columns, and the names of those helper columns."""
+    model = call.model
+    network = sql.load(call.con, model)
+    rows = sql.scores(model, network, encoded_input(model, input_query).subquery("__encoded"))
+    return rows, sql.helper_columns(len(model.dims), network, bool(_classes(model)))
+
+
+def _threshold(call: Call) -> float:
+    value = call.param("threshold", 0.5, ("threshold",))
+    if not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise UsageError(
+            f"ML.{call.function}: threshold = {value!r} is not in [0, 1]", hint="STRUCT(0.5 AS threshold)"
+        )
+    if len(_classes(call.model)) != 2 and "threshold" in call.params:
+        raise UsageError(
+            f"ML.{call.function}: threshold applies to binary models only", hint="drop the STRUCT"
+        )
+    return float(value)
+
+
+def _probabilities(classes: list[Any], label_type: str | None) -> exp.Array:
+    if len(classes) == 2:
+        probs = [(classes[1], col("__p0")), (classes[0], exp.Sub(this=num(1.0), expression=col("__p0")))]
+    else:
+        probs = [(value, col(f"__p{k}")) for k, value in enumerate(classes)]
+    return exp.Array(
+        expressions=[
+            struct([("label", classes_sql.label_literal(v, label_type)), ("prob", p)]) for v, p in probs
+        ]
+    )
+
+
+def predict(call: Call) -> exp.Query:
+    model = call.model
+    classes = _classes(model)
+    if not classes:
+        call.no_params()
+        rows, helpers = _scored(call, call.require_input())
+        return exp.select(exp.alias_(col("__m0"), ident(_name(model))), without(helpers)).from_(
+            rows.subquery("__scored")
+        )
+    threshold = _threshold(call)
+    scored, helpers = _scored(call, call.require_input())
+    rows = classes_sql.with_prediction(scored, len(classes), threshold)
+    label_type = model.state["label_type"]
+    label = exp.Case()
+    for k, value in enumerate(classes):
+        label = label.when(
+            exp.EQ(this=col(classes_sql.PRED), expression=num(float(k))),
+            classes_sql.label_literal(value, label_type),
+        )
+    return exp.select(
+        exp.alias_(label, ident(_name(model))),
+        exp.alias_(_probabilities(classes, label_type), ident(f"{_name(model)}_probs")),
+        without([*helpers, classes_sql.PRED]),
+    ).from_(rows.subquery("__predicted"))
+
+
+def _truth(model: Model) -> exp.Expr:
+    label = col(str(model.state["label"]))
+    if _classes(model):
+        return classes_sql.class_index(_classes(model), model.state["label_type"], label)
+    return exp.cast(label, "DOUBLE")
+
+
+def _labelled(call: Call, threshold: float) -> exp.Select:
+    """Input rows with a known label: ``__y`` (value or class index), ``__m*``/``__p*`` and ``__pred``."""
+    model = call.model
+    scored, _ = _scored(call, call.require_input())
+    rows = exp.select("*", exp.alias_(_truth(model), ident(Y))).from_(scored.subquery("__scored_in"))
+    known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
+    classes = _classes(model)
+    if classes:
+        return classes_sql.with_prediction(rows, len(classes), threshold).where(known)
+    return (
+        exp.select(col(Y), exp.alias_(col("__m0"), ident("__pred"))).from_(rows.subquery("__t")).where(known)
+    )
+
+
+def evaluate(call: Call) -> exp.Query:
+    classes = _classes(call.model)
+    threshold = 0.5
+    if classes:
+        threshold = _threshold(call)
+    else:
+        call.no_params()
+    schema = EVALUATE_CLASSIFICATION if classes else EVALUATE_REGRESSION
+    if call.input is None:
+        values: dict[str, Any] = call.model.metrics
+    elif classes:
+        values = metrics.classification(call.con, _labelled(call, threshold), len(classes), len(classes) == 2)
+    else:
+        values = metrics.regression(call.con, _labelled(call, threshold))
+    return call.scratch.rows_relation(schema, [{n: values.get(n) for n in schema.names}])
+
+
+def confusion_matrix(call: Call) -> exp.Query:
+    classes = _classes(call.model)
+    matrix = metrics.confusion(call.con, _labelled(call, _threshold(call)), len(classes))
+    return classes_sql.confusion_relation(call.scratch, classes, matrix)
+
+
+def roc_curve(call: Call) -> exp.Query:
+    if len(_classes(call.model)) != 2:
+        raise UsageError(
+            f"ML.ROC_CURVE needs a binary {call.model.model_type} model",
+            hint="use ML.CONFUSION_MATRIX for multiclass",
+        )
+    call.no_params()
+    return classes_sql.roc_curve(_labelled(call, 0.5), call.thresholds)
+
+
+CLASSIFIER: dict[str, Function] = {
+    "PREDICT": predict,
+    "EVALUATE": evaluate,
+    "CONFUSION_MATRIX": confusion_matrix,
+    "ROC_CURVE": roc_curve,
+}
+REGRESSOR: dict[str, Function] = {
+    "PREDICT": predict,
+    "EVALUATE": evaluate,
+}

@@ -1,0 +1,217 @@
+"""Training of the DNN types with scikit-learn's MLP on the encoded rows, streamed from DuckDB as Arrow.
+
+``train`` follows BigQuery ML: the label (a value, or classes in ascending order with the higher of two
+labels positive), class and instance weights and the train/eval split from ``supervised.prepare``; the
+options map to ``MLPClassifier``/``MLPRegressor`` (``estimator``). One iteration is one epoch
+(``partial_fit``) over the training rows in mini-batches; after each, the loss on the training rows
+and on the eval rows is one ML.TRAINING_INFO row, and with ``early_stop`` training stops when that
+loss (eval rows if any, else training rows) improved by less than ``min_rel_progress``. Seeded: the
+same data and options give the same weights. The weights are stored as the state table ``layers``
+(``sql.LAYERS``); metrics come from the compiled SQL on the eval rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sqlglot import exp
+
+from lakehouse.errors import UsageError
+from lakehouse.progress import ProgressEvent, report
+from warehouse.ml import metrics, supervised
+from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
+from warehouse.ml.functions import TRAINING_INFO
+from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.models.dnn import options as dnn_options
+from warehouse.ml.models.dnn.sql import Network, layers_table, scores
+from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
+from warehouse.ml.registry import Model, write_state
+from warehouse.ml.sqlexpr import col, ident, sql
+
+MAX_CLASSES = 1000
+BATCH_ROWS = 1 << 17
+SEED = 0
+DEFAULT_BATCH_SIZE = 32  # BigQuery: min(32, training rows)
+MAX_DEFAULT_UNITS = 128
+
+MLP: TypeAlias = MLPClassifier | MLPRegressor
+
+
+def hidden_units(options: Mapping[str, Any], rows: int, inputs: int, outputs: int) -> list[int]:
+    """``hidden_units``, or BigQuery's default: one layer of min(128, N / (10 (inputs + outputs))) units
+    (at least one)."""
+    if options["hidden_units"]:
+        return [int(u) for u in options["hidden_units"]]
+    return [max(1, min(MAX_DEFAULT_UNITS, rows // (10 * (inputs + outputs))))]
+
+
+def estimator(options: Mapping[str, Any], units: list[int], rows: int, classifier: bool) -> MLP:
+    """The scikit-learn MLP for the options (``options.check`` has refused what it cannot do)."""
+    solver = dnn_options.OPTIMIZERS[options["optimizer"]]
+    batch = options["batch_size"] or DEFAULT_BATCH_SIZE
+    parameters: dict[str, Any] = {
+        "hidden_layer_sizes": tuple(units),
+        "activation": dnn_options.ACTIVATIONS[options["activation_fn"]],
+        "solver": solver,
+        "alpha": options["l2_reg"],
+        "batch_size": max(1, min(batch, rows)),
+        "learning_rate": "constant",
+        "learning_rate_init": options["learn_rate"],
+        "shuffle": True,
+        # one generator for the whole run: initial weights, then a new shuffle each epoch
+        "random_state": np.random.RandomState(SEED),
+        "tol": 0.0,
+        "n_iter_no_change": options["max_iterations"] + 1,  # our loop stops, never scikit-learn's
+    }
+    if solver == "sgd":  # plain SGD, as BigQuery's (no momentum)
+        parameters.update(momentum=0.0, nesterovs_momentum=False)
+    return MLPClassifier(**parameters) if classifier else MLPRegressor(**parameters)
+
+
+def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
+    """Fit, store the layers, the training info and the metrics of a DNN model."""
+    dnn_options.check(model.options)
+    classes = _prepare(model, data) if classifier else _prepare_regression(model, data)
+    x, y, w, held_out = fetch(data)
+    rows = int((~held_out).sum())
+    outputs = classes if classes > 2 else 1
+    units = hidden_units(model.options, rows, len(data.dims), max(classes, 1))
+    mlp = estimator(model.options, units, rows, classifier)
+    history = _fit(model, data, mlp, (x, y, w, held_out), classes)
+    model.state.update(hidden_units=units, activation=model.options["activation_fn"], outputs=outputs)
+    write_state(data.con, model, "layers", layers_table(mlp.coefs_, mlp.intercepts_))
+    write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
+    _metrics(model, data, Network.from_arrays(mlp.coefs_, mlp.intercepts_), classes)
+
+
+def _prepare(model: Model, data: TrainingData) -> int:
+    counts = data.con.execute(
+        f'SELECT {LABEL}, count(*) FROM "{data.table}" WHERE {LABEL} IS NOT NULL GROUP BY 1 ORDER BY 1'
+    ).fetchall()
+    if not 2 <= len(counts) <= MAX_CLASSES:
+        raise UsageError(
+            f"{model.model_type} label {data.roles[LABEL]!r} has {len(counts)} distinct values",
+            hint=f"a classifier needs 2..{MAX_CLASSES} labels",
+        )
+    model.state.update(
+        label=data.roles[LABEL], label_type=data.label_type, classes=[jsonable(c) for c, _ in counts]
+    )
+    index = class_index([value for value, _ in counts], data.label_type, col(LABEL))
+    weight = class_weight(model.options, counts, data.label_type)
+    supervised.prepare(data, model.options, sql(index), sql(weight))
+    return len(counts)
+
+
+def _prepare_regression(model: Model, data: TrainingData) -> int:
+    if data.label_type is None or not is_numeric_type(data.label_type):
+        raise UsageError(
+            f"{model.model_type} needs a numeric label; {data.roles[LABEL]!r} is {data.label_type}",
+            hint="use DNN_CLASSIFIER for classes",
+        )
+    model.state.update(label=data.roles[LABEL], label_type=data.label_type)
+    supervised.prepare(data, model.options, f"CAST({LABEL} AS DOUBLE)", "1.0")
+    return 0
+
+
+def fetch(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The encoded rows (float64, as scikit-learn computes), label, weight and split, in table order;
+    read batch by batch from DuckDB's Arrow stream into preallocated arrays."""
+    dims = len(data.dims)
+    names = [dim_name(i) for i in range(dims)] + [supervised.Y, supervised.W, supervised.EVAL]
+    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table))).order_by("rowid")
+    x = np.empty((data.rows, dims))
+    y, w = np.empty(data.rows), np.empty(data.rows)
+    held_out = np.empty(data.rows, dtype=bool)
+    start = 0
+    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
+        end = start + batch.num_rows
+        for j in range(dims):
+            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
+        y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
+        w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
+        held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
+        start = end
+    return x, y, w, held_out
+
+
+def _loss(mlp: MLP, x: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int) -> float | None:
+    """Weighted mean loss: cross-entropy (classifiers) or squared error (regressors); None without rows."""
+    if not len(y) or not w.sum():
+        return None
+    if classes:
+        p = np.clip(mlp.predict_proba(x)[np.arange(len(y)), y.astype(int)], metrics.EPS, 1 - metrics.EPS)
+        return float(np.average(-np.log(p), weights=w))
+    return float(np.average((mlp.predict(x) - y) ** 2, weights=w))
+
+
+def _fit(
+    model: Model,
+    data: TrainingData,
+    mlp: MLP,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    classes: int,
+) -> list[dict[str, Any]]:
+    """One ``partial_fit`` per iteration; the ML.TRAINING_INFO rows."""
+    x, y, w, held_out = arrays
+    train_rows = ~held_out
+    xt, yt, wt = x[train_rows], y[train_rows], w[train_rows]
+    extra = {"classes": np.arange(classes)} if classes else {}
+    options = model.options
+    history: list[dict[str, Any]] = []
+    for iteration in range(options["max_iterations"]):
+        started = time.perf_counter()
+        mlp.partial_fit(xt, yt.astype(int) if classes else yt, sample_weight=wt, **extra)
+        extra = {}
+        loss = _loss(mlp, xt, yt, wt, classes)
+        eval_loss = _loss(mlp, x[held_out], y[held_out], w[held_out], classes)
+        history.append(
+            {
+                "training_run": 0,
+                "iteration": iteration,
+                "loss": loss,
+                "eval_loss": eval_loss,
+                "learning_rate": options["learn_rate"],
+                "duration_ms": int((time.perf_counter() - started) * 1000),
+            }
+        )
+        report(
+            data.progress,
+            ProgressEvent(
+                f"train {model.qualified_name}",
+                iteration + 1,
+                options["max_iterations"],
+                "iterations",
+                f"loss {loss:.6g}",
+            ),
+        )
+        if _converged(options, history):
+            break
+    return history
+
+
+def _converged(options: Mapping[str, Any], history: list[dict[str, Any]]) -> bool:
+    if not options["early_stop"] or len(history) < 2:
+        return False
+    key = "eval_loss" if history[-1]["eval_loss"] is not None else "loss"
+    previous, current = history[-2][key], history[-1][key]
+    improvement = (previous - current) / abs(previous) if previous else 0.0
+    return bool(improvement < options["min_rel_progress"])
+
+
+def _metrics(model: Model, data: TrainingData, network: Network, classes: int) -> None:
+    rows = exp.select("*").from_(data.relation()).where(supervised.evaluation_rows(data))
+    scored = scores(model, network, rows.subquery("__rows"))
+    if classes:
+        model.metrics = metrics.classification(
+            data.con, with_prediction(scored, classes, 0.5), classes, classes == 2
+        )
+    else:
+        relation = exp.select(col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))).from_(
+            scored.subquery("__scored")
+        )
+        model.metrics = metrics.regression(data.con, relation)

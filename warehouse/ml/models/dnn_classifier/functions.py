@@ -1,0 +1,8 @@
+"""The ML functions of DNN_CLASSIFIER models: PREDICT, EVALUATE, CONFUSION_MATRIX, ROC_CURVE (``models/dnn/functions``)."""
+
+from __future__ import annotations
+
+from warehouse.ml.model import Function
+from warehouse.ml.models.dnn import functions as dnn
+
+FUNCTIONS: dict[str, Function] = dict(dnn.CLASSIFIER)
