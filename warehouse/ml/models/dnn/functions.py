@@ -104,17 +104,27 @@ def _truth(model: Model) -> exp.Expr:
 
 
 def _labelled(call: Call, threshold: float) -> exp.Select:
-    """Input rows with a known label: ``__y`` (value or class index), ``__m*``/``__p*`` and ``__pred``."""
+    """Input rows with a known label, kept in a temp table (the network runs once for every metric):
+    ``__y`` (value or class index), ``__pred`` and for classifiers ``__p*``."""
     model = call.model
     scored, _ = _scored(call, call.require_input())
     rows = exp.select("*", exp.alias_(_truth(model), ident(Y))).from_(scored.subquery("__scored_in"))
     known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
     classes = _classes(model)
     if classes:
-        return classes_sql.with_prediction(rows, len(classes), threshold).where(known)
-    return (
-        exp.select(col(Y), exp.alias_(col("__m0"), ident("__pred"))).from_(rows.subquery("__t")).where(known)
-    )
+        outputs = 1 if len(classes) == 2 else len(classes)
+        labelled = classes_sql.with_prediction(rows, len(classes), threshold).where(known)
+        kept = [col(Y), col(classes_sql.PRED), *[col(f"__p{k}") for k in range(outputs)]]
+        query = exp.select(*kept).from_(labelled.subquery("__labelled"))
+    else:
+        query = (
+            exp.select(col(Y), exp.alias_(col("__m0"), ident("__pred")))
+            .from_(rows.subquery("__t"))
+            .where(known)
+        )
+    result = call.scratch.materialize(query)
+    assert isinstance(result, exp.Select)
+    return result
 
 
 def evaluate(call: Call) -> exp.Query:

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sqlglot import exp
+from threadpoolctl import threadpool_limits
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
@@ -82,7 +83,8 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     outputs = classes if classes > 2 else 1
     units = hidden_units(model.options, rows, len(data.dims), max(classes, 1))
     mlp = estimator(model.options, units, rows, classifier)
-    history = _fit(model, data, mlp, (x, y, w, held_out), classes)
+    with threadpool_limits(limits=1, user_api="blas"):  # mini-batches: threads cost more than they give
+        history = _fit(model, data, mlp, (x, y, w, held_out), classes)
     model.state.update(hidden_units=units, activation=model.options["activation_fn"], outputs=outputs)
     write_state(data.con, model, "layers", layers_table(mlp.coefs_, mlp.intercepts_))
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
@@ -204,14 +206,23 @@ def _converged(options: Mapping[str, Any], history: list[dict[str, Any]]) -> boo
 
 
 def _metrics(model: Model, data: TrainingData, network: Network, classes: int) -> None:
+    """ML.EVALUATE of the training run (eval rows, else all) from the compiled SQL, scored once into a
+    temp table that every metric reads."""
     rows = exp.select("*").from_(data.relation()).where(supervised.evaluation_rows(data))
     scored = scores(model, network, rows.subquery("__rows"))
     if classes:
-        model.metrics = metrics.classification(
-            data.con, with_prediction(scored, classes, 0.5), classes, classes == 2
-        )
+        kept = [col(supervised.Y), *[col(f"__p{k}") for k in range(network.outputs)]]
     else:
-        relation = exp.select(col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))).from_(
-            scored.subquery("__scored")
-        )
-        model.metrics = metrics.regression(data.con, relation)
+        kept = [col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))]  # type: ignore[list-item]
+    table = f"{data.table}_scored"
+    data.con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(exp.select(*kept).from_(scored.subquery("__s")))}')
+    try:
+        relation = exp.select("*").from_(exp.Table(this=ident(table)))
+        if classes:
+            model.metrics = metrics.classification(
+                data.con, with_prediction(relation, classes, 0.5), classes, classes == 2
+            )
+        else:
+            model.metrics = metrics.regression(data.con, relation)
+    finally:
+        data.con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
