@@ -40,9 +40,8 @@ def _name(model: Model) -> str:
 def _scored(call: Call, input_query: exp.Query) -> tuple[exp.Select, list[str]]:
     """Input rows + the network's columns, and the names of those helper columns."""
     model = call.model
-    network = sql.load(call.con, model)
-    rows = sql.scores(model, network, encoded_input(model, input_query).subquery("__encoded"))
-    return rows, sql.helper_columns(len(model.dims), network, bool(_classes(model)))
+    rows = sql.scores(model, encoded_input(model, input_query).subquery("__encoded"))
+    return rows, sql.helper_columns(model)
 
 
 def _threshold(call: Call) -> float:

@@ -1,39 +1,42 @@
-"""The network as DuckDB SQL: the weights (state table ``layers``, ``LAYERS``) compiled to one SELECT per
-layer over the encoded dimensions ``__x0..``.
+"""The network as DuckDB SQL: the weights (state table ``layers``, ``LAYERS``) applied layer by layer to
+the encoded dimensions ``__x0..``, one SELECT per layer.
 
-A layer's input is one list column ``__v<l>`` (``__v0``: the encoded dimensions); a hidden layer adds
-``__z<l>``, the list of its units' ``list_dot_product(__v<l>, [weights]) + bias``, and ``__v<l+1>``, the
-activation of each (``list_transform``); the output layer adds the margins ``__m<k>`` and, for
-classifiers, ``__p<k>`` (sigmoid for two classes: P(the higher label); softmax otherwise), as
-scikit-learn's MLP computes them. A unit is one function call over a constant list, so an expression's
-depth does not grow with a layer's width and stays far below DuckDB's ``max_expression_depth``; wide
-layers stay cheap to plan (measured: a 128-unit layer over 128 inputs as scalar sums of products took
-3.5 s to plan and 1.8 s to run on 2,000 rows, as dot products over constant lists 0.12 s).
+A layer's input is one list column ``__v<l>`` (``__v0``: the encoded dimensions). Layer ``l`` joins its
+weights, read from the state table at query time as one row (``__w<l>``: a list per unit of its input
+weights; ``__b<l>``: the biases), and adds ``__z<l>``, the list of ``list_dot_product(__v<l>, weights)
++ bias`` per unit; a hidden layer then adds ``__v<l+1>``, the activation of each (``list_transform``),
+and the output layer the margins ``__m<k>`` and, for classifiers, ``__p<k>`` (sigmoid for two classes:
+P(the higher label); softmax otherwise), as scikit-learn's MLP computes them.
+
+Why not the weights inlined as constants: the SQL text then grows with width x inputs, and DuckDB spends
+its time planning it (measured, 2,000 rows: a 128 x 128 layer as scalar sums of products planned in
+3.5 s and ran in 1.8 s; as dot products over inlined constant lists 0.12 s in all; a 512 x 512 layer
+inlined 6.2 s, joined from a table 2.5 s, and the Python that formatted the constants took 2 s more).
+Joined, a query's text and expression depth are the same whatever the width, far below DuckDB's
+``max_expression_depth``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
 from warehouse.ml.models.trees.sql import with_probabilities
 from warehouse.ml.preprocessing.automatic import dim_name
-from warehouse.ml.registry import Model, read_state
+from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import ident
 
-#: the weights (state table ``layers``): one row per weight; ``input`` -1 is the unit's bias
+#: the weights (state table ``layers``): one row per unit of each layer
 LAYERS = pa.schema(
     [
         ("layer", pa.int32()),  # 0 = first hidden layer; the last one is the output layer
-        ("input", pa.int32()),  # the previous layer's unit (for layer 0: the dimension __x<input>)
         ("unit", pa.int32()),
-        ("weight", pa.float64()),
+        ("bias", pa.float64()),
+        ("weights", pa.list_(pa.float64())),  # one per input: the previous layer's units (layer 0: __x<i>)
     ]
 )
 
@@ -46,111 +49,81 @@ ACTIVATIONS: dict[str, str] = {
 }
 
 
-@dataclass
-class Network:
-    """The weights of a model: per layer, the (inputs x units) matrix and the biases."""
-
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-
-    @classmethod
-    def from_arrays(cls, coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]) -> Network:
-        return cls(
-            [np.asarray(c, dtype=float) for c in coefs], [np.asarray(b, dtype=float) for b in intercepts]
-        )
-
-    @classmethod
-    def from_rows(cls, rows: Sequence[tuple[Any, ...]]) -> Network:
-        """From ``LAYERS`` rows ordered by layer, input, unit."""
-        layers = 1 + max(r[0] for r in rows)
-        weights: list[np.ndarray] = []
-        biases: list[np.ndarray] = []
-        for layer in range(layers):
-            mine = [r for r in rows if r[0] == layer]
-            units = 1 + max(r[2] for r in mine)
-            inputs = 1 + max(r[1] for r in mine)
-            matrix = np.zeros((inputs, units))
-            bias = np.zeros(units)
-            for _, i, j, value in mine:
-                if i < 0:
-                    bias[j] = value
-                else:
-                    matrix[i, j] = value
-            weights.append(matrix)
-            biases.append(bias)
-        return cls(weights, biases)
-
-    @property
-    def outputs(self) -> int:
-        return int(self.weights[-1].shape[1])
-
-
 def layers_table(coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]) -> pa.Table:
-    """A fitted MLP's ``coefs_`` and ``intercepts_`` as ``LAYERS`` rows."""
+    """A fitted MLP's ``coefs_`` (inputs x units per layer) and ``intercepts_`` as ``LAYERS`` rows."""
     columns: dict[str, list[Any]] = {name: [] for name in LAYERS.names}
     for layer, (matrix, bias) in enumerate(zip(coefs, intercepts, strict=True)):
-        inputs, units = matrix.shape
-        for i in range(-1, inputs):
-            values = bias if i < 0 else matrix[i]
-            columns["layer"] += [layer] * units
-            columns["input"] += [i] * units
-            columns["unit"] += list(range(units))
-            columns["weight"] += [float(v) for v in values]
+        units = matrix.shape[1]
+        columns["layer"] += [layer] * units
+        columns["unit"] += list(range(units))
+        columns["bias"] += np.asarray(bias, dtype=float).tolist()
+        columns["weights"] += np.asarray(matrix, dtype=float).T.tolist()
     return pa.Table.from_pydict(columns, schema=LAYERS)
 
 
-def load(con: duckdb.DuckDBPyConnection, model: Model) -> Network:
-    return Network.from_rows(read_state(con, model, "layers", "layer, input, unit"))
-
-
-def _number(value: float) -> str:
-    """A DOUBLE literal that reads back bit for bit (scientific notation: DuckDB reads it as DOUBLE)."""
-    return f"{value:.17e}"
-
-
-def unit_sql(vector: str, weights: np.ndarray, bias: float) -> str:
-    """bias + the dot product of the list column ``vector`` with the unit's weights (generated text:
-    numbers formatted here and a generated column name, no user text)."""
-    values = ", ".join(_number(w) for w in weights)
-    return f'list_dot_product("{vector}", CAST([{values}] AS DOUBLE[])) + {_number(bias)}'
+def _weights(model: Model, layer: int) -> exp.Subquery:
+    """One row: the layer's weights (a list per unit) ``__w<l>`` and biases ``__b<l>``, in unit order."""
+    query = (
+        exp.select(
+            exp.alias_(exp.Var(this="list(weights ORDER BY unit)"), ident(f"__w{layer}")),
+            exp.alias_(exp.Var(this="list(bias ORDER BY unit)"), ident(f"__b{layer}")),
+        )
+        .from_(model.state_table("layers"))
+        .where(exp.EQ(this=exp.column("layer"), expression=exp.Literal.number(layer)))
+    )
+    return query.subquery(f"__weights{layer}")
 
 
 def _select(rows: exp.Select, alias: str, columns: list[tuple[str, str]]) -> exp.Select:
+    """Rows + columns given as generated text (generated column names and fixed SQL only, no user text)."""
     items = [exp.alias_(exp.Var(this=text), ident(name)) for name, text in columns]
     return exp.select("*", *items).from_(rows.subquery(alias), copy=False)
 
 
-def with_layers(rows: exp.Select, network: Network, activation: str) -> exp.Select:
+def layer_count(model: Model) -> int:
+    return len(model.state["hidden_units"]) + 1
+
+
+def with_layers(rows: exp.Select, model: Model) -> exp.Select:
     """Rows holding ``__x0..`` + every layer's columns, ending with the margins ``__m<k>``."""
-    dims = ", ".join(f'"{dim_name(i)}"' for i in range(network.weights[0].shape[0]))
+    dims = ", ".join(f'"{dim_name(i)}"' for i in range(len(model.dims)))
     rows = _select(rows, "__inputs", [("__v0", f"[{dims}]")])
-    last = len(network.weights) - 1
-    for layer, (matrix, bias) in enumerate(zip(network.weights, network.biases, strict=True)):
-        units = [unit_sql(f"__v{layer}", matrix[:, j], bias[j]) for j in range(matrix.shape[1])]
-        if layer == last:
-            return _select(rows, f"__layer{layer}", [(f"__m{j}", u) for j, u in enumerate(units)])
-        rows = _select(rows, f"__layer{layer}", [(f"__z{layer}", f"[{', '.join(units)}]")])
-        act = f'list_transform("__z{layer}", lambda z: {ACTIVATIONS[activation]})'
-        rows = _select(rows, f"__activation{layer}", [(f"__v{layer + 1}", act)])
-    raise AssertionError("a network has an output layer")
+    activation = ACTIVATIONS[str(model.state["activation"])]
+    last = layer_count(model) - 1
+    for layer in range(last + 1):
+        unit = f'list_dot_product("__v{layer}", w) + "__b{layer}"[i]'
+        z = exp.alias_(
+            exp.Var(this=f'list_transform("__w{layer}", lambda w, i: {unit})'), ident(f"__z{layer}")
+        )
+        rows = (
+            exp.select("*", z)
+            .from_(rows.subquery(f"__layer{layer}"), copy=False)
+            .join(_weights(model, layer), join_type="CROSS", copy=False)
+        )
+        if layer < last:
+            act = f'list_transform("__z{layer}", lambda z: {activation})'
+            rows = _select(rows, f"__activation{layer}", [(f"__v{layer + 1}", act)])
+    outputs = int(model.state["outputs"])
+    return _select(rows, "__output", [(f"__m{k}", f'"__z{last}"[{k + 1}]') for k in range(outputs)])
 
 
-def helper_columns(dims: int, network: Network, classifier: bool) -> list[str]:
+def helper_columns(model: Model) -> list[str]:
     """The columns ``scores`` adds to its input's (``__x*`` included)."""
-    layers = len(network.weights)
-    names = [dim_name(i) for i in range(dims)] + [f"__v{layer}" for layer in range(layers)]
-    names += [f"__z{layer}" for layer in range(layers - 1)]
-    outputs = network.outputs
+    layers = range(layer_count(model))
+    names = [dim_name(i) for i in range(len(model.dims))]
+    names += [f"__{kind}{layer}" for kind in ("v", "z", "w", "b") for layer in layers]
+    outputs = int(model.state["outputs"])
     names += [f"__m{k}" for k in range(outputs)]
-    if classifier:
+    if model.state.get("classes"):
         names += [f"__p{k}" for k in range(outputs)]
         if outputs > 1:
             names += [f"__e{k}" for k in range(outputs)]
     return names
 
 
-def scores(model: Model, network: Network, relation: exp.Expr) -> exp.Select:
+def scores(model: Model, relation: exp.Expr) -> exp.Select:
     """Rows of ``relation`` (holding the encoded ``__x0..``) + the layers, ``__m*`` and for classifiers
     ``__p*``."""
-    rows = with_layers(exp.select("*").from_(relation), network, str(model.state["activation"]))
-    return with_probabilities(rows, network.outputs) if model.state.get("classes") else rows
+    rows = with_layers(exp.select("*").from_(relation), model)
+    outputs = int(model.state["outputs"])
+    return with_probabilities(rows, outputs) if model.state.get("classes") else rows

@@ -29,7 +29,7 @@ from warehouse.ml.classes import class_index, class_weight, jsonable, with_predi
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
 from warehouse.ml.models.dnn import options as dnn_options
-from warehouse.ml.models.dnn.sql import Network, layers_table, scores
+from warehouse.ml.models.dnn.sql import layers_table, scores
 from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident, sql
@@ -80,6 +80,10 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     classes = _prepare(model, data) if classifier else _prepare_regression(model, data)
     x, y, w, held_out = fetch(data)
     rows = int((~held_out).sum())
+    if rows == 0:
+        raise UsageError(
+            f"{model.model_type}: every training row is an evaluation row", hint="check data_split_col"
+        )
     outputs = classes if classes > 2 else 1
     units = hidden_units(model.options, rows, len(data.dims), max(classes, 1))
     mlp = estimator(model.options, units, rows, classifier)
@@ -88,7 +92,7 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     model.state.update(hidden_units=units, activation=model.options["activation_fn"], outputs=outputs)
     write_state(data.con, model, "layers", layers_table(mlp.coefs_, mlp.intercepts_))
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
-    _metrics(model, data, Network.from_arrays(mlp.coefs_, mlp.intercepts_), classes)
+    _metrics(model, data, classes)
 
 
 def _prepare(model: Model, data: TrainingData) -> int:
@@ -205,13 +209,13 @@ def _converged(options: Mapping[str, Any], history: list[dict[str, Any]]) -> boo
     return bool(improvement < options["min_rel_progress"])
 
 
-def _metrics(model: Model, data: TrainingData, network: Network, classes: int) -> None:
+def _metrics(model: Model, data: TrainingData, classes: int) -> None:
     """ML.EVALUATE of the training run (eval rows, else all) from the compiled SQL, scored once into a
     temp table that every metric reads."""
     rows = exp.select("*").from_(data.relation()).where(supervised.evaluation_rows(data))
-    scored = scores(model, network, rows.subquery("__rows"))
+    scored = scores(model, rows.subquery("__rows"))
     if classes:
-        kept = [col(supervised.Y), *[col(f"__p{k}") for k in range(network.outputs)]]
+        kept = [col(supervised.Y), *[col(f"__p{k}") for k in range(int(model.state["outputs"]))]]
     else:
         kept = [col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))]  # type: ignore[list-item]
     table = f"{data.table}_scored"

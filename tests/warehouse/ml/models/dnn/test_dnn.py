@@ -74,19 +74,15 @@ def _encoded(con: duckdb.DuckDBPyConnection, name: str, table: str) -> np.ndarra
 
 
 def _weights(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    rows = con.execute(f'SELECT layer, input, unit, weight FROM ml."{name}__layers" ORDER BY ALL').fetchall()
+    """The model's state table ``layers`` as scikit-learn's ``coefs_`` and ``intercepts_``."""
+    rows = con.execute(
+        f'SELECT layer, unit, bias, weights FROM ml."{name}__layers" ORDER BY layer, unit'
+    ).fetchall()
     coefs, intercepts = [], []
     for layer in range(1 + max(r[0] for r in rows)):
         mine = [r for r in rows if r[0] == layer]
-        shape = (1 + max(r[1] for r in mine), 1 + max(r[2] for r in mine))
-        matrix, bias = np.zeros(shape), np.zeros(shape[1])
-        for _, i, j, w in mine:
-            if i < 0:
-                bias[j] = w
-            else:
-                matrix[i, j] = w
-        coefs.append(matrix)
-        intercepts.append(bias)
+        coefs.append(np.array([r[3] for r in mine]).T)
+        intercepts.append(np.array([r[2] for r in mine]))
     return coefs, intercepts
 
 

@@ -128,9 +128,10 @@ def test_the_docs_example_with_adam_trains_and_every_function_answers(
     assert [r[0] for r in info] == list(range(50))  # EARLY_STOP = FALSE: every epoch
     assert info[-1][1] < info[0][1]
     layers = mytable.execute(
-        'SELECT layer, count(DISTINCT unit) FROM mydataset."mymodel__layers" GROUP BY ALL ORDER BY ALL'
+        'SELECT layer, count(*), max(len(weights)) FROM mydataset."mymodel__layers" GROUP BY ALL ORDER BY ALL'
     ).fetchall()
-    assert layers == [(0, 128), (1, 128), (2, 128), (3, 3)]
+    # inputs: 4 numbers, 3 islands, 4 sexes (MALE, FEMALE, '.', NULL)
+    assert layers == [(0, 128, 11), (1, 128, 128), (2, 128, 128), (3, 3, 128)]
     accuracy = warehouse.execute(mytable, "SELECT accuracy FROM ML.EVALUATE(MODEL mydataset.mymodel)").rows
     assert accuracy[0][0] > 0.9  # the species are easy to tell apart
     matrix = warehouse.execute(
