@@ -198,6 +198,32 @@ def test_training_is_sklearns_mlp_with_the_options_mapped_and_is_deterministic(
     assert info[-1][1] == pytest.approx(skm.mean_squared_error(y, mlp.predict(x)), rel=1e-9)
 
 
+def test_class_weights_are_sklearns_sample_weights(con: duckdb.DuckDBPyConnection) -> None:
+    """AUTO_CLASS_WEIGHTS: each row weighs rows / (rows of its class x classes), BigQuery's formula."""
+    options = (
+        ", hidden_units=[4, 3], learn_rate=0.01, batch_size=50, max_iterations=3, early_stop=FALSE, "
+        "data_split_method='NO_SPLIT', auto_class_weights=TRUE"
+    )
+    _train(con, "k", "dnn_classifier", "m", options)
+    labels = con.execute("SELECT m FROM t").fetchnumpy()["m"]
+    counts = np.bincount(labels)
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(4, 3),
+        learning_rate_init=0.01,
+        alpha=0.0,  # l2_reg's default
+        batch_size=50,
+        random_state=np.random.RandomState(0),
+    )
+    x = _encoded(con, "k", "t")
+    weights = len(labels) / (counts[labels] * len(counts))
+    mlp.partial_fit(x, labels, sample_weight=weights, classes=np.arange(3))
+    for _ in range(2):
+        mlp.partial_fit(x, labels, sample_weight=weights)
+    ours = _weights(con, "k")
+    for a, b in zip(ours[0] + ours[1], mlp.coefs_ + mlp.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
 def test_binary_metrics_equal_sklearn(con: duckdb.DuckDBPyConnection) -> None:
     _train(con, "b", "dnn_classifier", "c", ", hidden_units=[8], learn_rate=0.01")
     rows = warehouse.execute(
