@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from warehouse.ml.options import COMMON, ITERATIVE, OptionSpec, group
+from warehouse.ml.options import COMMON, ITERATIVE, TUNING, OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
 
 INIT = "__init"  # the training table's column of kmeans_init_col (TRUE marks a seed row)
@@ -20,6 +20,7 @@ OPTIONS = {
         OptionSpec("standardize_features", bool, True),
     ),
     **ITERATIVE,
+    **TUNING,
 }
 
 ROLES = {INIT: "kmeans_init_col"}
