@@ -31,8 +31,7 @@ TRIAL_INFO_COLUMNS = [
 ]
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
+def _table() -> duckdb.DuckDBPyConnection:
     """A regression and a binary label over three numeric features and one string feature."""
     rng = np.random.default_rng(11)
     x = rng.normal(size=(ROWS, 3))
@@ -45,6 +44,19 @@ def con() -> duckdb.DuckDBPyConnection:
     connection.register("frame", frame)
     connection.execute("CREATE TABLE t AS SELECT * FROM frame")
     connection.unregister("frame")
+    return connection
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    return _table()
+
+
+@pytest.fixture(scope="module")
+def tuned() -> duckdb.DuckDBPyConnection:
+    """The table with ``TREE_GRID`` trained, for the tests that only read the model."""
+    connection = _table()
+    run(connection, TREE_GRID)
     return connection
 
 
@@ -61,8 +73,10 @@ AS SELECT x1, x2, x3, s, y FROM t
 """
 
 
-def test_grid_search_trains_every_candidate_once_and_the_optimal_trial_has_the_best_objective(con) -> None:
-    run(con, TREE_GRID)
+def test_grid_search_trains_every_candidate_once_and_the_optimal_trial_has_the_best_objective(
+    tuned: duckdb.DuckDBPyConnection,
+) -> None:
+    con = tuned
     info = warehouse.execute(con, "SELECT * FROM ML.TRIAL_INFO(MODEL ml.bt) ORDER BY trial_id")
     assert info.columns == TRIAL_INFO_COLUMNS
     rows = info.to_dicts()
@@ -78,8 +92,10 @@ def test_grid_search_trains_every_candidate_once_and_the_optimal_trial_has_the_b
     assert model.options["max_tree_depth"] == rows[optimal[0] - 1]["hyperparameters"]["max_tree_depth"]
 
 
-def test_trial_id_addresses_that_trials_model_and_the_optimal_trial_serves_by_default(con) -> None:
-    run(con, TREE_GRID)
+def test_trial_id_addresses_that_trials_model_and_the_optimal_trial_serves_by_default(
+    tuned: duckdb.DuckDBPyConnection,
+) -> None:
+    con = tuned
     optimal = run(con, "SELECT trial_id FROM ML.TRIAL_INFO(MODEL ml.bt) WHERE is_optimal")[0]["trial_id"]
     features = con.execute("SELECT x1, x2, x3 FROM t ORDER BY x1").fetchnumpy()
     default = warehouse.execute(con, "SELECT * FROM ML.PREDICT(MODEL ml.bt, (SELECT * FROM t)) ORDER BY x1")
@@ -110,8 +126,10 @@ def _test_rows(con) -> str:
     return "(SELECT * FROM t WHERE hash(x1, x2, x3, s, y) % 1000000 / 1000000.0 >= 0.1 AND hash(x1, x2, x3, s, y) % 1000000 / 1000000.0 < 0.2)"
 
 
-def test_evaluate_reports_every_trial_on_the_test_split_and_trial_info_on_eval(con) -> None:
-    run(con, TREE_GRID)
+def test_evaluate_reports_every_trial_on_the_test_split_and_trial_info_on_eval(
+    tuned: duckdb.DuckDBPyConnection,
+) -> None:
+    con = tuned
     evaluated = warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL ml.bt) ORDER BY trial_id")
     assert evaluated.columns[0] == "trial_id" and "r2_score" in evaluated.columns
     assert [r[0] for r in evaluated.rows] == [1, 2, 3, 4]
@@ -131,8 +149,10 @@ def test_evaluate_reports_every_trial_on_the_test_split_and_trial_info_on_eval(c
     assert [r["trial_id"] for r in one] == [2]
 
 
-def test_training_info_of_a_tuned_model_is_bigquerys_error_and_trial_info_needs_tuning(con) -> None:
-    run(con, TREE_GRID)
+def test_training_info_of_a_tuned_model_is_bigquerys_error_and_trial_info_needs_tuning(
+    tuned: duckdb.DuckDBPyConnection,
+) -> None:
+    con = tuned
     with pytest.raises(
         UsageError,
         match="ML.TRAINING_INFO doesn't support hyperparameter tuning models. Please use ML.TRIAL_INFO instead.",
@@ -150,7 +170,7 @@ def test_training_info_of_a_tuned_model_is_bigquerys_error_and_trial_info_needs_
 
 def test_tuning_is_deterministic(con) -> None:
     statement = """CREATE OR REPLACE MODEL ml.lg OPTIONS(model_type='LOGISTIC_REG', input_label_cols=['c'],
-      num_trials=4, max_parallel_trials=2, l2_reg=HPARAM_RANGE(0, 10)) AS SELECT x1, x2, s, c FROM t"""
+      num_trials=4, max_parallel_trials=2, l2_reg=HPARAM_RANGE(0, 10)) AS SELECT x1, c FROM t"""
     run(con, statement)
     first = run(con, "SELECT * FROM ML.TRIAL_INFO(MODEL ml.lg) ORDER BY trial_id")
     run(con, statement)
@@ -197,14 +217,20 @@ def test_kmeans_tunes_num_clusters_and_centroids_lists_every_trial(con) -> None:
     assert centroids == [{"trial_id": 1, "k": 2}, {"trial_id": 2, "k": 3}, {"trial_id": 3, "k": 4}]
 
 
+LINEAR_GRID = """
+CREATE OR REPLACE MODEL ml.lin OPTIONS(
+  model_type = 'LINEAR_REG', input_label_cols = ['y'], num_trials = 3, hparam_tuning_algorithm = 'GRID_SEARCH',
+  l2_reg = HPARAM_CANDIDATES([0, 1, 100]))
+AS SELECT x1, x2, s, y FROM t
+"""
+
+
 def test_drop_model_removes_every_trial(con) -> None:
-    run(con, TREE_GRID)
-    assert (
-        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'bt__trial_%'").fetchone()[0]
-        > 0
-    )
-    run(con, "DROP MODEL ml.bt")
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'bt%'").fetchone()[0] == 0
+    run(con, LINEAR_GRID)
+    trials = "SELECT count(DISTINCT split_part(table_name, '__', 2)) FROM duckdb_tables() WHERE table_name LIKE 'lin__trial_%'"
+    assert con.execute(trials).fetchone()[0] == 3
+    run(con, "DROP MODEL ml.lin")
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'lin%'").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -282,11 +308,23 @@ def test_custom_split_reads_train_eval_test_strings(con) -> None:
         )
 
 
-def test_the_trials_state_is_in_the_registry(con) -> None:
-    run(con, TREE_GRID)
+def test_the_trials_state_is_in_the_registry(tuned: duckdb.DuckDBPyConnection) -> None:
+    con = tuned
     model = registry.load(con, "ml", "bt")
     tuning = model.state["tuning"]
     assert tuning["objective"] == "R2_SCORE" and tuning["algorithm"] == "GRID_SEARCH"
     assert tuning["data_split"] == {"method": "AUTO_SPLIT", "eval_fraction": 0.1, "test_fraction": 0.1}
     assert json.dumps(model.state)  # JSON all the way down
     assert {f"trial_{k}__trees" for k in (1, 2, 3, 4)} <= set(model.state["tables"])
+
+
+def test_an_earlier_version_keeps_its_trials(con) -> None:
+    """A registered model replaced by a new version: version 1's trials move with it (warehouse.ml.versions)."""
+    statement = LINEAR_GRID.replace("num_trials = 3,", "num_trials = 3, model_registry = 'VERTEX_AI',")
+    run(con, statement)
+    query = "SELECT predicted_y FROM ML.PREDICT(MODEL ml.{}, TABLE t, STRUCT(3 AS trial_id)) ORDER BY x1"
+    before = run(con, query.format("lin"))
+    run(con, statement.replace("[0, 1, 100]", "[5, 50, 500]"))
+    assert run(con, query.format("lin__v1")) == before
+    assert run(con, query.format("lin")) != before
+    assert len(run(con, "SELECT trial_id FROM ML.TRIAL_INFO(MODEL ml.lin__v1)")) == 3

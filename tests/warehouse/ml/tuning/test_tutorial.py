@@ -15,6 +15,9 @@ from palmerpenguins import load_penguins
 
 import warehouse
 
+#: twenty LINEAR_REG trials with L1 (gradient descent, one SQL pass per step): about a minute here
+pytestmark = pytest.mark.slow
+
 CREATE_TUNED = """
 CREATE OR REPLACE MODEL `bqml_tutorial.hp_taxi_tip_model`
   OPTIONS (
