@@ -100,12 +100,13 @@ class Plan:
 
 
 def _bands(value: exp.Expr, bands: list[tuple[str, float]]) -> exp.Expr:
-    """CASE value < upper bound -> band ...; the rest is the one band not listed."""
+    """CASE value < upper bound -> band ...; the rest is the one band not listed (bounds to 6 decimals:
+    1 - 0.2 - 0.2 is 0.6, not 0.6000000000000001)."""
     rest = next(s for s in SPLITS if s not in {b for b, _ in bands})
     case = exp.Case()
     for band, upper in bands:
         case = case.when(
-            exp.LT(this=value.copy(), expression=exp.Literal.number(repr(float(upper)))),
+            exp.LT(this=value.copy(), expression=exp.Literal.number(repr(round(float(upper), 6)))),
             exp.Literal.string(band),
         )
     return case.else_(exp.Literal.string(rest))

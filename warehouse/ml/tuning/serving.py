@@ -62,7 +62,7 @@ def trial_model(model: Model, trial_id: int) -> Model:
     return dataclasses.replace(
         model,
         name=trial_name(model.name, trial_id),
-        options={**model.options, **trial["hyperparameters"]},
+        options={**model.options, **trial["tuned_options"]},
         metrics=dict(trial["test_metrics"]),
         state={**shared, **trial["state"]},
     )

@@ -48,7 +48,8 @@ def trial_name(model: str, trial_id: int) -> str:
 @dataclass
 class Trial:
     trial_id: int
-    hyperparameters: dict[str, Any]
+    hyperparameters: dict[str, Any]  # the trial's suggestion (without DART-only values of a GBTREE trial)
+    tuned_options: dict[str, Any] = field(default_factory=dict)  # every tuned option's value in the trial
     status: str = SUCCEEDED
     error_message: str | None = None
     objective_value: float | None = None
@@ -187,6 +188,7 @@ def _trial_model(run: Run, trial_id: int, params: dict[str, Any], base_state: di
 def _run_trial(run: Run, trial_id: int, params: dict[str, Any], base_state: dict[str, Any]) -> Trial:
     trial = Trial(trial_id, dict(params))
     model = _trial_model(run, trial_id, params, base_state)
+    trial.tuned_options = {d.name: model.options.get(d.name) for d in run.plan.dimensions}
     table, roles = _trial_table(run, f"{run.data.table}_trial_{uuid.uuid4().hex[:8]}")
     data = TrainingData(
         con=run.data.con,
@@ -289,6 +291,6 @@ def _finish(run: Run, trials: list[Trial]) -> None:
         if part not in tables:
             tables.append(part)
     model.state.update({k: v for k, v in optimal.state.items() if k != "tables"})
-    model.options.update(optimal.hyperparameters)
+    model.options.update(optimal.tuned_options)
     model.metrics = dict(optimal.test_metrics)
     model.state["tuning"].update(optimal_trial=optimal.trial_id, trials=[t.to_json() for t in trials])

@@ -130,3 +130,15 @@ def test_vizier_improves_over_a_bad_starting_point() -> None:
 def test_failed_trials_are_told_as_failures() -> None:
     visited = _run("VIZIER_DEFAULT", RANGES[:2], trials=6, value=lambda p: math.nan)
     assert len(visited) == 6
+
+
+@pytest.mark.parametrize("algorithm", ["RANDOM_SEARCH", "VIZIER_DEFAULT"])
+def test_dart_only_hyperparameters_are_suggested_with_dart_only(algorithm: str) -> None:
+    dims = [
+        Dimension("booster_type", str, candidates=("GBTREE", "DART")),
+        Dimension("dropout", float, 0.0, 0.5),
+    ]
+    visited = _run(algorithm, dims, trials=16, value=lambda p: p.get("dropout", 1.0))
+    assert {p["booster_type"] for p in visited} == {"GBTREE", "DART"}
+    for params in visited:
+        assert ("dropout" in params) == (params["booster_type"] == "DART")

@@ -328,3 +328,20 @@ def test_an_earlier_version_keeps_its_trials(con) -> None:
     assert run(con, query.format("lin__v1")) == before
     assert run(con, query.format("lin")) != before
     assert len(run(con, "SELECT trial_id FROM ML.TRIAL_INFO(MODEL ml.lin__v1)")) == 3
+
+
+def test_seq_split_trains_on_the_lowest_values_and_tests_on_the_next_band(con) -> None:
+    run(
+        con,
+        """CREATE MODEL ml.seq OPTIONS(model_type='LINEAR_REG', input_label_cols=['y'], num_trials=2,
+        hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0, 10]), data_split_method='SEQ',
+        data_split_col='x3', data_split_eval_fraction=0.2, data_split_test_fraction=0.2)
+        AS SELECT x1, x2, x3, y FROM t""",
+    )
+    band = "(SELECT * FROM t QUALIFY (row_number() OVER (ORDER BY x3) - 1) / count(*) OVER () >= 0.6 AND (row_number() OVER (ORDER BY x3) - 1) / count(*) OVER () < 0.8)"
+    assert con.execute(f"SELECT count(*) FROM {band}").fetchone()[0] == ROWS // 5
+    for row in run(con, "SELECT * FROM ML.EVALUATE(MODEL ml.seq)"):
+        again = run(
+            con, f"SELECT * FROM ML.EVALUATE(MODEL ml.seq, {band}, STRUCT({row['trial_id']} AS trial_id))"
+        )
+        assert again[0]["r2_score"] == pytest.approx(row["r2_score"], rel=1e-9)
