@@ -16,7 +16,7 @@ import xgboost as xgb
 
 import warehouse
 from lakehouse.errors import NotFoundError, UsageError
-from warehouse.ml import registry
+from warehouse.ml import dbt_hook, registry
 
 ROWS = 800
 TRIAL_INFO_COLUMNS = [
@@ -345,3 +345,25 @@ def test_seq_split_trains_on_the_lowest_values_and_tests_on_the_next_band(con) -
             con, f"SELECT * FROM ML.EVALUATE(MODEL ml.seq, {band}, STRUCT({row['trial_id']} AS trial_id))"
         )
         assert again[0]["r2_score"] == pytest.approx(row["r2_score"], rel=1e-9)
+
+
+def test_dbt_mls_hparam_macros_reach_the_engine(con) -> None:
+    """dbt_ml's ``dbt_ml.hparam_range(..)``/``hparam_candidates(..)`` render as lists in ``ml_config``; the
+    ``model`` materialization's entry point turns them into the search space."""
+    config = {
+        "model_type": "boosted_tree_regressor",
+        "input_label_cols": ["y"],
+        "max_iterations": 2,
+        "num_trials": 3,
+        "hparam_tuning_algorithm": "grid_search",
+        "max_tree_depth": ["hparam_candidates", [1, 2, 3]],
+        "learn_rate": ["hparam_range", 0.1, 0.5],
+    }
+    with pytest.raises(UsageError, match="'GRID_SEARCH' needs discrete search spaces; learn_rate"):
+        dbt_hook.train(con, "ml", "dbt_tuned", config, "SELECT x1, x2, y FROM t")
+    config["hparam_tuning_algorithm"] = "random_search"
+    dbt_hook.train(con, "ml", "dbt_tuned", config, "SELECT x1, x2, y FROM t")
+    rows = run(con, "SELECT hyperparameters FROM ML.TRIAL_INFO(MODEL ml.dbt_tuned) ORDER BY trial_id")
+    assert [set(r["hyperparameters"]) for r in rows] == [{"max_tree_depth", "learn_rate"}] * 3
+    assert all(r["hyperparameters"]["max_tree_depth"] in (1, 2, 3) for r in rows)
+    assert all(0.1 <= r["hyperparameters"]["learn_rate"] <= 0.5 for r in rows)
