@@ -12,7 +12,7 @@ row for the random methods), so the engine's encoded table and the raw test rows
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
@@ -47,8 +47,7 @@ class Plan:
     eval_fraction: float
     test_fraction: float
     supervised: bool
-    seed: int = 0
-    given: frozenset[str] = field(default_factory=frozenset)
+    seed: int = 0  # the samplers' seed (fixed: the same statement on the same rows tunes the same way)
 
     @property
     def minimize(self) -> bool:
@@ -195,5 +194,4 @@ def plan(
         eval_fraction=eval_fraction,
         test_fraction=test_fraction,
         supervised=supervised,
-        given=frozenset(given),
     )
