@@ -64,7 +64,13 @@ def create_model(
         )
     model_type = types.get(options["model_type"])
     plan = tuning.plan(
-        model_type.name, options, hparams, given, model_type.options, tuning.supervised(model_type)
+        model_type.name,
+        model_type.tuning,
+        options,
+        hparams,
+        given,
+        model_type.options,
+        tuning.supervised(model_type),
     )
     model = Model(
         schema=schema,

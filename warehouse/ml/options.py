@@ -61,7 +61,7 @@ ITERATIVE = group(
 )
 
 #: hyperparameter tuning (warehouse.ml.tuning); None = not given (each needs num_trials)
-TUNING = group(
+TUNING_OPTIONS = group(
     OptionSpec("num_trials", int, None, check=lambda v: 1 <= v <= 100, valid="an integer in 1..100"),
     OptionSpec("max_parallel_trials", int, None, check=lambda v: 1 <= v <= 5, valid="an integer in 1..5"),
     OptionSpec("hparam_tuning_algorithm", str, None, ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
@@ -77,7 +77,7 @@ SUPERVISED = group(
     OptionSpec("data_split_eval_fraction", float, 0.2, check=lambda v: 0 < v < 1, valid="0..1 exclusive"),
     OptionSpec("data_split_col", str, None),
     OptionSpec("data_split_test_fraction", float, None, check=lambda v: 0 <= v < 1, valid="0 <= value < 1"),
-    *TUNING.values(),
+    *TUNING_OPTIONS.values(),
 )
 
 

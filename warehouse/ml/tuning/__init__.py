@@ -2,8 +2,8 @@
 
 Layout::
 
-    space.py     what each model type tunes (options, valid and default ranges, scales, objectives);
-                 HPARAM_RANGE / HPARAM_CANDIDATES taken out of CREATE MODEL's options
+    space.py     HPARAM_RANGE / HPARAM_CANDIDATES taken out of CREATE MODEL's options and checked
+                 against what the type tunes (``ModelType.tuning``, rows of ``warehouse.ml.tunable``)
     plan.py      a tuning run as CREATE MODEL asks for it, checked; the TRAIN/EVAL/TEST split as SQL
     search.py    GRID_SEARCH, RANDOM_SEARCH and VIZIER_DEFAULT (optuna's TPE sampler), seeded
     trials.py    the trials: each a model of the type, kept as ``<model>__trial_<k>``; the optimal one
@@ -12,7 +12,7 @@ Layout::
 
 The engine calls ``extract`` before it parses the options, ``plan`` once it knows the model type,
 ``trainer`` in place of the type's ``train``, and ``serve`` for every ML function of a model. Nothing
-here names a model type except the table in ``space.py``.
+here names a model type: each type declares what it tunes in its options module.
 """
 
 from __future__ import annotations

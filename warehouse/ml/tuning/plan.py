@@ -20,6 +20,7 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml.options import OptionSpec
 from warehouse.ml.sqlexpr import col, ident
+from warehouse.ml.tunable import Tuning
 from warehouse.ml.tuning import space
 
 SPLIT_COLUMN = "__tuning_split"  # TRAIN / EVAL / TEST, a column of the engine's training table
@@ -161,6 +162,7 @@ def _split(options: Mapping[str, Any], given: set[str]) -> tuple[str, float, flo
 
 def plan(
     model_type: str,
+    tuning: Tuning | None,
     options: Mapping[str, Any],
     hparams: Mapping[str, tuple[str, Any]],
     given: set[str],
@@ -170,13 +172,14 @@ def plan(
     """The tuning run CREATE MODEL asks for, or None without ``num_trials`` (then no tuning option may be given)."""
     trials = options.get("num_trials")
     if trials is None:
-        space.check_names(model_type, hparams, specs)
+        space.check_names(model_type, tuning, hparams, specs)
         _needs_trials(options, hparams)
         return None
     if options.get("warm_start"):
         raise UsageError("warm_start cannot be combined with num_trials", hint="drop warm_start to tune")
     fixed = {name for name in given if name not in hparams}
-    dimensions = space.search_space(model_type, hparams, fixed, options, specs)
+    dimensions = space.search_space(model_type, tuning, hparams, fixed, options, specs)
+    assert tuning is not None  # search_space refuses a type without tuning
     if not dimensions:
         raise UsageError(
             f"num_trials is set but nothing is left to tune for model_type {model_type}",
@@ -188,7 +191,7 @@ def plan(
         trials=int(trials),
         parallel=int(options.get("max_parallel_trials") or 1),
         algorithm=str(options.get("hparam_tuning_algorithm") or "VIZIER_DEFAULT"),
-        objective=space.objective(model_type, options.get("hparam_tuning_objectives")),
+        objective=space.objective(model_type, tuning, options.get("hparam_tuning_objectives")),
         dimensions=dimensions,
         split_method=method,
         eval_fraction=eval_fraction,

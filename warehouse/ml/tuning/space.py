@@ -1,16 +1,12 @@
-"""What may be tuned, as data: the hyperparameters and objectives of each model type, and the search space
-a CREATE MODEL statement gives with ``HPARAM_RANGE(min, max)`` / ``HPARAM_CANDIDATES([...])``.
-
-``TUNING`` holds one row per model type that BigQuery ML tunes (``hp-tuning-overview``, "Hyperparameters
-and objectives"): its objectives (the first is the default) and its tunable options, each with BigQuery's
-valid range, default range (None: no default range, the option is tuned only when given) and scale.
+"""The search space a CREATE MODEL statement gives with ``HPARAM_RANGE(min, max)`` /
+``HPARAM_CANDIDATES([...])``, checked against what the model type declares it tunes
+(``ModelType.tuning``, built from ``warehouse.ml.tunable``).
 ``extract`` takes the HPARAM_* options out of the statement's properties (they are not literal values),
 ``search_space`` checks them against the table and fills in the default search space.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,99 +15,10 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml.options import OptionSpec, literal_value
+from warehouse.ml.tunable import Tunable, Tuning
 
-INF = math.inf
 #: a LOG-scale range given with a lower bound of 0 starts at this value instead (BigQuery's rule)
 LOG_ZERO = 1e-14
-
-
-@dataclass(frozen=True)
-class Tunable:
-    """One tunable option of a model type: BigQuery's valid range, default range and scale."""
-
-    name: str
-    kind: type  # float, int or str
-    valid: tuple[float, float, bool, bool] | tuple[str, ...]  # (low, high, low_open, high_open) or choices
-    default_range: tuple[float, float] | None = None  # None: N/A (tuned only when the statement gives it)
-    log: bool = False
-
-    def admits(self, value: Any) -> bool:
-        """Inside the valid range (a LOG scale's open bound 0 admits 0: BigQuery takes it as 1e-14)."""
-        if self.kind is str:
-            return value in self.valid
-        low, high, low_open, high_open = self.valid
-        above = value > low if low_open and not (self.log and low == 0) else value >= low
-        below = value < high if high_open else value <= high
-        return bool(above and below)
-
-    def valid_words(self) -> str:
-        if self.kind is str:
-            return ", ".join(str(v) for v in self.valid)
-        low, high, low_open, high_open = self.valid
-        return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-
-
-def _real(
-    name: str, low: float, high: float, opens: str, default: tuple[float, float] | None, log: bool = False
-) -> Tunable:
-    return Tunable(name, float, (low, high, opens[0] == "(", opens[1] == ")"), default, log)
-
-
-def _int(name: str, low: float, high: float, default: tuple[float, float] | None = None) -> Tunable:
-    return Tunable(name, int, (low, high, False, high == INF), default)
-
-
-def _choice(name: str, *values: str) -> Tunable:
-    return Tunable(name, str, values)
-
-
-def _table(*rows: Tunable) -> dict[str, Tunable]:
-    return {t.name: t for t in rows}
-
-
-GLM = _table(
-    _real("l1_reg", 0, INF, "(]", (0, 10), log=True),
-    _real("l2_reg", 0, INF, "(]", (0, 10), log=True),
-)
-_COLSAMPLE = [_real(f"colsample_{by}", 0, 1, "[]", None) for by in ("bytree", "bylevel", "bynode")]
-BOOSTED_TREE = _table(
-    _real("learn_rate", 0, INF, "[)", (0, 1)),
-    _real("l1_reg", 0, INF, "()", (0, 10), log=True),
-    _real("l2_reg", 0, INF, "()", (0, 10), log=True),
-    _real("dropout", 0, 1, "[]", None),
-    _int("max_tree_depth", 1, 20, (1, 10)),
-    _real("subsample", 0, 1, "(]", (0, 1)),
-    _real("min_split_loss", 0, INF, "[)", None),
-    _int("num_parallel_tree", 1, INF),
-    _int("min_tree_child_weight", 0, INF),
-    *_COLSAMPLE,
-    _choice("booster_type", "GBTREE", "DART"),
-    _choice("dart_normalize_type", "TREE", "FOREST"),
-    _choice("tree_method", "AUTO", "EXACT", "APPROX", "HIST"),
-)
-RANDOM_FOREST = _table(
-    _real("l1_reg", 0, INF, "()", (0, 10), log=True),
-    _real("l2_reg", 0, INF, "()", (0, 10), log=True),
-    _int("max_tree_depth", 1, 20, (1, 20)),
-    _real("subsample", 0, 1, "()", (0, 1)),
-    _real("min_split_loss", 0, INF, "[)", None),
-    _int("num_parallel_tree", 2, INF, (2, 200)),
-    _int("min_tree_child_weight", 0, INF),
-    *_COLSAMPLE,
-    _choice("tree_method", "AUTO", "EXACT", "APPROX", "HIST"),
-)
-KMEANS = _table(_int("num_clusters", 2, 100, (2, 10)))
-
-REGRESSION = (
-    "R2_SCORE",
-    "MEAN_ABSOLUTE_ERROR",
-    "MEAN_SQUARED_ERROR",
-    "MEAN_SQUARED_LOG_ERROR",
-    "MEDIAN_ABSOLUTE_ERROR",
-    "EXPLAINED_VARIANCE",
-)
-CLASSIFICATION = ("ROC_AUC", "PRECISION", "RECALL", "ACCURACY", "F1_SCORE", "LOG_LOSS")
-CLUSTERING = ("DAVIES_BOULDIN_INDEX",)
 #: objectives where a lower value is better (every other objective is maximized)
 MINIMIZED = frozenset(
     {
@@ -123,26 +30,6 @@ MINIMIZED = frozenset(
         "DAVIES_BOULDIN_INDEX",
     }
 )
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """A tunable model type: its objectives (the first is BigQuery's default) and tunable options."""
-
-    objectives: tuple[str, ...]
-    hyperparameters: Mapping[str, Tunable]
-
-
-#: model_type -> what BigQuery ML tunes for it (a type not listed cannot be tuned)
-TUNING: dict[str, Tuning] = {
-    "LINEAR_REG": Tuning(REGRESSION, GLM),
-    "LOGISTIC_REG": Tuning(CLASSIFICATION, GLM),
-    "KMEANS": Tuning(CLUSTERING, KMEANS),
-    "BOOSTED_TREE_CLASSIFIER": Tuning(CLASSIFICATION, BOOSTED_TREE),
-    "BOOSTED_TREE_REGRESSOR": Tuning(REGRESSION, BOOSTED_TREE),
-    "RANDOM_FOREST_CLASSIFIER": Tuning(CLASSIFICATION, RANDOM_FOREST),
-    "RANDOM_FOREST_REGRESSOR": Tuning(REGRESSION, RANDOM_FOREST),
-}
 
 #: hyperparameters that apply only when booster_type is DART (BigQuery's conditional hyperparameters)
 DART_ONLY = ("dropout", "dart_normalize_type")
@@ -206,7 +93,7 @@ def _not_tunable(name: str, model_type: str, tuning: Tuning | None) -> UsageErro
     if tuning is None:
         return UsageError(
             f"hyperparameter tuning is not supported for model_type {model_type} (option {name})",
-            hint=f"model types that can be tuned: {', '.join(TUNING)}",
+            hint="drop num_trials and the HPARAM_* options",
         )
     return UsageError(
         f"option {name} of model_type {model_type} cannot be tuned with HPARAM_RANGE or HPARAM_CANDIDATES",
@@ -265,9 +152,10 @@ def _candidates(tunable: Tunable, spec: OptionSpec, values: list[Any]) -> Dimens
     return Dimension(name, tunable.kind, candidates=tuple(out))
 
 
-def check_names(model_type: str, given: Mapping[str, Any], specs: Mapping[str, OptionSpec]) -> None:
+def check_names(
+    model_type: str, tuning: Tuning | None, given: Mapping[str, Any], specs: Mapping[str, OptionSpec]
+) -> None:
     """Every option given as HPARAM_* is an option of the type that BigQuery ML tunes."""
-    tuning = TUNING.get(model_type)
     for name in given:
         if name not in specs:
             raise UsageError(
@@ -280,6 +168,7 @@ def check_names(model_type: str, given: Mapping[str, Any], specs: Mapping[str, O
 
 def search_space(
     model_type: str,
+    tuning: Tuning | None,
     given: Mapping[str, tuple[str, Any]],
     fixed: set[str],
     options: Mapping[str, Any],
@@ -287,8 +176,7 @@ def search_space(
 ) -> list[Dimension]:
     """The tuned dimensions: the options given with HPARAM_*, or (none given) BigQuery's default search
     space: every tunable option with a default range that the statement does not fix to a value."""
-    check_names(model_type, given, specs)
-    tuning = TUNING.get(model_type)
+    check_names(model_type, tuning, given, specs)
     if tuning is None:
         raise _not_tunable("num_trials", model_type, None)
     if given:
@@ -325,9 +213,9 @@ def _check_conditions(dimensions: list[Dimension], options: Mapping[str, Any]) -
         )
 
 
-def objective(model_type: str, given: list[str] | None) -> str:
+def objective(model_type: str, tuning: Tuning, given: list[str] | None) -> str:
     """The tuning objective: the one HPARAM_TUNING_OBJECTIVES names, or the model type's default."""
-    objectives = TUNING[model_type].objectives
+    objectives = tuning.objectives
     if not given:
         return objectives[0]
     if len(given) != 1:
