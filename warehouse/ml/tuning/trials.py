@@ -26,6 +26,7 @@ from typing import Any
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
+from lakehouse.progress import ProgressEvent, report
 from warehouse.ml.model import SPLIT, Call, Function, Scratch, TrainingData
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, sql
@@ -119,6 +120,12 @@ def train(
         for params, trial in zip(batch, results, strict=True):
             sampler.tell(params, trial.objective_value)
         trials.extend(results)
+        best = [t.objective_value for t in trials if t.objective_value is not None]
+        note = f"best {plan.objective.lower()} {(min if plan.minimize else max)(best):.6g}" if best else ""
+        report(
+            data.progress,
+            ProgressEvent(f"tune {model.qualified_name}", len(trials), plan.trials, "trials", note),
+        )
     _finish(run, trials)
 
 

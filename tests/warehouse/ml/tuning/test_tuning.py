@@ -367,3 +367,11 @@ def test_dbt_mls_hparam_macros_reach_the_engine(con) -> None:
     assert [set(r["hyperparameters"]) for r in rows] == [{"max_tree_depth", "learn_rate"}] * 3
     assert all(r["hyperparameters"]["max_tree_depth"] in (1, 2, 3) for r in rows)
     assert all(0.1 <= r["hyperparameters"]["learn_rate"] <= 0.5 for r in rows)
+
+
+def test_tuning_reports_progress_trial_by_trial(con) -> None:
+    events = []
+    warehouse.execute(con, LINEAR_GRID, progress=events.append)
+    tuning = [(e.done, e.total, e.unit) for e in events if e.task == "tune ml.lin"]
+    assert tuning == [(1, 3, "trials"), (2, 3, "trials"), (3, 3, "trials")]
+    assert all(e.message.startswith("best r2_score ") for e in events if e.task == "tune ml.lin")
