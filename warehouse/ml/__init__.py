@@ -13,6 +13,7 @@ Layout::
     registry.py/.sql   ml._models and each model's state tables
     versions.py/.sql   a model's versions and aliases (``default`` serves), promote/rollback, lake snapshots
     sqlexpr.py         quoted identifiers, exact numbers, the DuckDB SQL of built trees
+    tuning/            hyperparameter tuning of any tunable type (NUM_TRIALS, HPARAM_RANGE, ML.TRIAL_INFO, trial_id)
     dbt_hook.py        the dbt ``model`` materialization's entry point
     preprocessing/     automatic preprocessing, the TRANSFORM clause, ML.<scaler/encoder> functions
     models/<type>/     one model type: __init__.py (MODEL_TYPE), options.py, train.py, sql.py, functions.py

@@ -47,9 +47,24 @@ def _literal(value: Any, name: str) -> exp.Expr:
     raise UsageError(f"ml_config option {name} = {value!r} is not a string, number, boolean or list")
 
 
+#: dbt_ml's ``dbt_ml.hparam_range(a, b)`` / ``dbt_ml.hparam_candidates([...])`` render as these lists
+HPARAM_MACROS = ("hparam_range", "hparam_candidates")
+
+
+def _hparam(value: Any, name: str) -> exp.Expr | None:
+    """``['hparam_range', 0, 5]`` -> ``HPARAM_RANGE(0, 5)`` (dbt_ml's shape of a search space), else None."""
+    if isinstance(value, list) and value and isinstance(value[0], str) and value[0].lower() in HPARAM_MACROS:
+        return exp.Anonymous(this=value[0].upper(), expressions=[_literal(v, name) for v in value[1:]])
+    return None
+
+
 def _properties(ml_config: Mapping[str, Any]) -> exp.Properties:
     props: list[exp.Expr] = []
     for name, value in ml_config.items():
+        searched = _hparam(value, name)
+        if searched is not None:
+            props.append(exp.Property(this=exp.var(name), value=searched))
+            continue
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             value = [tuple(v) for v in value]  # class_weights = [['a', 0.5], ...] -> STRUCTs
         props.append(exp.Property(this=exp.var(name), value=_literal(value, name)))

@@ -18,8 +18,8 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import registry, types, versions
-from warehouse.ml.model import LABEL, Call, ModelType, Scratch, TrainingData
+from warehouse.ml import registry, tuning, types, versions
+from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, training_statistics, validate
 from warehouse.ml.options import parse_options
 from warehouse.ml.preprocessing import automatic, transform
@@ -47,7 +47,8 @@ def create_model(
 ) -> str:
     """Train and register the model of a CREATE MODEL statement; returns a one-line summary."""
     schema, name = model_name(statement.this)
-    properties = statement.args.get("properties")
+    # HPARAM_RANGE/HPARAM_CANDIDATES are search spaces, not values (warehouse.ml.tuning)
+    properties, hparams, given = tuning.extract(statement.args.get("properties"))
     options = parse_options(properties, types.OPTIONS)
     query = statement.expression
     if query is None:
@@ -62,6 +63,15 @@ def create_model(
             f"model {schema}.{name} already exists", hint="use CREATE OR REPLACE MODEL or DROP MODEL first"
         )
     model_type = types.get(options["model_type"])
+    plan = tuning.plan(
+        model_type.name,
+        model_type.tuning,
+        options,
+        hparams,
+        given,
+        model_type.options,
+        tuning.supervised(model_type),
+    )
     model = Model(
         schema=schema,
         name=name,
@@ -120,7 +130,12 @@ def create_model(
         if isinstance(relation, exp.Table)
         else exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
     )
-    kind = "TABLE" if model_type.materialize else "VIEW"  # a view: the type reads the rows in one pass
+    train = model_type.train
+    if plan is not None:  # each row's TRAIN/EVAL/TEST split, and the trials in place of one training
+        split = plan.split_expression(columns, roles.get(SPLIT))
+        select = select.select(exp.alias_(split, ident(tuning.SPLIT_COLUMN)))
+        train = tuning.trainer(plan, model_type, _as_query(relation), split)
+    kind = "TABLE" if model_type.materialize or plan else "VIEW"  # a view: the type reads the rows once
     con.execute(f'CREATE TEMP {kind} "{table}" AS {sql(select)}')
     try:
         data = TrainingData(
@@ -133,7 +148,7 @@ def create_model(
             progress=progress,
         )
         rows = data.rows
-        _train_and_save(con, model_type, model, data, replace=present, raw=raw, ignored=list(roles.values()))
+        _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=list(roles.values()))
     finally:
         con.execute(f'DROP {kind} IF EXISTS temp."{table}"')
     skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
@@ -207,7 +222,7 @@ def _as_query(relation: exp.Expr) -> exp.Query:
 
 def _train_and_save(
     con: duckdb.DuckDBPyConnection,
-    model_type: ModelType,
+    train: Callable[[Model, TrainingData], None],
     model: Model,
     data: TrainingData,
     replace: bool,
@@ -222,7 +237,7 @@ def _train_and_save(
         elif replace:
             registry.drop(con, model.schema, model.name)
         versions.take_aliases(con, model.schema, model.name, model.state["aliases"])
-        model_type.train(model, data)
+        train(model, data)
         raw_columns = columns_of(con, sql(exp.Subquery(this=raw.copy())))
         training_statistics.record(con, model, raw, raw_columns, ignored)
         model.state.pop("warm_start", None)
@@ -327,7 +342,7 @@ def table_function(
     """
     schema, name = model_name(model_ref)
     model = registry.load(con, schema, name)
-    run = types.function(model.model_type, function, model.qualified_name)
+    run = tuning.FUNCTIONS.get(function) or types.function(model.model_type, function, model.qualified_name)
     if input_query is not None and function not in RAW_INPUT:
         _check_features(con, model, function, input_query)
         if model.transform:
@@ -344,7 +359,7 @@ def table_function(
         if to_duckdb is None or parse is None or function not in TRAINING_DATA_DEFAULT
         else _rerun(con, model, to_duckdb, parse),
     )
-    return run(call)
+    return tuning.serve(call, run)  # a tuned model's trials (trial_id), or the model as it is
 
 
 def _rerun(

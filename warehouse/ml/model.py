@@ -24,6 +24,7 @@ from warehouse.ml.options import OptionSpec
 from warehouse.ml.preprocessing.automatic import Dim, Encoding, dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, sql
+from warehouse.ml.tunable import Tuning
 
 # special columns of the training table (a model type may add its own in its options module)
 LABEL = "__label"
@@ -156,3 +157,5 @@ class ModelType:
     #: False: ``TrainingData.table`` is a temp view of the encoded rows instead of a table, for a type
     #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``)
     materialize: bool = True
+    #: what hyperparameter tuning may search (``warehouse.ml.tunable``); None: the type cannot be tuned
+    tuning: Tuning | None = None

@@ -60,13 +60,24 @@ ITERATIVE = group(
     OptionSpec("warm_start", bool, False),
 )
 
+#: hyperparameter tuning (warehouse.ml.tuning); None = not given (each needs num_trials)
+TUNING_OPTIONS = group(
+    OptionSpec("num_trials", int, None, check=lambda v: 1 <= v <= 100, valid="an integer in 1..100"),
+    OptionSpec("max_parallel_trials", int, None, check=lambda v: 1 <= v <= 5, valid="an integer in 1..5"),
+    OptionSpec("hparam_tuning_algorithm", str, None, ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
+    OptionSpec("hparam_tuning_objectives", list, None),
+)
+
 #: model types that learn a label: its column, a row weight and how rows split into train and eval
+#: (and test, when tuning), and the tuning options
 SUPERVISED = group(
     OptionSpec("input_label_cols", list, ["label"]),
     OptionSpec("instance_weight_col", str, None),
     OptionSpec("data_split_method", str, "AUTO_SPLIT", ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")),
     OptionSpec("data_split_eval_fraction", float, 0.2, check=lambda v: 0 < v < 1, valid="0..1 exclusive"),
     OptionSpec("data_split_col", str, None),
+    OptionSpec("data_split_test_fraction", float, None, check=lambda v: 0 <= v < 1, valid="0 <= value < 1"),
+    *TUNING_OPTIONS.values(),
 )
 
 

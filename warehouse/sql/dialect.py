@@ -32,6 +32,7 @@ ML_TABLE_FUNCTIONS = (
     "DESCRIBE_DATA",
     "PRINCIPAL_COMPONENTS",
     "PRINCIPAL_COMPONENT_INFO",
+    "TRIAL_INFO",
 )
 
 #: the ML table functions whose first argument is data, not a model:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from warehouse.ml.models.trees import options as trees
 from warehouse.ml.options import COMMON, SUPERVISED
+from warehouse.ml.tunable import REGRESSION, Tuning
 
 OPTIONS = {**COMMON, **SUPERVISED, **trees.TREE, **trees.BOOSTED}
 encoding = trees.encoding
+TUNING = Tuning(REGRESSION, trees.TUNABLE_BOOSTED)

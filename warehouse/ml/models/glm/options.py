@@ -11,6 +11,7 @@ from typing import Any
 
 from warehouse.ml.options import OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
+from warehouse.ml.tunable import INF, real, tunables
 
 OPTIONS = group(
     OptionSpec(
@@ -40,6 +41,13 @@ OPTIONS = group(
         check=lambda v: not v,
         valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented yet)",
     ),
+)
+
+
+#: what hyperparameter tuning searches (BigQuery: valid (0, inf], default range (0, 10], LOG scale)
+TUNABLE = tunables(
+    real("l1_reg", 0, INF, "(]", (0, 10), log=True),
+    real("l2_reg", 0, INF, "(]", (0, 10), log=True),
 )
 
 

@@ -19,4 +19,5 @@ MODEL_TYPE = ModelType(
     train=train.train,
     functions=functions.FUNCTIONS,
     warm_start=train.warm_start,
+    tuning=options.TUNING,
 )

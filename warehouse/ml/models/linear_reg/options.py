@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from warehouse.ml.models.glm import options as glm
 from warehouse.ml.options import COMMON, ITERATIVE, SUPERVISED
+from warehouse.ml.tunable import REGRESSION, Tuning
 
 OPTIONS = {**COMMON, **SUPERVISED, **ITERATIVE, **glm.OPTIONS}
 encoding = glm.encoding
+TUNING = Tuning(REGRESSION, glm.TUNABLE)

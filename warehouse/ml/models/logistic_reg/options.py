@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from warehouse.ml.models.glm import options as glm
 from warehouse.ml.options import COMMON, ITERATIVE, SUPERVISED, OptionSpec, group
+from warehouse.ml.tunable import CLASSIFICATION, Tuning
 
 OPTIONS = {
     **COMMON,
@@ -16,3 +17,4 @@ OPTIONS = {
     ),
 }
 encoding = glm.encoding
+TUNING = Tuning(CLASSIFICATION, glm.TUNABLE)

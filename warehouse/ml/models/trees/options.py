@@ -13,6 +13,7 @@ from typing import Any
 from lakehouse.errors import UsageError
 from warehouse.ml.options import OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
+from warehouse.ml.tunable import INF, choice, integer, real, tunables
 
 
 def _fraction(name: str, default: float, *, open_top: bool = False) -> OptionSpec:
@@ -72,6 +73,39 @@ FOREST = group(
 CLASS_WEIGHTS = group(
     OptionSpec("auto_class_weights", bool, False),
     OptionSpec("class_weights", dict, None),
+)
+
+_COLSAMPLE = [real(f"colsample_{by}", 0, 1, "[]", None) for by in ("bytree", "bylevel", "bynode")]
+_TREE_METHOD = choice("tree_method", "AUTO", "EXACT", "APPROX", "HIST")
+
+#: what hyperparameter tuning searches in a boosted tree (BigQuery's valid ranges, default ranges, scales)
+TUNABLE_BOOSTED = tunables(
+    real("learn_rate", 0, INF, "[)", (0, 1)),
+    real("l1_reg", 0, INF, "()", (0, 10), log=True),
+    real("l2_reg", 0, INF, "()", (0, 10), log=True),
+    real("dropout", 0, 1, "[]", None),
+    integer("max_tree_depth", 1, 20, (1, 10)),
+    real("subsample", 0, 1, "(]", (0, 1)),
+    real("min_split_loss", 0, INF, "[)", None),
+    integer("num_parallel_tree", 1, INF),
+    integer("min_tree_child_weight", 0, INF),
+    *_COLSAMPLE,
+    choice("booster_type", "GBTREE", "DART"),
+    choice("dart_normalize_type", "TREE", "FOREST"),
+    _TREE_METHOD,
+)
+
+#: ... and in a random forest (no learn rate, dropout or booster; other default ranges)
+TUNABLE_FOREST = tunables(
+    real("l1_reg", 0, INF, "()", (0, 10), log=True),
+    real("l2_reg", 0, INF, "()", (0, 10), log=True),
+    integer("max_tree_depth", 1, 20, (1, 20)),
+    real("subsample", 0, 1, "()", (0, 1)),
+    real("min_split_loss", 0, INF, "[)", None),
+    integer("num_parallel_tree", 2, INF, (2, 200)),
+    integer("min_tree_child_weight", 0, INF),
+    *_COLSAMPLE,
+    _TREE_METHOD,
 )
 
 _ENCODINGS = {"LABEL_ENCODING": True, "TARGET_ENCODING": True, "ONE_HOT_ENCODING": False}

@@ -1,0 +1,204 @@
+"""The tuning algorithms (``HPARAM_TUNING_ALGORITHM``): which hyperparameters the next trial gets.
+
+Every algorithm answers ``ask()`` (the next trial's hyperparameters, or None when the search space is
+exhausted) and ``tell(params, value)`` (the trial's objective on the eval split; None when it failed).
+``ALGORITHMS`` maps each name to its class:
+
+- ``GRID_SEARCH``: every combination of the candidates once, in the order given (discrete spaces only);
+- ``RANDOM_SEARCH``: uniform draws (log-uniform on LOG scales) from a seeded generator;
+- ``VIZIER_DEFAULT``: Bayesian optimisation with optuna's TPE sampler (BigQuery's Vizier is a Gaussian
+  process service with transfer learning, which has no offline equivalent), seeded.
+
+RANDOM_SEARCH and VIZIER_DEFAULT start at BigQuery's starting point: each option's default, or the point
+of its search space closest to it. With ``parallel`` trials in flight (MAX_PARALLEL_TRIALS), a batch is
+asked before any of its results is told (TPE then uses its "constant liar" for the pending ones).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import optuna
+
+from lakehouse.errors import UsageError
+from warehouse.ml.tuning.space import DART_ONLY, Dimension
+
+Params = dict[str, Any]
+
+
+class Search(Protocol):
+    def ask(self) -> Params | None: ...
+
+    def tell(self, params: Params, value: float | None) -> None: ...
+
+
+def applicable(params: Params) -> Params:
+    """``params`` without the DART-only hyperparameters when the trial's booster is not DART."""
+    if params.get("booster_type", "DART") == "DART":
+        return params
+    return {k: v for k, v in params.items() if k not in DART_ONLY}
+
+
+def _closest(dimension: Dimension, default: Any) -> Any:
+    """BigQuery's starting point of one dimension: the default if inside its space, else the closest point."""
+    if dimension.discrete:
+        if default in dimension.candidates:
+            return default
+        if dimension.kind is str or not isinstance(default, int | float):
+            return dimension.candidates[0]
+        return min(dimension.candidates, key=lambda c: abs(c - default))
+    assert dimension.low is not None and dimension.high is not None
+    value = dimension.low if default is None else min(max(float(default), dimension.low), dimension.high)
+    return int(round(value)) if dimension.kind is int else value
+
+
+def starting_point(dimensions: list[Dimension], defaults: Mapping[str, Any]) -> Params:
+    return applicable({d.name: _closest(d, defaults.get(d.name)) for d in dimensions})
+
+
+class GridSearch:
+    """Every combination of the candidates, each once (combinations that differ only in a DART-only value
+    of a non-DART trial are one trial)."""
+
+    def __init__(
+        self, dimensions: list[Dimension], defaults: Mapping[str, Any], seed: int, parallel: int
+    ) -> None:
+        ranges = [d.name for d in dimensions if not d.discrete]
+        if ranges:
+            raise UsageError(
+                f"hparam_tuning_algorithm = 'GRID_SEARCH' needs discrete search spaces; {ranges[0]} is an HPARAM_RANGE",
+                hint=f"{ranges[0]} = HPARAM_CANDIDATES([...]), or hparam_tuning_algorithm = 'RANDOM_SEARCH'",
+            )
+        self._grid = self._combinations(dimensions)
+
+    @staticmethod
+    def _combinations(dimensions: list[Dimension]) -> Iterator[Params]:
+        seen: set[tuple[tuple[str, Any], ...]] = set()
+        for values in itertools.product(*[d.candidates for d in dimensions]):
+            params = applicable(dict(zip([d.name for d in dimensions], values, strict=True)))
+            key = tuple(sorted(params.items()))
+            if key not in seen:
+                seen.add(key)
+                yield params
+
+    def ask(self) -> Params | None:
+        return next(self._grid, None)
+
+    def tell(self, params: Params, value: float | None) -> None:
+        return None
+
+
+class RandomSearch:
+    """The starting point, then independent uniform draws (log-uniform on LOG scales)."""
+
+    def __init__(
+        self, dimensions: list[Dimension], defaults: Mapping[str, Any], seed: int, parallel: int
+    ) -> None:
+        self._dimensions = dimensions
+        self._rng = np.random.default_rng(seed)
+        self._start: Params | None = starting_point(dimensions, defaults)
+
+    def _draw(self, d: Dimension) -> Any:
+        if d.discrete:
+            return d.candidates[int(self._rng.integers(len(d.candidates)))]
+        assert d.low is not None and d.high is not None
+        if d.kind is int:
+            return int(self._rng.integers(int(d.low), int(d.high) + 1))
+        if d.log:
+            return float(math.exp(self._rng.uniform(math.log(d.low), math.log(d.high))))
+        return float(self._rng.uniform(d.low, d.high))
+
+    def ask(self) -> Params | None:
+        if self._start is not None:
+            start, self._start = self._start, None
+            return start
+        return applicable({d.name: self._draw(d) for d in self._dimensions})
+
+    def tell(self, params: Params, value: float | None) -> None:
+        return None
+
+
+class Vizier:
+    """Bayesian optimisation: optuna's TPE sampler through its ask-and-tell interface, seeded, starting at
+    BigQuery's starting point."""
+
+    def __init__(
+        self,
+        dimensions: list[Dimension],
+        defaults: Mapping[str, Any],
+        seed: int,
+        parallel: int,
+        *,
+        minimize: bool = False,
+        trials: int = 20,
+    ) -> None:
+        self._dimensions = dimensions
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library logs each trial at INFO otherwise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(
+                seed=seed,
+                n_startup_trials=max(1, min(10, trials // 4)),
+                multivariate=True,
+                constant_liar=parallel > 1,
+            )
+        self._study = optuna.create_study(direction="minimize" if minimize else "maximize", sampler=sampler)
+        self._study.enqueue_trial(starting_point(dimensions, defaults))
+        self._pending: dict[int, optuna.trial.Trial] = {}
+
+    def _suggest(self, trial: optuna.trial.Trial, d: Dimension) -> Any:
+        if d.discrete:
+            return trial.suggest_categorical(d.name, list(d.candidates))
+        assert d.low is not None and d.high is not None
+        if d.kind is int:
+            return trial.suggest_int(d.name, int(d.low), int(d.high), log=d.log)
+        return trial.suggest_float(d.name, d.low, d.high, log=d.log)
+
+    def ask(self) -> Params | None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            trial = self._study.ask()
+            params: Params = {}
+            ordered = sorted(self._dimensions, key=lambda d: d.name != "booster_type")  # the condition first
+            for d in ordered:
+                if d.name in DART_ONLY and params.get("booster_type", "DART") != "DART":
+                    continue
+                params[d.name] = self._suggest(trial, d)
+        params = {d.name: params[d.name] for d in self._dimensions if d.name in params}
+        self._pending[id(params)] = trial
+        return params
+
+    def tell(self, params: Params, value: float | None) -> None:
+        trial = self._pending.pop(id(params))
+        if value is None or math.isnan(value):
+            self._study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            self._study.tell(trial, value)
+
+
+ALGORITHMS: dict[str, type] = {
+    "GRID_SEARCH": GridSearch,
+    "RANDOM_SEARCH": RandomSearch,
+    "VIZIER_DEFAULT": Vizier,
+}
+
+
+def make(
+    algorithm: str,
+    dimensions: list[Dimension],
+    defaults: Mapping[str, Any],
+    *,
+    seed: int,
+    parallel: int,
+    minimize: bool,
+    trials: int,
+) -> Search:
+    if algorithm == "VIZIER_DEFAULT":
+        return Vizier(dimensions, defaults, seed, parallel, minimize=minimize, trials=trials)
+    search: Search = ALGORITHMS[algorithm](dimensions, defaults, seed, parallel)
+    return search
