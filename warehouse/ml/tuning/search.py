@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import numpy as np
-import optuna
 
 from lakehouse.errors import UsageError
 from warehouse.ml.tuning.space import DART_ONLY, Dimension
@@ -123,68 +121,9 @@ class RandomSearch:
         return None
 
 
-class Vizier:
-    """Bayesian optimisation: optuna's TPE sampler through its ask-and-tell interface, seeded, starting at
-    BigQuery's starting point."""
-
-    def __init__(
-        self,
-        dimensions: list[Dimension],
-        defaults: Mapping[str, Any],
-        seed: int,
-        parallel: int,
-        *,
-        minimize: bool = False,
-        trials: int = 20,
-    ) -> None:
-        self._dimensions = dimensions
-        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library logs each trial at INFO otherwise
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(
-                seed=seed,
-                n_startup_trials=max(1, min(10, trials // 4)),
-                multivariate=True,
-                constant_liar=parallel > 1,
-            )
-        self._study = optuna.create_study(direction="minimize" if minimize else "maximize", sampler=sampler)
-        self._study.enqueue_trial(starting_point(dimensions, defaults))
-        self._pending: dict[int, optuna.trial.Trial] = {}
-
-    def _suggest(self, trial: optuna.trial.Trial, d: Dimension) -> Any:
-        if d.discrete:
-            return trial.suggest_categorical(d.name, list(d.candidates))
-        assert d.low is not None and d.high is not None
-        if d.kind is int:
-            return trial.suggest_int(d.name, int(d.low), int(d.high), log=d.log)
-        return trial.suggest_float(d.name, d.low, d.high, log=d.log)
-
-    def ask(self) -> Params | None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            trial = self._study.ask()
-            params: Params = {}
-            ordered = sorted(self._dimensions, key=lambda d: d.name != "booster_type")  # the condition first
-            for d in ordered:
-                if d.name in DART_ONLY and params.get("booster_type", "DART") != "DART":
-                    continue
-                params[d.name] = self._suggest(trial, d)
-        params = {d.name: params[d.name] for d in self._dimensions if d.name in params}
-        self._pending[id(params)] = trial
-        return params
-
-    def tell(self, params: Params, value: float | None) -> None:
-        trial = self._pending.pop(id(params))
-        if value is None or math.isnan(value):
-            self._study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        else:
-            self._study.tell(trial, value)
-
-
 ALGORITHMS: dict[str, type] = {
     "GRID_SEARCH": GridSearch,
     "RANDOM_SEARCH": RandomSearch,
-    "VIZIER_DEFAULT": Vizier,
 }
 
 
@@ -198,7 +137,9 @@ def make(
     minimize: bool,
     trials: int,
 ) -> Search:
-    if algorithm == "VIZIER_DEFAULT":
+    if algorithm == "VIZIER_DEFAULT":  # optuna is imported only when a statement asks for it (about 1 s)
+        from warehouse.ml.tuning.vizier import Vizier
+
         return Vizier(dimensions, defaults, seed, parallel, minimize=minimize, trials=trials)
     search: Search = ALGORITHMS[algorithm](dimensions, defaults, seed, parallel)
     return search
