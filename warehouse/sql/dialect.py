@@ -32,6 +32,8 @@ ML_TABLE_FUNCTIONS = (
     "DESCRIBE_DATA",
     "PRINCIPAL_COMPONENTS",
     "PRINCIPAL_COMPONENT_INFO",
+    "EXPLAIN_PREDICT",
+    "GLOBAL_EXPLAIN",
 )
 
 #: the ML table functions whose first argument is data, not a model:

@@ -16,8 +16,10 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.trees import sql
+from warehouse.ml.models.trees.explain import explain_predict
 from warehouse.ml.registry import Model, read_state
 from warehouse.ml.scoring import without
 from warehouse.ml.sqlexpr import col, ident, num, struct
@@ -185,9 +187,13 @@ CLASSIFIER: dict[str, Function] = {
     "CONFUSION_MATRIX": confusion_matrix,
     "ROC_CURVE": roc_curve,
     "FEATURE_IMPORTANCE": feature_importance,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }
 REGRESSOR: dict[str, Function] = {
     "PREDICT": predict,
     "EVALUATE": evaluate,
     "FEATURE_IMPORTANCE": feature_importance,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }
