@@ -227,3 +227,30 @@ def leading(model: Model, prediction: exp.Expr) -> list[exp.Expr]:
         exp.alias_(predicted_label(classes, model.state.get("label_type")), ident(name)),
         exp.alias_(predicted_probability(len(classes), col(PRED)), ident("probability")),
     ]
+
+
+def feature_matrix(model: Model) -> np.ndarray:
+    """(dims, features) 0/1: which input feature each of the model's dimensions encodes, so that
+    ``per_dim @ feature_matrix`` sums one-hot dimensions into their feature."""
+    names = [f.name for f in model.features]
+    matrix = np.zeros((len(model.dims), len(names)))
+    for j, dim in enumerate(model.dims):
+        matrix[j, names.index(dim.feature)] = 1.0
+    return matrix
+
+
+def toward_predicted(per_output: Sequence[exp.Expr], classes: int) -> exp.Expr:
+    """SQL of a value toward each row's predicted class (``PRED``) from its value per output: a
+    regressor's only one, a binary classifier's negated for the negative class, else the class's."""
+    if classes == 0:
+        return per_output[0]
+    if classes == 2:
+        return exp.If(
+            this=exp.EQ(this=col(PRED), expression=num(1.0)),
+            true=per_output[0].copy(),
+            false=exp.Neg(this=exp.Paren(this=per_output[0].copy())),
+        )
+    case = exp.Case()
+    for k, value in enumerate(per_output):
+        case = case.when(exp.EQ(this=col(PRED), expression=num(float(k))), value.copy())
+    return case

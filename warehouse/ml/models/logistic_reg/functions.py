@@ -11,7 +11,9 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
+from warehouse.ml.models.glm.explain import explain_predict
 from warehouse.ml.models.glm.functions import (
     helper_columns,
     label_of_input,
@@ -110,4 +112,6 @@ FUNCTIONS: dict[str, Function] = {
     "WEIGHTS": weights,
     "ROC_CURVE": roc_curve,
     "CONFUSION_MATRIX": confusion_matrix,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }

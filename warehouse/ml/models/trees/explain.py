@@ -53,11 +53,7 @@ def contributions(trees: xgb.Booster, x: np.ndarray, outputs: int, *, approximat
 
 def by_feature(model: Model, contribs: np.ndarray) -> np.ndarray:
     """(rows, outputs, features): the dimensions' contributions summed per input feature."""
-    names = [f.name for f in model.features]
-    matrix = np.zeros((len(model.dims), len(names)))
-    for j, dim in enumerate(model.dims):
-        matrix[j, names.index(dim.feature)] = 1.0
-    return np.asarray(contribs[:, :, :-1] @ matrix)
+    return np.asarray(contribs[:, :, :-1] @ output.feature_matrix(model))
 
 
 def _classes(model: Model) -> list[Any]:
