@@ -7,6 +7,7 @@ relative to the predictions' scale (``_close``, as in test_trees.py).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import duckdb
@@ -22,9 +23,10 @@ FEATURES = ["f0", "f1", "f2", "s"]
 ROWS = 400
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
-    """Numeric features with NULLs, a string feature, a numeric, a binary and a 3-class label."""
+    """One warehouse for the module (training is what takes time; ``_train`` trains each model once):
+    numeric features with NULLs, a string feature, a numeric, a binary and a 3-class label."""
     rng = np.random.default_rng(11)
     x = rng.normal(size=(ROWS, 3))
     x[rng.random(x.shape) < 0.15] = np.nan
@@ -46,16 +48,19 @@ def _close(ours: np.ndarray, theirs: np.ndarray) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6 * float(np.abs(theirs).max()))
 
 
-def _train(con: duckdb.DuckDBPyConnection, model_type: str, label: str, extra: str = "") -> None:
+def _train(con: duckdb.DuckDBPyConnection, model_type: str, label: str, extra: str = "") -> str:
+    """The name of the model of these options, trained on every row of ``t`` the first time it is asked for."""
+    name = "m_" + hashlib.sha1(f"{model_type}|{label}|{extra}".encode()).hexdigest()[:10]
     warehouse.execute(
         con,
-        f"CREATE OR REPLACE MODEL ml.x OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], "
+        f"CREATE MODEL IF NOT EXISTS ml.{name} OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], "
         f"data_split_method='NO_SPLIT'{extra}) AS SELECT {', '.join(FEATURES)}, {label} FROM t",
     )
+    return name
 
 
-def _booster(con: duckdb.DuckDBPyConnection) -> xgb.Booster:
-    row = con.execute('SELECT model FROM ml."x__booster"').fetchone()
+def _booster(con: duckdb.DuckDBPyConnection, name: str) -> xgb.Booster:
+    row = con.execute(f'SELECT model FROM ml."{name}__booster"').fetchone()
     assert row is not None
     booster = xgb.Booster()
     booster.load_model(bytearray(row[0].encode()))
@@ -73,11 +78,13 @@ def _matrix(con: duckdb.DuckDBPyConnection, one_hot: bool = False) -> np.ndarray
     return con.execute(f"SELECT f0, f1, f2, {encoded} FROM t ORDER BY id").df().to_numpy(dtype=float)
 
 
-def _explained(con: duckdb.DuckDBPyConnection, struct: str = "10 AS top_k_features") -> list[dict[str, Any]]:
+def _explained(
+    con: duckdb.DuckDBPyConnection, name: str, struct: str = "10 AS top_k_features"
+) -> list[dict[str, Any]]:
     """ML.EXPLAIN_PREDICT's rows as dicts (``struct`` None: no STRUCT, the defaults)."""
     params = f", STRUCT({struct})" if struct else ""
     result = warehouse.execute(
-        con, f"SELECT * FROM ML.EXPLAIN_PREDICT(MODEL ml.x, (SELECT * FROM t ORDER BY id){params})"
+        con, f"SELECT * FROM ML.EXPLAIN_PREDICT(MODEL ml.{name}, (SELECT * FROM t ORDER BY id){params})"
     )
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
@@ -91,9 +98,11 @@ def _by_feature(rows: list[dict[str, Any]]) -> np.ndarray:
     )
 
 
-def _contribs(con: duckdb.DuckDBPyConnection, approximate: bool = False, one_hot: bool = False) -> np.ndarray:
+def _contribs(
+    con: duckdb.DuckDBPyConnection, name: str, approximate: bool = False, one_hot: bool = False
+) -> np.ndarray:
     """xgboost's own contributions, (rows, outputs, dims + 1), the bias last."""
-    values = _booster(con).predict(
+    values = _booster(con, name).predict(
         xgb.DMatrix(_matrix(con, one_hot)), pred_contribs=True, approx_contribs=approximate
     )
     return values[:, None, :] if values.ndim == 2 else values
@@ -123,16 +132,18 @@ def test_attributions_plus_baseline_equal_the_prediction_and_xgboosts_contributi
     con: duckdb.DuckDBPyConnection, case: str
 ) -> None:
     model_type, label, classes = CASES[case]
-    _train(con, model_type, label, ", num_parallel_tree=20" if "forest" in case else "")
-    rows = _explained(con)
-    predicted = warehouse.execute(con, "SELECT * FROM ML.PREDICT(MODEL ml.x, (SELECT * FROM t ORDER BY id))")
+    name = _train(con, model_type, label, ", num_parallel_tree=20" if "forest" in case else "")
+    rows = _explained(con, name)
+    predicted = warehouse.execute(
+        con, f"SELECT * FROM ML.PREDICT(MODEL ml.{name}, (SELECT * FROM t ORDER BY id))"
+    )
     predictions = [dict(zip(predicted.columns, r, strict=True)) for r in predicted.rows]
     attributions = _by_feature(rows)
     baseline = np.array([r["baseline_prediction_value"] for r in rows])
     value = np.array([r["prediction_value"] for r in rows])
     _close(baseline + attributions.sum(axis=1), value)
     assert all(r["approximation_error"] == 0.0 for r in rows)
-    margins = _booster(con).predict(xgb.DMatrix(_matrix(con)), output_margin=True).reshape(ROWS, -1)
+    margins = _booster(con, name).predict(xgb.DMatrix(_matrix(con)), output_margin=True).reshape(ROWS, -1)
     if classes:
         assert [r[f"predicted_{label}"] for r in rows] == [p[f"predicted_{label}"] for p in predictions]
         index = np.array([classes.index(r[f"predicted_{label}"]) for r in rows])
@@ -143,43 +154,43 @@ def test_attributions_plus_baseline_equal_the_prediction_and_xgboosts_contributi
         index = np.zeros(ROWS, dtype=int)
         np.testing.assert_allclose(value, [p[f"predicted_{label}"] for p in predictions], rtol=1e-12)
     _close(value, _toward_predicted(margins, index, len(classes)))
-    contribs = _toward_predicted(_contribs(con), index, len(classes))
+    contribs = _toward_predicted(_contribs(con, name), index, len(classes))
     _close(attributions, contribs[:, :-1])
     _close(baseline, contribs[:, -1])
 
 
 def test_one_hot_dimensions_add_up_to_their_feature(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "boosted_tree_regressor", "y", ", category_encoding_method='ONE_HOT_ENCODING'")
-    contribs = _contribs(con, one_hot=True)[:, 0]
-    attributions = _by_feature(_explained(con))
+    name = _train(con, "boosted_tree_regressor", "y", ", category_encoding_method='ONE_HOT_ENCODING'")
+    contribs = _contribs(con, name, one_hot=True)[:, 0]
+    attributions = _by_feature(_explained(con, name))
     _close(attributions[:, :3], contribs[:, :3])
     _close(attributions[:, 3], contribs[:, 3:7].sum(axis=1))
 
 
 def test_approx_feature_contrib_is_xgboosts_approximate_method(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "boosted_tree_regressor", "y")
-    attributions = _by_feature(_explained(con, "10 AS top_k_features, TRUE AS approx_feature_contrib"))
-    approximate = _contribs(con, approximate=True)[:, 0, :-1]
+    name = _train(con, "boosted_tree_regressor", "y")
+    attributions = _by_feature(_explained(con, name, "10 AS top_k_features, TRUE AS approx_feature_contrib"))
+    approximate = _contribs(con, name, approximate=True)[:, 0, :-1]
     _close(attributions, approximate)
-    assert np.abs(attributions - _contribs(con)[:, 0, :-1]).max() > 1e-3  # not the exact method
+    assert np.abs(attributions - _contribs(con, name)[:, 0, :-1]).max() > 1e-3  # not the exact method
 
 
 def test_top_k_features_keeps_the_largest_absolute_attributions_in_order(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    _train(con, "boosted_tree_regressor", "y")
-    full = _by_feature(_explained(con))
+    name = _train(con, "boosted_tree_regressor", "y")
+    full = _by_feature(_explained(con, name))
     for k, struct in [(2, "2 AS top_k_features"), (4, "")]:  # the default, 5, is more than the features
-        rows = _explained(con, struct)
+        rows = _explained(con, name, struct)
         for row, values in zip(rows, full, strict=True):
             order = np.argsort(-np.abs(values), kind="stable")[:k]
             assert [a["feature"] for a in row["top_feature_attributions"]] == [FEATURES[i] for i in order]
 
 
 def test_a_threshold_moves_the_prediction_and_the_attributions_follow(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "boosted_tree_classifier", "c")
-    rows = _explained(con, "10 AS top_k_features, 0.9 AS threshold")
-    probs = _booster(con).predict(xgb.DMatrix(_matrix(con)))
+    name = _train(con, "boosted_tree_classifier", "c")
+    rows = _explained(con, name, "10 AS top_k_features, 0.9 AS threshold")
+    probs = _booster(con, name).predict(xgb.DMatrix(_matrix(con)))
     assert [r["predicted_c"] for r in rows] == ["yes" if p > 0.9 else "no" for p in probs]
     assert sum(r["predicted_c"] == "no" and p > 0.5 for r, p in zip(rows, probs, strict=True)) > 0
     value = np.array([r["prediction_value"] for r in rows])
@@ -199,21 +210,21 @@ def test_a_threshold_moves_the_prediction_and_the_attributions_follow(con: duckd
 def test_global_explain_is_the_mean_absolute_attribution_over_the_training_rows(
     con: duckdb.DuckDBPyConnection, model_type: str, label: str, extra: str, approximate: bool
 ) -> None:
-    _train(con, model_type, label, ", enable_global_explain=TRUE" + extra)
-    contribs = _contribs(con, approximate=approximate)[:, :, :-1]
+    name = _train(con, model_type, label, ", enable_global_explain=TRUE" + extra)
+    contribs = _contribs(con, name, approximate=approximate)[:, :, :-1]
     contribs = np.concatenate([contribs[:, :, :3], contribs[:, :, 3:].sum(axis=2, keepdims=True)], axis=2)
-    margins = contribs.sum(axis=2) + _contribs(con, approximate=approximate)[:, :, -1]
+    margins = contribs.sum(axis=2) + _contribs(con, name, approximate=approximate)[:, :, -1]
     classes = {"y": 0, "c": 2, "m": 3}[label]
     predicted = (margins[:, 0] > 0).astype(int) if classes == 2 else margins.argmax(axis=1)
     expected = np.abs(_toward_predicted(contribs, predicted, classes)).mean(axis=0)
-    rows = warehouse.execute(con, "SELECT feature, attribution FROM ML.GLOBAL_EXPLAIN(MODEL ml.x)").rows
+    rows = warehouse.execute(con, f"SELECT feature, attribution FROM ML.GLOBAL_EXPLAIN(MODEL ml.{name})").rows
     assert [a for _, a in rows] == sorted((a for _, a in rows), reverse=True)
     got = dict(rows)
     _close(np.array([got[f] for f in FEATURES]), expected)
     if not classes:
         return
     by_class = warehouse.execute(
-        con, "SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.x, STRUCT(TRUE AS class_level_explain))"
+        con, f"SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.{name}, STRUCT(TRUE AS class_level_explain))"
     )
     assert by_class.columns == ["class_label", "feature", "attribution"]
     labels = ["no", "yes"] if classes == 2 else ["0", "1", "2"]
@@ -226,13 +237,15 @@ def test_global_explain_is_the_mean_absolute_attribution_over_the_training_rows(
 
 
 def test_global_explain_needs_enable_global_explain(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "boosted_tree_regressor", "y")
-    with pytest.raises(UsageError, match=r"model ml\.x was not trained with enable_global_explain = TRUE"):
-        warehouse.execute(con, "SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.x)")
-    _train(con, "boosted_tree_regressor", "y", ", enable_global_explain=TRUE")
+    name = _train(con, "boosted_tree_regressor", "y")
+    with pytest.raises(
+        UsageError, match=rf"model ml\.{name} was not trained with enable_global_explain = TRUE"
+    ):
+        warehouse.execute(con, f"SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.{name})")
+    name = _train(con, "boosted_tree_regressor", "y", ", enable_global_explain=TRUE")
     with pytest.raises(UsageError, match="class_level_explain applies to classification models only"):
         warehouse.execute(
-            con, "SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.x, STRUCT(TRUE AS class_level_explain))"
+            con, f"SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL ml.{name}, STRUCT(TRUE AS class_level_explain))"
         )
 
 
@@ -245,9 +258,11 @@ def test_global_explain_needs_enable_global_explain(con: duckdb.DuckDBPyConnecti
     ],
 )
 def test_bad_parameters_are_clear_errors(con: duckdb.DuckDBPyConnection, struct: str, message: str) -> None:
-    _train(con, "boosted_tree_regressor", "y")
+    name = _train(con, "boosted_tree_regressor", "y")
     with pytest.raises(UsageError, match=message):
-        warehouse.execute(con, f"SELECT * FROM ML.EXPLAIN_PREDICT(MODEL ml.x, TABLE t, STRUCT({struct}))")
+        warehouse.execute(
+            con, f"SELECT * FROM ML.EXPLAIN_PREDICT(MODEL ml.{name}, TABLE t, STRUCT({struct}))"
+        )
 
 
 def test_the_documented_statements_run_with_only_table_names_changed(con: duckdb.DuckDBPyConnection) -> None:
