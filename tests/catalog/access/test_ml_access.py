@@ -85,6 +85,21 @@ def test_predict_as_marketing_scores_exactly_the_rows_his_rules_keep(ml_lake: Se
 PREMIUM = "(SELECT *, loyalty_tier IN ('gold', 'platinum') AS premium FROM {})"
 
 
+def test_explain_predict_as_the_analyst_explains_her_masked_values(ml_lake: Settings) -> None:
+    """As ML.PREDICT: the attributions are computed on the email ana sees, masked."""
+    visible = "SELECT * EXCEPT (first_name, last_name) FROM lake.customers"
+    ana_rows = run_query(ml_lake, ANA, visible).arrow
+    query = (
+        "SELECT customer_id, predicted_premium, top_feature_attributions, prediction_value "
+        "FROM ML.EXPLAIN_PREDICT(MODEL ml.premium, {}, STRUCT(3 AS top_k_features)) ORDER BY customer_id"
+    )
+    got = as_principal(ml_lake, ANA, query.format(f"({visible})"))
+    assert got == privileged(ml_lake, query.format("TABLE ana_rows"), ana_rows=ana_rows) and len(got) == 6
+    raw = privileged(ml_lake, query.format("TABLE lake.customers"))
+    assert [r[2] for r in got] != [r[2] for r in raw]  # the raw emails would be explained differently
+    assert "ml.premium" in last_audit(ml_lake)["relations"]
+
+
 @pytest.mark.parametrize("model", ["ml.spend", "ml.premium", "ml.demo_segments"])
 def test_evaluate_computes_its_metrics_on_the_principals_rows(ml_lake: Settings, model: str) -> None:
     """EVALUATE computes while compiling: inside the restricted instance, on mark's masked rows only."""
@@ -122,6 +137,10 @@ CALLS = [
     "ML.ROC_CURVE(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ", GENERATE_ARRAY(0.1, 0.9, 0.2))",
     "ML.CONFUSION_MATRIX(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ")",
     "ML.WEIGHTS(MODEL ml.premium)",
+    "ML.EXPLAIN_PREDICT(MODEL ml.premium, "
+    + PREMIUM.format("lake.customers")
+    + ", STRUCT(2 AS top_k_features))",
+    "ML.GLOBAL_EXPLAIN(MODEL ml.premium, STRUCT(TRUE AS class_level_explain))",
     "ML.FEATURE_INFO(MODEL ml.premium)",
     "ML.TRAINING_INFO(MODEL ml.premium)",
     "ML.VALIDATE_DATA_SKEW(MODEL ml.premium, "
@@ -130,6 +149,8 @@ CALLS = [
     "ML.PREDICT(MODEL ml.spend, TABLE lake.customers)",
     "ML.EVALUATE(MODEL ml.spend, TABLE lake.customers)",
     "ML.WEIGHTS(MODEL ml.spend, STRUCT(TRUE AS standardize))",
+    "ML.EXPLAIN_PREDICT(MODEL ml.spend, TABLE lake.customers)",
+    "ML.GLOBAL_EXPLAIN(MODEL ml.spend)",
     "ML.FEATURE_INFO(MODEL ml.spend)",
     "ML.TRAINING_INFO(MODEL ml.spend)",
     "ML.VALIDATE_DATA_SKEW(MODEL ml.spend, TABLE lake.customers)",
