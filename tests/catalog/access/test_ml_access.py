@@ -100,6 +100,17 @@ def test_explain_predict_as_the_analyst_explains_her_masked_values(ml_lake: Sett
     assert "ml.premium" in last_audit(ml_lake)["relations"]
 
 
+def test_tree_explanations_as_marketing_cover_exactly_the_rows_his_rules_keep(ml_lake: Settings) -> None:
+    """TreeSHAP runs while compiling, in the restricted instance, on mark's rows only."""
+    query = (
+        "SELECT customer_id, predicted_spending_score, top_feature_attributions, baseline_prediction_value "
+        "FROM ML.EXPLAIN_PREDICT(MODEL ml.spend_tree, {}) ORDER BY 1"
+    )
+    got = as_principal(ml_lake, MARK, query.format("TABLE lake.customers"))
+    assert got == privileged(ml_lake, query.format(f"(SELECT * FROM lake.customers WHERE {EU})"))
+    assert [customer for customer, *_ in got] == [2, 3, 5, 6]
+
+
 @pytest.mark.parametrize("model", ["ml.spend", "ml.premium", "ml.demo_segments"])
 def test_evaluate_computes_its_metrics_on_the_principals_rows(ml_lake: Settings, model: str) -> None:
     """EVALUATE computes while compiling: inside the restricted instance, on mark's masked rows only."""
