@@ -15,6 +15,7 @@ Layout::
     sqlexpr.py         quoted identifiers, exact numbers, the DuckDB SQL of built trees
     dbt_hook.py        the dbt ``model`` materialization's entry point
     preprocessing/     automatic preprocessing, the TRANSFORM clause, ML.<scaler/encoder> functions
+    explain/           what ML.EXPLAIN_PREDICT and ML.GLOBAL_EXPLAIN share across model types (output columns, top-k)
     models/<type>/     one model type: __init__.py (MODEL_TYPE), options.py, train.py, sql.py, functions.py
     models/glm/        a family: the parts LINEAR_REG and LOGISTIC_REG share (no MODEL_TYPE)
     models/trees/      a family: xgboost training and trees compiled to SQL for BOOSTED_TREE_* and RANDOM_FOREST_*

@@ -1,4 +1,5 @@
-"""The ML functions of LINEAR_REG models: PREDICT, EVALUATE and the GLM family's WEIGHTS (``FUNCTIONS``)."""
+"""The ML functions of LINEAR_REG models: PREDICT, EVALUATE and the GLM family's WEIGHTS,
+EXPLAIN_PREDICT and GLOBAL_EXPLAIN (``FUNCTIONS``)."""
 
 from __future__ import annotations
 

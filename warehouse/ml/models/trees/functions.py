@@ -1,5 +1,6 @@
 """The ML functions of the tree types, all as SQL over the compiled trees (``sql``): ML.PREDICT,
-ML.EVALUATE, ML.CONFUSION_MATRIX and ML.ROC_CURVE (classifiers), ML.FEATURE_IMPORTANCE.
+ML.EVALUATE, ML.CONFUSION_MATRIX and ML.ROC_CURVE (classifiers), ML.FEATURE_IMPORTANCE; ML.EXPLAIN_PREDICT
+(``explain``) and ML.GLOBAL_EXPLAIN (``warehouse.ml.explain``) join the tables here.
 
 Classifier outputs follow every classifier's (``warehouse.ml.classes``): ``__p0`` is P(the higher label) for
 two classes, one ``__p<k>`` per class otherwise; ``predicted_<label>`` has the label's type and
