@@ -8,19 +8,22 @@ predicate written out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 
 import warehouse
 from catalog.access import Principal, run_query
 from catalog.access.audit import read_log
+from lakehouse.cli import cli
 from lakehouse.errors import AccessDenied, UsageError
 from lakehouse.settings import Settings
-from tests.catalog.access.conftest import with_policy
+from tests.catalog.access.conftest import SAMPLE_POLICY, with_policy
 from tests.conftest import CliResult
 from warehouse.ml import types
 from warehouse.sql.principal import COMPILER
@@ -301,3 +304,16 @@ def test_a_parameter_table_read_as_a_table_and_as_a_model_is_refused(
             ANA,
             "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments) CROSS JOIN ml.demo_segments__centroids",
         )
+
+
+def test_explanations_run_through_lakehouse_sql(ml_home: Path) -> None:
+    """``lakehouse sql`` as administrator and as marketing (the CLI over the same engine)."""
+    args = ["--home", str(ml_home), "--threads", "2", "--policy-file", str(SAMPLE_POLICY), "sql", "--json"]
+    query = "SELECT feature FROM ML.GLOBAL_EXPLAIN(MODEL ml.spend_tree) ORDER BY attribution DESC"
+    result = CliRunner().invoke(cli, [*args, query])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["feature"] for r in json.loads(result.output)) == ["age", "annual_income", "country"]
+    explain = "SELECT customer_id FROM ML.EXPLAIN_PREDICT(MODEL ml.spend, TABLE lake.customers) ORDER BY 1"
+    result = CliRunner().invoke(cli, [*args, "--user", "mark", explain])
+    assert result.exit_code == 0, result.output
+    assert [r["customer_id"] for r in json.loads(result.output)] == [2, 3, 5, 6]
