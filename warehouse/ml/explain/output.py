@@ -121,26 +121,38 @@ def predicted_probability(classes: int, pred: exp.Expr) -> exp.Expr:
     return case
 
 
+class GlobalSums:
+    """Sums of absolute attributions over rows, added batch by batch: per feature toward each row's
+    predicted class (the model's rows) and toward each output (the per-class rows)."""
+
+    def __init__(self, outputs: int, features: int) -> None:
+        self.rows = 0
+        self.predicted = np.zeros(features)
+        self.by_output = np.zeros((outputs, features))
+
+    def add(self, attributions: np.ndarray, predicted: np.ndarray, classes: int) -> None:
+        """``attributions`` (rows, outputs, features) toward each output (a binary classifier's one output
+        is the positive class); ``predicted`` each row's predicted class index."""
+        self.rows += len(attributions)
+        self.predicted += np.abs(oriented(attributions, predicted, classes)).sum(axis=0)
+        self.by_output += np.abs(attributions).sum(axis=0)
+
+
 def record_global(
-    model: Model,
-    con: duckdb.DuckDBPyConnection,
-    attributions: np.ndarray,
-    predicted: np.ndarray,
-    classes: Sequence[Any],
+    model: Model, con: duckdb.DuckDBPyConnection, sums: GlobalSums, classes: Sequence[Any]
 ) -> None:
-    """Write ``global_explain`` from per-row attributions (rows, outputs, features) toward each output
-    (a binary classifier's one output is the positive class) and each row's predicted class index."""
+    """Write ``global_explain``: the means of ``sums``, the model's rows by decreasing attribution, then
+    each class's top ``CLASS_TOP``."""
     names = [f.name for f in model.features]
+    count = max(sums.rows, 1)
     rows: list[tuple[str | None, str, float]] = []
-    toward = oriented(attributions, predicted, len(classes))
-    model_level = [_mean_abs(toward[:, i]) for i in range(len(names))]
-    for i in np.argsort([-m for m in model_level], kind="stable"):
-        rows.append((None, names[i], model_level[i]))
+    model_level = sums.predicted / count
+    for i in np.argsort(-model_level, kind="stable"):
+        rows.append((None, names[i], float(model_level[i])))
     for c, label in enumerate(classes):
-        output = 0 if len(classes) == 2 else c
-        means = [_mean_abs(attributions[:, output, i]) for i in range(len(names))]
-        for i in np.argsort([-m for m in means], kind="stable")[:CLASS_TOP]:
-            rows.append((str(label), names[i], means[i]))
+        means = sums.by_output[0 if len(classes) == 2 else c] / count
+        for i in np.argsort(-means, kind="stable")[:CLASS_TOP]:
+            rows.append((str(label), names[i], float(means[i])))
     table = pa.Table.from_pylist(
         [
             {"position": n, "class_label": c, "feature": f, "attribution": a}
@@ -160,10 +172,6 @@ def oriented(attributions: np.ndarray, predicted: np.ndarray, classes: int) -> n
         sign = np.where(predicted == 1, 1.0, -1.0)
         return np.asarray(attributions[:, 0, :] * sign[:, None])
     return np.asarray(attributions[np.arange(len(predicted)), predicted.astype(int), :])
-
-
-def _mean_abs(values: np.ndarray) -> float:
-    return float(np.abs(values).mean()) if len(values) else 0.0
 
 
 def global_explain(call: Call) -> exp.Query:

@@ -7,7 +7,8 @@ baseline is the intercept, so ``baseline + sum(attributions)`` is the score ``pr
 classifier the attributions, baseline and score are toward the predicted class: a binary model's score
 is the logit of the higher label (negated when the lower one is predicted), a multiclass model's the
 class's own. ML.EXPLAIN_PREDICT is one SQL query over the input; the global explanation
-(``enable_global_explain``) is computed at training over the evaluation rows read back as Arrow.
+(``enable_global_explain``) is computed at training over the evaluation rows, streamed from DuckDB as
+Arrow batches.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from warehouse.ml.registry import Model
 from warehouse.ml.scoring import dim_columns, encoded_input
 from warehouse.ml.sqlexpr import add, col, ident, num, sql
 from warehouse.ml.supervised import evaluation_rows
+
+BATCH_ROWS = 1 << 16  # the evaluation rows are read batch by batch: memory stays flat whatever their number
 
 
 def explain_predict(call: Call) -> exp.Query:
@@ -67,20 +70,13 @@ def record_global(model: Model, data: TrainingData, beta: np.ndarray) -> None:
     if not model.options.get("enable_global_explain"):
         return
     query = exp.select(*data.xs).from_(data.relation()).where(evaluation_rows(data))
-    fetched = data.con.execute(sql(query)).fetch_arrow_table()
-    x = (
-        np.column_stack(
-            [
-                fetched.column(j).to_numpy(zero_copy_only=False).astype(np.float64)
-                for j in range(len(data.dims))
-            ]
-        )
-        if fetched.num_rows
-        else np.empty((0, len(data.dims)))
-    )
-    weights = beta[:, 1:]  # (outputs, dims)
-    per_dim = x[:, None, :] * weights[None, :, :]  # (rows, outputs, dims)
-    margins = beta[:, 0][None, :] + per_dim.sum(axis=2)
     classes = list(model.state.get("classes") or [])
-    predicted = (margins[:, 0] > 0).astype(int) if len(classes) == 2 else margins.argmax(axis=1)
-    output.record_global(model, data.con, per_dim @ output.feature_matrix(model), predicted, classes)
+    sums = output.GlobalSums(beta.shape[0], len(model.features))
+    to_features = output.feature_matrix(model)
+    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
+        x = np.column_stack([c.to_numpy(zero_copy_only=False).astype(np.float64) for c in batch.columns])
+        per_dim = x[:, None, :] * beta[None, :, 1:]  # (rows, outputs, dims)
+        margins = beta[None, :, 0] + per_dim.sum(axis=2)
+        predicted = (margins[:, 0] > 0).astype(int) if len(classes) == 2 else margins.argmax(axis=1)
+        sums.add(per_dim @ to_features, predicted, len(classes))
+    output.record_global(model, data.con, sums, classes)

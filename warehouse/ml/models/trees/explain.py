@@ -139,7 +139,9 @@ def record_global(
     margins = contribs.sum(axis=2, dtype=np.float64)
     classes = _classes(model)
     predicted = (margins[:, 0] > 0).astype(int) if len(classes) == 2 else margins.argmax(axis=1)
-    output.record_global(model, con, by_feature(model, contribs), predicted, classes)
+    sums = output.GlobalSums(int(model.state["outputs"]), len(model.features))
+    sums.add(by_feature(model, contribs), predicted, len(classes))
+    output.record_global(model, con, sums, classes)
 
 
 def approximate_global(options: Mapping[str, Any]) -> bool:
