@@ -16,6 +16,7 @@ Layout::
     tuning/            hyperparameter tuning of any tunable type (NUM_TRIALS, HPARAM_RANGE, ML.TRIAL_INFO, trial_id)
     dbt_hook.py        the dbt ``model`` materialization's entry point
     preprocessing/     automatic preprocessing, the TRANSFORM clause, ML.<scaler/encoder> functions
+    explain/           what ML.EXPLAIN_PREDICT and ML.GLOBAL_EXPLAIN share across model types (output columns, top-k)
     models/<type>/     one model type: __init__.py (MODEL_TYPE), options.py, train.py, sql.py, functions.py
     models/glm/        a family: the parts LINEAR_REG and LOGISTIC_REG share (no MODEL_TYPE)
     models/trees/      a family: xgboost training and trees compiled to SQL for BOOSTED_TREE_* and RANDOM_FOREST_*

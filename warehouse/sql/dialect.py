@@ -33,6 +33,8 @@ ML_TABLE_FUNCTIONS = (
     "PRINCIPAL_COMPONENTS",
     "PRINCIPAL_COMPONENT_INFO",
     "TRIAL_INFO",
+    "EXPLAIN_PREDICT",
+    "GLOBAL_EXPLAIN",
 )
 
 #: the ML table functions whose first argument is data, not a model:

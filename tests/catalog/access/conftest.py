@@ -93,14 +93,20 @@ def lake(lake_home: Path) -> Settings:
 
 
 #: models trained on the shared lake by real CREATE MODEL statements (privileged): k-means on numbers,
-#: a logistic regression with a feature the analyst sees masked (email), a linear regression
+#: a logistic regression with a feature the analyst sees masked (email), a linear regression and a
+#: boosted tree regressor (all three with ML.GLOBAL_EXPLAIN's table)
 MODELS = {
     "ml.demo_segments": "CREATE MODEL ml.demo_segments OPTIONS (model_type = 'kmeans', num_clusters = 2, "
     "kmeans_init_method = 'KMEANS++') AS SELECT annual_income, spending_score, age FROM lake.customers",
-    "ml.premium": "CREATE MODEL ml.premium OPTIONS (model_type = 'logistic_reg', input_label_cols = ['premium']) "
+    "ml.premium": "CREATE MODEL ml.premium OPTIONS (model_type = 'logistic_reg', input_label_cols = ['premium'], "
+    "enable_global_explain = TRUE) "
     "AS SELECT annual_income, spending_score, email, loyalty_tier IN ('gold', 'platinum') AS premium "
     "FROM lake.customers",
-    "ml.spend": "CREATE MODEL ml.spend OPTIONS (model_type = 'linear_reg', input_label_cols = ['spending_score']) "
+    "ml.spend": "CREATE MODEL ml.spend OPTIONS (model_type = 'linear_reg', input_label_cols = ['spending_score'], "
+    "enable_global_explain = TRUE) "
+    "AS SELECT annual_income, age, country, spending_score FROM lake.customers",
+    "ml.spend_tree": "CREATE MODEL ml.spend_tree OPTIONS (model_type = 'boosted_tree_regressor', "
+    "input_label_cols = ['spending_score'], max_iterations = 3, enable_global_explain = TRUE) "
     "AS SELECT annual_income, age, country, spending_score FROM lake.customers",
 }
 

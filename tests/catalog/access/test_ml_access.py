@@ -8,19 +8,22 @@ predicate written out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 
 import warehouse
 from catalog.access import Principal, run_query
 from catalog.access.audit import read_log
+from lakehouse.cli import cli
 from lakehouse.errors import AccessDenied, UsageError
 from lakehouse.settings import Settings
-from tests.catalog.access.conftest import with_policy
+from tests.catalog.access.conftest import SAMPLE_POLICY, with_policy
 from tests.conftest import CliResult
 from warehouse.ml import types
 from warehouse.sql.principal import COMPILER
@@ -85,6 +88,32 @@ def test_predict_as_marketing_scores_exactly_the_rows_his_rules_keep(ml_lake: Se
 PREMIUM = "(SELECT *, loyalty_tier IN ('gold', 'platinum') AS premium FROM {})"
 
 
+def test_explain_predict_as_the_analyst_explains_her_masked_values(ml_lake: Settings) -> None:
+    """As ML.PREDICT: the attributions are computed on the email ana sees, masked."""
+    visible = "SELECT * EXCEPT (first_name, last_name) FROM lake.customers"
+    ana_rows = run_query(ml_lake, ANA, visible).arrow
+    query = (
+        "SELECT customer_id, predicted_premium, top_feature_attributions, prediction_value "
+        "FROM ML.EXPLAIN_PREDICT(MODEL ml.premium, {}, STRUCT(3 AS top_k_features)) ORDER BY customer_id"
+    )
+    got = as_principal(ml_lake, ANA, query.format(f"({visible})"))
+    assert got == privileged(ml_lake, query.format("TABLE ana_rows"), ana_rows=ana_rows) and len(got) == 6
+    raw = privileged(ml_lake, query.format("TABLE lake.customers"))
+    assert [r[2] for r in got] != [r[2] for r in raw]  # the raw emails would be explained differently
+    assert "ml.premium" in last_audit(ml_lake)["relations"]
+
+
+def test_tree_explanations_as_marketing_cover_exactly_the_rows_his_rules_keep(ml_lake: Settings) -> None:
+    """TreeSHAP runs while compiling, in the restricted instance, on mark's rows only."""
+    query = (
+        "SELECT customer_id, predicted_spending_score, top_feature_attributions, baseline_prediction_value "
+        "FROM ML.EXPLAIN_PREDICT(MODEL ml.spend_tree, {}) ORDER BY 1"
+    )
+    got = as_principal(ml_lake, MARK, query.format("TABLE lake.customers"))
+    assert got == privileged(ml_lake, query.format(f"(SELECT * FROM lake.customers WHERE {EU})"))
+    assert [customer for customer, *_ in got] == [2, 3, 5, 6]
+
+
 @pytest.mark.parametrize("model", ["ml.spend", "ml.premium", "ml.demo_segments"])
 def test_evaluate_computes_its_metrics_on_the_principals_rows(ml_lake: Settings, model: str) -> None:
     """EVALUATE computes while compiling: inside the restricted instance, on mark's masked rows only."""
@@ -122,6 +151,10 @@ CALLS = [
     "ML.ROC_CURVE(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ", GENERATE_ARRAY(0.1, 0.9, 0.2))",
     "ML.CONFUSION_MATRIX(MODEL ml.premium, " + PREMIUM.format("lake.customers") + ")",
     "ML.WEIGHTS(MODEL ml.premium)",
+    "ML.EXPLAIN_PREDICT(MODEL ml.premium, "
+    + PREMIUM.format("lake.customers")
+    + ", STRUCT(2 AS top_k_features))",
+    "ML.GLOBAL_EXPLAIN(MODEL ml.premium, STRUCT(TRUE AS class_level_explain))",
     "ML.FEATURE_INFO(MODEL ml.premium)",
     "ML.TRAINING_INFO(MODEL ml.premium)",
     "ML.VALIDATE_DATA_SKEW(MODEL ml.premium, "
@@ -130,6 +163,8 @@ CALLS = [
     "ML.PREDICT(MODEL ml.spend, TABLE lake.customers)",
     "ML.EVALUATE(MODEL ml.spend, TABLE lake.customers)",
     "ML.WEIGHTS(MODEL ml.spend, STRUCT(TRUE AS standardize))",
+    "ML.EXPLAIN_PREDICT(MODEL ml.spend, TABLE lake.customers)",
+    "ML.GLOBAL_EXPLAIN(MODEL ml.spend)",
     "ML.FEATURE_INFO(MODEL ml.spend)",
     "ML.TRAINING_INFO(MODEL ml.spend)",
     "ML.VALIDATE_DATA_SKEW(MODEL ml.spend, TABLE lake.customers)",
@@ -269,3 +304,16 @@ def test_a_parameter_table_read_as_a_table_and_as_a_model_is_refused(
             ANA,
             "SELECT * FROM ML.CENTROIDS(MODEL ml.demo_segments) CROSS JOIN ml.demo_segments__centroids",
         )
+
+
+def test_explanations_run_through_lakehouse_sql(ml_home: Path) -> None:
+    """``lakehouse sql`` as administrator and as marketing (the CLI over the same engine)."""
+    args = ["--home", str(ml_home), "--threads", "2", "--policy-file", str(SAMPLE_POLICY), "sql", "--json"]
+    query = "SELECT feature FROM ML.GLOBAL_EXPLAIN(MODEL ml.spend_tree) ORDER BY attribution DESC"
+    result = CliRunner().invoke(cli, [*args, query])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["feature"] for r in json.loads(result.output)) == ["age", "annual_income", "country"]
+    explain = "SELECT customer_id FROM ML.EXPLAIN_PREDICT(MODEL ml.spend, TABLE lake.customers) ORDER BY 1"
+    result = CliRunner().invoke(cli, [*args, "--user", "mark", explain])
+    assert result.exit_code == 0, result.output
+    assert [r["customer_id"] for r in json.loads(result.output)] == [2, 3, 5, 6]

@@ -72,7 +72,9 @@ def test_the_function_table() -> None:
         ],
         "LINEAR_REG": [
             "EVALUATE",
+            "EXPLAIN_PREDICT",
             "FEATURE_INFO",
+            "GLOBAL_EXPLAIN",
             "PREDICT",
             "TRAINING_INFO",
             "VALIDATE_DATA_SKEW",
@@ -81,7 +83,9 @@ def test_the_function_table() -> None:
         "LOGISTIC_REG": [
             "CONFUSION_MATRIX",
             "EVALUATE",
+            "EXPLAIN_PREDICT",
             "FEATURE_INFO",
+            "GLOBAL_EXPLAIN",
             "PREDICT",
             "ROC_CURVE",
             "TRAINING_INFO",
@@ -92,8 +96,10 @@ def test_the_function_table() -> None:
             name: [
                 "CONFUSION_MATRIX",
                 "EVALUATE",
+                "EXPLAIN_PREDICT",
                 "FEATURE_IMPORTANCE",
                 "FEATURE_INFO",
+                "GLOBAL_EXPLAIN",
                 "PREDICT",
                 "ROC_CURVE",
                 "TRAINING_INFO",
@@ -104,8 +110,10 @@ def test_the_function_table() -> None:
         **{
             name: [
                 "EVALUATE",
+                "EXPLAIN_PREDICT",
                 "FEATURE_IMPORTANCE",
                 "FEATURE_INFO",
+                "GLOBAL_EXPLAIN",
                 "PREDICT",
                 "TRAINING_INFO",
                 "VALIDATE_DATA_SKEW",

@@ -34,13 +34,7 @@ OPTIONS = group(
         valid="FALSE (p-values are not implemented yet)",
     ),
     OptionSpec("category_encoding_method", str, "ONE_HOT_ENCODING", ("ONE_HOT_ENCODING", "DUMMY_ENCODING")),
-    OptionSpec(
-        "enable_global_explain",
-        bool,
-        False,
-        check=lambda v: not v,
-        valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented yet)",
-    ),
+    OptionSpec("enable_global_explain", bool, False),
 )
 
 

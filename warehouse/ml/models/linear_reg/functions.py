@@ -1,4 +1,5 @@
-"""The ML functions of LINEAR_REG models: PREDICT, EVALUATE and the GLM family's WEIGHTS (``FUNCTIONS``)."""
+"""The ML functions of LINEAR_REG models: PREDICT, EVALUATE and the GLM family's WEIGHTS,
+EXPLAIN_PREDICT and GLOBAL_EXPLAIN (``FUNCTIONS``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import pyarrow as pa
 from sqlglot import exp
 
 from warehouse.ml import metrics
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
+from warehouse.ml.models.glm.explain import explain_predict
 from warehouse.ml.models.glm.functions import (
     helper_columns,
     label_of_input,
@@ -43,4 +46,10 @@ def evaluate(call: Call) -> exp.Query:
     return call.scratch.rows_relation(EVALUATE, [{name: values.get(name) for name in EVALUATE.names}])
 
 
-FUNCTIONS: dict[str, Function] = {"PREDICT": predict, "EVALUATE": evaluate, "WEIGHTS": weights}
+FUNCTIONS: dict[str, Function] = {
+    "PREDICT": predict,
+    "EVALUATE": evaluate,
+    "WEIGHTS": weights,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
+}

@@ -8,6 +8,7 @@ from lakehouse.errors import UsageError
 from warehouse.ml import metrics, supervised
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.models.glm import explain as glm_explain
 from warehouse.ml.models.glm import train as glm
 from warehouse.ml.models.glm.sql import Family, scores
 from warehouse.ml.models.linear_reg.sql import regression_rows
@@ -29,6 +30,7 @@ def train(model: Model, data: TrainingData) -> None:
     result = glm.fit(model, data, Family.SQUARED, 1, glm.warm_start_beta(model, 1))
     model.state["optimize_strategy"] = result.strategy
     write_state(data.con, model, "weights", glm.weights_table(result.beta))
+    glm_explain.record_global(model, data, result.beta)
     write_state(data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=TRAINING_INFO))
     scored = scores(data.relation(), result.beta).subquery("__scored")
     model.metrics = metrics.regression(data.con, regression_rows(scored, supervised.evaluation_rows(data)))

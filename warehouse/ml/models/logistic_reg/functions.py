@@ -1,5 +1,5 @@
-"""The ML functions of LOGISTIC_REG models: PREDICT, EVALUATE, ROC_CURVE, CONFUSION_MATRIX, WEIGHTS
-(``FUNCTIONS``)."""
+"""The ML functions of LOGISTIC_REG models: PREDICT, EVALUATE, ROC_CURVE, CONFUSION_MATRIX, WEIGHTS,
+EXPLAIN_PREDICT, GLOBAL_EXPLAIN (``FUNCTIONS``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
+from warehouse.ml.models.glm.explain import explain_predict
 from warehouse.ml.models.glm.functions import (
     helper_columns,
     label_of_input,
@@ -110,4 +112,6 @@ FUNCTIONS: dict[str, Function] = {
     "WEIGHTS": weights,
     "ROC_CURVE": roc_curve,
     "CONFUSION_MATRIX": confusion_matrix,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }

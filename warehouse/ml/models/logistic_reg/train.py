@@ -10,6 +10,7 @@ from warehouse.ml import metrics, supervised
 from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.models.glm import explain as glm_explain
 from warehouse.ml.models.glm import train as glm
 from warehouse.ml.models.glm.sql import Family, probabilities
 from warehouse.ml.registry import Model, write_state
@@ -47,6 +48,7 @@ def train(model: Model, data: TrainingData) -> None:
     )
     model.state["optimize_strategy"] = result.strategy
     write_state(data.con, model, "weights", glm.weights_table(result.beta))
+    glm_explain.record_global(model, data, result.beta)
     write_state(data.con, model, "training_info", pa.Table.from_pylist(result.history, schema=TRAINING_INFO))
     scored = probabilities(data.relation(), result.beta, fam)
     relation = with_prediction(scored, len(classes), 0.5).where(supervised.evaluation_rows(data))

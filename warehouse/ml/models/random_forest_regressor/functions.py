@@ -1,4 +1,5 @@
-"""The ML functions of RANDOM_FOREST_REGRESSOR models: PREDICT, EVALUATE, FEATURE_IMPORTANCE
+"""The ML functions of RANDOM_FOREST_REGRESSOR models: PREDICT, EVALUATE, FEATURE_IMPORTANCE,
+EXPLAIN_PREDICT, GLOBAL_EXPLAIN
 (``models/trees/functions``)."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The ML functions of the tree types, all as SQL over the compiled trees (``sql``): ML.PREDICT,
-ML.EVALUATE, ML.CONFUSION_MATRIX and ML.ROC_CURVE (classifiers), ML.FEATURE_IMPORTANCE.
+ML.EVALUATE, ML.CONFUSION_MATRIX and ML.ROC_CURVE (classifiers), ML.FEATURE_IMPORTANCE; ML.EXPLAIN_PREDICT
+(``explain``) and ML.GLOBAL_EXPLAIN (``warehouse.ml.explain``) join the tables here.
 
 Classifier outputs follow every classifier's (``warehouse.ml.classes``): ``__p0`` is P(the higher label) for
 two classes, one ``__p<k>`` per class otherwise; ``predicted_<label>`` has the label's type and
@@ -16,8 +17,10 @@ from sqlglot import exp
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
 from warehouse.ml import metrics
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.trees import sql
+from warehouse.ml.models.trees.explain import explain_predict
 from warehouse.ml.registry import Model, read_state
 from warehouse.ml.scoring import without
 from warehouse.ml.sqlexpr import col, ident, num, struct
@@ -185,9 +188,13 @@ CLASSIFIER: dict[str, Function] = {
     "CONFUSION_MATRIX": confusion_matrix,
     "ROC_CURVE": roc_curve,
     "FEATURE_IMPORTANCE": feature_importance,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }
 REGRESSOR: dict[str, Function] = {
     "PREDICT": predict,
     "EVALUATE": evaluate,
     "FEATURE_IMPORTANCE": feature_importance,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }

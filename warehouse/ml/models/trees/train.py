@@ -29,6 +29,7 @@ from warehouse.ml import metrics, supervised
 from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.models.trees import explain as tree_explain
 from warehouse.ml.models.trees import options as tree_options
 from warehouse.ml.models.trees.sql import NODES, Forest, scores, target_encoded
 from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
@@ -92,6 +93,8 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     history = _History(model, data, rounds, params["eval_metric"])
     booster = xgb.train(params, dtrain, rounds, evals=evals, callbacks=[history], verbose_eval=False)
     _store(model, data, booster, classes)
+    if model.options.get("enable_global_explain"):
+        tree_explain.record_global(model, data.con, booster, x, held_out)
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history.rows, schema=TRAINING_INFO))
     _metrics(model, data, classes)
 
