@@ -16,6 +16,7 @@ asked before any of its results is told (TPE then uses its "constant liar" for t
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from collections.abc import Iterator, Mapping
@@ -24,39 +25,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from lakehouse.errors import UsageError
-from warehouse.ml.tuning.space import DART_ONLY, Dimension
-
-Params = dict[str, Any]
+from warehouse.ml.tuning.space import Dimension
+from warehouse.ml.tuning.start import Params, applicable, starting_point
 
 
 class Search(Protocol):
     def ask(self) -> Params | None: ...
 
     def tell(self, params: Params, value: float | None) -> None: ...
-
-
-def applicable(params: Params) -> Params:
-    """``params`` without the DART-only hyperparameters when the trial's booster is not DART."""
-    if params.get("booster_type", "DART") == "DART":
-        return params
-    return {k: v for k, v in params.items() if k not in DART_ONLY}
-
-
-def _closest(dimension: Dimension, default: Any) -> Any:
-    """BigQuery's starting point of one dimension: the default if inside its space, else the closest point."""
-    if dimension.discrete:
-        if default in dimension.candidates:
-            return default
-        if dimension.kind is str or not isinstance(default, int | float):
-            return dimension.candidates[0]
-        return min(dimension.candidates, key=lambda c: abs(c - default))
-    assert dimension.low is not None and dimension.high is not None
-    value = dimension.low if default is None else min(max(float(default), dimension.low), dimension.high)
-    return int(round(value)) if dimension.kind is int else value
-
-
-def starting_point(dimensions: list[Dimension], defaults: Mapping[str, Any]) -> Params:
-    return applicable({d.name: _closest(d, defaults.get(d.name)) for d in dimensions})
 
 
 class GridSearch:
@@ -127,6 +103,10 @@ ALGORITHMS: dict[str, type] = {
 }
 
 
+#: algorithms whose module (and library) is imported only when a statement asks for them
+IMPORTED_WHEN_ASKED = {"VIZIER_DEFAULT": "warehouse.ml.tuning.vizier"}
+
+
 def make(
     algorithm: str,
     dimensions: list[Dimension],
@@ -137,9 +117,10 @@ def make(
     minimize: bool,
     trials: int,
 ) -> Search:
-    if algorithm == "VIZIER_DEFAULT":  # optuna is imported only when a statement asks for it (about 1 s)
-        from warehouse.ml.tuning.vizier import Vizier
-
-        return Vizier(dimensions, defaults, seed, parallel, minimize=minimize, trials=trials)
+    if (
+        algorithm in IMPORTED_WHEN_ASKED
+    ):  # optuna costs about 1 s to import: only when a statement asks for it
+        bayesian = importlib.import_module(IMPORTED_WHEN_ASKED[algorithm]).Vizier
+        return bayesian(dimensions, defaults, seed, parallel, minimize=minimize, trials=trials)
     search: Search = ALGORITHMS[algorithm](dimensions, defaults, seed, parallel)
     return search

@@ -11,8 +11,8 @@ from typing import Any
 
 import optuna
 
-from warehouse.ml.tuning.search import Params, starting_point
 from warehouse.ml.tuning.space import DART_ONLY, Dimension
+from warehouse.ml.tuning.start import Params, starting_point
 
 
 class Vizier:
