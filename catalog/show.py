@@ -23,6 +23,10 @@ from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
 
 EXAMPLE_COLUMNS = 6
+#: "did you mean" looks among datasets whose short name starts with the same ``NEAR_PREFIX`` letters (an
+#: index range, at most ``NEAR`` of them): the lookup of a missing name costs the same in any catalog size
+NEAR_PREFIX = 2
+NEAR = 2_000
 
 
 def example_query(record: DatasetRecord) -> str:
@@ -51,7 +55,7 @@ def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> st
         return found[0]
     if len(found) > 1:
         raise UsageError(f"{name!r} names several datasets: {', '.join(found)}", hint="give the full name")
-    names = [r[0] for r in con.execute("SELECT name FROM datasets")]
+    names = store.names_starting(con, name.rsplit(".", 1)[-1][:NEAR_PREFIX], NEAR)
     if view is not None:
         kinds = store.kinds(con, names)
         names = [n for n in names if may_see(view, n, kinds.get(n))]
