@@ -189,3 +189,23 @@ def test_a_masked_user_sees_only_masked_values(browser: WebDriver, serve: dict[s
     shot(browser, "dataset-as-ana")
     sample = browser.find_element(By.ID, "sample").text
     assert "@" not in sample.split("Distributions")[0]
+
+
+def test_a_facet_click_narrows_the_results_and_the_search_box(
+    browser: WebDriver, serve: dict[str | None, str]
+) -> None:
+    browser.get(serve[None] + "/search?q=customer")
+    wait_for(browser, 'section[aria-label="layer facet"] a')
+    link = browser.find_element(By.XPATH, '//section[@aria-label="layer facet"]//a[normalize-space()="mart"]')
+    count = link.find_element(By.XPATH, "following-sibling::span[@class='count']").text
+    link.click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#results .summary").get_attribute("data-q")
+        == "customer layer=mart"
+    )
+    shot(browser, "search-facet")
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "customer layer=mart"
+    summary = browser.find_element(By.CSS_SELECTOR, "#results .summary").text
+    assert f" of {count} hits" in summary
+    layers = browser.find_elements(By.CSS_SELECTOR, "li.hit .badge:nth-of-type(2)")
+    assert layers and {b.text for b in layers} == {"mart"}
