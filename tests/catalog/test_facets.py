@@ -6,13 +6,17 @@ language finds exactly that many matches. A principal's counts come from what it
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 
+from catalog.model import ColumnRecord, PiiFinding
 from catalog.search import FACET_FILTERS, search
-from tests.catalog.conftest import StaticView
+from tests.catalog.conftest import StaticView, fixture_records
 from tests.catalog.test_access import VIEW
+from tests.catalog.test_pending import _build, _update
 
 QUERIES = ["", "customer", "pii=true", "layer=mart OR quality=failing", "type=column", "type=column email"]
 
@@ -52,3 +56,21 @@ def test_facets_never_count_what_a_principal_may_not_see(fixture_catalog: Path) 
         restricted["pii"]
     )
     assert restricted["pii"]["email"] == full["pii"]["email"] - 1  # lake.customers.email is denied
+
+
+def test_pending_updates_count_as_after_a_full_refresh(fixture_catalog: Path, tmp_path: Path) -> None:
+    """A dataset updated since the index caught up (``catalog.pending``) counts with its new owner and PII."""
+    records = fixture_records()
+    orders = next(r for r in records if r.name == "lake.orders")
+    email = ColumnRecord(
+        "buyer_email", "VARCHAR", len(orders.columns) + 1, pii=PiiFinding("email", 0.9, "values")
+    )
+    changed = dataclasses.replace(orders, owner="Web Shop", columns=(*orders.columns, email))
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(fixture_catalog, catalog_dir)
+    _update(catalog_dir, [changed])
+    rebuilt = _build(tmp_path / "rebuilt", [changed if r.name == "lake.orders" else r for r in records])
+    for query in QUERIES:
+        assert search(catalog_dir, query).facets == search(rebuilt, query).facets, query
+    assert search(catalog_dir, "").facets["owner"]["web shop"] == 1
+    assert search(catalog_dir, 'owner="web shop"').total == 1
