@@ -57,7 +57,7 @@ def build_docs(settings: Settings) -> Path:
         for name in available(settings):
             suite = load_suite(settings, name)
             context.suites.add_or_update(gx_suite(suite))
-            newest = None
+            newest: tuple[Any, str] | None = None
             for path in history(settings, name):
                 validation = results.load(path)
                 key, value = _gx_validation(validation)

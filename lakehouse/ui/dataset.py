@@ -56,7 +56,7 @@ def _docs(viewer: Viewer, dataset: str, gx: dict[str, Any] | None) -> dict[str, 
     """The link to the Data Docs page of the dataset's newest validation, for the administrator only:
     the docs list every suite and show failing rows' raw values (None: no docs built, or none for it)."""
     page = quality.latest_page(viewer.settings, dataset) if gx and viewer.principal is None else None
-    if page is None:
+    if page is None or gx is None:
         return None
     return {"url": f"/datadocs/{page.path}", "validated_at": page.validated_at,
             "current": page.validated_at == gx["validated_at"]}  # fmt: skip
