@@ -28,7 +28,7 @@ _PLAIN = re.compile(r"[\w.@+-]+")  # a value the query language reads without qu
 
 class FacetValue(NamedTuple):
     value: str
-    count: int
+    hits: int  # matches with this value
     query: str  # the search this value's link runs
     chosen: bool  # the query already has this filter (the link takes it out)
 
