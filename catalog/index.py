@@ -31,7 +31,7 @@ from catalog.words import spelled_out, with_words
 #: quality label -> weight of the ranking tie-breaker (``catalog.search``)
 QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 #: bump when the schema below changes: the index is rebuilt from the store under a new folder
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
 #: text field -> its precomputed prefix field: every token's prefixes of 1 to ``PREFIX_MAX`` characters,
 #: so ``ment*`` is one posting list instead of a union over every term that starts with "ment"
@@ -39,6 +39,9 @@ PREFIX_FIELDS = {"name": "name_prefix", "columns": "columns_prefix", "tags": "ta
 PREFIX_MAX = 5  # longer prefixes expand over the term dictionary, where they match few terms
 EXACT_FIELDS = ("id", "name_exact", "column_exact", "tag_exact", "owner_exact", "pii", "quality")
 FACET_FIELDS = ("kind", "layer")
+#: search facet -> the fast field its counts are aggregated from (``catalog.rank.facets``); the exact
+#: fields among them are also fast, so one aggregation over the query's matches counts them all
+FACETS = {"kind": "kind", "layer": "layer", "owner": "owner_exact", "pii": "pii", "quality": "quality"}
 FULL_BUILD_HEAP = 256_000_000  # fewer segments to merge when the whole index is rebuilt
 WRITER_HEAP = 15_000_000  # tantivy's minimum; commits of one dataset stay fast
 _TOKEN = re.compile(r"[^\W_]+")
@@ -56,7 +59,10 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name)
     for name in EXACT_FIELDS:
-        builder.add_text_field(name, stored=name == "id", tokenizer_name="raw", index_option="basic")
+        fast = name in FACETS.values()
+        builder.add_text_field(
+            name, stored=name == "id", fast=fast, tokenizer_name="raw", index_option="basic"
+        )
     for name in PREFIX_FIELDS.values():
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in FACET_FIELDS:

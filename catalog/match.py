@@ -98,6 +98,13 @@ class Entry:
     def searchable_columns(self) -> list[Column]:
         return [c for c in self.columns if c.name not in LINEAGE_COLUMNS]
 
+    def facet_values(self) -> dict[str, list[str]]:
+        """Facet -> the values this entry counts under, as the index's facet fields hold them
+        (``catalog.index.FACETS``), but of what the principal sees: a denied column's PII kind is not here."""
+        pii = sorted({c.pii for c in self.searchable_columns() if c.pii})
+        return {"kind": [self.kind], "layer": [self.layer], "owner": [self.owner.lower()] if self.owner else [],
+                "pii": ["true", *pii] if pii else ["false"], "quality": [self.quality]}  # fmt: skip
+
     def values(self, field: str) -> list[str]:
         table = {
             "name": dataset_names(self.name, self.short_name),

@@ -41,7 +41,7 @@ from catalog.compile import (
     without_ids,
 )
 from catalog.compile import PREFIX_FIELDS as UNQUALIFIED_PREFIX_FIELDS
-from catalog.index import PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
+from catalog.index import FACETS, PREFIX_FIELDS, PREFIX_MAX, SCHEMA, TEXT_FIELDS, tokenize
 from catalog.match import Entry, tier, within_one_edit
 from catalog.pending import Pending
 from catalog.query import And, Filter, Most, Node, Not, Or, Term
@@ -335,7 +335,11 @@ class Overlay:
         return out
 
     def facets(self, counts: dict[str, dict[str, int]], node: Node | None) -> dict[str, dict[str, int]]:
+        """``counts`` (facet -> value -> documents) plus the matching pending documents."""
         for _, _, doc in self.matches(node):
             for name in counts:
-                counts[name][doc[name]] = counts[name].get(doc[name], 0) + 1
+                value = doc[FACETS[name]]
+                for v in value if isinstance(value, list) else [value]:
+                    if v:  # an empty owner is not indexed (``catalog.index.document``)
+                        counts[name][v] = counts[name].get(v, 0) + 1
         return counts

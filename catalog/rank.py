@@ -18,11 +18,13 @@ from typing import Any
 import tantivy
 
 from catalog.compile import COVER, exact_query, with_clause
+from catalog.index import FACETS
 from catalog.match import positive_terms
 from catalog.query import Node
 
 TIE_BREAK_CAP = 0.10
 FRESHNESS_DAYS = 30.0
+FACET_VALUES = 20  # values counted per facet (the most frequent)
 
 
 def bonus(quality: float, updated: int, now: float) -> float:
@@ -108,6 +110,8 @@ def rank(searcher: tantivy.Searcher, pool: Pool, now: float) -> list[tuple[int, 
 
 
 def facets(searcher: tantivy.Searcher, main: tantivy.Query) -> dict[str, dict[str, int]]:
-    spec = {name: {"terms": {"field": name, "size": 20}} for name in ("kind", "layer")}
+    """Facet -> value -> matching documents, in one aggregation over fast fields (the top
+    ``FACET_VALUES`` values of each facet)."""
+    spec = {name: {"terms": {"field": field, "size": FACET_VALUES}} for name, field in FACETS.items()}
     raw = searcher.aggregate(main, spec)
     return {name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]} for name in spec}

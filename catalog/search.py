@@ -20,8 +20,11 @@ Datasets updated since the index last caught up (``catalog.pending``) are overla
 index documents are excluded from every index query and their pending documents are matched and
 scored by ``catalog.overlay`` exactly as tantivy scores indexed ones, then ranked with them.
 
-``type=column`` returns columns: the query is evaluated per column (``catalog.columns``), and
-totals and facets (kind and layer of the column's dataset, and ``pii``) count columns.
+Facets count the matches by type (``kind``), layer, owner, PII (``true``/``false`` and each kind) and
+quality: without a view in one aggregation over the index's fast fields (``catalog.rank.facets``), as
+a principal from the re-checked candidates. ``type=column`` returns columns: the query is evaluated
+per column (``catalog.columns``), and totals and facets (those of the column's dataset, and the
+column's own ``pii``) count columns.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +42,7 @@ import tantivy
 
 from catalog import overlay, pending, rank, suggest
 from catalog.columns import ColumnMatch, find_columns, relax
-from catalog.index import QUALITY_WEIGHT, open_index
+from catalog.index import FACETS, QUALITY_WEIGHT, open_index
 from catalog.match import (
     Column,
     Entry,
@@ -57,6 +61,8 @@ log = logging.getLogger(__name__)
 MAX_POOL = 20_000
 COLUMN_SCAN = 5_000  # candidate datasets re-checked column by column in a type=column search
 RETRIES = 3
+#: facet -> the filter of the query language that narrows a search to one of its values
+FACET_FILTERS = {"kind": "type", "layer": "layer", "owner": "owner", "pii": "pii", "quality": "quality"}
 _INDEXES: dict[Path, tantivy.Index] = {}
 
 
@@ -285,7 +291,7 @@ def _viewed_search(
             break
         size *= 4
     checked.sort(key=lambda r: (-r[0], -r[1], -r[2], len(r[3].short_name)))
-    facets = _count_facets([(e.kind, e.layer) for _, _, _, e in checked])
+    facets = count_facets(e.facet_values() for _, _, _, e in checked)
     chosen = [(level, final, entry) for _, level, final, entry in checked[:limit]]
     return tuple(_hits(root, chosen, explain, now)), len(checked), pool.exact, facets
 
@@ -332,14 +338,15 @@ def _column_search(
             why = (*match.reasons, relevance, _bonus_text(entry, bonus))
         hits.append(SearchHit(kind="column", matching_columns=(_column_hit(match.column),), column=match.column.name,
                               score=round(final, 4), tier=match.tier, explanation=why, **_dataset_fields(entry)))  # fmt: skip
-    facets = _count_facets([(e.kind, e.layer, m.column.pii or "none") for _, m, _, e in found], ("pii",))
+    facets = count_facets({**e.facet_values(), "pii": [m.column.pii or "false"]} for _, m, _, e in found)
     return tuple(hits), len(found), pool.exact, facets
 
 
-def _count_facets(rows: list[tuple[str, ...]], extra: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
-    """Facet counts from re-checked hits: kind (of the dataset), layer and any ``extra`` facets."""
-    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "layer", *extra)}
+def count_facets(rows: Iterable[dict[str, list[str]]]) -> dict[str, dict[str, int]]:
+    """Facet counts from re-checked hits (``Entry.facet_values``: what the principal sees of each)."""
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for row in rows:
-        for name, value in zip(facets, row, strict=True):
-            facets[name][value] = facets[name].get(value, 0) + 1
+        for name, values in row.items():
+            for value in values:
+                facets[name][value] = facets[name].get(value, 0) + 1
     return facets

@@ -5,6 +5,11 @@ reported exactly like a missing one; denied columns are left out (only their num
 are schema changes about them, the items of a change's detail that name them and their names in
 descriptions and properties; statistics the principal may not read are withheld (``catalog.view``
 says which and why); lineage neighbours the principal may not see are dropped.
+
+Every read is an indexed lookup of the one dataset (``catalog.store``: its name in any case or the end
+of it after a dot, its columns, its lineage edges, its history), so ``show`` costs the same in a catalog
+of a hundred datasets or of a hundred thousand; "did you mean" for a missing name looks only among the
+names that start like it (``NEAR_PREFIX``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
 
 EXAMPLE_COLUMNS = 6
+#: "did you mean" looks among datasets whose short name starts with the same ``NEAR_PREFIX`` letters (an
+#: index range, at most ``NEAR`` of them): the lookup of a missing name costs the same in any catalog size
+NEAR_PREFIX = 2
+NEAR = 2_000
 
 
 def example_query(record: DatasetRecord) -> str:
@@ -51,7 +60,7 @@ def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> st
         return found[0]
     if len(found) > 1:
         raise UsageError(f"{name!r} names several datasets: {', '.join(found)}", hint="give the full name")
-    names = [r[0] for r in con.execute("SELECT name FROM datasets")]
+    names = store.names_starting(con, name.rsplit(".", 1)[-1][:NEAR_PREFIX], NEAR)
     if view is not None:
         kinds = store.kinds(con, names)
         names = [n for n in names if may_see(view, n, kinds.get(n))]

@@ -231,7 +231,16 @@ def load_all(con: sqlite3.Connection) -> Iterator[DatasetRecord]:
 
 
 def find_names(con: sqlite3.Connection, name: str) -> list[str]:
-    return [r[0] for r in con.execute(statements()["find_names"], (name,))]
+    """Datasets named ``name``, or whose name ends with ``.name`` (any case; two index lookups)."""
+    last = name.rsplit(".", 1)[-1].lower()
+    return [r[0] for r in con.execute(statements()["find_names"], (name, last))]
+
+
+def names_starting(con: sqlite3.Connection, prefix: str, limit: int) -> list[str]:
+    """Up to ``limit`` datasets whose short name starts with ``prefix`` (any case; one index range)."""
+    low = prefix.lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1) if low else "\U0010ffff"
+    return [r[0] for r in con.execute(statements()["names_starting"], (low, high, limit))]
 
 
 def kinds(con: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:

@@ -5,7 +5,9 @@ validated with it.
 
 - ``gate_for(settings)`` -> the ``lakehouse.gate.Gate`` that ``lake.ingest`` calls before committing;
 - ``check(settings, datasets=None, progress=None)`` validates lake tables and warehouse models;
-- ``build_docs(settings)`` builds GX Data Docs (HTML) from the stored results; ``suggest(settings, dataset)``
+- ``build_docs(settings)`` builds GX Data Docs (HTML) from the stored results; ``latest_page(settings, dataset)``
+  names the page of a dataset's newest validation in them and ``page_file`` serves the site's files;
+  ``suggest(settings, dataset)``
   profiles a table and writes a starter suite;
 - ``latest_results(settings)`` / ``history(settings, dataset)`` / ``record_ungated(settings, dataset)``: the
   stored results the catalog shows.
@@ -13,7 +15,7 @@ validated with it.
 
 from __future__ import annotations
 
-from quality.docs import build_docs
+from quality.docs import DocsPage, build_docs, latest_page, page_file
 from quality.gate import QualityGate, check, describe_failures, gate_for
 from quality.results import history, latest_results, record_ungated
 from quality.suggest import suggest
@@ -21,14 +23,17 @@ from quality.suites import available as suites
 from quality.suites import load_suite
 
 __all__ = [
+    "DocsPage",
     "QualityGate",
     "build_docs",
     "check",
     "describe_failures",
     "gate_for",
     "history",
+    "latest_page",
     "latest_results",
     "load_suite",
+    "page_file",
     "record_ungated",
     "suggest",
     "suites",

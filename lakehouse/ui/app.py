@@ -22,11 +22,12 @@ from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import catalog
+import quality
 from catalog.access import Principal
 from lakehouse.errors import LakehouseError, NotFoundError, plain
 from lakehouse.settings import Settings
@@ -106,6 +107,12 @@ class Pages:
         viewer = self.viewer(request)
         info = catalog.show(viewer.settings, request.path_params["name"], view=viewer.view())
         return self.html(request, "lineage.html", viewer=viewer, info=info, d=info.dataset)
+
+    def datadocs(self, request: Request, form: FormData | None = None) -> Response:
+        """A file of the GX Data Docs site, read-only, for the administrator (``dataset._docs`` says why)."""
+        if self.viewer(request).principal is not None:
+            raise NotFoundError("Data Docs are shown to the administrator only", hint="they hold raw values")
+        return FileResponse(quality.page_file(self.settings, request.path_params["path"]))
 
     def model(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
@@ -214,6 +221,7 @@ def create_app(
         ("/dataset/{name}/quarantine", pages.quarantine, ["GET"]),
         ("/api/dataset/{name}", pages.api_dataset, ["GET"]),
         ("/lineage/{name}", pages.lineage, ["GET"]),
+        ("/datadocs/{path:path}", pages.datadocs, ["GET"]),
         ("/model/{name}", pages.model, ["GET"]),
         ("/model/{name}/{function}", pages.model_section, ["GET"]),
         ("/sql", pages.sql_page, ["GET"]),

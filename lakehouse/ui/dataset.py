@@ -1,7 +1,9 @@
 """The dataset page: ``catalog.show`` as the viewing principal, plus reads through the access layer.
 
 The schema, statistics, quality verdict, lineage and schema history come from the catalog restricted
-to the principal (``catalog.show`` with its view). Sample rows and the quarantine are data: they are
+to the principal (``catalog.show`` with its view). The administrator also gets a link to the GX Data
+Docs page of the newest validation when the docs were built (``lakehouse quality docs``); a
+principal does not, since the docs hold raw values of failing rows of every suite. Sample rows and the quarantine are data: they are
 read with ``Viewer.read`` (the restricted session of ``lakehouse sql`` for a principal, audited), so a
 masked column shows masked values, a denied column is never selected, and a table the principal
 may not read says so with the CLI's error. Histograms and top values are drawn from the sample rows.
@@ -38,7 +40,9 @@ def page(viewer: Viewer, name: str) -> dict[str, Any]:
     record = info.dataset
     access = {c.name: view.column(record.name, c.name) if view else "raw" for c in record.columns}
     nulls = charts.null_fractions([(c.name, c.stats.null_fraction) for c in record.columns])
-    return {"info": info, "d": record, "access": access, "nulls_chart": nulls, "gx": _gx(viewer, info)}
+    gx = _gx(viewer, info)
+    docs = _docs(viewer, record.short_name, gx)
+    return {"info": info, "d": record, "access": access, "nulls_chart": nulls, "gx": gx, "docs": docs}
 
 
 def _gx(viewer: Viewer, info: DatasetInfo) -> dict[str, Any] | None:
@@ -46,6 +50,16 @@ def _gx(viewer: Viewer, info: DatasetInfo) -> dict[str, Any] | None:
     if info.dataset.source != "lake":
         return None
     return quality.latest_results(viewer.settings).get(info.dataset.short_name)
+
+
+def _docs(viewer: Viewer, dataset: str, gx: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The link to the Data Docs page of the dataset's newest validation, for the administrator only:
+    the docs list every suite and show failing rows' raw values (None: no docs built, or none for it)."""
+    page = quality.latest_page(viewer.settings, dataset) if gx and viewer.principal is None else None
+    if page is None or gx is None:
+        return None
+    return {"url": f"/datadocs/{page.path}", "validated_at": page.validated_at,
+            "current": page.validated_at == gx["validated_at"]}  # fmt: skip
 
 
 def sample(viewer: Viewer, name: str) -> dict[str, Any]:

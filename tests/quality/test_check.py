@@ -10,7 +10,7 @@ import pytest
 from lakehouse.connect import connect
 from lakehouse.errors import NotFoundError
 from lakehouse.settings import Settings
-from quality import build_docs, check, latest_results, suggest
+from quality import build_docs, check, history, latest_page, latest_results, page_file, suggest
 from quality.suites import parse_suite
 
 from .conftest import create_table
@@ -71,6 +71,26 @@ def test_data_docs_show_suites_and_results(settings: Settings, lake: duckdb.Duck
     pages = list((site / "validations" / "orders").rglob("*.html"))
     page = pages[0].read_text(encoding="utf-8")
     assert "values must be unique." in page and "order_id" in page
+
+
+def test_data_docs_name_the_newest_validation_page_and_serve_only_their_site(
+    settings: Settings, lake: duckdb.DuckDBPyConnection
+) -> None:
+    lake.close()
+    assert latest_page(settings, "orders") is None  # no docs built yet
+    check(settings, ["orders"])
+    check(settings, ["orders"])
+    index = build_docs(settings)
+    page = latest_page(settings, "orders")
+    assert page is not None and page.validated_at == latest_results(settings)["orders"]["validated_at"]
+    assert page_file(settings, page.path) == (index.parent / page.path).resolve()
+    assert page.path.startswith("validations/orders/") and len(history(settings, "orders")) == 2
+    assert "order_id" in page_file(settings, page.path).read_text(encoding="utf-8")
+    (index.parent / "escape.html").symlink_to(settings.home.parent / "outside.html")
+    (settings.home.parent / "outside.html").write_text("secret", encoding="utf-8")
+    for outside in ("../../../../catalog/catalog.sqlite", "escape.html", "/etc/passwd", "nothing.html"):
+        with pytest.raises(NotFoundError, match="no Data Docs file"):
+            page_file(settings, outside)
 
 
 def test_suggested_suite_is_valid_and_passes_on_the_profiled_table(

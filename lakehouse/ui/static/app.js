@@ -38,5 +38,12 @@
   document.addEventListener("click", function (event) {
     if (event.target && event.target.id === "sql-csv") { csv(event.target); }
   });
+  // a facet link swaps in narrowed results: the search box shows the query they are for (not while typing)
+  function sync(root) {
+    var found = root.matches && root.matches("[data-q]") ? root : root.querySelector && root.querySelector("[data-q]");
+    var box = document.getElementById("q");
+    if (found && box && document.activeElement !== box) { box.value = found.dataset.q; }
+  }
   htmx.onLoad(draw);
+  htmx.onLoad(sync);
 })();

@@ -311,7 +311,7 @@ def test_search_does_not_match_hidden_text(lake_catalog: Settings) -> None:
         assert "lake.customers" in {h.name for h in catalog.search(lake_catalog, query).hits}, (
             query
         )  # control
-    assert catalog.search(lake_catalog, "first_name", view=ana).facets == {"kind": {}, "layer": {}}
+    assert not any(catalog.search(lake_catalog, "first_name", view=ana).facets.values())
     mark = visibility(lake_catalog, Principal.of(user="mark"))
     for value in ("LondonHIDDENROW", "United Kingdom", "cancelled"):
         assert catalog.search(lake_catalog, value, view=mark).hits == (), value

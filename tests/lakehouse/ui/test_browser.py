@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts" / "ui"
-#: milliseconds from navigation start to the load event (the page without its htmx parts)
+#: milliseconds from navigation start to the end of the load event (the page without its htmx parts);
+#: 0 while the load event has not ended
 LOAD_MS = "const t = performance.getEntriesByType('navigation')[0]; return Math.round(t.loadEventEnd - t.startTime);"
 WAIT = 90  # seconds a page part may take on a loaded 2-core machine (a bound, never asserted as a time)
 
@@ -113,8 +114,8 @@ def test_each_page_type_loads_and_asks_only_loopback(
     }
     timings = {}
     for name, (path, ready) in pages.items():
-        browser.get(base + path)
-        timings[name] = browser.execute_script(LOAD_MS)
+        browser.get(base + path)  # the first one is the fresh browser's first page load
+        timings[name] = WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(LOAD_MS))
         wait_for(browser, ready)
         shot(browser, name)
     (ARTEFACTS / "load-ms.json").write_text(
@@ -189,3 +190,25 @@ def test_a_masked_user_sees_only_masked_values(browser: WebDriver, serve: dict[s
     shot(browser, "dataset-as-ana")
     sample = browser.find_element(By.ID, "sample").text
     assert "@" not in sample.split("Distributions")[0]
+
+
+def test_a_facet_click_narrows_the_results_and_the_search_box(
+    browser: WebDriver, serve: dict[str | None, str]
+) -> None:
+    browser.get(serve[None] + "/search?q=customer")
+    wait_for(browser, 'section[aria-label="layer facet"] a')
+    link = browser.find_element(By.XPATH, '//section[@aria-label="layer facet"]//a[normalize-space()="mart"]')
+    count = link.find_element(By.XPATH, "following-sibling::span[@class='count']").text
+    link.click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, "#results .summary").get_attribute("data-q")
+            == "customer layer=mart"
+        )
+    )
+    shot(browser, "search-facet")
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "customer layer=mart"
+    summary = browser.find_element(By.CSS_SELECTOR, "#results .summary").text
+    assert f" of {count} hits" in summary
+    layers = browser.find_elements(By.CSS_SELECTOR, "li.hit .badge:nth-of-type(2)")
+    assert layers and {b.text for b in layers} == {"mart"}

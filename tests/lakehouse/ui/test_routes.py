@@ -7,14 +7,19 @@ principal - same hits in the same order, same masked values, same error line - a
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import html
 import io
 import re
-from urllib.parse import quote
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from starlette.testclient import TestClient
 
 import catalog
+import quality
 from catalog.access import Principal, run_query, visibility
 from catalog.access.audit import read_log
 from lakehouse.cli import main
@@ -87,6 +92,48 @@ def test_facets_add_a_filter_to_the_query(admin: TestClient, demo_settings: Sett
     assert hits(narrowed) == [h.name for h in expected] and {h.layer for h in expected} == {"mart"}
 
 
+FACET = re.compile(r'<section aria-label="([^"]+) facet">(.*?)</section>', re.S)
+FACET_LINK = re.compile(r'<a href="/search\?q=([^"]*)"[^>]*>([^<]*)</a> <span class="count">(\d+)</span>')
+TOTAL = re.compile(r'<p class="summary"[^>]*>\d+ of (\d+)')
+
+
+def facet_links(html: str) -> dict[str, list[tuple[str, str, int]]]:
+    """heading -> (query of the link, value, count) of the search page's facets."""
+    return {
+        heading: [(unquote(q), v.removesuffix(" ✕"), int(n)) for q, v, n in FACET_LINK.findall(body)]
+        for heading, body in FACET.findall(html)
+    }
+
+
+@pytest.mark.parametrize("user", [None, "ana"])
+def test_a_facet_narrows_the_search_to_its_count(
+    client_for: Callable[..., TestClient], demo_settings: Settings, user: str | None
+) -> None:
+    """Type, layer, owner, PII and quality, each value with its count; its link is the query narrowed by the
+    facet's filter, and that search finds exactly the count - as the principal, who sees only its own."""
+    client = client_for(user)
+    view = visibility(demo_settings, Principal.of(user=user)) if user else None
+    visible = catalog.search(demo_settings, "", limit=1000, view=view).total
+    facets = facet_links(client.get("/search", params={"q": ""}).text)
+    assert list(facets) == ["type", "layer", "owner", "PII", "quality"]
+    assert sum(n for _, _, n in facets["type"]) == visible
+    filters = {"type": "type", "layer": "layer", "owner": "owner", "PII": "pii", "quality": "quality"}
+    for heading, values in facets.items():
+        for query, value, count in values:
+            assert query in (f"{filters[heading]}={value}", f'{filters[heading]}="{value}"')
+            narrowed = client.get("/search", params={"q": query}).text
+            assert TOTAL.search(narrowed).group(1) == str(count), query  # type: ignore[union-attr]
+            chosen = facet_links(narrowed)[heading]
+            assert ("", value, count) in chosen  # shown as chosen: its link takes the filter out again
+
+
+def test_a_principal_never_counts_what_it_may_not_see(ana: TestClient, admin: TestClient) -> None:
+    everything = facet_links(admin.get("/search", params={"q": "hostile"}).text)
+    assert any(v for _, v, _ in everything["type"])  # lake.hostile exists for the administrator
+    assert "lake.hostile" not in ana.get("/search", params={"q": "hostile"}).text
+    assert facet_links(ana.get("/search", params={"q": "name=hostile"}).text) == {}
+
+
 def test_a_bad_query_shows_the_cli_error(admin: TestClient, demo_settings: Settings) -> None:
     page = admin.get("/search", params={"q": "type=tabel"}).text
     code, _, err = cli(demo_settings, "catalog", "search", "type=tabel")
@@ -120,6 +167,45 @@ def test_dataset_page_shows_masked_and_hidden_columns_for_the_principal(ana: Tes
     assert row and "access-masked" in row.group(0)
     assert '<th scope="row">first_name</th>' not in page  # denied: not even its name
     assert re.search(r'id="hidden-columns">\d+ columns hidden', page)
+
+
+@pytest.fixture(scope="module")
+def data_docs(demo_settings: Settings) -> Path:
+    """GX Data Docs built by GX itself from the demo's stored validations (``lakehouse quality docs``)."""
+    return quality.build_docs(demo_settings)
+
+
+def test_the_dataset_page_links_the_data_docs_of_its_newest_validation(
+    admin: TestClient, demo_settings: Settings, data_docs: Path
+) -> None:
+    page = admin.get("/dataset/lake.customers").text
+    found = re.search(r'<a href="(/datadocs/[^"]+)" id="data-docs">', page)
+    assert found, "no Data Docs link"
+    link = html.unescape(found.group(1))
+    newest = quality.latest_results(demo_settings)["customers"]
+    run_time = dt.datetime.fromisoformat(newest["validated_at"]).strftime("%Y%m%dT%H%M%S.%fZ")
+    assert link.startswith(f"/datadocs/validations/{newest['suite']}/") and run_time in link
+    assert "rebuild them" not in page  # the docs show the newest validation
+    docs = admin.get(link)
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    assert docs.headers["content-security-policy"].startswith("default-src 'none'")  # no CDN request
+    assert (data_docs.parent / link.removeprefix("/datadocs/")).read_text(encoding="utf-8") == docs.text
+    assert admin.get("/datadocs/index.html").status_code == 200
+
+
+def test_data_docs_are_served_read_only_from_their_site_to_the_administrator_only(
+    admin: TestClient, ana: TestClient, data_docs: Path
+) -> None:
+    assert 'id="data-docs"' not in ana.get("/dataset/lake.customers").text
+    assert ana.get("/datadocs/index.html").status_code == 404  # raw values of failing rows, every suite
+    for outside in (
+        "..%2F..%2F..%2Fcatalog%2Fcatalog.sqlite",
+        "%2Fetc%2Fpasswd",
+        "..%2F..%2F..%2F..%2Fhostile.csv",
+    ):
+        answer = admin.get(f"/datadocs/{outside}")
+        assert answer.status_code == 404 and "no Data Docs file" in answer.text, outside
+    assert admin.post("/datadocs/index.html").status_code == 405
 
 
 def test_original_names_are_shown_escaped(admin: TestClient) -> None:
