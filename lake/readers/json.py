@@ -1,12 +1,16 @@
 """JSON reader: NDJSON and top-level arrays, nested objects kept as STRUCT and arrays as LIST.
 
 DuckDB's ``read_json`` does the parsing, strictly (``ignore_errors`` would silently turn a bad line,
-a 1.5 in an integer field or an unknown key into NULLs). The types are detected from *every* record
-(``sample_size = -1``), then the file is read once with those types, straight into staged Parquet.
-A smaller sample is not safe: with the types fixed, DuckDB drops a key the sample did not show and
-rounds a 1.5 in a field the sample saw as BIGINT, without an error. Detecting over the whole file is
-one extra parse without the Parquet write (about half the cost of the read on ~100 MB of events,
-measured); a key or type check over the raw lines costs about as much and sees less.
+a 1.5 in an integer field or an unknown key into NULLs). A sample is not safe on its own: with the
+types fixed, DuckDB drops a key the sample did not show, rounds a 1.5 in a field the sample saw as
+BIGINT, turns a later number into text or true, cuts a later timestamp to a date — without an
+error. Detecting over every record (``sample_size = -1``) is a second full parse, single-threaded,
+about as much CPU as the read. So for NDJSON (plain, gzip or zstd) the types come from DuckDB's
+sample and ``lake.readers.json_check`` proves them for every record with one strict pyarrow parse
+that runs beside DuckDB's read (on the other core, not before it). When the proof fails, or cannot be
+stated (a JSON-typed field, a field only null in the sample), or the user gave ``schema=`` types,
+the types are detected from every record and the file is read again (the first staged files are
+replaced). A top-level JSON array always takes that path.
 When the file has a *malformed* line (truncated, invalid UTF-8, not an object), the slow path
 reads the raw lines, quarantines the bad ones with line number and text, and reads the good ones.
 

@@ -23,6 +23,7 @@ in another case), never the other way round.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pyarrow as pa
@@ -83,15 +84,14 @@ def check(path: str, compression: str | None, schema: pa.Schema, temporal: list[
     """None if every record of the NDJSON file at ``path`` fits ``schema`` exactly; else the reason."""
     stream = pa.input_stream(path, compression=COMPRESSIONS[compression])
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    seen: dict[Leaf, set[str]] = {leaf: set() for leaf in temporal}
+    read = pj.ReadOptions(block_size=BLOCK_BYTES)
+    shapes = {leaf: _Shapes(leaf) for leaf in temporal}
     first = 0
     try:
-        with pj.open_json(
-            stream, read_options=pj.ReadOptions(block_size=BLOCK_BYTES), parse_options=options
-        ) as reader:
+        with pj.open_json(stream, read_options=read, parse_options=options) as reader:
             for batch in reader:
                 for leaf in temporal:
-                    reason = _shapes(batch, leaf, first, seen[leaf])
+                    reason = shapes[leaf].check(batch, first)
                     if reason:
                         return reason
                 first += batch.num_rows
@@ -100,25 +100,54 @@ def check(path: str, compression: str | None, schema: pa.Schema, temporal: list[
     return None
 
 
-def _shapes(batch: pa.RecordBatch, leaf: Leaf, first: int, sample: set[str]) -> str | None:
-    """Record the shapes of the sample's values of ``leaf``; a later value of a new shape is a reason."""
-    values, rows = _leaf_values(
-        batch.column(str(leaf[0])), leaf[1:], pa.array(range(first, first + batch.num_rows))
-    )
-    shapes = pc.replace_substring_regex(values, "[0-9]", "9")
-    in_sample = pc.less(rows, SAMPLE_RECORDS)
-    sample.update(s for s in pc.unique(pc.filter(shapes, in_sample)).to_pylist() if s is not None)
-    late = pc.unique(pc.filter(shapes, pc.invert(in_sample))).to_pylist()
-    new = [s for s in late if s is not None and s not in sample]
-    return f"{'.'.join(map(str, leaf))}: a value shaped {new[0]!r} after the type sample" if new else None
+class _Shapes:
+    """The shapes (digits as 9) of a temporal leaf's values in the sample; later values must match one.
+
+    Within the sample the shapes are collected; after it, one RE2 full match per value (the sample's
+    shapes as a pattern) is the whole cost.
+    """
+
+    def __init__(self, leaf: Leaf) -> None:
+        self.leaf = leaf
+        self.seen: set[str] = set()
+        self.pattern: str | None = None
+
+    def check(self, batch: pa.RecordBatch, first: int) -> str | None:
+        if first >= SAMPLE_RECORDS:
+            values, _ = _leaf_values(batch.column(str(self.leaf[0])), self.leaf[1:], None)
+            if self.pattern is None:
+                self.pattern = "^(?:" + "|".join(_regex(s) for s in sorted(self.seen)) + ")$"
+            bad = pc.invert(pc.match_substring_regex(values, self.pattern))
+            return self._reason(values.filter(bad)) if pc.any(bad).as_py() else None
+        rows = pa.array(range(first, first + batch.num_rows), pa.int64())
+        values, in_rows = _leaf_values(batch.column(str(self.leaf[0])), self.leaf[1:], rows)
+        assert in_rows is not None
+        in_sample = pc.less(in_rows, SAMPLE_RECORDS)
+        self.seen.update(s for s in pc.unique(_shape(values.filter(in_sample))).to_pylist() if s is not None)
+        late = values.filter(pc.invert(in_sample))
+        new = [s for s in pc.unique(_shape(late)).to_pylist() if s is not None and s not in self.seen]
+        return self._reason(pa.array(new, pa.string())) if new else None
+
+    def _reason(self, values: pa.Array) -> str:
+        return (
+            f"{'.'.join(map(str, self.leaf))}: {values[0].as_py()!r} has a shape the type sample did not show"
+        )
 
 
-def _leaf_values(array: pa.Array, rest: Leaf, rows: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """The values at path ``rest`` inside ``array``, with the record number of each."""
+def _shape(values: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(values, "[0-9]", "9")
+
+
+def _regex(shape: str) -> str:
+    return "".join("[0-9]" if c == "9" else re.escape(c) for c in shape)
+
+
+def _leaf_values(array: pa.Array, rest: Leaf, rows: pa.Array | None) -> tuple[pa.Array, pa.Array | None]:
+    """The values at path ``rest`` inside ``array``, with the record number of each (if given)."""
     for step in rest:
         if isinstance(step, int):  # a list's elements
-            parents = array.value_parent_indices()
-            rows = pc.take(rows, parents)
+            if rows is not None:
+                rows = pc.take(rows, array.value_parent_indices())
             array = array.flatten()
         else:
             array = pc.struct_field(array, [step])
