@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
+from lake.readers.json_check import arrow_schema, check
+from lakehouse.quoting import literal
 from lakehouse.settings import Settings
 from tests.conftest import LAYOUTS
 from tests.lake.conftest import FIXTURES, query, write_lines
@@ -359,6 +362,9 @@ def test_the_sampled_types_land_the_same_table_as_types_from_every_record(
     ndjson = write_lines(tmp_path / "fast.ndjson", [json.dumps(r) for r in records])
     array = tmp_path / "slow.json"
     array.write_text(json.dumps(records), encoding="utf-8")
+    sampled = duckdb.sql(f"SELECT * FROM read_json({literal(str(ndjson))}) LIMIT 0")
+    proof = arrow_schema(dict(zip(sampled.columns, sampled.types, strict=True)))
+    assert proof is not None and check(str(ndjson), None, *proof) is None  # the NDJSON takes the fast path
     lake.ingest(settings, [ndjson], "fast")
     lake.ingest(settings, [array], "slow")
     types = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index"
