@@ -1,12 +1,16 @@
 """JSON reader: NDJSON and top-level arrays, nested objects kept as STRUCT and arrays as LIST.
 
 DuckDB's ``read_json`` does the parsing, strictly (``ignore_errors`` would silently turn a bad line,
-a 1.5 in an integer field or an unknown key into NULLs). The types are detected from *every* record
-(``sample_size = -1``), then the file is read once with those types, straight into staged Parquet.
-A smaller sample is not safe: with the types fixed, DuckDB drops a key the sample did not show and
-rounds a 1.5 in a field the sample saw as BIGINT, without an error. Detecting over the whole file is
-one extra parse without the Parquet write (about half the cost of the read on ~100 MB of events,
-measured); a key or type check over the raw lines costs about as much and sees less.
+a 1.5 in an integer field or an unknown key into NULLs). A sample is not safe on its own: with the
+types fixed, DuckDB drops a key the sample did not show, rounds a 1.5 in a field the sample saw as
+BIGINT, turns a later number into text or true, cuts a later timestamp to a date — without an
+error. Detecting over every record (``sample_size = -1``) is a second full parse, single-threaded,
+about as much CPU as the read. So for NDJSON (plain, gzip or zstd) the types come from DuckDB's
+sample and ``lake.readers.json_check`` proves them for every record with one strict pyarrow parse
+that runs beside DuckDB's read (on the other core, not before it). When the proof fails, or cannot be
+stated (a JSON-typed field, a field only null in the sample), or the user gave ``schema=`` types,
+the types are detected from every record and the file is read again (the first staged files are
+replaced). A top-level JSON array always takes that path.
 When the file has a *malformed* line (truncated, invalid UTF-8, not an object), the slow path
 reads the raw lines, quarantines the bad ones with line number and text, and reads the good ones.
 
@@ -17,7 +21,11 @@ number (the line number for NDJSON without blank lines; exact line numbers in th
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+from dataclasses import dataclass
+
 import duckdb
+from duckdb.sqltypes import DuckDBPyType
 
 from lake.readers.base import (
     LINEAGE_TYPES,
@@ -31,6 +39,7 @@ from lake.readers.base import (
     select_list,
     write_stage,
 )
+from lake.readers.json_check import COMPRESSIONS, SAMPLE_RECORDS, arrow_schema, check
 from lake.sources import Source
 from lake.types import FLOATS, INTEGER_RANK, kind, storable
 from lakehouse.errors import InputError
@@ -51,6 +60,27 @@ SUSPECT = "line IS NULL OR NOT starts_with(line, '{') OR NOT ends_with(line, '}'
 DEFAULT_OBJECT_BYTES = 16 << 20
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One read of a file (or of its cleaned copy at ``path``) into staged Parquet."""
+
+    source: Source
+    path: str
+    index: int
+    ctx: StageContext
+    object_bytes: int
+    line_map: str | None
+    line: str | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    select: str  # the staging SELECT
+    schema: dict[str, DuckDBPyType]  # its column types, lineage included
+    names: dict[str, str]  # source name -> column
+    detected: dict[str, str]  # source name -> detected type (before the user's schema)
+
+
 class JsonReader(FileByFile):
     format = "json"
 
@@ -64,7 +94,7 @@ class JsonReader(FileByFile):
                 raise
             return self._stage_lines(source, index, ctx)
 
-    def _options(self, source: Source, *, cleaned: bool, object_bytes: int) -> str:
+    def _options(self, source: Source, *, cleaned: bool, object_bytes: int, sample: int) -> str:
         nd = cleaned or source.suffix in LINE_DELIMITED
         return options(
             {
@@ -73,7 +103,7 @@ class JsonReader(FileByFile):
                 "compression": "uncompressed" if cleaned else source.compression or "uncompressed",
                 "maximum_object_size": object_bytes,
                 "map_inference_threshold": -1,
-                "sample_size": -1,  # every record: see the module docstring
+                "sample_size": sample,  # see the module docstring
             }
         )
 
@@ -111,16 +141,52 @@ class JsonReader(FileByFile):
         line_map: str | None,
         line: str | None,
     ) -> Staged:
-        opts = self._options(
-            source, cleaned=line_map is not None or line is not None, object_bytes=object_bytes
-        )
-        detected = ctx.con.sql(f"SELECT * FROM read_json({literal(path)}, {opts}) LIMIT 0")
+        """The sampled types with their proof (``lake.readers.json_check``) where it applies, else
+        the types from every record."""
+        cleaned = line_map is not None or line is not None
+        read = _Read(source, path, index, ctx, object_bytes, line_map, line)
+        compression = None if cleaned else source.compression
+        if not ctx.schema and (cleaned or source.suffix in LINE_DELIMITED) and compression in COMPRESSIONS:
+            try:
+                staged = self._read_sampled(read, compression)
+            except duckdb.InvalidInputException as exc:
+                if "JSON transform error" not in str(exc):  # malformed: the caller's slow path
+                    raise
+                staged = None  # a later value the sampled types cannot hold (DuckDB saw it)
+            if staged is not None:
+                return staged
+        plan = self._plan(read, -1)
+        files, rows = write_stage(ctx, index, plan.select, plan.schema)
+        return Staged(files, plan.schema, plan.names, rows, rows, 0)
+
+    def _read_sampled(self, read: _Read, compression: str | None) -> Staged | None:
+        """Read with the sampled types while pyarrow proves them for every record (it releases the
+        GIL, so the proof runs beside DuckDB's read); None when they are not proven (the staged
+        files are then replaced by the read with types from every record)."""
+        plan = self._plan(read, SAMPLE_RECORDS)
+        proof = arrow_schema({s: duckdb.sqltype(t) for s, t in plan.detected.items()})
+        if proof is None:
+            return None
+        with cf.ThreadPoolExecutor(1, thread_name_prefix="lake-json-check") as pool:
+            verdict = pool.submit(check, read.path, compression, *proof)
+            try:
+                files, rows = write_stage(read.ctx, read.index, plan.select, plan.schema)
+            finally:
+                reason = verdict.result()
+        return None if reason is not None else Staged(files, plan.schema, plan.names, rows, rows, 0)
+
+    def _plan(self, read: _Read, sample: int) -> _Plan:
+        """Detect the types over ``sample`` records (-1: every record) and build the staging SELECT."""
+        source, ctx = read.source, read.ctx
+        cleaned = read.line_map is not None or read.line is not None
+        opts = self._options(source, cleaned=cleaned, object_bytes=read.object_bytes, sample=sample)
+        detected = ctx.con.sql(f"SELECT * FROM read_json({literal(read.path)}, {opts}) LIMIT 0")
         types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
         columns, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
         try:
             schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
-            reader = f"read_json({literal(path)}, {opts}, columns = {struct_literal(typed)})"
+            reader = f"read_json({literal(read.path)}, {opts}, columns = {struct_literal(typed)})"
         except (
             duckdb.Error,
             ValueError,
@@ -129,11 +195,10 @@ class JsonReader(FileByFile):
                 f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
             ) from exc
         _check_no_rounding(source, types, typed)
-        line = line or ("r.ordinality" if line_map is None else "m.line_no")
-        join = "" if line_map is None else f" JOIN {line_map} m ON m.k = r.ordinality"
+        line = read.line or ("r.ordinality" if read.line_map is None else "m.line_no")
+        join = "" if read.line_map is None else f" JOIN {read.line_map} m ON m.k = r.ordinality"
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
-        files, rows = write_stage(ctx, index, select, schema)
-        return Staged(files, schema, names, rows, rows, 0)
+        return _Plan(select, schema, names, types)
 
     def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
         """Slow path for a file with bad lines.

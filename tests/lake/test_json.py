@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
+from lake.readers.json_check import arrow_schema, check
+from lakehouse.quoting import literal
 from lakehouse.settings import Settings
 from tests.conftest import LAYOUTS
 from tests.lake.conftest import FIXTURES, query, write_lines
@@ -238,3 +241,133 @@ def test_a_decimal_in_a_field_the_user_declared_integer_is_not_rounded(
     assert report.rows_landed == 0  # the file is rejected with the reason, not landed rounded
     reasons = query(settings, "SELECT reason FROM lake._quarantine WHERE batch_id = ?", [report.batch_id])
     assert len(reasons) == 1 and "declared BIGINT but holds decimals" in reasons[0][0]
+
+
+# --- the sampled types are proven for every record (lake.readers.json_check) ----------------------
+# Real-world-shaped events: each case changes one thing only after DuckDB's 20,480-record type sample.
+# With the proof switched off each lands lossy (rounded, stringified, cut, dropped), measured.
+
+EVENTS = 22_000
+CHANGE_AT = 20_481  # the first record after the sample
+
+
+def _event(i: int) -> dict[str, Any]:
+    return {
+        "event_id": i,
+        "ts": f"2026-04-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00",
+        "device": {"os": "android" if i % 3 else "ios", "app_version": f"2.{i % 7}"},
+        "items": [{"sku": f"P{i % 97:03d}", "qty": 1 + i % 3}],
+        "price": 10 + i % 90,
+        "zip": f"{10115 + i % 50}",
+        "gift": i % 5 == 0,
+    }
+
+
+def _events(path: Path, changes: dict[int, dict[str, Any]]) -> Path:
+    lines = [json.dumps(_event(i) | changes.get(i, {})) for i in range(1, EVENTS + 1)]
+    return write_lines(path, lines)
+
+
+def _column_type(settings: Settings, table: str, column: str) -> str:
+    rows = query(
+        settings,
+        "SELECT data_type FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+        [table, column],
+    )
+    return str(rows[0][0])
+
+
+def test_a_key_first_seen_after_record_20000_lands(settings: Settings, tmp_path: Path) -> None:
+    path = _events(tmp_path / "coupon.ndjson", {CHANGE_AT + 7: {"coupon": {"code": "SPRING", "percent": 15}}})
+    report = lake.ingest(settings, [path], "ev")
+    assert report.rows_landed == EVENTS
+    assert query(settings, "SELECT event_id, coupon.code FROM lake.ev WHERE coupon IS NOT NULL") == [
+        (CHANGE_AT + 7, "SPRING")
+    ]
+
+
+def test_int_then_float_then_string_late_is_kept_verbatim(settings: Settings, tmp_path: Path) -> None:
+    changes = {CHANGE_AT: {"price": 12.75}, CHANGE_AT + 500: {"price": "on request"}}
+    report = lake.ingest(settings, [_events(tmp_path / "price.ndjson", changes)], "ev")
+    assert report.rows_landed == EVENTS
+    assert _column_type(settings, "ev", "price") == "JSON"  # number and text meet at JSON: kept as written
+    late = query(
+        settings,
+        "SELECT price::VARCHAR FROM lake.ev WHERE event_id IN (?, ?) ORDER BY event_id",
+        [CHANGE_AT, CHANGE_AT + 500],
+    )
+    assert late == [("12.75",), ('"on request"',)]
+
+
+def test_an_int_field_turning_float_late_is_widened_not_rounded(settings: Settings, tmp_path: Path) -> None:
+    lake.ingest(settings, [_events(tmp_path / "float.ndjson", {CHANGE_AT + 1: {"price": 12.75}})], "ev")
+    assert _column_type(settings, "ev", "price") == "DOUBLE"
+    assert query(settings, "SELECT price FROM lake.ev WHERE event_id = ?", [CHANGE_AT + 1]) == [(12.75,)]
+
+
+def test_a_nested_struct_gaining_a_field_late_keeps_it(settings: Settings, tmp_path: Path) -> None:
+    late = {"device": {"os": "android", "app_version": "3.0", "screen": {"w": 1080, "h": 2400}}}
+    lake.ingest(settings, [_events(tmp_path / "screen.ndjson", {CHANGE_AT + 3: late})], "ev")
+    assert query(settings, "SELECT device.screen.w FROM lake.ev WHERE device.screen IS NOT NULL") == [(1080,)]
+
+
+def test_a_list_element_gaining_a_field_late_keeps_it(settings: Settings, tmp_path: Path) -> None:
+    late = {"items": [{"sku": "P001", "qty": 2, "discount": 0.5}]}
+    lake.ingest(settings, [_events(tmp_path / "discount.ndjson", {EVENTS: late})], "ev")
+    assert query(settings, "SELECT items[1].discount FROM lake.ev WHERE event_id = ?", [EVENTS]) == [(0.5,)]
+
+
+def test_a_decimal_beyond_double_precision_late_is_not_cut_to_an_integer(
+    settings: Settings, tmp_path: Path
+) -> None:
+    price = "1234.56789012345678901234567890"  # more digits than a double holds: the nearest double lands
+    line = json.dumps(_event(CHANGE_AT + 9) | {"price": "PRICE"}).replace('"PRICE"', price)
+    lines = [json.dumps(_event(i)) for i in range(1, EVENTS + 1)]
+    lines[CHANGE_AT + 8] = line
+    lake.ingest(settings, [write_lines(tmp_path / "precise.ndjson", lines)], "ev")
+    assert _column_type(settings, "ev", "price") == "DOUBLE"
+    assert query(settings, "SELECT price FROM lake.ev WHERE event_id = ?", [CHANGE_AT + 9]) == [
+        (float(price),)
+    ]
+
+
+def test_a_number_in_a_text_field_late_is_not_turned_into_text(settings: Settings, tmp_path: Path) -> None:
+    lake.ingest(settings, [_events(tmp_path / "zip.ndjson", {CHANGE_AT + 2: {"zip": 10117}})], "ev")
+    assert _column_type(settings, "ev", "zip") == "JSON"
+    assert query(settings, "SELECT zip::VARCHAR FROM lake.ev WHERE event_id = ?", [CHANGE_AT + 2]) == [
+        ("10117",)
+    ]
+
+
+def test_a_number_in_a_boolean_field_late_is_not_read_as_true(settings: Settings, tmp_path: Path) -> None:
+    lake.ingest(settings, [_events(tmp_path / "gift.ndjson", {CHANGE_AT + 4: {"gift": 2}})], "ev")
+    assert _column_type(settings, "ev", "gift") == "JSON"
+    assert query(settings, "SELECT gift::VARCHAR FROM lake.ev WHERE event_id = ?", [CHANGE_AT + 4]) == [
+        ("2",)
+    ]
+
+
+def test_a_timestamp_with_an_offset_late_is_not_cut(settings: Settings, tmp_path: Path) -> None:
+    late = {"ts": "2026-04-30T23:30:00+02:00"}
+    lake.ingest(settings, [_events(tmp_path / "ts.ndjson", {CHANGE_AT + 5: late})], "ev")
+    assert _column_type(settings, "ev", "ts") == "VARCHAR"  # two shapes: kept as written
+    assert query(settings, "SELECT ts FROM lake.ev WHERE event_id = ?", [CHANGE_AT + 5]) == [(late["ts"],)]
+
+
+def test_the_sampled_types_land_the_same_table_as_types_from_every_record(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The same events as NDJSON (sampled types, proven) and as a JSON array (every record detected)."""
+    records = [_event(i) for i in range(1, EVENTS + 1)]
+    ndjson = write_lines(tmp_path / "fast.ndjson", [json.dumps(r) for r in records])
+    array = tmp_path / "slow.json"
+    array.write_text(json.dumps(records), encoding="utf-8")
+    sampled = duckdb.sql(f"SELECT * FROM read_json({literal(str(ndjson))}) LIMIT 0")
+    proof = arrow_schema(dict(zip(sampled.columns, sampled.types, strict=True)))
+    assert proof is not None and check(str(ndjson), None, *proof) is None  # the NDJSON takes the fast path
+    lake.ingest(settings, [ndjson], "fast")
+    lake.ingest(settings, [array], "slow")
+    types = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index"
+    assert query(settings, types, ["fast"]) == query(settings, types, ["slow"])
+    rows = "SELECT * EXCLUDE (_source_uri, _batch_id, _ingested_at) FROM lake.{} ORDER BY _source_line"
+    assert query(settings, rows.format("fast")) == query(settings, rows.format("slow"))

@@ -1,0 +1,239 @@
+"""Benchmark: ways to type a JSON file losslessly, against DuckDB's sampled COPY in the same run.
+
+    PYTHONPATH=. python bench/json_typing.py --records 300000 --repeat 2
+    PYTHONPATH=. python bench/json_typing.py --records 1500000 --repeat 2   # ~360 MB, the issue's file
+
+Data: generated NDJSON (``--records``; nested struct, list, nullable decimal, text, a timestamp),
+about 240 bytes a record. Each option runs in its own process under ``/usr/bin/time -v`` with 2
+DuckDB threads, writing zstd Parquet; they alternate ``--repeat`` times and the median is kept:
+
+- duckdb:         ``COPY (SELECT * FROM read_json(f)) TO …`` — sampled types (the peer, lossy)
+- duckdb_all:     the same with ``sample_size = -1`` (DuckDB's own lossless typing)
+- detect_all:     only the full detection (``LIMIT 0`` with ``sample_size = -1``): the slow path's extra cost
+- pyarrow_proof:  only ``lake.readers.json_check.check`` (pyarrow's strict parse against the sampled types)
+- pyarrow_read:   pyarrow parses the file (types inferred over every record) and DuckDB writes it
+- ours_before:    ``lake.ingest`` with the proof switched off (types from every record, as before)
+- ours:           ``lake.ingest`` (sampled types + proof beside the read)
+
+Prints wall and CPU seconds, peak RSS and each option's throughput relative to ``duckdb`` (the
+issue's bar: ours ≥ 0.8×). On a loaded machine compare ratios, not times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+THREADS = 2
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+]
+CITIES = ["Berlin", "Paris", "Lisbon", "Oslo", "Rome", "Vienna", "Prague", "Madrid"]
+
+
+def generate(path: Path, records: int) -> None:
+    rng = random.Random(42)
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(1, records + 1):
+            record = {
+                "id": i,
+                "ts": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+                "user": {
+                    "id": rng.randrange(100_000),
+                    "name": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
+                    "address": {"city": rng.choice(CITIES), "zip": str(rng.randrange(10_000, 99_999))},
+                },
+                "tags": rng.sample(WORDS, rng.randrange(0, 4)),
+                "amount": None if rng.random() < 0.2 else round(rng.uniform(0, 5000), 2),
+                "note": " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 14))),
+            }
+            fh.write(json.dumps(record) + "\n")
+
+
+# --- options (each runs in a child process: python bench/json_typing.py --run NAME FILE WORK) ----
+def _duckdb(path: str, work: Path, extra: str = "") -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    row = con.execute(
+        f"COPY (SELECT * FROM read_json(?{extra})) TO '{work / 'duckdb.parquet'}' (FORMAT parquet, COMPRESSION zstd)",
+        [path],
+    ).fetchone()
+    return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
+
+
+def run_duckdb(path: str, work: Path) -> dict[str, float]:
+    return _duckdb(path, work)
+
+
+def run_duckdb_all(path: str, work: Path) -> dict[str, float]:
+    return _duckdb(path, work, ", sample_size = -1")
+
+
+def run_detect_all(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    columns = con.sql("SELECT * FROM read_json(?, sample_size = -1) LIMIT 0", params=[path]).columns
+    return {"seconds": time.perf_counter() - started, "rows": len(columns)}
+
+
+def run_pyarrow_proof(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+
+    from lake.readers.json_check import arrow_schema, check
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
+    proof = arrow_schema(dict(zip(rel.columns, rel.types, strict=True)))
+    assert proof is not None
+    reason = check(path, None, *proof)
+    return {"seconds": time.perf_counter() - started, "rows": 0 if reason else 1}
+
+
+def run_pyarrow_read(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+    import pyarrow.json as pj
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    table = pj.read_json(path)
+    con.register("t", table)
+    row = con.execute(
+        f"COPY (SELECT * FROM t) TO '{work / 'pyarrow.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
+    return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
+
+
+def _ours(path: str, work: Path) -> dict[str, float]:
+    import lake
+    from lakehouse.settings import load_settings
+
+    home = work / "ours-home"
+    shutil.rmtree(home, ignore_errors=True)
+    settings = load_settings({"home": home, "threads": THREADS, "policy_file": work / "no-policy.yml"})
+    started = time.perf_counter()
+    report = lake.ingest(settings, [path], "bench", format="json")
+    return {"seconds": time.perf_counter() - started, "rows": report.rows_landed}
+
+
+def run_ours(path: str, work: Path) -> dict[str, float]:
+    return _ours(path, work)
+
+
+def run_ours_before(path: str, work: Path) -> dict[str, float]:
+    from lake.readers import json as json_reader
+
+    json_reader.COMPRESSIONS = {}  # no file is eligible for the sampled types: every record is detected
+    return _ours(path, work)
+
+
+OPTIONS = {
+    "duckdb": run_duckdb,
+    "ours": run_ours,
+    "ours_before": run_ours_before,
+    "duckdb_all": run_duckdb_all,
+    "detect_all": run_detect_all,
+    "pyarrow_proof": run_pyarrow_proof,
+    "pyarrow_read": run_pyarrow_read,
+}
+
+
+def _measure(cmd: list[str]) -> dict[str, float]:
+    import re
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=ROOT)
+    if proc.returncode != 0:
+        return {"error": 1.0}
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = [float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr)]
+    result["rss_mb"] = int(rss.group(1)) / 1024 if rss else float("nan")
+    result["cpu_s"] = sum(cpu)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-json-typing"))
+    parser.add_argument("--only", action="append", choices=list(OPTIONS), help="run only these (repeatable)")
+    parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        name, path, work = args.run
+        print(json.dumps(OPTIONS[name](path, Path(work))))
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    data = args.work / f"records-{args.records}.ndjson"
+    if not data.exists():
+        generate(data, args.records)
+    names = args.only or list(OPTIONS)
+    if "duckdb" not in names:
+        names.insert(0, "duckdb")
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    for _ in range(args.repeat):
+        for name in names:
+            result = _measure(
+                [sys.executable, str(Path(__file__).resolve()), "--run", name, str(data), str(args.work)]
+            )
+            runs[name].append(result)
+            print(f"  {name:14} {result}", file=sys.stderr, flush=True)
+    mb = data.stat().st_size / 1e6
+    print(f"\nJSON typing: {args.records:,} records, {mb:.0f} MB, {THREADS} threads, median of {args.repeat}")
+    print(f"{'option':14} {'seconds':>8} {'CPU s':>7} {'RSS MB':>7} {'vs duckdb':>10} {'CPU vs duckdb':>14}")
+    median = {n: sorted(r, key=lambda x: x.get("seconds", 1e9))[len(r) // 2] for n, r in runs.items()}
+    peer = median["duckdb"]
+    for name, r in median.items():
+        if "error" in r:
+            print(f"{name:14} failed")
+            continue
+        print(
+            f"{name:14} {r['seconds']:8.2f} {r['cpu_s']:7.2f} {r['rss_mb']:7.0f} "
+            f"{peer['seconds'] / r['seconds']:9.2f}x {peer['cpu_s'] / r['cpu_s']:13.2f}x"
+        )
+    # per-round ratios (same round = same machine load): ours vs duckdb
+    for name in names:
+        ratios = [
+            f"{p['seconds'] / o['seconds']:.2f}"
+            for p, o in zip(runs["duckdb"], runs[name], strict=True)
+            if "error" not in o and "error" not in p
+        ]
+        print(f"  {name:14} throughput vs duckdb per round: {', '.join(ratios)}")
+
+
+if __name__ == "__main__":
+    main()
