@@ -189,3 +189,18 @@ def test_a_masked_user_sees_only_masked_values(browser: WebDriver, serve: dict[s
     shot(browser, "dataset-as-ana")
     sample = browser.find_element(By.ID, "sample").text
     assert "@" not in sample.split("Distributions")[0]
+
+
+def test_model_versions_and_the_retrain_report(browser: WebDriver, serve: dict[str | None, str]) -> None:
+    """The demo model's page lists its versions; its retrain report opens and draws its charts (inline
+    scripts in the report's sandbox), asking nothing beyond 127.0.0.1."""
+    requested(browser)
+    browser.get(serve[None] + "/model/ml.demo_segments")
+    wait_for(browser, "#versions tr.default")
+    shot(browser, "model-versions")
+    browser.find_element(By.ID, "retrain-report").click()
+    wait_for(browser, ".chart canvas, .chart svg")  # vega-embed inlined in the report drew
+    shot(browser, "retrain-report")
+    assert browser.current_url.endswith("/model/ml.demo_segments/retrain-report")
+    urls = requested(browser)
+    assert urls and all(urlsplit(u).hostname == "127.0.0.1" for u in urls if u.startswith("http")), urls
