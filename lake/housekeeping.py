@@ -6,6 +6,10 @@ flush inlined data → merge adjacent small files → expire snapshots older tha
 files those snapshots no longer need → delete orphaned files (e.g. staged Parquet of an ingest that
 was killed before it committed) older than ``orphan_age`` → remove staging folders of killed ingests
 from the spill directory (used when the lake is encrypted).
+
+Snapshots that kept model versions were trained on (``training``, ``lakehouse.contracts.TrainingSnapshot``,
+given by the wiring) are never expired, however old: their versions' training rows stay readable with
+``AT (VERSION => n)``. The report lists the ones that expiry would have removed (``kept_for_models``).
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 
 from lakehouse.connect import connect
+from lakehouse.contracts import TrainingSnapshot
 from lakehouse.locks import lake_writer_lock
 from lakehouse.settings import Settings
 
@@ -30,6 +36,12 @@ STEPS: dict[str, str] = {
     "delete_orphans": "CALL ducklake_delete_orphaned_files('lake', older_than => ?::TIMESTAMPTZ)",
 }
 CUTOFF = {"expire_snapshots": "keep", "delete_orphans": "orphan_age"}
+#: expiry by list: the snapshots older than the cutoff except the ones kept for models (and the newest)
+EXPIRE_LISTED = "CALL ducklake_expire_snapshots('lake', versions => ?::BIGINT[])"
+_EXPIRABLE = (
+    "SELECT snapshot_id FROM ducklake_snapshots('lake') WHERE snapshot_time < ?::TIMESTAMPTZ "
+    "AND snapshot_id < (SELECT max(snapshot_id) FROM ducklake_snapshots('lake')) ORDER BY snapshot_id"
+)
 
 
 @dataclass
@@ -38,6 +50,8 @@ class MaintainReport:
     snapshots_before: int = 0
     snapshots_after: int = 0
     seconds: float = 0.0
+    #: snapshots older than ``keep`` that were kept because a model version was trained on them
+    kept_for_models: list[TrainingSnapshot] = field(default_factory=list)
 
 
 def maintain(
@@ -45,8 +59,10 @@ def maintain(
     *,
     keep: dt.timedelta = dt.timedelta(days=7),
     orphan_age: dt.timedelta = dt.timedelta(hours=1),
+    training: Sequence[TrainingSnapshot] = (),
 ) -> MaintainReport:
-    """Run every maintenance step (see the module docstring) and say what each did."""
+    """Run every maintenance step (see the module docstring) and say what each did; the snapshots of
+    ``training`` are not expired."""
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
     cutoffs = {"keep": (now - keep).isoformat(), "orphan_age": (now - orphan_age).isoformat()}
@@ -56,6 +72,9 @@ def maintain(
         try:
             report.snapshots_before = _snapshots(con)
             for step, sql in STEPS.items():
+                if step == "expire_snapshots" and training:
+                    report.steps[step] = _expire_sparing(con, cutoffs["keep"], training, report)
+                    continue
                 params = [cutoffs[CUTOFF[step]]] if step in CUTOFF else []
                 report.steps[step] = len(con.execute(sql, params).fetchall())
             report.snapshots_after = _snapshots(con)
@@ -66,6 +85,19 @@ def maintain(
             con.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _expire_sparing(
+    con: duckdb.DuckDBPyConnection, cutoff: str, training: Sequence[TrainingSnapshot], report: MaintainReport
+) -> int:
+    """Expire the snapshots older than ``cutoff`` except those of ``training`` (listed in the report)."""
+    old = [int(r[0]) for r in con.execute(_EXPIRABLE, [cutoff]).fetchall()]
+    spared = {t.snapshot for t in training}
+    report.kept_for_models = [t for t in training if t.snapshot in set(old)]
+    expired = [s for s in old if s not in spared]
+    if not expired:
+        return 0
+    return len(con.execute(EXPIRE_LISTED, [expired]).fetchall())
 
 
 def _snapshots(con: duckdb.DuckDBPyConnection) -> int:

@@ -17,6 +17,8 @@ Record (producer → consumers):
 - ``ModelFeature`` (items of ``ml._models.features``): ``warehouse.ml`` (``preprocess.Feature``) →
   ``catalog.sources.ml``.
 - ``RegisteredModel`` (rows of ``ml._models``): ``warehouse.ml.registry.save`` → ``catalog.sources.ml``.
+- ``TrainingSnapshot``: ``warehouse.ml.versions.training_snapshots`` → ``lake.maintain`` (snapshots it keeps),
+  called by the wiring (``lakehouse.wiring.maintenance.maintain``).
 - ``DbtArtifacts`` (``target/manifest.json``, ``catalog.json``): dbt, run by ``warehouse.dbt.build`` →
   ``catalog.sources.dbt``.
 - ``LINEAGE_COLUMNS`` (on every lake row): ``lake.readers`` → ``catalog`` (lineage, search text).
@@ -268,6 +270,23 @@ class RegisteredModel:
         features = tuple(ModelFeature.read(f) for f in json.loads(values["features"]))
         return cls(**{**values, "options": json.loads(values["options"]), "metrics": json.loads(values["metrics"]),
                       "features": features})  # fmt: skip
+
+
+# --- warehouse → lake ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """A lake snapshot a kept model version was trained on: lake maintenance must not expire it, so the
+    version's training rows can be read again exactly (``AT (VERSION => snapshot)``).
+
+    Producer: ``warehouse.ml.versions.training_snapshots``. Consumer: ``lake.maintain(training=...)``.
+    """
+
+    snapshot: int
+    model: str  # schema-qualified, e.g. ml.demo_segments
+    version: int
+    table: str | None = None  # the lake table it read at that snapshot (None: the lake as a whole)
 
 
 # --- dbt → catalog -------------------------------------------------------------------------------

@@ -28,11 +28,13 @@ def lake_group() -> None:
 @json_option
 @pass_app
 def maintain(app: AppContext, keep_days: float, orphan_hours: float, as_json: bool) -> None:
-    """Flush inlined rows, compact small files, expire old snapshots, delete orphaned files."""
-    import lake
-    from lakehouse.cli.output import print_json, print_table
+    """Flush inlined rows, compact small files, expire old snapshots, delete orphaned files.
 
-    report = lake.maintain(
+    Snapshots that kept model versions were trained on are never expired (listed in the report)."""
+    from lakehouse.cli.output import print_json, print_table
+    from lakehouse.wiring.maintenance import maintain as maintain_lake
+
+    report = maintain_lake(
         app.settings, keep=dt.timedelta(days=keep_days), orphan_age=dt.timedelta(hours=orphan_hours)
     )
     if as_json:
@@ -40,6 +42,11 @@ def maintain(app: AppContext, keep_days: float, orphan_hours: float, as_json: bo
         return
     print_table(["step", "result rows"], list(report.steps.items()), title="lake maintenance")
     click.echo(f"snapshots: {report.snapshots_before} -> {report.snapshots_after} ({report.seconds:.1f}s)")
+    for kept in report.kept_for_models:
+        read = f" ({kept.table})" if kept.table else ""
+        click.echo(
+            f"kept snapshot {kept.snapshot}{read}: model {kept.model} version {kept.version} was trained on it"
+        )
 
 
 @lake_group.command("quarantine")

@@ -120,6 +120,13 @@ class Pages:
             request, "model.html", viewer=viewer, **model.page(viewer, request.path_params["name"])
         )
 
+    def model_report(self, request: Request, form: FormData | None = None) -> Response:
+        """The retrain report (``HOME/reports/retrain``) as written, sandboxed by its own policy."""
+        path = model.report_file(self.viewer(request), request.path_params["name"])
+        return HTMLResponse(
+            path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": model.REPORT_CSP}
+        )
+
     def model_section(self, request: Request, form: FormData | None = None) -> Response:
         viewer = self.viewer(request)
         p = request.path_params
@@ -189,7 +196,10 @@ def _guarded(pages: Pages, handler: Handler) -> Endpoint:
                     response = JSONResponse({"error": plain(str(exc))}, status_code=status)
                 else:
                     response = pages.html(request, "error.html", status=status, message=plain(str(exc)))
+        own = response.headers.get("Content-Security-Policy")  # the sandboxed retrain report's own policy
         response.headers.update(HEADERS)
+        if own is not None:
+            response.headers["Content-Security-Policy"] = own
         return response
 
     return run
@@ -223,6 +233,7 @@ def create_app(
         ("/lineage/{name}", pages.lineage, ["GET"]),
         ("/datadocs/{path:path}", pages.datadocs, ["GET"]),
         ("/model/{name}", pages.model, ["GET"]),
+        ("/model/{name}/retrain-report", pages.model_report, ["GET"]),
         ("/model/{name}/{function}", pages.model_section, ["GET"]),
         ("/sql", pages.sql_page, ["GET"]),
         ("/sql", pages.sql_run, ["POST"]),

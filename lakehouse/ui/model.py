@@ -5,21 +5,40 @@ A section appears when the model's type answers the function (``warehouse.ml.typ
 its rows are read with ``Viewer.read`` like any query of ``lakehouse sql`` (BigQuery ML through the
 restricted session for a principal, audited), each section in its own request so the page loads
 at once and a failing function shows its error in place.
+
+Below the sections, ``history`` adds what the model registry keeps about the model (metadata, not rows):
+its versions (``warehouse.ml.versions``: version, aliases, created, training snapshots, metrics, which one
+is the default), the retrain decisions (``ml._retrain_decisions``) and, when ``lakehouse ml retrain`` (or
+the demo) wrote one, a link to the retrain report ``HOME/reports/retrain/<model>.html``. The report holds
+value histograms of the training data, so only the administrator (no principal) is offered it; it is
+served read-only from the home (``report_file`` refuses any path outside ``REPORTS``) with a sandboxing
+Content-Security-Policy of its own (``REPORT_CSP``: its inline scripts run in an opaque origin).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import catalog
+import warehouse
 from catalog.view import HIDDEN
 from lakehouse.errors import NotFoundError
 from lakehouse.ui import charts
 from lakehouse.ui.dataset import table_expr
 from lakehouse.ui.viewer import Table, Viewer
+from warehouse.ml import registry, versions
 from warehouse.ml.types import FUNCTIONS
+from warehouse.retrain.loop import decisions
+
+#: where ``lakehouse ml retrain`` and the demo write a model's report, under the home
+REPORTS = ("reports", "retrain")
+REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+              "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
+_KEPT_VERSION = re.compile(r"^(?P<base>.+)__v[0-9]+$")
 
 Chart = Callable[[list[dict[str, Any]]], dict[str, Any] | None]
 
@@ -82,10 +101,68 @@ def sections(model_type: str) -> list[Section]:
     return [s for s in SECTIONS if s.function in available]
 
 
+@dataclass(frozen=True)
+class History:
+    """The model's versions, retrain decisions (newest first) and whether its retrain report is offered."""
+
+    model: str  # the model the versions belong to (``ml.m`` also on the page of ``ml.m__v2``)
+    versions: list[versions.Version] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    report: bool = False
+    report_withheld: bool = False  # a report exists, but this viewer is a principal
+
+
+def family(name: str) -> str:
+    """The model a kept version ``schema.name__v<N>`` belongs to (``name`` itself otherwise)."""
+    kept = _KEPT_VERSION.match(name)
+    return kept["base"] if kept else name
+
+
+def _report_path(viewer: Viewer, model: str) -> Path | None:
+    folder = viewer.settings.home.joinpath(*REPORTS).resolve()
+    path = (folder / f"{model}.html").resolve()
+    if path.parent != folder or not path.is_file():  # nothing outside the reports folder, ever
+        return None
+    return path
+
+
+def history(viewer: Viewer, name: str) -> History:
+    """The registry's record of the model's versions and retrain decisions (read-only, no lake attached)."""
+    model = family(name)
+    schema, _, base = model.partition(".")
+    con = warehouse.connect(viewer.settings, read_only=True, lake=False)
+    try:
+        if not registry.present(con):
+            return History(model)
+        try:
+            kept = versions.list_versions(con, schema, base)
+        except NotFoundError:  # in the catalog, no longer in the registry (dropped since the last refresh)
+            kept = []
+        made = decisions(con, model)
+    finally:
+        con.close()
+    exists = _report_path(viewer, model) is not None
+    admin = viewer.principal is None
+    return History(model, kept, made, report=exists and admin, report_withheld=exists and not admin)
+
+
+def report_file(viewer: Viewer, name: str) -> Path:
+    """The retrain report of the model ``name`` (on the catalog, as the viewer sees it) for the administrator."""
+    record = _model(viewer, name)
+    path = _report_path(viewer, family(record.name))
+    if path is None or viewer.principal is not None:
+        raise NotFoundError(
+            f"no retrain report of {record.name} to show {viewer.label}",
+            hint="`lakehouse ml retrain MODEL` writes one; it is shown to the administrator only",
+        )
+    return path
+
+
 def page(viewer: Viewer, name: str) -> dict[str, Any]:
     record = _model(viewer, name)
     model_type = str(record.properties.get("model_type", ""))
-    return {"d": record, "model_type": model_type, "sections": sections(model_type)}
+    return {"d": record, "model_type": model_type, "sections": sections(model_type),
+            "history": history(viewer, record.name)}  # fmt: skip
 
 
 def call(record: Any, section: Section) -> str:

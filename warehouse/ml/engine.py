@@ -20,7 +20,7 @@ from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
 from warehouse.ml import registry, tuning, types, versions
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
-from warehouse.ml.monitoring import describe, training_statistics, validate
+from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
 from warehouse.ml.options import parse_options
 from warehouse.ml.preprocessing import automatic, transform
 from warehouse.ml.registry import Model
@@ -309,7 +309,8 @@ def data_function(
     if len(relations) != wanted:
         raise UsageError(
             f"ML.{function} takes {wanted} relation{'s' if wanted > 1 else ''}, got {len(relations)}",
-            hint="ML.VALIDATE_DATA_DRIFT(TABLE base, TABLE study, STRUCT(...)); ML.DESCRIBE_DATA(TABLE t)",
+            hint="ML.VALIDATE_DATA_DRIFT(TABLE base, TABLE study, STRUCT(...)); ML.DESCRIBE_DATA(TABLE t); "
+            "ML.TFDV_DESCRIBE(TABLE t)",
         )
     return run(con, relations, params, scratch)
 
@@ -321,6 +322,7 @@ DATA_FUNCTIONS: dict[
 ] = {
     "VALIDATE_DATA_DRIFT": (2, lambda con, r, p, s: validate.drift(con, r[0], r[1], p, s.materialize)),
     "DESCRIBE_DATA": (1, lambda con, r, p, s: describe.describe(con, r[0], p)),
+    "TFDV_DESCRIBE": (1, lambda con, r, p, s: tfdv_describe.describe(con, r[0], p)),
 }
 
 

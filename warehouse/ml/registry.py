@@ -55,13 +55,18 @@ class Model:
         return table(self.schema, f"{self.name}__{part}")
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the registry on first use (a read-only warehouse without one simply has no models)."""
-    present = con.execute(
+def present(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse on ``con`` has a registry (a model was ever created)."""
+    row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'ml' AND table_name = '_models'"
     ).fetchone()
-    if present and present[0]:
+    return bool(row and row[0])
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the registry on first use (a read-only warehouse without one simply has no models)."""
+    if present(con):
         return
     for statement in _DDL.split(";"):
         if statement.strip():

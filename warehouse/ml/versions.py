@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from lakehouse.contracts import TrainingSnapshot
 from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml import registry
 
@@ -107,6 +108,23 @@ def list_versions(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> lis
     if not any(v.stored_as == base for v in versions):
         registry.load(con, schema, name)  # raises NotFoundError listing the models
     return sorted(versions, key=lambda v: v.version)
+
+
+def training_snapshots(con: duckdb.DuckDBPyConnection) -> list[TrainingSnapshot]:
+    """The lake snapshots every kept version of every model was trained on (lake maintenance keeps them)."""
+    if not registry.present(con):
+        return []
+    out: list[TrainingSnapshot] = []
+    rows = con.execute(f"SELECT name, state, lake_snapshot FROM {registry.REGISTRY} ORDER BY name").fetchall()
+    for stored, state_json, snapshot in rows:
+        state = json.loads(state_json)
+        base, _, suffix = stored.rpartition("__v")
+        model, number = base if base and suffix.isdigit() else stored, int(state.get("version", 1))
+        tables = dict(state.get("lake_snapshots", {}))
+        out += [TrainingSnapshot(int(s), model, number, table) for table, s in sorted(tables.items())]
+        if snapshot is not None and int(snapshot) not in tables.values():
+            out.append(TrainingSnapshot(int(snapshot), model, number))
+    return out
 
 
 def next_version(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:

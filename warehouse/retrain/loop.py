@@ -290,6 +290,23 @@ def _challenge(
     report.challenger = {"version": new, "name": kept_as[1], "metrics": challenger_metrics}
 
 
+def decisions(con: duckdb.DuckDBPyConnection, model: str) -> list[dict[str, Any]]:
+    """The recorded retrain decisions of ``model`` (schema-qualified), newest first; JSON columns parsed."""
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'ml' AND table_name = '_retrain_decisions'"
+    ).fetchone()
+    if not present or not present[0]:
+        return []
+    cursor = con.execute(f"SELECT * FROM {DECISIONS} WHERE model = ? ORDER BY decided_at DESC", [model])
+    names = [c[0] for c in cursor.description or []]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for key in ("champion", "challenger", "drifted", "thresholds"):
+            row[key] = json.loads(row[key])
+    return rows
+
+
 def _record(con: duckdb.DuckDBPyConnection, report: RetrainReport) -> None:
     for statement in _DDL.split(";"):
         if statement.strip():

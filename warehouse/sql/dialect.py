@@ -30,6 +30,7 @@ ML_TABLE_FUNCTIONS = (
     "VALIDATE_DATA_SKEW",
     "VALIDATE_DATA_DRIFT",
     "DESCRIBE_DATA",
+    "TFDV_DESCRIBE",
     "PRINCIPAL_COMPONENTS",
     "PRINCIPAL_COMPONENT_INFO",
     "TRIAL_INFO",
@@ -39,7 +40,7 @@ ML_TABLE_FUNCTIONS = (
 
 #: the ML table functions whose first argument is data, not a model:
 #: ``ML.<F>({TABLE t | (query)} [, {TABLE t | (query)}] [, STRUCT(..)] [, MODEL m])``
-ML_DATA_FUNCTIONS = frozenset({"VALIDATE_DATA_DRIFT", "DESCRIBE_DATA"})
+ML_DATA_FUNCTIONS = frozenset({"VALIDATE_DATA_DRIFT", "DESCRIBE_DATA", "TFDV_DESCRIBE"})
 
 
 class MLTableFunction(exp.Expression, exp.Func):

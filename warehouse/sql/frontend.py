@@ -207,12 +207,14 @@ def _map_names(con: duckdb.DuckDBPyConnection, tree: exp.Expr) -> exp.Expr:
 def to_duckdb(con: duckdb.DuckDBPyConnection, statement: exp.Expr, scratch: Scratch) -> exp.Expr:
     """``statement`` with its ML table functions replaced by the engine's SQL, BigQuery's
     INFORMATION_SCHEMA views by their rows and BigQuery names mapped."""
+    from warehouse.ml.monitoring import tfdv_validate
     from warehouse.ml.preprocessing import functions as transform_functions
     from warehouse.sql import information_schema
 
     tree = rewrites.rewrite(statement.copy())
     information_schema.rewrite(con, tree, scratch)
     tree = _map_names(con, tree)
+    tfdv_validate.rewrite(tree)
     transform_functions.rewrite_in_query(tree)
     calls = sorted(tree.find_all(MLTableFunction), key=lambda n: -n.depth)
     for call in calls:

@@ -212,3 +212,18 @@ def test_a_facet_click_narrows_the_results_and_the_search_box(
     assert f" of {count} hits" in summary
     layers = browser.find_elements(By.CSS_SELECTOR, "li.hit .badge:nth-of-type(2)")
     assert layers and {b.text for b in layers} == {"mart"}
+
+
+def test_model_versions_and_the_retrain_report(browser: WebDriver, serve: dict[str | None, str]) -> None:
+    """The demo model's page lists its versions; its retrain report opens and draws its charts (inline
+    scripts in the report's sandbox), asking nothing beyond 127.0.0.1."""
+    requested(browser)
+    browser.get(serve[None] + "/model/ml.demo_segments")
+    wait_for(browser, "#versions tr.default")
+    shot(browser, "model-versions")
+    browser.find_element(By.ID, "retrain-report").click()
+    wait_for(browser, ".chart canvas, .chart svg")  # vega-embed inlined in the report drew
+    shot(browser, "retrain-report")
+    assert browser.current_url.endswith("/model/ml.demo_segments/retrain-report")
+    urls = requested(browser)
+    assert urls and all(urlsplit(u).hostname == "127.0.0.1" for u in urls if u.startswith("http")), urls
