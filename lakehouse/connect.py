@@ -167,6 +167,9 @@ def connect(
     try:
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {literal(str(settings.spill_dir))}")
+        # DuckDB draws its own progress bar on stdout for a query past 2 s: the library never prints, and a
+        # bar inside `lakehouse sql --json` output breaks the JSON (commands report progress themselves)
+        con.execute("SET enable_progress_bar = false")
         names = [*(DEFAULT_EXTENSIONS if lake else ()), *extensions]  # attach_lake loads them when needed
         if (settings.lake_encryption_key and not read_only) or (
             lake and settings.lake_encrypted and not lake_read_only

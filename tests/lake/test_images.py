@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import hashlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,11 @@ def test_pool_and_one_thread_give_the_same_rows_in_source_order(
         return executor
 
     monkeypatch.setattr(image, "_executor", spy)
+    # the pool's workers re-import __main__: give it a file when the runner's has none (pytest-xdist's
+    # workers run `python -c`, for which the reader rightly stays on one thread)
+    main = tmp_path / "main.py"
+    main.write_text("", encoding="utf-8")
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(main), raising=False)
     monkeypatch.setattr(image, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(image, "CHUNK_FILES", 3)
     pooled = lake.ingest(settings, [folder], "pooled")

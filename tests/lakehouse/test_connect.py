@@ -81,6 +81,23 @@ def test_extensions_load_without_network(settings: Settings, tmp_path: Path) -> 
     assert not (tmp_path / ".duckdb").exists()  # nothing was INSTALLed into the home directory
 
 
+def test_duckdbs_progress_bar_is_off_in_a_command(home: Path) -> None:
+    """DuckDB draws a progress bar on stdout for any query past 2 s (into `lakehouse sql --json` output) when
+    it runs as a command does; inside pytest DuckDB already leaves it off, hence the subprocess."""
+    code = textwrap.dedent(
+        f"""
+        from lakehouse.settings import load_settings
+        from lakehouse.connect import connect
+        con = connect(load_settings({{"home": {str(home)!r}}}), lake=False)
+        print(con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
 def test_settings_are_applied(home: Path) -> None:
     s = load_settings({"home": home, "threads": 1, "memory_limit": "512MB"})
     con = connect(s, lake=False)

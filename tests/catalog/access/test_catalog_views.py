@@ -53,13 +53,14 @@ row_rules:
 
 
 @pytest.fixture(scope="module")
-def lake_catalog(lake_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The shared access lake, catalogued (lake source only: no dbt project, no models)."""
+def lake_catalog(ml_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shared access lake with its models (``ml_home``: trained here when no earlier test of this
+    process did), catalogued (lake source and warehouse models; no dbt project)."""
     from tests.catalog.access.conftest import make_settings
 
     folder = tmp_path_factory.mktemp("catalog-views")
     (folder / "metadata.yml").write_text(METADATA, encoding="utf-8")
-    settings = make_settings(lake_home).model_copy(update={"dbt_project_dir": folder / "no_dbt"})
+    settings = make_settings(ml_home).model_copy(update={"dbt_project_dir": folder / "no_dbt"})
     catalog.refresh(settings, metadata_file=folder / "metadata.yml")
     return settings
 
