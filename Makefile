@@ -30,11 +30,14 @@ typecheck: install
 browser:  # Debian's chromium + chromedriver for the browser tests, when missing (apt-get; sudo unless root)
 	.ci/install-browser
 
+# the suite runs in JOBS processes (pytest-xdist; auto = one per core), a test file per process at a time
+JOBS ?= auto
+
 test: lint imports typecheck browser  # the full suite: what CI runs
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 check: lint imports typecheck  # the fast loop: everything but the tests marked slow, team (real servers) or browser
-	$(BIN)/python -m pytest -q -m "not slow and not team and not browser"
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not slow and not team and not browser"
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=. $(BIN)/python $$b || exit 1; done
