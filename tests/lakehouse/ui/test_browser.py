@@ -12,13 +12,14 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -96,6 +97,13 @@ def wait_for(driver: WebDriver, css: str) -> None:
     WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def until(driver: WebDriver, condition: Callable[[WebDriver], object]) -> object:
+    """Wait for ``condition``; htmx swaps parts of the page while a condition reads them, so an element
+    found just before a swap goes stale: that counts as not yet, like a missing one."""
+    wait = WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
+    return wait.until(condition)
+
+
 def shot(driver: WebDriver, name: str) -> None:
     driver.save_screenshot(str(ARTEFACTS / f"{name}.png"))
 
@@ -115,7 +123,7 @@ def test_each_page_type_loads_and_asks_only_loopback(
     timings = {}
     for name, (path, ready) in pages.items():
         browser.get(base + path)  # the first one is the fresh browser's first page load
-        timings[name] = WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(LOAD_MS))
+        timings[name] = until(browser, lambda d: d.execute_script(LOAD_MS))
         wait_for(browser, ready)
         shot(browser, name)
     (ARTEFACTS / "load-ms.json").write_text(
@@ -138,16 +146,14 @@ def test_search_as_you_type_then_click_a_result(browser: WebDriver, serve: dict[
     box = browser.find_element(By.ID, "q")
     box.clear()
     box.send_keys("customer segments")
-    WebDriverWait(browser, WAIT).until(
-        lambda d: "segments" in d.find_element(By.CSS_SELECTOR, "#results .summary code").text
-    )
+    until(browser, lambda d: "segments" in d.find_element(By.CSS_SELECTOR, "#results .summary code").text)
     assert "q=customer+segments" in browser.current_url or "q=customer%20segments" in browser.current_url
     first = browser.find_element(By.CSS_SELECTOR, "li.hit a.hit-name")
     assert first.find_elements(By.TAG_NAME, "mark"), "matched words are highlighted"
     name = first.text
     shot(browser, "search-typed")
     first.send_keys(Keys.ENTER)  # by keyboard
-    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == name)
+    until(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == name)
 
 
 def test_lineage_two_hops(browser: WebDriver, serve: dict[str | None, str]) -> None:
@@ -159,18 +165,14 @@ def test_lineage_two_hops(browser: WebDriver, serve: dict[str | None, str]) -> N
         link = next(a for a in links if a.text.startswith(("staging.", "intermediate.", "marts.")))
         target = link.text
         link.click()
-        WebDriverWait(browser, WAIT).until(
-            lambda d, t=target: d.find_element(By.TAG_NAME, "h1").text == f"Lineage of {t}"
-        )
+        until(browser, lambda d, t=target: d.find_element(By.TAG_NAME, "h1").text == f"Lineage of {t}")
         hops.append(target)
     assert hops[0] == "staging.stg_customers"
     shot(browser, "lineage-two-hops")
     back = browser.find_element(By.LINK_TEXT, hops[0])  # and back up
     assert back.find_element(By.XPATH, "ancestor::ul").get_attribute("id") == "upstream"
     back.click()
-    WebDriverWait(browser, WAIT).until(
-        lambda d: d.find_element(By.TAG_NAME, "h1").text == f"Lineage of {hops[0]}"
-    )
+    until(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == f"Lineage of {hops[0]}")
 
 
 def test_a_masked_user_sees_only_masked_values(browser: WebDriver, serve: dict[str | None, str]) -> None:
@@ -200,11 +202,12 @@ def test_a_facet_click_narrows_the_results_and_the_search_box(
     link = browser.find_element(By.XPATH, '//section[@aria-label="layer facet"]//a[normalize-space()="mart"]')
     count = link.find_element(By.XPATH, "following-sibling::span[@class='count']").text
     link.click()
-    WebDriverWait(browser, WAIT).until(
+    until(
+        browser,
         lambda d: (
             d.find_element(By.CSS_SELECTOR, "#results .summary").get_attribute("data-q")
             == "customer layer=mart"
-        )
+        ),
     )
     shot(browser, "search-facet")
     assert browser.find_element(By.ID, "q").get_attribute("value") == "customer layer=mart"
