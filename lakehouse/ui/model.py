@@ -130,6 +130,8 @@ def history(viewer: Viewer, name: str) -> History:
     """The registry's record of the model's versions and retrain decisions (read-only, no lake attached)."""
     model = family(name)
     schema, _, base = model.partition(".")
+    if not viewer.settings.warehouse_file.exists():  # a catalog without its warehouse (copied, or removed since)
+        return History(model)
     con = warehouse.connect(viewer.settings, read_only=True, lake=False)
     try:
         if not registry.present(con):

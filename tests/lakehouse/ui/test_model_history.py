@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 import warehouse
 from lakehouse.settings import Settings, load_settings
-from lakehouse.ui import model
+from lakehouse.ui import create_app, model
 from lakehouse.ui.viewer import Viewer
 from warehouse.ml import versions
 from warehouse.retrain.loop import decisions
@@ -100,3 +101,17 @@ def test_a_report_path_never_leaves_the_reports_folder(tmp_path: Path) -> None:
     assert model._report_path(viewer, "ml.m") == (reports / "ml.m.html").resolve()
     for name in ("../outside", "../../../secret", "ml.missing", "/etc/passwd", "ml.m.html/.."):
         assert model._report_path(viewer, name) is None, name
+
+
+def test_a_catalogued_model_without_its_warehouse_has_no_history(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """A catalog copied without its warehouse (or a warehouse removed since the refresh): the model page
+    shows the catalog's record and no versions, never an error (bench/ui.py's synthetic catalog found it)."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_settings.home / "catalog", home / "catalog")
+    settings = demo_settings.model_copy(update={"home": home})
+    assert not settings.warehouse_file.exists()
+    page = TestClient(create_app(settings, None), base_url="http://127.0.0.1").get(f"/model/{MODEL}")
+    assert page.status_code == 200 and "<h1" in page.text
+    assert model.history(Viewer(settings, None, False), MODEL) == model.History(MODEL)
