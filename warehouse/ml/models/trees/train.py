@@ -25,18 +25,17 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
-from warehouse.ml import metrics, supervised
-from warehouse.ml.classes import class_index, class_weight, jsonable, with_prediction
+from warehouse.ml import labels, metrics, supervised
+from warehouse.ml.classes import with_prediction
 from warehouse.ml.functions import TRAINING_INFO
-from warehouse.ml.model import LABEL, TrainingData
+from warehouse.ml.model import TrainingData
 from warehouse.ml.models.trees import explain as tree_explain
 from warehouse.ml.models.trees import options as tree_options
 from warehouse.ml.models.trees.sql import NODES, Forest, scores, target_encoded
-from warehouse.ml.preprocessing.automatic import dim_name, is_numeric_type
+from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident, sql
 
-MAX_CLASSES = 1000
 BATCH_ROWS = 1 << 17
 
 #: option -> (xgboost parameter, how the value maps); options not listed here are not xgboost's
@@ -77,7 +76,11 @@ def parameters(options: Mapping[str, Any], objective: str, classes: int) -> dict
 def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     """Fit, store the trees, the training info and the metrics of a tree model."""
     tree_options.check(model.options)
-    classes = _prepare(model, data) if classifier else _prepare_regression(model, data)
+    classes = (
+        labels.prepare_classes(model, data)
+        if classifier
+        else labels.prepare_number(model, data, "the _CLASSIFIER model type")
+    )
     x, y, w, held_out = _fetch(data)
     model.state["target_encoding"] = _target_encoding(model, x, y, w, held_out, classes)
     objective = (
@@ -97,35 +100,6 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         tree_explain.record_global(model, data.con, booster, x, held_out)
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history.rows, schema=TRAINING_INFO))
     _metrics(model, data, classes)
-
-
-def _prepare(model: Model, data: TrainingData) -> int:
-    counts = data.con.execute(
-        f'SELECT {LABEL}, count(*) FROM "{data.table}" WHERE {LABEL} IS NOT NULL GROUP BY 1 ORDER BY 1'
-    ).fetchall()
-    if not 2 <= len(counts) <= MAX_CLASSES:
-        raise UsageError(
-            f"{model.model_type} label {data.roles[LABEL]!r} has {len(counts)} distinct values",
-            hint=f"a classifier needs 2..{MAX_CLASSES} labels",
-        )
-    model.state.update(
-        label=data.roles[LABEL], label_type=data.label_type, classes=[jsonable(c) for c, _ in counts]
-    )
-    index = class_index([value for value, _ in counts], data.label_type, col(LABEL))
-    weight = class_weight(model.options, counts, data.label_type)
-    supervised.prepare(data, model.options, sql(index), sql(weight))
-    return len(counts)
-
-
-def _prepare_regression(model: Model, data: TrainingData) -> int:
-    if data.label_type is None or not is_numeric_type(data.label_type):
-        raise UsageError(
-            f"{model.model_type} needs a numeric label; {data.roles[LABEL]!r} is {data.label_type}",
-            hint="use the _CLASSIFIER model type for classes",
-        )
-    model.state.update(label=data.roles[LABEL], label_type=data.label_type)
-    supervised.prepare(data, model.options, f"CAST({LABEL} AS DOUBLE)", "1.0")
-    return 0
 
 
 def _fetch(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
