@@ -130,7 +130,7 @@ def history(viewer: Viewer, name: str) -> History:
     """The registry's record of the model's versions and retrain decisions (read-only, no lake attached)."""
     model = family(name)
     schema, _, base = model.partition(".")
-    if not viewer.settings.warehouse_file.exists():  # a catalog without its warehouse (copied, or removed since)
+    if not viewer.settings.warehouse_file.exists():  # a catalog copied without its warehouse, or one removed
         return History(model)
     con = warehouse.connect(viewer.settings, read_only=True, lake=False)
     try:
