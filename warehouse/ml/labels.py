@@ -1,4 +1,4 @@
-"""The label of a supervised model trained outside SQL (trees, DNN): its classes (index and weight per
+"""The label of a supervised model a library trains outside SQL: its classes (index and weight per
 row) or a number, checked and written into the training table by ``supervised.prepare``."""
 
 from __future__ import annotations
