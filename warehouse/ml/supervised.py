@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
-from warehouse.ml.sqlexpr import col
+from warehouse.ml.preprocessing.automatic import dim_name
+from warehouse.ml.sqlexpr import col, ident, sql
 
 #: columns of the training query with a role other than feature, and the option that names each
 ROLES: dict[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEIGHT: "instance_weight_col"}
@@ -24,6 +26,7 @@ ROLES: dict[str, str] = {LABEL: "input_label_cols", SPLIT: "data_split_col", WEI
 Y = "__y"  # label: the value (regression) or the class index (classification)
 W = "__w"  # row weight
 EVAL = "__is_eval"
+BATCH_ROWS = 1 << 17  # rows per Arrow batch when a trainer reads the prepared table
 
 
 def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) -> str:
@@ -79,3 +82,29 @@ def evaluation_rows(data: TrainingData) -> exp.Expr:
     eval split, or every row when nothing is held out."""
     held_out = data.con.execute(f'SELECT count_if({EVAL}) FROM "{data.table}"').fetchone()
     return col(EVAL) if held_out and held_out[0] else exp.true()
+
+
+def fetch(
+    data: TrainingData, dtype: type = np.float64, *, in_table_order: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The prepared table for a library's trainer: the encoded rows as a ``dtype`` matrix (NULL -> NaN),
+    label, weight and held-out flag; read batch by batch from DuckDB's Arrow stream into preallocated
+    arrays (``in_table_order``: in the table's row order, for trainers whose result depends on it)."""
+    dims = len(data.dims)
+    names = [dim_name(i) for i in range(dims)] + [Y, W, EVAL]
+    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table)))
+    if in_table_order:
+        query = query.order_by("rowid")
+    x: np.ndarray = np.empty((data.rows, dims), dtype=dtype)
+    y, w = np.empty(data.rows), np.empty(data.rows)
+    held_out = np.empty(data.rows, dtype=bool)
+    start = 0
+    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
+        end = start + batch.num_rows
+        for j in range(dims):
+            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
+        y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
+        w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
+        held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
+        start = end
+    return x, y, w, held_out

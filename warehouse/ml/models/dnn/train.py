@@ -30,11 +30,9 @@ from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import TrainingData
 from warehouse.ml.models.dnn import options as dnn_options
 from warehouse.ml.models.dnn.sql import layers_table, scores
-from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident, sql
 
-BATCH_ROWS = 1 << 17
 SEED = 0
 DEFAULT_BATCH_SIZE = 32  # BigQuery: min(32, training rows)
 MAX_DEFAULT_UNITS = 128
@@ -81,7 +79,7 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         if classifier
         else labels.prepare_number(model, data, "DNN_CLASSIFIER")
     )
-    x, y, w, held_out = fetch(data)
+    x, y, w, held_out = supervised.fetch(data, in_table_order=True)
     rows = int((~held_out).sum())
     if rows == 0:
         raise UsageError(
@@ -96,27 +94,6 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     write_state(data.con, model, "layers", layers_table(mlp.coefs_, mlp.intercepts_))
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
     _metrics(model, data, classes)
-
-
-def fetch(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The encoded rows (float64, as scikit-learn computes), label, weight and split, in table order;
-    read batch by batch from DuckDB's Arrow stream into preallocated arrays."""
-    dims = len(data.dims)
-    names = [dim_name(i) for i in range(dims)] + [supervised.Y, supervised.W, supervised.EVAL]
-    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table))).order_by("rowid")
-    x = np.empty((data.rows, dims))
-    y, w = np.empty(data.rows), np.empty(data.rows)
-    held_out = np.empty(data.rows, dtype=bool)
-    start = 0
-    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
-        end = start + batch.num_rows
-        for j in range(dims):
-            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
-        y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
-        w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
-        held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
-        start = end
-    return x, y, w, held_out
 
 
 def _loss(mlp: MLP, x: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int) -> float | None:

@@ -36,8 +36,6 @@ from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.registry import Model, write_state
 from warehouse.ml.sqlexpr import col, ident, sql
 
-BATCH_ROWS = 1 << 17
-
 #: option -> (xgboost parameter, how the value maps); options not listed here are not xgboost's
 PARAMETERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max_tree_depth": ("max_depth", int),
@@ -81,7 +79,7 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         if classifier
         else labels.prepare_number(model, data, "the _CLASSIFIER model type")
     )
-    x, y, w, held_out = _fetch(data)
+    x, y, w, held_out = supervised.fetch(data, np.float32)
     model.state["target_encoding"] = _target_encoding(model, x, y, w, held_out, classes)
     objective = (
         "reg:squarederror" if not classifier else "binary:logistic" if classes == 2 else "multi:softprob"
@@ -100,27 +98,6 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         tree_explain.record_global(model, data.con, booster, x, held_out)
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history.rows, schema=TRAINING_INFO))
     _metrics(model, data, classes)
-
-
-def _fetch(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The encoded rows as a float32 matrix (NULL -> NaN, xgboost's missing value), label, weight, split;
-    read batch by batch from DuckDB's Arrow stream into preallocated arrays."""
-    dims = len(data.dims)
-    names = [dim_name(i) for i in range(dims)] + [supervised.Y, supervised.W, supervised.EVAL]
-    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table)))
-    x = np.empty((data.rows, dims), dtype=np.float32)
-    y, w = np.empty(data.rows), np.empty(data.rows)
-    held_out = np.empty(data.rows, dtype=bool)
-    start = 0
-    for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
-        end = start + batch.num_rows
-        for j in range(dims):
-            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
-        y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
-        w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
-        held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
-        start = end
-    return x, y, w, held_out
 
 
 def _target_encoding(
