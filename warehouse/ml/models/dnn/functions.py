@@ -12,25 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow as pa
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
-from warehouse.ml import metrics
+from warehouse.ml import labelled
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.dnn import sql
 from warehouse.ml.registry import Model
 from warehouse.ml.scoring import encoded_input, without
 from warehouse.ml.sqlexpr import col, ident, num, struct
 from warehouse.ml.supervised import Y
-
-EVALUATE_REGRESSION = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
-EVALUATE_CLASSIFICATION = pa.schema([(name, pa.float64()) for name in metrics.CLASSIFICATION_METRICS])
-
-
-def _classes(model: Model) -> list[Any]:
-    return list(model.state.get("classes") or [])
 
 
 def _name(model: Model) -> str:
@@ -42,19 +33,6 @@ def _scored(call: Call, input_query: exp.Query) -> tuple[exp.Select, list[str]]:
     model = call.model
     rows = sql.scores(model, encoded_input(model, input_query).subquery("__encoded"))
     return rows, sql.helper_columns(model)
-
-
-def _threshold(call: Call) -> float:
-    value = call.param("threshold", 0.5, ("threshold",))
-    if not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise UsageError(
-            f"ML.{call.function}: threshold = {value!r} is not in [0, 1]", hint="STRUCT(0.5 AS threshold)"
-        )
-    if len(_classes(call.model)) != 2 and "threshold" in call.params:
-        raise UsageError(
-            f"ML.{call.function}: threshold applies to binary models only", hint="drop the STRUCT"
-        )
-    return float(value)
 
 
 def _probabilities(classes: list[Any], label_type: str | None) -> exp.Array:
@@ -71,14 +49,14 @@ def _probabilities(classes: list[Any], label_type: str | None) -> exp.Array:
 
 def predict(call: Call) -> exp.Query:
     model = call.model
-    classes = _classes(model)
+    classes = labelled.classes(model)
     if not classes:
         call.no_params()
         rows, helpers = _scored(call, call.require_input())
         return exp.select(exp.alias_(col("__m0"), ident(_name(model))), without(helpers)).from_(
             rows.subquery("__scored")
         )
-    threshold = _threshold(call)
+    threshold = labelled.threshold(call)
     scored, helpers = _scored(call, call.require_input())
     rows = classes_sql.with_prediction(scored, len(classes), threshold)
     label_type = model.state["label_type"]
@@ -95,26 +73,19 @@ def predict(call: Call) -> exp.Query:
     ).from_(rows.subquery("__predicted"))
 
 
-def _truth(model: Model) -> exp.Expr:
-    label = col(str(model.state["label"]))
-    if _classes(model):
-        return classes_sql.class_index(_classes(model), model.state["label_type"], label)
-    return exp.cast(label, "DOUBLE")
-
-
 def _labelled(call: Call, threshold: float) -> exp.Select:
     """Input rows with a known label, kept in a temp table (the network runs once for every metric):
     ``__y`` (value or class index), ``__pred`` and for classifiers ``__p*``."""
     model = call.model
     scored, _ = _scored(call, call.require_input())
-    rows = exp.select("*", exp.alias_(_truth(model), ident(Y))).from_(scored.subquery("__scored_in"))
+    rows = exp.select("*", exp.alias_(labelled.truth(model), ident(Y))).from_(scored.subquery("__scored_in"))
     known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
-    classes = _classes(model)
+    classes = labelled.classes(model)
     if classes:
         outputs = 1 if len(classes) == 2 else len(classes)
-        labelled = classes_sql.with_prediction(rows, len(classes), threshold).where(known)
+        predicted = classes_sql.with_prediction(rows, len(classes), threshold).where(known)
         kept = [col(Y), col(classes_sql.PRED), *[col(f"__p{k}") for k in range(outputs)]]
-        query = exp.select(*kept).from_(labelled.subquery("__labelled"))
+        query = exp.select(*kept).from_(predicted.subquery("__labelled"))
     else:
         query = (
             exp.select(col(Y), exp.alias_(col("__m0"), ident("__pred")))
@@ -126,38 +97,10 @@ def _labelled(call: Call, threshold: float) -> exp.Select:
     return result
 
 
-def evaluate(call: Call) -> exp.Query:
-    classes = _classes(call.model)
-    threshold = 0.5
-    if classes:
-        threshold = _threshold(call)
-    else:
-        call.no_params()
-    schema = EVALUATE_CLASSIFICATION if classes else EVALUATE_REGRESSION
-    if call.input is None:
-        values: dict[str, Any] = call.model.metrics
-    elif classes:
-        values = metrics.classification(call.con, _labelled(call, threshold), len(classes), len(classes) == 2)
-    else:
-        values = metrics.regression(call.con, _labelled(call, threshold))
-    return call.scratch.rows_relation(schema, [{n: values.get(n) for n in schema.names}])
-
-
-def confusion_matrix(call: Call) -> exp.Query:
-    classes = _classes(call.model)
-    matrix = metrics.confusion(call.con, _labelled(call, _threshold(call)), len(classes))
-    return classes_sql.confusion_relation(call.scratch, classes, matrix)
-
-
-def roc_curve(call: Call) -> exp.Query:
-    if len(_classes(call.model)) != 2:
-        raise UsageError(
-            f"ML.ROC_CURVE needs a binary {call.model.model_type} model",
-            hint="use ML.CONFUSION_MATRIX for multiclass",
-        )
-    call.no_params()
-    return classes_sql.roc_curve(_labelled(call, 0.5), call.thresholds)
-
+_EVALUATION = labelled.LabelFunctions(_labelled)
+evaluate = _EVALUATION.evaluate
+confusion_matrix = _EVALUATION.confusion_matrix
+roc_curve = _EVALUATION.roc_curve
 
 CLASSIFIER: dict[str, Function] = {
     "PREDICT": predict,

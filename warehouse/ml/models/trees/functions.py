@@ -9,14 +9,11 @@ two classes, one ``__p<k>`` per class otherwise; ``predicted_<label>`` has the l
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
-from warehouse.ml import metrics
+from warehouse.ml import labelled
 from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.trees import sql
@@ -26,8 +23,6 @@ from warehouse.ml.scoring import without
 from warehouse.ml.sqlexpr import col, ident, num, struct
 from warehouse.ml.supervised import Y
 
-EVALUATE_REGRESSION = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
-EVALUATE_CLASSIFICATION = pa.schema([(name, pa.float64()) for name in metrics.CLASSIFICATION_METRICS])
 FEATURE_IMPORTANCE = pa.schema(
     [
         ("feature", pa.string()),
@@ -36,10 +31,6 @@ FEATURE_IMPORTANCE = pa.schema(
         ("importance_cover", pa.float64()),
     ]
 )
-
-
-def _classes(model: Model) -> list[Any]:
-    return list(model.state.get("classes") or [])
 
 
 def _name(model: Model) -> str:
@@ -53,32 +44,21 @@ def scored(call: Call, input_query: exp.Query) -> exp.Select:
 
 
 def _helpers(model: Model) -> list[str]:
-    return sql.helper_columns(len(model.dims), int(model.state["outputs"]), bool(_classes(model)))
-
-
-def _threshold(call: Call) -> float:
-    value = call.param("threshold", 0.5, ("threshold",))
-    if not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise UsageError(
-            f"ML.{call.function}: threshold = {value!r} is not in [0, 1]", hint="STRUCT(0.5 AS threshold)"
-        )
-    if len(_classes(call.model)) != 2 and "threshold" in call.params:
-        raise UsageError(
-            f"ML.{call.function}: threshold applies to binary models only", hint="drop the STRUCT"
-        )
-    return float(value)
+    return sql.helper_columns(len(model.dims), int(model.state["outputs"]), bool(labelled.classes(model)))
 
 
 def predict(call: Call) -> exp.Query:
     model = call.model
-    classes = _classes(model)
+    classes = labelled.classes(model)
     if not classes:
         call.no_params()
         rows = scored(call, call.require_input())
         return exp.select(exp.alias_(col("__m0"), ident(_name(model))), without(_helpers(model))).from_(
             rows.subquery("__scored")
         )
-    rows = classes_sql.with_prediction(scored(call, call.require_input()), len(classes), _threshold(call))
+    rows = classes_sql.with_prediction(
+        scored(call, call.require_input()), len(classes), labelled.threshold(call)
+    )
     label_type = model.state["label_type"]
     label = exp.Case()
     for k, value in enumerate(classes):
@@ -102,59 +82,19 @@ def predict(call: Call) -> exp.Query:
     ).from_(rows.subquery("__predicted"))
 
 
-def _truth(model: Model) -> exp.Expr:
-    label = col(str(model.state["label"]))
-    if _classes(model):
-        return classes_sql.class_index(_classes(model), model.state["label_type"], label)
-    return exp.cast(label, "DOUBLE")
-
-
 def _labelled(call: Call, threshold: float) -> exp.Select:
     """Input rows with a known label: ``__y`` (value or class index), ``__m*``/``__p*`` and ``__pred``."""
     model = call.model
-    rows = exp.select("*", exp.alias_(_truth(model), ident(Y))).from_(
+    rows = exp.select("*", exp.alias_(labelled.truth(model), ident(Y))).from_(
         scored(call, call.require_input()).subquery("__scored_in")
     )
     known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
-    classes = _classes(model)
+    classes = labelled.classes(model)
     if classes:
         return classes_sql.with_prediction(rows, len(classes), threshold).where(known)
     return (
         exp.select(col(Y), exp.alias_(col("__m0"), ident("__pred"))).from_(rows.subquery("__t")).where(known)
     )
-
-
-def evaluate(call: Call) -> exp.Query:
-    classes = _classes(call.model)
-    threshold = 0.5
-    if classes:
-        threshold = _threshold(call)
-    else:
-        call.no_params()
-    schema = EVALUATE_CLASSIFICATION if classes else EVALUATE_REGRESSION
-    if call.input is None:
-        values: dict[str, Any] = call.model.metrics
-    elif classes:
-        values = metrics.classification(call.con, _labelled(call, threshold), len(classes), len(classes) == 2)
-    else:
-        values = metrics.regression(call.con, _labelled(call, threshold))
-    return call.scratch.rows_relation(schema, [{n: values.get(n) for n in schema.names}])
-
-
-def confusion_matrix(call: Call) -> exp.Query:
-    classes = _classes(call.model)
-    matrix = metrics.confusion(call.con, _labelled(call, _threshold(call)), len(classes))
-    return classes_sql.confusion_relation(call.scratch, classes, matrix)
-
-
-def roc_curve(call: Call) -> exp.Query:
-    if len(_classes(call.model)) != 2:
-        raise UsageError(
-            f"ML.ROC_CURVE needs a binary {call.model.model_type} model",
-            hint="use ML.CONFUSION_MATRIX for multiclass",
-        )
-    call.no_params()
-    return classes_sql.roc_curve(_labelled(call, 0.5), call.thresholds)
 
 
 def feature_importance(call: Call) -> exp.Query:
@@ -181,6 +121,11 @@ def feature_importance(call: Call) -> exp.Query:
     ]
     return call.scratch.rows_relation(FEATURE_IMPORTANCE, rows)
 
+
+_EVALUATION = labelled.LabelFunctions(_labelled)
+evaluate = _EVALUATION.evaluate
+confusion_matrix = _EVALUATION.confusion_matrix
+roc_curve = _EVALUATION.roc_curve
 
 CLASSIFIER: dict[str, Function] = {
     "PREDICT": predict,
