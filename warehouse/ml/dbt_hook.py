@@ -7,19 +7,24 @@ options verbatim) and its compiled SQL, which dbt rendered for DuckDB. Measured 
 DuckDB 1.5.5: this sees the tables earlier models built, and needs no UDF; a Python UDF that runs the
 engine from inside a query would have to open a second connection mid-statement, whose catalog writes
 (CREATE SCHEMA ml, the state tables) can conflict with dbt's open transaction.
+
+A ``LakehouseError`` of the job does not escape as a Python traceback (dbt-duckdb prints one for any exception
+of a Python job): ``errors_for_dbt`` leaves its one line in the DuckDB variable ``ERROR_VARIABLE`` of dbt's
+cursor (the job runs on it), and the materialization raises it as the model's dbt error.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import LakehouseError, UsageError
 from warehouse.ml import engine
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,21 @@ def configure(conn: duckdb.DuckDBPyConnection) -> None:
     DuckDB's own progress bar off so a dbt log is not interleaved with it.
     """
     conn.execute("SET enable_progress_bar = false")
+
+
+#: the DuckDB variable that carries a failed job's message to the materialization (NULL: it succeeded)
+ERROR_VARIABLE = "lakehouse_ml_error"
+
+
+@contextmanager
+def errors_for_dbt(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the materialization's job: a ``LakehouseError`` (bad config, bad data) becomes the value of
+    ``ERROR_VARIABLE`` on ``con``, which the materialization raises as one dbt error line."""
+    con.execute(f"SET VARIABLE {ERROR_VARIABLE} = NULL")
+    try:
+        yield
+    except LakehouseError as exc:
+        con.execute(f"SET VARIABLE {ERROR_VARIABLE} = ?", [str(exc)])
 
 
 def _literal(value: Any, name: str) -> exp.Expr:
@@ -71,18 +91,21 @@ def _properties(ml_config: Mapping[str, Any]) -> exp.Properties:
     return exp.Properties(expressions=props)
 
 
-def train(
-    con: duckdb.DuckDBPyConnection, schema: str, name: str, ml_config: Mapping[str, Any], compiled_sql: str
-) -> str:
-    """CREATE OR REPLACE MODEL schema.name with ``ml_config`` over dbt's compiled (DuckDB) SQL."""
-    query = sqlglot.parse_one(compiled_sql, read="duckdb")
-    statement = exp.Create(
+def statement(schema: str, name: str, ml_config: Mapping[str, Any], compiled_sql: str) -> exp.Create:
+    """``CREATE OR REPLACE MODEL schema.name OPTIONS(<ml_config>) AS <dbt's compiled (DuckDB) SQL>``."""
+    return exp.Create(
         this=exp.table_(exp.to_identifier(name), db=exp.to_identifier(schema)),
         kind="MODEL",
         replace=True,
         properties=_properties(ml_config),
-        expression=query,
+        expression=sqlglot.parse_one(compiled_sql, read="duckdb"),
     )
-    message = engine.create_model(con, statement, lambda q: q)
+
+
+def train(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, ml_config: Mapping[str, Any], compiled_sql: str
+) -> str:
+    """CREATE OR REPLACE MODEL schema.name with ``ml_config`` over dbt's compiled (DuckDB) SQL."""
+    message = engine.create_model(con, statement(schema, name, ml_config, compiled_sql), lambda q: q)
     log.info("%s", message)
     return message

@@ -146,7 +146,7 @@ def _struct(thresholds: dict[str, Any]) -> exp.Struct:
 _REGISTRY_OPTIONS = frozenset({"model_registry", "vertex_ai_model_id", "vertex_ai_model_version_aliases"})
 
 
-def _without_registry_options(statement: exp.Create) -> None:
+def without_registry_options(statement: exp.Create) -> None:
     properties = statement.args.get("properties")
     for prop in list(properties.expressions if properties else []):
         if isinstance(prop, exp.Property) and prop.name.lower() in _REGISTRY_OPTIONS:
@@ -172,7 +172,7 @@ def _train_challenger(
     statement.set("replace", True)
     statement.set("exists", False)
     statement.set("expression", _rows_of(table, holdout=False))
-    _without_registry_options(statement)
+    without_registry_options(statement)
     run_statement(con, statement, progress=progress)
     # the challenger answers to the champion's statement (its query reads the lake, not the temp table),
     # and was trained on the lake as the loop read it
@@ -186,21 +186,28 @@ def _train_challenger(
     registry.save(con, challenger)
 
 
-def _evaluate(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: str) -> dict[str, Any]:
+def evaluate(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, holdout: exp.Query, *, strict: bool = False
+) -> dict[str, Any]:
+    """ML.EVALUATE of model ``schema.name`` on the ``holdout`` rows (a BigQuery SQL tree): its numeric
+    columns. A model that cannot score them has no metrics (a warning), or, with ``strict``, raises."""
     tree = _query("SELECT * FROM ML.EVALUATE(MODEL m, (SELECT 1))")
     call = tree.find(exp.Func)
     assert call is not None
     call.set("this", exp.table_(ident(name), db=ident(schema)))
-    call.set("input", exp.Subquery(this=_rows_of(table, holdout=True)))
+    call.set("input", exp.Subquery(this=holdout.copy()))
     try:
         rows = _rows(con, tree)
     except LakehouseError as exc:  # the champion cannot score the current data (a form change): no metric
+        if strict:
+            raise
         log.warning("ML.EVALUATE of %s.%s on the hold-out failed: %s", schema, name, exc)
         return {}
     return {k: v for k, v in rows[0].items() if isinstance(v, int | float)} if rows else {}
 
 
-def _metric(configured: str | None, champion: dict[str, Any], challenger: dict[str, Any]) -> str:
+def choose_metric(configured: str | None, champion: dict[str, Any], challenger: dict[str, Any]) -> str:
+    """The metric compared: the configured one, else the first of ``rule.DEFAULT_METRICS`` either side has."""
     if configured is not None:
         return configured.lower()
     for name in rule.DEFAULT_METRICS:
@@ -250,7 +257,7 @@ def retrain(
             _challenge(con, champion, table, report, metric, progress)
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{sql(ident(table))}")
-    _record(con, report)
+    record(con, report)
     return report
 
 
@@ -267,9 +274,27 @@ def _challenge(
     read = (report.lake_snapshot, report.lake_snapshots)
     _train_challenger(con, champion, challenger_name, table, read, progress)
     report.retrained = True
-    champion_metrics = _evaluate(con, schema, name, table)
-    challenger_metrics = _evaluate(con, schema, challenger_name, table)
-    report.metric = _metric(metric, champion_metrics, challenger_metrics)
+    holdout = _rows_of(table, holdout=True)
+    champion_metrics = evaluate(con, schema, name, holdout)
+    challenger_metrics = evaluate(con, schema, challenger_name, holdout)
+    settle(con, champion, challenger_name, (champion_metrics, challenger_metrics), report, metric)
+
+
+def settle(
+    con: duckdb.DuckDBPyConnection,
+    champion: registry.Model,
+    challenger_name: str,
+    metrics: tuple[dict[str, Any], dict[str, Any]],
+    report: RetrainReport,
+    metric: str | None,
+    source: str = "retrain",
+) -> None:
+    """Apply ``rule.decide`` to the hold-out ``metrics`` of (champion, challenger); keep the challenger
+    (model ``challenger_name``) as the next version of the champion, with ``default`` if it is promoted;
+    fill ``report``'s decision. ``source`` prefixes the reason logged in ``ml._model_defaults``."""
+    schema, name = champion.schema, champion.name
+    champion_metrics, challenger_metrics = metrics
+    report.metric = choose_metric(metric, champion_metrics, challenger_metrics)
     verdict = rule.decide(
         report.metric,
         champion_metrics.get(report.metric),
@@ -281,7 +306,7 @@ def _challenge(
     with registry.atomic(con):  # the challenger is kept as a version; it takes `default` if promoted
         registry.rename(con, schema, challenger_name, versions.stored_name(name, new))
         if verdict.promote:
-            versions.promote(con, schema, name, new, reason=f"retrain: {verdict.reason}")
+            versions.promote(con, schema, name, new, reason=f"{source}: {verdict.reason}")
             kept_as = (f"{schema}.{versions.stored_name(name, old)}", f"{schema}.{name}")
         else:
             kept_as = (f"{schema}.{name}", f"{schema}.{versions.stored_name(name, new)}")
@@ -307,7 +332,8 @@ def decisions(con: duckdb.DuckDBPyConnection, model: str) -> list[dict[str, Any]
     return rows
 
 
-def _record(con: duckdb.DuckDBPyConnection, report: RetrainReport) -> None:
+def record(con: duckdb.DuckDBPyConnection, report: RetrainReport) -> None:
+    """Write ``report``'s decision as a row of ``ml._retrain_decisions`` (created on first use)."""
     for statement in _DDL.split(";"):
         if statement.strip():
             con.execute(statement)

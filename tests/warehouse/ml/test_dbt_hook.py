@@ -5,11 +5,15 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 import warehouse
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
 
 REPO = Path(__file__).resolve().parents[3]
 MATERIALIZATION = REPO / "dbt_project" / "macros" / "materializations" / "model.sql"
@@ -26,7 +30,8 @@ class Plugin(BasePlugin):
 """
 
 
-def _project(root: Path) -> None:
+def scaffold(root: Path) -> None:
+    """A dbt-duckdb project in ``root`` with the project's ``model`` materialization; models under models/."""
     (root / "macros").mkdir(parents=True)
     (root / "models" / "ml").mkdir(parents=True)
     shutil.copy(MATERIALIZATION, root / "macros" / "model.sql")
@@ -52,6 +57,21 @@ def _project(root: Path) -> None:
     (root / "macros" / "schema.sql").write_text(
         "{% macro generate_schema_name(custom_schema_name, node) -%}{{ custom_schema_name or target.schema }}{%- endmacro %}"
     )
+
+
+def run_dbt(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> dbtRunnerResult:
+    """``dbt <args>`` on the project in ``root``, in-process (as the materialization's Python job needs)."""
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.chdir(root)
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    paths = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs")]
+    return dbtRunner().invoke([*args, *paths])
+
+
+def _project(root: Path) -> None:
+    scaffold(root)
     (root / "models" / "customer_features.sql").write_text(
         "{{ config(materialized='table') }}\n"
         "select i as customer_id, (i % 4) * 25.0 + (i % 3) as annual_income, (i % 4) * 20.0 as spending_score, 30 + (i % 4) * 10 as age\n"
@@ -66,16 +86,9 @@ def _project(root: Path) -> None:
 
 @pytest.mark.integration
 def test_dbt_build_trains_the_model_with_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dbt.cli.main import dbtRunner
-
     root = tmp_path / "project"
     _project(root)
-    monkeypatch.chdir(root)
-    monkeypatch.syspath_prepend(str(root))
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(
-        ["build", "--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs")]
-    )
+    result = run_dbt(root, monkeypatch, "build")
     assert result.success, result.exception
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     try:
