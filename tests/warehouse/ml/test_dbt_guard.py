@@ -10,8 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lakehouse.errors import UsageError
 from tests.warehouse.ml.test_dbt_hook import run_dbt, scaffold
 from warehouse.ml import registry, versions
+from warehouse.retrain import guard as dbt_guard
 from warehouse.retrain.loop import decisions
 
 #: the training rows: y = slope * x (+ a little deterministic noise); `--vars '{slope: 2}'` sets the slope
@@ -126,3 +128,28 @@ def test_a_bad_config_fails_the_model_naming_it_and_the_option(
         assert not registry.present(con) or con.execute("SELECT name FROM ml._models").fetchall() == []
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(
+    ("config", "holdout", "message"),
+    [
+        ({"metrc": "r2_score"}, "select 1", r"^dbt model ml\.r: promote_if_better\.metrc is not an option"),
+        (
+            {"margin": True},
+            "select 1",
+            r"^dbt model ml\.r: promote_if_better\.margin = True must be a number",
+        ),
+        ({"margin": float("nan")}, "select 1", r"promote_if_better\.margin = nan must be a number >= 0"),
+        ({}, "  ", r"^dbt model ml\.r: promote_if_better\.holdout is missing"),
+    ],
+)
+def test_parse_names_the_model_and_the_option(config: dict, holdout: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        dbt_guard.parse("ml.r", config, holdout)
+
+
+def test_parse_defaults_as_the_retrain_command() -> None:
+    assert dbt_guard.parse("ml.r", {"metric": "R2_SCORE"}, "select 1") == dbt_guard.Guard(
+        "ml.r", "r2_score", 0.0, "select 1"
+    )
+    assert dbt_guard.parse("ml.r", {}, "select 1").metric is None
