@@ -108,6 +108,10 @@ def test_a_worse_challenger_is_kept_beside_the_champion_and_a_better_one_promote
             "dbt model ml.r: promote_if_better.margin = -0.1 must be a number >= 0",
         ),
         ("{'metric': 'r2_score'}", "dbt model ml.r: promote_if_better.holdout is missing"),
+        (
+            "{'holdout': 'select * from main.nowhere'}",
+            "dbt model ml.r: promote_if_better.holdout cannot be read: Catalog Error: Table with name nowhere",
+        ),
     ],
 )
 def test_a_bad_config_fails_the_model_naming_it_and_the_option(
@@ -128,6 +132,16 @@ def test_a_bad_config_fails_the_model_naming_it_and_the_option(
         assert not registry.present(con) or con.execute("SELECT name FROM ml._models").fetchall() == []
     finally:
         con.close()
+
+
+@pytest.mark.integration
+def test_the_holdout_may_be_a_select(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "project"
+    _project(root, "{'metric': 'mean_squared_error', 'holdout': 'select x, y from main.holdout where x < 1'}")
+    _run(root, monkeypatch, slope=3)
+    kept, made = _state(root)
+    assert kept == [(1, ["default"])] and made[0]["metric"] == "mean_squared_error"
+    assert made[0]["challenger"]["metrics"]["mean_squared_error"] < 0.01
 
 
 @pytest.mark.parametrize(
