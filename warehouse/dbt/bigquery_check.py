@@ -8,6 +8,9 @@ read='bigquery'" this check rejects, from the tokens and the tree:
   are BigQuery functions sqlglot merely lacks (``KNOWN_BIGQUERY_FUNCTIONS``);
 - DuckDB-only syntax: ``::`` casts, ``->``/``->>`` JSON arrows, ``{...}`` struct literals, FILTER clauses, ILIKE;
 - DuckDB-only type names as cast targets (``cast(x as double)``, ``varchar``, ``hugeint`` ...).
+
+``check_manifest`` also reports ``model``-materialization configs the BigQuery target refuses
+(``promote_if_better``), so they show up before a run.
 """
 
 from __future__ import annotations
@@ -151,7 +154,24 @@ def check_manifest(manifest: Path) -> list[Problem]:
         sql = node.get("compiled_code")
         if node.get("resource_type") in ("model", "test", "snapshot") and sql:
             problems.extend(check_bigquery_sql(sql, unique_id))
+        problems.extend(Problem(unique_id, message) for message in _config_problems(node.get("config") or {}))
     return problems
+
+
+#: configs of the ``model`` materialization that only the DuckDB target honours (the BigQuery one refuses them)
+DUCKDB_ONLY_CONFIGS: dict[str, str] = {
+    "promote_if_better": "promote_if_better is DuckDB-only (set it for DuckDB only: "
+    "promote_if_better=({...} if target.type == 'duckdb' else none))",
+}
+
+
+def _config_problems(config: dict[str, object]) -> list[str]:
+    if config.get("materialized") != "model":
+        return []
+    meta = config.get("meta")
+    found = dict(meta) if isinstance(meta, dict) else {}
+    found.update(config)
+    return [message for name, message in DUCKDB_ONLY_CONFIGS.items() if found.get(name) is not None]
 
 
 def compiled_nodes(manifest: Path) -> int:

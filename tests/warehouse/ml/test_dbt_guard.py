@@ -12,6 +12,7 @@ import pytest
 
 from lakehouse.errors import UsageError
 from tests.warehouse.ml.test_dbt_hook import run_dbt, scaffold
+from warehouse.dbt.bigquery_check import DUCKDB_ONLY_CONFIGS, check_manifest
 from warehouse.ml import registry, versions
 from warehouse.retrain import guard as dbt_guard
 from warehouse.retrain.loop import decisions
@@ -167,3 +168,24 @@ def test_parse_defaults_as_the_retrain_command() -> None:
         "ml.r", "r2_score", 0.0, "select 1"
     )
     assert dbt_guard.parse("ml.r", {}, "select 1").metric is None
+
+
+@pytest.mark.integration
+def test_the_bigquery_check_reports_the_duckdb_only_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dbt parse --target bigquery` (offline) + `lakehouse dbt check-bigquery`'s check: an unconditional
+    guard is reported, one set only for DuckDB is not."""
+    root = tmp_path / "project"
+    _project(root)
+    conditional = GUARD.join(("(", " if target.type == 'duckdb' else none)"))
+    (root / "models" / "ml" / "s.sql").write_text(_model(conditional))
+    profiles = root / "profiles.yml"
+    profiles.write_text(
+        profiles.read_text()
+        + "    bq:\n      type: bigquery\n      method: oauth\n      project: offline\n      dataset: d\n"
+    )
+    result = run_dbt(root, monkeypatch, "parse", "--target", "bq")
+    assert result.success, result.exception
+    problems = [str(p) for p in check_manifest(root / "target" / "manifest.json")]
+    assert problems == [f"model.mltest.r: {DUCKDB_ONLY_CONFIGS['promote_if_better']}"]
