@@ -41,7 +41,7 @@ SEED = 0
 PREDICT_BATCH = 4096
 
 
-class CReLU(keras.layers.Layer):  # type: ignore[misc]
+class CReLU(keras.layers.Layer):
     """TensorFlow's ``crelu``: ``relu(z)`` then ``relu(-z)`` concatenated along the last axis."""
 
     def call(self, z: Any) -> Any:

@@ -217,7 +217,7 @@ def test_training_loss_is_the_class_weighted_loss_of_the_stored_network(
 
 
 def test_binary_metrics_equal_sklearn(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "b", "dnn_classifier", "c", ", hidden_units=[8], learn_rate=0.01")
+    _train(con, "b", "dnn_classifier", "c", ", hidden_units=[8], learn_rate=0.01, max_iterations=3")
     rows = warehouse.execute(
         con, "SELECT c, predicted_c, predicted_c_probs FROM ML.PREDICT(MODEL ml.b, TABLE t)"
     ).rows
@@ -247,7 +247,7 @@ def test_binary_metrics_equal_sklearn(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_multiclass_and_regression_metrics_equal_sklearn(con: duckdb.DuckDBPyConnection) -> None:
-    _train(con, "m", "dnn_classifier", "m", ", hidden_units=[8], learn_rate=0.01")
+    _train(con, "m", "dnn_classifier", "m", ", hidden_units=[8], learn_rate=0.01, max_iterations=3")
     rows = warehouse.execute(
         con, "SELECT m, predicted_m, predicted_m_probs FROM ML.PREDICT(MODEL ml.m, TABLE t)"
     ).rows
@@ -267,7 +267,7 @@ def test_multiclass_and_regression_metrics_equal_sklearn(con: duckdb.DuckDBPyCon
     assert values["accuracy"] == pytest.approx(skm.accuracy_score(truth, predicted), rel=1e-9)
     assert values["log_loss"] == pytest.approx(skm.log_loss(truth, probs), rel=1e-6)
     assert values["roc_auc"] == pytest.approx(skm.roc_auc_score(truth, probs, multi_class="ovr"), rel=1e-9)
-    _train(con, "r", "dnn_regressor", "y", ", hidden_units=[8], learn_rate=0.01")
+    _train(con, "r", "dnn_regressor", "y", ", hidden_units=[8], learn_rate=0.01, max_iterations=3")
     truth, predicted = np.array(
         warehouse.execute(con, "SELECT y, predicted_y FROM ML.PREDICT(MODEL ml.r, TABLE t)").rows
     ).T
@@ -317,7 +317,7 @@ def test_training_info_early_stop_eval_split_feature_info_registry_and_drop(
 
 def test_default_hidden_units_and_batch_size_follow_bigquery(con: duckdb.DuckDBPyConnection) -> None:
     """One layer of min(128, rows / (10 (inputs + outputs))) units: 400 / (10 * (7 + 1)) = 5."""
-    _train(con, "r", "dnn_regressor", "y", ", data_split_method='NO_SPLIT'")
+    _train(con, "r", "dnn_regressor", "y", ", data_split_method='NO_SPLIT', max_iterations=1")
     coefs, _ = _weights(con, "r")
     assert [c.shape for c in coefs] == [(7, 5), (5, 1)]
 
