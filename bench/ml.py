@@ -10,8 +10,14 @@
   from DuckDB as Arrow, xgboost, trees stored, metrics in SQL) vs xgboost.train with the same parameters on
   the same data already in memory.  Bar <= 1.3x.  Tree ML.PREDICT (SQL compiled from the trees) rows/s vs
   Booster.predict on an in-memory array.  Bar >= 0.5x.
+- DNN vs MLP, D x 20 (80 % train, 20 % hold-out): CREATE MODEL (DNN_REGRESSOR, Keras on JAX: feature
+  statistics, the encoded rows fetched from DuckDB, training, weights stored, metrics in SQL) vs
+  scikit-learn's MLPRegressor with the same options (layers, ReLU, Adam, learn rate, batch, epochs) on the
+  same standardized rows in memory; R2 on the hold-out; ML.PREDICT (SQL over the stored weights) rows/s
+  vs MLPRegressor.predict.  Then the SQL scoring of ever larger networks (units x layers, one epoch of
+  training each) until one takes over --dnn-limit-seconds per 10,000 rows: the largest it handles.
 
-Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 200000]
+Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 200000] [--dnn-rows 100000]
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import numpy as np
 import xgboost as xgb
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
 
 import warehouse
 
@@ -178,6 +186,111 @@ def bench_trees(con: duckdb.DuckDBPyConnection, rows: int) -> list[tuple[str, fl
     ]
 
 
+DNN_UNITS, DNN_EPOCHS, DNN_BATCH = (64, 32), 10, 256
+
+
+def _dnn_data(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    xs = ", ".join(f"sin(i * {j + 1}.7 + {j}) * {j + 1} AS x{j}" for j in range(LINREG_DIMS))
+    target = " + ".join(
+        f"{(j % 3) - 1}.5 * tanh(x{j} * x{(j + 1) % LINREG_DIMS} / 20)" for j in range(LINREG_DIMS)
+    )
+    con.execute(f"CREATE OR REPLACE TABLE dnn_all AS SELECT i, {xs} FROM range({rows}) r(i)")
+    con.execute(f"CREATE OR REPLACE TABLE dnn_all2 AS SELECT *, {target} AS y FROM dnn_all")
+    cut = int(rows * 0.8)
+    con.execute(f"CREATE OR REPLACE TABLE dnn_train AS SELECT * EXCLUDE (i) FROM dnn_all2 WHERE i < {cut}")
+    con.execute(f"CREATE OR REPLACE TABLE dnn_holdout AS SELECT * EXCLUDE (i) FROM dnn_all2 WHERE i >= {cut}")
+
+
+def bench_dnn(con: duckdb.DuckDBPyConnection, rows: int) -> list[tuple[str, float, float, float]]:
+    _dnn_data(con, rows)
+    sql = (
+        "CREATE OR REPLACE MODEL ml.bench_dnn OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], "
+        f"hidden_units={list(DNN_UNITS)}, activation_fn='RELU', optimizer='ADAM', learn_rate=0.001, "
+        f"batch_size={DNN_BATCH}, max_iterations={DNN_EPOCHS}, early_stop=FALSE, data_split_method='NO_SPLIT') "
+        "AS SELECT * FROM dnn_train"
+    )
+    ours, _ = _timed(lambda: warehouse.execute(con, sql))
+    columns = [f"x{j}" for j in range(LINREG_DIMS)]
+    train = con.execute("SELECT * FROM dnn_train").fetchnumpy()
+    hold = con.execute("SELECT * FROM dnn_holdout").fetchnumpy()
+    x = np.column_stack([train[c] for c in columns])
+    mean, std = x.mean(axis=0), x.std(axis=0, ddof=1)
+    x = (x - mean) / std
+    xh = (np.column_stack([hold[c] for c in columns]) - mean) / std
+    mlp = MLPRegressor(
+        hidden_layer_sizes=DNN_UNITS,
+        solver="adam",
+        learning_rate_init=0.001,
+        batch_size=DNN_BATCH,
+        max_iter=DNN_EPOCHS,
+        alpha=0.0,
+        tol=0.0,
+        n_iter_no_change=DNN_EPOCHS + 1,
+        random_state=0,
+    )
+    theirs, _ = _timed(lambda: mlp.fit(x, train["y"]))
+    r2_ours = warehouse.execute(
+        con, "SELECT r2_score FROM ML.EVALUATE(MODEL ml.bench_dnn, TABLE dnn_holdout)"
+    )
+    r2_theirs = r2_score(hold["y"], mlp.predict(xh))
+    predict_ours, _ = _timed(
+        lambda: warehouse.execute(
+            con, "SELECT sum(predicted_y) FROM ML.PREDICT(MODEL ml.bench_dnn, TABLE dnn_holdout)"
+        )
+    )
+    predict_theirs, _ = _timed(lambda: mlp.predict(xh))
+    held = len(hold["y"])
+    shape = f"{list(DNN_UNITS)}, {DNN_EPOCHS} epochs, batch {DNN_BATCH}"
+    return [
+        (
+            f"DNN {rows:,} x {LINREG_DIMS} {shape}: CREATE MODEL vs MLPRegressor.fit in memory (s)",
+            ours,
+            theirs,
+            ours / theirs,
+        ),
+        ("DNN hold-out R2 (vs MLPRegressor)", r2_ours.rows[0][0], r2_theirs, r2_ours.rows[0][0] / r2_theirs),
+        (
+            "DNN ML.PREDICT rows/s (vs MLPRegressor.predict)",
+            held / predict_ours,
+            held / predict_theirs,
+            predict_theirs / predict_ours,
+        ),
+    ]
+
+
+def bench_dnn_scoring_limit(
+    con: duckdb.DuckDBPyConnection, limit: float
+) -> list[tuple[str, float, float, float]]:
+    """ML.PREDICT of 10,000 rows by ever larger networks; the last under ``limit`` seconds is reported."""
+    _dnn_data(con, 12_500)  # 10,000 training rows, 2,500 hold-out
+    largest: tuple[str, float] = ("none", 0.0)
+    for width, layers in [(128, 2), (256, 4), (512, 4), (1024, 4), (1024, 8), (2048, 8)]:
+        units = [width] * layers
+        warehouse.execute(
+            con,
+            "CREATE OR REPLACE MODEL ml.bench_wide OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], "
+            f"hidden_units={units}, max_iterations=1, batch_size=1024, data_split_method='NO_SPLIT') "
+            "AS SELECT * FROM dnn_train",
+        )
+        seconds, _ = _timed(
+            lambda: warehouse.execute(
+                con, "SELECT sum(predicted_y) FROM ML.PREDICT(MODEL ml.bench_wide, TABLE dnn_train)"
+            )
+        )
+        print(f"  DNN SQL scoring {width} x {layers}: {seconds:.2f}s per 10,000 rows")
+        if seconds > limit:
+            break
+        largest = (f"{width} x {layers}", seconds)
+    return [
+        (
+            f"DNN largest network scored in SQL under {limit:g}s / 10,000 rows: {largest[0]} (s)",
+            largest[1],
+            limit,
+            largest[1] / limit,
+        )
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--kmeans-rows", type=int, default=5_000_000)
@@ -185,8 +298,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tree-rows", type=int, default=200_000)
+    parser.add_argument("--dnn-rows", type=int, default=100_000)
+    parser.add_argument("--dnn-limit-seconds", type=float, default=30.0)
     parser.add_argument(
-        "--only", choices=["kmeans", "linreg", "trees"], help="run one part (the others get no rows)"
+        "--only", choices=["kmeans", "linreg", "trees", "dnn"], help="run one part (the others get no rows)"
     )
     args = parser.parse_args()
     con = duckdb.connect(config={"threads": args.threads})
@@ -194,12 +309,16 @@ def main() -> None:
     kmeans_rows = args.kmeans_rows if args.only in (None, "kmeans") else 0
     linreg_rows = args.linreg_rows if args.only in (None, "linreg") else 0
     tree_rows = args.tree_rows if args.only in (None, "trees") else 0
+    dnn_rows = args.dnn_rows if args.only in (None, "dnn") else 0
     seconds, _ = _timed(lambda: _generate(con, kmeans_rows, linreg_rows))
     print(f"generated data in DuckDB in {seconds:.1f}s (threads={args.threads})")
     results = (bench_kmeans(con, args.iterations) if kmeans_rows else []) + (
         bench_linreg(con) if linreg_rows else []
     )
     results += bench_trees(con, tree_rows) if tree_rows else []
+    results += (
+        bench_dnn(con, dnn_rows) + bench_dnn_scoring_limit(con, args.dnn_limit_seconds) if dnn_rows else []
+    )
     print(f"{'measure':<100} {'ours':>14} {'peer':>14} {'ours/peer':>10}")
     for name, ours, peer, ratio in results:
         print(f"{name:<100} {ours:>14.4g} {peer:>14.4g} {ratio:>9.2f}x")

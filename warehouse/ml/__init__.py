@@ -20,7 +20,7 @@ Layout::
     models/<type>/     one model type: __init__.py (MODEL_TYPE), options.py, train.py, sql.py, functions.py
     models/glm/        a family: the parts LINEAR_REG and LOGISTIC_REG share (no MODEL_TYPE)
     models/trees/      a family: xgboost training and trees compiled to SQL for BOOSTED_TREE_* and RANDOM_FOREST_*
-    models/dnn/        a family: scikit-learn's MLP and its weights compiled to SQL for DNN_CLASSIFIER and DNN_REGRESSOR
+    models/dnn/        a family: Keras (JAX, CPU) training and its weights compiled to SQL for DNN_CLASSIFIER and DNN_REGRESSOR
 
 Adding a model type (say ``BOOSTED_TREE_REGRESSOR``) touches its folder and one row of ``types.py``:
 

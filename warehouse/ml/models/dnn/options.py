@@ -1,10 +1,10 @@
-"""Options of the DNN model types as BigQuery ML documents them, what scikit-learn's MLP can do of them,
-and the DNN preprocessing (standardized numerics, one-hot categoricals: BigQuery's automatic preprocessing).
+"""Options of the DNN model types as BigQuery ML documents them, and the DNN preprocessing (standardized
+numerics, one-hot categoricals: BigQuery's automatic preprocessing).
 
 ``DNN`` holds what DNN_CLASSIFIER and DNN_REGRESSOR share (with ``options.ITERATIVE`` less ``warm_start``);
-the classifier adds ``CLASS_WEIGHTS``. BigQuery trains with TensorFlow; here scikit-learn's
-``MLPClassifier``/``MLPRegressor`` train, and a value BigQuery accepts that the MLP has no equivalent for
-(an activation, an optimizer, dropout, L1) is refused by ``check`` with one clear line, never ignored.
+the classifier adds ``CLASS_WEIGHTS``. BigQuery trains with TensorFlow; here Keras 3 on JAX trains
+(``network``), with every activation, optimizer, dropout and L1/L2 BigQuery offers. ``check`` holds the
+rules between options, each broken one a single clear error.
 """
 
 from __future__ import annotations
@@ -16,25 +16,14 @@ from lakehouse.errors import UsageError
 from warehouse.ml.options import ITERATIVE, OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
 
-#: ACTIVATION_FN -> scikit-learn's activation (None: BigQuery has it, scikit-learn's MLP does not)
-ACTIVATIONS: dict[str, str | None] = {
-    "RELU": "relu",
-    "SIGMOID": "logistic",
-    "TANH": "tanh",
-    "RELU6": None,
-    "CRELU": None,
-    "ELU": None,
-    "SELU": None,
-}
+#: ACTIVATION_FN values (how each is computed: ``network.ACTIVATIONS`` in Keras, ``sql.ACTIVATIONS`` in SQL)
+ACTIVATIONS = ("RELU", "RELU6", "CRELU", "ELU", "SELU", "SIGMOID", "TANH")
 
-#: OPTIMIZER -> scikit-learn's solver (None: not in scikit-learn's MLP)
-OPTIMIZERS: dict[str, str | None] = {
-    "ADAM": "adam",
-    "SGD": "sgd",
-    "ADAGRAD": None,
-    "FTRL": None,
-    "RMSPROP": None,
-}
+#: OPTIMIZER values (``network.OPTIMIZERS``: the Keras optimizer of each)
+OPTIMIZERS = ("ADAGRAD", "ADAM", "FTRL", "RMSPROP", "SGD")
+
+#: the optimizers L1_REG / L2_REG apply to (BigQuery: TensorFlow's proximal Adagrad, FTRL and proximal SGD)
+REGULARIZED = ("ADAGRAD", "FTRL", "SGD")
 
 #: largest mini-batch BigQuery takes
 MAX_BATCH_SIZE = 8192
@@ -48,8 +37,8 @@ DNN = group(
         check=lambda v: all(u >= 1 for u in v),
         valid="an array of layer widths >= 1, e.g. [128, 64]",
     ),
-    OptionSpec("activation_fn", str, "RELU", tuple(ACTIVATIONS)),
-    OptionSpec("optimizer", str, "ADAM", tuple(OPTIMIZERS)),
+    OptionSpec("activation_fn", str, "RELU", ACTIVATIONS),
+    OptionSpec("optimizer", str, "ADAM", OPTIMIZERS),
     OptionSpec("learn_rate", float, 0.001, check=lambda v: 0 < v <= 1, valid="0 < value <= 1"),
     OptionSpec(
         "batch_size",
@@ -85,36 +74,15 @@ def encoding(options: Mapping[str, Any]) -> Encoding:
     return Encoding(standardize=True)
 
 
-def _unavailable(name: str, value: str, table: Mapping[str, str | None]) -> UsageError:
-    usable = [k for k, v in table.items() if v is not None]
-    return UsageError(
-        f"{name} = '{value}' is not available: scikit-learn's MLP, which trains DNN models here, "
-        f"has {', '.join(usable)}",
-        hint=f"use {name} = " + " or ".join(f"'{k}'" for k in usable),
-    )
-
-
 def check(options: Mapping[str, Any]) -> None:
-    """What BigQuery accepts that the MLP cannot do, and the rules between options (one error each)."""
-    for name, table in (("activation_fn", ACTIVATIONS), ("optimizer", OPTIMIZERS)):
-        if table[options[name]] is None:
-            raise _unavailable(name, options[name], table)
-    if options["dropout"]:
-        raise UsageError(
-            f"dropout = {options['dropout']} is not available: scikit-learn's MLP has no dropout",
-            hint="drop the option (dropout = 0); l2_reg regularizes instead",
-        )
-    if options["l1_reg"]:
-        raise UsageError(
-            f"l1_reg = {options['l1_reg']} is not available: scikit-learn's MLP has an L2 penalty only",
-            hint="use l2_reg",
-        )
-    if options["l2_reg"] and options["optimizer"] != "SGD":
-        raise UsageError(
-            f"l2_reg applies to optimizer 'SGD' only here (BigQuery: ADAGRAD, FTRL or SGD), "
-            f"not {options['optimizer']!r}",
-            hint="set optimizer = 'SGD' or drop l2_reg",
-        )
+    """The rules between options BigQuery documents (one error each)."""
+    for name in ("l1_reg", "l2_reg"):
+        if options[name] and options["optimizer"] not in REGULARIZED:
+            raise UsageError(
+                f"{name} applies to optimizer {', '.join(map(repr, REGULARIZED))} only (BigQuery's rule), "
+                f"not {options['optimizer']!r}",
+                hint=f"set optimizer = 'ADAGRAD', 'FTRL' or 'SGD', or drop {name}",
+            )
     if options.get("auto_class_weights") and options.get("class_weights"):
         raise UsageError(
             "auto_class_weights and class_weights cannot both be set", hint="keep one of the two options"

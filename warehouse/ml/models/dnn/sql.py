@@ -4,9 +4,10 @@ the encoded dimensions ``__x0..``, one SELECT per layer.
 A layer's input is one list column ``__v<l>`` (``__v0``: the encoded dimensions). Layer ``l`` joins its
 weights, read from the state table at query time as one row (``__w<l>``: a list per unit of its input
 weights; ``__b<l>``: the biases), and adds ``__z<l>``, the list of ``list_dot_product(__v<l>, weights)
-+ bias`` per unit; a hidden layer then adds ``__v<l+1>``, the activation of each (``list_transform``),
-and the output layer the margins ``__m<k>`` and, for classifiers, ``__p<k>`` (sigmoid for two classes:
-P(the higher label); softmax otherwise), as scikit-learn's MLP computes them.
++ bias`` per unit; a hidden layer then adds ``__v<l+1>``, its activation (``ACTIVATIONS``: element-wise
+with ``list_transform``; CRELU concatenates relu(z) and relu(-z), so the next layer has twice the
+inputs), and the output layer the margins ``__m<k>`` and, for classifiers, ``__p<k>`` (sigmoid for two
+classes: P(the higher label); softmax otherwise), as Keras computes them (``network``).
 
 Why not the weights inlined as constants: the SQL text then grows with width x inputs, and DuckDB spends
 its time planning it (measured, 2,000 rows: a 128 x 128 layer as scalar sums of products planned in
@@ -40,17 +41,31 @@ LAYERS = pa.schema(
     ]
 )
 
-#: ACTIVATION_FN -> the SQL of the activation of ``z`` (text: used in a lambda over generated lists only)
+#: SELU's constants (Keras' and TensorFlow's)
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _elementwise(z: str) -> str:
+    return f'list_transform("{{v}}", lambda z: {z})'
+
+
+#: ACTIVATION_FN -> the SQL of a hidden layer's outputs from the list column ``{v}`` of its weighted sums
+#: (text: generated column names and fixed SQL only; Keras' definitions, ``network.ACTIVATIONS``)
 ACTIVATIONS: dict[str, str] = {
-    "RELU": "greatest(z, CAST(0 AS DOUBLE))",
-    # scipy's expit, without overflow: exp() of a non-positive number only
-    "SIGMOID": "CASE WHEN z >= 0 THEN 1 / (1 + exp(-z)) ELSE exp(z) / (1 + exp(z)) END",
-    "TANH": "tanh(z)",
+    "RELU": _elementwise("greatest(z, 0.0)"),
+    "RELU6": _elementwise("least(greatest(z, 0.0), 6.0)"),
+    "CRELU": f"list_concat({_elementwise('greatest(z, 0.0)')}, {_elementwise('greatest(-z, 0.0)')})",
+    "ELU": _elementwise("CASE WHEN z > 0 THEN z ELSE exp(z) - 1 END"),
+    "SELU": _elementwise(f"{SELU_SCALE!r} * CASE WHEN z > 0 THEN z ELSE {SELU_ALPHA!r} * (exp(z) - 1) END"),
+    # without overflow: exp() of a non-positive number only
+    "SIGMOID": _elementwise("CASE WHEN z >= 0 THEN 1 / (1 + exp(-z)) ELSE exp(z) / (1 + exp(z)) END"),
+    "TANH": _elementwise("tanh(z)"),
 }
 
 
 def layers_table(coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]) -> pa.Table:
-    """A fitted MLP's ``coefs_`` (inputs x units per layer) and ``intercepts_`` as ``LAYERS`` rows."""
+    """A fitted network's kernels (inputs x units per layer) and biases as ``LAYERS`` rows."""
     columns: dict[str, list[Any]] = {name: [] for name in LAYERS.names}
     for layer, (matrix, bias) in enumerate(zip(coefs, intercepts, strict=True)):
         units = matrix.shape[1]
@@ -101,7 +116,7 @@ def with_layers(rows: exp.Select, model: Model) -> exp.Select:
             .join(_weights(model, layer), join_type="CROSS", copy=False)
         )
         if layer < last:
-            act = f'list_transform("__z{layer}", lambda z: {activation})'
+            act = activation.format(v=f"__z{layer}")
             rows = _select(rows, f"__activation{layer}", [(f"__v{layer + 1}", act)])
     outputs = int(model.state["outputs"])
     return _select(rows, "__output", [(f"__m{k}", f'"__z{last}"[{k + 1}]') for k in range(outputs)])

@@ -1,26 +1,26 @@
-"""Training of the DNN types with scikit-learn's MLP on the encoded rows, streamed from DuckDB as Arrow.
+"""Training of the DNN types: Keras on the encoded rows streamed from DuckDB as Arrow (``network``).
 
-``train`` follows BigQuery ML: the label (a value, or classes in ascending order with the higher of two
+``fit`` follows BigQuery ML: the label (a value, or classes in ascending order with the higher of two
 labels positive), class and instance weights and the train/eval split from ``supervised.prepare``; the
-options map to ``MLPClassifier``/``MLPRegressor`` (``estimator``). One iteration is one epoch
-(``partial_fit``) over the training rows in mini-batches; after each, the loss on the training rows
-and on the eval rows is one ML.TRAINING_INFO row, and with ``early_stop`` training stops when that
-loss (eval rows if any, else training rows) improved by less than ``min_rel_progress``. Seeded: the
-same data and options give the same weights. The weights are stored as the state table ``layers``
+options shape and compile the network (``network.compiled``). One iteration is one epoch over the
+training rows in mini-batches; after each, the loss on the training rows and on the eval rows (weighted
+means, without the L1/L2 penalties) is one ML.TRAINING_INFO row, and with ``early_stop`` training stops
+when that loss (eval rows if any, else training rows) improved by less than ``min_rel_progress``. Seeded:
+the same data and options give the same weights. The weights are stored as the state table ``layers``
 (``sql.LAYERS``); metrics come from the compiled SQL on the eval rows.
+
+This module imports Keras (through ``network``): it is loaded on first use, by ``dnn.fit``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sqlglot import exp
-from threadpoolctl import threadpool_limits
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
@@ -28,6 +28,7 @@ from warehouse.ml import labels, metrics, supervised
 from warehouse.ml.classes import with_prediction
 from warehouse.ml.functions import TRAINING_INFO
 from warehouse.ml.model import TrainingData
+from warehouse.ml.models.dnn import network
 from warehouse.ml.models.dnn import options as dnn_options
 from warehouse.ml.models.dnn.sql import layers_table, scores
 from warehouse.ml.registry import Model, write_state
@@ -37,7 +38,7 @@ SEED = 0
 DEFAULT_BATCH_SIZE = 32  # BigQuery: min(32, training rows)
 MAX_DEFAULT_UNITS = 128
 
-MLP: TypeAlias = MLPClassifier | MLPRegressor
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def hidden_units(options: Mapping[str, Any], rows: int, inputs: int, outputs: int) -> list[int]:
@@ -48,30 +49,7 @@ def hidden_units(options: Mapping[str, Any], rows: int, inputs: int, outputs: in
     return [max(1, min(MAX_DEFAULT_UNITS, rows // (10 * (inputs + outputs))))]
 
 
-def estimator(options: Mapping[str, Any], units: list[int], rows: int, classifier: bool) -> MLP:
-    """The scikit-learn MLP for the options (``options.check`` has refused what it cannot do)."""
-    solver = dnn_options.OPTIMIZERS[options["optimizer"]]
-    batch = options["batch_size"] or DEFAULT_BATCH_SIZE
-    parameters: dict[str, Any] = {
-        "hidden_layer_sizes": tuple(units),
-        "activation": dnn_options.ACTIVATIONS[options["activation_fn"]],
-        "solver": solver,
-        "alpha": options["l2_reg"],
-        "batch_size": max(1, min(batch, rows)),
-        "learning_rate": "constant",
-        "learning_rate_init": options["learn_rate"],
-        "shuffle": True,
-        # one generator for the whole run: initial weights, then a new shuffle each epoch
-        "random_state": np.random.RandomState(SEED),
-        "tol": 0.0,
-        "n_iter_no_change": options["max_iterations"] + 1,  # our loop stops, never scikit-learn's
-    }
-    if solver == "sgd":  # plain SGD, as BigQuery's (no momentum)
-        parameters.update(momentum=0.0, nesterovs_momentum=False)
-    return MLPClassifier(**parameters) if classifier else MLPRegressor(**parameters)
-
-
-def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
+def fit(model: Model, data: TrainingData, *, classifier: bool) -> None:
     """Fit, store the layers, the training info and the metrics of a DNN model."""
     dnn_options.check(model.options)
     classes = (
@@ -79,7 +57,7 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         if classifier
         else labels.prepare_number(model, data, "DNN_CLASSIFIER")
     )
-    x, y, w, held_out = supervised.fetch(data, in_table_order=True)
+    x, y, w, held_out = supervised.fetch(data, np.float32, in_table_order=True)
     rows = int((~held_out).sum())
     if rows == 0:
         raise UsageError(
@@ -87,45 +65,46 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
         )
     outputs = classes if classes > 2 else 1
     units = hidden_units(model.options, rows, len(data.dims), max(classes, 1))
-    mlp = estimator(model.options, units, rows, classifier)
-    with threadpool_limits(limits=1, user_api="blas"):  # mini-batches: threads cost more than they give
-        history = _fit(model, data, mlp, (x, y, w, held_out), classes)
+    net = network.compiled(model.options, len(data.dims), units, outputs, classes)
+    history = _fit(model, data, net, (x, y, w, held_out), classes)
     model.state.update(hidden_units=units, activation=model.options["activation_fn"], outputs=outputs)
-    write_state(data.con, model, "layers", layers_table(mlp.coefs_, mlp.intercepts_))
+    write_state(data.con, model, "layers", layers_table(*network.weights(net)))
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
     _metrics(model, data, classes)
 
 
-def _loss(mlp: MLP, x: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int) -> float | None:
-    """Weighted mean loss: cross-entropy (classifiers) or squared error (regressors); None without rows."""
+def _loss(margins: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int) -> float | None:
+    """Weighted mean loss of the network's outputs: cross-entropy (classifiers) or squared error
+    (regressors); None without rows."""
     if not len(y) or not w.sum():
         return None
-    if classes:
-        p = np.clip(mlp.predict_proba(x)[np.arange(len(y)), y.astype(int)], metrics.EPS, 1 - metrics.EPS)
-        return float(np.average(-np.log(p), weights=w))
-    return float(np.average((mlp.predict(x) - y) ** 2, weights=w))
+    if not classes:
+        return float(np.average((margins[:, 0] - y) ** 2, weights=w))
+    if classes == 2:
+        p1 = 1 / (1 + np.exp(-margins[:, 0]))
+        p = np.where(y == 1, p1, 1 - p1)
+    else:
+        shifted = np.exp(margins - margins.max(axis=1, keepdims=True))
+        p = (shifted / shifted.sum(axis=1, keepdims=True))[np.arange(len(y)), y.astype(int)]
+    return float(np.average(-np.log(np.clip(p, metrics.EPS, 1 - metrics.EPS)), weights=w))
 
 
-def _fit(
-    model: Model,
-    data: TrainingData,
-    mlp: MLP,
-    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    classes: int,
-) -> list[dict[str, Any]]:
-    """One ``partial_fit`` per iteration; the ML.TRAINING_INFO rows."""
+def _fit(model: Model, data: TrainingData, net: Any, arrays: Arrays, classes: int) -> list[dict[str, Any]]:
+    """One epoch per iteration; the ML.TRAINING_INFO rows."""
     x, y, w, held_out = arrays
     train_rows = ~held_out
     xt, yt, wt = x[train_rows], y[train_rows], w[train_rows]
-    extra = {"classes": np.arange(classes)} if classes else {}
+    if classes:
+        yt = yt.astype(np.int32)
     options = model.options
+    batch = max(1, min(options["batch_size"] or DEFAULT_BATCH_SIZE, len(yt)))
+    rng = np.random.default_rng(SEED)
     history: list[dict[str, Any]] = []
     for iteration in range(options["max_iterations"]):
         started = time.perf_counter()
-        mlp.partial_fit(xt, yt.astype(int) if classes else yt, sample_weight=wt, **extra)
-        extra = {}
-        loss = _loss(mlp, xt, yt, wt, classes)
-        eval_loss = _loss(mlp, x[held_out], y[held_out], w[held_out], classes)
+        network.train_epoch(net, (xt, yt, wt.astype(np.float32)), batch, rng)
+        loss = _loss(network.logits(net, xt), yt, wt, classes)
+        eval_loss = _loss(network.logits(net, x[held_out]), y[held_out], w[held_out], classes)
         history.append(
             {
                 "training_run": 0,

@@ -1,6 +1,6 @@
-"""DNN_CLASSIFIER: a multilayer perceptron (scikit-learn's MLPClassifier) predicting a class: binary (sigmoid output; the higher label is positive) or multiclass (softmax, <= 1000 labels).
+"""DNN_CLASSIFIER: a multilayer perceptron (Keras on JAX) predicting a class: binary (sigmoid output; the higher label is positive) or multiclass (softmax, <= 1000 labels).
 
-Parts: ``options`` (the DNN family's), ``train`` (scikit-learn via ``models/dnn``), ``sql`` (how the
+Parts: ``options`` (the DNN family's), ``train`` (Keras via ``models/dnn``), ``sql`` (how the
 network's margins become the prediction), ``functions`` (the DNN family's classifier functions).
 """
 

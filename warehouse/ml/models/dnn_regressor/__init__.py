@@ -1,6 +1,6 @@
-"""DNN_REGRESSOR: a multilayer perceptron (scikit-learn's MLPRegressor) predicting a number (squared error).
+"""DNN_REGRESSOR: a multilayer perceptron (Keras on JAX) predicting a number (squared error).
 
-Parts: ``options`` (the DNN family's), ``train`` (scikit-learn via ``models/dnn``), ``sql`` (how the
+Parts: ``options`` (the DNN family's), ``train`` (Keras via ``models/dnn``), ``sql`` (how the
 network's margins become the prediction), ``functions`` (the DNN family's regressor functions).
 """
 
