@@ -1,7 +1,7 @@
 """The floor of the lakehouse toolkit, and (kept apart, above the domains) the wiring and the CLI.
 
-- The floor, ``lakehouse/*.py``: settings (with the BigQuery settings, ``bigquery_settings``, and the
-  project files they name, ``project_files``), the DuckDB connection factory (``connect``), errors,
+- The floor, ``lakehouse/*.py``: settings (with the BigQuery settings, ``bigquery_settings``, the
+  project files they name, ``project_files``, and ``frozen``, their typed base without pydantic at start-up), the DuckDB connection factory (``connect``), errors,
   locks, progress events, the gate and hand-over contracts, SQL quoting (``quoting``). It imports no
   domain package.
 - The domains build on the floor and never import each other: ``lake``, ``quality``, ``catalog``

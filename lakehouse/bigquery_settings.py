@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from lakehouse.frozen import FrozenModel, SecretStr, setting, settings_class
 
 #: environment variables of the BigQuery settings: LAKEHOUSE_BQ_<FIELD>
 ENV_PREFIX = "LAKEHOUSE_BQ_"
@@ -28,23 +28,33 @@ NEEDS: dict[str, str | None] = {"oauth": None, "service-account": "keyfile", "oa
 SECRET_FIELDS = frozenset({"token", "keyfile"})
 
 
-class BigQuerySettings(BaseModel):
+@settings_class
+class BigQuerySettings(FrozenModel):
     """Where and how the project talks to BigQuery."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    project: str | None = Field(
-        None, description="Google Cloud project (needed by publish, dbt's bigquery target, access compile)"
+    project: str | None = setting(
+        default=None,
+        description="Google Cloud project (needed by publish, dbt's bigquery target, access compile)",
     )
-    dataset: str = Field("lakehouse", description="dbt's target dataset (models go to DATASET_<schema>)")
-    lake_dataset: str = Field("lake", description="the dataset publish loads the lake into; dbt's sources")
-    location: str = Field("US", description="BigQuery location of the datasets, e.g. US, EU, europe-west1")
-    method: Method = Field(
-        "oauth", description="credentials: oauth (gcloud ADC), service-account, oauth-secrets"
+    dataset: str = setting(
+        default="lakehouse", description="dbt's target dataset (models go to DATASET_<schema>)"
     )
-    keyfile: Path | None = Field(None, repr=False, description="service-account JSON key file")
-    token: SecretStr | None = Field(None, description="an OAuth access token (method oauth-secrets)")
-    api_endpoint: str | None = Field(None, description="another BigQuery endpoint (the offline tests' fake)")
+    lake_dataset: str = setting(
+        default="lake", description="the dataset publish loads the lake into; dbt's sources"
+    )
+    location: str = setting(
+        default="US", description="BigQuery location of the datasets, e.g. US, EU, europe-west1"
+    )
+    method: Method = setting(
+        default="oauth", description="credentials: oauth (gcloud ADC), service-account, oauth-secrets"
+    )
+    keyfile: Path | None = setting(default=None, repr=False, description="service-account JSON key file")
+    token: SecretStr | None = setting(
+        default=None, description="an OAuth access token (method oauth-secrets)"
+    )
+    api_endpoint: str | None = setting(
+        default=None, description="another BigQuery endpoint (the offline tests' fake)"
+    )
 
     @property
     def lake_dataset_id(self) -> str:

@@ -26,6 +26,7 @@ command line or in the metadata connection string is refused, and no error shows
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -34,11 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
-
 from lakehouse import bigquery_settings
 from lakehouse.bigquery_settings import BigQuerySettings
 from lakehouse.errors import SettingsError
+from lakehouse.frozen import FrozenModel, Invalid, SecretStr, fields_of, setting, settings_class
 from lakehouse.project_files import PROJECT_FILES, default_paths, missing
 
 ENV_PREFIX = "LAKEHOUSE_"
@@ -65,91 +65,83 @@ def _default_path(name: str) -> Any:
     return lambda: default_paths(Path.cwd())[name]
 
 
-class Settings(BaseModel):
-    """Everything configurable. Derived locations are properties, not settings."""
+@settings_class
+class Settings(FrozenModel):
+    """Everything configurable. Derived locations are properties, not settings.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Built by ``load_settings`` or ``Settings.model_validate`` (``lakehouse.frozen``: pydantic's
+    behaviour and messages without importing pydantic unless a value is bad).
+    """
 
-    home: Path = Field(
-        default_factory=lambda: Path.cwd() / "data", description="lake, warehouse, catalog, quality results"
+    home: Path = setting(
+        factory=lambda: Path.cwd() / "data", description="lake, warehouse, catalog, quality results"
     )
-    threads: int | None = Field(None, ge=1, le=1024, description="DuckDB threads (default: all cores)")
-    memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. '4GB'")
-    temp_directory: Path | None = Field(None, description="DuckDB spill directory (default HOME/tmp)")
-    lake_metadata: str | None = Field(
-        None,
+    threads: int | None = setting(
+        default=None, ge=1, le=1024, description="DuckDB threads (default: all cores)"
+    )
+    memory_limit: str | None = setting(default=None, description="DuckDB memory_limit, e.g. '4GB'")
+    temp_directory: Path | None = setting(
+        default=None, description="DuckDB spill directory (default HOME/tmp)"
+    )
+    lake_metadata: str | None = setting(
+        default=None,
         description="DuckLake metadata: a SQLite file path or a postgres: URL (default HOME/lake/metadata.sqlite)",
     )
-    lake_data_path: str | None = Field(
-        None,
+    lake_data_path: str | None = setting(
+        default=None,
         description="DuckLake Parquet files: a folder or an s3:// URL (default HOME/lake/data)",
     )
-    s3_endpoint: str | None = Field(
-        None, description="S3-compatible endpoint, host:port or http(s)://host:port (default AWS)"
+    s3_endpoint: str | None = setting(
+        default=None, description="S3-compatible endpoint, host:port or http(s)://host:port (default AWS)"
     )
-    s3_region: str | None = Field(None, description="S3 region (default us-east-1)")
-    s3_url_style: Literal["vhost", "path"] | None = Field(
-        None, description="S3 URL style: path for most S3-compatible servers (default vhost)"
+    s3_region: str | None = setting(default=None, description="S3 region (default us-east-1)")
+    s3_url_style: Literal["vhost", "path"] | None = setting(
+        default=None, description="S3 URL style: path for most S3-compatible servers (default vhost)"
     )
-    s3_use_ssl: bool | None = Field(None, description="HTTPS to the S3 endpoint (default: true)")
-    s3_key_id: SecretStr | None = Field(None, description="S3 access key id (environment only)")
-    s3_secret: SecretStr | None = Field(None, description="S3 secret access key (environment only)")
-    s3_session_token: SecretStr | None = Field(None, description="S3 session token (environment only)")
-    warehouse_path: Path | None = Field(
-        None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)"
+    s3_use_ssl: bool | None = setting(default=None, description="HTTPS to the S3 endpoint (default: true)")
+    s3_key_id: SecretStr | None = setting(default=None, description="S3 access key id (environment only)")
+    s3_secret: SecretStr | None = setting(default=None, description="S3 secret access key (environment only)")
+    s3_session_token: SecretStr | None = setting(
+        default=None, description="S3 session token (environment only)"
     )
-    dbt_project_dir: Path = Field(
-        default_factory=_default_path("dbt_project_dir"), description="the dbt project (ROOT/dbt_project)"
+    warehouse_path: Path | None = setting(
+        default=None, description="DuckDB warehouse file (default HOME/warehouse.duckdb)"
     )
-    quality_suites_dir: Path = Field(
-        default_factory=_default_path("quality_suites_dir"),
+    dbt_project_dir: Path = setting(
+        factory=_default_path("dbt_project_dir"), description="the dbt project (ROOT/dbt_project)"
+    )
+    quality_suites_dir: Path = setting(
+        factory=_default_path("quality_suites_dir"),
         description="GX suites, JSON (ROOT/quality/expectations)",
     )
-    policy_file: Path = Field(
-        default_factory=_default_path("policy_file"),
+    policy_file: Path = setting(
+        factory=_default_path("policy_file"),
         description="access policy, YAML (ROOT/catalog/policy.yml)",
     )
-    metadata_file: Path = Field(
-        default_factory=_default_path("metadata_file"),
+    metadata_file: Path = setting(
+        factory=_default_path("metadata_file"),
         description="the catalog's business metadata, YAML (ROOT/catalog/metadata.yml; optional)",
     )
-    lock_timeout: float = Field(60.0, ge=0, description="seconds to wait for the lake writer lock")
-    lake_encryption_key: str | None = Field(None, repr=False, description="key for encrypted datasets")
-    lake_encrypted: bool | None = Field(
-        None,
+    lock_timeout: float = setting(default=60.0, ge=0, description="seconds to wait for the lake writer lock")
+    lake_encryption_key: str | None = setting(
+        default=None, repr=False, description="key for encrypted datasets"
+    )
+    lake_encrypted: bool | None = setting(
+        default=None,
         description="create a new lake with every data file encrypted (DuckLake ENCRYPTED); unset: the "
         "command line decides from the access policy (any sensitive dataset), the library leaves it plain",
     )
-    seed: int = Field(42, description="seed of generated sample data")
-    bigquery: BigQuerySettings = Field(
-        default_factory=lambda: BigQuerySettings.model_validate({}),
+    seed: int = setting(default=42, description="seed of generated sample data")
+    bigquery: BigQuerySettings = setting(
+        factory=lambda: BigQuerySettings.model_validate({}),
         description="BigQuery: [lakehouse.bigquery], LAKEHOUSE_BQ_*",
     )
 
-    #: where each value came from, recorded by load_settings (not a setting; not in repr)
-    _sources: _Sources | None = PrivateAttr(default=None)
-
-    @field_validator("lake_metadata")
-    @classmethod
-    def _no_password_in_metadata(cls, value: str | None) -> str | None:
-        if value is not None and PASSWORD_IN_DSN.search(value):
-            raise ValueError(
-                "the connection string holds a password; remove it and set PGPASSWORD in the environment "
-                "(or use ~/.pgpass)"
-            )
-        return value
-
-    @field_validator("lake_data_path", mode="before")
-    @classmethod
-    def _known_scheme(cls, value: Any) -> Any:
-        if isinstance(value, Path):
-            return os.path.normpath(value)
-        scheme = value.partition("://")[0] if value and "://" in value else None
-        if scheme is not None and scheme not in REMOTE_SCHEMES:
-            raise ValueError(
-                f"unknown storage {scheme}://; use a folder or one of: " + ", ".join(REMOTE_SCHEMES)
-            )
-        return value
+    @property
+    def _sources(self) -> _Sources | None:
+        """Where each value came from, recorded by load_settings (not a setting; not in repr)."""
+        found: _Sources | None = vars(self).get("_recorded")
+        return found
 
     # --- derived locations -------------------------------------------------------------------
     @property
@@ -292,12 +284,41 @@ class Settings(BaseModel):
         if BIGQUERY in values:  # record the BigQuery fields one by one, as load_settings does
             names += [
                 f"{BIGQUERY}.{f}"
-                for f in BigQuerySettings.model_fields
+                for f in (field.name for field in fields_of(BigQuerySettings))
                 if _get(copy, f"{BIGQUERY}.{f}") != _get(self, f"{BIGQUERY}.{f}")
             ]
         recorded = {name: _Origin("code", origin, _get(copy, name)) for name in names}
-        copy._sources = _Sources({**sources.values, **recorded}, sources.config, sources.config_found)
+        _record(copy, _Sources({**sources.values, **recorded}, sources.config, sources.config_found))
         return copy
+
+
+def _no_password_in_metadata(value: str | None) -> str | None:
+    if value is not None and PASSWORD_IN_DSN.search(value):
+        raise ValueError(
+            "the connection string holds a password; remove it and set PGPASSWORD in the environment "
+            "(or use ~/.pgpass)"
+        )
+    return value
+
+
+def _known_scheme(value: Any) -> Any:
+    if isinstance(value, Path):
+        return os.path.normpath(value)
+    scheme = value.partition("://")[0] if value and "://" in value else None
+    if scheme is not None and scheme not in REMOTE_SCHEMES:
+        raise ValueError(f"unknown storage {scheme}://; use a folder or one of: " + ", ".join(REMOTE_SCHEMES))
+    return value
+
+
+Settings.validators = {
+    "lake_metadata": ("after", _no_password_in_metadata),
+    "lake_data_path": ("before", _known_scheme),
+}
+
+
+def _record(settings: Settings, sources: _Sources) -> None:
+    """Keep where each value came from on ``settings`` (copied by ``model_copy``)."""
+    object.__setattr__(settings, "_recorded", sources)
 
 
 def _get(settings: Settings, name: str) -> Any:
@@ -311,15 +332,15 @@ def _default_of(settings: Settings, name: str) -> Any:
         return found.value
     group, _, field = name.rpartition(".")
     model = BigQuerySettings if group else Settings
-    info = model.model_fields[field or name]
-    return None if info.default_factory is not None else info.default
+    info = next(f for f in fields_of(model) if f.name == (field or name))
+    return None if info.default_factory is not dataclasses.MISSING else info.default
 
 
 #: every setting by its key: top-level names, and "bigquery.<field>" for the nested BigQuery settings
-KNOWN = {name for name in Settings.model_fields if name != BIGQUERY} | {
-    f"{BIGQUERY}.{field}" for field in BigQuerySettings.model_fields
+KNOWN = {f.name for f in fields_of(Settings) if f.name != BIGQUERY} | {
+    f"{BIGQUERY}.{f.name}" for f in fields_of(BigQuerySettings)
 }
-_PATH_FIELDS = {name for name, f in Settings.model_fields.items() if "Path" in str(f.annotation)} | {
+_PATH_FIELDS = {f.name for f in fields_of(Settings) if "Path" in str(f.type)} | {
     f"{BIGQUERY}.keyfile",
     "lake_data_path",
 }
@@ -446,11 +467,8 @@ def load_settings(
             origins[key] = _Origin("default", f"the default ({path}, under {root})", None)
 
     settings = _validated(values, origins, config)
-    settings._sources = _Sources(
-        {key: _Origin(o.kind, o.text, _get(settings, key)) for key, o in origins.items()},
-        config,
-        table is not None,
-    )
+    sources = {key: _Origin(o.kind, o.text, _get(settings, key)) for key, o in origins.items()}
+    _record(settings, _Sources(sources, config, table is not None))
     return settings
 
 
@@ -474,8 +492,8 @@ def _validated(values: dict[str, Any], origins: dict[str, _Origin], config: Path
     top = {key: value for key, value in values.items() if "." not in key}
     try:
         return Settings.model_validate({**top, **({BIGQUERY: nested} if nested else {})})
-    except ValidationError as exc:
-        first = exc.errors()[0]
+    except Invalid as exc:
+        first = exc.errors[0]
         key = ".".join(str(part) for part in first["loc"]) if first["loc"] else "?"
         where = origins[key].text if key in origins else "the default"
         shown = "(a secret, not shown)" if key in _SECRETS else repr(_masked(values.get(key)))

@@ -67,12 +67,15 @@ def tables(con: duckdb.DuckDBPyConnection) -> list[LakeTable]:
     return [LakeTable(s, t, comment, tuple(columns[(s, t)])) for s, t, comment in rows]
 
 
-def original_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+def original_names(
+    con: duckdb.DuckDBPyConnection, present: set[str] | None = None
+) -> dict[str, dict[str, str]]:
     """Catalog name -> {column: its name in the source files}, for columns whose name was normalized.
 
-    A column several source names were mapped to lists them all, in name order.
+    A column several source names were mapped to lists them all, in name order. ``present``: the
+    bookkeeping tables when the caller has read them (``ducklake.bookkeeping_tables``).
     """
-    if LakeColumnOrigin.TABLE not in ducklake.bookkeeping_tables(con):
+    if LakeColumnOrigin.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return {}
     select = [exp.column(c, quoted=True) for c in stored_columns(LakeColumnOrigin)]
     query = exp.select(*select).from_(ducklake.relation("main", LakeColumnOrigin.TABLE)).sql("duckdb")
@@ -83,9 +86,11 @@ def original_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     return {table: {c: ", ".join(sorted(s)) for c, s in cols.items()} for table, cols in names.items()}
 
 
-def null_markers(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]]]:
+def null_markers(
+    con: duckdb.DuckDBPyConnection, present: set[str] | None = None
+) -> dict[str, dict[str, list[str]]]:
     """Catalog name -> {column: the null markers its ingests read as NULL} (``lake._null_markers``)."""
-    if LakeNullMarker.TABLE not in ducklake.bookkeeping_tables(con):
+    if LakeNullMarker.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return {}
     select = [exp.column(c, quoted=True) for c in stored_columns(LakeNullMarker)]
     query = exp.select(*select).from_(ducklake.relation("main", LakeNullMarker.TABLE)).sql("duckdb")
@@ -141,8 +146,9 @@ def scan(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = None) -> Lak
     """
     out = LakeScan()
     fresh = ducklake.freshness(con)
-    originals = original_names(con)
-    markers = null_markers(con)
+    present = ducklake.bookkeeping_tables(con)  # read once: each query of the lake's tables costs
+    originals = original_names(con, present)
+    markers = null_markers(con, present)
     for table in tables(con):
         if only is None or table.qualified in only:
             name = table.qualified
@@ -151,5 +157,5 @@ def scan(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = None) -> Lak
             )
             out.records.append(record)
             out.edges += edges
-    out.changes = [c for c in lake_history.changes(con) if only is None or c.dataset in only]
+    out.changes = [c for c in lake_history.changes(con, present) if only is None or c.dataset in only]
     return out

@@ -34,9 +34,10 @@ class ColumnVersion(NamedTuple):
     end: int | None  # the snapshot that replaced or dropped it
 
 
-def changes(con: duckdb.DuckDBPyConnection) -> list[SchemaChange]:
-    """Every lake table's schema history: DuckLake's, then the ingest records."""
-    return ducklake_changes(con) + ingest_changes(con)
+def changes(con: duckdb.DuckDBPyConnection, present: set[str] | None = None) -> list[SchemaChange]:
+    """Every lake table's schema history: DuckLake's, then the ingest records (``present``: the
+    bookkeeping tables when the caller has read them)."""
+    return ducklake_changes(con) + ingest_changes(con, present)
 
 
 def ducklake_changes(con: duckdb.DuckDBPyConnection) -> list[SchemaChange]:
@@ -90,9 +91,9 @@ class History:
             yield self.change(last.end, "dropped", last.name, old_type=last.type)
 
 
-def ingest_changes(con: duckdb.DuckDBPyConnection) -> list[SchemaChange]:
+def ingest_changes(con: duckdb.DuckDBPyConnection, present: set[str] | None = None) -> list[SchemaChange]:
     """``lake._schema_changes``, each row with the snapshot that committed it (DuckLake's ``snapshot_id``)."""
-    if LakeSchemaChange.TABLE not in ducklake.bookkeeping_tables(con):
+    if LakeSchemaChange.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return []
     select = [exp.column(f.name, quoted=True) for f in fields(LakeSchemaChange)]
     query = exp.select(*select).from_(ducklake.relation("main", LakeSchemaChange.TABLE)).sql("duckdb")

@@ -9,14 +9,14 @@ travel only to the ``bigquery`` target.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from lakehouse.bigquery_settings import SECRET_FIELDS, BigQuerySettings, env_name
+from lakehouse.frozen import SecretStr
 from lakehouse.settings import ENV_PREFIX, Settings
 
 #: settings that dbt never needs (and secrets that must not travel further than necessary); the nested
@@ -39,7 +39,7 @@ BIGQUERY_TARGET = "bigquery"
 def settings_environment(settings: Settings, target: str = "dev") -> dict[str, str]:
     """LAKEHOUSE_* variables that reproduce ``settings`` for profiles.yml and the dbt plugin."""
     env: dict[str, str] = {}
-    for name in Settings.model_fields:
+    for name in _names(Settings):
         value = getattr(settings, name)
         if name in NOT_EXPORTED or value is None:
             continue
@@ -55,12 +55,17 @@ def settings_environment(settings: Settings, target: str = "dev") -> dict[str, s
 def bigquery_environment(bigquery: BigQuerySettings, *, credentials: bool) -> dict[str, str]:
     """``LAKEHOUSE_BQ_*`` as profiles.yml's bigquery target reads them (token and key file if ``credentials``)."""
     env: dict[str, str] = {}
-    for field in BigQuerySettings.model_fields:
+    for field in _names(BigQuerySettings):
         value = getattr(bigquery, field)
         if value is None or (field in SECRET_FIELDS and not credentials):
             continue
         env[env_name(field)] = value.get_secret_value() if isinstance(value, SecretStr) else _text(value)
     return env
+
+
+def _names(cls: type) -> list[str]:
+    """The settings' field names, in declaration order."""
+    return [f.name for f in dataclasses.fields(cls)]
 
 
 def _text(value: object) -> str:
@@ -75,8 +80,8 @@ def patched_environment(values: Mapping[str, str]) -> Iterator[None]:
     Other ``LAKEHOUSE_<SETTING>`` and ``LAKEHOUSE_BQ_<SETTING>`` variables are hidden meanwhile, so dbt sees
     exactly the caller's settings (variables that are not settings, e.g. LAKEHOUSE_DBT_TARGET, pass through).
     """
-    settings_vars = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | {
-        env_name(field) for field in BigQuerySettings.model_fields
+    settings_vars = {ENV_PREFIX + name.upper() for name in _names(Settings)} | {
+        env_name(field) for field in _names(BigQuerySettings)
     }
     hidden = [key for key in os.environ if key in settings_vars and key not in values]
     saved = {key: os.environ.get(key) for key in [*values, *hidden]}
