@@ -15,6 +15,7 @@ from typing import Any
 from lakehouse.errors import UsageError
 from warehouse.ml.options import ITERATIVE, OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
+from warehouse.ml.tunable import INF, arrays, choice, integer, real, tunables
 
 #: ACTIVATION_FN -> scikit-learn's activation (None: BigQuery has it, scikit-learn's MLP does not)
 ACTIVATIONS: dict[str, str | None] = {
@@ -77,6 +78,23 @@ DNN = group(
 CLASS_WEIGHTS = group(
     OptionSpec("auto_class_weights", bool, False),
     OptionSpec("class_weights", dict, None),
+)
+
+
+#: what hyperparameter tuning searches in a DNN (``hp-tuning-overview``: valid range, default range, scale).
+#: BigQuery's default search space also holds DROPOUT [0, 0.8] and L1_REG / L2_REG (0, 10] LOG: they are
+#: left out of it here (default range None: tuned only when the statement gives them) while the trainer,
+#: scikit-learn's MLP, has no dropout or L1 and takes L2 with SGD only — ``check`` would make every
+#: default trial INFEASIBLE. Candidates the MLP lacks (an optimizer, an activation) are INFEASIBLE trials.
+TUNABLE = tunables(
+    integer("batch_size", 1, MAX_BATCH_SIZE, (16, 1024), log=True),
+    real("dropout", 0, 1, "[)", None),
+    arrays("hidden_units", 1),
+    real("learn_rate", 0, 1, "[]", (0, 1)),
+    choice("optimizer", *OPTIMIZERS),
+    real("l1_reg", 0, INF, "()", None, log=True),
+    real("l2_reg", 0, INF, "()", None, log=True),
+    choice("activation_fn", *ACTIVATIONS),
 )
 
 
