@@ -64,13 +64,7 @@ DNN = group(
     OptionSpec("l2_reg", float, 0.0, check=lambda v: v >= 0, valid="a number >= 0"),
     OptionSpec("integrated_gradients_num_steps", int, 15, check=lambda v: v >= 1, valid="an integer >= 1"),
     OptionSpec("tf_version", str, "1.15", ("1.15", "2.8.0")),
-    OptionSpec(
-        "enable_global_explain",
-        bool,
-        False,
-        check=lambda v: not v,
-        valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented for DNN models)",
-    ),
+    OptionSpec("enable_global_explain", bool, False),
     *[spec for name, spec in ITERATIVE.items() if name != "warm_start"],
 )
 
