@@ -1,7 +1,9 @@
 """The model page: type, options and metrics from the catalog; the ML functions read as the principal.
 
 ``SECTIONS`` is the table of what the page shows: an ``ML.<function>`` and how to chart its rows.
-A section appears when the model's type answers the function (``warehouse.ml.types.FUNCTIONS``);
+A section appears when the model's type answers the function (``warehouse.ml.types.FUNCTIONS``; a
+model trained with hyperparameter tuning shows ML.TRIAL_INFO, each trial and the optimal one, instead of
+ML.TRAINING_INFO, which BigQuery refuses for it);
 its rows are read with ``Viewer.read`` like any query of ``lakehouse sql`` (BigQuery ML through the
 restricted session for a principal, audited), each section in its own request so the page loads
 at once and a failing function shows its error in place.
@@ -31,6 +33,7 @@ from lakehouse.ui import charts
 from lakehouse.ui.dataset import table_expr
 from lakehouse.ui.viewer import Table, Viewer
 from warehouse.ml import registry, versions
+from warehouse.ml.tuning import FUNCTIONS as TUNING_FUNCTIONS
 from warehouse.ml.types import FUNCTIONS
 from warehouse.retrain.loop import decisions
 
@@ -57,10 +60,33 @@ class Section:
     title: str
     chart: Chart | None = None
     on_training_rows: bool = False  # the function needs input rows: the model's training query gives them
+    #: True: for models trained with hyperparameter tuning only; False: for the others only; None: both
+    tuned: bool | None = None
+
+
+def _objective(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Each trial's objective on the eval rows (ML.TRIAL_INFO's one-field metrics struct), optimal marked."""
+    flat = [
+        {"trial": f"{r['trial_id']}{' (optimal)' if r['is_optimal'] else ''}", "objective": value}
+        for r in rows
+        for value in (r["hparam_tuning_evaluation_metrics"] or {}).values()
+    ]
+    return charts.bars(flat, "trial", "objective")
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("TRAINING_INFO", "Training", lambda rows: charts.line(rows, "iteration", ["loss", "eval_loss"])),
+    Section(
+        "TRAINING_INFO",
+        "Training",
+        lambda rows: charts.line(rows, "iteration", ["loss", "eval_loss"]),
+        tuned=False,  # BigQuery refuses ML.TRAINING_INFO of a tuned model: its trials are the history
+    ),
+    Section(
+        "TRIAL_INFO",
+        "Hyperparameter tuning trials (is_optimal: the trial that serves)",
+        _objective,
+        tuned=True,
+    ),
     Section("EVALUATE", "Evaluation metrics"),
     Section("CONFUSION_MATRIX", "Confusion matrix (training rows)", _confusion, on_training_rows=True),
     Section(
@@ -96,9 +122,16 @@ def _model(viewer: Viewer, name: str) -> Any:
     return record
 
 
-def sections(model_type: str) -> list[Section]:
-    available = FUNCTIONS.get(model_type, {})
-    return [s for s in SECTIONS if s.function in available]
+def sections(model_type: str, tuned: bool = False) -> list[Section]:
+    """The sections of a model of ``model_type`` (``tuned``: trained with num_trials)."""
+    available = {**FUNCTIONS.get(model_type, {}), **TUNING_FUNCTIONS}
+    return [s for s in SECTIONS if s.function in available and s.tuned in (None, tuned)]
+
+
+def tuned(record: Any) -> bool:
+    """Was the model (its catalog record) trained with hyperparameter tuning (option ``num_trials``)?"""
+    options = record.properties.get("options") or {}
+    return options.get("num_trials") is not None
 
 
 @dataclass(frozen=True)
@@ -163,7 +196,7 @@ def report_file(viewer: Viewer, name: str) -> Path:
 def page(viewer: Viewer, name: str) -> dict[str, Any]:
     record = _model(viewer, name)
     model_type = str(record.properties.get("model_type", ""))
-    return {"d": record, "model_type": model_type, "sections": sections(model_type),
+    return {"d": record, "model_type": model_type, "sections": sections(model_type, tuned(record)),
             "history": history(viewer, record.name)}  # fmt: skip
 
 
@@ -182,7 +215,7 @@ def call(record: Any, section: Section) -> str:
 def section(viewer: Viewer, name: str, function: str) -> dict[str, Any]:
     """One ML function's rows and chart, read as the principal."""
     record = _model(viewer, name)
-    chosen = {s.function: s for s in sections(str(record.properties.get("model_type", "")))}
+    chosen = {s.function: s for s in sections(str(record.properties.get("model_type", "")), tuned(record))}
     if function not in chosen:
         raise NotFoundError(f"no section {function!r} for model {record.name}",
                             hint=f"sections: {', '.join(chosen)}")  # fmt: skip

@@ -18,8 +18,9 @@ class Tunable:
     """One tunable option: BigQuery's valid range (or choices), default range and scale."""
 
     name: str
-    kind: type  # float, int or str
-    valid: tuple[float, float, bool, bool] | tuple[str, ...]  # (low, high, low_open, high_open) or choices
+    kind: type  # float, int, str or tuple (an array of layer widths, tuned by candidates only)
+    #: (low, high, low_open, high_open) — of each element for ``tuple`` — or the choices
+    valid: tuple[float, float, bool, bool] | tuple[str, ...]
     default_range: tuple[float, float] | None = None  # None: N/A (tuned only when the statement gives it)
     log: bool = False
 
@@ -27,6 +28,15 @@ class Tunable:
         """Inside the valid range (a LOG scale's open bound 0 admits 0: BigQuery takes it as 1e-14)."""
         if self.kind is str:
             return value in self.valid
+        if self.kind is tuple:
+            return (
+                isinstance(value, tuple | list)
+                and bool(value)
+                and all(isinstance(v, int) and not isinstance(v, bool) and self._inside(v) for v in value)
+            )
+        return self._inside(value)
+
+    def _inside(self, value: Any) -> bool:
         low, high, low_open, high_open = self.valid
         above = value > low if low_open and not (self.log and low == 0) else value >= low
         below = value < high if high_open else value <= high
@@ -36,7 +46,8 @@ class Tunable:
         if self.kind is str:
             return ", ".join(str(v) for v in self.valid)
         low, high, low_open, high_open = self.valid
-        return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"arrays of integers in {bounds}" if self.kind is tuple else bounds
 
 
 def real(
@@ -46,8 +57,16 @@ def real(
     return Tunable(name, float, (low, high, bounds[0] == "(", bounds[1] == ")"), default, log)
 
 
-def integer(name: str, low: float, high: float, default: tuple[float, float] | None = None) -> Tunable:
-    return Tunable(name, int, (low, high, False, high == INF), default)
+def integer(
+    name: str, low: float, high: float, default: tuple[float, float] | None = None, log: bool = False
+) -> Tunable:
+    return Tunable(name, int, (low, high, False, high == INF), default, log)
+
+
+def arrays(name: str, low: float) -> Tunable:
+    """An ARRAY<INT64> option (HIDDEN_UNITS): tuned with ``HPARAM_CANDIDATES([STRUCT([64, 32]), ...])`` only,
+    each element at least ``low``."""
+    return Tunable(name, tuple, (low, INF, False, True))
 
 
 def choice(name: str, *values: str) -> Tunable:

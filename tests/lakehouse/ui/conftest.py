@@ -3,7 +3,7 @@
 ``demo_settings`` runs ``lakehouse demo`` (the real pipeline: ingest, GX, dbt, k-means, catalog),
 then ingests ``HOSTILE`` (a CSV whose header and values are markup, quotes and non-ASCII) and trains a
 logistic regression with the real CREATE MODEL, so the model page has weights, a confusion matrix and
-a ROC curve to show. Tests only read it (the audit log grows).
+a ROC curve to show, and the same regression tuned (its trials). Tests only read it (the audit log grows).
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ PREMIUM = (
     "CREATE MODEL ml.premium OPTIONS (model_type = 'logistic_reg', input_label_cols = ['premium']) AS "
     "SELECT annual_income, spending_score, age, loyalty_tier IN ('gold', 'platinum') AS premium FROM lake.customers"
 )
+#: the same model tuned (two grid trials), for the model page's trials
+PREMIUM_TUNED = PREMIUM.replace("ml.premium", "ml.premium_tuned").replace(
+    "input_label_cols = ['premium']",
+    "input_label_cols = ['premium'], num_trials = 2, hparam_tuning_algorithm = 'GRID_SEARCH', "
+    "l2_reg = HPARAM_CANDIDATES([0.1, 10.0])",
+)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +50,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     con = warehouse.connect(settings)
     try:
         warehouse.execute(con, PREMIUM)
+        warehouse.execute(con, PREMIUM_TUNED)
     finally:
         con.close()
     models_changed(settings)

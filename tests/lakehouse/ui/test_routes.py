@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 import catalog
 import quality
+import warehouse
 from catalog.access import Principal, run_query, visibility
 from catalog.access.audit import read_log
 from lakehouse.cli import main
@@ -293,6 +294,30 @@ def test_model_sections_run_the_ml_functions(admin: TestClient, model: str, sect
         assert "error:" not in part and "<table" in part, function
     assert 'class="chart"' in admin.get(f"/model/{model}/TRAINING_INFO").text
     assert admin.get(f"/model/{model}/DROP_ALL").status_code == 404
+
+
+def test_a_tuned_model_shows_its_trials_and_the_optimal_one(
+    admin: TestClient, demo_settings: Settings
+) -> None:
+    page = admin.get("/model/ml.premium_tuned").text
+    shown = re.findall(r'hx-get="/model/ml.premium_tuned/(\w+)"', page)
+    assert shown[0] == "TRIAL_INFO" and "TRAINING_INFO" not in shown  # BigQuery refuses it for tuned models
+    con = warehouse.connect(demo_settings, read_only=True, lake=False)
+    try:
+        trials = warehouse.execute(con, "SELECT * FROM ML.TRIAL_INFO(MODEL ml.premium_tuned)").to_dicts()
+    finally:
+        con.close()
+    part = admin.get("/model/ml.premium_tuned/TRIAL_INFO").text
+    assert "error:" not in part and 'class="chart"' in part
+    header = re.findall(r'<th scope="col">(\w+)</th>', part)
+    assert header[:2] == ["trial_id", "hyperparameters"] and "is_optimal" in header
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", part, re.S)
+    assert len(rows) == len(trials) == 2
+    optimal = [r for r in rows if r.split("</td><td>")[header.index("is_optimal")] == "True"]
+    assert len(optimal) == 1 and optimal[0].startswith(
+        str(next(t["trial_id"] for t in trials if t["is_optimal"]))
+    )
+    assert "(optimal)" in part  # the chart marks it too
 
 
 # --- SQL ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ ML.EXPLAIN_PREDICT (``bigqueryml-syntax-explain-predict``) returns, before the p
 ``predicted_<label>``, ``probability`` (classifiers: of the predicted class), ``top_feature_attributions``
 ARRAY<STRUCT<feature STRING, attribution FLOAT64>> (the top ``top_k_features`` by absolute attribution),
 ``baseline_prediction_value``, ``prediction_value`` (the logit of the predicted class for classifiers) and
-``approximation_error`` (0 for the exact methods of linear and tree models). A model family hands
+``approximation_error`` (0 for the exact methods of linear and tree models; an approximate method such
+as Integrated Gradients reports its own). A model family hands
 ``explained`` rows holding one attribution column per feature (``attribution(i)``, toward the predicted
 class), ``BASELINE`` and ``VALUE``; the top-k list is built in SQL.
 
@@ -92,17 +93,23 @@ def top_attributions(features: Sequence[str], k: int) -> exp.Expr:
 
 
 def explained(
-    rows: exp.Select, features: Sequence[str], k: int, leading: Sequence[exp.Expr], helpers: Sequence[str]
+    rows: exp.Select,
+    features: Sequence[str],
+    k: int,
+    leading: Sequence[exp.Expr],
+    helpers: Sequence[str],
+    error: exp.Expr | None = None,
 ) -> exp.Select:
     """BigQuery's columns over ``rows`` (which hold ``attribution(i)``, ``BASELINE`` and ``VALUE``):
     ``leading`` (the prediction, and for classifiers its probability), the explanation, then every
-    column of ``rows`` but the ``helpers`` and this module's own."""
+    column of ``rows`` but the ``helpers`` and this module's own. ``error`` is the approximation error
+    of an approximate method (a column of ``rows``); the exact methods' is 0."""
     return exp.select(
         *leading,
         exp.alias_(top_attributions(features, k), ident("top_feature_attributions")),
         exp.alias_(exp.cast(col(BASELINE), "DOUBLE"), ident("baseline_prediction_value")),
         exp.alias_(exp.cast(col(VALUE), "DOUBLE"), ident("prediction_value")),
-        exp.alias_(num(0.0), ident("approximation_error")),  # exact methods (BigQuery: 0)
+        exp.alias_(num(0.0) if error is None else exp.cast(error, "DOUBLE"), ident("approximation_error")),
         exp.Star(except_=[exp.column(ident(n)) for n in [*helpers, *helper_columns(len(features))]]),
     ).from_(rows.subquery("__explained"))
 

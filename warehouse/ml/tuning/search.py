@@ -5,7 +5,7 @@ exhausted) and ``tell(params, value)`` (the trial's objective on the eval split;
 ``ALGORITHMS`` maps each name to its class:
 
 - ``GRID_SEARCH``: every combination of the candidates once, in the order given (discrete spaces only);
-- ``RANDOM_SEARCH``: uniform draws (log-uniform on LOG scales) from a seeded generator;
+- ``RANDOM_SEARCH``: uniform draws (log-uniform on LOG scales, integers too) from a seeded generator;
 - ``VIZIER_DEFAULT``: Bayesian optimisation with optuna's TPE sampler (BigQuery's Vizier is a Gaussian
   process service with transfer learning, which has no offline equivalent), seeded.
 
@@ -81,6 +81,9 @@ class RandomSearch:
         if d.discrete:
             return d.candidates[int(self._rng.integers(len(d.candidates)))]
         assert d.low is not None and d.high is not None
+        if d.kind is int and d.log:  # log-uniform over [low, high + 1), rounded down
+            drawn = math.exp(self._rng.uniform(math.log(d.low), math.log(d.high + 1)))
+            return min(int(d.high), int(drawn))
         if d.kind is int:
             return int(self._rng.integers(int(d.low), int(d.high) + 1))
         if d.log:

@@ -123,6 +123,8 @@ def _arrow_kind(value: Any) -> pa.DataType:
         return pa.int64()
     if isinstance(value, float):
         return pa.float64()
+    if isinstance(value, list | tuple):  # HIDDEN_UNITS
+        return pa.list_(pa.int64())
     return pa.string()
 
 

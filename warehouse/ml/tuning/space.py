@@ -57,6 +57,8 @@ class Dimension:
 
 
 HPARAM_FUNCTIONS = ("HPARAM_RANGE", "HPARAM_CANDIDATES")
+#: kinds of options tuned with HPARAM_CANDIDATES only -> what the candidates look like
+_CANDIDATES_ONLY: dict[type, str] = {str: "strings", tuple: "[STRUCT([64, 32]), STRUCT([32])]"}
 
 
 def _hparam_call(node: exp.Expr) -> tuple[str, list[exp.Expr]] | None:
@@ -103,12 +105,13 @@ def _not_tunable(name: str, model_type: str, tuning: Tuning | None) -> UsageErro
 
 def _range(tunable: Tunable, spec: OptionSpec, values: list[Any]) -> Dimension:
     name = tunable.name
-    if tunable.kind is str or len(values) != 2 or not all(isinstance(v, int | float) for v in values):
+    discrete = tunable.kind in _CANDIDATES_ONLY
+    if discrete or len(values) != 2 or not all(isinstance(v, int | float) for v in values):
         raise UsageError(
             f"option {name}: HPARAM_RANGE takes two numbers (min, max)"
-            + (" and this option takes strings" if tunable.kind is str else ""),
-            hint=f"{name} = HPARAM_CANDIDATES([...])"
-            if tunable.kind is str
+            + (f" and this option takes {_CANDIDATES_ONLY[tunable.kind]}" if discrete else ""),
+            hint=f"{name} = HPARAM_CANDIDATES({_CANDIDATES_ONLY.get(tunable.kind, '[...]')})"
+            if discrete
             else f"{name} = HPARAM_RANGE(0, 1)",
         )
     low, high = float(values[0]), float(values[1])
@@ -122,9 +125,19 @@ def _range(tunable: Tunable, spec: OptionSpec, values: list[Any]) -> Dimension:
     return Dimension(name, tunable.kind, low, high, tunable.log)
 
 
+def _array(value: Any) -> Any:
+    """One candidate of an array option: ``STRUCT([64, 32])`` (as BigQuery writes it) or ``[64, 32]``, as a
+    tuple (candidates are compared and hashed)."""
+    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], list):
+        value = value[0]
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _candidates(tunable: Tunable, spec: OptionSpec, values: list[Any]) -> Dimension:
     name = tunable.name
     flat = values[0] if len(values) == 1 and isinstance(values[0], list) else values
+    if tunable.kind is tuple and flat and all(isinstance(v, int) for v in flat):
+        flat = [flat]  # HPARAM_CANDIDATES([64, 32]): one array
     if not flat:
         raise UsageError(
             f"option {name}: HPARAM_CANDIDATES is empty", hint=f"{name} = HPARAM_CANDIDATES([a, b])"
@@ -132,7 +145,13 @@ def _candidates(tunable: Tunable, spec: OptionSpec, values: list[Any]) -> Dimens
     out: list[Any] = []
     for value in flat:
         value = value.upper() if isinstance(value, str) else value
-        ok_type = isinstance(value, str) if tunable.kind is str else isinstance(value, int | float)
+        if tunable.kind is tuple:
+            value = _array(value)
+        ok_type = (
+            isinstance(value, tunable.kind)
+            if tunable.kind in _CANDIDATES_ONLY
+            else isinstance(value, int | float)
+        )
         if (
             not ok_type
             or not tunable.admits(value)

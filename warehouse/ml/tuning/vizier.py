@@ -15,6 +15,16 @@ from warehouse.ml.tuning.space import DART_ONLY, Dimension
 from warehouse.ml.tuning.start import Params, starting_point
 
 
+def _encode(value: Any) -> Any:
+    """A candidate as optuna takes it (None, bool, int, float or str): an array candidate (HIDDEN_UNITS) as
+    its text."""
+    return str(list(value)) if isinstance(value, tuple) else value
+
+
+def _decode(d: Dimension, value: Any) -> Any:
+    return next(c for c in d.candidates if _encode(c) == value)
+
+
 class Vizier:
     """Bayesian optimisation: optuna's TPE sampler through its ask-and-tell interface, seeded, starting at
     BigQuery's starting point."""
@@ -40,12 +50,13 @@ class Vizier:
                 constant_liar=parallel > 1,
             )
         self._study = optuna.create_study(direction="minimize" if minimize else "maximize", sampler=sampler)
-        self._study.enqueue_trial(starting_point(dimensions, defaults))
+        start = starting_point(dimensions, defaults)
+        self._study.enqueue_trial({name: _encode(value) for name, value in start.items()})
         self._pending: dict[int, optuna.trial.Trial] = {}
 
     def _suggest(self, trial: optuna.trial.Trial, d: Dimension) -> Any:
         if d.discrete:
-            return trial.suggest_categorical(d.name, list(d.candidates))
+            return _decode(d, trial.suggest_categorical(d.name, [_encode(c) for c in d.candidates]))
         assert d.low is not None and d.high is not None
         if d.kind is int:
             return trial.suggest_int(d.name, int(d.low), int(d.high), log=d.log)

@@ -142,3 +142,24 @@ def test_dart_only_hyperparameters_are_suggested_with_dart_only(algorithm: str) 
     assert {p["booster_type"] for p in visited} == {"GBTREE", "DART"}
     for params in visited:
         assert ("dropout" in params) == (params["booster_type"] == "DART")
+
+
+@pytest.mark.parametrize("algorithm", ["GRID_SEARCH", "RANDOM_SEARCH", "VIZIER_DEFAULT"])
+def test_array_candidates_are_suggested_as_given(algorithm: str) -> None:
+    """HIDDEN_UNITS candidates are arrays (tuples here): every algorithm suggests them unchanged."""
+    layers = ((64, 32), (32,), (16, 8, 4))
+    dims = [Dimension("hidden_units", tuple, candidates=layers)]
+    visited = _run(algorithm, dims, trials=8, value=lambda p: float(sum(p["hidden_units"])))
+    assert visited[0] == {"hidden_units": (64, 32)}  # the starting point: the first candidate
+    assert all(p["hidden_units"] in layers for p in visited)
+    assert {p["hidden_units"] for p in visited} == set(layers)
+
+
+@pytest.mark.parametrize("algorithm", ["RANDOM_SEARCH", "VIZIER_DEFAULT"])
+def test_an_integer_on_a_log_scale_spreads_over_the_decades(algorithm: str) -> None:
+    """BATCH_SIZE's default range [16, 1024] is LOG: about half the draws fall below 128 (a uniform draw
+    would put 11 % there)."""
+    dims = [Dimension("batch_size", int, 16, 1024, log=True)]
+    visited = _run(algorithm, dims, trials=40, value=lambda p: 1.0)
+    assert all(16 <= p["batch_size"] <= 1024 and isinstance(p["batch_size"], int) for p in visited)
+    assert sum(p["batch_size"] < 128 for p in visited) >= 12

@@ -1,6 +1,7 @@
 """The ML functions of the DNN types, all as SQL over the compiled network (``sql``): ML.PREDICT,
 ML.EVALUATE, and for classifiers ML.CONFUSION_MATRIX and ML.ROC_CURVE (ML.FEATURE_INFO and
-ML.TRAINING_INFO are every type's).
+ML.TRAINING_INFO are every type's); ML.EXPLAIN_PREDICT and ML.GLOBAL_EXPLAIN by Integrated Gradients
+(``explain``).
 
 The input rows are encoded as at training (``scoring.encoded_input``: mean-imputed, standardized,
 one-hot). Classifier outputs follow every classifier's (``warehouse.ml.classes``): ``__p0`` is P(the
@@ -16,8 +17,10 @@ from sqlglot import exp
 
 from warehouse.ml import classes as classes_sql
 from warehouse.ml import labelled
+from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.dnn import sql
+from warehouse.ml.models.dnn.explain import explain_predict
 from warehouse.ml.registry import Model
 from warehouse.ml.scoring import encoded_input, without
 from warehouse.ml.sqlexpr import col, ident, num, struct
@@ -107,8 +110,12 @@ CLASSIFIER: dict[str, Function] = {
     "EVALUATE": evaluate,
     "CONFUSION_MATRIX": confusion_matrix,
     "ROC_CURVE": roc_curve,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }
 REGRESSOR: dict[str, Function] = {
     "PREDICT": predict,
     "EVALUATE": evaluate,
+    "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
 }

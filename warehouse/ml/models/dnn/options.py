@@ -15,6 +15,7 @@ from typing import Any
 from lakehouse.errors import UsageError
 from warehouse.ml.options import ITERATIVE, OptionSpec, group
 from warehouse.ml.preprocessing.automatic import Encoding
+from warehouse.ml.tunable import INF, arrays, choice, integer, real, tunables
 
 #: ACTIVATION_FN values (how each is computed: ``network.ACTIVATIONS`` in Keras, ``sql.ACTIVATIONS`` in SQL)
 ACTIVATIONS = ("RELU", "RELU6", "CRELU", "ELU", "SELU", "SIGMOID", "TANH")
@@ -52,13 +53,7 @@ DNN = group(
     OptionSpec("l2_reg", float, 0.0, check=lambda v: v >= 0, valid="a number >= 0"),
     OptionSpec("integrated_gradients_num_steps", int, 15, check=lambda v: v >= 1, valid="an integer >= 1"),
     OptionSpec("tf_version", str, "1.15", ("1.15", "2.8.0")),
-    OptionSpec(
-        "enable_global_explain",
-        bool,
-        False,
-        check=lambda v: not v,
-        valid="FALSE (ML.GLOBAL_EXPLAIN is not implemented for DNN models)",
-    ),
+    OptionSpec("enable_global_explain", bool, False),
     *[spec for name, spec in ITERATIVE.items() if name != "warm_start"],
 )
 
@@ -66,6 +61,22 @@ DNN = group(
 CLASS_WEIGHTS = group(
     OptionSpec("auto_class_weights", bool, False),
     OptionSpec("class_weights", dict, None),
+)
+
+
+#: what hyperparameter tuning searches in a DNN (``hp-tuning-overview``: valid range, default range, scale).
+#: BigQuery's default search space also holds L1_REG / L2_REG (0, 10] LOG: they are left out of it here
+#: (default range None: tuned only when the statement gives them) because they apply to ADAGRAD, FTRL
+#: and SGD only (``check``) and the default optimizer is ADAM, so every default trial would be INFEASIBLE.
+TUNABLE = tunables(
+    integer("batch_size", 1, MAX_BATCH_SIZE, (16, 1024), log=True),
+    real("dropout", 0, 1, "[)", (0, 0.8)),
+    arrays("hidden_units", 1),
+    real("learn_rate", 0, 1, "[]", (0, 1)),
+    choice("optimizer", *OPTIMIZERS),
+    real("l1_reg", 0, INF, "()", None, log=True),
+    real("l2_reg", 0, INF, "()", None, log=True),
+    choice("activation_fn", *ACTIVATIONS),
 )
 
 

@@ -17,4 +17,5 @@ MODEL_TYPE = ModelType(
     encoding=options.encoding,
     train=train.train,
     functions=functions.FUNCTIONS,
+    tuning=options.TUNING,
 )
