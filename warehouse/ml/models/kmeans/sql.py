@@ -8,7 +8,7 @@ relation holding the encoded dimensions ``__x0..``. Training and scoring both us
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -130,6 +130,8 @@ class ClusterStats:
     sum_distance: dict[int, float]
     sum_squared_distance: dict[int, float]
     loss: float  # sum over rows of the loss (squared Euclidean or cosine distance)
+    # per cluster (size, sum of row id hashes): equal in two steps = the same rows in every cluster
+    assignment: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def radius(self) -> dict[int, float]:
         return {c: float(np.sqrt(self.sum_squared_distance[c] / n)) for c, n in self.sizes.items() if n}
@@ -151,15 +153,19 @@ def lloyd_step(data: TrainingData, cosine: bool) -> Callable[[np.ndarray], Clust
     def step(centroids: np.ndarray) -> ClusterStats:
         k = len(centroids)
         if k not in text:
-            text[k] = sql(stats_query(data.relation(), d, Parameters(k, d), cosine))
-        return read_stats(data.con.execute(text[k], Parameters.bind(centroids, cosine)).fetchall())
+            text[k] = sql(stats_query(data.relation(), d, Parameters(k, d), cosine, fingerprint=True))
+        return read_stats(data.con.execute(text[k], Parameters.bind(centroids, cosine)).fetchall(), d)
 
     return step
 
 
-def stats_query(source: exp.Expr, d: int, centroids: Centroids, cosine: bool) -> exp.Select:
-    """Per cluster: id, size, loss sum, distance sum, squared distance sum, mean of each dimension."""
+def stats_query(
+    source: exp.Expr, d: int, centroids: Centroids, cosine: bool, *, fingerprint: bool = False
+) -> exp.Select:
+    """Per cluster: id, size, loss sum, distance sum, squared distance sum, mean of each dimension;
+    with ``fingerprint`` (a source with ``__rid``) also the exact integer sum of its rows' id hashes."""
     distance = distance_of(col(DMIN), cosine)
+    rows = [exp.func("sum", exp.func("hash", col(ROW_ID)))] if fingerprint else []
     return (
         exp.select(
             col(CID),
@@ -168,26 +174,28 @@ def stats_query(source: exp.Expr, d: int, centroids: Centroids, cosine: bool) ->
             exp.func("sum", distance),
             exp.func("sum", exp.Mul(this=distance, expression=distance.copy())),
             *[exp.func("avg", col(dim_name(j))) for j in range(d)],
+            *rows,
         )
         .from_(assigned(source, d, centroids, cosine).subquery("__assigned", copy=False), copy=False)
         .group_by(col(CID), copy=False)
     )
 
 
-def read_stats(rows: list[tuple[Any, ...]]) -> ClusterStats:
+def read_stats(rows: list[tuple[Any, ...]], d: int) -> ClusterStats:
     return ClusterStats(
-        means={int(r[0]): np.array(r[5:], dtype=float) for r in rows},
+        means={int(r[0]): np.array(r[5 : 5 + d], dtype=float) for r in rows},
         sizes={int(r[0]): int(r[1]) for r in rows},
         sum_distance={int(r[0]): float(r[3]) for r in rows},
         sum_squared_distance={int(r[0]): float(r[4]) for r in rows},
         loss=float(sum(r[2] for r in rows)),
+        assignment={int(r[0]): (int(r[1]), int(r[5 + d])) for r in rows if len(r) > 5 + d},
     )
 
 
 def cluster_stats(
     con: duckdb.DuckDBPyConnection, source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool
 ) -> ClusterStats:
-    return read_stats(con.execute(sql(stats_query(source, d, centroids, cosine))).fetchall())
+    return read_stats(con.execute(sql(stats_query(source, d, centroids, cosine))).fetchall(), d)
 
 
 def metrics(stats: ClusterStats, centroids: np.ndarray, rows: int) -> dict[str, float | None]:

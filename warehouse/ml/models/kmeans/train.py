@@ -51,6 +51,7 @@ def train(model: Model, data: TrainingData) -> None:
     previous_loss: float | None = None
     step = ksql.lloyd_step(data, cosine)
     final: ksql.ClusterStats | None = None
+    assignment: dict[int, tuple[int, int]] | None = None
     for iteration in range(options["max_iterations"]):
         started = time.perf_counter()
         stats = step(centroids)
@@ -79,8 +80,10 @@ def train(model: Model, data: TrainingData) -> None:
                 f"loss {loss:.6g}",
             ),
         )
-        converged = np.array_equal(new, centroids)
-        centroids = new
+        # converged: the centroids did not move, or no row changed cluster (the means of the same rows,
+        # summed in parallel in another order, may differ in the last bit and never stop moving)
+        converged = np.array_equal(new, centroids) or stats.assignment == assignment
+        centroids, assignment = new, stats.assignment
         if converged:
             final = stats  # the step's centroids are the final ones: its statistics are the final ones
             break
