@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 DIALECT = "duckdb"
+_DOUBLE = exp.DataType.build("DOUBLE")
 
 
 def ident(name: str) -> exp.Identifier:
@@ -28,8 +29,8 @@ def col(name: str, table: str | None = None) -> exp.Column:
 def num(value: float | int | None) -> exp.Expr:
     """An exact DOUBLE literal (a NULL for None or NaN)."""
     if value is None or value != value:
-        return exp.cast(exp.null(), "DOUBLE")
-    return exp.cast(exp.Literal.string(repr(float(value))), "DOUBLE")
+        return exp.Cast(this=exp.null(), to=_DOUBLE.copy())
+    return exp.Cast(this=exp.Literal.string(repr(float(value))), to=_DOUBLE.copy())
 
 
 def string(value: str) -> exp.Literal:
@@ -45,10 +46,18 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe)
 
 def _parenthesize(node: exp.Expr) -> None:
     """Wrap arithmetic operands that are themselves arithmetic: sqlglot prints a built tree without
-    precedence parentheses (Div(a, Mul(b, c)) would print as a / b * c)."""
+    precedence parentheses (Div(a, Mul(b, c)) would print as a / b * c).
+
+    The operand moves into the parenthesis as it is (no copy): a copy would leave the nodes still to
+    be visited behind, unwrapped (a / (b * c + d) for a / (b * (c + d))), and copying every nested
+    operand is quadratic in a long sum's length."""
+    if not isinstance(node, _ARITHMETIC):
+        return
     for child in list(node.iter_expressions()):
-        if isinstance(node, _ARITHMETIC) and isinstance(child, _ARITHMETIC):
-            child.replace(exp.Paren(this=child.copy()))
+        if isinstance(child, _ARITHMETIC):
+            wrapper = exp.Paren()
+            child.replace(wrapper)
+            wrapper.set("this", child)
 
 
 def sql(expression: exp.Expr, *, strict: bool = False) -> str:

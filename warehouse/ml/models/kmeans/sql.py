@@ -7,7 +7,9 @@ relation holding the encoded dimensions ``__x0..``. Training and scoring both us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -28,28 +30,71 @@ def _d(c: int) -> str:
 VECTOR = "__v"
 
 
-def distance_exprs(d: int, centroids: np.ndarray, cosine: bool) -> list[exp.Expr]:
+@dataclass(frozen=True)
+class Parameters:
+    """The k x d centroids as named query parameters ``$c_<c>_<j>`` (and their norms ``$n_<c>``), so
+    that one query text serves every Lloyd iteration; ``bind`` gives an iteration's values."""
+
+    k: int
+    d: int
+
+    @staticmethod
+    def bind(centroids: np.ndarray, cosine: bool) -> dict[str, float]:
+        values = {f"c_{c}_{j}": float(v) for c, row in enumerate(centroids) for j, v in enumerate(row)}
+        if cosine:  # only the cosine distance reads the norms
+            values.update({f"n_{c}": _norm(row) for c, row in enumerate(centroids)})
+        return values
+
+
+Centroids = np.ndarray | Parameters
+
+
+def _norm(row: np.ndarray) -> float:
+    return float(np.sqrt(np.dot(row, row)))
+
+
+def _value(centroids: Centroids, c: int, j: int) -> exp.Expr:
+    if isinstance(centroids, Parameters):
+        return exp.Placeholder(this=f"c_{c}_{j}")
+    return num(centroids[c, j])
+
+
+def _norm_of(centroids: Centroids, c: int) -> exp.Expr:
+    if isinstance(centroids, Parameters):
+        return exp.Placeholder(this=f"n_{c}")
+    return num(_norm(centroids[c]))
+
+
+def _count(centroids: Centroids) -> int:
+    return centroids.k if isinstance(centroids, Parameters) else len(centroids)
+
+
+def distance_exprs(d: int, centroids: Centroids, cosine: bool) -> list[exp.Expr]:
     """Distance of the row to each centroid: Euclidean (DuckDB's array_distance over the row vector
-    ``__v``, several times faster than the same arithmetic spelled out per dimension) or cosine."""
+    ``__v``, several times faster than the same arithmetic spelled out per dimension) or cosine.
+    The centroids enter as exact DOUBLE literals, or as ``Parameters``."""
     xs = [col(dim_name(j)) for j in range(d)]
+    vector_type = exp.DataType.build(f"DOUBLE[{d}]")
     out: list[exp.Expr] = []
-    for c in centroids:
+    for c in range(_count(centroids)):
         if cosine:
-            dot = add([exp.Mul(this=x, expression=num(v)) for x, v in zip(xs, c, strict=True)])
-            norm_x = exp.func("sqrt", add([exp.Mul(this=x, expression=x) for x in xs]))
-            norm_c = float(np.sqrt(np.dot(c, c)))
-            denominator = exp.func("nullif", exp.Mul(this=norm_x, expression=num(norm_c)), num(0.0))
+            dot = add([exp.Mul(this=x.copy(), expression=_value(centroids, c, j)) for j, x in enumerate(xs)])
+            norm_x = exp.func("sqrt", add([exp.Mul(this=x.copy(), expression=x.copy()) for x in xs]))
+            denominator = exp.func(
+                "nullif", exp.Mul(this=norm_x, expression=_norm_of(centroids, c)), num(0.0)
+            )
             cos = exp.func("coalesce", exp.Div(this=paren(dot), expression=denominator), num(0.0))
             out.append(exp.Sub(this=num(1.0), expression=cos))
         else:
-            point = exp.cast(exp.Array(expressions=[num(v) for v in c]), f"DOUBLE[{d}]")
+            values = [_value(centroids, c, j) for j in range(d)]
+            point = exp.Cast(this=exp.Array(expressions=values), to=vector_type.copy())
             out.append(exp.func("array_distance", col(VECTOR), point))
     return out
 
 
-def assigned(source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool) -> exp.Select:
+def assigned(source: exp.Expr, d: int, centroids: Centroids, cosine: bool) -> exp.Select:
     """``source`` plus ``__v``, ``__d1..__dk`` (distances), ``__dmin`` and ``__cid`` (source: a table or subquery)."""
-    k = len(centroids)
+    k = _count(centroids)
     vector = exp.cast(exp.Array(expressions=[col(dim_name(j)) for j in range(d)]), f"DOUBLE[{d}]")
     with_vector = exp.select("*", exp.alias_(vector, ident(VECTOR))).from_(source, copy=False)
     distances = [exp.alias_(e, ident(_d(c))) for c, e in enumerate(distance_exprs(d, centroids, cosine))]
@@ -85,6 +130,8 @@ class ClusterStats:
     sum_distance: dict[int, float]
     sum_squared_distance: dict[int, float]
     loss: float  # sum over rows of the loss (squared Euclidean or cosine distance)
+    # per cluster (size, sum of row id hashes): equal in two steps = the same rows in every cluster
+    assignment: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def radius(self) -> dict[int, float]:
         return {c: float(np.sqrt(self.sum_squared_distance[c] / n)) for c, n in self.sizes.items() if n}
@@ -97,16 +144,29 @@ class ClusterStats:
         ]
 
 
-def assign_and_average(data: TrainingData, centroids: np.ndarray, cosine: bool) -> ClusterStats:
-    """One Lloyd step in one query: assign every row, then per cluster its size, mean and distances."""
-    return cluster_stats(data.con, data.relation(), len(data.dims), centroids, cosine)
+def lloyd_step(data: TrainingData, cosine: bool) -> Callable[[np.ndarray], ClusterStats]:
+    """One Lloyd step per call, one query: assign every row, then per cluster its size, mean and
+    distances. The query text is built once; each call binds that step's centroids (``Parameters``)."""
+    d = len(data.dims)
+    text: dict[int, str] = {}  # by k (always the same k in one training)
+
+    def step(centroids: np.ndarray) -> ClusterStats:
+        k = len(centroids)
+        if k not in text:
+            text[k] = sql(stats_query(data.relation(), d, Parameters(k, d), cosine, fingerprint=True))
+        return read_stats(data.con.execute(text[k], Parameters.bind(centroids, cosine)).fetchall(), d)
+
+    return step
 
 
-def cluster_stats(
-    con: duckdb.DuckDBPyConnection, source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool
-) -> ClusterStats:
+def stats_query(
+    source: exp.Expr, d: int, centroids: Centroids, cosine: bool, *, fingerprint: bool = False
+) -> exp.Select:
+    """Per cluster: id, size, loss sum, distance sum, squared distance sum, mean of each dimension;
+    with ``fingerprint`` (a source with ``__rid``) also the exact integer sum of its rows' id hashes."""
     distance = distance_of(col(DMIN), cosine)
-    query = (
+    rows = [exp.func("sum", exp.func("hash", col(ROW_ID)))] if fingerprint else []
+    return (
         exp.select(
             col(CID),
             exp.func("count", exp.Star()),
@@ -114,18 +174,28 @@ def cluster_stats(
             exp.func("sum", distance),
             exp.func("sum", exp.Mul(this=distance, expression=distance.copy())),
             *[exp.func("avg", col(dim_name(j))) for j in range(d)],
+            *rows,
         )
-        .from_(assigned(source, d, centroids, cosine).subquery("__assigned"))
-        .group_by(col(CID))
+        .from_(assigned(source, d, centroids, cosine).subquery("__assigned", copy=False), copy=False)
+        .group_by(col(CID), copy=False)
     )
-    rows = con.execute(sql(query)).fetchall()
+
+
+def read_stats(rows: list[tuple[Any, ...]], d: int) -> ClusterStats:
     return ClusterStats(
-        means={int(r[0]): np.array(r[5:], dtype=float) for r in rows},
+        means={int(r[0]): np.array(r[5 : 5 + d], dtype=float) for r in rows},
         sizes={int(r[0]): int(r[1]) for r in rows},
         sum_distance={int(r[0]): float(r[3]) for r in rows},
         sum_squared_distance={int(r[0]): float(r[4]) for r in rows},
         loss=float(sum(r[2] for r in rows)),
+        assignment={int(r[0]): (int(r[1]), int(r[5 + d])) for r in rows if len(r) > 5 + d},
     )
+
+
+def cluster_stats(
+    con: duckdb.DuckDBPyConnection, source: exp.Expr, d: int, centroids: np.ndarray, cosine: bool
+) -> ClusterStats:
+    return read_stats(con.execute(sql(stats_query(source, d, centroids, cosine))).fetchall(), d)
 
 
 def metrics(stats: ClusterStats, centroids: np.ndarray, rows: int) -> dict[str, float | None]:

@@ -49,9 +49,12 @@ def train(model: Model, data: TrainingData) -> None:
     cosine = options["distance_type"] == "COSINE"
     history: list[dict[str, Any]] = []
     previous_loss: float | None = None
+    step = ksql.lloyd_step(data, cosine)
+    final: ksql.ClusterStats | None = None
+    assignment: dict[int, tuple[int, int]] | None = None
     for iteration in range(options["max_iterations"]):
         started = time.perf_counter()
-        stats = ksql.assign_and_average(data, centroids, cosine)
+        stats = step(centroids)
         loss = stats.loss / data.rows
         new = centroids.copy()
         for cid, mean in stats.means.items():
@@ -77,15 +80,19 @@ def train(model: Model, data: TrainingData) -> None:
                 f"loss {loss:.6g}",
             ),
         )
-        converged = np.array_equal(new, centroids)
-        centroids = new
+        # converged: the centroids did not move, or no row changed cluster (the means of the same rows,
+        # summed in parallel in another order, may differ in the last bit and never stop moving)
+        converged = np.array_equal(new, centroids) or stats.assignment == assignment
+        centroids, assignment = new, stats.assignment
         if converged:
+            final = stats  # the step's centroids are the final ones: its statistics are the final ones
             break
         progress = (previous_loss - loss) / previous_loss if previous_loss else None
         if options["early_stop"] and progress is not None and progress < options["min_rel_progress"]:
             break
         previous_loss = loss
-    final = ksql.assign_and_average(data, centroids, cosine)
+    if final is None:
+        final = step(centroids)
     model.metrics = ksql.metrics(final, centroids, data.rows)
     model.state.update(
         num_clusters=k,

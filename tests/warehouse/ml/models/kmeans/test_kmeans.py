@@ -183,3 +183,26 @@ def test_detect_anomalies_without_input_reapplies_the_transform(con: duckdb.Duck
     given = warehouse.execute(con, query.format(", TABLE sk.iris")).rows[0]
     assert rerun[0] == given[0] > 0
     assert rerun[1] == pytest.approx(given[1])
+
+
+@pytest.mark.slow
+def test_training_stops_when_no_row_changes_cluster(con: duckdb.DuckDBPyConnection) -> None:
+    """Means summed by two threads in a varying order may differ in their last bit from one step to
+    the next; training stopped only at max_iterations then, where scikit-learn stops once no label changes."""
+    con.execute("SET threads = 2")
+    features = ", ".join(f"(i % 8) * {j + 1}.5 + sin(i * {j + 3}.7) AS f{j}" for j in range(8))
+    con.execute(f"CREATE TABLE blobs AS SELECT i, {features}, i < 8 AS seed FROM range(1000000) r(i)")
+    columns = ", ".join(f"f{j}" for j in range(8))
+    warehouse.execute(
+        con,
+        f"""CREATE MODEL ml.blobs OPTIONS(model_type='kmeans', num_clusters=8, kmeans_init_method='CUSTOM',
+            kmeans_init_col='seed', standardize_features=FALSE, max_iterations=10, early_stop=FALSE)
+        AS SELECT {columns}, seed FROM blobs""",
+    )
+    data = con.execute(f"SELECT {columns} FROM blobs ORDER BY i").fetchnumpy()
+    x = np.column_stack([data[f"f{j}"] for j in range(8)])
+    reference = KMeans(n_clusters=8, init=x[:8], n_init=1, algorithm="lloyd", tol=0, max_iter=10).fit(x)
+    steps = warehouse.execute(con, "SELECT count(*) FROM ML.TRAINING_INFO(MODEL ml.blobs)").rows[0][0]
+    assert steps == reference.n_iter_ < 10
+    ours = _centroid_matrix(con, "ml.blobs", [f"f{j}" for j in range(8)])
+    np.testing.assert_allclose(ours, reference.cluster_centers_, rtol=1e-9, atol=1e-9)
