@@ -10,8 +10,8 @@ P(higher label); softmax: one per class).
 
 Missing values cost nothing per split: a split whose default is ``yes`` compares ``__lo`` (missing is
 -inf, below every threshold), any other compares ``__hi`` (+inf, below none). Measured on 20 trees of
-depth 6, this is 1.5x faster than ``(x < t OR x IS NULL)`` at every split; infinities in the input
-compare as they do in xgboost.
+depth 6 (one thread, CPU time): 1.5x faster than ``(x < t OR x IS NULL)`` at every split on inputs with
+~1% NULLs per column, the same speed on inputs without NULLs.
 """
 
 from __future__ import annotations
