@@ -18,7 +18,7 @@
   vs MLPRegressor.predict.  Then the SQL scoring of ever larger networks (units x layers, one epoch of
   training each) until one takes over --dnn-limit-seconds per 10,000 rows: the largest it handles.
 
-Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 200000] [--dnn-rows 100000]
+Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 1000000] [--dnn-rows 100000]
 """
 
 from __future__ import annotations
@@ -354,7 +354,7 @@ def main() -> None:
     parser.add_argument("--linreg-rows", type=int, default=10_000_000)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tree-rows", type=int, default=200_000)
+    parser.add_argument("--tree-rows", type=int, default=1_000_000)
     parser.add_argument("--dnn-rows", type=int, default=100_000)
     parser.add_argument("--dnn-limit-seconds", type=float, default=30.0)
     parser.add_argument(

@@ -1,11 +1,17 @@
 """The trees as DuckDB SQL: a node table (``NODES``) compiled to one nested CASE per tree.
 
 Every split compares like xgboost: ``CAST(x AS FLOAT) < threshold`` with the threshold as float32, and
-a NULL input follows the split's default (missing-value) direction. A tree is a CASE nested as deep as
+a missing input (NULL or NaN) follows the split's default direction. A tree is a CASE nested as deep as
 the tree (<= 20); an output's trees are summed as a balanced, parenthesized tree of additions, so the
 expression depth grows with log2(trees) and stays far below DuckDB's ``max_expression_depth`` (1000).
-Layers: ``__f<i>`` (the encoded inputs as FLOAT), ``__m<k>`` (the margin of output k), then for
-classifiers ``__p<k>`` (sigmoid: P(higher label); softmax: one per class).
+Layers: ``__f<i>`` (the encoded inputs as FLOAT), ``__lo<i>``/``__hi<i>`` (the same with a missing
+value as -inf/+inf), ``__m<k>`` (the margin of output k), then for classifiers ``__p<k>`` (sigmoid:
+P(higher label); softmax: one per class).
+
+Missing values cost nothing per split: a split whose default is ``yes`` compares ``__lo`` (missing is
+-inf, below every threshold), any other compares ``__hi`` (+inf, below none). Measured on 20 trees of
+depth 6 (one thread, CPU time): 1.5x faster than ``(x < t OR x IS NULL)`` at every split on inputs with
+~1% NULLs per column, the same speed on inputs without NULLs.
 """
 
 from __future__ import annotations
@@ -76,6 +82,11 @@ def float_name(i: int) -> str:
     return f"__f{i}"
 
 
+def bound_name(i: int, missing_yes: bool) -> str:
+    """The FLOAT column a split on dimension ``i`` compares: missing as -inf (``yes``) or +inf."""
+    return f"__lo{i}" if missing_yes else f"__hi{i}"
+
+
 def _number(value: float) -> str:
     """A DOUBLE literal that reads back bit for bit (scientific notation: DuckDB reads it as DOUBLE)."""
     return f"{value:.17e}"
@@ -86,16 +97,14 @@ def tree_sql(nodes: dict[int, Node], i: int = 0) -> str:
 
     Generated text, not sqlglot nodes: a forest has tens of thousands of nodes and building, copying
     and printing them as sqlglot trees took seconds per query. The text holds only numbers formatted
-    here and the generated column names ``"__f<i>"`` - no user text. A threshold is a float32 value,
-    written exactly and cast to FLOAT: the comparison is xgboost's float32 ``x < threshold``.
+    here and the generated column names ``"__lo<i>"``/``"__hi<i>"`` - no user text. A threshold is a
+    float32 value, written exactly and cast to FLOAT: the comparison is xgboost's float32 ``x < threshold``.
     """
     node = nodes[i]
     if node.feature < 0:
         return _number(node.value)
-    x = f'"{float_name(node.feature)}"'
+    x = f'"{bound_name(node.feature, node.missing_yes)}"'
     test = f"{x} < CAST({_number(node.threshold)} AS FLOAT)"
-    if node.missing_yes:  # a NULL comparison is not TRUE: without this it takes the ``no`` branch
-        test = f"({test} OR {x} IS NULL)"
     return f"CASE WHEN {test} THEN {tree_sql(nodes, node.yes)} ELSE {tree_sql(nodes, node.no)} END"
 
 
@@ -123,6 +132,22 @@ def with_floats(relation: exp.Expr, values: list[exp.Expr]) -> exp.Select:
     return exp.select("*", *floats).from_(relation)
 
 
+def _float(text: str) -> exp.Expr:
+    return exp.cast(exp.Literal.string(text), "FLOAT")
+
+
+def with_bounds(rows: exp.Select, dims: int) -> exp.Select:
+    """Rows + ``__lo<i>``/``__hi<i>``: ``__f<i>`` with a missing value (NULL or NaN, xgboost's missing)
+    as -inf / +inf, so that every split is one comparison (``bound_name``)."""
+    bounds = []
+    for i in range(dims):
+        present = exp.func("nullif", col(float_name(i)), _float("NaN"))  # DuckDB: NaN = NaN
+        for missing_yes, fill in ((True, "-inf"), (False, "inf")):
+            value = exp.func("coalesce", present.copy(), _float(fill))
+            bounds.append(exp.alias_(value, ident(bound_name(i, missing_yes))))
+    return exp.select("*", *bounds).from_(rows.subquery("__floats"), copy=False)
+
+
 def with_margins(rows: exp.Select, forest: Forest, base_margin: list[float]) -> exp.Select:
     """Rows + ``__m<k>``: the base margin plus the sum of output k's trees."""
     margins = []
@@ -130,7 +155,7 @@ def with_margins(rows: exp.Select, forest: Forest, base_margin: list[float]) -> 
         terms = [tree_sql(nodes) for output, nodes in forest.trees if output == k]
         margin = exp.Var(this=sum_sql([_number(base_margin[k]), *terms]))  # generated text (tree_sql)
         margins.append(exp.alias_(margin, ident(f"__m{k}")))
-    return exp.select("*", *margins).from_(rows.subquery("__floats"), copy=False)
+    return exp.select("*", *margins).from_(rows.subquery("__bounds"), copy=False)
 
 
 def with_probabilities(rows: exp.Select, outputs: int) -> exp.Select:
@@ -158,7 +183,9 @@ def with_probabilities(rows: exp.Select, outputs: int) -> exp.Select:
 
 
 def helper_columns(dims: int, outputs: int, classifier: bool) -> list[str]:
-    names = [float_name(i) for i in range(dims)] + [f"__m{k}" for k in range(outputs)]
+    names = [float_name(i) for i in range(dims)]
+    names += [bound_name(i, missing_yes) for i in range(dims) for missing_yes in (True, False)]
+    names += [f"__m{k}" for k in range(outputs)]
     if classifier:
         names += [f"__p{k}" for k in range(outputs)]
         if outputs > 1:
@@ -183,6 +210,7 @@ def input_values(model: Model) -> list[exp.Expr]:
 
 
 def scores(model: Model, forest: Forest, relation: exp.Expr, values: list[exp.Expr]) -> exp.Select:
-    """Rows of ``relation`` + ``__f*``, ``__m*`` and for classifiers ``__p*``."""
-    margins = with_margins(with_floats(relation, values), forest, model.state["base_margin"])
+    """Rows of ``relation`` + ``__f*``, ``__lo*``/``__hi*``, ``__m*`` and for classifiers ``__p*``."""
+    bounded = with_bounds(with_floats(relation, values), len(values))
+    margins = with_margins(bounded, forest, model.state["base_margin"])
     return with_probabilities(margins, forest.outputs) if model.state.get("classes") else margins

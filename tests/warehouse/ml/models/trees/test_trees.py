@@ -106,6 +106,37 @@ def test_regressor_sql_scoring_equals_xgboost_predict(con: duckdb.DuckDBPyConnec
     )
 
 
+def test_nan_inputs_score_as_xgboost(con: duckdb.DuckDBPyConnection) -> None:
+    """A NaN input is xgboost's missing value: it follows each split's default direction, as NULL does
+    (the training NULLs give the splits both directions). xgboost refuses infinite inputs."""
+    _train(con, "r", "boosted_tree_regressor", "y")
+    con.execute(
+        "CREATE TABLE odd AS SELECT CASE WHEN rowid % 3 = 0 THEN 'NaN'::DOUBLE ELSE f0 END AS f0, "
+        "CASE WHEN rowid % 5 = 0 THEN 'NaN'::DOUBLE ELSE f1 END AS f1, f2, f3 FROM t"
+    )
+    directions = con.execute('SELECT DISTINCT missing_yes FROM ml."r__trees" WHERE feature >= 0').fetchall()
+    assert sorted(d for (d,) in directions) == [False, True]
+    ours = np.array(warehouse.execute(con, "SELECT predicted_y FROM ML.PREDICT(MODEL ml.r, TABLE odd)").rows)
+    x = con.execute(f"SELECT {', '.join(FEATURES)} FROM odd").df().to_numpy(dtype=float)
+    _close(ours[:, 0].astype(float), _booster(con, "r").predict(xgb.DMatrix(x)))
+
+
+@pytest.mark.parametrize(
+    ("model_type", "label"),
+    [("boosted_tree_regressor", "y"), ("boosted_tree_classifier", "c"), ("random_forest_classifier", "m")],
+)
+def test_stored_metrics_equal_evaluate_in_sql(
+    con: duckdb.DuckDBPyConnection, model_type: str, label: str
+) -> None:
+    """The metrics stored at training (from xgboost's margins) equal ML.EVALUATE's compiled SQL on the
+    same rows (no split: every row)."""
+    _train(con, "e", model_type, label, ", data_split_method='NO_SPLIT'")
+    stored = warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL ml.e)")
+    scored = warehouse.execute(con, "SELECT * FROM ML.EVALUATE(MODEL ml.e, TABLE t)")
+    assert stored.columns == scored.columns
+    np.testing.assert_allclose(np.array(stored.rows[0], float), np.array(scored.rows[0], float), rtol=1e-6)
+
+
 def test_deep_trees_reach_depth_20_and_still_score(con: duckdb.DuckDBPyConnection) -> None:
     """A chain-shaped target forces deep splits; the nested CASE stays under DuckDB's depth limit."""
     con.execute("CREATE TABLE chain AS SELECT i::DOUBLE AS f0, i % 2 AS y FROM range(400) r(i)")
