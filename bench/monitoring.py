@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+
+#: the checkout: the peer imports the tests' independent TFDV implementation from it
+ROOT = Path(__file__).resolve().parent.parent
 
 NUMERIC, CATEGORICAL = 10, 10
 
@@ -121,7 +125,12 @@ def peer(path: str) -> dict[str, object]:
 
 def _run(side: str, path: str) -> dict[str, object]:
     output = subprocess.run(
-        [sys.executable, __file__, "--side", side, "--path", path], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--side", side, "--path", path],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout
     result: dict[str, object] = json.loads(output.splitlines()[-1])
     return result
