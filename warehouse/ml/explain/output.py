@@ -92,6 +92,20 @@ def top_attributions(features: Sequence[str], k: int) -> exp.Expr:
     return fill(_TOP, items=items, k=exp.Literal.number(min(k, len(features))))
 
 
+def beside_scores(scored: exp.Table, explained: exp.Query, row: str) -> exp.Select:
+    """The scored rows (a materialized table, its ``rowid`` the input's order) with their explanations
+    (``explained``, keyed by ``row``), in the input's order."""
+    return (
+        exp.select("*")
+        .from_(exp.Table(this=scored.this.copy(), alias=exp.TableAlias(this=ident("__s"))))
+        .join(
+            exp.Subquery(this=explained, alias=exp.TableAlias(this=ident("__e"))),
+            on=exp.EQ(this=exp.column("rowid", table="__s"), expression=col(row, "__e")),
+        )
+        .order_by(exp.column("rowid", table="__s"))
+    )
+
+
 def explained(
     rows: exp.Select,
     features: Sequence[str],

@@ -32,7 +32,7 @@ from warehouse.ml.models.dnn import gradients, sql
 from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.registry import Model
 from warehouse.ml.scoring import dim_columns, encoded_input, without
-from warehouse.ml.sqlexpr import col, ident
+from warehouse.ml.sqlexpr import col
 from warehouse.ml.sqlexpr import sql as to_sql
 from warehouse.ml.supervised import evaluation_rows
 
@@ -76,15 +76,7 @@ def explain_predict(call: Call) -> exp.Query:
     table = call.scratch.materialize(rows).find(exp.Table)  # scored once; rowid keeps the input's order
     assert table is not None
     explained = _attributions(call, table, len(classes), steps)
-    joined = (
-        exp.select("*")
-        .from_(exp.Table(this=table.this.copy(), alias=exp.TableAlias(this=ident("__s"))))
-        .join(
-            exp.Subquery(this=explained, alias=exp.TableAlias(this=ident("__e"))),
-            on=exp.EQ(this=exp.column("rowid", table="__s"), expression=col(ROW, "__e")),
-        )
-        .order_by(exp.column("rowid", table="__s"))
-    )
+    joined = output.beside_scores(table, explained, ROW)
     helpers = [*sorted(kept), ROW, ERROR, *([PRED] if classes else [])]
     names = [f.name for f in model.features]
     leading = output.leading(model, col("__m0"))

@@ -30,7 +30,7 @@ from warehouse.ml.explain import output
 from warehouse.ml.model import Call
 from warehouse.ml.models.trees import sql
 from warehouse.ml.registry import Model, read_state
-from warehouse.ml.sqlexpr import col, ident
+from warehouse.ml.sqlexpr import col
 from warehouse.ml.sqlexpr import sql as to_sql
 
 ROW = "__row"  # the scored rows' position, to join the attributions back
@@ -73,15 +73,7 @@ def explain_predict(call: Call) -> exp.Query:
     table = call.scratch.materialize(rows).find(exp.Table)  # scored once; rowid keeps the input's order
     assert table is not None
     explained = _attributions(call, table, classes, bool(call.params.get("approx_feature_contrib", False)))
-    joined = (
-        exp.select("*")
-        .from_(exp.Table(this=table.this.copy(), alias=exp.TableAlias(this=ident("__s"))))
-        .join(
-            exp.Subquery(this=explained, alias=exp.TableAlias(this=ident("__e"))),
-            on=exp.EQ(this=exp.column("rowid", table="__s"), expression=col(ROW, "__e")),
-        )
-        .order_by(exp.column("rowid", table="__s"))
-    )
+    joined = output.beside_scores(table, explained, ROW)
     helpers = [*sql.helper_columns(len(model.dims), int(model.state["outputs"]), bool(classes)), ROW]
     helpers += [PRED] if classes else []
     names = [f.name for f in model.features]
