@@ -14,15 +14,15 @@ from warehouse.ml.sqlexpr import col, sql
 MAX_CLASSES = 1000
 
 
-def prepare_classes(model: Model, data: TrainingData) -> int:
+def prepare_classes(model: Model, data: TrainingData, max_classes: int = MAX_CLASSES) -> int:
     """Record the classes (sorted) in the model's state; the training rows get class index and weight."""
     counts = data.con.execute(
         f'SELECT {LABEL}, count(*) FROM "{data.table}" WHERE {LABEL} IS NOT NULL GROUP BY 1 ORDER BY 1'
     ).fetchall()
-    if not 2 <= len(counts) <= MAX_CLASSES:
+    if not 2 <= len(counts) <= max_classes:
         raise UsageError(
             f"{model.model_type} label {data.roles[LABEL]!r} has {len(counts)} distinct values",
-            hint=f"a classifier needs 2..{MAX_CLASSES} labels",
+            hint=f"a classifier needs 2..{max_classes} labels",
         )
     model.state.update(
         label=data.roles[LABEL], label_type=data.label_type, classes=[jsonable(c) for c, _ in counts]
