@@ -21,7 +21,6 @@ number (the line number for NDJSON without blank lines; exact line numbers in th
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 from dataclasses import dataclass
 
 import duckdb
@@ -39,11 +38,11 @@ from lake.readers.base import (
     select_list,
     write_stage,
 )
-from lake.readers.json_check import COMPRESSIONS, SAMPLE_RECORDS, arrow_schema, check
+from lake.readers.json_check import COMPRESSIONS, SAMPLE_RECORDS, Proof, arrow_schema
 from lake.sources import Source
 from lake.types import FLOATS, INTEGER_RANK, kind, storable
 from lakehouse.errors import InputError
-from lakehouse.quoting import literal, options, struct_literal
+from lakehouse.quoting import ident, literal, options, struct_literal
 
 LINE_DELIMITED = {".ndjson", ".jsonl"}
 #: what is wrong with one raw line (SQL over ``line``), NULL for a good line
@@ -145,35 +144,58 @@ class JsonReader(FileByFile):
         the types from every record."""
         cleaned = line_map is not None or line is not None
         read = _Read(source, path, index, ctx, object_bytes, line_map, line)
-        compression = None if cleaned else source.compression
-        if not ctx.schema and (cleaned or source.suffix in LINE_DELIMITED) and compression in COMPRESSIONS:
-            try:
-                staged = self._read_sampled(read, compression)
-            except duckdb.InvalidInputException as exc:
-                if "JSON transform error" not in str(exc):  # malformed: the caller's slow path
-                    raise
-                staged = None  # a later value the sampled types cannot hold (DuckDB saw it)
+        if (
+            not ctx.schema
+            and not cleaned
+            and source.suffix in LINE_DELIMITED
+            and source.compression in COMPRESSIONS
+        ):
+            staged = self._read_proven(read, source.compression)
             if staged is not None:
                 return staged
         plan = self._plan(read, -1)
         files, rows = write_stage(ctx, index, plan.select, plan.schema)
         return Staged(files, plan.schema, plan.names, rows, rows, 0)
 
-    def _read_sampled(self, read: _Read, compression: str | None) -> Staged | None:
-        """Read with the sampled types while pyarrow proves them for every record (it releases the
-        GIL, so the proof runs beside DuckDB's read); None when they are not proven (the staged
-        files are then replaced by the read with types from every record)."""
-        plan = self._plan(read, SAMPLE_RECORDS)
-        proof = arrow_schema({s: duckdb.sqltype(t) for s, t in plan.detected.items()})
-        if proof is None:
+    def _read_proven(self, read: _Read, compression: str | None) -> Staged | None:
+        """One parse: pyarrow's strict parse against DuckDB's sampled types is the proof *and* the
+        data (``json_check.Proof``); DuckDB writes its batches to the staged Parquet, casting the
+        temporal leaves (parsed as text) to the sampled types. None when not proven: a record that
+        does not fit, or a value DuckDB's cast refuses (2026-13-01 in a DATE field); the staged
+        files are then replaced by the read with types from every record."""
+        source, ctx = read.source, read.ctx
+        types = self._sampled_types(read)
+        try:
+            proof_types = arrow_schema({s: duckdb.sqltype(t) for s, t in types.items()})
+        except (duckdb.Error, ValueError):  # a name DuckDB cannot parse back: ``_plan`` says so
             return None
-        with cf.ThreadPoolExecutor(1, thread_name_prefix="lake-json-check") as pool:
-            verdict = pool.submit(check, read.path, compression, *proof)
-            try:
-                files, rows = write_stage(read.ctx, read.index, plan.select, plan.schema)
-            finally:
-                reason = verdict.result()
-        return None if reason is not None else Staged(files, plan.schema, plan.names, rows, rows, 0)
+        if proof_types is None:
+            return None
+        proof = Proof(read.path, compression, *proof_types)
+        columns, names = select_list(
+            ctx, list(types), {s: f"CAST({ident(s)} AS {t})" for s, t in types.items()}
+        )
+        view = f"_json_proven_{read.index:05d}"
+        ctx.con.register(view, proof.reader())
+        try:
+            select = f"SELECT {columns}, {lineage_sql(ctx, source, ident(Proof.LINE))} FROM {ident(view)}"
+            schema = {names[s]: duckdb.sqltype(t) for s, t in types.items()} | LINEAGE_TYPES
+            files, rows = write_stage(ctx, read.index, select, schema)
+        except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.BinderException):
+            return (
+                None  # a cast DuckDB refuses, text that is not UTF-8 (pyarrow lets it through), a name clash
+            )
+        finally:
+            ctx.con.unregister(view)
+        return None if proof.reason is not None else Staged(files, schema, names, rows, rows, 0)
+
+    def _sampled_types(self, read: _Read) -> dict[str, str]:
+        """The types DuckDB detects from its sample of the file (storable spellings)."""
+        opts = self._options(
+            read.source, cleaned=False, object_bytes=read.object_bytes, sample=SAMPLE_RECORDS
+        )
+        detected = read.ctx.con.sql(f"SELECT * FROM read_json({literal(read.path)}, {opts}) LIMIT 0")
+        return {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
 
     def _plan(self, read: _Read, sample: int) -> _Plan:
         """Detect the types over ``sample`` records (-1: every record) and build the staging SELECT."""

@@ -24,7 +24,7 @@ in another case), never the other way round.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -82,22 +82,51 @@ def _arrow_type(t: DuckDBPyType, path: Leaf, temporal: list[Leaf]) -> pa.DataTyp
 
 def check(path: str, compression: str | None, schema: pa.Schema, temporal: list[Leaf]) -> str | None:
     """None if every record of the NDJSON file at ``path`` fits ``schema`` exactly; else the reason."""
-    stream = pa.input_stream(path, compression=COMPRESSIONS[compression])
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    read = pj.ReadOptions(block_size=BLOCK_BYTES)
-    shapes = {leaf: _Shapes(leaf) for leaf in temporal}
-    first = 0
-    try:
-        with pj.open_json(stream, read_options=read, parse_options=options) as reader:
-            for batch in reader:
-                for leaf in temporal:
-                    reason = shapes[leaf].check(batch, first)
-                    if reason:
-                        return reason
-                first += batch.num_rows
-    except pa.ArrowException as exc:  # ArrowInvalid: a key, kind or number the sample did not show
-        return str(exc).splitlines()[0]
-    return None
+    proof = Proof(path, compression, schema, temporal)
+    for _ in proof.batches():
+        pass
+    return proof.reason
+
+
+class Proof:
+    """The strict parse as a stream of record batches (the data itself, see ``lake.readers.json``).
+
+    ``batches`` yields each proven batch with the record number (1-based, file order) in an extra
+    last column ``LINE``; it stops at the first record that does not fit, and ``reason`` says why
+    (None while every record so far fits). A consumer must look at ``reason`` after the stream ends:
+    a stopped stream is short, never an error.
+    """
+
+    LINE = "__lake_line"
+
+    def __init__(self, path: str, compression: str | None, schema: pa.Schema, temporal: list[Leaf]) -> None:
+        self.path, self.compression, self.schema, self.temporal = path, compression, schema, temporal
+        self.reason: str | None = None
+
+    @property
+    def output_schema(self) -> pa.Schema:
+        return self.schema.append(pa.field(self.LINE, pa.int64()))
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        stream = pa.input_stream(self.path, compression=COMPRESSIONS[self.compression])
+        options = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="error")
+        read = pj.ReadOptions(block_size=BLOCK_BYTES)
+        shapes = [_Shapes(leaf) for leaf in self.temporal]
+        first = 0
+        try:
+            with pj.open_json(stream, read_options=read, parse_options=options) as reader:
+                for batch in reader:
+                    self.reason = next((r for s in shapes if (r := s.check(batch, first))), None)
+                    if self.reason:
+                        return
+                    lines = pa.array(range(first + 1, first + 1 + batch.num_rows), pa.int64())
+                    yield pa.RecordBatch.from_arrays([*batch.columns, lines], schema=self.output_schema)
+                    first += batch.num_rows
+        except pa.ArrowException as exc:  # ArrowInvalid: a key, kind or number the sample did not show
+            self.reason = str(exc).splitlines()[0]
+
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.output_schema, self.batches())
 
 
 class _Shapes:
