@@ -13,7 +13,9 @@ DuckDB threads, writing zstd Parquet; they alternate ``--repeat`` times and the 
 - pyarrow_proof:  only ``lake.readers.json_check.check`` (pyarrow's strict parse against the sampled types)
 - pyarrow_read:   pyarrow parses the file (types inferred over every record) and DuckDB writes it
 - ours_before:    ``lake.ingest`` with the proof switched off (types from every record, as before)
-- ours:           ``lake.ingest`` (sampled types + proof beside the read)
+- proof_beside:   the staging core of the path before the one parse: sampled types, DuckDB's
+                  one-thread read WITH ORDINALITY while ``check`` proves them on another thread
+- ours:           ``lake.ingest`` (sampled types; pyarrow's strict parse is the proof and the data)
 
 Prints wall and CPU seconds, peak RSS and each option's throughput relative to ``duckdb`` (the
 issue's bar: ours ≥ 0.8×). On a loaded machine compare ratios, not times.
@@ -134,6 +136,32 @@ def run_pyarrow_read(path: str, work: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
 
 
+def run_proof_beside(path: str, work: Path) -> dict[str, float]:
+    import concurrent.futures as cf
+
+    import duckdb
+
+    from lake.readers.json_check import arrow_schema, check
+    from lakehouse.quoting import struct_literal
+
+    con = duckdb.connect(config={"threads": 1})  # as the reader ran: one DuckDB thread per file
+    started = time.perf_counter()
+    rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
+    types = dict(zip(rel.columns, rel.types, strict=True))
+    proof = arrow_schema(types)
+    assert proof is not None
+    columns = struct_literal({k: str(v) for k, v in types.items()})
+    with cf.ThreadPoolExecutor(1) as pool:
+        verdict = pool.submit(check, path, None, *proof)
+        row = con.execute(
+            f"COPY (SELECT *, r.ordinality AS line FROM read_json(?, columns = {columns}) WITH ORDINALITY r) "
+            f"TO '{work / 'beside.parquet'}' (FORMAT parquet, COMPRESSION zstd)",
+            [path],
+        ).fetchone()
+        assert verdict.result() is None
+    return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
+
+
 def _ours(path: str, work: Path) -> dict[str, float]:
     import lake
     from lakehouse.settings import load_settings
@@ -161,6 +189,7 @@ OPTIONS = {
     "duckdb": run_duckdb,
     "ours": run_ours,
     "ours_before": run_ours_before,
+    "proof_beside": run_proof_beside,
     "duckdb_all": run_duckdb_all,
     "detect_all": run_detect_all,
     "pyarrow_proof": run_pyarrow_proof,

@@ -6,11 +6,14 @@ types fixed, DuckDB drops a key the sample did not show, rounds a 1.5 in a field
 BIGINT, turns a later number into text or true, cuts a later timestamp to a date — without an
 error. Detecting over every record (``sample_size = -1``) is a second full parse, single-threaded,
 about as much CPU as the read. So for NDJSON (plain, gzip or zstd) the types come from DuckDB's
-sample and ``lake.readers.json_check`` proves them for every record with one strict pyarrow parse
-that runs beside DuckDB's read (on the other core, not before it). When the proof fails, or cannot be
-stated (a JSON-typed field, a field only null in the sample), or the user gave ``schema=`` types,
-the types are detected from every record and the file is read again (the first staged files are
-replaced). A top-level JSON array always takes that path.
+sample, and the file is parsed once: pyarrow's strict streaming parse against those types
+(``lake.readers.json_check.Proof``) proves them for every record *and* is the data — DuckDB writes
+its record batches to the staged Parquet (the record number is the running row count; temporal
+leaves, parsed as text, are cast by DuckDB exactly as its own reader casts them with fixed types).
+When the proof fails, or cannot be stated (a JSON-typed field, a field only null in the sample), or
+the user gave ``schema=`` types, or DuckDB refuses a value (a cast, text that is not UTF-8), the
+types are detected from every record and the file is read by DuckDB (the first staged files are
+replaced). A top-level JSON array, and the cleaned copy of a file with bad lines, always take that path.
 When the file has a *malformed* line (truncated, invalid UTF-8, not an object), the slow path
 reads the raw lines, quarantines the bad ones with line number and text, and reads the good ones.
 
@@ -140,8 +143,8 @@ class JsonReader(FileByFile):
         line_map: str | None,
         line: str | None,
     ) -> Staged:
-        """The sampled types with their proof (``lake.readers.json_check``) where it applies, else
-        the types from every record."""
+        """The sampled types, proven by the parse that is the data, where it applies; else the types
+        from every record."""
         cleaned = line_map is not None or line is not None
         read = _Read(source, path, index, ctx, object_bytes, line_map, line)
         if (
