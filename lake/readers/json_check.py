@@ -5,7 +5,8 @@ DuckDB detects a JSON file's types from its first ``SAMPLE_RECORDS`` records; a 
 DuckDB reads a later record lossily without an error: a 1.5 in a BIGINT field is rounded, a number,
 object or list in a VARCHAR field is turned into text, a number in a BOOLEAN field into true, a
 timestamp in a DATE field is cut to the date (measured, duckdb 1.5.5). ``check`` proves that no such
-record exists, with pyarrow's streaming JSON reader (one strict parse, no DuckDB detection):
+record exists, with pyarrow's streaming JSON reader (one strict parse, no DuckDB detection); the
+parse's record batches (``Proof.batches``) are the data the reader stages, so the file is parsed once:
 
 - the file is parsed against the sampled types as an Arrow schema with unexpected fields an error:
   a key the sample did not show (at any depth), a value of another JSON kind (string vs number vs
