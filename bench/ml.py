@@ -17,6 +17,7 @@
   same standardized rows in memory; R2 on the hold-out; ML.PREDICT (SQL over the stored weights) rows/s
   vs MLPRegressor.predict.  Then the SQL scoring of ever larger networks (units x layers, one epoch of
   training each) until one takes over --dnn-limit-seconds per 10,000 rows: the largest it handles.
+  And the same CREATE MODEL in a new process with an empty and then a warm JAX compilation cache.
 
 Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmeans-rows 5000000] [--linreg-rows 10000000] [--tree-rows 1000000] [--dnn-rows 100000]
 """
@@ -24,6 +25,10 @@ Data is generated inside DuckDB. Usage: PYTHONPATH=. python bench/ml.py [--kmean
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
 
 import duckdb
@@ -315,6 +320,44 @@ def bench_dnn(con: duckdb.DuckDBPyConnection, rows: int) -> list[tuple[str, floa
     ]
 
 
+#: CREATE MODEL of bench_dnn's network in a new process, the compilation cache in argv[1], rows argv[2]
+CACHE_SCRIPT = """
+import json, sys, time
+import duckdb
+import warehouse
+from bench.ml import DNN_BATCH, DNN_EPOCHS, DNN_UNITS, _dnn_data
+from warehouse.ml.models.dnn import compile_cache
+compile_cache.use(sys.argv[1])
+con = duckdb.connect(config={"threads": 2})
+_dnn_data(con, int(sys.argv[2]))
+import warehouse.ml.models.dnn.train  # Keras and JAX: not counted
+started = time.perf_counter()
+warehouse.execute(con, "CREATE MODEL ml.m OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], "
+    f"hidden_units={list(DNN_UNITS)}, activation_fn='RELU', batch_size={DNN_BATCH}, "
+    f"max_iterations={DNN_EPOCHS}, early_stop=FALSE, data_split_method='NO_SPLIT') AS SELECT * FROM dnn_train")
+print(json.dumps(time.perf_counter() - started))
+"""
+
+
+def bench_dnn_cache(rows: int) -> list[tuple[str, float, float, float]]:
+    """CREATE MODEL in a new process with an empty compilation cache, then in another with the cache the
+    first one filled (``compile_cache``): what compiling costs a new process."""
+    with tempfile.TemporaryDirectory() as cache:
+        times = []
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-c", CACHE_SCRIPT, cache, str(rows)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times.append(float(json.loads(done.stdout.strip().splitlines()[-1])))
+    cold, warm = times
+    return [
+        ("DNN CREATE MODEL in a new process: compilation cache warm vs empty (s)", warm, cold, warm / cold)
+    ]
+
+
 def bench_dnn_scoring_limit(
     con: duckdb.DuckDBPyConnection, limit: float
 ) -> list[tuple[str, float, float, float]]:
@@ -374,7 +417,11 @@ def main() -> None:
     )
     results += bench_trees(con, tree_rows) if tree_rows else []
     results += (
-        bench_dnn(con, dnn_rows) + bench_dnn_scoring_limit(con, args.dnn_limit_seconds) if dnn_rows else []
+        bench_dnn(con, dnn_rows)
+        + bench_dnn_cache(dnn_rows)
+        + bench_dnn_scoring_limit(con, args.dnn_limit_seconds)
+        if dnn_rows
+        else []
     )
     print(f"{'measure':<100} {'ours':>14} {'peer':>14} {'ours/peer':>10}")
     for name, ours, peer, ratio in results:

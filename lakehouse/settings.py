@@ -83,6 +83,9 @@ class Settings(FrozenModel):
     temp_directory: Path | None = setting(
         default=None, description="DuckDB spill directory (default HOME/tmp)"
     )
+    cache_directory: Path | None = setting(
+        default=None, description="caches rebuilt at will, e.g. compiled DNN programs (default HOME/cache)"
+    )
     lake_metadata: str | None = setting(
         default=None,
         description="DuckLake metadata: a SQLite file path or a postgres: URL (default HOME/lake/metadata.sqlite)",
@@ -227,6 +230,11 @@ class Settings(FrozenModel):
     @property
     def spill_dir(self) -> Path:
         return self.temp_directory or (self.home / "tmp")
+
+    @property
+    def cache_dir(self) -> Path:
+        """Caches the project can rebuild at any time (JAX's compiled DNN programs: ``cache_dir / "jax"``)."""
+        return self.cache_directory or (self.home / "cache")
 
     @property
     def lock_file(self) -> Path:

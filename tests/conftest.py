@@ -23,6 +23,7 @@ from lakehouse.cli import main
 from lakehouse.settings import Settings, load_settings
 from lakehouse.wiring.sample_project import bundled
 from tests.servers import BUCKET, PG_PASSWORD, S3, S3_KEY_ID, S3_SECRET, Postgres, start_postgres, start_s3
+from warehouse.ml.models.dnn import compile_cache
 
 #: the sample project as the installed package holds it (in a checkout: this repository's files)
 SAMPLE_PROJECT: dict[str, Path] = bundled()
@@ -39,6 +40,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "bigquery" in item.keywords and not have_bq:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_directory(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One ``cache_directory`` for the whole run, shared by every pytest-xdist worker (their base temp
+    folders sit in one session folder), and so one JAX compilation cache: a DNN program one test
+    compiled, any later test of the same shapes loads instead of compiling. ``home`` sets it too."""
+    base = tmp_path_factory.getbasetemp()
+    path = (base if worker_id == "master" else base.parent) / "cache"
+    compile_cache.use(path / "jax")  # as warehouse.connect does with Settings.cache_dir
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +99,11 @@ LAYOUTS = ["local", pytest.param("team", marks=pytest.mark.team)]
 
 @pytest.fixture
 def home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lake_layout: str, request: pytest.FixtureRequest
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lake_layout: str,
+    request: pytest.FixtureRequest,
+    cache_directory: Path,
 ) -> Iterator[Path]:
     """A fresh LAKEHOUSE_HOME with the sample project; LAKEHOUSE_* variables from the developer's shell are
     cleared. With ``lake_layout`` ``team`` the lake's catalog is a new PostgreSQL database and its data a
@@ -102,6 +118,7 @@ def home(
             monkeypatch.setenv(var, value)
     path = tmp_path / "home"
     monkeypatch.setenv("LAKEHOUSE_HOME", str(path))
+    monkeypatch.setenv("LAKEHOUSE_CACHE_DIRECTORY", str(cache_directory))  # the run's shared cache
     for name, file in SAMPLE_PROJECT.items():
         monkeypatch.setenv("LAKEHOUSE_" + name.upper(), str(file))
     monkeypatch.chdir(tmp_path)

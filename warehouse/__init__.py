@@ -11,6 +11,7 @@ import duckdb
 
 from lakehouse.connect import connect as _connect
 from lakehouse.settings import Settings
+from warehouse.ml.models.dnn import compile_cache
 from warehouse.sql.frontend import Result, execute, needs_lake, run_script
 
 __all__ = ["Result", "connect", "execute", "needs_lake", "run_script"]
@@ -25,4 +26,5 @@ def connect(settings: Settings, read_only: bool = False, *, lake: bool = True) -
         settings, database=settings.warehouse_file, read_only=read_only, lake=lake, lake_read_only=read_only
     )
     con.execute("SET enable_progress_bar = false")  # the CLI draws its own progress; never DuckDB's on stdout
+    compile_cache.use(settings.cache_dir / "jax")  # DNN training loads compiled programs from earlier runs
     return con

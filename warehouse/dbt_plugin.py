@@ -38,6 +38,7 @@ from lakehouse.settings import Settings, load_settings
 from warehouse.dbt.environment import settings_environment
 from warehouse.dbt.runner import IN_PROCESS, release_duckdb
 from warehouse.ml import dbt_hook
+from warehouse.ml.models.dnn import compile_cache
 
 log = logging.getLogger(__name__)
 #: DuckDB options set before the connection opens: never reach for the network
@@ -74,6 +75,7 @@ class Plugin(BasePlugin):
             conn.execute("SET threads = $1", [self.settings.threads])
         attach_lake(conn, self.settings, read_only=True)
         dbt_hook.configure(conn)
+        compile_cache.use(self.settings.cache_dir / "jax")  # a `model` materialization may train a DNN
         if self.update_catalog:
             schedule_catalog_update(self.settings)
 

@@ -4,7 +4,8 @@
 ``network`` (the network in Keras 3 on JAX: built from the options, trained epoch by epoch), ``train``
 (``fit``: the encoded rows streamed from DuckDB as Arrow, one epoch per iteration; the weights become the
 ``layers`` state table), ``sql`` (the weights compiled to DuckDB SQL: one SELECT per layer),
-``functions`` (ML.PREDICT, EVALUATE, CONFUSION_MATRIX, ROC_CURVE).
+``functions`` (ML.PREDICT, EVALUATE, CONFUSION_MATRIX, ROC_CURVE), ``compile_cache`` (where JAX keeps
+the compiled training and prediction programs between processes).
 
 ``fit`` is imported on first use (``lakehouse.lazy``): ``train`` imports Keras and JAX (seconds), which a
 statement that trains no DNN model never needs.

@@ -13,6 +13,12 @@ batch (TensorFlow's ``SUM_OVER_BATCH_SIZE``).
 Deterministic: the initial weights and the dropout masks come from seeded generators, and each epoch's
 row order from the numpy generator the caller passes; no global random state is touched.
 
+Compiling is most of what training a small network costs: every epoch runs one training program (the
+last mini-batch is filled up to the batch size, ``whole_batches``) and the per-epoch losses one
+prediction program (inputs padded to ``PREDICT_BATCH`` rows, training and eval rows alike), and XLA's
+programs are kept on disk between processes (``compile_cache``, applied when this module is imported).
+Keras' ``steps_per_execution`` would not help here: on JAX it loops over single jitted steps in Python.
+
 Keras picks its backend when first imported, so ``KERAS_BACKEND`` is set here, before that import. This
 module is reached only through ``dnn.fit`` (``models/dnn/__init__.py`` imports the trainer lazily):
 a statement that trains no DNN never pays for importing Keras and JAX.
@@ -29,11 +35,15 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from functools import partial  # noqa: E402
 from typing import Any  # noqa: E402
 
+import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from lakehouse.errors import MissingDependency  # noqa: E402
+from warehouse.ml.models.dnn import compile_cache  # noqa: E402
+
+compile_cache.configure(jax.config)
 
 SEED = 0
 #: rows per call when the network only predicts (the per-epoch losses); inputs are padded to a whole
@@ -153,9 +163,31 @@ def train_epoch(
     rng: np.random.Generator,
 ) -> None:
     """One pass over the rows ``(x, y, w)`` in mini-batches, in an order drawn from ``rng``."""
-    x, y, w = arrays
-    order = rng.permutation(len(y))
-    network.fit(x[order], y[order], sample_weight=w[order], batch_size=batch_size, shuffle=False, verbose=0)
+    x, y, w = whole_batches(arrays, rng.permutation(len(arrays[1])), batch_size)
+    network.fit(x, y, sample_weight=w, batch_size=batch_size, shuffle=False, verbose=0)
+
+
+def whole_batches(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray], order: np.ndarray, batch_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows in ``order``, the last mini-batch filled up to ``batch_size`` rows of weight 0.
+
+    XLA compiles a program per input shape: a short last batch would cost a second training program.
+    The loss is averaged over the batch's size (``SUM_OVER_BATCH_SIZE``), so the real rows of a filled
+    batch of ``r`` real rows weigh ``batch_size / r`` times more: its loss and gradient are those of the
+    ``r`` rows alone (Keras weighs masked batches the same way).
+    """
+    x, y, w = (a[order] for a in arrays)
+    real = len(order) % batch_size
+    if not real:
+        return x, y, w
+    fill = batch_size - real
+    w[-real:] *= batch_size / real
+    return (
+        np.concatenate([x, np.zeros((fill, *x.shape[1:]), x.dtype)]),
+        np.concatenate([y, np.zeros((fill, *y.shape[1:]), y.dtype)]),
+        np.concatenate([w, np.zeros(fill, w.dtype)]),
+    )
 
 
 def logits(network: keras.Model, x: np.ndarray) -> np.ndarray:

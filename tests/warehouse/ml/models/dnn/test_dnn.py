@@ -377,3 +377,24 @@ def test_options_bigquery_refuses_are_one_line_errors(
     assert con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' AND table_name LIKE 'x\\_\\_%' ESCAPE '\\'"
     ).fetchone() == (0,)
+
+
+def test_a_short_last_batch_filled_with_weightless_rows_trains_as_the_short_batch() -> None:
+    """``network.whole_batches``: an epoch of 50 rows in batches of 16 (last batch: 2 rows, filled to 16)
+    gives the weights Keras' own fit gives with the short batch, so one training program serves."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 4)).astype(np.float32)
+    y = (x @ [1.0, -2.0, 0.5, 3.0]).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, size=50).astype(np.float32)
+    options = {"optimizer": "ADAGRAD", "l1_reg": 0.0, "l2_reg": 0.01, "activation_fn": "TANH"}
+    options |= {"dropout": 0.0, "learn_rate": 0.1}
+    ours, theirs = (network.compiled(options, 4, [5], 1, 0) for _ in range(2))
+    theirs.set_weights(ours.get_weights())
+    for epoch in range(2):
+        network.train_epoch(ours, (x, y, w), 16, np.random.default_rng(epoch))
+        order = np.random.default_rng(epoch).permutation(50)
+        theirs.fit(x[order], y[order], sample_weight=w[order], batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    filled = network.whole_batches((x, y, w), np.arange(50), 16)
+    assert [len(a) for a in filled] == [64, 64, 64] and not filled[2][50:].any()
