@@ -5,20 +5,21 @@ CPU; the epochs themselves take milliseconds), and a new process compiles them a
 directory set, JAX writes every compiled program there and a later CREATE MODEL of the same shapes, in
 this process or another, loads it instead of compiling.
 
-``use(directory)`` names the directory; ``warehouse.connect`` calls it with ``Settings.cache_dir``, a
-library user with a connection of their own may call it too. It is process-wide (JAX has one cache per
-process) and takes effect when the network module is first imported, or at once if it already is. The
-thresholds are lowered so that CPU programs, which compile in well under JAX's default minimum of one
-second, are written too; ``MAX_BYTES`` bounds the directory (least recently used entries go first), and
-setting a bound makes JAX lock the directory (``filelock``) around every read and write, so several
-processes (pytest-xdist workers, two CLI commands) share it safely.
+``use(directory)`` names the directory; ``warehouse.connect`` (and the dbt plugin) call it with
+``Settings.cache_dir / "jax"``, a library user with a connection of their own may call it too. It is
+process-wide (JAX has one cache per process) and takes effect once ``network`` has imported JAX
+(``attach``), or at once if it already has. The thresholds are lowered so that CPU programs, which
+compile in well under JAX's default minimum of one second, are written too; ``MAX_BYTES`` bounds the
+directory (least recently used entries go first), and setting a bound makes JAX lock the directory
+(``filelock``) around every read and write, so several processes (pytest-xdist workers, two CLI
+commands) share it safely.
 
 This module imports neither JAX nor Keras: ``warehouse.connect`` must stay cheap.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +27,15 @@ from typing import Any
 MAX_BYTES = 512 * 1024 * 1024
 
 _directory: Path | None = None
+#: JAX's config and its cache's reset, once ``network`` has imported JAX (``attach``)
+_jax: tuple[Any, Callable[[], None]] | None = None
 
 
 def use(directory: Path | str) -> None:
     """Keep compiled programs in ``directory`` (created on first write) from now on, in this process."""
     global _directory
     _directory = Path(directory)
-    jax = sys.modules.get("jax")
-    if jax is not None:
-        configure(jax.config)
+    _apply()
 
 
 def directory() -> Path | None:
@@ -42,10 +43,18 @@ def directory() -> Path | None:
     return _directory
 
 
-def configure(config: Any) -> None:
-    """Apply the cache settings to JAX's ``config`` (called by ``network`` once JAX is imported)."""
-    if _directory is None:
+def attach(config: Any, reset: Callable[[], None]) -> None:
+    """Called by ``network`` once JAX is imported: its ``jax.config`` and ``compilation_cache.reset_cache``
+    (JAX opens its cache once per process: a directory changed after that needs it reopened)."""
+    global _jax
+    _jax = (config, reset)
+    _apply()
+
+
+def _apply() -> None:
+    if _directory is None or _jax is None:
         return
+    config, reset = _jax
     wanted = str(_directory)
     if config.jax_compilation_cache_dir == wanted:
         return
@@ -53,11 +62,4 @@ def configure(config: Any) -> None:
     config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     config.update("jax_compilation_cache_max_size", MAX_BYTES)
-    _reset()
-
-
-def _reset() -> None:
-    """JAX opens its cache once per process: a directory changed after that needs the cache reopened."""
-    from jax.experimental.compilation_cache import compilation_cache  # noqa: PLC0415 - JAX is loaded
-
-    compilation_cache.reset_cache()
+    reset()

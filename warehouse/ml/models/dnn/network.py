@@ -38,12 +38,13 @@ from typing import Any  # noqa: E402
 import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from jax.experimental.compilation_cache import compilation_cache  # noqa: E402
 from keras import ops  # noqa: E402
 
 from lakehouse.errors import MissingDependency  # noqa: E402
 from warehouse.ml.models.dnn import compile_cache  # noqa: E402
 
-compile_cache.configure(jax.config)
+compile_cache.attach(jax.config, compilation_cache.reset_cache)
 
 SEED = 0
 #: rows per call when the network only predicts (the per-epoch losses); inputs are padded to a whole
