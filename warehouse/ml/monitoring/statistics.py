@@ -17,16 +17,20 @@
 
 NULLs are missing values and fall in no bucket, as in TFDV. Numeric features are cast to DOUBLE;
 categorical ones (strings, booleans, dates ...) to VARCHAR.
+
+A caller that already knows the ranges (``range_aggregates`` in a query of its own, read back with
+``Range``) passes them as ``ranges``: the query then scans once, and each bucket's bounds are exact
+constants in its expression (DuckDB folds them) instead of columns of a one-row CTE. The rows are the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
 
-from warehouse.ml.sqlexpr import col, fill, ident, string
+from warehouse.ml.sqlexpr import col, fill, ident, num, string
 
 #: the statistics' columns, in order (the training statistics state table has them too)
 COLUMNS = ("feature", "kind", "low", "high", "value", "count")
@@ -40,8 +44,29 @@ class Column:
     numeric: bool
 
 
+@dataclass(frozen=True)
+class Range:
+    """A numeric column's finite [min, max] (None, None when it has no finite value)."""
+
+    low: float | None
+    high: float | None
+
+
 def _x(column: Column) -> exp.Expr:
     return exp.cast(col(column.name), "DOUBLE")
+
+
+def _finite(x: exp.Expr) -> exp.Expr:
+    """``x`` when finite, else NULL: min/max over it ignore NaN and infinities. (An aggregate's
+    ``FILTER (WHERE ...)`` gives the same values, but DuckDB copies the whole input chunk for each
+    filtered aggregate: with many columns that cost grew with the square of their number.)"""
+    return exp.Case(ifs=[exp.If(this=exp.func("isfinite", x), true=x.copy())])
+
+
+def range_aggregates(column: Column) -> list[exp.Expr]:
+    """The aggregates of a numeric column's finite min and max (read them back with ``Range``)."""
+    x = _x(column)
+    return [exp.func("min", _finite(x)), exp.func("max", _finite(x.copy()))]
 
 
 def _generated(kind: str, i: int) -> exp.Column:
@@ -78,10 +103,17 @@ QUALIFY row_number() OVER (ORDER BY e.value DESC, e.key) <= __p_k
 """
 
 
-def statistics(source: exp.Query, columns: Sequence[Column], buckets: int, rank_buckets: int) -> exp.Query:
-    """The statistics rows (``COLUMNS``) of ``columns`` over the rows of ``source``."""
+def statistics(
+    source: exp.Query,
+    columns: Sequence[Column],
+    buckets: int,
+    rank_buckets: int,
+    ranges: Mapping[str, Range] | None = None,
+) -> exp.Query:
+    """The statistics rows (``COLUMNS``) of ``columns`` over the rows of ``source``; ``ranges``: every
+    numeric column's finite range, known already (one scan instead of two)."""
     n = exp.Literal.number(buckets)
-    ranges: list[exp.Expr] = [exp.alias_(exp.func("count", exp.Star()), ident("__rows"))]
+    ranges_: list[exp.Expr] = []
     aggregates: list[exp.Expr] = [exp.alias_(exp.func("count", exp.Star()), ident("__n"))]
     parts: list[exp.Expr] = []
     for i, column in enumerate(columns):
@@ -89,20 +121,14 @@ def statistics(source: exp.Query, columns: Sequence[Column], buckets: int, rank_
         feature = string(column.name)
         if column.numeric:
             x, lo, hi = _x(column), _generated("lo", i), _generated("hi", i)
-            finite = exp.Filter(
-                this=exp.func("min", x), expression=exp.Where(this=exp.func("isfinite", x.copy()))
-            )
-            ranges.append(exp.alias_(finite, lo.name))
-            ranges.append(
-                exp.alias_(
-                    exp.Filter(
-                        this=exp.func("max", x.copy()),
-                        expression=exp.Where(this=exp.func("isfinite", x.copy())),
-                    ),
-                    hi.name,
-                )
-            )
-            bucket = fill(_BUCKET, x=x, lo=lo, hi=hi, n=n)
+            if ranges is None:  # a column of the one-row CTE __range
+                low, high = range_aggregates(column)
+                bounds: tuple[exp.Expr, exp.Expr] = (lo, hi)
+            else:  # known: constants
+                low, high = num(ranges[column.name].low), num(ranges[column.name].high)
+                bounds = (low, high)
+            ranges_ += [exp.alias_(low, lo.name), exp.alias_(high, hi.name)]
+            bucket = fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n)
             aggregates += [
                 exp.alias_(exp.func("histogram", bucket), h.name),
                 exp.alias_(exp.func("count_if", exp.func("isnan", x.copy())), f"nan_{i}"),
@@ -131,9 +157,15 @@ def statistics(source: exp.Query, columns: Sequence[Column], buckets: int, rank_
     agg_query = exp.select(*aggregates).from_(src).join(rng, join_type="CROSS")
     body = _union(parts) if parts else _empty()
     query = exp.select(*[col(c) for c in COLUMNS]).from_(body.subquery("__stats"))
+    if ranges is None:  # one row: an aggregate over the rows
+        range_query = exp.select(exp.alias_(exp.func("count", exp.Star()), "__rows"), *ranges_).from_(
+            src.copy()
+        )
+    else:  # one row of constants
+        range_query = exp.select(exp.alias_(exp.Literal.number(1), "__known"), *ranges_)
     query = (
         query.with_("__src", as_=source, copy=False)
-        .with_("__range", as_=exp.select(*ranges).from_(src.copy()), copy=False)
+        .with_("__range", as_=range_query, copy=False)
         .with_("__agg", as_=agg_query, copy=False)
     )
     for cte in query.args["with_"].expressions[1:]:  # one row each, read by every part: computed once

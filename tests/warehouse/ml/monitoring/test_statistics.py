@@ -1,0 +1,51 @@
+"""The statistics query with ranges known in advance gives the rows of the query that finds them itself."""
+
+from __future__ import annotations
+
+import duckdb
+from sqlglot import exp
+
+from warehouse.ml.monitoring.statistics import Column, Range, range_aggregates, statistics
+from warehouse.ml.sqlexpr import sql
+
+ROWS = """
+SELECT i,
+       CASE WHEN i % 7 = 0 THEN 'nan'::DOUBLE WHEN i % 11 = 0 THEN '-inf'::DOUBLE ELSE sin(i) * 3 END AS special,
+       CASE WHEN i % 5 = 0 THEN NULL ELSE i % 13 END AS gaps,
+       4.5 AS constant,
+       CAST(NULL AS DOUBLE) AS empty,
+       'inf'::DOUBLE AS infinite,
+       CASE WHEN i % 3 = 0 THEN NULL ELSE chr(CAST(65 + i % 4 AS INTEGER)) END AS letter
+FROM range(500) r(i)
+"""
+COLUMNS = [
+    Column("i", True),
+    Column("special", True),
+    Column("gaps", True),
+    Column("constant", True),
+    Column("empty", True),
+    Column("infinite", True),
+    Column("letter", False),
+]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: exp.Query) -> list[tuple[object, ...]]:
+    return sorted(con.execute(sql(query)).fetchall(), key=repr)
+
+
+def test_known_ranges_give_the_same_rows() -> None:
+    con = duckdb.connect()
+    source = exp.select("*").from_(exp.maybe_parse(f"({ROWS})", dialect="duckdb").subquery("t"))
+    numeric = [c for c in COLUMNS if c.numeric]
+    aggregates = [a for c in numeric for a in range_aggregates(c)]
+    found = con.execute(sql(exp.select(*aggregates).from_(source.subquery("s")))).fetchone()
+    assert found is not None
+    ranges = {c.name: Range(found[2 * i], found[2 * i + 1]) for i, c in enumerate(numeric)}
+    assert ranges["special"].high is not None and ranges["special"].high < 3.0001  # NaN and -inf left out
+    assert ranges["empty"] == Range(None, None) and ranges["infinite"] == Range(None, None)
+    itself = _rows(con, statistics(source, COLUMNS, 20, 3))
+    known = _rows(con, statistics(source, COLUMNS, 20, 3, ranges))
+    assert known == itself
+    kinds = {(r[0], r[1]) for r in itself}
+    assert {("special", "nan"), ("special", "inf"), ("constant", "point"), ("infinite", "inf")} <= kinds
+    assert sum(1 for r in itself if r[0] == "letter") == 3  # the rank histogram's top 3
