@@ -21,6 +21,7 @@ from lakehouse.progress import ProgressCallback
 from warehouse.ml import registry, tuning, types, versions
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
+from warehouse.ml.monitoring.statistics import Range
 from warehouse.ml.options import parse_options
 from warehouse.ml.preprocessing import automatic, transform
 from warehouse.ml.registry import Model
@@ -106,7 +107,14 @@ def create_model(
             f"CREATE MODEL {schema}.{name}: the query has no feature columns",
             hint="select at least one feature",
         )
-    model.features = automatic.fit(con, relation, feature_columns)
+    ignored = list(roles.values())
+    # without a TRANSFORM the raw columns are the features' columns: the pass that finds the features'
+    # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
+    monitored = columns if clause is None else []
+    model.features, found = automatic.fit_with(
+        con, relation, feature_columns, training_statistics.range_aggregates(monitored, ignored)
+    )
+    ranges = training_statistics.read_ranges(monitored, ignored, found) if clause is None else None
     if "transform" in model.state:
         transform.drop_categories(model.features, model.state["transform"])
     encoding = model_type.encoding(options)
@@ -148,7 +156,7 @@ def create_model(
             progress=progress,
         )
         rows = data.rows
-        _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=list(roles.values()))
+        _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=ignored, ranges=ranges)
     finally:
         con.execute(f'DROP {kind} IF EXISTS temp."{table}"')
     skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
@@ -228,6 +236,7 @@ def _train_and_save(
     replace: bool,
     raw: exp.Query,
     ignored: list[str],
+    ranges: Mapping[str, Range] | None,
 ) -> None:
     keep = versions.registered(model.options)
     with registry.atomic(con):  # a failed CREATE OR REPLACE keeps the previous model
@@ -239,7 +248,7 @@ def _train_and_save(
         versions.take_aliases(con, model.schema, model.name, model.state["aliases"])
         train(model, data)
         raw_columns = columns_of(con, sql(exp.Subquery(this=raw.copy())))
-        training_statistics.record(con, model, raw, raw_columns, ignored)
+        training_statistics.record(con, model, raw, raw_columns, ignored, ranges)
         model.state.pop("warm_start", None)
         registry.save(con, model)
         if keep:

@@ -9,7 +9,7 @@ rows with them as ML.VALIDATE_DATA_SKEW does: same buckets as training, the thre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -20,7 +20,8 @@ from warehouse.ml import registry
 from warehouse.ml.model import Call
 from warehouse.ml.monitoring import params as monitoring_params
 from warehouse.ml.monitoring import validate
-from warehouse.ml.monitoring.statistics import COLUMNS, Column, statistics
+from warehouse.ml.monitoring.statistics import COLUMNS, Column, Range, statistics
+from warehouse.ml.monitoring.statistics import range_aggregates as statistics_range_aggregates
 from warehouse.ml.preprocessing.automatic import is_numeric_type
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col
@@ -36,18 +37,40 @@ def describable(dtype: str) -> bool:
     return not any(word in dtype.upper() for word in _NO_STATISTICS)
 
 
+def _kept(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[tuple[str, str]]:
+    return [(name, dtype) for name, dtype in columns if name not in set(ignored) and describable(dtype)]
+
+
+def _described(kept: Sequence[tuple[str, str]]) -> list[Column]:
+    return [Column(name, is_numeric_type(dtype)) for name, dtype in kept]
+
+
+def range_aggregates(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[exp.Expr]:
+    """The aggregates of the histogram ranges ``record`` needs, for a caller that scans the same raw
+    rows anyway (the engine's feature statistics): ``read_ranges`` turns their values into ``ranges``."""
+    numeric = [c for c in _described(_kept(columns, ignored)) if c.numeric]
+    return [a for c in numeric for a in statistics_range_aggregates(c)]
+
+
+def read_ranges(
+    columns: Sequence[tuple[str, str]], ignored: Sequence[str], values: Sequence[Any]
+) -> dict[str, Range]:
+    numeric = [c for c in _described(_kept(columns, ignored)) if c.numeric]
+    return {c.name: Range(values[2 * i], values[2 * i + 1]) for i, c in enumerate(numeric)}
+
+
 def record(
     con: duckdb.DuckDBPyConnection,
     model: Model,
     raw: exp.Query,
     columns: Sequence[tuple[str, str]],
     ignored: Sequence[str],
+    ranges: Mapping[str, Range] | None = None,
 ) -> None:
-    """Store the statistics of the raw training columns (``ignored``: role columns such as the label)."""
-    kept = [(name, dtype) for name, dtype in columns if name not in set(ignored) and describable(dtype)]
-    query = statistics(
-        raw, [Column(name, is_numeric_type(dtype)) for name, dtype in kept], BUCKETS, RANK_BUCKETS
-    )
+    """Store the statistics of the raw training columns (``ignored``: role columns such as the label);
+    ``ranges`` (``read_ranges``): the numeric columns' ranges found already, so one scan is left."""
+    kept = _kept(columns, ignored)
+    query = statistics(raw, _described(kept), BUCKETS, RANK_BUCKETS, ranges)
     registry.create_state(con, model, PART, query)
     model.state["monitoring"] = {
         "columns": [list(c) for c in kept],

@@ -10,6 +10,7 @@ expressions of the model's numeric input dimensions, the same at training and at
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,17 @@ def is_numeric_type(dtype: str) -> bool:
 
 def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[str, str]]) -> list[Feature]:
     """Statistics of every feature column of ``relation`` (one aggregate query + one per categorical)."""
+    return fit_with(con, relation, columns)[0]
+
+
+def fit_with(
+    con: duckdb.DuckDBPyConnection,
+    relation: exp.Expr,
+    columns: list[tuple[str, str]],
+    extra: Sequence[exp.Expr] = (),
+) -> tuple[list[Feature], list[Any]]:
+    """``fit``, and the values of ``extra`` aggregates over the same rows computed in the same scan
+    (what else the caller needs from them: the training statistics' ranges)."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
@@ -93,11 +105,11 @@ def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[
                 exp.func("reservoir_quantile", x, exp.Literal.number(0.5)),
                 exp.func("stddev_samp", x),
             ]
-    if not aggregates:
-        return features
-    row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
+    if not aggregates and not extra:
+        return features, []
+    row = con.execute(sql(exp.select(*aggregates, *extra).from_(exp.Subquery(this=relation)))).fetchone()
     assert row is not None
-    values = iter(row)
+    values = iter(row[: len(aggregates)])
     for f in features:
         f.null_count = int(next(values))
         if f.numeric:
@@ -116,7 +128,7 @@ def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[
                 .order_by("1 NULLS LAST")
             )
             f.categories = [r[0] for r in con.execute(sql(query)).fetchall()]
-    return features
+    return features, list(row[len(aggregates) :])
 
 
 def dims(features: list[Feature], *, dummy: bool = False, label_encode: bool = False) -> list[Dim]:

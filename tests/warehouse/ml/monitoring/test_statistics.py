@@ -5,7 +5,9 @@ from __future__ import annotations
 import duckdb
 from sqlglot import exp
 
+import warehouse
 from warehouse.ml.monitoring.statistics import Column, Range, range_aggregates, statistics
+from warehouse.ml.monitoring.training_statistics import BUCKETS, RANK_BUCKETS
 from warehouse.ml.sqlexpr import sql
 
 ROWS = """
@@ -49,3 +51,25 @@ def test_known_ranges_give_the_same_rows() -> None:
     kinds = {(r[0], r[1]) for r in itself}
     assert {("special", "nan"), ("special", "inf"), ("constant", "point"), ("infinite", "inf")} <= kinds
     assert sum(1 for r in itself if r[0] == "letter") == 3  # the rank histogram's top 3
+
+
+def test_create_model_stores_what_the_statistics_query_finds() -> None:
+    """CREATE MODEL finds the histogram ranges in its feature-statistics pass; the stored training
+    statistics are still the rows of the statistics query over the raw training columns."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT * EXCLUDE (empty, infinite) FROM ({ROWS})")
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.km OPTIONS(model_type='KMEANS', num_clusters=3) "
+        "AS SELECT special, gaps, constant, letter, i AS id FROM t WHERE isfinite(special)",
+    )
+    stored = sorted(con.execute('SELECT * FROM ml."km__training_statistics"').fetchall(), key=repr)
+    raw = exp.maybe_parse(
+        "SELECT special, gaps, constant, letter, i AS id FROM t WHERE isfinite(special)", dialect="duckdb"
+    )
+    assert isinstance(raw, exp.Query)
+    described = [c for c in COLUMNS if c.name in ("special", "gaps", "constant", "letter")] + [
+        Column("id", True)
+    ]
+    assert stored == _rows(con, statistics(raw, described, BUCKETS, RANK_BUCKETS))
+    assert {r[0] for r in stored} == {"special", "gaps", "constant", "letter", "id"}
