@@ -216,37 +216,51 @@ def metrics(stats: ClusterStats, centroids: np.ndarray, rows: int) -> dict[str, 
     }
 
 
-def normalized_distance_quantiles(
-    data: TrainingData, centroids: np.ndarray, cosine: bool, radius: dict[int, float]
-) -> list[float]:
-    """Quantiles 0, 0.001, ..., 1 (lower, like quantile_disc) of distance / cluster radius over the
-    training rows, for DETECT_ANOMALIES; one sort (quantile_disc with 1001 points sorts 1001 times)."""
-    radius_of = exp.Case()
-    for c, r in radius.items():
-        radius_of = radius_of.when(
-            exp.EQ(this=col(CID), expression=exp.Literal.number(c)), num(r if r else None)
+@dataclass(frozen=True)
+class Assignment:
+    """Every training row's nearest centroid (1-based) and its distance to it, as numpy arrays."""
+
+    cluster: np.ndarray
+    distance: np.ndarray
+
+    def stats(self, k: int, cosine: bool) -> ClusterStats:
+        """The per-cluster statistics a Lloyd step's query returns, but the means (not needed after the
+        last step: the centroids are fixed)."""
+        ids = self.cluster.astype(np.int64)
+        sizes = np.bincount(ids, minlength=k + 1)
+        sums = np.bincount(ids, weights=self.distance, minlength=k + 1)
+        squares = np.bincount(ids, weights=self.distance * self.distance, minlength=k + 1)
+        present = [c for c in range(1, k + 1) if sizes[c]]
+        return ClusterStats(
+            means={},
+            sizes={c: int(sizes[c]) for c in present},
+            sum_distance={c: float(sums[c]) for c in present},
+            sum_squared_distance={c: float(squares[c]) for c in present},
+            loss=float(np.sum(self.distance if cosine else self.distance * self.distance)),
         )
-    normalized = exp.func(
-        "coalesce", exp.Div(this=distance_of(col(DMIN), cosine), expression=radius_of), num(0.0)
+
+    def normalized_distance_quantiles(self, radius: dict[int, float]) -> list[float]:
+        """Quantiles 0, 0.001, ..., 1 (lower, like quantile_disc) of distance / cluster radius (0 where the
+        radius is 0), for DETECT_ANOMALIES; a selection in numpy, no sort of the rows in SQL."""
+        by_cluster = np.zeros(int(self.cluster.max(initial=0)) + 1)
+        for c, r in radius.items():
+            by_cluster[c] = r
+        scale = by_cluster[self.cluster.astype(np.int64)]
+        normalized = np.divide(self.distance, scale, out=np.zeros_like(self.distance), where=scale != 0)
+        rows = len(normalized)
+        positions = [(i * (rows - 1)) // 1000 for i in range(1001)]
+        chosen = np.partition(normalized, sorted(set(positions)))
+        return [float(chosen[p]) for p in positions]
+
+
+def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assignment:
+    """One pass over the training rows: each row's nearest centroid and distance, fetched as Arrow."""
+    source = assigned(data.relation(), len(data.dims), centroids, cosine).subquery("__assigned")
+    table = data.con.execute(sql(exp.select(col(CID), col(DMIN)).from_(source))).fetch_arrow_table()
+    return Assignment(
+        cluster=table.column(0).to_numpy(zero_copy_only=False),
+        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float),
     )
-    ranked = exp.select(
-        exp.alias_(normalized, ident("__nd")),
-        exp.alias_(
-            exp.Window(
-                this=exp.func("row_number"),
-                order=exp.Order(expressions=[exp.Ordered(this=normalized.copy())]),
-            ),
-            ident("__n"),
-        ),
-    ).from_(assigned(data.relation(), len(data.dims), centroids, cosine).subquery("__assigned"))
-    positions = [1 + (i * (data.rows - 1)) // 1000 for i in range(1001)]
-    query = (
-        exp.select(col("__n"), col("__nd"))
-        .from_(ranked.subquery("__ranked"), copy=False)
-        .where(exp.In(this=col("__n"), expressions=[exp.Literal.number(p) for p in sorted(set(positions))]))
-    )
-    values = dict(data.con.execute(sql(query)).fetchall())
-    return [float(values[p]) for p in positions]
 
 
 def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:

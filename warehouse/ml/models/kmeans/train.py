@@ -91,15 +91,16 @@ def train(model: Model, data: TrainingData) -> None:
         if options["early_stop"] and progress is not None and progress < options["min_rel_progress"]:
             break
         previous_loss = loss
+    # one pass after the steps: every row's distance to the final centroids, for the anomaly quantiles;
+    # the final statistics too when no step ran with those centroids
+    rows = ksql.assignment(data, centroids, cosine)
     if final is None:
-        final = step(centroids)
+        final = rows.stats(k, cosine)
     model.metrics = ksql.metrics(final, centroids, data.rows)
     model.state.update(
         num_clusters=k,
         cluster_radius={str(c): r for c, r in final.radius().items()},
-        normalized_distance_quantiles=ksql.normalized_distance_quantiles(
-            data, centroids, cosine, final.radius()
-        ),
+        normalized_distance_quantiles=rows.normalized_distance_quantiles(final.radius()),
     )
     write_state(data.con, model, "centroids", _centroid_table(model, centroids))
     write_state(data.con, model, "training_info", pa.Table.from_pylist(history, schema=TRAINING_INFO))
