@@ -10,6 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import davies_bouldin_score
 
 import warehouse
+from warehouse.ml import registry
 
 SEEDS = [0, 50, 100]
 
@@ -206,3 +207,23 @@ def test_training_stops_when_no_row_changes_cluster(con: duckdb.DuckDBPyConnecti
     assert steps == reference.n_iter_ < 10
     ours = _centroid_matrix(con, "ml.blobs", [f"f{j}" for j in range(8)])
     np.testing.assert_allclose(ours, reference.cluster_centers_, rtol=1e-9, atol=1e-9)
+
+
+def test_anomaly_quantiles_are_those_of_the_scored_training_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """The quantiles training stores for DETECT_ANOMALIES (found in numpy after the last step) are the
+    lower quantiles of distance / cluster radius over the training rows as ML.PREDICT scores them."""
+    warehouse.execute(
+        con,
+        "CREATE MODEL ml.km OPTIONS(model_type='kmeans', num_clusters=3, max_iterations=3, early_stop=FALSE) "
+        "AS SELECT * EXCEPT(row_id, target) FROM sk.iris",
+    )
+    model = registry.load(con, "ml", "km")
+    radius = {int(c): r for c, r in model.state["cluster_radius"].items()}
+    rows = warehouse.execute(
+        con,
+        "SELECT centroid_id, NEAREST_CENTROIDS_DISTANCE FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris)",
+    ).rows
+    normalized = np.sort([min(n["DISTANCE"] for n in near) / radius[c] for c, near in rows])
+    positions = [(i * (len(rows) - 1)) // 1000 for i in range(1001)]
+    expected = normalized[positions]
+    np.testing.assert_allclose(model.state["normalized_distance_quantiles"], expected, rtol=1e-9, atol=1e-12)
