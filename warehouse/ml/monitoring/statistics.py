@@ -73,13 +73,19 @@ def _generated(kind: str, i: int) -> exp.Column:
     return col(f"{kind}_{i}")
 
 
+#: a value's bucket 0..n-1; NaN and infinities go to the keys NAN and INF of the same histogram, so one
+#: aggregate per column counts them all (NULL stays NULL: in no bucket)
 _BUCKET = """
 CASE WHEN isfinite(__p_x) THEN
   CASE WHEN __p_hi > __p_lo
        THEN least(CAST(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n) AS BIGINT), __p_n - 1)
        ELSE 0 END
+     WHEN isnan(__p_x) THEN -1
+     WHEN isinf(__p_x) THEN -2
 END
 """
+_NAN, _INF = "coalesce(__p_h[-1], 0)", "coalesce(__p_h[-2], 0)"
+_FINITE_WHEN_POINT = "coalesce(__p_h[0], 0)"  # min = max: every finite value is in bucket 0
 
 _NUMERIC_ROWS = """
 SELECT __p_feature AS feature, 'bucket' AS kind,
@@ -129,12 +135,7 @@ def statistics(
                 bounds = (low, high)
             ranges_ += [exp.alias_(low, lo.name), exp.alias_(high, hi.name)]
             bucket = fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n)
-            aggregates += [
-                exp.alias_(exp.func("histogram", bucket), h.name),
-                exp.alias_(exp.func("count_if", exp.func("isnan", x.copy())), f"nan_{i}"),
-                exp.alias_(exp.func("count_if", exp.func("isinf", x.copy())), f"inf_{i}"),
-                exp.alias_(exp.func("count_if", exp.func("isfinite", x.copy())), f"finite_{i}"),
-            ]
+            aggregates.append(exp.alias_(exp.func("histogram", bucket), h.name))
             parts.append(
                 fill(
                     _NUMERIC_ROWS,
@@ -143,9 +144,9 @@ def statistics(
                     hi=hi,
                     n=n,
                     h=h,
-                    finite=_generated("finite", i),
-                    inf=_generated("inf", i),
-                    nan=_generated("nan", i),
+                    finite=fill(_FINITE_WHEN_POINT, h=h),
+                    inf=fill(_INF, h=h),
+                    nan=fill(_NAN, h=h),
                 )
             )
         else:
