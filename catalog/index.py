@@ -135,13 +135,17 @@ def fields(record: DatasetRecord) -> dict[str, Any]:
     pii = sorted({c.pii.kind for c in columns if c.pii})
     names = dataset_names(record.name, record.short_name)
     column_words = with_words(column_names)
+    kept = [v.stored_as.lower() for v in record.versions if v.stored_as != record.name]
     values: dict[str, Any] = {
         "id": record.name.lower(),
         "name": names,
         "name_prefix": prefixes(names),
         "columns_prefix": prefixes(column_words),
         "tags_prefix": prefixes(tags),
-        "name_exact": sorted({record.name.lower(), record.short_name.lower()}),
+        # a model's kept versions (ml.churn__v2) find the model: they are not datasets of their own
+        "name_exact": sorted(
+            {record.name.lower(), record.short_name.lower(), *kept, *(k.rsplit(".", 1)[-1] for k in kept)}
+        ),
         "columns": column_words,
         "column_exact": sorted({n.lower() for n in column_names}),
         "column_text": [c.description for c in columns if c.description],

@@ -8,7 +8,8 @@ Names are qualified the way SQL reaches them: ``lake.orders`` (lake table), ``ma
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from lakehouse import contracts
@@ -90,6 +91,52 @@ class SchemaChange:
     source: str = "ducklake"  # ducklake or ingest
 
 
+#: the property of a model's record that lists its versions (``ModelVersion.to_json`` of each, oldest first)
+VERSIONS = "versions"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    """One kept version of an ML model, listed in its model's record (``catalog.sources.ml``).
+
+    A model is one catalog entry; the versions the warehouse keeps beside the one that serves (stored as
+    ``<name>__v<N>``) are listed here instead of as models of their own.
+    """
+
+    version: int
+    stored_as: str  # where the warehouse keeps it: the model's name (the default) or <name>__v<N>
+    default: bool  # it holds the ``default`` alias: ``MODEL <name>`` serves it
+    aliases: tuple[str, ...] = ()  # every alias, ``default`` first when it holds it
+    created_at: dt.datetime | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)  # ML.EVALUATE of its training run
+    lake_snapshot: int | None = None
+    lake_snapshots: dict[str, int] = field(default_factory=dict)  # lake table -> snapshot its training read
+    decision: str | None = None  # promoted or kept, when a retrain (or a dbt guard) trained it
+    reason: str | None = (
+        None  # the decision's reason, e.g. "kept: r2_score 0.91 vs 0.95: the challenger is worse"
+    )
+    decided_at: dt.datetime | None = None
+    compared: str | None = None  # the metric the decision compared
+    holdout_metrics: dict[str, Any] = field(
+        default_factory=dict
+    )  # its ML.EVALUATE on the decision's hold-out
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["aliases"] = list(self.aliases)
+        for key in ("created_at", "decided_at"):
+            out[key] = out[key].isoformat() if out[key] else None
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ModelVersion:
+        times = {
+            k: dt.datetime.fromisoformat(data[k]) if data.get(k) else None
+            for k in ("created_at", "decided_at")
+        }
+        return cls(**{**data, **times, "aliases": tuple(data.get("aliases", ()))})
+
+
 @dataclass(frozen=True, slots=True)
 class DatasetRecord:
     name: str
@@ -113,6 +160,11 @@ class DatasetRecord:
     @property
     def pii_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.pii is not None)
+
+    @property
+    def versions(self) -> tuple[ModelVersion, ...]:
+        """A model's kept versions, oldest first (empty for other datasets)."""
+        return tuple(ModelVersion.from_json(v) for v in self.properties.get(VERSIONS) or ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,9 @@ Every read is an indexed lookup of the one dataset (``catalog.store``: its name 
 of it after a dot, its columns, its lineage edges, its history), so ``show`` costs the same in a catalog
 of a hundred datasets or of a hundred thousand; "did you mean" for a missing name looks only among the
 names that start like it (``NEAR_PREFIX``).
+
+A model's kept versions are not datasets of their own (``catalog.sources.ml``): the name of one
+(``ml.churn__v2``) shows its model when the model lists it, as the principal may see the model.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlglot import exp
 from catalog import store
 from catalog.model import ColumnRecord, DatasetInfo, DatasetRecord, SchemaChange
 from catalog.view import WITHHELD, CatalogView, Redactor, column_stats, may_see, redactor
+from lakehouse.contracts import kept_version
 from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import Settings
 
@@ -51,11 +55,30 @@ def example_query(record: DatasetRecord) -> str:
     return exp.select(*select).from_(table).limit(10).sql("duckdb")
 
 
-def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> str:
+def _visible(con: sqlite3.Connection, name: str, view: CatalogView | None) -> list[str]:
     found = store.find_names(con, name)
     if view is not None:
         kinds = store.kinds(con, found)
         found = [n for n in found if may_see(view, n, kinds.get(n))]
+    return found
+
+
+def _model_of_version(con: sqlite3.Connection, name: str, view: CatalogView | None) -> list[str]:
+    """The model (as a one-item list) that lists ``name`` as one of its kept versions, if the principal
+    may see it; [] when ``name`` is no kept version."""
+    kept = kept_version(name)
+    if kept is None:
+        return []
+    models = _visible(con, kept[0], view)
+    if len(models) != 1:
+        return []
+    record = store.load(con, models[0])
+    stored = {v.stored_as.lower().rsplit(".", 1)[-1] for v in record.versions} if record else set()
+    return models if name.lower().rsplit(".", 1)[-1] in stored else []
+
+
+def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> str:
+    found = _visible(con, name, view) or _model_of_version(con, name, view)
     if len(found) == 1:
         return found[0]
     if len(found) > 1:

@@ -16,7 +16,10 @@ Record (producer → consumers):
   ``quality.latest_results``, ``catalog.sources.quality``.
 - ``ModelFeature`` (items of ``ml._models.features``): ``warehouse.ml`` (``preprocess.Feature``) →
   ``catalog.sources.ml``.
-- ``RegisteredModel`` (rows of ``ml._models``): ``warehouse.ml.registry.save`` → ``catalog.sources.ml``.
+- ``RegisteredModel`` (rows of ``ml._models``): ``warehouse.ml.registry.save`` → ``catalog.sources.ml``; a kept
+  version of a model is the row ``kept_version_name(name, N)`` (``warehouse.ml.versions``).
+- ``RetrainDecision`` (rows of ``ml._retrain_decisions``): ``warehouse.retrain.loop.record`` →
+  ``catalog.sources.ml`` (why each version was promoted or kept).
 - ``TrainingSnapshot``: ``warehouse.ml.versions.training_snapshots`` → ``lake.maintain`` (snapshots it keeps),
   called by the wiring (``lakehouse.wiring.maintenance.maintain``).
 - ``DbtArtifacts`` (``target/manifest.json``, ``catalog.json``): dbt, run by ``warehouse.dbt.build`` →
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -239,12 +243,29 @@ class ModelFeature:
         return ModelFeature(name=data["name"], dtype=data["dtype"])
 
 
+#: ``name__v<N>``: version N of model ``name`` kept beside the version that serves (``warehouse.ml.versions``)
+_KEPT_VERSION = re.compile(r"^(?P<base>.+)__v(?P<version>[0-9]+)$")
+
+
+def kept_version_name(name: str, version: int) -> str:
+    """The name version ``version`` of model ``name`` is kept under while another version serves."""
+    return f"{name}__v{version}"
+
+
+def kept_version(name: str) -> tuple[str, int] | None:
+    """(model, version) when ``name`` is spelled like a kept version (``ml.churn__v2``), else None."""
+    found = _KEPT_VERSION.match(name)
+    return (found["base"], int(found["version"])) if found else None
+
+
 @dataclass(frozen=True)
 class RegisteredModel:
     """A row of the model registry ``ml._models`` (``warehouse/ml/registry.sql``), the columns the catalog reads.
 
-    Producer: ``warehouse.ml.registry.save``. Consumer: ``catalog.sources.ml``, which selects these
-    fields by name, in this order, and builds the record with ``from_row``.
+    Producer: ``warehouse.ml.registry.save``. Consumer: ``catalog.sources.ml``, which selects ``columns()``
+    by name, in this order, and builds the record with ``from_row``. ``version`` and ``aliases`` come from
+    the row's ``state`` (``warehouse.ml.versions``): the row ``schema.name`` is the version holding the
+    ``default`` alias (it serves); every other kept version N is the row ``kept_version_name(name, N)``.
     """
 
     SCHEMA: ClassVar[str] = "ml"
@@ -258,18 +279,73 @@ class RegisteredModel:
     lake_snapshot: int | None  # the lake's snapshot at training time
     metrics: dict[str, Any]
     created_at: dt.datetime
+    version: int = 1  # state.version (a model never versioned is version 1)
+    aliases: tuple[str, ...] = ()  # state.aliases: its aliases besides ``default`` (which is positional)
+    #: state.lake_snapshots: lake table -> the snapshot its training query read it at
+    lake_snapshots: dict[str, int] = field(default_factory=dict)
+
+    #: fields read from the ``state`` JSON column rather than a column of their own
+    _FROM_STATE: ClassVar[tuple[str, ...]] = ("version", "aliases", "lake_snapshots")
 
     @classmethod
     def columns(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+        """The registry columns read, in order: one per field, then ``state``."""
+        return [f.name for f in fields(cls) if f.name not in cls._FROM_STATE] + ["state"]
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> RegisteredModel:
         """A row of ``SELECT <columns()> FROM ml._models`` (JSON columns arrive as text)."""
         values = dict(zip(cls.columns(), row, strict=True))
+        state = json.loads(values.pop("state"))
         features = tuple(ModelFeature.read(f) for f in json.loads(values["features"]))
         return cls(**{**values, "options": json.loads(values["options"]), "metrics": json.loads(values["metrics"]),
-                      "features": features})  # fmt: skip
+                      "features": features, "version": int(state.get("version", 1)),
+                      "aliases": tuple(state.get("aliases", [])),
+                      "lake_snapshots": {t: int(n) for t, n in state.get("lake_snapshots", {}).items()}})  # fmt: skip
+
+    @property
+    def kept(self) -> tuple[str, int] | None:
+        """(model, version) when this row is a kept version (``ml.churn__v2``), None when it serves."""
+        return kept_version(self.name)
+
+
+@dataclass(frozen=True)
+class RetrainDecision:
+    """A row of ``ml._retrain_decisions`` (``warehouse/retrain/decisions.sql``): one run of ``lakehouse ml
+    retrain`` or of a dbt model's ``promote_if_better`` guard, the columns the catalog reads.
+
+    Producer: ``warehouse.retrain.loop.record``. Consumer: ``catalog.sources.ml`` (why each kept version
+    was promoted or kept). ``challenger_version`` and ``challenger_metrics`` come from the ``challenger``
+    JSON column (``{version, name, metrics}``; empty when nothing was retrained).
+    """
+
+    SCHEMA: ClassVar[str] = "ml"
+    TABLE: ClassVar[str] = "_retrain_decisions"
+
+    model: str  # schema-qualified: the model the version belongs to
+    decided_at: dt.datetime
+    retrained: bool  # a challenger was trained (it is the version ``challenger_version``)
+    promoted: bool  # the challenger took ``default``
+    reason: str
+    metric: str | None  # the ML.EVALUATE column compared
+    challenger_version: int | None = None
+    challenger_metrics: dict[str, Any] = field(default_factory=dict)  # on the hold-out
+
+    _FROM_CHALLENGER: ClassVar[tuple[str, ...]] = ("challenger_version", "challenger_metrics")
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """The table's columns read, in order: one per field, then ``challenger``."""
+        return [f.name for f in fields(cls) if f.name not in cls._FROM_CHALLENGER] + ["challenger"]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> RetrainDecision:
+        """A row of ``SELECT <columns()> FROM ml._retrain_decisions`` (JSON columns arrive as text)."""
+        values = dict(zip(cls.columns(), row, strict=True))
+        challenger = json.loads(values.pop("challenger"))
+        version = challenger.get("version")
+        return cls(**values, challenger_version=None if version is None else int(version),
+                   challenger_metrics=dict(challenger.get("metrics", {})))  # fmt: skip
 
 
 # --- warehouse → lake ---------------------------------------------------------------------------

@@ -177,6 +177,10 @@ def show_command(
         console.print(f"  ({info.hidden_columns} columns hidden by access rules)", highlight=False)
     for reason in sorted({c.stats.withheld for c in d.columns if c.stats.withheld}):
         console.print(f"  statistics {reason}", highlight=False)
+    if d.versions:
+        print_table(["version", "aliases", "stored as", "created", "decision", "reason"],
+                    [[v.version, ", ".join(v.aliases), v.stored_as, v.created_at, v.decision or "", v.reason or ""]
+                     for v in d.versions], title="versions (default serves)")  # fmt: skip
     upstream = [[e.upstream, e.via] for e in info.upstream]
     downstream = [[e.downstream, e.via] for e in info.downstream]
     if upstream:

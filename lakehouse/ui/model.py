@@ -8,10 +8,13 @@ its rows are read with ``Viewer.read`` like any query of ``lakehouse sql`` (BigQ
 restricted session for a principal, audited), each section in its own request so the page loads
 at once and a failing function shows its error in place.
 
-Below the sections, ``history`` adds what the model registry keeps about the model (metadata, not rows):
-its versions (``warehouse.ml.versions``: version, aliases, created, training snapshots, metrics, which one
-is the default), the retrain decisions (``ml._retrain_decisions``) and, when ``lakehouse ml retrain`` (or
-the demo) wrote one, a link to the retrain report ``HOME/reports/retrain/<model>.html``. The report holds
+Below the sections, the model's versions as the catalog lists them in its record (``catalog.model.ModelVersion``:
+version, aliases, created, training snapshot, metrics, which one is the default, the promote/keep decision
+and its reason), so a principal sees them exactly when it may see the model; ``history`` adds what the
+model registry keeps about the model (metadata, not rows): the retrain decisions (``ml._retrain_decisions``)
+and, when ``lakehouse ml retrain`` (or the demo) wrote one, a link to the retrain report
+``HOME/reports/retrain/<model>.html``. A kept version's name (``/model/ml.m__v2``) opens its model's page
+with the ML sections called on that version. The report holds
 value histograms of the training data, so only the administrator (no principal) is offered it; it is
 served read-only from the home (``report_file`` refuses any path outside ``REPORTS``) with a sandboxing
 Content-Security-Policy of its own (``REPORT_CSP``: its inline scripts run in an opaque origin).
@@ -19,20 +22,21 @@ Content-Security-Policy of its own (``REPORT_CSP``: its inline scripts run in an
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import catalog
 import warehouse
+from catalog.model import ModelVersion
 from catalog.view import HIDDEN
+from lakehouse.contracts import kept_version
 from lakehouse.errors import NotFoundError
 from lakehouse.ui import charts
 from lakehouse.ui.dataset import table_expr
 from lakehouse.ui.viewer import Table, Viewer
-from warehouse.ml import registry, versions
+from warehouse.ml import registry
 from warehouse.ml.tuning import FUNCTIONS as TUNING_FUNCTIONS
 from warehouse.ml.types import FUNCTIONS
 from warehouse.retrain.loop import decisions
@@ -41,7 +45,6 @@ from warehouse.retrain.loop import decisions
 REPORTS = ("reports", "retrain")
 REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
               "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
-_KEPT_VERSION = re.compile(r"^(?P<base>.+)__v[0-9]+$")
 
 Chart = Callable[[list[dict[str, Any]]], dict[str, Any] | None]
 
@@ -139,7 +142,7 @@ class History:
     """The model's versions, retrain decisions (newest first) and whether its retrain report is offered."""
 
     model: str  # the model the versions belong to (``ml.m`` also on the page of ``ml.m__v2``)
-    versions: list[versions.Version] = field(default_factory=list)
+    versions: list[ModelVersion] = field(default_factory=list)  # the catalog's, oldest first
     decisions: list[dict[str, Any]] = field(default_factory=list)
     report: bool = False
     report_withheld: bool = False  # a report exists, but this viewer is a principal
@@ -147,8 +150,8 @@ class History:
 
 def family(name: str) -> str:
     """The model a kept version ``schema.name__v<N>`` belongs to (``name`` itself otherwise)."""
-    kept = _KEPT_VERSION.match(name)
-    return kept["base"] if kept else name
+    kept = kept_version(name)
+    return kept[0] if kept else name
 
 
 def _report_path(viewer: Viewer, model: str) -> Path | None:
@@ -159,26 +162,20 @@ def _report_path(viewer: Viewer, model: str) -> Path | None:
     return path
 
 
-def history(viewer: Viewer, name: str) -> History:
-    """The registry's record of the model's versions and retrain decisions (read-only, no lake attached)."""
+def history(viewer: Viewer, name: str, kept: Sequence[ModelVersion] = ()) -> History:
+    """The model's versions ``kept`` (the catalog's) with the registry's retrain decisions (read-only, no
+    lake attached) and its retrain report."""
     model = family(name)
-    schema, _, base = model.partition(".")
     if not viewer.settings.warehouse_file.exists():  # a catalog copied without its warehouse, or one removed
-        return History(model)
+        return History(model, list(kept))
     con = warehouse.connect(viewer.settings, read_only=True, lake=False)
     try:
-        if not registry.present(con):
-            return History(model)
-        try:
-            kept = versions.list_versions(con, schema, base)
-        except NotFoundError:  # in the catalog, no longer in the registry (dropped since the last refresh)
-            kept = []
-        made = decisions(con, model)
+        made = decisions(con, model) if registry.present(con) else []
     finally:
         con.close()
     exists = _report_path(viewer, model) is not None
     admin = viewer.principal is None
-    return History(model, kept, made, report=exists and admin, report_withheld=exists and not admin)
+    return History(model, list(kept), made, report=exists and admin, report_withheld=exists and not admin)
 
 
 def report_file(viewer: Viewer, name: str) -> Path:
@@ -193,20 +190,31 @@ def report_file(viewer: Viewer, name: str) -> Path:
     return path
 
 
+def called(record: Any, name: str) -> str:
+    """The model the page of ``name`` calls ML functions on: the kept version ``name`` names, if the
+    record lists it, else the model (its default version)."""
+    asked = name.lower().rsplit(".", 1)[-1]
+    versions = [v.stored_as for v in record.versions if v.stored_as.lower().rsplit(".", 1)[-1] == asked]
+    return versions[0] if versions else record.name
+
+
 def page(viewer: Viewer, name: str) -> dict[str, Any]:
     record = _model(viewer, name)
     model_type = str(record.properties.get("model_type", ""))
+    target = called(record, name)
+    shown = [v for v in record.versions if v.stored_as == target]
     return {"d": record, "model_type": model_type, "sections": sections(model_type, tuned(record)),
-            "history": history(viewer, record.name)}  # fmt: skip
+            "called": target, "version": shown[0] if shown and target != record.name else None,
+            "history": history(viewer, record.name, record.versions)}  # fmt: skip
 
 
-def call(record: Any, section: Section) -> str:
+def call(record: Any, section: Section, model_name: str | None = None) -> str:
     """``SELECT * FROM ML.<function>(MODEL m[, (training query)])``: the model quoted, the query the catalog's.
 
     The training query is the model's own (recorded by CREATE MODEL); it runs as the viewing principal
     like the rest, so it reads only what the principal may read.
     """
-    model = table_expr(record.name).sql("bigquery")
+    model = table_expr(model_name or record.name).sql("bigquery")
     rows = record.properties.get("training_query") if section.on_training_rows else None
     args = f"MODEL {model}" + (f", ({rows})" if rows else "")
     return f"SELECT * FROM ML.{section.function}({args})"  # noqa: S608 - a name from the table above, a quoted model
@@ -219,7 +227,7 @@ def section(viewer: Viewer, name: str, function: str) -> dict[str, Any]:
     if function not in chosen:
         raise NotFoundError(f"no section {function!r} for model {record.name}",
                             hint=f"sections: {', '.join(chosen)}")  # fmt: skip
-    query = call(record, chosen[function])
+    query = call(record, chosen[function], called(record, name))
     if HIDDEN in query:  # the catalog redacted the training query for this principal: do not guess it
         table = Table(error=f"the training query of {record.name} names columns hidden from {viewer.label}")
     else:
