@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +107,7 @@ def payload(record: DatasetRecord) -> dict[str, Any]:
         "quality": record.quality.label if record.quality else "unknown",
         "updated": record.updated_at.isoformat() if record.updated_at else None,
         "rows": record.row_count,
+        "also_named": also_named(record),
         "columns": [
             [
                 c.name,
@@ -121,10 +122,16 @@ def payload(record: DatasetRecord) -> dict[str, Any]:
     }
 
 
-def dataset_names(name: str, short_name: str) -> list[str]:
-    """The values of the ``name`` field: the qualified name, its words, and their spelled-out words."""
+def dataset_names(name: str, short_name: str, also: Sequence[str] = ()) -> list[str]:
+    """The values of the ``name`` field: the qualified name, its words, and their spelled-out words; ``also``:
+    other names that find the dataset (a model's kept versions, ``ml.churn__v2``)."""
     extra = spelled_out(short_name)
-    return [name, short_name.replace("_", " "), *([extra] if extra else [])]
+    return [name, short_name.replace("_", " "), *([extra] if extra else []), *also]
+
+
+def also_named(record: DatasetRecord) -> list[str]:
+    """Names that find ``record`` though they are not datasets: a model's kept versions."""
+    return [v.stored_as for v in record.versions if v.stored_as != record.name]
 
 
 def fields(record: DatasetRecord) -> dict[str, Any]:
@@ -133,9 +140,9 @@ def fields(record: DatasetRecord) -> dict[str, Any]:
     tags = [*record.tags, *(t for c in columns for t in c.tags)]
     column_names = [c.name for c in columns] + [c.original_name for c in columns if c.original_name]
     pii = sorted({c.pii.kind for c in columns if c.pii})
-    names = dataset_names(record.name, record.short_name)
+    kept = [n.lower() for k in also_named(record) for n in (k, k.rsplit(".", 1)[-1])]
+    names = dataset_names(record.name, record.short_name, also_named(record))
     column_words = with_words(column_names)
-    kept = [v.stored_as.lower() for v in record.versions if v.stored_as != record.name]
     values: dict[str, Any] = {
         "id": record.name.lower(),
         "name": names,
@@ -143,9 +150,7 @@ def fields(record: DatasetRecord) -> dict[str, Any]:
         "columns_prefix": prefixes(column_words),
         "tags_prefix": prefixes(tags),
         # a model's kept versions (ml.churn__v2) find the model: they are not datasets of their own
-        "name_exact": sorted(
-            {record.name.lower(), record.short_name.lower(), *kept, *(k.rsplit(".", 1)[-1] for k in kept)}
-        ),
+        "name_exact": sorted({record.name.lower(), record.short_name.lower(), *kept}),
         "columns": column_words,
         "column_exact": sorted({n.lower() for n in column_names}),
         "column_text": [c.description for c in columns if c.description],

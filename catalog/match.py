@@ -65,6 +65,7 @@ class Entry:
     columns: tuple[Column, ...]
     hidden_columns: int = 0
     withheld: str | None = None  # why ``rows`` is None for this principal
+    also_named: tuple[str, ...] = ()  # names that find it though they are not datasets (``index.also_named``)
 
     @property
     def short_name(self) -> str:
@@ -75,7 +76,8 @@ class Entry:
         columns = [Column(c[0], c[1], c[2], c[3], tuple(c[4]), c[5]) for c in data["columns"]]
         updated = dt.datetime.fromisoformat(data["updated"]) if data.get("updated") else None
         entry = cls(data["name"], data["kind"], data["layer"], data["description"], data["owner"], tuple(data["tags"]),
-                    data["quality"], updated, data.get("rows"), tuple(columns))  # fmt: skip
+                    data["quality"], updated, data.get("rows"), tuple(columns),
+                    also_named=tuple(data.get("also_named", ())))  # fmt: skip
         return entry if view is None else entry.restricted(view)
 
     def restricted(self, view: CatalogView) -> Entry:
@@ -107,7 +109,7 @@ class Entry:
 
     def values(self, field: str) -> list[str]:
         table = {
-            "name": dataset_names(self.name, self.short_name),
+            "name": dataset_names(self.name, self.short_name, self.also_named),
             "description": [self.description],
             "owner": [self.owner],
             "tags": list(self.tags),
