@@ -17,7 +17,8 @@ import quality
 from lakehouse import contracts
 from lakehouse.connect import connect
 from lakehouse.settings import Settings
-from warehouse.ml import registry
+from warehouse.ml import registry, versions
+from warehouse.retrain import loop
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -78,3 +79,21 @@ def test_the_model_registry_has_the_columns_the_catalog_reads() -> None:
     finally:
         con.close()
     assert set(contracts.RegisteredModel.columns()) <= have
+
+
+def test_the_retrain_decisions_have_the_columns_the_catalog_reads() -> None:
+    con = duckdb.connect()
+    try:
+        loop.record(con, loop.RetrainReport("ml.m", [], retrained=False, promoted=False, reason="kept"))
+        query = "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?"
+        table = [contracts.RetrainDecision.SCHEMA, contracts.RetrainDecision.TABLE]
+        have = {r[0] for r in con.execute(query, table).fetchall()}
+    finally:
+        con.close()
+    assert set(contracts.RetrainDecision.columns()) <= have
+
+
+def test_a_kept_version_is_named_as_the_warehouse_names_it() -> None:
+    assert contracts.kept_version_name("ml.churn", 3) == versions.stored_name("ml.churn", 3) == "ml.churn__v3"
+    assert contracts.kept_version("ml.churn__v3") == ("ml.churn", 3)
+    assert contracts.kept_version("ml.churn__vx") is None and contracts.kept_version("ml.churn") is None
