@@ -36,6 +36,7 @@ EXAMPLE_COLUMNS = 6
 #: index range, at most ``NEAR`` of them): the lookup of a missing name costs the same in any catalog size
 NEAR_PREFIX = 2
 NEAR = 2_000
+SUGGESTED = 3  # names a "did you mean" offers
 
 
 def example_query(record: DatasetRecord) -> str:
@@ -83,17 +84,25 @@ def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> st
         return found[0]
     if len(found) > 1:
         raise UsageError(f"{name!r} names several datasets: {', '.join(found)}", hint="give the full name")
+    raise NotFoundError(f"no dataset {name!r} in the catalog", hint=_near(con, name, view))
+
+
+def _near(con: sqlite3.Connection, name: str, view: CatalogView | None) -> str:
+    """The hint for a missing ``name``: up to ``SUGGESTED`` visible names close to it, best first.
+
+    The names near it are ranked first and only the close ones are checked against the principal's
+    view (the same suggestions as ranking the visible ones, without a policy check per name near it)."""
     names = store.names_starting(con, name.rsplit(".", 1)[-1][:NEAR_PREFIX], NEAR)
+    close = difflib.get_close_matches(name, names, n=max(len(names), 1), cutoff=0.6)  # all, best first
     if view is not None:
-        kinds = store.kinds(con, names)
-        names = [n for n in names if may_see(view, n, kinds.get(n))]
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    hint = (
+        kinds = store.kinds(con, close)
+        close = [n for n in close if may_see(view, n, kinds.get(n))]
+    close = close[:SUGGESTED]
+    return (
         f"did you mean {', '.join(close)}?"
         if close
         else "search with `lakehouse catalog search`, or run `lakehouse catalog refresh`"
     )
-    raise NotFoundError(f"no dataset {name!r} in the catalog", hint=hint)
 
 
 def show(settings: Settings, name: str, *, view: CatalogView | None = None) -> DatasetInfo:
