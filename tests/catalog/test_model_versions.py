@@ -84,8 +84,9 @@ def test_one_model_lists_each_version_with_its_decision(
     settings, (promoted, kept) = retrained
     assert len(_kept(settings)) == 3  # the registry keeps three versions ...
     for query in ("churn", "type=model", "ml.churn__v1", "churn__v3"):  # ... the catalog one model
-        hits = cli("catalog", "search", query, "--json").json()["hits"]
-        assert [h["name"] for h in hits] == ["ml.churn"], query
+        hits = cli("catalog", "search", query, "--limit", "100", "--json").json()["hits"]
+        assert [h["name"] for h in hits if "churn" in h["name"]] == ["ml.churn"], query
+        assert query == "type=model" or len(hits) == 1, query  # other models may come with the sample project
     shown = cli("catalog", "show", "ml.churn", "--json").json()["dataset"]
     listed = shown["properties"]["versions"]
     expected = _kept(settings)
