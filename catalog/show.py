@@ -88,16 +88,12 @@ def _resolve(con: sqlite3.Connection, name: str, view: CatalogView | None) -> st
 
 
 def _near(con: sqlite3.Connection, name: str, view: CatalogView | None) -> str:
-    """The hint for a missing ``name``: up to ``SUGGESTED`` visible names close to it, best first.
-
-    The names near it are ranked first and only the close ones are checked against the principal's
-    view (the same suggestions as ranking the visible ones, without a policy check per name near it)."""
+    """The hint for a missing ``name``: up to ``SUGGESTED`` names close to it that the principal may see."""
     names = store.names_starting(con, name.rsplit(".", 1)[-1][:NEAR_PREFIX], NEAR)
-    close = difflib.get_close_matches(name, names, n=max(len(names), 1), cutoff=0.6)  # all, best first
     if view is not None:
-        kinds = store.kinds(con, close)
-        close = [n for n in close if may_see(view, n, kinds.get(n))]
-    close = close[:SUGGESTED]
+        kinds = store.kinds(con, names)
+        names = [n for n in names if may_see(view, n, kinds.get(n))]
+    close = difflib.get_close_matches(name, names, n=SUGGESTED, cutoff=0.6)
     return (
         f"did you mean {', '.join(close)}?"
         if close

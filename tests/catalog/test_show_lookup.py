@@ -16,7 +16,7 @@ from catalog import store
 from catalog.show import show
 from lakehouse.errors import NotFoundError, UsageError
 from lakehouse.settings import load_settings
-from tests.catalog.conftest import StaticView, fixture_records
+from tests.catalog.conftest import fixture_records
 
 #: the statements ``show`` runs, with example parameters
 SHOW_STATEMENTS = {
@@ -64,34 +64,3 @@ def test_a_name_two_datasets_end_with_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"'ORDERS' names several datasets: mart.orders, raw.Orders"):
         show(settings, "ORDERS")
     assert show(settings, "raw.orders").dataset.name == "raw.Orders"
-
-
-@dataclasses.dataclass(frozen=True)
-class CountingView(StaticView):
-    """A ``StaticView`` that remembers which datasets it was asked about."""
-
-    asked: list[str] = dataclasses.field(default_factory=list)
-
-    def table(self, name: str) -> bool:
-        self.asked.append(name)
-        return super().table(name)
-
-
-def test_a_hidden_name_is_not_found_and_only_close_names_are_checked(tmp_path: Path) -> None:
-    """A principal's "did you mean" offers the closest names it may see, and asks the access view about
-    the close names only, not about every name near the one asked for (bench/ui.py's hidden dataset 404)."""
-    first = fixture_records()[0]
-    names = [
-        "lake.orders",
-        "lake.orders_eu",
-        "lake.orders_us",
-        *(f"lake.or{i:04d}_xyzxyzxyz" for i in range(300)),
-    ]
-    con = store.connect(tmp_path / "catalog")
-    store.replace_all(con, [dataclasses.replace(first, name=n) for n in names], [], [])
-    con.close()
-    settings = load_settings({"home": tmp_path})
-    view = CountingView(hidden_tables=frozenset({"lake.orders", "lake.orders_eu"}))
-    with pytest.raises(NotFoundError, match=r"no dataset 'lake.orders' .*did you mean lake.orders_us\?"):
-        show(settings, "lake.orders", view=view)
-    assert set(view.asked) == {"lake.orders", "lake.orders_eu", "lake.orders_us"}
