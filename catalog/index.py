@@ -31,7 +31,7 @@ from catalog.words import spelled_out, with_words
 #: quality label -> weight of the ranking tie-breaker (``catalog.search``)
 QUALITY_WEIGHT = {"passing": 1.0, "warning": 0.5, "unknown": 0.3, "failing": 0.0}
 #: bump when the schema below changes: the index is rebuilt from the store under a new folder
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 TEXT_FIELDS = ("name", "columns", "column_text", "description", "tags", "owner")
 #: text field -> its precomputed prefix field: every token's prefixes of 1 to ``PREFIX_MAX`` characters,
 #: so ``ment*`` is one posting list instead of a union over every term that starts with "ment"
