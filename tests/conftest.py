@@ -8,9 +8,11 @@ environment.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +53,31 @@ def cache_directory(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
     path = (base if worker_id == "master" else base.parent) / "cache"
     compile_cache.use(path / "jax")  # as warehouse.connect does with Settings.cache_dir
     return path
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder ``build`` fills once per test run, even with several pytest-xdist workers: the first worker
+    builds it (the others wait on a lock) and each worker gets its own copy to use and change freely.
+
+    For expensive session fixtures (the demo, trained models) that every worker would otherwise build again;
+    the copy must be usable where it lands (a LAKEHOUSE_HOME is: ``Settings.lake_moves_with_home``).
+    """
+    copy = tmp_path_factory.mktemp(name)
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: build in place
+        build(copy / name)
+        return copy / name
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, shared by its workers
+    template, done = shared / f"built-{name}", shared / f"built-{name}.done"
+    fd = os.open(shared / f"built-{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # the kernel drops it if the builder dies
+        if not done.exists():
+            shutil.rmtree(template, ignore_errors=True)  # a builder that failed half-way
+            build(template / name)
+            done.touch()
+    finally:
+        os.close(fd)
+    return Path(shutil.copytree(template / name, copy / name))
 
 
 @pytest.fixture(scope="session")
