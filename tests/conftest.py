@@ -8,9 +8,11 @@ environment.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +53,38 @@ def cache_directory(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
     path = (base if worker_id == "master" else base.parent) / "cache"
     compile_cache.use(path / "jax")  # as warehouse.connect does with Settings.cache_dir
     return path
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder ``build`` fills, built once per test run where pytest-xdist workers can share it: the first
+    worker to need it builds a template, and a worker that comes later gets its own copy of the template to
+    use and change freely. A worker that needs it while another one is still building builds its own
+    rather than wait, so no worker ever sits idle on the lock (2 workers on 2 cores).
+
+    For expensive session fixtures (the demo, trained models); the copy must be usable where it lands (a
+    LAKEHOUSE_HOME is: ``Settings.lake_moves_with_home``).
+    """
+    mine = tmp_path_factory.mktemp(name) / name
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: nothing to share
+        build(mine)
+        return mine
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, shared by its workers
+    template, done = shared / f"built-{name}" / name, shared / f"built-{name}.done"
+    fd = os.open(shared / f"built-{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the kernel drops it if the builder dies
+    except BlockingIOError:  # another worker is building it: build this worker's own
+        os.close(fd)
+        build(mine)
+        return mine
+    try:
+        if not done.exists():
+            shutil.rmtree(template.parent, ignore_errors=True)  # a builder that failed half-way
+            build(template)
+            done.touch()
+    finally:
+        os.close(fd)
+    return Path(shutil.copytree(template, mine))
 
 
 @pytest.fixture(scope="session")

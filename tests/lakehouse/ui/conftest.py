@@ -4,11 +4,13 @@
 then ingests ``HOSTILE`` (a CSV whose header and values are markup, quotes and non-ASCII) and trains a
 logistic regression with the real CREATE MODEL, so the model page has weights, a confusion matrix and
 a ROC curve to show, and the same regression tuned (its trials). Tests only read it (the audit log grows).
+It is built once per run and copied to each pytest-xdist worker (``tests.conftest.built_once``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,7 +22,7 @@ from lakehouse.ui import create_app
 from lakehouse.wiring.demo import run_demo
 from lakehouse.wiring.pipeline import ingest, models_changed
 from lakehouse.wiring.policy import with_policy_decisions
-from tests.conftest import SAMPLE_PROJECT
+from tests.conftest import SAMPLE_PROJECT, built_once
 
 SCRIPT = '<script>alert("x")</script>'
 IMG = "<img src=x onerror=alert(1)>"
@@ -37,9 +39,8 @@ PREMIUM_TUNED = PREMIUM.replace("ml.premium", "ml.premium_tuned").replace(
 )
 
 
-@pytest.fixture(scope="session")
-def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("ui") / "home"
+def build_demo(home: Path) -> None:
+    """The demo in ``home``, then the hostile dataset and the two logistic regressions."""
     loaded = load_settings({"home": home, "threads": 2, **SAMPLE_PROJECT}, env={}, cwd=home.parent)
     report = run_demo(loaded)
     assert report.ok, [step.lines for step in report.steps]
@@ -54,7 +55,14 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     finally:
         con.close()
     models_changed(settings)
-    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for this worker's copy of the home ``build_demo`` made (built once per run)."""
+    home = built_once(tmp_path_factory, "ui_home", build_demo)
+    loaded = load_settings({"home": home, "threads": 2, **SAMPLE_PROJECT}, env={}, cwd=home.parent)
+    return with_policy_decisions(loaded)
 
 
 @pytest.fixture(scope="session")
