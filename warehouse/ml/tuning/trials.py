@@ -103,15 +103,27 @@ def train(
     columns, as the engine used it for ``data.table``'s ``__tuning_split``."""
     model.state["tuning"] = plan.to_json()
     counts = _split_counts(plan, data)
-    test_rows = None
-    if counts.get("TEST"):
-        rows = with_split(source, split)
-        test_rows = (
-            exp.select(exp.Star(except_=[col(SPLIT_COLUMN)]))
-            .from_(rows.subquery("__split"))
-            .where(exp.EQ(this=col(SPLIT_COLUMN), expression=exp.Literal.string("TEST")))
-        )
-    run = Run(plan, model, data, train_type, evaluate, test_rows, stages)
+    scratch = Scratch(data.con)  # the TEST rows, read once for every trial's ML.EVALUATE
+    try:
+        test_rows = scratch.materialize(_test_split(source, split)) if counts.get("TEST") else None
+        run = Run(plan, model, data, train_type, evaluate, test_rows, stages)
+        _finish(run, _trials(run))
+    finally:
+        scratch.close()
+
+
+def _test_split(source: exp.Query, split: exp.Expr) -> exp.Query:
+    """The raw TEST rows of the training query."""
+    return (
+        exp.select(exp.Star(except_=[col(SPLIT_COLUMN)]))
+        .from_(with_split(source, split).subquery("__split"))
+        .where(exp.EQ(this=col(SPLIT_COLUMN), expression=exp.Literal.string("TEST")))
+    )
+
+
+def _trials(run: Run) -> list[Trial]:
+    """Ask the search for batches of MAX_PARALLEL_TRIALS suggestions until NUM_TRIALS trials ran."""
+    plan, model = run.plan, run.model
     base_state = copy.deepcopy(model.state)
     defaults = {d.name: model.options.get(d.name) for d in plan.dimensions}
     sampler = search.make(
@@ -135,10 +147,10 @@ def train(
         best = [t.objective_value for t in trials if t.objective_value is not None]
         note = f"best {plan.objective.lower()} {(min if plan.minimize else max)(best):.6g}" if best else ""
         report(
-            data.progress,
+            run.data.progress,
             ProgressEvent(f"tune {model.qualified_name}", len(trials), plan.trials, "trials", note),
         )
-    _finish(run, trials)
+    return trials
 
 
 def _split_counts(plan: Plan, data: TrainingData) -> dict[str, int]:
@@ -238,21 +250,28 @@ def _run_batch(
     if run.stages is None:
         return [_run_trial(run, first_id + i, params, base_state) for i, params in enumerate(batch)]
     stages = run.stages
+    threads = max(1, (os.cpu_count() or 1) // len(batch))
     started: list[_Started] = []
+    fits: list[Future[Any] | None] = []
     try:
-        for i, params in enumerate(batch):
-            started.append(_start(run, first_id + i, params, base_state))
-            _attempt(run, started[-1], lambda s: setattr(s, "prepared", stages.prepare(s.model, s.data)))
-        threads = max(1, (os.cpu_count() or 1) // len(batch))
         with ThreadPoolExecutor(max_workers=len(batch), thread_name_prefix="trial") as pool:
-            fits = [
-                None if s.prepared is None else pool.submit(stages.fit, s.model, s.prepared, threads)
-                for s in started
-            ]
+            for i, params in enumerate(batch):  # a trial fits while the next one's rows are read
+                started.append(_start(run, first_id + i, params, base_state))
+                fits.append(_submit(run, started[-1], stages, pool, threads))
             return [_complete(run, s, fit, stages) for s, fit in zip(started, fits, strict=True)]
     finally:
         for s in started:
             run.data.con.execute(f'DROP TABLE IF EXISTS temp."{s.data.table}"')
+
+
+def _submit(
+    run: Run, started: _Started, stages: Stages, pool: ThreadPoolExecutor, threads: int
+) -> Future[Any] | None:
+    """Prepare the trial (DuckDB, this thread) and hand its fit to the pool; None when it is infeasible."""
+    _attempt(run, started, lambda s: setattr(s, "prepared", stages.prepare(s.model, s.data)))
+    if started.prepared is None:
+        return None
+    return pool.submit(stages.fit, started.model, started.prepared, threads)
 
 
 def _complete(run: Run, started: _Started, fit: Future[Any] | None, stages: Stages) -> Trial:
