@@ -9,7 +9,9 @@ The fitted trees are stored as the node table ``trees`` (``sql.NODES``) and the 
 (state table ``booster``). The stored metrics are ML.EVALUATE's SQL over the booster's margins on the eval
 rows (all rows when none is held out), which xgboost already holds for its evaluation log: scoring the
 rows again in the compiled SQL cost as much as a third of the training time on 1M rows, for the same
-predictions (the tests pin SQL == xgboost predict).
+predictions (the tests pin SQL == xgboost predict); the margins are taken before ``xgb.train`` drops
+xgboost's prediction cache. ``train`` is ``prepare`` (DuckDB: label, split, rows), ``fit`` (xgboost only)
+and ``store`` (DuckDB), also offered as ``Stages`` so that tuning fits a batch of trials concurrently.
 """
 
 from __future__ import annotations
