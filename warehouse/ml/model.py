@@ -138,6 +138,21 @@ Function = Callable[[Call], exp.Query]
 
 
 @dataclass(frozen=True)
+class Stages:
+    """A type's ``train`` in three steps, for a type whose fit needs no DuckDB: hyperparameter tuning
+    prepares the trials of a batch in turn, fits them at once in worker threads (MAX_PARALLEL_TRIALS) and
+    stores each in turn. ``train`` must equal ``store(model, data, p, fit(model, p := prepare(model, data)))``.
+    """
+
+    #: check the options and read the rows from DuckDB (may fill ``model.state``); returns what fit needs
+    prepare: Callable[[Model, TrainingData], Any]
+    #: (model, prepared, threads) -> the fitted result; no DuckDB, no change to ``model``
+    fit: Callable[[Model, Any, int], Any]
+    #: (model, data, prepared, fitted): write the state tables, fill ``model.state`` and ``model.metrics``
+    store: Callable[[Model, TrainingData, Any, Any], None]
+
+
+@dataclass(frozen=True)
 class ModelType:
     """One model type: the row ``warehouse.ml.types.MODEL_TYPES`` holds for it."""
 
@@ -159,3 +174,5 @@ class ModelType:
     materialize: bool = True
     #: what hyperparameter tuning may search (``warehouse.ml.tunable``); None: the type cannot be tuned
     tuning: Tuning | None = None
+    #: ``train`` in steps whose fit can run in a worker thread (tuning trials run concurrently); None: in turn
+    stages: Stages | None = None

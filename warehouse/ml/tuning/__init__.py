@@ -49,5 +49,11 @@ def supervised(model_type: ModelType) -> bool:
 def trainer(run: Plan, model_type: ModelType, source: exp.Query, split: exp.Expr) -> trials.Train:
     """The ``train`` of a tuned CREATE MODEL: the trials of ``model_type`` on the engine's training table."""
     return functools.partial(
-        trials.train, run, model_type.train, model_type.functions["EVALUATE"], source, split
+        trials.train,
+        run,
+        model_type.train,
+        model_type.stages,
+        model_type.functions["EVALUATE"],
+        source,
+        split,
     )

@@ -7,6 +7,14 @@ its EVAL metrics, and is tested with the type's own ML.EVALUATE on the TEST rows
 A trial that the model type refuses (a ``UsageError``: an invalid combination) is INFEASIBLE; when no
 trial succeeds the statement fails.
 
+MAX_PARALLEL_TRIALS trials are asked at once (a batch). A type whose training comes in ``Stages`` has
+them trained concurrently: each trial's rows are prepared in turn on the statement's connection (one
+transaction, temp tables), the batch's fits run in worker threads (xgboost releases the GIL; each gets
+its share of the cores) and each trial is stored and tested in turn, in trial order. A fit does not
+depend on what runs beside it, so the trials equal those of MAX_PARALLEL_TRIALS = 1 under the same
+seed whenever the search asks the same hyperparameters (grid and random search). Other types train
+their trials one after another.
+
 Trial ``k`` of model ``m`` is stored as the model ``m__trial_<k>``: its state tables are
 ``m__trial_<k>__<part>``, listed among ``m``'s state tables (so DROP MODEL, versions and access exports
 carry them), and its state and results are in ``m``'s ``state["tuning"]["trials"]``. The optimal trial's
@@ -18,8 +26,10 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import os
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +37,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressEvent, report
-from warehouse.ml.model import SPLIT, Call, Function, Scratch, TrainingData
+from warehouse.ml.model import SPLIT, Call, Function, Scratch, Stages, TrainingData
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col, ident, sql
 from warehouse.ml.tuning import search
@@ -74,11 +84,13 @@ class Run:
     train: Train
     evaluate: Function
     test_rows: exp.Query | None  # the raw TEST rows of the training query (None: no TEST split)
+    stages: Stages | None = None  # the type's training in steps: trials of a batch fit concurrently
 
 
 def train(
     plan: Plan,
     train_type: Train,
+    stages: Stages | None,
     evaluate: Function,
     source: exp.Query,
     split: exp.Expr,
@@ -91,15 +103,27 @@ def train(
     columns, as the engine used it for ``data.table``'s ``__tuning_split``."""
     model.state["tuning"] = plan.to_json()
     counts = _split_counts(plan, data)
-    test_rows = None
-    if counts.get("TEST"):
-        rows = with_split(source, split)
-        test_rows = (
-            exp.select(exp.Star(except_=[col(SPLIT_COLUMN)]))
-            .from_(rows.subquery("__split"))
-            .where(exp.EQ(this=col(SPLIT_COLUMN), expression=exp.Literal.string("TEST")))
-        )
-    run = Run(plan, model, data, train_type, evaluate, test_rows)
+    scratch = Scratch(data.con)  # the TEST rows, read once for every trial's ML.EVALUATE
+    try:
+        test_rows = scratch.materialize(_test_split(source, split)) if counts.get("TEST") else None
+        run = Run(plan, model, data, train_type, evaluate, test_rows, stages)
+        _finish(run, _trials(run))
+    finally:
+        scratch.close()
+
+
+def _test_split(source: exp.Query, split: exp.Expr) -> exp.Query:
+    """The raw TEST rows of the training query."""
+    return (
+        exp.select(exp.Star(except_=[col(SPLIT_COLUMN)]))
+        .from_(with_split(source, split).subquery("__split"))
+        .where(exp.EQ(this=col(SPLIT_COLUMN), expression=exp.Literal.string("TEST")))
+    )
+
+
+def _trials(run: Run) -> list[Trial]:
+    """Ask the search for batches of MAX_PARALLEL_TRIALS suggestions until NUM_TRIALS trials ran."""
+    plan, model = run.plan, run.model
     base_state = copy.deepcopy(model.state)
     defaults = {d.name: model.options.get(d.name) for d in plan.dimensions}
     sampler = search.make(
@@ -116,17 +140,17 @@ def train(
         batch = _ask(sampler, min(plan.parallel, plan.trials - len(trials)))
         if not batch:
             break  # the search space is exhausted (grid search)
-        results = [_run_trial(run, len(trials) + i + 1, params, base_state) for i, params in enumerate(batch)]
+        results = _run_batch(run, len(trials) + 1, batch, base_state)
         for params, trial in zip(batch, results, strict=True):
             sampler.tell(params, trial.objective_value)
         trials.extend(results)
         best = [t.objective_value for t in trials if t.objective_value is not None]
         note = f"best {plan.objective.lower()} {(min if plan.minimize else max)(best):.6g}" if best else ""
         report(
-            data.progress,
+            run.data.progress,
             ProgressEvent(f"tune {model.qualified_name}", len(trials), plan.trials, "trials", note),
         )
-    _finish(run, trials)
+    return trials
 
 
 def _split_counts(plan: Plan, data: TrainingData) -> dict[str, int]:
@@ -192,7 +216,17 @@ def _trial_model(run: Run, trial_id: int, params: dict[str, Any], base_state: di
     )
 
 
-def _run_trial(run: Run, trial_id: int, params: dict[str, Any], base_state: dict[str, Any]) -> Trial:
+@dataclass
+class _Started:
+    """A trial on its way: its model and training rows, and what its type's ``Stages.prepare`` read."""
+
+    trial: Trial
+    model: Model
+    data: TrainingData
+    prepared: Any = None
+
+
+def _start(run: Run, trial_id: int, params: dict[str, Any], base_state: dict[str, Any]) -> _Started:
     trial = Trial(trial_id, dict(params))
     model = _trial_model(run, trial_id, params, base_state)
     trial.tuned_options = {d.name: model.options.get(d.name) for d in run.plan.dimensions}
@@ -206,15 +240,79 @@ def _run_trial(run: Run, trial_id: int, params: dict[str, Any], base_state: dict
         label_type=run.data.label_type,
         progress=run.data.progress,
     )
+    return _Started(trial, model, data)
+
+
+def _run_batch(
+    run: Run, first_id: int, batch: list[search.Params], base_state: dict[str, Any]
+) -> list[Trial]:
+    """The trials of one batch (ids from ``first_id``), in order: concurrently for a type with ``Stages``."""
+    if run.stages is None:
+        return [_run_trial(run, first_id + i, params, base_state) for i, params in enumerate(batch)]
+    stages = run.stages
+    threads = max(1, (os.cpu_count() or 1) // len(batch))
+    started: list[_Started] = []
+    fits: list[Future[Any] | None] = []
     try:
-        run.train(model, data)
-    except UsageError as error:  # the type refuses this combination of hyperparameters
-        _drop_tables(run, model)
-        trial.status, trial.error_message = INFEASIBLE, str(error)
-        log.info("trial %d of %s is infeasible: %s", trial_id, run.model.qualified_name, error)
-        return trial
+        with ThreadPoolExecutor(max_workers=len(batch), thread_name_prefix="trial") as pool:
+            for i, params in enumerate(batch):  # a trial fits while the next one's rows are read
+                started.append(_start(run, first_id + i, params, base_state))
+                fits.append(_submit(run, started[-1], stages, pool, threads))
+            return [_complete(run, s, fit, stages) for s, fit in zip(started, fits, strict=True)]
     finally:
-        run.data.con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
+        for s in started:
+            run.data.con.execute(f'DROP TABLE IF EXISTS temp."{s.data.table}"')
+
+
+def _submit(
+    run: Run, started: _Started, stages: Stages, pool: ThreadPoolExecutor, threads: int
+) -> Future[Any] | None:
+    """Prepare the trial (DuckDB, this thread) and hand its fit to the pool; None when it is infeasible."""
+    _attempt(run, started, lambda s: setattr(s, "prepared", stages.prepare(s.model, s.data)))
+    if started.prepared is None:
+        return None
+    return pool.submit(stages.fit, started.model, started.prepared, threads)
+
+
+def _complete(run: Run, started: _Started, fit: Future[Any] | None, stages: Stages) -> Trial:
+    """Store a trial fitted in a worker thread (``fit`` None: its preparation found it infeasible)."""
+    if fit is not None:
+        _attempt(run, started, lambda s: stages.store(s.model, s.data, s.prepared, fit.result()))
+    if started.trial.status == INFEASIBLE:
+        return started.trial
+    return _results(run, started.trial, started.model)
+
+
+def _attempt(run: Run, started: _Started, step: Callable[[_Started], None]) -> None:
+    """One step of a trial; a ``UsageError`` (the type refuses these hyperparameters) makes it INFEASIBLE."""
+    if started.trial.status == INFEASIBLE:
+        return
+    try:
+        step(started)
+    except UsageError as error:
+        _infeasible(run, started.trial, started.model, error)
+
+
+def _infeasible(run: Run, trial: Trial, model: Model, error: UsageError) -> None:
+    _drop_tables(run, model)
+    trial.status, trial.error_message = INFEASIBLE, str(error)
+    log.info("trial %d of %s is infeasible: %s", trial.trial_id, run.model.qualified_name, error)
+
+
+def _run_trial(run: Run, trial_id: int, params: dict[str, Any], base_state: dict[str, Any]) -> Trial:
+    started = _start(run, trial_id, params, base_state)
+    try:
+        run.train(started.model, started.data)
+    except UsageError as error:  # the type refuses this combination of hyperparameters
+        _infeasible(run, started.trial, started.model, error)
+        return started.trial
+    finally:
+        run.data.con.execute(f'DROP TABLE IF EXISTS temp."{started.data.table}"')
+    return _results(run, started.trial, started.model)
+
+
+def _results(run: Run, trial: Trial, model: Model) -> Trial:
+    """A trained trial's metrics, objective, losses and TEST metrics."""
     trial.metrics = dict(model.metrics)
     value = model.metrics.get(run.plan.objective.lower())
     if value is None or math.isnan(float(value)):

@@ -18,4 +18,5 @@ MODEL_TYPE = ModelType(
     train=train.train,
     functions=functions.FUNCTIONS,
     tuning=options.TUNING,
+    stages=train.STAGES,
 )

@@ -9,16 +9,20 @@ The fitted trees are stored as the node table ``trees`` (``sql.NODES``) and the 
 (state table ``booster``). The stored metrics are ML.EVALUATE's SQL over the booster's margins on the eval
 rows (all rows when none is held out), which xgboost already holds for its evaluation log: scoring the
 rows again in the compiled SQL cost as much as a third of the training time on 1M rows, for the same
-predictions (the tests pin SQL == xgboost predict).
+predictions (the tests pin SQL == xgboost predict); the margins are taken before ``xgb.train`` drops
+xgboost's prediction cache. ``train`` is ``prepare`` (DuckDB: label, split, rows), ``fit`` (xgboost only)
+and ``store`` (DuckDB), also offered as ``Stages`` so that tuning fits a batch of trials concurrently.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,11 +31,11 @@ import xgboost as xgb
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from lakehouse.progress import ProgressEvent, report
+from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from warehouse.ml import labels, metrics, supervised
 from warehouse.ml.classes import with_prediction
 from warehouse.ml.functions import TRAINING_INFO
-from warehouse.ml.model import TrainingData
+from warehouse.ml.model import Stages, TrainingData
 from warehouse.ml.models.trees import explain as tree_explain
 from warehouse.ml.models.trees import options as tree_options
 from warehouse.ml.models.trees.sql import NODES, with_probabilities
@@ -73,8 +77,31 @@ def parameters(options: Mapping[str, Any], objective: str, classes: int) -> dict
     return params
 
 
-def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
-    """Fit, store the trees, the training info and the metrics of a tree model."""
+@dataclass
+class Prepared:
+    """What ``fit`` needs, read from DuckDB by ``prepare``: the rows (float32, NULL -> NaN, target-encoded),
+    label, weight, held-out flag, the number of classes (0: a regressor) and xgboost's parameters."""
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    held_out: np.ndarray
+    classes: int
+    params: dict[str, Any]
+
+
+@dataclass
+class Fitted:
+    """The result of ``fit``: the booster, one ML.TRAINING_INFO row per round and the margins of the
+    evaluation rows (all rows when none is held out)."""
+
+    booster: xgb.Booster
+    history: list[dict[str, Any]]
+    margins: np.ndarray
+
+
+def prepare(model: Model, data: TrainingData, *, classifier: bool) -> Prepared:
+    """Check the options, prepare the label and split (``labels``), read the rows; fills ``model.state``."""
     tree_options.check(model.options)
     classes = (
         labels.prepare_classes(model, data)
@@ -86,21 +113,50 @@ def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
     objective = (
         "reg:squarederror" if not classifier else "binary:logistic" if classes == 2 else "multi:softprob"
     )
-    params = parameters(model.options, objective, classes)
-    train_rows = ~held_out
+    return Prepared(x, y, w, held_out, classes, parameters(model.options, objective, classes))
+
+
+def fit(
+    model: Model, prepared: Prepared, threads: int | None = None, progress: ProgressCallback | None = None
+) -> Fitted:
+    """Train with xgboost (``threads``: its nthread; None: every core); no DuckDB, so tuning runs the trials
+    of a batch in worker threads."""
+    params = dict(prepared.params)
+    if threads is not None:
+        params["nthread"] = threads
+    x, y, w, held_out = prepared.x, prepared.y, prepared.w, prepared.held_out
+    split = bool(held_out.any())
+    train_rows = ~held_out if split else slice(None)
     dtrain = _matrix(params, x[train_rows], y[train_rows], w[train_rows])
     evals = [(dtrain, "train")]
-    if held_out.any():
+    if split:
         evals.append((_matrix(params, x[held_out], y[held_out], w[held_out], dtrain), "eval"))
     rounds = model.options.get("max_iterations", 1)
-    history = _History(model, data, rounds, params["eval_metric"])
+    history = _History(model, rounds, params["eval_metric"], evals[-1][0], progress)
     booster = xgb.train(params, dtrain, rounds, evals=evals, callbacks=[history], verbose_eval=False)
-    _store(model, data, booster, classes)
+    return Fitted(booster, history.rows, history.margins)
+
+
+def store(model: Model, data: TrainingData, prepared: Prepared, fitted: Fitted) -> None:
+    """Write the trees, the booster, the training info, the global explanation and the metrics."""
+    _store(model, data, fitted.booster, prepared.classes)
     if model.options.get("enable_global_explain"):
-        tree_explain.record_global(model, data.con, booster, x, held_out)
-    write_state(data.con, model, "training_info", pa.Table.from_pylist(history.rows, schema=TRAINING_INFO))
-    margins = booster.predict(evals[-1][0], output_margin=True)  # the eval rows, or all rows
-    _metrics(model, data, margins, y[held_out] if held_out.any() else y, classes)
+        tree_explain.record_global(model, data.con, fitted.booster, prepared.x, prepared.held_out)
+    info = pa.Table.from_pylist(fitted.history, schema=TRAINING_INFO)
+    write_state(data.con, model, "training_info", info)
+    y = prepared.y[prepared.held_out] if prepared.held_out.any() else prepared.y
+    _metrics(model, data, fitted.margins, y, prepared.classes)
+
+
+def train(model: Model, data: TrainingData, *, classifier: bool) -> None:
+    """Fit, store the trees, the training info and the metrics of a tree model."""
+    prepared = prepare(model, data, classifier=classifier)
+    store(model, data, prepared, fit(model, prepared, progress=data.progress))
+
+
+def stages(*, classifier: bool) -> Stages:
+    """``train`` as ``Stages``, for tuning's concurrent trials."""
+    return Stages(functools.partial(prepare, classifier=classifier), fit, store)
 
 
 def _target_encoding(
@@ -139,19 +195,35 @@ def _categories(model: Model, feature: str) -> list[str | None]:
 def _matrix(
     params: Mapping[str, Any], x: np.ndarray, y: np.ndarray, w: np.ndarray, ref: xgb.DMatrix | None = None
 ) -> xgb.DMatrix:
+    threads = params.get("nthread")
     if params.get("tree_method") == "hist":
-        return xgb.QuantileDMatrix(x, label=y, weight=w, ref=ref)
-    return xgb.DMatrix(x, label=y, weight=w)
+        return xgb.QuantileDMatrix(x, label=y, weight=w, ref=ref, nthread=threads)
+    return xgb.DMatrix(x, label=y, weight=w, nthread=threads)
 
 
 class _History(xgb.callback.TrainingCallback):
-    """One ML.TRAINING_INFO row per round; stops when the loss improves by less than min_rel_progress."""
+    """One ML.TRAINING_INFO row per round; stops when the loss improves by less than min_rel_progress; keeps
+    the final margins of ``scored`` (the eval matrix, or the training one) while xgboost still caches them
+    (``xgb.train`` drops its caches before it returns: predicting afterwards scores every row again)."""
 
-    def __init__(self, model: Model, data: TrainingData, rounds: int, metric: str) -> None:
+    def __init__(
+        self,
+        model: Model,
+        rounds: int,
+        metric: str,
+        scored: xgb.DMatrix,
+        progress: ProgressCallback | None,
+    ) -> None:
         super().__init__()
-        self.model, self.data, self.rounds, self.metric = model, data, rounds, metric
+        self.model, self.rounds, self.metric = model, rounds, metric
+        self.scored, self.progress = scored, progress
         self.rows: list[dict[str, Any]] = []
+        self.margins = np.empty(0)
         self.started = time.perf_counter()
+
+    def after_training(self, model: xgb.Booster) -> xgb.Booster:
+        self.margins = model.predict(self.scored, output_margin=True)
+        return model
 
     def _loss(self, log: Mapping[str, Any], name: str) -> float | None:
         if name not in log:
@@ -174,7 +246,7 @@ class _History(xgb.callback.TrainingCallback):
         )
         self.started = now
         report(
-            self.data.progress,
+            self.progress,
             ProgressEvent(
                 f"train {self.model.qualified_name}", epoch + 1, self.rounds, "iterations", f"loss {loss:.6g}"
             ),
