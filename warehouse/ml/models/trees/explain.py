@@ -17,38 +17,31 @@ With ``enable_global_explain`` training stores the mean absolute attributions ov
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import xgboost as xgb
 from sqlglot import exp
 
 from warehouse.ml.classes import PRED, with_prediction
 from warehouse.ml.explain import output
 from warehouse.ml.model import Call
+from warehouse.ml.models import trees as family
 from warehouse.ml.models.trees import sql
 from warehouse.ml.registry import Model, read_state
 from warehouse.ml.sqlexpr import col
 from warehouse.ml.sqlexpr import sql as to_sql
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 ROW = "__row"  # the scored rows' position, to join the attributions back
 
 
 def booster(call: Call) -> xgb.Booster:
     [(raw,)] = read_state(call.con, call.model, "booster", "model")
-    loaded = xgb.Booster()
-    loaded.load_model(bytearray(str(raw).encode()))
-    return loaded
-
-
-def contributions(trees: xgb.Booster, x: np.ndarray, outputs: int, *, approximate: bool) -> np.ndarray:
-    """(rows, outputs, dims + 1): xgboost's contributions, the bias last."""
-    if len(x) == 0:
-        return np.zeros((0, outputs, x.shape[1] + 1))
-    values = trees.predict(xgb.DMatrix(x), pred_contribs=True, approx_contribs=approximate)
-    return values[:, None, :] if values.ndim == 2 else values
+    return family.load_booster(str(raw))
 
 
 def by_feature(model: Model, contribs: np.ndarray) -> np.ndarray:
@@ -95,7 +88,7 @@ def _attributions(call: Call, table: exp.Table, classes: list[Any], approximate:
     x = _matrix(fetched, range(1, 1 + dims)).astype(np.float32)  # NULL -> NaN: xgboost's missing value
     margins = _matrix(fetched, range(1 + dims, 1 + dims + outputs))
     predicted = _matrix(fetched, [1 + dims + outputs])[:, 0].astype(int) if classes else np.zeros(len(x), int)
-    contribs = contributions(booster(call), x, outputs, approximate=approximate)
+    contribs = family.contributions(booster(call), x, outputs, approximate=approximate)
     attributions = output.oriented(by_feature(model, contribs), predicted, len(classes))
     baseline = _toward(contribs[:, :, -1], predicted, len(classes))
     value = _toward(margins, predicted, len(classes))
@@ -125,7 +118,7 @@ def record_global(
 ) -> None:
     """Store ML.GLOBAL_EXPLAIN's table from the evaluation rows of the training matrix ``x``."""
     rows = x[held_out] if held_out.any() else x
-    contribs = contributions(
+    contribs = family.contributions(
         trees, rows, int(model.state["outputs"]), approximate=approximate_global(model.options)
     )
     margins = contribs.sum(axis=2, dtype=np.float64)
