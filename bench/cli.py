@@ -42,9 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CSV_BYTES = 50_000
 PACKAGES = ("lakehouse", "lake", "catalog", "quality", "warehouse")
 PEER_SELECT = "import duckdb; print(duckdb.connect().execute('SELECT 1').fetchall())"
+#: the path is a quoted literal, not a ``?`` parameter: DuckDB's Python client imports pandas and more for
+#: the first bound parameter of a process (~0.6 s here), which is not the COPY the peer stands for
 PEER_COPY = (
-    "import duckdb, sys; duckdb.connect().execute("
-    '"COPY (FROM read_csv(?)) TO \'" + sys.argv[1] + ".parquet\' (FORMAT parquet)", [sys.argv[1]])'
+    'import duckdb, sys; q = lambda s: "\'" + s.replace("\'", "\'\'") + "\'"; '
+    "duckdb.connect().execute("
+    "f'COPY (FROM read_csv({q(sys.argv[1])})) TO {q(sys.argv[1] + \".parquet\")} (FORMAT parquet)')"
 )
 
 

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 from lakehouse import lazy
 
 if TYPE_CHECKING:
+    from catalog.ingested import register_ingest
     from catalog.model import DatasetInfo, DatasetRecord, RefreshReport
     from catalog.query import QuerySyntaxError
     from catalog.refresh import refresh
-    from catalog.register import register_dbt, register_ingest, register_models
+    from catalog.register import register_dbt, register_models
     from catalog.search import SearchHit, SearchResult
     from catalog.show import show
     from catalog.view import CatalogView
@@ -47,7 +48,7 @@ _EXPORTS = {
     "SearchResult": "catalog.search",
     "refresh": "catalog.refresh",
     "register_dbt": "catalog.register",
-    "register_ingest": "catalog.register",
+    "register_ingest": "catalog.ingested",
     "register_models": "catalog.register",
     "show": "catalog.show",
 }

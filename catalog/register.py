@@ -1,7 +1,8 @@
 """Fast, incremental catalog updates right after the work that changes a dataset.
 
 - ``register_ingest(settings, batch)`` after an ingest commit: re-reads that one lake table
-  (``batch`` is the lake's ``lakehouse.contracts.LandedBatch``).
+  (``batch`` is the lake's ``lakehouse.contracts.LandedBatch``); in ``catalog.ingested``, which imports
+  no source but the lake's.
 - ``register_dbt(settings)`` after ``dbt build``: re-reads ``target/`` and replaces the dbt models.
 - ``register_models(settings)`` after ``CREATE MODEL`` / ``DROP MODEL``: replaces the ML models.
 
@@ -16,36 +17,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import duckdb
-
 from catalog import store, write
-from catalog.model import LineageEdge, RefreshReport
-from catalog.refresh import decorate, merge, refresh, report_of, resolve_edges, scan
-from lakehouse.contracts import LandedBatch
+from catalog.assemble import decorate, merge, report_of, resolve_edges
+from catalog.model import RefreshReport
+from catalog.refresh import scan
 from lakehouse.settings import Settings
-
-
-def register_ingest(
-    settings: Settings,
-    batch: LandedBatch,
-    *,
-    metadata_file: Path | None = None,
-    lake_con: duckdb.DuckDBPyConnection | None = None,
-) -> RefreshReport:
-    """Update one lake dataset right after an ingest commit (statistics, PII, original names, lineage,
-    history); the wiring (``lakehouse.wiring.pipeline.ingest``) calls it with ``IngestReport.landed()``
-    and the connection the ingest used (``lake_con``, without the lake attached: ``catalog.refresh.scan_lake``)."""
-    result = refresh(settings, datasets=[batch.table], metadata_file=metadata_file, lake_con=lake_con)
-    if batch.source_uris:  # the scan finds them too, unless the table has more source files than it lists
-        con = store.connect(settings.catalog_dir)
-        try:
-            with store.writer_lock(settings.catalog_dir), store.transaction(con):
-                store.write_edges(
-                    con, [LineageEdge(f"file:{uri}", batch.table, "ingest") for uri in batch.source_uris]
-                )
-        finally:
-            con.close()
-    return result
 
 
 def _register_source(settings: Settings, source: str, metadata_file: Path | None) -> RefreshReport:

@@ -2,8 +2,8 @@
 
 One scan gives the row count and, per column, the non-null count, an approximate distinct count,
 min, max and top values (for types where those mean something); a reservoir sample of the text and
-date columns feeds the PII detector. Works for lake tables and warehouse tables alike; all SQL is
-built with sqlglot from quoted identifiers.
+date columns feeds the PII detector. Works for lake tables and warehouse tables alike; names reach the SQL
+only quoted (``lakehouse.quoting``), so the catalog's update after an ingest imports no SQL parser.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from typing import Any
 
 import duckdb
-from sqlglot import exp
 
 from catalog import pii
 from catalog.model import LINEAGE_COLUMNS, ColumnStats, PiiFinding
+from lakehouse.quoting import ident
 
 SAMPLE_ROWS = 200
 TOP_VALUES = 5
@@ -27,32 +27,28 @@ ORDERABLE = re.compile(
 SAMPLED = re.compile(r"^(VARCHAR|DATE|TIMESTAMP.*)$")
 
 
-def _col(name: str) -> exp.Column:
-    return exp.column(name, quoted=True)
+def stats_sql(relation: str, columns: list[tuple[str, str]]) -> str:
+    """One scan: count(*), then per column count, approx distinct, min, max, top values.
 
-
-def stats_sql(relation: exp.Table, columns: list[tuple[str, str]]) -> str:
-    """One scan: count(*), then per column count, approx distinct, min, max, top values."""
-    select: list[exp.Expr] = [exp.Count(this=exp.Star()).as_("n")]
+    ``relation``: a quoted name (``lakehouse.quoting.qualified``)."""
+    select = ["count(*) AS n"]
     for i, (name, type_) in enumerate(columns):
-        c = _col(name)
-        select.append(exp.Count(this=c).as_(f"c{i}_count"))
+        c = ident(name)
+        select.append(f"count({c}) AS c{i}_count")
         if ORDERABLE.match(type_):
-            top = exp.Anonymous(
-                this="approx_top_k", expressions=[exp.cast(c, "VARCHAR"), exp.Literal.number(TOP_VALUES)]
-            )
             select += [
-                exp.Anonymous(this="approx_count_distinct", expressions=[c]).as_(f"c{i}_distinct"),
-                exp.cast(exp.Min(this=c), "VARCHAR").as_(f"c{i}_min"),
-                exp.cast(exp.Max(this=c), "VARCHAR").as_(f"c{i}_max"),
-                top.as_(f"c{i}_top"),
+                f"approx_count_distinct({c}) AS c{i}_distinct",
+                f"CAST(min({c}) AS VARCHAR) AS c{i}_min",
+                f"CAST(max({c}) AS VARCHAR) AS c{i}_max",
+                f"approx_top_k(CAST({c} AS VARCHAR), {TOP_VALUES}) AS c{i}_top",
             ]
-    return exp.select(*select).from_(relation).sql("duckdb")
+    return f"SELECT {', '.join(select)} FROM {relation}"  # noqa: S608 - quoted names
 
 
-def sample_sql(relation: exp.Table, columns: list[str]) -> str:
-    query = exp.select(*[_col(c) for c in columns]).from_(relation)
-    return query.sql("duckdb") + f" USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (42)"
+def sample_sql(relation: str, columns: list[str]) -> str:
+    listed = ", ".join(ident(c) for c in columns)
+    sample = f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (42)"
+    return f"SELECT {listed} FROM {relation} {sample}"  # noqa: S608 - quoted names
 
 
 def _column_stats(row: dict[str, Any], i: int, rows: int) -> ColumnStats:
@@ -70,9 +66,10 @@ def _column_stats(row: dict[str, Any], i: int, rows: int) -> ColumnStats:
 
 
 def profile(
-    con: duckdb.DuckDBPyConnection, relation: exp.Table, columns: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]]
 ) -> tuple[int, list[ColumnStats], dict[str, PiiFinding | None]]:
-    """Row count, per-column statistics (in column order) and PII findings by column name."""
+    """Row count, per-column statistics (in column order) and PII findings by column name (``relation``:
+    a quoted name, ``lakehouse.quoting.qualified``)."""
     cursor = con.execute(stats_sql(relation, columns))
     row = dict(zip([d[0] for d in cursor.description or []], cursor.fetchone() or (), strict=True))
     rows = int(row.get("n") or 0)

@@ -75,10 +75,7 @@ def _check_call(dataset: str, mode: str, key: str | None, schema: Mapping[str, s
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     """First use of a lake: its bookkeeping tables and options, in one snapshot; then this ingest's
     quarantine stage."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-        "AND table_name IN ('_quarantine', '_files', '_schema_changes', '_columns', '_null_markers')"
-    ).fetchone()
+    found = con.execute(sql_file("bookkeeping_present.sql")).fetchone()
     if not found or found[0] != 5:
         con.execute("BEGIN")
         con.execute(sql_file("bookkeeping.sql"))

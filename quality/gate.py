@@ -1,11 +1,11 @@
-"""The quality gate used at ingest, and ``check`` for tables already in the lake or the warehouse."""
+"""Judging a batch at ingest (``judge``, called by ``quality.ingest_gate``), and ``check`` for tables already in
+the lake or the warehouse."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import duckdb
 
@@ -16,32 +16,20 @@ from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
 from quality import results
 from quality.frame import relation_exists
-from quality.suites import Suite, available, has_suite, load_suite
+from quality.suites import Suite, available, load_suite
 from quality.validate import EngineChoice, validate
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class QualityGate:
-    """Validates a staged batch against its dataset's suite and stores the result (``lakehouse.gate.Gate``)."""
-
-    settings: Settings
-    engine: EngineChoice = "auto"
-
-    def __call__(self, con: duckdb.DuckDBPyConnection, dataset: str, relation: str) -> GateResult:
-        if not has_suite(self.settings, dataset):
-            log.info("no expectation suite for %s: batch not validated", dataset)
-            return GateResult(dataset=dataset, suite=None, checks=0)
-        validation = validate(
-            con, relation, load_suite(self.settings, dataset), source="ingest", engine=self.engine
-        )
-        path = results.store(self.settings, validation)
-        return validation.gate_result(path)
-
-
-def gate_for(settings: Settings, engine: EngineChoice = "auto") -> QualityGate:
-    return QualityGate(settings, engine)
+def judge(
+    settings: Settings, con: duckdb.DuckDBPyConnection, dataset: str, relation: str, engine: EngineChoice
+) -> GateResult:
+    """Validate the staged batch ``relation`` against ``dataset``'s suite and store the result (the ingest
+    gate's work once it knows the dataset has a suite: ``quality.ingest_gate.QualityGate``)."""
+    validation = validate(con, relation, load_suite(settings, dataset), source="ingest", engine=engine)
+    path = results.store(settings, validation)
+    return validation.gate_result(path)
 
 
 def check(

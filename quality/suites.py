@@ -26,9 +26,20 @@ from lakehouse.errors import InputError, NotFoundError
 from lakehouse.gate import Severity
 from lakehouse.settings import Settings
 from quality.frame import TYPE_NAMES
+from quality.suite_files import SUITE_SUFFIX, available, has_suite, suite_path
+
+__all__ = [
+    "SUITE_SUFFIX",
+    "Expectation",
+    "Suite",
+    "available",
+    "has_suite",
+    "load_suite",
+    "parse_suite",
+    "suite_path",
+]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
-SUITE_SUFFIX = ".json"
 
 
 @dataclass(frozen=True)
@@ -71,19 +82,6 @@ class Suite:
         return Suite(
             self.name, self.dataset, expectations, self.relation, self.database, self.meta, self.path
         )
-
-
-def suite_path(settings: Settings, dataset: str) -> Path:
-    return settings.existing("quality_suites_dir") / f"{dataset}{SUITE_SUFFIX}"
-
-
-def available(settings: Settings) -> list[str]:
-    """Datasets (and models) that have a suite, sorted."""
-    return sorted(p.stem for p in settings.existing("quality_suites_dir").glob(f"*{SUITE_SUFFIX}"))
-
-
-def has_suite(settings: Settings, dataset: str) -> bool:
-    return suite_path(settings, dataset).is_file()
 
 
 def load_suite(settings: Settings, dataset: str) -> Suite:

@@ -3,18 +3,29 @@
 con = warehouse.connect(settings)
 warehouse.execute(con, "CREATE MODEL ml.segments OPTIONS(model_type='kmeans', num_clusters=5) AS SELECT ...")
 warehouse.execute(con, "SELECT centroid_id, count(*) FROM ML.PREDICT(MODEL ml.segments, TABLE t) GROUP BY 1")
+
+Importing this package imports none of the SQL front end (sqlglot): its names load on first use
+(``lakehouse.lazy``), so a command that only reaches ``warehouse.dbt`` (the ingest's wiring) pays nothing for it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 
 from lakehouse.connect import connect as _connect
+from lakehouse.lazy import exports
 from lakehouse.settings import Settings
 from warehouse.ml.models.dnn import compile_cache
-from warehouse.sql.frontend import Result, execute, needs_lake, run_script
+
+if TYPE_CHECKING:
+    from warehouse.sql.frontend import Result, execute, needs_lake, run_script
 
 __all__ = ["Result", "connect", "execute", "needs_lake", "run_script"]
+__getattr__ = exports(
+    "warehouse", dict.fromkeys(["Result", "execute", "needs_lake", "run_script"], "warehouse.sql.frontend")
+)
 
 
 def connect(settings: Settings, read_only: bool = False, *, lake: bool = True) -> duckdb.DuckDBPyConnection:

@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
-from sqlglot import exp
 
 from catalog.model import ColumnRecord, DatasetRecord, LineageEdge, SchemaChange
 from catalog.sources import ducklake, lake_history
 from catalog.stats import profile
 from lakehouse.contracts import SOURCE_URI, LakeColumnOrigin, LakeNullMarker, stored_columns
+from lakehouse.quoting import ident
 
 log = logging.getLogger(__name__)
 MAX_SOURCE_FILES = 10_000
@@ -54,17 +54,42 @@ class LakeTable:
         return ducklake.qualified(self.schema, self.name)
 
     @property
-    def relation(self) -> exp.Table:
+    def relation(self) -> str:
         return ducklake.relation(self.schema, self.name)
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[LakeColumn]]:
+    """(schema, table) -> its columns in order (``duckdb_columns()``: cheap, unlike ``duckdb_tables()``)."""
+    columns: dict[tuple[str, str], list[LakeColumn]] = defaultdict(list)
+    for schema, table, *column in con.execute(ducklake.statements()["columns"]).fetchall():
+        columns[(schema, table)].append(LakeColumn(*column))
+    return columns
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> list[LakeTable]:
     """The lake's tables with their columns, in name order (bookkeeping tables left out)."""
-    columns: dict[tuple[str, str], list[LakeColumn]] = defaultdict(list)
-    for schema, table, *column in con.execute(ducklake.statements()["columns"]).fetchall():
-        columns[(schema, table)].append(LakeColumn(*column))
+    columns = _columns(con)
     rows = con.execute(ducklake.statements()["tables"]).fetchall()
     return [LakeTable(s, t, comment, tuple(columns[(s, t)])) for s, t, comment in rows]
+
+
+def tables_named(
+    con: duckdb.DuckDBPyConnection, ids: dict[int, ducklake.LakeTableId], only: set[str]
+) -> list[LakeTable]:
+    """``tables`` for the catalog names in ``only`` alone, without ``duckdb_tables()`` (which makes
+    DuckLake gather every table's statistics): the list and comments from DuckLake's metadata
+    (``ducklake.table_ids``, ``ducklake.table_comments``)."""
+    wanted = sorted(
+        (t for t in ids.values() if t.qualified in only and not t.name.startswith("_")),
+        key=lambda t: (t.schema, t.name),
+    )
+    if not wanted:
+        return []
+    columns, comments = _columns(con), ducklake.table_comments(con)
+    return [
+        LakeTable(t.schema, t.name, comments.get(t.table_id, ""), tuple(columns[(t.schema, t.name)]))
+        for t in wanted
+    ]
 
 
 def original_names(
@@ -77,8 +102,7 @@ def original_names(
     """
     if LakeColumnOrigin.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return {}
-    select = [exp.column(c, quoted=True) for c in stored_columns(LakeColumnOrigin)]
-    query = exp.select(*select).from_(ducklake.relation("main", LakeColumnOrigin.TABLE)).sql("duckdb")
+    query = ducklake.select_bookkeeping(LakeColumnOrigin.TABLE, stored_columns(LakeColumnOrigin))
     names: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for origin in (LakeColumnOrigin(*row) for row in con.execute(query).fetchall()):
         if origin.source_name != origin.column_name:
@@ -92,8 +116,7 @@ def null_markers(
     """Catalog name -> {column: the null markers its ingests read as NULL} (``lake._null_markers``)."""
     if LakeNullMarker.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return {}
-    select = [exp.column(c, quoted=True) for c in stored_columns(LakeNullMarker)]
-    query = exp.select(*select).from_(ducklake.relation("main", LakeNullMarker.TABLE)).sql("duckdb")
+    query = ducklake.select_bookkeeping(LakeNullMarker.TABLE, stored_columns(LakeNullMarker))
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in (LakeNullMarker(*r) for r in con.execute(query).fetchall()):
         found[ducklake.qualified("main", row.dataset)][row.column_name].add(row.marker)
@@ -101,14 +124,9 @@ def null_markers(
 
 
 def sources_sql(table: LakeTable) -> str:
-    uri = exp.column(SOURCE_URI, quoted=True)
-    query = (
-        exp.select(uri)
-        .distinct()
-        .from_(table.relation)
-        .where(exp.Not(this=exp.Is(this=uri, expression=exp.Null())))
-    )
-    return query.limit(MAX_SOURCE_FILES).sql("duckdb")
+    uri = ident(SOURCE_URI)
+    where = f"WHERE {uri} IS NOT NULL LIMIT {MAX_SOURCE_FILES}"
+    return f"SELECT DISTINCT {uri} FROM {table.relation} {where}"  # noqa: S608 - quoted names
 
 
 def scan_table(
@@ -142,20 +160,20 @@ def scan_table(
 def scan(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = None) -> LakeScan:
     """Everything the catalog knows about the lake attached to ``con`` as ``lake``.
 
-    ``only`` limits the scan to these catalog names (``lake.orders``).
+    ``only`` limits the scan to these catalog names (``lake.orders``): after an ingest, only the tables
+    the batch wrote are read (their list, comments and columns from DuckLake's metadata, ``tables_named``);
+    the whole lake is scanned when ``only`` is None (``lakehouse catalog refresh``).
     """
     out = LakeScan()
-    fresh = ducklake.freshness(con)
-    present = ducklake.bookkeeping_tables(con)  # read once: each query of the lake's tables costs
+    ids = ducklake.table_ids(con)
+    fresh = ducklake.freshness(con, ids)
+    present = ducklake.bookkeeping_of(ids)  # read once: each query of the lake's tables costs
     originals = original_names(con, present)
     markers = null_markers(con, present)
-    for table in tables(con):
-        if only is None or table.qualified in only:
-            name = table.qualified
-            record, edges = scan_table(
-                con, table, fresh.get(name), originals.get(name, {}), markers.get(name)
-            )
-            out.records.append(record)
-            out.edges += edges
-    out.changes = [c for c in lake_history.changes(con, present) if only is None or c.dataset in only]
+    for table in tables(con) if only is None else tables_named(con, ids, only):
+        name = table.qualified
+        record, edges = scan_table(con, table, fresh.get(name), originals.get(name, {}), markers.get(name))
+        out.records.append(record)
+        out.edges += edges
+    out.changes = [c for c in lake_history.changes(con, present, ids) if only is None or c.dataset in only]
     return out

@@ -34,3 +34,9 @@ SELECT table_id, column_id, column_name, column_type, begin_snapshot, end_snapsh
 FROM __ducklake_metadata_lake.ducklake_column
 WHERE parent_column IS NULL
 ORDER BY table_id, begin_snapshot, column_id;
+
+-- name: live_comments
+-- the live comment of every table (COMMENT ON TABLE; DuckLake keeps it as the tag "comment")
+SELECT object_id, coalesce(value, '') AS comment
+FROM __ducklake_metadata_lake.ducklake_tag
+WHERE key = 'comment' AND end_snapshot IS NULL;

@@ -16,7 +16,6 @@ from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import duckdb
-from sqlglot import exp
 
 from catalog.model import SchemaChange
 from catalog.sources import ducklake
@@ -34,19 +33,25 @@ class ColumnVersion(NamedTuple):
     end: int | None  # the snapshot that replaced or dropped it
 
 
-def changes(con: duckdb.DuckDBPyConnection, present: set[str] | None = None) -> list[SchemaChange]:
+def changes(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str] | None = None,
+    ids: dict[int, ducklake.LakeTableId] | None = None,
+) -> list[SchemaChange]:
     """Every lake table's schema history: DuckLake's, then the ingest records (``present``: the
-    bookkeeping tables when the caller has read them)."""
-    return ducklake_changes(con) + ingest_changes(con, present)
+    bookkeeping tables, ``ids``: the live tables, when the caller has read them)."""
+    return ducklake_changes(con, ids) + ingest_changes(con, present)
 
 
-def ducklake_changes(con: duckdb.DuckDBPyConnection) -> list[SchemaChange]:
+def ducklake_changes(
+    con: duckdb.DuckDBPyConnection, ids: dict[int, ducklake.LakeTableId] | None = None
+) -> list[SchemaChange]:
     versions: dict[int, list[ColumnVersion]] = defaultdict(list)
     for row in con.execute(ducklake.statements()["column_versions"]).fetchall():
         versions[row[0]].append(ColumnVersion(*row))
     times = {s.snapshot_id: s.at for s in ducklake.snapshots(con).values()}
     out: list[SchemaChange] = []
-    for table in ducklake.table_ids(con).values():
+    for table in (ducklake.table_ids(con) if ids is None else ids).values():
         history = History(table.qualified, times)
         out += history.of_table(table.created, versions[table.table_id])
     return out
@@ -95,8 +100,7 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, present: set[str] | None = No
     """``lake._schema_changes``, each row with the snapshot that committed it (DuckLake's ``snapshot_id``)."""
     if LakeSchemaChange.TABLE not in (ducklake.bookkeeping_tables(con) if present is None else present):
         return []
-    select = [exp.column(f.name, quoted=True) for f in fields(LakeSchemaChange)]
-    query = exp.select(*select).from_(ducklake.relation("main", LakeSchemaChange.TABLE)).sql("duckdb")
+    query = ducklake.select_bookkeeping(LakeSchemaChange.TABLE, [f.name for f in fields(LakeSchemaChange)])
     return [_from_ingest(LakeSchemaChange(*row)) for row in con.execute(query).fetchall()]
 
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
-from sqlglot import exp
 
 from catalog.model import DatasetRecord
 from catalog.sources import dbt, ml
@@ -25,6 +24,7 @@ from catalog.stats import profile
 from lakehouse.connect import attach_lake, connect, lake_exists
 from lakehouse.contracts import DbtColumn
 from lakehouse.errors import LockedError
+from lakehouse.quoting import qualified
 from lakehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,8 @@ def _with_statistics(
     con: duckdb.DuckDBPyConnection, record: DatasetRecord
 ) -> tuple[DatasetRecord, str | None]:
     relation = record.properties["relation"]
-    table = exp.table_(relation[2], db=relation[1], catalog=relation[0], quoted=True)
     try:
-        rows, stats, findings = profile(con, table, [(c.name, c.type) for c in record.columns])
+        rows, stats, findings = profile(con, qualified(*relation), [(c.name, c.type) for c in record.columns])
     except duckdb.Error as exc:
         return record, f"no statistics for {record.name}: {str(exc).splitlines()[0]}"
     columns = tuple(

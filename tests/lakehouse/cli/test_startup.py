@@ -1,6 +1,7 @@
 """What a short command pays for: ``lakehouse sql "SELECT 1"`` imports no ML engine, pyarrow, numpy,
 catalog or policy parser and leaves the lake alone; ``catalog search`` imports neither the refresh's
-sources nor sqlglot. Each runs in a fresh interpreter, as a user's command does."""
+sources nor sqlglot; an ingest of a dataset without a suite imports no suite parser, validation engine
+or SQL parser. Each runs in a fresh interpreter, as a user's command does."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ["catalog", "catalog.refresh", "numpy", "pyarrow", "sqlglot", "warehouse.ml.engine", "yaml"]
+#: what an ingest of a dataset without a suite must not import
+VALIDATION = ["catalog.refresh", "great_expectations", "quality.gate", "quality.suites", "sqlglot"]
 
 
-def _run(args: list[str]) -> tuple[str, list[str]]:
-    """The command's stdout and which of ``HEAVY`` it imported."""
+def _run(args: list[str], heavy: list[str] = HEAVY) -> tuple[str, list[str]]:
+    """The command's stdout and which of ``heavy`` it imported."""
     code = (
         "import json, sys\n"
         "from lakehouse.cli import main\n"
@@ -22,7 +25,7 @@ def _run(args: list[str]) -> tuple[str, list[str]]:
         f"    main({args!r})\n"
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)\n"
+        f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -53,3 +56,16 @@ def test_catalog_search_imports_only_the_search(tmp_path: Path) -> None:
         ["--home", str(home), "catalog", "search", "x", "--json"]
     )  # the policy's answer cached
     assert imported == ["catalog"]
+
+
+def test_an_ingest_without_a_suite_imports_no_validation(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    imported: list[list[str]] = []
+    for n in range(3):  # the third finds the lake, the catalog and the policy's cached answer
+        data = tmp_path / f"returns-{n}.csv"
+        data.write_text(f"return_id,order_id\n{n},7\n", encoding="utf-8")
+        args = ["--home", str(home), "ingest", str(data), "--dataset", "returns_no_suite"]
+        imported.append(_run(args, VALIDATION)[1])
+    assert imported[-1] == []
+    out, _ = _run(["--home", str(home), "catalog", "show", "returns_no_suite", "--json"])
+    assert json.loads(out)["dataset"]["row_count"] == 3  # the catalog was updated all the same
