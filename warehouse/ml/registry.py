@@ -10,7 +10,6 @@ and whatever its model type writes with ``write_state``); the registry row lists
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from lakehouse.contracts import kept_version
 from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
@@ -106,8 +106,6 @@ def exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     return bool(row and row[0])
 
 
-#: ``name__v<N>``: version N of model ``name`` (warehouse.ml.versions), wherever it is stored
-_VERSION_SUFFIX = re.compile(r"^(?P<base>.+)__v(?P<version>[0-9]+)$")
 _COLUMNS = "model_type, options, features, training_query, transform, lake_snapshot, metrics, state"
 
 
@@ -115,12 +113,12 @@ def _row(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[str, t
     """(the name the model is stored under, its registry row); ``name__v<N>`` finds version N also when
     it is the default version, stored as ``name``."""
     row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{name}"]).fetchone()
-    versioned = _VERSION_SUFFIX.match(name)
+    versioned = kept_version(name)  # ``name__v<N>``: the spelling lakehouse.contracts owns
     if row is not None or versioned is None:
         return name, row
-    base = versioned["base"]
+    base, version = versioned
     row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{base}"]).fetchone()
-    if row is not None and int(json.loads(row[-1]).get("version", 1)) == int(versioned["version"]):
+    if row is not None and int(json.loads(row[-1]).get("version", 1)) == version:
         return base, row
     return name, None
 

@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from lakehouse.contracts import TrainingSnapshot
+from lakehouse.contracts import TrainingSnapshot, kept_version_name
 from lakehouse.errors import NotFoundError, UsageError
 from warehouse.ml import registry
 
@@ -69,7 +69,7 @@ def version_of(model: registry.Model) -> int:
 
 
 def stored_name(name: str, version: int) -> str:
-    return f"{name}__v{version}"
+    return kept_version_name(name, version)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[Any, ...]]:
