@@ -227,8 +227,9 @@ def test_search_while_another_process_updates_and_folds(fixture_catalog: Path, t
     child = subprocess.Popen([sys.executable, "-c", UPDATER, str(catalog_dir), str(count)],
                              env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, cwd=root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    seen, searches = 0, 0
-    while child.poll() is None or searches < 20:
+    seen, searches, finished = 0, 0, False
+    while not (finished and searches >= 20):  # the last search starts after the updater has exited
+        finished = child.poll() is not None
         names = [h.name for h in search(catalog_dir, "orders", limit=200).hits]
         assert names.count("lake.orders") == 1
         extra = search(catalog_dir, "extra*", limit=200)
