@@ -278,9 +278,9 @@ def _complete(run: Run, started: _Started, fit: Future[Any] | None, stages: Stag
     """Store a trial fitted in a worker thread (``fit`` None: its preparation found it infeasible)."""
     if fit is not None:
         _attempt(run, started, lambda s: stages.store(s.model, s.data, s.prepared, fit.result()))
-    if started.trial.status == INFEASIBLE:
-        return started.trial
-    return _results(run, started.trial, started.model)
+    return (
+        started.trial if started.trial.status == INFEASIBLE else _results(run, started.trial, started.model)
+    )
 
 
 def _attempt(run: Run, started: _Started, step: Callable[[_Started], None]) -> None:
@@ -302,13 +302,12 @@ def _infeasible(run: Run, trial: Trial, model: Model, error: UsageError) -> None
 def _run_trial(run: Run, trial_id: int, params: dict[str, Any], base_state: dict[str, Any]) -> Trial:
     started = _start(run, trial_id, params, base_state)
     try:
-        run.train(started.model, started.data)
-    except UsageError as error:  # the type refuses this combination of hyperparameters
-        _infeasible(run, started.trial, started.model, error)
-        return started.trial
+        _attempt(run, started, lambda s: run.train(s.model, s.data))
     finally:
         run.data.con.execute(f'DROP TABLE IF EXISTS temp."{started.data.table}"')
-    return _results(run, started.trial, started.model)
+    return (
+        started.trial if started.trial.status == INFEASIBLE else _results(run, started.trial, started.model)
+    )
 
 
 def _results(run: Run, trial: Trial, model: Model) -> Trial:
