@@ -167,7 +167,10 @@ class JsonReader(FileByFile):
         does not fit, or a value DuckDB's cast refuses (2026-13-01 in a DATE field); the staged
         files are then replaced by the read with types from every record."""
         source, ctx = read.source, read.ctx
-        types = self._sampled_types(read)
+        opts = self._options(
+            read.source, cleaned=False, object_bytes=read.object_bytes, sample=SAMPLE_RECORDS
+        )
+        types = self._detect(read, opts)
         try:
             proof_types = arrow_schema({s: duckdb.sqltype(t) for s, t in types.items()})
         except (duckdb.Error, ValueError):  # a name DuckDB cannot parse back: ``_plan`` says so
@@ -192,11 +195,8 @@ class JsonReader(FileByFile):
             ctx.con.unregister(view)
         return None if proof.reason is not None else Staged(files, schema, names, rows, rows, 0)
 
-    def _sampled_types(self, read: _Read) -> dict[str, str]:
-        """The types DuckDB detects from its sample of the file (storable spellings)."""
-        opts = self._options(
-            read.source, cleaned=False, object_bytes=read.object_bytes, sample=SAMPLE_RECORDS
-        )
+    def _detect(self, read: _Read, opts: str) -> dict[str, str]:
+        """The types DuckDB detects for the file read with ``opts`` (storable spellings)."""
         detected = read.ctx.con.sql(f"SELECT * FROM read_json({literal(read.path)}, {opts}) LIMIT 0")
         return {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
 
@@ -205,8 +205,7 @@ class JsonReader(FileByFile):
         source, ctx = read.source, read.ctx
         cleaned = read.line_map is not None or read.line is not None
         opts = self._options(source, cleaned=cleaned, object_bytes=read.object_bytes, sample=sample)
-        detected = ctx.con.sql(f"SELECT * FROM read_json({literal(read.path)}, {opts}) LIMIT 0")
-        types = {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
+        types = self._detect(read, opts)
         columns, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
         try:
