@@ -38,25 +38,29 @@ def describable(dtype: str) -> bool:
 
 
 def _kept(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[tuple[str, str]]:
-    return [(name, dtype) for name, dtype in columns if name not in set(ignored) and describable(dtype)]
+    skip = set(ignored)
+    return [(name, dtype) for name, dtype in columns if name not in skip and describable(dtype)]
 
 
 def _described(kept: Sequence[tuple[str, str]]) -> list[Column]:
     return [Column(name, is_numeric_type(dtype)) for name, dtype in kept]
 
 
+def _numeric(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[Column]:
+    """The numeric columns ``record`` describes, in its order (the order of the range aggregates)."""
+    return [c for c in _described(_kept(columns, ignored)) if c.numeric]
+
+
 def range_aggregates(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[exp.Expr]:
     """The aggregates of the histogram ranges ``record`` needs, for a caller that scans the same raw
     rows anyway (the engine's feature statistics): ``read_ranges`` turns their values into ``ranges``."""
-    numeric = [c for c in _described(_kept(columns, ignored)) if c.numeric]
-    return [a for c in numeric for a in statistics_range_aggregates(c)]
+    return [a for c in _numeric(columns, ignored) for a in statistics_range_aggregates(c)]
 
 
 def read_ranges(
     columns: Sequence[tuple[str, str]], ignored: Sequence[str], values: Sequence[Any]
 ) -> dict[str, Range]:
-    numeric = [c for c in _described(_kept(columns, ignored)) if c.numeric]
-    return {c.name: Range(values[2 * i], values[2 * i + 1]) for i, c in enumerate(numeric)}
+    return {c.name: Range(values[2 * i], values[2 * i + 1]) for i, c in enumerate(_numeric(columns, ignored))}
 
 
 def record(
