@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
+from lake.readers import temporal
 from lake.readers.base import (
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
@@ -81,6 +82,9 @@ class _Plan:
     schema: dict[str, DuckDBPyType]  # its column types, lineage included
     names: dict[str, str]  # source name -> column
     detected: dict[str, str]  # source name -> detected type (before the user's schema)
+    quarantine: str | None = (
+        None  # the records with a date or time no format reads (source_line, reason, raw)
+    )
 
 
 class JsonReader(FileByFile):
@@ -158,7 +162,11 @@ class JsonReader(FileByFile):
                 return staged
         plan = self._plan(read, -1)
         files, rows = write_stage(ctx, index, plan.select, plan.schema)
-        return Staged(files, plan.schema, plan.names, rows, rows, 0)
+        bad = 0
+        if plan.quarantine is not None:
+            inserted = ctx.con.execute(quarantine_sql(ctx, source, plan.quarantine)).fetchone()
+            bad = int(inserted[0]) if inserted else 0
+        return Staged(files, plan.schema, plan.names, rows + bad, rows, bad)
 
     def _read_proven(self, read: _Read, compression: str | None) -> Staged | None:
         """One parse: pyarrow's strict parse against DuckDB's sampled types is the proof *and* the
@@ -177,9 +185,19 @@ class JsonReader(FileByFile):
             return None
         if proof_types is None:
             return None
+        sql_types = {s: duckdb.sqltype(t) for s, t in types.items()}
+        found = temporal.leaves(sql_types)
+        formats = temporal.Formats({}, {})
+        if found:  # the formats DuckDB's sampled detection chose: from the same records
+            sample = f"(SELECT * FROM {_text_reader(read.path, opts, sql_types)} LIMIT {SAMPLE_RECORDS})"
+            formats = temporal.choose(ctx.con, sample, found)
+            if formats.bad:
+                return None
         proof = Proof(read.path, compression, *proof_types)
         columns, names = select_list(
-            ctx, list(types), {s: f"CAST({ident(s)} AS {t})" for s, t in types.items()}
+            ctx,
+            list(types),
+            {s: temporal.convert_sql(ident(s), t, formats, (s,), strict=True) for s, t in sql_types.items()},
         )
         view = f"_json_proven_{read.index:05d}"
         ctx.con.register(view, proof.reader())
@@ -209,8 +227,9 @@ class JsonReader(FileByFile):
         columns, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
         try:
-            schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
-            reader = f"read_json({literal(read.path)}, {opts}, columns = {struct_literal(typed)})"
+            sql_types = {s: duckdb.sqltype(t) for s, t in typed.items()}
+            schema = {names[s]: t for s, t in sql_types.items()} | LINEAGE_TYPES
+            reader = _text_reader(read.path, opts, sql_types)
         except (
             duckdb.Error,
             ValueError,
@@ -221,8 +240,29 @@ class JsonReader(FileByFile):
         _check_no_rounding(source, types, typed)
         line = read.line or ("r.ordinality" if read.line_map is None else "m.line_no")
         join = "" if read.line_map is None else f" JOIN {read.line_map} m ON m.k = r.ordinality"
+        found = temporal.leaves(sql_types)
+        if not found:
+            select = (
+                f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
+            )
+            return _Plan(select, schema, names, types)
+        # dates and timestamps are read as text and parsed as DuckDB's auto read parses them
+        formats = temporal.choose(ctx.con, reader, found)
+        columns, _ = select_list(
+            ctx,
+            list(types),
+            {s: temporal.convert_sql(ident(s), t, formats, (s,), strict=False) for s, t in sql_types.items()},
+        )
+        reason = temporal.reason_sql(found, formats, source.path.name)
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
-        return _Plan(select, schema, names, types)
+        if not formats.bad:
+            return _Plan(select, schema, names, types)
+        raw = "to_json(struct_pack(" + ", ".join(f"{ident(s)} := r.{ident(s)}" for s in types) + "))::VARCHAR"
+        quarantine = (
+            f"SELECT {line} AS source_line, {reason} AS reason, {raw} AS raw "
+            f"FROM {reader} WITH ORDINALITY r{join} WHERE ({reason}) IS NOT NULL"
+        )
+        return _Plan(f"{select} WHERE ({reason}) IS NULL", schema, names, types, quarantine)
 
     def _stage_lines(self, source: Source, index: int, ctx: StageContext) -> Staged:
         """Slow path for a file with bad lines.
@@ -274,7 +314,7 @@ class JsonReader(FileByFile):
                 )
             )
             staged.rows_read += bad
-            staged.rows_quarantined = bad
+            staged.rows_quarantined += bad
             return staged
         return self._stage_clean_copy(source, index, ctx)
 
@@ -326,8 +366,14 @@ class JsonReader(FileByFile):
         staged = self._stage(source, str(clean), index, ctx, line_map="_json_good")
         clean.unlink(missing_ok=True)
         staged.rows_read += quarantined
-        staged.rows_quarantined = quarantined
+        staged.rows_quarantined += quarantined
         return staged
+
+
+def _text_reader(path: str, opts: str, types: dict[str, DuckDBPyType]) -> str:
+    """``read_json`` with the types fixed, dates and timestamps as text (``lake.readers.temporal``)."""
+    text = {s: str(temporal.as_text(t)) for s, t in types.items()}
+    return f"read_json({literal(path)}, {opts}, columns = {struct_literal(text)})"
 
 
 def _check_no_rounding(source: Source, detected: dict[str, str], typed: dict[str, str]) -> None:

@@ -1,0 +1,219 @@
+"""Temporal JSON text read with fixed types exactly as DuckDB's auto-detected read types it.
+
+DuckDB's ``read_json`` detects a date or timestamp *format* along with the type, and parses every
+value with it: ``"26-01-02"`` is 2026-01-02 (``%y-%m-%d``), ``"2026-01-02T03:04:05+02:00"`` is
+01:04:05 UTC (``%z``). With the types fixed (``columns = {…}``, or a cast of the text) it parses
+ISO only: the year 0026, the offset dropped — silently. So the JSON reader reads temporal leaves
+as text and converts them here, with the format DuckDB's detection would choose:
+
+- ``TEMPLATES`` are DuckDB's own candidates (duckdb 1.5, ``JSONScanData::InitializeFormats``),
+  tried from the back; a leaf's format is the first tried that reads every value of the leaf in
+  the file (``choose``). DuckDB's read itself moves on to the next format at the first value the
+  current one does not read, so where the earlier values also fit an earlier-tried format (a
+  ``%d-%m-%y`` column starting ``02-01-01``) its first values read one way and the rest another;
+  here the whole column reads one way (the only difference, measured with duckdb 1.5.5);
+- an offset (``%z``) is applied and the instant stored in UTC, as the auto read does;
+- a leaf no single format reads (a type the user declared over mixed text) tries every template
+  per value, in the same order; a value none reads is a bad value: the caller quarantines its
+  record with ``reason_sql`` (file, column, value, expected formats), nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+from duckdb.sqltypes import DuckDBPyType
+
+from lake.types import children, kind
+from lakehouse.quoting import ident, literal
+
+#: DuckDB's JSON format candidates, in its order; detection tries them from the last one back
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "DATE": ("%m-%d-%Y", "%m-%d-%y", "%d-%m-%Y", "%d-%m-%y", "%Y-%m-%d", "%y-%m-%d"),
+    "TIMESTAMP": (
+        "%Y-%m-%d %H:%M:%S.%f",
+        "%m-%d-%Y %I:%M:%S %p",
+        "%m-%d-%y %I:%M:%S %p",
+        "%d-%m-%Y %H:%M:%S",
+        "%d-%m-%y %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%Y-%m-%dT%H:%M:%S.%fZ",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S.%f%z",
+    ),
+}
+#: type kinds read with a format, and the template list that serves them
+FORMATTED = {"date": "DATE", "timestamp": "TIMESTAMP", "timestamp with time zone": "TIMESTAMP"}
+TEXT = duckdb.sqltype("VARCHAR")
+
+Path = tuple[str | int, ...]  # a leaf: column, then field names, 0 for a list's elements
+
+
+@dataclass(frozen=True)
+class Leaf:
+    path: Path
+    type: DuckDBPyType
+
+    @property
+    def family(self) -> str:
+        return FORMATTED[kind(self.type)]
+
+    @property
+    def name(self) -> str:
+        return ".".join(str(p) if not isinstance(p, int) else "[]" for p in self.path)
+
+
+def leaves(types: Mapping[str, DuckDBPyType]) -> list[Leaf]:
+    """The date and timestamp leaves of ``types`` (at any depth), in column order."""
+    found: list[Leaf] = []
+
+    def walk(t: DuckDBPyType, path: Path) -> None:
+        k = kind(t)
+        if k in FORMATTED:
+            found.append(Leaf(path, t))
+        elif k == "struct":
+            for name, child in children(t):
+                walk(child, (*path, name))
+        elif k == "list":
+            walk(t.child, (*path, 0))
+
+    for name, t in types.items():
+        walk(t, (name,))
+    return found
+
+
+def as_text(t: DuckDBPyType) -> DuckDBPyType:
+    """``t`` with its date and timestamp leaves as VARCHAR (what the reader reads them as)."""
+    k = kind(t)
+    if k in FORMATTED:
+        return TEXT
+    if k == "struct":
+        return duckdb.struct_type({name: as_text(child) for name, child in children(t)})
+    if k == "list":
+        return duckdb.list_type(as_text(t.child))
+    return t
+
+
+def _values(expr: str, rest: Path, depth: int = 0) -> str:
+    """SQL: the list of the leaf's texts in one record (``expr`` is the column)."""
+    if not rest:
+        return f"[{expr}]"
+    step = rest[0]
+    if isinstance(step, int):
+        x = f"_t{depth}"
+        return f"flatten(list_transform({expr}, lambda {x}: {_values(x, rest[1:], depth + 1)}))"
+    return _values(f"struct_extract({expr}, {literal(step)})", rest[1:], depth)
+
+
+def _parse(v: str, formats: tuple[str, ...]) -> str:
+    """SQL: the text ``v`` parsed with the first of ``formats`` that reads it, as a UTC TIMESTAMP; or NULL."""
+    parsed = [
+        f"timezone('UTC', try_strptime({v}, {literal(f)}))"
+        if "%z" in f
+        else f"try_strptime({v}, {literal(f)})"
+        for f in formats
+    ]
+    return parsed[0] if len(parsed) == 1 else f"coalesce({', '.join(parsed)})"
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The formats chosen for each leaf, and how many of its values none of them reads."""
+
+    by_leaf: dict[Path, tuple[str, ...]]
+    bad: dict[Path, int]
+
+
+def choose(con: duckdb.DuckDBPyConnection, relation: str, found: list[Leaf]) -> Formats:
+    """Choose each leaf's formats from its texts in ``relation`` (one scan), the way DuckDB detects.
+
+    One query counts, per leaf and template, the values the template does not read; a leaf's format
+    is the last template that reads all its values (DuckDB tries them from the back). A leaf that no
+    one template reads gets all of them, tried per value in the same order.
+    """
+    counts = []
+    for i, leaf in enumerate(found):
+        values = _values(ident(str(leaf.path[0])), leaf.path[1:])
+        for j, f in enumerate(TEMPLATES[leaf.family]):
+            counts.append(
+                f"sum(len(list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', (f,))} IS NULL))) AS m{i}_{j}"
+            )
+        every = TEMPLATES[leaf.family][::-1]
+        counts.append(
+            f"sum(len(list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', every)} IS NULL))) AS m{i}_all"
+        )
+    row = con.execute(f"SELECT {', '.join(counts)} FROM {relation}").fetchone()
+    misses = dict(zip([c.rsplit(" AS ", 1)[1] for c in counts], row or (), strict=True))
+    by_leaf: dict[Path, tuple[str, ...]] = {}
+    bad: dict[Path, int] = {}
+    for i, leaf in enumerate(found):
+        templates = TEMPLATES[leaf.family]
+        fits = [f for j, f in enumerate(templates) if not misses[f"m{i}_{j}"]]
+        if fits:
+            by_leaf[leaf.path] = (fits[-1],)
+        else:
+            by_leaf[leaf.path] = templates[::-1]
+            bad[leaf.path] = int(misses[f"m{i}_all"] or 0)
+    return Formats(by_leaf, bad)
+
+
+def convert_sql(
+    expr: str, t: DuckDBPyType, formats: Formats, path: Path, *, strict: bool, depth: int = 0
+) -> str:
+    """SQL: the value of type ``t`` from ``expr``, whose date and timestamp leaves are text.
+
+    A leaf value that does not parse is NULL (its record is quarantined by the caller), or with
+    ``strict`` an error that fails the query.
+    """
+    k = kind(t)
+    if k in FORMATTED:
+        parsed = _parse(expr, formats.by_leaf[path])
+        if k == "timestamp with time zone":  # the parsed instant is in UTC, whatever the session's zone
+            parsed = f"timezone('UTC', {parsed})"
+        if strict:
+            message = literal(
+                f"{'.'.join(map(str, path))}: a value that does not parse with {formats.by_leaf[path]}"
+            )
+            parsed = f"CASE WHEN {expr} IS NULL THEN NULL ELSE coalesce({parsed}, error({message})) END"
+        return f"CAST({parsed} AS {t})"
+    if k == "struct" and any(p[: len(path)] == path for p in formats.by_leaf):
+        fields = ", ".join(
+            f"{ident(name)} := "
+            + convert_sql(
+                f"struct_extract({expr}, {literal(name)})",
+                child,
+                formats,
+                (*path, name),
+                strict=strict,
+                depth=depth,
+            )
+            for name, child in children(t)
+        )
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({fields}) END"
+    if k == "list" and any(p[: len(path) + 1] == (*path, 0) for p in formats.by_leaf):
+        x = f"_c{depth}"
+        inner = convert_sql(x, t.child, formats, (*path, 0), strict=strict, depth=depth + 1)
+        return f"list_transform({expr}, lambda {x}: {inner})"
+    return f"CAST({expr} AS {t})"
+
+
+def reason_sql(found: list[Leaf], formats: Formats, file: str) -> str:
+    """SQL: why a record has a bad leaf value (NULL when it has none) — the first such leaf."""
+    cases = []
+    for leaf in found:
+        if not formats.bad.get(leaf.path):
+            continue
+        fmts = formats.by_leaf[leaf.path]
+        values = _values(ident(str(leaf.path[0])), leaf.path[1:])
+        failing = f"list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', fmts)} IS NULL)"
+        prefix = literal(f"{file}: cannot parse ")
+        suffix = literal(
+            f" as {leaf.type} for column {leaf.name} (expected {' or '.join(dict.fromkeys(fmts))})"
+        )
+        cases.append(f"WHEN len({failing}) > 0 THEN {prefix} || to_json({failing}[1]) || {suffix}")
+    return f"CASE {' '.join(cases)} END" if cases else "NULL"
