@@ -9,7 +9,7 @@ about as much CPU as the read. So for NDJSON (plain, gzip or zstd) the types com
 sample, and the file is parsed once: pyarrow's strict streaming parse against those types
 (``lake.readers.json_check.Proof``) proves them for every record *and* is the data — DuckDB writes
 its record batches to the staged Parquet (the record number is the running row count; temporal
-leaves, parsed as text, are cast by DuckDB exactly as its own reader casts them with fixed types).
+leaves, parsed as text, are converted with the format DuckDB's detection chose: ``lake.readers.temporal``).
 When the proof fails, or cannot be stated (a JSON-typed field, a field only null in the sample), or
 the user gave ``schema=`` types, or DuckDB refuses a value (a cast, text that is not UTF-8), the
 types are detected from every record and the file is read by DuckDB (the first staged files are
@@ -82,9 +82,8 @@ class _Plan:
     schema: dict[str, DuckDBPyType]  # its column types, lineage included
     names: dict[str, str]  # source name -> column
     detected: dict[str, str]  # source name -> detected type (before the user's schema)
-    quarantine: str | None = (
-        None  # the records with a date or time no format reads (source_line, reason, raw)
-    )
+    #: the records with a date or timestamp no format reads (source_line, reason, raw), or None
+    quarantine: str | None = None
 
 
 class JsonReader(FileByFile):
@@ -241,22 +240,18 @@ class JsonReader(FileByFile):
         line = read.line or ("r.ordinality" if read.line_map is None else "m.line_no")
         join = "" if read.line_map is None else f" JOIN {read.line_map} m ON m.k = r.ordinality"
         found = temporal.leaves(sql_types)
-        if not found:
-            select = (
-                f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
-            )
-            return _Plan(select, schema, names, types)
-        # dates and timestamps are read as text and parsed as DuckDB's auto read parses them
-        formats = temporal.choose(ctx.con, reader, found)
-        columns, _ = select_list(
-            ctx,
-            list(types),
-            {s: temporal.convert_sql(ident(s), t, formats, (s,), strict=False) for s, t in sql_types.items()},
-        )
-        reason = temporal.reason_sql(found, formats, source.path.name)
+        formats = temporal.Formats({}, {})
+        if found:  # dates and timestamps are read as text and parsed as DuckDB's auto read parses them
+            formats = temporal.choose(ctx.con, reader, found)
+            convert = {
+                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=False)
+                for s, t in sql_types.items()
+            }
+            columns, _ = select_list(ctx, list(types), convert)
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
         if not formats.bad:
             return _Plan(select, schema, names, types)
+        reason = temporal.reason_sql(found, formats, source.path.name)
         raw = "to_json(struct_pack(" + ", ".join(f"{ident(s)} := r.{ident(s)}" for s in types) + "))::VARCHAR"
         quarantine = (
             f"SELECT {line} AS source_line, {reason} AS reason, {raw} AS raw "

@@ -65,7 +65,12 @@ class Leaf:
 
     @property
     def name(self) -> str:
-        return ".".join(str(p) if not isinstance(p, int) else "[]" for p in self.path)
+        return path_name(self.path)
+
+
+def path_name(path: Path) -> str:
+    """``s.at``, ``l[]``: a leaf as a message names it."""
+    return "".join("[]" if isinstance(p, int) else f".{p}" for p in path)[1:]
 
 
 def leaves(types: Mapping[str, DuckDBPyType]) -> list[Leaf]:
@@ -177,7 +182,7 @@ def convert_sql(
             parsed = f"timezone('UTC', {parsed})"
         if strict:
             message = literal(
-                f"{'.'.join(map(str, path))}: a value that does not parse with {formats.by_leaf[path]}"
+                f"{path_name(path)}: a value that does not parse with {' or '.join(formats.by_leaf[path])}"
             )
             parsed = f"CASE WHEN {expr} IS NULL THEN NULL ELSE coalesce({parsed}, error({message})) END"
         return f"CAST({parsed} AS {t})"
