@@ -54,6 +54,8 @@ from lake.readers.csv_integers import (
 from lake.readers.csv_values import (
     DATE_FORMATS,
     DATEISH,
+    HAS_OFFSET,
+    ISO_INSTANT,
     NULL_MARKERS,
     Conversion,
     choose_format,
@@ -80,7 +82,8 @@ CANDIDATE_TYPES = {
 MAX_BAD_SHARE = 0.01
 #: DuckDB's own line limit, tried first (see ``CsvReader._write``)
 DEFAULT_LINE_BYTES = 2_000_000
-#: types read as another so that bad values are rejected, not nulled (offsets are applied: UTC)
+#: types read as another so that bad values are rejected, not nulled; the values are read as
+#: instants and stored in UTC (``_detect`` converts such a column: a TIMESTAMP read drops the offset)
 TZ_SAFE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
 MIN_VALUES = 20
 REFINE_SAMPLE_ROWS = 50_000
@@ -463,6 +466,7 @@ def _detect(file: _File, dialect: Dialect) -> Detected:
     has_header, columns, date_format, ts_format = sniffed
     # DuckDB's CSV reader turns a bad TIMESTAMPTZ value into NULL without a reject; TIMESTAMP rejects it
     types = {str(c["name"]): TZ_SAFE.get(str(c["type"]), str(c["type"])) for c in columns}
+    instants = {str(c["name"]) for c in columns if str(c["type"]) in TZ_SAFE}
     if len(types) != dialect.fields:
         # the sniffer could not explain the file with our delimiter: read every field as text
         header = [h or f"column{i}" for i, h in enumerate(dialect.header)]
@@ -483,6 +487,8 @@ def _detect(file: _File, dialect: Dialect) -> Detected:
     }
     dateish -= set(file.ctx.date_formats or {})
     types, formats = _refine_text_columns(file, bool(has_header), types, maybe_typed, dateish)
+    for column in instants & {c for c, t in types.items() if t == "TIMESTAMP"}:
+        formats[column] = ts_format if ts_format and "%z" in ts_format else ISO_INSTANT
     for column, fmt in (file.ctx.date_formats or {}).items():
         if column in types:
             types[column] = date_type(fmt)
@@ -547,6 +553,7 @@ def _refine_text_columns(
     for c in text:
         v = value.format(c=ident(c), m=markers)
         tests = [t.format(v=v) for t in CANDIDATE_TYPES.values()] if c in candidates else []
+        tests += [f"CASE WHEN {HAS_OFFSET.format(v=v)} THEN 1 END"] if c in candidates else []
         tests += [f"try_strptime({v}, {literal(f)})" for f in DATE_FORMATS] if c in dateish else []
         probes.append(f"[count({v}), {', '.join(f'count({t})' for t in tests) or 'NULL'}]")
     reader = file.text_reader(header, list(types))
@@ -559,7 +566,8 @@ def _refine_text_columns(
     for column, counts in zip(text, row, strict=True):
         present, hits = counts[0], counts[1:]
         if column in candidates:
-            typed_hits, hits = hits[: len(CANDIDATE_TYPES)], hits[len(CANDIDATE_TYPES) :]
+            typed_hits, offsets = hits[: len(CANDIDATE_TYPES)], hits[len(CANDIDATE_TYPES)]
+            hits = hits[len(CANDIDATE_TYPES) + 1 :]
             for type_, parsed in zip(CANDIDATE_TYPES, typed_hits, strict=True):
                 if (
                     present >= MIN_VALUES
@@ -567,6 +575,8 @@ def _refine_text_columns(
                     and (present - parsed) <= MAX_BAD_SHARE * present
                 ):
                     refined[column] = type_
+                    if type_ == "TIMESTAMP" and offsets:  # instants: a TIMESTAMP cast drops the offset
+                        formats[column] = ISO_INSTANT
                     break
         if column in dateish and refined[column] == types[column]:
             found = choose_format(

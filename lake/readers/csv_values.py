@@ -56,6 +56,12 @@ EPOCHS: dict[str, str] = {
     "epoch_ms": "make_timestamp(CAST(round(CAST({v} AS DOUBLE) * 1e3) AS BIGINT))",
     "epoch_us": "make_timestamp(CAST({v} AS BIGINT))",
 }
+#: the text of a column the sniffer types TIMESTAMP WITH TIME ZONE (ISO 8601 with an offset or Z):
+#: read as an instant and stored in UTC, as DuckDB's own auto read gives it (a TIMESTAMP read of
+#: the same text drops the offset)
+ISO_INSTANT = "iso8601"
+#: SQL: the text {v} is a time with an offset (…05Z, …05+02, …05.5 +0200, …05-02:00)
+HAS_OFFSET = r"regexp_matches({v}, '\d\d:\d\d(:\d\d(\.\d*)?)? ?(Z|[+-]\d\d(:?\d\d)?)$')"
 #: a value that may be a date in one of DATE_FORMATS (a cheap first look at the sample)
 DATEISH = re.compile(
     r"\s*(\d{1,2}[/.]\d{1,2}[/.]\d{4}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4}"
@@ -83,6 +89,11 @@ class Conversion:
         if self.format in EPOCHS:
             number = f"TRY_CAST({v} AS DOUBLE)"
             return f"CASE WHEN {number} IS NOT NULL THEN {EPOCHS[self.format].format(v=number)} END"
+        if self.format == ISO_INSTANT:
+            # an offset applied; text without one is UTC already; a zone name (UTC, CET) is applied
+            instant = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
+            offset = f"CASE WHEN {HAS_OFFSET.format(v=v)} THEN {instant} END"
+            return f"CAST(coalesce({offset}, TRY_CAST({v} AS TIMESTAMP), {instant}) AS {self.type})"
         if self.format is not None:
             parsed = f"try_strptime({v}, {literal(self.format)})"
             if "%z" in self.format or "%Z" in self.format:
@@ -123,7 +134,7 @@ def ok_sql(column: str, conv: Conversion) -> str:
 
 def date_type(fmt: str) -> str:
     """The type a declared format gives: TIMESTAMP for epochs and formats with a time part."""
-    if fmt in EPOCHS:
+    if fmt in EPOCHS or fmt == ISO_INSTANT:
         return "TIMESTAMP"
     return "TIMESTAMP" if any(part in fmt for part in ("%H", "%I", "%M", "%S", "%z", "%Z", "%f")) else "DATE"
 

@@ -1,0 +1,100 @@
+"""CSV timestamps with an offset land as the instants DuckDB's own auto read gives, in UTC.
+
+DuckDB's sniffer types such a column TIMESTAMP WITH TIME ZONE; the reader reads it as TIMESTAMP (a
+bad TIMESTAMPTZ value would be nulled without a reject), and a TIMESTAMP read drops the offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+import lake
+from lakehouse.quoting import literal
+from lakehouse.settings import Settings
+from tests.lake.conftest import query, write_lines
+
+_datasets = itertools.count()
+
+
+def _landed(settings: Settings, dataset: str) -> list[dt.datetime]:
+    return [r[0] for r in query(settings, f"SELECT t FROM lake.{dataset} ORDER BY k")]
+
+
+def test_offsets_and_z_are_stored_in_utc(settings: Settings, tmp_path: Path) -> None:
+    lines = ["k,t", "1,2026-01-02T03:04:05+02:00", "2,2026-01-02 03:04:05-03:30", "3,2026-01-02T03:04:05Z"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "a.csv", lines)], "a")
+    assert report.rows_landed == 3, report
+    assert _landed(settings, "a") == [
+        dt.datetime(2026, 1, 2, 1, 4, 5),
+        dt.datetime(2026, 1, 2, 6, 34, 5),
+        dt.datetime(2026, 1, 2, 3, 4, 5),
+    ]
+
+
+def test_a_later_batch_of_an_existing_table(settings: Settings, tmp_path: Path) -> None:
+    lake.ingest(settings, [write_lines(tmp_path / "b1.csv", ["k,t", "1,2026-01-02T03:04:05+02:00"])], "b")
+    report = lake.ingest(
+        settings, [write_lines(tmp_path / "b2.csv", ["k,t", "2,2026-01-02T03:04:05-01:00"])], "b"
+    )
+    assert report.rows_landed == 1 and not report.schema_changes, report
+    assert _landed(settings, "b") == [dt.datetime(2026, 1, 2, 1, 4, 5), dt.datetime(2026, 1, 2, 4, 4, 5)]
+
+
+def test_a_value_that_is_no_instant_is_quarantined(settings: Settings, tmp_path: Path) -> None:
+    lines = (
+        ["k,t"]
+        + [f"{i},2026-01-02T03:04:05+02:00" for i in range(1, 200)]
+        + ["200,2026-13-02T03:04:05+02:00"]
+    )
+    path = write_lines(tmp_path / "q.csv", lines)
+    report = lake.ingest(settings, [path], "q")
+    (file,) = report.files
+    assert (file.rows_read, file.rows_landed, file.rows_quarantined) == (200, 199, 1), report
+    assert set(_landed(settings, "q")) == {dt.datetime(2026, 1, 2, 1, 4, 5)}
+    rows = query(settings, "SELECT source_line, reason FROM lake._quarantine")
+    assert rows == [(201, "t: cannot read '2026-13-02T03:04:05+02:00' as TIMESTAMP (format iso8601)")]
+
+
+_OFFSETS = ["+02:00", "-03:30", "+00:00", "-11:00", "+05:45", "Z", "+01"]
+
+
+@hsettings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.datetimes(dt.datetime(1971, 1, 1), dt.datetime(2060, 12, 31)),
+            st.sampled_from(_OFFSETS),
+            st.sampled_from(["T", " "]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_lake_holds_the_auto_read(
+    settings: Settings, tmp_path: Path, values: list[tuple[dt.datetime, str, str]]
+) -> None:
+    dataset = f"c{next(_datasets)}"
+    lines = ["k,t"] + [
+        f"{k},{at.strftime(f'%Y-%m-%d{sep}%H:%M:%S')}{off}" for k, (at, off, sep) in enumerate(values)
+    ]
+    path = write_lines(tmp_path / f"{dataset}.csv", lines)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    auto = con.sql(f"SELECT timezone('UTC', t) FROM read_csv({literal(str(path))}) ORDER BY k")
+    assert [str(t) for t in con.sql(f"SELECT t FROM read_csv({literal(str(path))})").types] == [
+        "TIMESTAMP WITH TIME ZONE"
+    ]
+    report = lake.ingest(settings, [path], dataset)
+    assert report.rows_landed == len(values), report
+    assert [(t,) for t in _landed(settings, dataset)] == auto.fetchall()
