@@ -154,36 +154,45 @@ class Formats:
 
 
 def choose(con: duckdb.DuckDBPyConnection, relation: str, found: list[Leaf]) -> Formats:
-    """Choose each leaf's formats from its texts in ``relation`` (one scan), the way DuckDB detects.
+    """Choose each leaf's formats from its texts in ``relation``, the way DuckDB detects.
 
-    One query counts, per leaf and template, the values the template does not read; a leaf's format
-    is the last template that reads all its values (DuckDB tries them from the back). A leaf that no
-    one template reads gets all of them, tried per value in the same order.
+    A leaf's format is the last template that reads all its values (DuckDB tries them from the
+    back). It can be no later than the last template that reads one value of each shape (digits as
+    9; a parse that fails costs much more than one that reads), so the templates are counted over
+    every value from there back, usually once. A leaf that no one template reads gets all of them,
+    tried per value in the same order; its values that none reads are counted as bad.
     """
-    counts = []
-    for i, leaf in enumerate(found):
-        values = _values(ident(str(leaf.path[0])), leaf.path[1:])
-        for j, f in enumerate(TEMPLATES[leaf.family]):
-            counts.append(
-                f"sum(len(list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', (f,))} IS NULL))) AS m{i}_{j}"
-            )
-        every = TEMPLATES[leaf.family][::-1]
-        counts.append(
-            f"sum(len(list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', every)} IS NULL))) AS m{i}_all"
-        )
-    row = con.execute(f"SELECT {', '.join(counts)} FROM {relation}").fetchone()
-    misses = dict(zip([c.rsplit(" AS ", 1)[1] for c in counts], row or (), strict=True))
     by_leaf: dict[Path, tuple[str, ...]] = {}
     bad: dict[Path, int] = {}
-    for i, leaf in enumerate(found):
+    for leaf in found:
         templates = TEMPLATES[leaf.family]
-        fits = [f for j, f in enumerate(templates) if not misses[f"m{i}_{j}"]]
-        if fits:
-            by_leaf[leaf.path] = (fits[-1],)
-        else:
-            by_leaf[leaf.path] = templates[::-1]
-            bad[leaf.path] = int(misses[f"m{i}_all"] or 0)
+        column = ident(str(leaf.path[0]))
+        value = column if len(leaf.path) == 1 else f"unnest({_values(column, leaf.path[1:])})"
+        texts = f"(SELECT {value} AS v FROM {relation}) WHERE v IS NOT NULL"
+        last = " ".join(
+            f"WHEN {_parse('v', (f,))} IS NOT NULL THEN {j}" for j, f in reversed(list(enumerate(templates)))
+        )
+        shapes = f"SELECT any_value(v) AS v FROM {texts} GROUP BY regexp_replace(v, '[0-9]', '9', 'g')"
+        row = con.execute(f"SELECT min(CASE {last} ELSE -1 END) FROM ({shapes})").fetchone()
+        least = row[0] if row else None
+        if least is None:  # no values: any format
+            by_leaf[leaf.path] = (templates[-1],)
+            continue
+        fit = next((j for j in range(least, -1, -1) if _misses(con, texts, templates[j]) == 0), None)
+        if fit is not None:
+            by_leaf[leaf.path] = (templates[fit],)
+            continue
+        by_leaf[leaf.path] = templates[::-1]
+        unread = con.execute(
+            f"SELECT count(*) FILTER (WHERE CASE {last} END IS NULL) FROM {texts}"
+        ).fetchone()
+        bad[leaf.path] = int(unread[0]) if unread else 0
     return Formats(by_leaf, bad)
+
+
+def _misses(con: duckdb.DuckDBPyConnection, texts: str, fmt: str) -> int:
+    row = con.execute(f"SELECT count(*) FILTER (WHERE {_parse('v', (fmt,))} IS NULL) FROM {texts}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def convert_sql(
