@@ -159,8 +159,14 @@ class JsonReader(FileByFile):
             staged = self._read_proven(read, source.compression)
             if staged is not None:
                 return staged
-        plan = self._plan(read, -1)
-        files, rows = write_stage(ctx, index, plan.select, plan.schema)
+        plan = self._plan(read, -1, every=False)
+        try:
+            files, rows = write_stage(ctx, index, plan.select, plan.schema)
+        except duckdb.InvalidInputException as exc:
+            if temporal.UNPARSED not in str(exc):
+                raise
+            plan = self._plan(read, -1, every=True)  # a date the sample's format does not read
+            files, rows = write_stage(ctx, index, plan.select, plan.schema)
         bad = 0
         if plan.quarantine is not None:
             inserted = ctx.con.execute(quarantine_sql(ctx, source, plan.quarantine)).fetchone()
@@ -196,7 +202,10 @@ class JsonReader(FileByFile):
         columns, names = select_list(
             ctx,
             list(types),
-            {s: temporal.convert_sql(ident(s), t, formats, (s,), strict=True) for s, t in sql_types.items()},
+            {
+                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=True, casts=True)
+                for s, t in sql_types.items()
+            },
         )
         view = f"_json_proven_{read.index:05d}"
         ctx.con.register(view, proof.reader())
@@ -217,11 +226,16 @@ class JsonReader(FileByFile):
         detected = read.ctx.con.sql(f"SELECT * FROM read_json({literal(read.path)}, {opts}) LIMIT 0")
         return {c: storable(str(t)) for c, t in zip(detected.columns, detected.types, strict=True)}
 
-    def _plan(self, read: _Read, sample: int) -> _Plan:
-        """Detect the types over ``sample`` records (-1: every record) and build the staging SELECT."""
+    def _plan(self, read: _Read, sample_size: int, *, every: bool) -> _Plan:
+        """Detect the types over ``sample_size`` records (-1: every record) and build the staging SELECT.
+
+        Date and timestamp formats are chosen from the first ``SAMPLE_RECORDS`` records, the SELECT
+        failing on a value they do not read (``temporal.UNPARSED``); with ``every``, from every
+        record, and the records with a value no format reads are quarantined (``_Plan.quarantine``).
+        """
         source, ctx = read.source, read.ctx
         cleaned = read.line_map is not None or read.line is not None
-        opts = self._options(source, cleaned=cleaned, object_bytes=read.object_bytes, sample=sample)
+        opts = self._options(source, cleaned=cleaned, object_bytes=read.object_bytes, sample=sample_size)
         types = self._detect(read, opts)
         columns, names = select_list(ctx, list(types))
         typed = override_types(ctx, names, types)
@@ -242,9 +256,12 @@ class JsonReader(FileByFile):
         found = temporal.leaves(sql_types)
         formats = temporal.Formats({}, {})
         if found:  # dates and timestamps are read as text and parsed as DuckDB's auto read parses them
-            formats = temporal.choose(ctx.con, reader, found)
+            sample = reader if every else f"(SELECT * FROM {reader} LIMIT {SAMPLE_RECORDS})"
+            formats = temporal.choose(ctx.con, sample, found)
+            if formats.bad and not every:
+                return self._plan(read, sample_size, every=True)
             convert = {
-                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=False)
+                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=not every)
                 for s, t in sql_types.items()
             }
             columns, _ = select_list(ctx, list(types), convert)

@@ -70,6 +70,9 @@ ISO_CASTS = {
 FORMATTED = {"date": "DATE", "timestamp": "TIMESTAMP", "timestamp with time zone": "TIMESTAMP"}
 TEXT = duckdb.sqltype("VARCHAR")
 
+#: in the error of a strict conversion whose value does not parse
+UNPARSED = "a value that does not parse with"
+
 Path = tuple[str | int, ...]  # a leaf: column, then field names, 0 for a list's elements
 
 
@@ -196,24 +199,30 @@ def _misses(con: duckdb.DuckDBPyConnection, texts: str, fmt: str) -> int:
 
 
 def convert_sql(
-    expr: str, t: DuckDBPyType, formats: Formats, path: Path, *, strict: bool, depth: int = 0
+    expr: str,
+    t: DuckDBPyType,
+    formats: Formats,
+    path: Path,
+    *,
+    strict: bool,
+    casts: bool = False,
+    depth: int = 0,
 ) -> str:
     """SQL: the value of type ``t`` from ``expr``, whose date and timestamp leaves are text.
 
     A leaf value that does not parse is NULL (its record is quarantined by the caller), or with
-    ``strict`` an error that fails the query (and an ISO format is read by a cast, ``ISO_CASTS``).
+    ``strict`` an error (``UNPARSED`` in its message) that fails the query. ``casts``: an ISO
+    format is read by a cast (``ISO_CASTS``), only where every value is known to have its shape.
     """
     k = kind(t)
     if k in FORMATTED:
         fmts = formats.by_leaf[path]
-        iso = ISO_CASTS.get(fmts[0]) if strict and len(fmts) == 1 else None
+        iso = ISO_CASTS.get(fmts[0]) if casts and strict and len(fmts) == 1 else None
         parsed = _parse(expr, fmts) if iso is None else iso.format(v=expr)
         if k == "timestamp with time zone":  # the parsed instant is in UTC, whatever the session's zone
             parsed = f"timezone('UTC', {parsed})"
         if strict and iso is None:
-            message = literal(
-                f"{path_name(path)}: a value that does not parse with {' or '.join(formats.by_leaf[path])}"
-            )
+            message = literal(f"{path_name(path)}: {UNPARSED} {' or '.join(formats.by_leaf[path])}")
             parsed = f"CASE WHEN {expr} IS NULL THEN NULL ELSE coalesce({parsed}, error({message})) END"
         return f"CAST({parsed} AS {t})"
     if k == "struct" and any(p[: len(path)] == path for p in formats.by_leaf):
@@ -225,6 +234,7 @@ def convert_sql(
                 formats,
                 (*path, name),
                 strict=strict,
+                casts=casts,
                 depth=depth,
             )
             for name, child in children(t)
@@ -232,7 +242,7 @@ def convert_sql(
         return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({fields}) END"
     if k == "list" and any(p[: len(path) + 1] == (*path, 0) for p in formats.by_leaf):
         x = f"_c{depth}"
-        inner = convert_sql(x, t.child, formats, (*path, 0), strict=strict, depth=depth + 1)
+        inner = convert_sql(x, t.child, formats, (*path, 0), strict=strict, casts=casts, depth=depth + 1)
         return f"list_transform({expr}, lambda {x}: {inner})"
     return f"CAST({expr} AS {t})"
 

@@ -219,3 +219,21 @@ def test_fixed_types_read_equals_the_auto_read(
     assert report.rows_landed == len(docs), report
     assert [_type(settings, dataset, c) for c in ("d", "t", "u")] == expected_types
     assert query(settings, f"SELECT d, t, u FROM lake.{dataset} ORDER BY k") == expected
+
+
+def test_a_value_after_the_format_sample_that_does_not_parse(settings: Settings, tmp_path: Path) -> None:
+    """The formats come from the first 20,480 records; a later value they do not read makes the
+    reader choose them from every record, and the record is quarantined."""
+    docs = [{"k": k, "d": "2026-01-02"} for k in range(21_000)]
+    docs[20_900]["d"] = "soon"
+    path = _write(tmp_path / "late", "array", docs)
+    report = lake.ingest(settings, [path], "late", schema={"d": "DATE"})
+    (file,) = report.files
+    assert (file.rows_read, file.rows_landed, file.rows_quarantined) == (21_000, 20_999, 1), report
+    rows = query(settings, "SELECT source_line, reason FROM lake._quarantine")
+    assert rows == [
+        (
+            20_901,
+            f'{path.name}: cannot parse "soon" as DATE for column d (expected %y-%m-%d or %Y-%m-%d or %d-%m-%y or %d-%m-%Y or %m-%d-%y or %m-%d-%Y)',
+        )
+    ]
