@@ -187,8 +187,13 @@ class JsonReader(FileByFile):
         finish = _Finish(read, types, names, {str(leaf[0]) for leaf in proof.temporal})
         try:
             files, rows = write_tables(ctx.out_dir / f"{read.index:05d}", map(finish, _row_groups(proof)))
-        except (duckdb.ConversionException, duckdb.InvalidInputException, pa.ArrowInvalid):
-            return None  # a cast DuckDB refuses, text that is not UTF-8 (pyarrow's parse lets it through)
+        except (
+            duckdb.ConversionException,
+            duckdb.InvalidInputException,
+            duckdb.BinderException,
+            pa.ArrowInvalid,
+        ):
+            return None  # a cast DuckDB refuses or cannot bind, text that is not UTF-8 (pyarrow's parse lets it through)
         if proof.reason is not None:
             return None
         schema = {names[s]: duckdb.sqltype(t) for s, t in types.items()} | LINEAGE_TYPES
