@@ -24,6 +24,18 @@ DuckDB threads, writing zstd Parquet; they alternate ``--repeat`` times and the 
 
 Prints wall and CPU seconds, peak RSS and each option's throughput relative to ``duckdb`` (the
 issue's bar: ours ≥ 0.8×). On a loaded machine compare ratios, not times.
+
+Tried and dropped (2026-12-04, 300k records, duckdb 1.5.5, machine load 20–40 on 2 cores, same-run
+seconds against ``duckdb``'s sampled COPY): DuckDB proving its own sampled read. Its sampled read
+(no ``columns``) already fails loudly on a key the sample did not show (any depth, other case too),
+a key twice, an integer overflow, an object/list where the sample had another shape and a timestamp
+in a DATE field; it silently rounds 1.5 in a BIGINT field, reads "12" as 12, and turns a number,
+boolean, object or list in a VARCHAR field into text and a number in a BOOLEAN field into true.
+Proving those kinds per record in SQL over ``read_ndjson_objects`` costs more than the copy itself:
+``json_type``/``json_keys`` over every leaf path plus a checked ``json_transform``, in the one COPY
+with ``error()``: 5.1–8.5 s vs 2.0–2.3 s; the check alone (second scan): 3.4–3.8 s; distinct
+``json_structure`` per record: 2.5–3.0 s; a per-leaf ``CASE``/``regexp_full_match``/``->>'$'``
+conversion from JSON leaves: 9.0–9.5 s vs 1.9–2.4 s. pyarrow's parse stays the cheapest proof.
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from lake.readers import arrow_stage
-from lake.readers.arrow_stage import write_tables
+from lake.readers.arrow_stage import dictionary_columns, write_tables
 
 
 def _table(start: int, rows: int) -> pa.Table:
@@ -40,3 +41,20 @@ def test_no_rows_leave_no_file_and_old_files_are_replaced(tmp_path: Path) -> Non
     files, rows = write_tables(out, [_table(1, 0)])
     assert (files, rows) == ([], 0)
     assert list(out.iterdir()) == []
+
+
+def test_numbers_are_written_plain_and_text_with_a_dictionary(tmp_path: Path) -> None:
+    """pyarrow's dictionary on numbers made the staged files ~25 % larger than DuckDB's (which writes them plain)."""
+    table = pa.table(
+        {
+            "k": pa.array([1, 2, 3], pa.int64()),
+            "user": pa.array([{"id": 7, "name": "a"}] * 3),
+            "tags": pa.array([["x"], ["y"], []]),
+        }
+    )
+    assert dictionary_columns(table.schema) == ["user.name", "tags.list.element"]
+    files, _ = write_tables(tmp_path / "out", [table])
+    meta = pq.ParquetFile(files[0]).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+    assert not any("DICTIONARY" in e for e in encodings["k"] + encodings["user.id"])
+    assert any("DICTIONARY" in e for e in encodings["user.name"] + encodings["tags.list.element"])
