@@ -4,7 +4,9 @@
 supervised trainer reads: ``__y`` (the label as a number: a value, or a class index), ``__w`` (the row
 weight: ``instance_weight_col`` times a class weight) and ``__is_eval`` (the row is held out), following
 ``data_split_method`` as BigQuery ML documents it. Model types pick these options up through
-``options.SUPERVISED`` and the columns' roles through ``ROLES``.
+``options.SUPERVISED`` and the columns' roles through ``ROLES``. A trainer that reads the rows once
+(``fetch``: the tree family) asks for them as a query over the engine's table instead of a rewrite
+(``prepare(write=False)``, ``TrainingData.prepared``).
 """
 
 from __future__ import annotations
