@@ -30,7 +30,8 @@ typecheck: install
 browser:  # Debian's chromium + chromedriver for the browser tests, when missing (apt-get; sudo unless root)
 	.ci/install-browser
 
-# the suite runs in JOBS processes (pytest-xdist; auto = one per core), a test file per process at a time
+# the suite runs in JOBS processes (pytest-xdist; auto = one per core), a test file per process at a time,
+# the files marked slow/team/browser handed out first (tests/conftest.py: heavy_files_first)
 JOBS ?= auto
 
 test: lint imports typecheck browser  # the full suite: what CI runs

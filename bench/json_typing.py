@@ -15,10 +15,27 @@ DuckDB threads, writing zstd Parquet; they alternate ``--repeat`` times and the 
 - ours_before:    ``lake.ingest`` with the proof switched off (types from every record, as before)
 - proof_beside:   the staging core of the path before the one parse: sampled types, DuckDB's
                   one-thread read WITH ORDINALITY while ``check`` proves them on another thread
-- ours:           ``lake.ingest`` (sampled types; pyarrow's strict parse is the proof and the data)
+- proof_duckdb_write: the one-parse staging core before pyarrow wrote the Parquet: the proof's
+                  record batches (temporal leaves cast) copied to Parquet by DuckDB's COPY
+- proof_pyarrow_write: the same with pyarrow writing the Parquet (``lake.readers.arrow_stage``),
+                  DuckDB casting only the temporal columns, a row group at a time (the core of ``ours``)
+- ours:           ``lake.ingest`` (sampled types; pyarrow's strict parse is the proof and the data,
+                  pyarrow writes the staged Parquet)
 
 Prints wall and CPU seconds, peak RSS and each option's throughput relative to ``duckdb`` (the
 issue's bar: ours ≥ 0.8×). On a loaded machine compare ratios, not times.
+
+Tried and dropped (2026-12-04, 300k records, duckdb 1.5.5, machine load 20–40 on 2 cores, same-run
+seconds against ``duckdb``'s sampled COPY): DuckDB proving its own sampled read. Its sampled read
+(no ``columns``) already fails loudly on a key the sample did not show (any depth, other case too),
+a key twice, an integer overflow, an object/list where the sample had another shape and a timestamp
+in a DATE field; it silently rounds 1.5 in a BIGINT field, reads "12" as 12, and turns a number,
+boolean, object or list in a VARCHAR field into text and a number in a BOOLEAN field into true.
+Proving those kinds per record in SQL over ``read_ndjson_objects`` costs more than the copy itself:
+``json_type``/``json_keys`` over every leaf path plus a checked ``json_transform``, in the one COPY
+with ``error()``: 5.1–8.5 s vs 2.0–2.3 s; the check alone (second scan): 3.4–3.8 s; distinct
+``json_structure`` per record: 2.5–3.0 s; a per-leaf ``CASE``/``regexp_full_match``/``->>'$'``
+conversion from JSON leaves: 9.0–9.5 s vs 1.9–2.4 s. pyarrow's parse stays the cheapest proof.
 """
 
 from __future__ import annotations
@@ -31,6 +48,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +180,72 @@ def run_proof_beside(path: str, work: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
 
 
+def run_proof_duckdb_write(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+
+    from lake.readers.json_check import Proof, arrow_schema
+    from lakehouse.quoting import ident
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
+    types = dict(zip(rel.columns, rel.types, strict=True))
+    proof_types = arrow_schema(types)
+    assert proof_types is not None
+    proof = Proof(path, None, *proof_types)
+    columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
+    con.register("proven", proof.reader())
+    row = con.execute(
+        f"COPY (SELECT {columns}, {ident(Proof.LINE)} FROM proven) "
+        f"TO '{work / 'proof_duckdb_write.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
+    assert proof.reason is None
+    return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
+
+
+def run_proof_pyarrow_write(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+    import pyarrow as pa
+
+    from lake.readers.arrow_stage import ROW_GROUP_ROWS, write_tables
+    from lake.readers.json_check import Proof, arrow_schema
+    from lakehouse.quoting import ident
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
+    types = dict(zip(rel.columns, rel.types, strict=True))
+    proof_types = arrow_schema(types)
+    assert proof_types is not None
+    proof = Proof(path, None, *proof_types)
+    temporal = {str(leaf[0]) for leaf in proof.temporal}
+    casts = ", ".join(f"CAST({ident(c)} AS {types[c]}) AS {ident(c)}" for c in temporal)
+
+    def groups() -> Iterator[pa.Table]:
+        batches = list[pa.RecordBatch]()
+        for batch in proof.batches():
+            batches.append(batch)
+            if sum(b.num_rows for b in batches) >= ROW_GROUP_ROWS:
+                yield finish(pa.Table.from_batches(batches))
+                batches = []
+        if batches:
+            yield finish(pa.Table.from_batches(batches))
+
+    def finish(table: pa.Table) -> pa.Table:
+        table.validate(full=True)
+        con.register("proven", table)
+        done = con.sql(f"SELECT {casts} FROM proven").to_arrow_table() if casts else table
+        con.unregister("proven")
+        return pa.Table.from_arrays(
+            [done.column(c) if c in temporal else table.column(c) for c in table.column_names],
+            names=table.column_names,
+        )
+
+    _, rows = write_tables(work / "proof_pyarrow_write", groups())
+    assert proof.reason is None
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
 def _ours(path: str, work: Path) -> dict[str, float]:
     import lake
     from lakehouse.settings import load_settings
@@ -190,6 +274,8 @@ OPTIONS = {
     "ours": run_ours,
     "ours_before": run_ours_before,
     "proof_beside": run_proof_beside,
+    "proof_duckdb_write": run_proof_duckdb_write,
+    "proof_pyarrow_write": run_proof_pyarrow_write,
     "duckdb_all": run_duckdb_all,
     "detect_all": run_detect_all,
     "pyarrow_proof": run_pyarrow_proof,
@@ -240,18 +326,18 @@ def main() -> None:
                 [sys.executable, str(Path(__file__).resolve()), "--run", name, str(data), str(args.work)]
             )
             runs[name].append(result)
-            print(f"  {name:14} {result}", file=sys.stderr, flush=True)
+            print(f"  {name:18} {result}", file=sys.stderr, flush=True)
     mb = data.stat().st_size / 1e6
     print(f"\nJSON typing: {args.records:,} records, {mb:.0f} MB, {THREADS} threads, median of {args.repeat}")
-    print(f"{'option':14} {'seconds':>8} {'CPU s':>7} {'RSS MB':>7} {'vs duckdb':>10} {'CPU vs duckdb':>14}")
+    print(f"{'option':18} {'seconds':>8} {'CPU s':>7} {'RSS MB':>7} {'vs duckdb':>10} {'CPU vs duckdb':>14}")
     median = {n: sorted(r, key=lambda x: x.get("seconds", 1e9))[len(r) // 2] for n, r in runs.items()}
     peer = median["duckdb"]
     for name, r in median.items():
         if "error" in r:
-            print(f"{name:14} failed")
+            print(f"{name:18} failed")
             continue
         print(
-            f"{name:14} {r['seconds']:8.2f} {r['cpu_s']:7.2f} {r['rss_mb']:7.0f} "
+            f"{name:18} {r['seconds']:8.2f} {r['cpu_s']:7.2f} {r['rss_mb']:7.0f} "
             f"{peer['seconds'] / r['seconds']:9.2f}x {peer['cpu_s'] / r['cpu_s']:13.2f}x"
         )
     # per-round ratios (same round = same machine load): ours vs duckdb
@@ -261,7 +347,7 @@ def main() -> None:
             for p, o in zip(runs["duckdb"], runs[name], strict=True)
             if "error" not in o and "error" not in p
         ]
-        print(f"  {name:14} throughput vs duckdb per round: {', '.join(ratios)}")
+        print(f"  {name:18} throughput vs duckdb per round: {', '.join(ratios)}")
 
 
 if __name__ == "__main__":

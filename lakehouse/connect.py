@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from lakehouse import signatures
 from lakehouse.errors import LockedError, MissingDependency, NotFoundError, SettingsError, StorageError
 from lakehouse.quoting import ident, literal, qualified
 from lakehouse.settings import Settings
@@ -146,9 +147,23 @@ def connect(
     it the lake's extensions are not loaded either (their signature checks are most of a connection's
     cost), and ``attach_lake`` loads them if the lake is attached later.
     """
+    names = [*(DEFAULT_EXTENSIONS if lake else ()), *extensions]  # attach_lake loads them when needed
+    if (settings.lake_encryption_key and not read_only) or (
+        lake and settings.lake_encrypted and not lake_read_only
+    ):  # DuckDB writes encrypted files only with httpfs loaded (side by side here); reads need no httpfs
+        names.append("httpfs")
+    # files DuckDB checked before, unchanged since, load without a second signature check (``signatures``);
+    # in-memory databases only: DuckDB refuses a second connection to a database file opened with other settings
+    record = settings.cache_dir / signatures.RECORD
+    wheel = (
+        [extension_path(n) for n in dict.fromkeys(names) if n in WHEEL_EXTENSIONS] if database is None else []
+    )
+    found = signatures.digests(wheel)
+    checked = signatures.checked_before(record, found)
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
+        "allow_unsigned_extensions": checked,  # turned off below, before the connection is handed out
     }
     if settings.threads:
         config["threads"] = settings.threads
@@ -170,12 +185,14 @@ def connect(
         # DuckDB draws its own progress bar on stdout for a query past 2 s: the library never prints, and a
         # bar inside `lakehouse sql --json` output breaks the JSON (commands report progress themselves)
         con.execute("SET enable_progress_bar = false")
-        names = [*(DEFAULT_EXTENSIONS if lake else ()), *extensions]  # attach_lake loads them when needed
-        if (settings.lake_encryption_key and not read_only) or (
-            lake and settings.lake_encrypted and not lake_read_only
-        ):  # DuckDB writes encrypted files only with httpfs loaded (side by side here); reads need no httpfs
-            names.append("httpfs")
         load_extensions(con, names)
+        if checked:
+            con.execute("SET allow_unsigned_extensions = false")  # DuckDB refuses to turn it on again
+            log.debug("extension files unchanged since DuckDB checked their signatures: %s", ", ".join(found))
+        elif (
+            found and signatures.digests([Path(p) for p in found]) == found
+        ):  # unchanged while DuckDB read it
+            signatures.remember(record, found)
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
     except BaseException:

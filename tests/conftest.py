@@ -32,7 +32,36 @@ SAMPLE_PROJECT: dict[str, Path] = bundled()
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
 
 
+#: markers that say a test is expensive ("slow: takes more than a few seconds", real servers, a real browser)
+HEAVY_MARKERS = ("slow", "team", "browser")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands out whole files (--dist loadfile) in the order of ``heavy_files_first`` below, instead
+    # of its default (files with the most tests first), which left the few-test files with an expensive module
+    # fixture (the installed wheel, the sample dbt build, the team layout on real servers) for the end, where
+    # one of them kept one worker busy for minutes while the other had nothing left to do
+    config.option.loadscopereorder = False
+
+
+def heavy_files_first(items: list[pytest.Item]) -> None:
+    """Order ``items`` file by file (a file's own order kept), the longest work first, so that pytest-xdist's
+    workers end together: files whose every test is marked heavy (``HEAVY_MARKERS``: their module fixture is
+    the expensive part), then files with some heavy tests, then the rest; within each, more tests first."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[int, int]:
+        heavy = sum(any(item.get_closest_marker(m) for m in HEAVY_MARKERS) for item in tests)
+        tier = 0 if heavy == len(tests) else 1 if heavy else 2
+        return tier, -len(tests)
+
+    items[:] = [item for tests in sorted(files.values(), key=weight) for item in tests]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    heavy_files_first(items)
     have_bq = bool(
         os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") and os.environ.get("LAKEHOUSE_BQ_PROJECT")
     )

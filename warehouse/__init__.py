@@ -20,11 +20,14 @@ from lakehouse.settings import Settings
 from warehouse.ml.models.dnn import compile_cache
 
 if TYPE_CHECKING:
-    from warehouse.sql.frontend import Result, execute, needs_lake, run_script
+    from warehouse.sql.frontend import execute, needs_lake, run_script
+    from warehouse.sql.results import Result
 
 __all__ = ["Result", "connect", "execute", "needs_lake", "run_script"]
 __getattr__ = exports(
-    "warehouse", dict.fromkeys(["Result", "execute", "needs_lake", "run_script"], "warehouse.sql.frontend")
+    "warehouse",
+    {"Result": "warehouse.sql.results"}
+    | dict.fromkeys(["execute", "needs_lake", "run_script"], "warehouse.sql.frontend"),
 )
 
 

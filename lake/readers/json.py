@@ -7,9 +7,11 @@ BIGINT, turns a later number into text or true, cuts a later timestamp to a date
 error. Detecting over every record (``sample_size = -1``) is a second full parse, single-threaded,
 about as much CPU as the read. So for NDJSON (plain, gzip or zstd) the types come from DuckDB's
 sample, and the file is parsed once: pyarrow's strict streaming parse against those types
-(``lake.readers.json_check.Proof``) proves them for every record *and* is the data — DuckDB writes
-its record batches to the staged Parquet (the record number is the running row count; temporal
-leaves, parsed as text, are converted with the format DuckDB's detection chose: ``lake.readers.temporal``).
+(``lake.readers.json_check.Proof``) proves them for every record *and* is the data — pyarrow writes
+its record batches to the staged Parquet (``lake.readers.arrow_stage``; DuckDB's COPY of the batches
+cost about twice as much); the record number is the running row count, and DuckDB converts the
+columns with temporal leaves, parsed as text, with the format DuckDB's detection chose
+(``lake.readers.temporal``).
 When the proof fails, or cannot be stated (a JSON-typed field, a field only null in the sample), or
 the user gave ``schema=`` types, or DuckDB refuses a value (a cast, text that is not UTF-8), the
 types are detected from every record and the file is read by DuckDB (the first staged files are
@@ -24,12 +26,15 @@ number (the line number for NDJSON without blank lines; exact line numbers in th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 from duckdb.sqltypes import DuckDBPyType
 
 from lake.readers import temporal
+from lake.readers.arrow_stage import ROW_GROUP_ROWS, write_tables
 from lake.readers.base import (
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
@@ -43,6 +48,7 @@ from lake.readers.base import (
     write_stage,
 )
 from lake.readers.json_check import COMPRESSIONS, SAMPLE_RECORDS, Proof, arrow_schema
+from lake.readers.temporal import Formats
 from lake.sources import Source
 from lake.types import FLOATS, INTEGER_RANK, kind, storable
 from lakehouse.errors import InputError
@@ -175,11 +181,12 @@ class JsonReader(FileByFile):
 
     def _read_proven(self, read: _Read, compression: str | None) -> Staged | None:
         """One parse: pyarrow's strict parse against DuckDB's sampled types is the proof *and* the
-        data (``json_check.Proof``); DuckDB writes its batches to the staged Parquet, casting the
-        temporal leaves (parsed as text) to the sampled types. None when not proven: a record that
-        does not fit, or a value DuckDB's cast refuses (2026-13-01 in a DATE field); the staged
-        files are then replaced by the read with types from every record."""
-        source, ctx = read.source, read.ctx
+        data (``json_check.Proof``). pyarrow writes the staged Parquet (``arrow_stage``); DuckDB
+        only casts the columns with temporal leaves (parsed as text) to the sampled types and adds
+        the lineage, a row group at a time. None when not proven: a record that does not fit, a
+        value DuckDB's cast refuses (2026-13-01 in a DATE field), text that is not UTF-8; the
+        staged files are then replaced by the read with types from every record."""
+        ctx = read.ctx
         opts = self._options(
             read.source, cleaned=False, object_bytes=read.object_bytes, sample=SAMPLE_RECORDS
         )
@@ -199,27 +206,21 @@ class JsonReader(FileByFile):
             if formats.bad:
                 return None
         proof = Proof(read.path, compression, *proof_types)
-        columns, names = select_list(
-            ctx,
-            list(types),
-            {
-                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=True, casts=True)
-                for s, t in sql_types.items()
-            },
-        )
-        view = f"_json_proven_{read.index:05d}"
-        ctx.con.register(view, proof.reader())
+        _, names = select_list(ctx, list(types))
+        finish = _Finish(read, types, names, {str(leaf[0]) for leaf in proof.temporal}, formats)
         try:
-            select = f"SELECT {columns}, {lineage_sql(ctx, source, ident(Proof.LINE))} FROM {ident(view)}"
-            schema = {names[s]: duckdb.sqltype(t) for s, t in types.items()} | LINEAGE_TYPES
-            files, rows = write_stage(ctx, read.index, select, schema)
-        except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.BinderException):
-            return (
-                None  # a cast DuckDB refuses, text that is not UTF-8 (pyarrow lets it through), a name clash
-            )
-        finally:
-            ctx.con.unregister(view)
-        return None if proof.reason is not None else Staged(files, schema, names, rows, rows, 0)
+            files, rows = write_tables(ctx.out_dir / f"{read.index:05d}", map(finish, _row_groups(proof)))
+        except (
+            duckdb.ConversionException,
+            duckdb.InvalidInputException,
+            duckdb.BinderException,
+            pa.ArrowInvalid,
+        ):
+            return None  # a cast DuckDB refuses or cannot bind, text that is not UTF-8 (pyarrow's parse lets it through)
+        if proof.reason is not None:
+            return None
+        schema = {names[s]: duckdb.sqltype(t) for s, t in types.items()} | LINEAGE_TYPES
+        return Staged(files, schema, names, rows, rows, 0)
 
     def _detect(self, read: _Read, opts: str) -> dict[str, str]:
         """The types DuckDB detects for the file read with ``opts`` (storable spellings)."""
@@ -386,6 +387,53 @@ def _text_reader(path: str, opts: str, types: dict[str, DuckDBPyType]) -> str:
     """``read_json`` with the types fixed, dates and timestamps as text (``lake.readers.temporal``)."""
     text = {s: str(temporal.as_text(t)) for s, t in types.items()}
     return f"read_json({literal(path)}, {opts}, columns = {struct_literal(text)})"
+
+
+def _row_groups(proof: Proof) -> Iterator[pa.Table]:
+    """The proof's batches, gathered into tables of a row group each."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in proof.batches():
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= ROW_GROUP_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+@dataclass(frozen=True)
+class _Finish:
+    """A table of proven records as staged: the columns renamed, the columns with temporal leaves
+    converted by DuckDB (``temporal.convert_sql`` of the text, failing on a value the sample's
+    formats do not read), the lineage."""
+
+    read: _Read
+    types: dict[str, str]  # source name -> sampled type
+    names: dict[str, str]  # source name -> column
+    temporal: set[str]  # source names of the columns with temporal leaves
+    formats: Formats  # their formats, chosen from the sample
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        table.validate(full=True)  # UTF-8 (ArrowInvalid), as DuckDB's scan of the text checked it
+        ctx, view = self.read.ctx, f"_json_proven_{self.read.index:05d}"
+        cast = [
+            f"{temporal.convert_sql(ident(s), duckdb.sqltype(self.types[s]), self.formats, (s,), strict=True, casts=True)} "
+            f"AS {ident(self.names[s])}"
+            for s in self.temporal
+        ]
+        lineage = lineage_sql(ctx, self.read.source, ident(Proof.LINE))
+        ctx.con.register(view, table)
+        try:
+            done = ctx.con.sql(f"SELECT {', '.join([*cast, lineage])} FROM {ident(view)}").to_arrow_table()
+        finally:
+            ctx.con.unregister(view)
+        data = [done.column(self.names[s]) if s in self.temporal else table.column(s) for s in self.types]
+        lineage_columns = [done.column(n) for n in LINEAGE_TYPES]
+        return pa.Table.from_arrays(
+            [*data, *lineage_columns], names=[*(self.names[s] for s in self.types), *LINEAGE_TYPES]
+        )
 
 
 def _check_no_rounding(source: Source, detected: dict[str, str], typed: dict[str, str]) -> None:

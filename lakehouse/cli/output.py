@@ -18,7 +18,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lakehouse.errors import plain
@@ -90,6 +89,8 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
 
         yield log_event
         return
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn  # only on a terminal
+
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -43,9 +43,9 @@ def _render(result: Any, fmt: str) -> None:
 def _runner(dialect: str | None) -> Any:
     """The library function that runs a script in ``dialect`` (BigQuery unless DuckDB is asked for)."""
     import warehouse
-    import warehouse.sql
+    from warehouse.sql.results import run_duckdb
 
-    return warehouse.sql.run_duckdb if dialect == "duckdb" else warehouse.run_script
+    return run_duckdb if dialect == "duckdb" else warehouse.run_script
 
 
 def _interactive(con: Any, fmt: str, debug: bool, dialect: str | None = None) -> None:
@@ -121,7 +121,8 @@ def sql(
     has no backticks, else as BigQuery SQL.
     """
     import warehouse
-    import warehouse.sql
+    from warehouse.sql import literals
+    from warehouse.sql.results import run_duckdb
 
     fmt = "json" if as_json else fmt
     if query and file:
@@ -138,18 +139,16 @@ def sql(
             con.close()
         return
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
+    # a SELECT of literals is the same statement in DuckDB SQL: run as is, without sqlglot
+    as_is = dialect == "duckdb" or literals.literal_select(text)
     # SELECT 1 needs neither the lake nor the policy's say on its encryption (DuckDB SQL: always the lake)
-    lake = dialect == "duckdb" or warehouse.needs_lake(text)
+    lake = dialect == "duckdb" or (not as_is and warehouse.needs_lake(text))
     con = warehouse.connect(app.settings if lake else app.loaded, lake=lake)
     try:
         from lakehouse.cli.output import progress_bar
 
         with progress_bar() as progress:
-            results = (
-                warehouse.sql.run_duckdb(con, text)
-                if dialect == "duckdb"
-                else warehouse.run_script(con, text, progress=progress)
-            )
+            results = run_duckdb(con, text) if as_is else warehouse.run_script(con, text, progress=progress)
         for result in results:
             _render(result, fmt)
     finally:

@@ -14,6 +14,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
+from lake.readers.arrow_stage import ROW_GROUP_ROWS
 from lake.readers.json_check import arrow_schema, check
 from lakehouse.quoting import literal
 from lakehouse.settings import Settings
@@ -371,3 +372,36 @@ def test_the_sampled_types_land_the_same_table_as_types_from_every_record(
     assert query(settings, types, ["fast"]) == query(settings, types, ["slow"])
     rows = "SELECT * EXCLUDE (_source_uri, _batch_id, _ingested_at) FROM lake.{} ORDER BY _source_line"
     assert query(settings, rows.format("fast")) == query(settings, rows.format("slow"))
+
+
+def test_text_that_is_not_utf8_after_the_sample_is_quarantined_not_landed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """pyarrow's parse lets bytes that are not UTF-8 through inside a string; they must not reach Parquet."""
+    lines: list[str | bytes] = [json.dumps({"event": i, "name": f"n{i}"}) for i in range(1, EVENTS + 1)]
+    lines[CHANGE_AT] = f'{{"event": {CHANGE_AT + 1}, "name": "caf\xe9"}}'.encode("latin-1")
+    report = lake.ingest(settings, [write_lines(tmp_path / "latin.ndjson", lines)], "enc")
+    assert (report.rows_landed, report.rows_quarantined) == (EVENTS - 1, 1)
+    reasons = query(settings, "SELECT source_line, reason FROM lake._quarantine WHERE dataset = 'enc'")
+    assert reasons == [(CHANGE_AT + 1, "invalid UTF-8: the line is not valid UTF-8 text")]
+
+
+def test_a_file_of_several_row_groups_keeps_each_records_line_and_values(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """More records than one staged row group: the lineage and the cast temporal leaves stay with their record."""
+    n = ROW_GROUP_ROWS + 1_000
+    lines = [
+        json.dumps(
+            {"k": i, "on_day": f"2026-01-{1 + i % 28:02d}", "seen": [f"2026-02-01T00:{i % 60:02d}:00"]}
+        )
+        for i in range(1, n + 1)
+    ]
+    report = lake.ingest(settings, [write_lines(tmp_path / "many.ndjson", lines)], "many")
+    assert report.rows_landed == n and _column_type(settings, "many", "on_day") == "DATE"
+    wrong = query(
+        settings,
+        "SELECT count(*) FROM lake.many WHERE _source_line <> k OR day(on_day) <> 1 + k % 28 "
+        "OR minute(seen[1]) <> k % 60",
+    )
+    assert wrong == [(0,)]

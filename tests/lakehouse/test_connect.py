@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lakehouse import signatures
 from lakehouse.connect import attach_lake, connect, extension_path, load_extensions
 from lakehouse.errors import LockedError, NotFoundError, SettingsError
 from lakehouse.settings import Settings, load_settings
@@ -210,3 +212,46 @@ def test_an_explicit_data_path_that_does_not_match_the_catalog(tmp_path: Path) -
     ) as raised:
         connect(wrong)
     assert "\n" not in str(raised.value)
+
+
+def test_files_duckdb_checked_load_again_without_a_second_check_and_unsigned_stays_refused(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    connect(settings).close()  # DuckDB checks the signatures; their files' digests are recorded
+    wheel = signatures.digests([extension_path(n) for n in ("sqlite_scanner", "ducklake")])
+    assert wheel.items() <= signatures.recorded(settings.cache_dir / signatures.RECORD).items()
+    with caplog.at_level(logging.DEBUG, logger="lakehouse.connect"):
+        con = connect(settings)
+    assert "unchanged since DuckDB checked their signatures" in caplog.text
+    assert {"ducklake", "sqlite_scanner"} <= _loaded(con)
+    assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone() == (False,)
+    with pytest.raises(duckdb.InvalidInputException, match="Cannot change allow_unsigned_extensions"):
+        con.execute("SET allow_unsigned_extensions = true")
+    tampered = tmp_path / "tampered.duckdb_extension"  # ducklake with one bit changed: its signature fails
+    data = bytearray(extension_path("ducklake").read_bytes())
+    data[1000] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(duckdb.IOException, match="could not be loaded because its signature"):
+        con.execute(f"LOAD '{tampered}'")
+    warehouse = connect(settings, database=settings.warehouse_file)  # a file: DuckDB checks, as before
+    again = connect(settings, database=settings.warehouse_file, lake=False)  # same settings: allowed
+    assert again.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone() == (False,)
+    again.close()
+    warehouse.close()
+
+
+def test_a_file_unlike_the_record_is_checked_by_duckdb_again(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = str(extension_path("ducklake"))
+    record = settings.cache_dir / signatures.RECORD
+    signatures.remember(record, {path: "0" * 64})  # not this file's content
+    with caplog.at_level(logging.DEBUG, logger="lakehouse.connect"):
+        connect(settings).close()
+    assert "unchanged since DuckDB checked" not in caplog.text
+    assert signatures.recorded(record)[path] == signatures.digests([Path(path)])[path]  # checked, recorded
+    record.write_text("not json", encoding="utf-8")  # a damaged record: checked again, rewritten
+    with caplog.at_level(logging.DEBUG):
+        connect(settings).close()
+    assert f"{record}: expected a JSON object of extension file path -> SHA-256; ignored" in caplog.text
+    assert signatures.recorded(record)[path] == signatures.digests([Path(path)])[path]

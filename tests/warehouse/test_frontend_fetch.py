@@ -7,7 +7,8 @@ import duckdb
 import pytest
 
 from warehouse.sql.dialect import parse
-from warehouse.sql.frontend import PLAIN_TYPES, execute, fetch, uses_ml
+from warehouse.sql.frontend import execute, fetch, uses_ml
+from warehouse.sql.results import PLAIN_TYPES
 
 #: one value of every plain type (and NULLs), as DuckDB SQL
 PLAIN = {

@@ -114,7 +114,13 @@ def create_model(
     model.features, found = automatic.fit_with(
         con, relation, feature_columns, training_statistics.range_aggregates(monitored, ignored)
     )
-    ranges = training_statistics.read_ranges(monitored, ignored, found) if clause is None else None
+    ranges = (
+        training_statistics.read_ranges(
+            con, relation, monitored, ignored, found, {f.name: (f.min, f.max) for f in model.features}
+        )
+        if clause is None
+        else None
+    )
     if "transform" in model.state:
         transform.drop_categories(model.features, model.state["transform"])
     encoding = model_type.encoding(options)

@@ -45,6 +45,8 @@ class TrainingData:
     roles: dict[str, str]  # role (LABEL, ...) -> user column name
     label_type: str | None = None
     progress: ProgressCallback | None = None
+    #: the prepared rows' SQL when ``supervised.prepare`` did not write them (a trainer that reads them once)
+    prepared: str | None = None
 
     def x(self, i: int) -> exp.Column:
         return col(dim_name(i))

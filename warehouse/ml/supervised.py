@@ -4,7 +4,9 @@
 supervised trainer reads: ``__y`` (the label as a number: a value, or a class index), ``__w`` (the row
 weight: ``instance_weight_col`` times a class weight) and ``__is_eval`` (the row is held out), following
 ``data_split_method`` as BigQuery ML documents it. Model types pick these options up through
-``options.SUPERVISED`` and the columns' roles through ``ROLES``.
+``options.SUPERVISED`` and the columns' roles through ``ROLES``. A trainer that reads the rows once
+(``fetch``: the tree family) asks for them as a query over the engine's table instead of a rewrite
+(``prepare(write=False)``, ``TrainingData.prepared``).
 """
 
 from __future__ import annotations
@@ -52,9 +54,13 @@ def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) 
     return f"rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER (ORDER BY {SPLIT}, rowid) AS n FROM {{table}} WHERE {LABEL} IS NOT NULL) WHERE n > {train_rows})"
 
 
-def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, class_weight: str) -> None:
+def prepare(
+    data: TrainingData, options: Mapping[str, Any], label_value: str, class_weight: str, *, write: bool = True
+) -> None:
     """Rebuild the training table without NULL labels and with ``__y`` (label), ``__w`` (row weight) and
     ``__is_eval`` (one CREATE TABLE AS pass; ALTER + UPDATE rewrites the rows several times over).
+    ``write=False``: the table stays as it is and ``data.prepared`` is the query of those rows, for a
+    trainer that reads them once (``fetch``): the rewrite cost as much as the read.
 
     ``label_value`` and ``class_weight`` are SQL over ``__label`` that the model type built (sqlglot)."""
     table = f'"{data.table}"'
@@ -67,12 +73,15 @@ def prepare(data: TrainingData, options: Mapping[str, Any], label_value: str, cl
         )
     weight = f"coalesce(CAST({WEIGHT} AS DOUBLE), 1.0)" if WEIGHT in data.roles else "1.0"
     condition = split_condition(options, data.rows, SPLIT in data.roles).replace("{table}", table)
-    staged = f'"{data.table}_staged"'
-    data.con.execute(
-        f"CREATE TEMP TABLE {staged} AS SELECT *, CAST({label_value} AS DOUBLE) AS {Y}, "
-        f"CAST({weight} * ({class_weight}) AS DOUBLE) AS {W}, coalesce({condition}, FALSE) AS {EVAL} "
-        f"FROM {table} WHERE {LABEL} IS NOT NULL"
+    rows = (
+        f"SELECT *, CAST({label_value} AS DOUBLE) AS {Y}, CAST({weight} * ({class_weight}) AS DOUBLE) AS {W}, "
+        f"coalesce({condition}, FALSE) AS {EVAL} FROM {table} WHERE {LABEL} IS NOT NULL"
     )
+    if not write:
+        data.prepared = rows
+        return
+    staged = f'"{data.table}_staged"'
+    data.con.execute(f"CREATE TEMP TABLE {staged} AS {rows}")
     data.con.execute(f"DROP TABLE {table}")
     data.con.execute(f'ALTER TABLE {staged} RENAME TO "{data.table}"')
 
@@ -87,13 +96,19 @@ def evaluation_rows(data: TrainingData) -> exp.Expr:
 def fetch(
     data: TrainingData, dtype: type = np.float64, *, in_table_order: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The prepared table for a library's trainer: the encoded rows as a ``dtype`` matrix (NULL -> NaN),
+    """The prepared rows (``data.prepared``, or the prepared table) for a library's trainer: the encoded rows as a ``dtype`` matrix (NULL -> NaN),
     label, weight and held-out flag; read batch by batch from DuckDB's Arrow stream into preallocated
     arrays (``in_table_order``: in the table's row order, for trainers whose result depends on it)."""
     dims = len(data.dims)
     names = [dim_name(i) for i in range(dims)] + [Y, W, EVAL]
-    query = exp.select(*[col(n) for n in names]).from_(exp.Table(this=ident(data.table)))
-    if in_table_order:
+    source = (
+        exp.Table(this=ident(data.table))
+        if data.prepared is None
+        else exp.maybe_parse(data.prepared, dialect="duckdb").subquery("__prepared")
+    )
+    query = exp.select(*[col(n) for n in names]).from_(source)
+    if in_table_order:  # the written table's order (a type that needs it prepares with write=True)
+        assert data.prepared is None, "in_table_order reads a written table"
         query = query.order_by("rowid")
     x: np.ndarray = np.empty((data.rows, dims), dtype=dtype)
     y, w = np.empty(data.rows), np.empty(data.rows)

@@ -9,15 +9,13 @@ INFORMATION_SCHEMA views become their rows, and what DuckDB cannot run is refuse
 (``support``).
 
 Start-up time: a statement that names no ML function (``uses_ml``) never imports the ML engine, and a
-result whose columns are all of a plain type (``PLAIN_TYPES``) is fetched as Python rows without
+result whose columns are all of a plain type (``results.PLAIN_TYPES``) is fetched as Python rows without
 pyarrow (and numpy): both imports are the larger part of a short ``lakehouse sql``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -29,51 +27,12 @@ from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
 from warehouse.sql import rewrites, script, support
 from warehouse.sql.dialect import ML_DATA_FUNCTIONS, MLTableFunction, parse
+from warehouse.sql.results import Params, Result, result_of
 
 if TYPE_CHECKING:  # imported when a statement uses ML (start-up time of `lakehouse sql`)
-    import pyarrow as pa
-
     from warehouse.ml.model import Scratch
 
 log = logging.getLogger(__name__)
-Params = Sequence[Any] | Mapping[str, Any] | None
-
-#: DuckDB type ids whose values are the same Python objects through ``fetchall`` and through Arrow's
-#: ``to_pylist`` (tests/warehouse/test_frontend_fetch.py proves it); any other column is fetched as Arrow
-PLAIN_TYPES = frozenset(
-    {
-        "boolean",
-        "tinyint",
-        "smallint",
-        "integer",
-        "bigint",
-        "utinyint",
-        "usmallint",
-        "uinteger",
-        "ubigint",
-        "float",
-        "double",
-        "decimal",
-        "varchar",
-        "date",
-        "timestamp",
-        "blob",
-    }
-)
-
-
-@dataclass
-class Result:
-    """The outcome of one statement: its rows (possibly none) and, for DDL and ML statements, a message."""
-
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    message: str | None = None
-    arrow: pa.Table | None = None
-    changed_models: bool = False  # CREATE/DROP MODEL: the catalog's model list is stale
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 def parse_statements(text: str) -> list[exp.Expr]:
@@ -102,15 +61,6 @@ def run_script(
         )
         return interpreter.run(script.blocks(text))
     return [run_statement(con, s, params, progress) for s in parse_statements(text)]
-
-
-def run_duckdb(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> list[Result]:
-    """Run DuckDB SQL as is (no BigQuery rewrites, no ML statements); one Result per statement."""
-    try:
-        statements = con.extract_statements(text)
-    except duckdb.ParserException as exc:
-        raise UsageError(parse_error_message(exc, "the DuckDB SQL"), hint="DuckDB SQL expected") from exc
-    return [_result(con.execute(s, params) if params else con.execute(s)) for s in statements]
 
 
 def uses_ml(statement: exp.Expr) -> bool:
@@ -181,18 +131,7 @@ def fetch(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> R
         if unsupported is None:
             raise
         raise unsupported from exc
-    return _result(cursor)
-
-
-def _result(cursor: duckdb.DuckDBPyConnection) -> Result:
-    if cursor.description is None:
-        return Result(message="ok")
-    if all(column[1].id in PLAIN_TYPES for column in cursor.description):
-        return Result(columns=[column[0] for column in cursor.description], rows=cursor.fetchall())
-    table = cursor.fetch_arrow_table()
-    return Result(
-        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
-    )
+    return result_of(cursor)
 
 
 def _map_names(con: duckdb.DuckDBPyConnection, tree: exp.Expr) -> exp.Expr:

@@ -1,5 +1,5 @@
-"""What a short command pays for: ``lakehouse sql "SELECT 1"`` imports no ML engine, pyarrow, numpy,
-catalog or policy parser and leaves the lake alone; ``catalog search`` imports neither the refresh's
+"""What a short command pays for: ``lakehouse sql "SELECT 1 AS one"`` imports no ML engine, pyarrow, numpy,
+catalog or policy parser and leaves the lake alone, ``SELECT 1`` and DuckDB SQL not even sqlglot; ``catalog search`` imports neither the refresh's
 sources nor sqlglot; an ingest of a dataset without a suite imports no suite parser, validation engine
 or SQL parser. Each runs in a fresh interpreter, as a user's command does."""
 
@@ -38,6 +38,24 @@ def test_select_1_needs_neither_the_ml_engine_nor_the_lake(tmp_path: Path) -> No
     assert out.splitlines() == ["one", "1"]
     assert imported == ["sqlglot"]  # the BigQuery dialect is parsed, nothing else heavy
     assert not (home / "lake").exists()  # the lake was neither attached nor created
+
+
+def test_a_select_of_literals_needs_no_sql_parser(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    out, imported = _run(["--home", str(home), "sql", "SELECT 1, 'ok'", "--format", "csv"])
+    assert out.splitlines() == ["1,'ok'", "1,ok"]
+    assert imported == []  # run as DuckDB SQL: the same statement in both dialects (warehouse.sql.literals)
+    assert not (home / "lake").exists()
+
+
+def test_duckdb_sql_needs_no_sql_parser(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _run(["--home", str(home), "sql", "CREATE TABLE lake.t AS SELECT 42 AS answer"])
+    args = ["--home", str(home), "sql", "--dialect", "duckdb", "SELECT answer FROM lake.t", "--format", "csv"]
+    _run(args)
+    out, imported = _run(args)  # the policy's answer on the lake's encryption cached
+    assert out.splitlines() == ["answer", "42"]
+    assert imported == []
 
 
 def test_a_statement_on_the_lake_still_sees_it(tmp_path: Path) -> None:

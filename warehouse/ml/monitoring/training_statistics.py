@@ -24,7 +24,7 @@ from warehouse.ml.monitoring.statistics import COLUMNS, Column, Range, statistic
 from warehouse.ml.monitoring.statistics import range_aggregates as statistics_range_aggregates
 from warehouse.ml.preprocessing.automatic import is_numeric_type
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col
+from warehouse.ml.sqlexpr import col, sql
 
 PART = "training_statistics"
 BUCKETS = monitoring_params.PARAMS["num_histogram_buckets"].default
@@ -52,15 +52,37 @@ def _numeric(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list
 
 
 def range_aggregates(columns: Sequence[tuple[str, str]], ignored: Sequence[str]) -> list[exp.Expr]:
-    """The aggregates of the histogram ranges ``record`` needs, for a caller that scans the same raw
-    rows anyway (the engine's feature statistics): ``read_ranges`` turns their values into ``ranges``."""
-    return [a for c in _numeric(columns, ignored) for a in statistics_range_aggregates(c)]
+    """Aggregates for a caller that scans the same raw rows anyway and finds each numeric column's
+    min and max there (the engine's feature statistics): the number of NaN and infinite values of each
+    numeric column ``record`` describes. ``read_ranges`` turns them into ``ranges``: a column without
+    any has its min and max as its finite range (finite min/max aggregates cost as much as the rest of
+    the feature statistics)."""
+    return [
+        exp.func("count_if", exp.Not(this=exp.func("isfinite", exp.cast(col(c.name), "DOUBLE"))))
+        for c in _numeric(columns, ignored)
+    ]
 
 
 def read_ranges(
-    columns: Sequence[tuple[str, str]], ignored: Sequence[str], values: Sequence[Any]
+    con: duckdb.DuckDBPyConnection,
+    source: exp.Expr,
+    columns: Sequence[tuple[str, str]],
+    ignored: Sequence[str],
+    values: Sequence[Any],
+    bounds: Mapping[str, tuple[float | None, float | None]],
 ) -> dict[str, Range]:
-    return {c.name: Range(values[2 * i], values[2 * i + 1]) for i, c in enumerate(_numeric(columns, ignored))}
+    """The ranges of ``record``'s numeric columns from ``range_aggregates``' ``values`` and each column's
+    (min, max) over the same rows (``bounds``, by name); the few columns with NaN or infinite values get
+    their finite range from one more query over ``source``."""
+    numeric = _numeric(columns, ignored)
+    ranges = {c.name: Range(*bounds[c.name]) for c, odd in zip(numeric, values, strict=True) if not odd}
+    rest = [c for c in numeric if c.name not in ranges]
+    if rest:
+        aggregates = [a for c in rest for a in statistics_range_aggregates(c)]
+        row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=source.copy())))).fetchone()
+        assert row is not None  # an aggregate without GROUP BY: one row
+        ranges.update({c.name: Range(row[2 * i], row[2 * i + 1]) for i, c in enumerate(rest)})
+    return ranges
 
 
 def record(

@@ -6,6 +6,7 @@ import duckdb
 from sqlglot import exp
 
 import warehouse
+from warehouse.ml.monitoring import training_statistics
 from warehouse.ml.monitoring.statistics import Column, Range, range_aggregates, statistics
 from warehouse.ml.monitoring.training_statistics import BUCKETS, RANK_BUCKETS
 from warehouse.ml.sqlexpr import sql
@@ -73,3 +74,26 @@ def test_create_model_stores_what_the_statistics_query_finds() -> None:
     ]
     assert stored == _rows(con, statistics(raw, described, BUCKETS, RANK_BUCKETS))
     assert {r[0] for r in stored} == {"special", "gaps", "constant", "letter", "id"}
+
+
+def test_read_ranges_takes_min_and_max_unless_a_column_has_nan_or_infinities() -> None:
+    """The engine's feature statistics count each numeric column's NaN and infinite values instead of
+    finding its finite range; ``read_ranges`` gives the ranges ``range_aggregates`` finds."""
+    con = duckdb.connect()
+    source = exp.select("*").from_(exp.maybe_parse(f"({ROWS})", dialect="duckdb").subquery("t"))
+    numeric = [c for c in COLUMNS if c.numeric]
+    aggregates = [a for c in numeric for a in range_aggregates(c)]
+    found = con.execute(sql(exp.select(*aggregates).from_(source.subquery("s")))).fetchone()
+    assert found is not None
+    expected = {c.name: Range(found[2 * i], found[2 * i + 1]) for i, c in enumerate(numeric)}
+    columns = [(c.name, "DOUBLE" if c.numeric else "VARCHAR") for c in COLUMNS] + [("label", "DOUBLE")]
+    counts = training_statistics.range_aggregates(columns, ["label"])
+    bounds_sql = [
+        exp.func(f, exp.cast(exp.column(c.name), "DOUBLE")) for c in numeric for f in ("min", "max")
+    ]
+    row = con.execute(sql(exp.select(*counts, *bounds_sql).from_(source.subquery("s")))).fetchone()
+    assert row is not None
+    odd, values = row[: len(numeric)], row[len(numeric) :]
+    assert [c.name for c, n in zip(numeric, odd, strict=True) if n] == ["special", "infinite"]
+    bounds = {c.name: (values[2 * i], values[2 * i + 1]) for i, c in enumerate(numeric)}
+    assert training_statistics.read_ranges(con, source, columns, ["label"], odd, bounds) == expected

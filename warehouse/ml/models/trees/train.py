@@ -79,10 +79,10 @@ def parameters(options: Mapping[str, Any], objective: str, classes: int) -> dict
 def prepare(model: Model, data: TrainingData, *, classifier: bool) -> Prepared:
     """Check the options, prepare the label and split (``labels``), read the rows; fills ``model.state``."""
     tree_options.check(model.options)
-    classes = (
-        labels.prepare_classes(model, data)
+    classes = (  # the rows are read once, here: no rewrite of the training table
+        labels.prepare_classes(model, data, write=False)
         if classifier
-        else labels.prepare_number(model, data, "the _CLASSIFIER model type")
+        else labels.prepare_number(model, data, "the _CLASSIFIER model type", write=False)
     )
     x, y, w, held_out = supervised.fetch(data, np.float32)
     model.state["target_encoding"] = _target_encoding(model, x, y, w, held_out, classes)

@@ -272,6 +272,29 @@ def test_feature_importance_equals_xgboost_get_score(con: duckdb.DuckDBPyConnect
             assert row[column] == pytest.approx(score.get(f"f{FEATURES.index(row[0])}", 0.0), rel=1e-5)
 
 
+def test_instance_weights_of_one_train_the_unweighted_booster_and_others_change_it(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Weights all 1 are left out of xgboost's matrix: the same booster as no weight column (the default
+    split included); any other weights are given to xgboost and change the trees."""
+    con.execute("ALTER TABLE t ADD COLUMN one DOUBLE DEFAULT 1.0")
+    con.execute("ALTER TABLE t ADD COLUMN varied DOUBLE")
+    con.execute("UPDATE t SET varied = 1.0 + (rowid % 4)")
+    _train(con, "plain", "boosted_tree_regressor", "y")
+    boosters = {}
+    for column in ("one", "varied"):
+        warehouse.execute(
+            con,
+            f"CREATE OR REPLACE MODEL ml.{column} OPTIONS(model_type='boosted_tree_regressor', "
+            f"input_label_cols=['y'], instance_weight_col='{column}') "
+            f"AS SELECT {', '.join(FEATURES)}, y, {column} FROM t",
+        )
+        boosters[column] = _booster(con, column).save_raw("json")
+    plain = _booster(con, "plain").save_raw("json")
+    assert boosters["one"] == plain
+    assert boosters["varied"] != plain
+
+
 def test_training_info_early_stop_feature_info_registry_and_drop(con: duckdb.DuckDBPyConnection) -> None:
     _train(con, "r", "boosted_tree_regressor", "y", ", max_iterations=50, min_rel_progress=0.05")
     info = warehouse.execute(
