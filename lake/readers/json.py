@@ -238,7 +238,9 @@ class JsonReader(FileByFile):
         cleaned = read.line_map is not None or read.line is not None
         opts = self._options(source, cleaned=cleaned, object_bytes=read.object_bytes, sample=sample_size)
         types = self._detect(read, opts)
-        columns, names = select_list(ctx, list(types))
+        # the reader's columns by its alias: the slow paths join a line map (k, line_no) that a record may share
+        refs = {s: f"r.{ident(s)}" for s in types}
+        columns, names = select_list(ctx, list(types), refs)
         typed = override_types(ctx, names, types)
         try:
             sql_types = {s: duckdb.sqltype(t) for s, t in typed.items()}
@@ -262,14 +264,14 @@ class JsonReader(FileByFile):
             if formats.bad and not every:
                 return self._plan(read, sample_size, every=True)
             convert = {
-                s: temporal.convert_sql(ident(s), t, formats, (s,), strict=not every)
+                s: temporal.convert_sql(refs[s], t, formats, (s,), strict=not every)
                 for s, t in sql_types.items()
             }
             columns, _ = select_list(ctx, list(types), convert)
         select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
         if not formats.bad:
             return _Plan(select, schema, names, types)
-        reason = temporal.reason_sql(found, formats, source.path.name)
+        reason = temporal.reason_sql(found, formats, source.path.name, "r")
         raw = "to_json(struct_pack(" + ", ".join(f"{ident(s)} := r.{ident(s)}" for s in types) + "))::VARCHAR"
         quarantine = (
             f"SELECT {line} AS source_line, {reason} AS reason, {raw} AS raw "

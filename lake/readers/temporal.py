@@ -247,14 +247,16 @@ def convert_sql(
     return f"CAST({expr} AS {t})"
 
 
-def reason_sql(found: list[Leaf], formats: Formats, file: str) -> str:
-    """SQL: why a record has a bad leaf value (NULL when it has none) — the first such leaf."""
+def reason_sql(found: list[Leaf], formats: Formats, file: str, relation: str) -> str:
+    """SQL: why a record has a bad leaf value (NULL when it has none) — the first such leaf.
+
+    ``relation``: the alias the leaves' columns are read from (the reader may be joined to other tables)."""
     cases = []
     for leaf in found:
         if not formats.bad.get(leaf.path):
             continue
         fmts = formats.by_leaf[leaf.path]
-        values = _values(ident(str(leaf.path[0])), leaf.path[1:])
+        values = _values(f"{relation}.{ident(str(leaf.path[0]))}", leaf.path[1:])
         failing = f"list_filter({values}, lambda v: v IS NOT NULL AND {_parse('v', fmts)} IS NULL)"
         prefix = literal(f"{file}: cannot parse ")
         suffix = literal(

@@ -96,6 +96,19 @@ CASES: dict[str, Case] = {
         _lines("u.ndjson", GOOD, b'{"id": 2, "name": "\xff\xfe"}', GOOD), 0, "quarantined", (3, 2, 1)
     ),
     "json line not an object": Case(_lines("s.ndjson", GOOD, "42", GOOD), 0, "quarantined", (3, 2, 1)),
+    # the slow paths join a line map (k, line_no) and number records (ordinality): fields of those names
+    "join's names as fields, bad line": Case(
+        _lines("j.ndjson", '{"k": 1, "line_no": 2, "line": "a", "ordinality": 4}', '{"k": 2, "li'),
+        0,
+        r"1 of 2 records quarantined",
+        (2, 1, 1),
+    ),
+    "join's names as fields, not utf-8": Case(
+        _lines("j.ndjson", '{"k": 1, "line_no": 2, "line": "a"}', b'{"k": 2, "line": "\xff"}', "[1]"),
+        0,
+        "quarantined",
+        (3, 1, 2),
+    ),
     "utf-8 bom ndjson": Case(
         _raw("bom.ndjson", b"\xef\xbb\xbf" + (GOOD + "\n").encode()), 0, "committed", (1, 1, 0)
     ),
