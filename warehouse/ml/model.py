@@ -47,6 +47,9 @@ class TrainingData:
     progress: ProgressCallback | None = None
     #: the prepared rows' SQL when ``supervised.prepare`` did not write them (a trainer that reads them once)
     prepared: str | None = None
+    # the rows ``table`` encodes (the training query, after any TRANSFORM): for a type that reads the
+    # raw feature columns and encodes them itself, with the model's feature statistics
+    source: exp.Expr | None = None
 
     def x(self, i: int) -> exp.Column:
         return col(dim_name(i))
