@@ -90,9 +90,10 @@ def train(model: Model, data: TrainingData) -> None:
 
 def _batches(model: Model, data: TrainingData) -> Iterator[np.ndarray]:
     """The encoded rows as (d x rows) float64 blocks (one contiguous row per dimension), streamed from
-    DuckDB as Arrow record batches. Numeric dimensions are read as DOUBLE and encoded here
-    (``automatic.encode_numeric``: the SQL encoding's operations in numpy, the same bits, several times
-    faster than DuckDB's arithmetic over every value); one-hot dimensions come encoded by the SQL."""
+    DuckDB as Arrow record batches; each block is overwritten by the next (copy what you keep).
+    Numeric dimensions are read as DOUBLE and encoded here (``automatic.encode_numeric``: the SQL
+    encoding's operations in numpy, the same bits, several times faster than DuckDB's arithmetic over
+    every value); one-hot dimensions come encoded by the SQL."""
     if data.source is None:
         raise RuntimeError(f"PCA training of {model.qualified_name} needs the rows the encoded table reads")
     standardize, impute, center = (bool(model.state[k]) for k in ("standardize", "impute", "center"))
@@ -105,8 +106,11 @@ def _batches(model: Model, data: TrainingData) -> Iterator[np.ndarray]:
     ]
     query = exp.select(*columns).from_(data.source.copy())
     reader = data.con.execute(sql(query)).to_arrow_reader(BATCH_ROWS)
+    buffer = np.empty((len(data.dims), 0))  # one allocation (the first batch's size) for every block
     for batch in reader:
-        block = np.empty((len(data.dims), batch.num_rows))
+        if batch.num_rows > buffer.shape[1]:
+            buffer = np.empty((len(data.dims), batch.num_rows))
+        block = buffer[:, : batch.num_rows]
         for i, (dim, column) in enumerate(zip(data.dims, batch.columns, strict=True)):
             if dim.numeric:
                 automatic.encode_numeric(
@@ -132,7 +136,8 @@ def second_moments(model: Model, data: TrainingData, sample_rows: int) -> tuple[
     kept, seen = [], 0
     for block in _batches(model, data):
         total += block @ block.T
-        kept.append(block[:, (-seen) % stride :: stride] if stride > 1 else block)
+        # a copy: the block's memory is reused (and a view would keep every whole block alive)
+        kept.append(block[:, (-seen) % stride :: stride].copy())
         seen += block.shape[1]
     if seen < 2:
         raise UsageError(f"PCA needs at least 2 training rows; the query returned {seen}", hint="add rows")
