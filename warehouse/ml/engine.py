@@ -139,11 +139,13 @@ def create_model(
             center=encoding.center,
         ),
         *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
-    ).from_(
+    )
+    encoded_from = (
         relation
         if isinstance(relation, exp.Table)
         else exp.Subquery(this=relation, alias=exp.TableAlias(this=ident("__train")))
     )
+    select = select.from_(encoded_from)
     train = model_type.train
     if plan is not None:  # each row's TRAIN/EVAL/TEST split, and the trials in place of one training
         split = plan.split_expression(columns, roles.get(SPLIT))
@@ -160,6 +162,7 @@ def create_model(
             roles=roles,
             label_type=dict(columns).get(roles.get(LABEL, ""), None),
             progress=progress,
+            source=encoded_from,
         )
         rows = data.rows
         _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=ignored, ranges=ranges)

@@ -2,8 +2,9 @@
 
 A model type is one value of ``ModelType``, built in ``models/<type>/__init__.py`` from the type's parts:
 its options, the roles its special columns play, how its features are encoded, ``train`` and the table
-of the ML functions it supports. Training sees the data only as a DuckDB table
-(``TrainingData.table``) of encoded dimensions ``__x0..``; functions get a ``Call`` and return SQL
+of the ML functions it supports. Training sees the data as a DuckDB table (``TrainingData.table``)
+of encoded dimensions ``__x0..`` (a type that encodes the raw columns itself with the model's feature
+statistics reads ``TrainingData.source``); functions get a ``Call`` and return SQL
 (``exp.Query``) that the front end inlines into the user's statement.
 """
 
@@ -47,6 +48,9 @@ class TrainingData:
     progress: ProgressCallback | None = None
     #: the prepared rows' SQL when ``supervised.prepare`` did not write them (a trainer that reads them once)
     prepared: str | None = None
+    # the rows ``table`` encodes (the training query, after any TRANSFORM): for a type that reads the
+    # raw feature columns and encodes them itself, with the model's feature statistics
+    source: exp.Expr | None = None
 
     def x(self, i: int) -> exp.Column:
         return col(dim_name(i))

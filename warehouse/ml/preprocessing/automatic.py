@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from lakehouse.contracts import ModelFeature
@@ -191,6 +194,33 @@ def encode(
             )
             out.append(exp.If(this=exp.func("coalesce", test, exp.false()), true=num(1.0), false=num(0.0)))
     return out
+
+
+def encode_numeric(
+    f: Feature,
+    values: pa.Array,
+    out: np.ndarray,
+    *,
+    standardize: bool,
+    impute: bool = True,
+    center: bool = False,
+) -> None:
+    """``encode`` of a numeric feature's dimension in numpy, for a type that reads the rows itself:
+    ``values`` is the column read as DOUBLE, the result goes into ``out`` (NULL as NaN). The same IEEE
+    operations in the same order as the SQL (``coalesce(x, mean)``, ``- mean``, ``/ stddev``), so the
+    same bits; over millions of rows numpy does them several times faster than DuckDB's arithmetic."""
+    mean = f.mean
+    if mean is None:
+        raise ValueError(f"numeric feature {f.name!r} has no training mean")
+    if impute and values.null_count:
+        values = pc.fill_null(values, pa.scalar(mean, pa.float64()))
+    array = values.to_numpy(zero_copy_only=False)
+    if standardize:
+        np.divide(np.subtract(array, mean, out=out), f.scale, out=out)
+    elif center:
+        np.subtract(array, mean, out=out)
+    else:
+        out[:] = array
 
 
 def dim_name(i: int) -> str:
