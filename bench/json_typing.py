@@ -50,6 +50,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 2
@@ -180,19 +181,26 @@ def run_proof_beside(path: str, work: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "rows": row[0] if row else 0}
 
 
-def run_proof_duckdb_write(path: str, work: Path) -> dict[str, float]:
-    import duckdb
-
+def _proof(con: Any, path: str) -> tuple[dict[str, Any], Any]:
+    """The one-parse path's first step: DuckDB's sampled types and pyarrow's strict reader of every record."""
     from lake.readers.json_check import Proof, arrow_schema
-    from lakehouse.quoting import ident
 
-    con = duckdb.connect(config={"threads": THREADS})
-    started = time.perf_counter()
     rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
     types = dict(zip(rel.columns, rel.types, strict=True))
     proof_types = arrow_schema(types)
     assert proof_types is not None
-    proof = Proof(path, None, *proof_types)
+    return types, Proof(path, None, *proof_types)
+
+
+def run_proof_duckdb_write(path: str, work: Path) -> dict[str, float]:
+    import duckdb
+
+    from lake.readers.json_check import Proof
+    from lakehouse.quoting import ident
+
+    con = duckdb.connect(config={"threads": THREADS})
+    started = time.perf_counter()
+    types, proof = _proof(con, path)
     columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
     con.register("proven", proof.reader())
     row = con.execute(
@@ -208,16 +216,11 @@ def run_proof_pyarrow_write(path: str, work: Path) -> dict[str, float]:
     import pyarrow as pa
 
     from lake.readers.arrow_stage import ROW_GROUP_ROWS, write_tables
-    from lake.readers.json_check import Proof, arrow_schema
     from lakehouse.quoting import ident
 
     con = duckdb.connect(config={"threads": THREADS})
     started = time.perf_counter()
-    rel = con.sql("SELECT * FROM read_json(?) LIMIT 0", params=[path])
-    types = dict(zip(rel.columns, rel.types, strict=True))
-    proof_types = arrow_schema(types)
-    assert proof_types is not None
-    proof = Proof(path, None, *proof_types)
+    types, proof = _proof(con, path)
     temporal = {str(leaf[0]) for leaf in proof.temporal}
     casts = ", ".join(f"CAST({ident(c)} AS {types[c]}) AS {ident(c)}" for c in temporal)
 
