@@ -49,18 +49,23 @@ class Installed:
     def site_packages(self) -> Path:
         return next((self.venv / "lib").glob("python3*/site-packages"))
 
-    def run(
-        self, cwd: Path, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        """``lakehouse ARGS`` from the virtualenv, in ``cwd``, as a user's shell would run it."""
+    def environment(self) -> dict[str, str]:
+        """A user's shell with the virtualenv on PATH: no LAKEHOUSE_* variable, no PYTHONPATH (the test run's
+        may name a checkout, whose packages would shadow the wheel's)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
         for var in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
             clean.pop(var, None)
         clean["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{clean.get('PATH', '')}"
+        return clean
+
+    def run(
+        self, cwd: Path, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``lakehouse ARGS`` from the virtualenv, in ``cwd``, as a user's shell would run it."""
         return subprocess.run(
             [str(self.venv / "bin" / "lakehouse"), *args],
             cwd=cwd,
-            env={**clean, **(env or {})},
+            env={**self.environment(), **(env or {})},
             capture_output=True,
             text=True,
             timeout=900,
@@ -109,6 +114,7 @@ def test_the_package_is_the_wheel_not_the_checkout(installed: Installed, tmp_pat
     out = subprocess.run(
         [str(installed.venv / "bin" / "python"), "-c", probe],
         cwd=tmp_path,
+        env=installed.environment(),
         capture_output=True,
         text=True,
         check=True,
