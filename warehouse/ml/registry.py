@@ -223,8 +223,9 @@ def write_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, data: A
 
 
 def create_state(con: duckdb.DuckDBPyConnection, model: Model, part: str, query: exp.Query) -> None:
-    """Store one state table of ``model`` as the result of ``query``, computed in the warehouse."""
-    con.execute(f"CREATE OR REPLACE TABLE {sql(model.state_table(part))} AS {sql(query)}")
+    """Store one state table of ``model`` as the result of ``query``, computed in the warehouse (``query`` is
+    consumed: its tree is changed while its SQL is written)."""
+    con.execute(f"CREATE OR REPLACE TABLE {sql(model.state_table(part))} AS {sql(query, consume=True)}")
     tables = model.state.setdefault("tables", [])
     if part not in tables:
         tables.append(part)
