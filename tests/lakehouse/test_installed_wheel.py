@@ -73,7 +73,12 @@ class Installed:
 
 
 def _pip(python: Path | str, *args: str) -> None:
-    subprocess.run([str(python), "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], check=True)
+    """pip without the test run's PYTHONPATH: one naming the checkout makes pip see the project installed
+    already (its editable metadata) and skip installing the wheel."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run(
+        [str(python), "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], check=True, env=env
+    )
 
 
 @pytest.fixture(scope="session")
