@@ -6,6 +6,7 @@ alone, so they pay neither for sqlglot nor for the BigQuery front end (``fronten
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,32 @@ def result_of(cursor: duckdb.DuckDBPyConnection) -> Result:
     if all(column[1].id in PLAIN_TYPES for column in cursor.description):
         return Result(columns=[column[0] for column in cursor.description], rows=cursor.fetchall())
     table = cursor.fetch_arrow_table()
-    return Result(
-        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
-    )
+    return Result(columns=list(table.column_names), rows=python_rows(table), arrow=table)
+
+
+def python_rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    """The rows of ``table`` as Python values, the same objects as ``to_pylist`` gives, column by column
+    (so two columns of one name both keep their values, as ``fetchall`` keeps them)."""
+    return list(zip(*(_python_values(column) for column in table.columns), strict=True))
+
+
+def _python_values(column: pa.ChunkedArray) -> list[Any]:
+    """One column's values; a TIMESTAMPTZ column (Arrow ``timestamp[us, tz]``) converted here.
+
+    pyarrow converts such a value with the zoneinfo zone of ``tz`` whatever else is installed, but
+    first imports pandas (~0.3 s) to decide that, which only matters for nanoseconds (pyarrow's
+    ``TimestampScalar.as_py``). This does what its ``_datetime_from_int`` does, with the zone from the
+    same ``string_to_tzinfo``, on the UTC values of a naive cast (tests/warehouse/test_frontend_fetch.py
+    proves the objects equal to pyarrow's, zone and fold included).
+    """
+    import pyarrow as pa  # the cursor's fetch_arrow_table imported it already
+
+    kind = column.type
+    if not (pa.types.is_timestamp(kind) and kind.tz is not None and kind.unit == "us"):
+        return column.to_pylist()
+    zone = pa.lib.string_to_tzinfo(kind.tz)
+    utc = datetime.UTC
+    return [
+        None if value is None else value.replace(tzinfo=utc).astimezone(zone)
+        for value in column.cast(pa.timestamp("us")).to_pylist()
+    ]
