@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from warehouse.sql.dialect import parse
-from warehouse.sql.frontend import execute, fetch, uses_ml
+from warehouse.sql.frontend import execute, fetch, reads_only, uses_ml
 from warehouse.sql.results import PLAIN_TYPES
 
 #: one value of every plain type (and NULLs), as DuckDB SQL
@@ -105,3 +105,19 @@ def test_two_columns_of_one_name_keep_both_values() -> None:
     result = fetch(con, "SELECT [1] AS a, [2] AS a")
     assert result.columns == ["a", "a"]
     assert result.rows == [([1], [2])]
+
+
+@pytest.mark.parametrize(
+    ("sql", "reads"),
+    [
+        ("SELECT a FROM lake.t", True),
+        ("SELECT 1; SELECT b FROM t UNION ALL SELECT c FROM u", True),
+        ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", False),  # the ML engine may write its scratch
+        ("SELECT 1; INSERT INTO lake.t VALUES (1)", False),
+        ("CREATE TABLE lake.t AS SELECT 1 AS a", False),
+        ("DELETE FROM lake.t WHERE a = 1", False),
+        ("DECLARE x INT64 DEFAULT 1; SELECT x", False),  # a script may write anything
+    ],
+)
+def test_reads_only(sql: str, reads: bool) -> None:
+    assert reads_only(sql) is reads

@@ -107,3 +107,21 @@ def test_a_timestamptz_column_is_shown_without_pandas(tmp_path: Path) -> None:
     assert header == "at"  # the instant, in whichever zone DuckDB's session has
     assert datetime.fromisoformat(value) == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert imported == ["pyarrow"]
+
+
+def test_a_query_attaches_the_lake_read_only_and_a_write_still_writes(tmp_path: Path) -> None:
+    """A query that writes nothing attaches the (encrypted: the repo's policy lists sensitive datasets) lake
+    read-only, so httpfs, which DuckDB needs only to write encrypted files, is not loaded; a write still is."""
+    home = tmp_path / "home"
+    _run(["--home", str(home), "sql", "CREATE TABLE lake.t AS SELECT 42 AS answer"])
+    query = (
+        "SELECT d.readonly, (SELECT count(*) FROM duckdb_extensions() WHERE loaded AND extension_name = 'httpfs')"
+        " AS httpfs, (SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'encrypted')"
+        " AS encrypted, (SELECT max(answer) FROM lake.t) AS answer"
+        " FROM duckdb_databases() AS d WHERE d.database_name = 'lake'"
+    )
+    out, _ = _run(["--home", str(home), "sql", query, "--format", "csv"])
+    assert out.splitlines() == ["readonly,httpfs,encrypted,answer", "True,0,true,42"]
+    _run(["--home", str(home), "sql", "INSERT INTO lake.t VALUES (43)"])
+    out, _ = _run(["--home", str(home), "sql", "SELECT max(answer) AS answer FROM lake.t", "--format", "csv"])
+    assert out.splitlines() == ["answer", "43"]
