@@ -102,7 +102,7 @@ def test_a_timestamptz_column_is_shown_without_pandas(tmp_path: Path) -> None:
         ]
     )
     args = ["--home", str(home), "sql", "SELECT * FROM lake.t", "--format", "csv"]
-    out, imported = _run(args, ["pandas", "pyarrow", "warehouse.ml.engine"])
+    out, imported = _run(args, ["pandas", "pyarrow", "pyarrow.compute", "warehouse.ml.engine"])
     header, value = out.splitlines()
     assert header == "at"  # the instant, in whichever zone DuckDB's session has
     assert datetime.fromisoformat(value) == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
