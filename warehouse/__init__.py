@@ -20,24 +20,31 @@ from lakehouse.settings import Settings
 from warehouse.ml.models.dnn import compile_cache
 
 if TYPE_CHECKING:
-    from warehouse.sql.frontend import execute, needs_lake, run_script
+    from warehouse.sql.frontend import execute, needs_lake, reads_only, run_script
     from warehouse.sql.results import Result
 
-__all__ = ["Result", "connect", "execute", "needs_lake", "run_script"]
+__all__ = ["Result", "connect", "execute", "needs_lake", "reads_only", "run_script"]
 __getattr__ = exports(
     "warehouse",
     {"Result": "warehouse.sql.results"}
-    | dict.fromkeys(["execute", "needs_lake", "run_script"], "warehouse.sql.frontend"),
+    | dict.fromkeys(["execute", "needs_lake", "reads_only", "run_script"], "warehouse.sql.frontend"),
 )
 
 
-def connect(settings: Settings, read_only: bool = False, *, lake: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    settings: Settings, read_only: bool = False, *, lake: bool = True, lake_read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``.
 
-    ``lake=False`` leaves the lake out (for statements that read no table, ``needs_lake``).
+    ``lake=False`` leaves the lake out (for statements that read no table, ``needs_lake``);
+    ``lake_read_only`` attaches an existing lake read-only (for statements that write nothing, ``reads_only``).
     """
     con = _connect(
-        settings, database=settings.warehouse_file, read_only=read_only, lake=lake, lake_read_only=read_only
+        settings,
+        database=settings.warehouse_file,
+        read_only=read_only,
+        lake=lake,
+        lake_read_only=read_only or lake_read_only,
     )
     con.execute("SET enable_progress_bar = false")  # the CLI draws its own progress; never DuckDB's on stdout
     compile_cache.use(settings.cache_dir / "jax")  # DNN training loads compiled programs from earlier runs

@@ -38,6 +38,7 @@ from catalog.access.policy import Policy, Principal, load_policy
 from catalog.access.privileged import Privileged
 from catalog.access.sandbox import Compile, open_sandbox
 from catalog.access.store import RelationFile, materialize
+from lakehouse.arrow_rows import python_rows
 from lakehouse.errors import AccessDenied, LakehouseError, NotFoundError
 from lakehouse.progress import ProgressCallback, ProgressEvent, report
 from lakehouse.settings import Settings
@@ -57,7 +58,7 @@ class QueryResult:
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
-        return [tuple(r.values()) for r in self.arrow.to_pylist()]
+        return python_rows(self.arrow)
 
     @property
     def row_count(self) -> int:

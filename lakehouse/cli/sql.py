@@ -15,6 +15,7 @@ import click
 
 from lakehouse.cli.context import AppContext, pass_app
 from lakehouse.cli.principal import principal_of, principal_options
+from lakehouse.connect import lake_exists
 from lakehouse.errors import LakehouseError, UsageError
 
 if TYPE_CHECKING:
@@ -143,7 +144,9 @@ def sql(
     as_is = dialect == "duckdb" or literals.literal_select(text)
     # SELECT 1 needs neither the lake nor the policy's say on its encryption (DuckDB SQL: always the lake)
     lake = dialect == "duckdb" or (not as_is and warehouse.needs_lake(text))
-    con = warehouse.connect(app.settings if lake else app.loaded, lake=lake)
+    # a query that writes nothing attaches an existing lake read-only: no httpfs (an encrypted lake's writes)
+    read_lake = lake and not as_is and warehouse.reads_only(text) and lake_exists(app.loaded)
+    con = warehouse.connect(app.settings if lake else app.loaded, lake=lake, lake_read_only=read_lake)
     try:
         from lakehouse.cli.output import progress_bar
 

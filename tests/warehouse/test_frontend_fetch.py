@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from warehouse.sql.dialect import parse
-from warehouse.sql.frontend import execute, fetch, uses_ml
+from warehouse.sql.frontend import execute, fetch, reads_only, uses_ml
 from warehouse.sql.results import PLAIN_TYPES
 
 #: one value of every plain type (and NULLs), as DuckDB SQL
@@ -71,3 +71,53 @@ def test_other_types_still_come_through_arrow() -> None:
 )
 def test_uses_ml(sql: str, ml: bool) -> None:
     assert uses_ml(parse(sql)[0]) is ml
+
+
+#: instants around the zones' changes (a fold in New York on 2024-11-03), far from them, and NULL
+INSTANTS = (
+    "TIMESTAMPTZ '2024-03-10 06:59:59.999999+00'",
+    "TIMESTAMPTZ '2024-11-03 05:30:00+00'",
+    "TIMESTAMPTZ '2024-11-03 06:30:00+00'",
+    "TIMESTAMPTZ '1900-01-01 00:00:00+00'",
+    "TIMESTAMPTZ '9999-12-30 00:00:00+00'",
+    "NULL",
+)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_timestamptz_values_equal_what_arrow_gives(zone: str) -> None:
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    sql = " UNION ALL ".join(f"SELECT {value} AS t, {i} AS i" for i, value in enumerate(INSTANTS))
+    result = fetch(con, sql + " ORDER BY i")
+    assert result.arrow is not None  # TIMESTAMPTZ is not a plain type: fetched as Arrow
+    expected = [tuple(r.values()) for r in result.arrow.to_pylist()]
+    assert result.rows == expected
+    assert [(v.tzinfo, v.fold) for v, _ in result.rows if v is not None] == [
+        (v.tzinfo, v.fold) for v, _ in expected if v is not None
+    ]
+    folded = result.rows[2][0]
+    assert zone != "America/New_York" or (folded.hour, folded.fold) == (1, 1)  # the second 01:30 that day
+
+
+def test_two_columns_of_one_name_keep_both_values() -> None:
+    con = duckdb.connect()
+    result = fetch(con, "SELECT [1] AS a, [2] AS a")
+    assert result.columns == ["a", "a"]
+    assert result.rows == [([1], [2])]
+
+
+@pytest.mark.parametrize(
+    ("sql", "reads"),
+    [
+        ("SELECT a FROM lake.t", True),
+        ("SELECT 1; SELECT b FROM t UNION ALL SELECT c FROM u", True),
+        ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", False),  # the ML engine may write its scratch
+        ("SELECT 1; INSERT INTO lake.t VALUES (1)", False),
+        ("CREATE TABLE lake.t AS SELECT 1 AS a", False),
+        ("DELETE FROM lake.t WHERE a = 1", False),
+        ("DECLARE x INT64 DEFAULT 1; SELECT x", False),  # a script may write anything
+    ],
+)
+def test_reads_only(sql: str, reads: bool) -> None:
+    assert reads_only(sql) is reads

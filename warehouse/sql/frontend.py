@@ -86,6 +86,14 @@ def needs_lake(text: str) -> bool:
     )
 
 
+def reads_only(text: str) -> bool:
+    """True when every statement of ``text`` is a query without ML: it writes nothing, so the lake may be
+    attached read-only (no ``httpfs`` for an encrypted lake's writes). A script may write anything."""
+    if script.is_script(text):
+        return False
+    return all(isinstance(s, exp.Query) and not uses_ml(s) for s in parse_statements(text))
+
+
 def _model_ddl(statement: exp.Expr) -> bool:
     return (
         isinstance(statement, exp.Create | exp.Drop)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from lakehouse.arrow_rows import python_rows
 from lakehouse.errors import UsageError, parse_error_message
 
 if TYPE_CHECKING:  # imported when a result has a column of a non-plain type (start-up time)
@@ -73,6 +74,4 @@ def result_of(cursor: duckdb.DuckDBPyConnection) -> Result:
     if all(column[1].id in PLAIN_TYPES for column in cursor.description):
         return Result(columns=[column[0] for column in cursor.description], rows=cursor.fetchall())
     table = cursor.fetch_arrow_table()
-    return Result(
-        columns=list(table.column_names), rows=[tuple(r.values()) for r in table.to_pylist()], arrow=table
-    )
+    return Result(columns=list(table.column_names), rows=python_rows(table), arrow=table)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -87,3 +88,40 @@ def test_an_ingest_without_a_suite_imports_no_validation(tmp_path: Path) -> None
     assert imported[-1] == []
     out, _ = _run(["--home", str(home), "catalog", "show", "returns_no_suite", "--json"])
     assert json.loads(out)["dataset"]["row_count"] == 3  # the catalog was updated all the same
+
+
+def test_a_timestamptz_column_is_shown_without_pandas(tmp_path: Path) -> None:
+    """Every landed table has ``_ingested_at`` (TIMESTAMPTZ): ``SELECT *`` of it must not pay pandas's import."""
+    home = tmp_path / "home"
+    _run(
+        [
+            "--home",
+            str(home),
+            "sql",
+            "CREATE TABLE lake.t AS SELECT TIMESTAMPTZ '2024-01-02 03:04:05+00' AS at",
+        ]
+    )
+    args = ["--home", str(home), "sql", "SELECT * FROM lake.t", "--format", "csv"]
+    out, imported = _run(args, ["pandas", "pyarrow", "pyarrow.compute", "warehouse.ml.engine"])
+    header, value = out.splitlines()
+    assert header == "at"  # the instant, in whichever zone DuckDB's session has
+    assert datetime.fromisoformat(value) == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert imported == ["pyarrow"]
+
+
+def test_a_query_attaches_the_lake_read_only_and_a_write_still_writes(tmp_path: Path) -> None:
+    """A query that writes nothing attaches the (encrypted: the repo's policy lists sensitive datasets) lake
+    read-only, so httpfs, which DuckDB needs only to write encrypted files, is not loaded; a write still is."""
+    home = tmp_path / "home"
+    _run(["--home", str(home), "sql", "CREATE TABLE lake.t AS SELECT 42 AS answer"])
+    query = (
+        "SELECT d.readonly, (SELECT count(*) FROM duckdb_extensions() WHERE loaded AND extension_name = 'httpfs')"
+        " AS httpfs, (SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'encrypted')"
+        " AS encrypted, (SELECT max(answer) FROM lake.t) AS answer"
+        " FROM duckdb_databases() AS d WHERE d.database_name = 'lake'"
+    )
+    out, _ = _run(["--home", str(home), "sql", query, "--format", "csv"])
+    assert out.splitlines() == ["readonly,httpfs,encrypted,answer", "True,0,true,42"]
+    _run(["--home", str(home), "sql", "INSERT INTO lake.t VALUES (43)"])
+    out, _ = _run(["--home", str(home), "sql", "SELECT max(answer) AS answer FROM lake.t", "--format", "csv"])
+    assert out.splitlines() == ["answer", "43"]
