@@ -21,7 +21,8 @@ float32 values (1.0-1.3x), one flat CASE per tree of AND-ed path conditions (2.9
 as branch-free arithmetic (1.5x to 11x), trees split over projection layers (0.8-2.3x), complete-tree
 leaf-index arithmetic with list lookups (1.1-1.5x), QuickScorer (a bin per feature by binary-search CASE,
 64-bit leaf masks AND-ed from constant lists: 1.3-3.3x at 20 trees, 2.5x at 100) and per-feature bins with
-each tree as a CASE on the bins (1.7-2.0x). The per-feature bins alone cost half to all of the 20 trees.
+each tree as a CASE on small integers (0.9-1.3x; with -1/32767 for a missing bin instead of ``IS NULL``:
+1.06x at 20 trees, 1.13x at 100). The per-feature bins alone cost half to all of the 20 trees.
 """
 
 from __future__ import annotations
