@@ -151,7 +151,12 @@ def create_model(
         split = plan.split_expression(columns, roles.get(SPLIT))
         select = select.select(exp.alias_(split, ident(tuning.SPLIT_COLUMN)))
         train = tuning.trainer(plan, model_type, _as_query(relation), split)
-    kind = "TABLE" if model_type.materialize or plan else "VIEW"  # a view: the type reads the rows once
+    materialize = model_type.materialize
+    written = materialize if isinstance(materialize, bool) else materialize(options)
+    # a view: the type reads the rows once (after counting them); rows that may change from one read to the
+    # next are written once instead (a view the query reads could still hide such a function: the reader
+    # then reports the change, supervised.fetch)
+    kind = "TABLE" if written or plan or _volatile(relation) else "VIEW"
     con.execute(f'CREATE TEMP {kind} "{table}" AS {sql(select)}')
     try:
         data = TrainingData(
@@ -227,6 +232,20 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: str, model: Model) -> int:
             hint="check its WHERE clause",
         )
     return rows
+
+
+#: functions whose values change from one read of the same rows to the next (sqlglot's own node types
+#: cover RAND/RANDOM, UUID/GENERATE_UUID and TABLESAMPLE/USING SAMPLE)
+_VOLATILE_FUNCTIONS = frozenset({"nextval", "currval", "setseed", "gen_random_uuid", "uuidv4", "uuidv7"})
+
+
+def _volatile(relation: exp.Expr) -> bool:
+    """Whether the training query's text may return other rows on another read."""
+    return any(
+        isinstance(node, exp.Rand | exp.Uuid | exp.TableSample)
+        or (isinstance(node, exp.Anonymous) and str(node.this).lower() in _VOLATILE_FUNCTIONS)
+        for node in relation.walk()
+    )
 
 
 def _as_query(relation: exp.Expr) -> exp.Query:

@@ -176,8 +176,9 @@ class ModelType:
     #: what ``warm_start`` continues from, read from the model being replaced (before it is dropped)
     warm_start: Callable[[duckdb.DuckDBPyConnection, Model], dict[str, Any]] | None = None
     #: False: ``TrainingData.table`` is a temp view of the encoded rows instead of a table, for a type
-    #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``)
-    materialize: bool = True
+    #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``); a function of the
+    #: options for a type that needs the table only for some of them (a split that reads ``rowid``)
+    materialize: bool | Callable[[Mapping[str, Any]], bool] = True
     #: what hyperparameter tuning may search (``warehouse.ml.tunable``); None: the type cannot be tuned
     tuning: Tuning | None = None
     #: ``train`` in steps whose fit can run in a worker thread (tuning trials run concurrently); None: in turn

@@ -31,6 +31,13 @@ EVAL = "__is_eval"
 BATCH_ROWS = 1 << 17  # rows per Arrow batch when a trainer reads the prepared table
 
 
+def reads_row_ids(options: Mapping[str, Any]) -> bool:
+    """Whether ``split_condition`` may read the training table's ``rowid`` (RANDOM, SEQ, and AUTO_SPLIT from
+    500 rows): a type whose trainer reads the rows once needs the table written only then
+    (``ModelType.materialize``)."""
+    return options["data_split_method"] not in ("NO_SPLIT", "CUSTOM")
+
+
 def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) -> str:
     """SQL (over the training table) that is TRUE for evaluation rows; fixed text plus numbers only."""
     method = options["data_split_method"]
@@ -116,10 +123,25 @@ def fetch(
     start = 0
     for batch in data.con.execute(sql(query)).fetch_record_batch(BATCH_ROWS):
         end = start + batch.num_rows
+        if end > data.rows:
+            raise _reread(data, f"more than {data.rows:,}")
         for j in range(dims):
             x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
         y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
         w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
         held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
         start = end
+    if start != data.rows:
+        raise _reread(data, f"{start:,}")
     return x, y, w, held_out
+
+
+def _reread(data: TrainingData, read: str) -> UsageError:
+    """The rows of a training query that is not read into a table (a view, ``ModelType.materialize``) are
+    counted, then read: a query whose rows change between two reads cannot train."""
+    return UsageError(
+        f"the training query returned {data.rows:,} rows with a label when counted and {read} when read: "
+        "its rows change from one read to the next",
+        hint="make the training query return the same rows on every read (a view it reads may call RAND() "
+        "or take a sample), or write its rows into a table first",
+    )

@@ -21,6 +21,11 @@ categorical ones (strings, booleans, dates ...) to VARCHAR.
 A caller that already knows the ranges (``range_aggregates`` in a query of its own, read back with
 ``Range``) passes them as ``ranges``: the query then scans once, and each bucket's bounds are exact
 constants in its expression (DuckDB folds them) instead of columns of a one-row CTE. The rows are the same.
+
+The rows come out by column (in ``columns``' order), then buckets, point, inf, nan (or values by rank). Only
+the histogram aggregates are written per column; the rows are made from one list with an element per column
+(unnested), not from four UNION ALL parts per column: a 20-column statement was 25 kB of SQL built from ~100
+template fills, and building it cost about half as much as running it over 1M rows.
 """
 
 from __future__ import annotations
@@ -84,29 +89,51 @@ CASE WHEN isfinite(__p_x) THEN
      WHEN isinf(__p_x) THEN -2
 END
 """
-_NAN, _INF = "coalesce(__p_h[-1], 0)", "coalesce(__p_h[-2], 0)"
-_FINITE_WHEN_POINT = "coalesce(__p_h[0], 0)"  # min = max: every finite value is in bucket 0
-
+#: the numeric columns' rows: ``__num`` has one row per numeric column (its position ``__i``, name,
+#: finite range and histogram), unnested from one list, so the statement's size does not grow with the
+#: number of columns beyond one list element each; ``__k``/``__o`` order the rows as before (by column,
+#: then buckets, point, inf, nan)
 _NUMERIC_ROWS = """
-SELECT __p_feature AS feature, 'bucket' AS kind,
-       __p_lo + __b.b * (__p_hi - __p_lo) / __p_n AS low,
-       CASE WHEN __b.b = __p_n - 1 THEN __p_hi ELSE __p_lo + (__b.b + 1) * (__p_hi - __p_lo) / __p_n END AS high,
-       CAST(NULL AS VARCHAR) AS value, CAST(coalesce(__p_h[__b.b], 0) AS DOUBLE) AS count
-FROM __agg CROSS JOIN __range CROSS JOIN range(__p_n) AS __b(b) WHERE __p_hi > __p_lo
+SELECT __i, 0 AS __k, __b.b AS __o, feature, 'bucket' AS kind,
+       lo + __b.b * (hi - lo) / __p_n AS low,
+       CASE WHEN __b.b = __p_n - 1 THEN hi ELSE lo + (__b.b + 1) * (hi - lo) / __p_n END AS high,
+       CAST(NULL AS VARCHAR) AS value, CAST(coalesce(h[__b.b], 0) AS DOUBLE) AS count
+FROM __num CROSS JOIN range(__p_n) AS __b(b) WHERE hi > lo
 UNION ALL
-SELECT __p_feature, 'point', __p_lo, __p_lo, NULL, CAST(__p_finite AS DOUBLE) FROM __agg CROSS JOIN __range WHERE __p_hi = __p_lo
+SELECT __i, 1, 0, feature, 'point', lo, lo, NULL, CAST(coalesce(h[0], 0) AS DOUBLE) FROM __num WHERE hi = lo
 UNION ALL
-SELECT __p_feature, 'inf', NULL, NULL, NULL, CAST(__p_inf AS DOUBLE) FROM __agg WHERE __p_inf > 0
+SELECT __i, 2, 0, feature, 'inf', NULL, NULL, NULL, CAST(coalesce(h[-2], 0) AS DOUBLE) FROM __num
+WHERE coalesce(h[-2], 0) > 0
 UNION ALL
-SELECT __p_feature, 'nan', NULL, NULL, NULL, CAST(__p_nan AS DOUBLE) FROM __agg WHERE __p_nan > 0
+SELECT __i, 3, 0, feature, 'nan', NULL, NULL, NULL, CAST(coalesce(h[-1], 0) AS DOUBLE) FROM __num
+WHERE coalesce(h[-1], 0) > 0
 """
 
-_CATEGORICAL_ROWS = """
-SELECT __p_feature AS feature, 'value' AS kind, CAST(NULL AS DOUBLE) AS low, CAST(NULL AS DOUBLE) AS high,
-       e.key AS value, CAST(e.value AS DOUBLE) AS count
-FROM (SELECT unnest(map_entries(__p_h)) AS e FROM __agg)
-QUALIFY row_number() OVER (ORDER BY e.value DESC, e.key) <= __p_k
+#: the numeric columns one row each (``__p_l``: a list of structs i, feature, lo, hi, h over __agg and __range)
+_NUMERIC_COLUMNS = """
+SELECT struct_extract(__e, 'i') AS __i, struct_extract(__e, 'feature') AS feature,
+       struct_extract(__e, 'lo') AS lo, struct_extract(__e, 'hi') AS hi, struct_extract(__e, 'h') AS h
+FROM (SELECT unnest(__p_l) AS __e FROM __agg CROSS JOIN __range)
 """
+
+#: the rank histograms: the top ``__p_k`` values of each categorical column by count (ties by value)
+_CATEGORICAL_ROWS = """
+SELECT __i, 0 AS __k, row_number() OVER (PARTITION BY __i ORDER BY __e.value DESC, __e.key) AS __o,
+       feature, 'value' AS kind, CAST(NULL AS DOUBLE) AS low, CAST(NULL AS DOUBLE) AS high,
+       __e.key AS value, CAST(__e.value AS DOUBLE) AS count
+FROM (
+  SELECT struct_extract(__c, 'i') AS __i, struct_extract(__c, 'feature') AS feature,
+         unnest(map_entries(struct_extract(__c, 'h'))) AS __e
+  FROM (SELECT unnest(__p_l) AS __c FROM __agg)
+)
+QUALIFY __o <= __p_k
+"""
+
+
+def _struct(**fields: exp.Expr) -> exp.Struct:
+    return exp.Struct(
+        expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()]
+    )
 
 
 def statistics(
@@ -121,7 +148,8 @@ def statistics(
     n = exp.Literal.number(buckets)
     ranges_: list[exp.Expr] = []
     aggregates: list[exp.Expr] = [exp.alias_(exp.func("count", exp.Star()), ident("__n"))]
-    parts: list[exp.Expr] = []
+    numeric: list[exp.Expr] = []
+    categorical: list[exp.Expr] = []
     for i, column in enumerate(columns):
         h = _generated("h", i)
         feature = string(column.name)
@@ -136,40 +164,46 @@ def statistics(
             ranges_ += [exp.alias_(low, lo.name), exp.alias_(high, hi.name)]
             bucket = fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n)
             aggregates.append(exp.alias_(exp.func("histogram", bucket), h.name))
-            parts.append(
-                fill(
-                    _NUMERIC_ROWS,
-                    feature=feature,
-                    lo=lo,
-                    hi=hi,
-                    n=n,
-                    h=h,
-                    finite=fill(_FINITE_WHEN_POINT, h=h),
-                    inf=fill(_INF, h=h),
-                    nan=fill(_NAN, h=h),
-                )
-            )
+            numeric.append(_struct(i=exp.Literal.number(i), feature=feature, lo=lo.copy(), hi=hi.copy(), h=h))
         else:
             value = exp.cast(col(column.name), "VARCHAR")
             aggregates.append(exp.alias_(exp.func("histogram", value), h.name))
-            parts.append(fill(_CATEGORICAL_ROWS, feature=feature, h=h, k=exp.Literal.number(rank_buckets)))
+            categorical.append(_struct(i=exp.Literal.number(i), feature=feature, h=h))
     src = exp.Table(this=ident("__src"))
     rng = exp.Table(this=ident("__range"))
-    agg_query = exp.select(*aggregates).from_(src).join(rng, join_type="CROSS")
-    body = _union(parts) if parts else _empty()
-    query = exp.select(*[col(c) for c in COLUMNS]).from_(body.subquery("__stats"))
-    if ranges is None:  # one row: an aggregate over the rows
-        range_query = exp.select(exp.alias_(exp.func("count", exp.Star()), "__rows"), *ranges_).from_(
-            src.copy()
+    agg_query = (  # built without copies (each builder call copies the query so far by default)
+        exp.select(*aggregates, copy=False).from_(src, copy=False).join(rng, join_type="CROSS", copy=False)
+    )
+    parts: list[exp.Expr] = []
+    if numeric:
+        parts.append(fill(_NUMERIC_ROWS, n=n))
+    if categorical:
+        parts.append(
+            fill(_CATEGORICAL_ROWS, l=exp.Array(expressions=categorical), k=exp.Literal.number(rank_buckets))
         )
+    if parts:
+        body = _union(parts)
+        query = (
+            exp.select(*[col(c) for c in COLUMNS], copy=False)
+            .from_(body.subquery("__stats", copy=False), copy=False)
+            .order_by(col("__i"), col("__k"), col("__o"), copy=False)
+        )
+    else:
+        query = exp.select(*[col(c) for c in COLUMNS]).from_(_empty().subquery("__stats"))
+    if ranges is None:  # one row: an aggregate over the rows
+        range_query = exp.select(
+            exp.alias_(exp.func("count", exp.Star()), "__rows"), *ranges_, copy=False
+        ).from_(src.copy(), copy=False)
     else:  # one row of constants
-        range_query = exp.select(exp.alias_(exp.Literal.number(1), "__known"), *ranges_)
+        range_query = exp.select(exp.alias_(exp.Literal.number(1), "__known"), *ranges_, copy=False)
     query = (
         query.with_("__src", as_=source, copy=False)
         .with_("__range", as_=range_query, copy=False)
         .with_("__agg", as_=agg_query, copy=False)
     )
-    for cte in query.args["with_"].expressions[1:]:  # one row each, read by every part: computed once
+    if numeric:
+        query = query.with_("__num", as_=fill(_NUMERIC_COLUMNS, l=exp.Array(expressions=numeric)), copy=False)
+    for cte in query.args["with_"].expressions[1:]:  # one row each (__num: one per column): computed once
         cte.set("materialized", True)
     return query
 

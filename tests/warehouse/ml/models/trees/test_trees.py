@@ -425,3 +425,38 @@ def test_the_boosted_tree_tutorial_runs_with_only_table_names_changed(con: duckd
         con, "SELECT count(*) FROM ML.TRAINING_INFO(MODEL `bqml_tutorial.tree_model`)"
     ).rows
     assert info == [(50,)]
+
+
+def test_training_query_with_random_rows_trains_on_one_read(con: duckdb.DuckDBPyConnection) -> None:
+    """A sample drawn in the training query (RAND(), TABLESAMPLE, a sequence) is read once into the training
+    table even when no split needs one: counted and then read from a view, its rows would differ."""
+    con.execute("CREATE SEQUENCE s")
+    for where in ("RAND() < 0.5", "MOD(nextval('s'), 2) = 0"):
+        summary = warehouse.execute(
+            con,
+            "CREATE OR REPLACE MODEL ml.sampled OPTIONS(model_type='boosted_tree_regressor', "
+            f"input_label_cols=['y'], data_split_method='NO_SPLIT') AS SELECT f0, y FROM t WHERE {where}",
+        ).message
+        rows = int(summary.split(" on ")[1].split(" rows")[0])
+        assert 0 < rows < ROWS, summary
+        [(evaluated,)] = con.execute('SELECT count(*) FROM ml."sampled__training_statistics"').fetchall()
+        assert evaluated > 0
+
+
+def test_training_query_whose_rows_change_between_reads_is_refused(con: duckdb.DuckDBPyConnection) -> None:
+    """Without a split that reads rowid the encoded rows are a view, counted and then read: a query that
+    returns other rows on each read, behind a view the engine cannot see into (here a sequence: 601 values
+    per read, every other row kept, so consecutive reads keep 300 and 301 rows), is one clear error, not
+    arrays left partly unwritten."""
+    con.execute("CREATE SEQUENCE s")
+    con.execute("CREATE TABLE t601 AS SELECT * FROM t UNION ALL (SELECT * FROM t LIMIT 1)")
+    con.execute("CREATE VIEW changing AS SELECT f0, y FROM t601 WHERE nextval('s') % 2 = 0")
+    with pytest.raises(
+        UsageError,
+        match=r"returned 30[01] rows with a label when counted and (more than )?30[01] when read: its rows change",
+    ):
+        warehouse.execute(
+            con,
+            "CREATE MODEL ml.changing OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y'], "
+            "data_split_method='NO_SPLIT') AS SELECT f0, y FROM changing",
+        )
