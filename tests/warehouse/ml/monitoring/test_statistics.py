@@ -36,14 +36,23 @@ def _rows(con: duckdb.DuckDBPyConnection, query: exp.Query) -> list[tuple[object
     return sorted(con.execute(sql(query)).fetchall(), key=repr)
 
 
-def test_known_ranges_give_the_same_rows() -> None:
-    con = duckdb.connect()
-    source = exp.select("*").from_(exp.maybe_parse(f"({ROWS})", dialect="duckdb").subquery("t"))
+def _source() -> exp.Select:
+    return exp.select("*").from_(exp.maybe_parse(f"({ROWS})", dialect="duckdb").subquery("t"))
+
+
+def _finite_ranges(con: duckdb.DuckDBPyConnection, source: exp.Select) -> dict[str, Range]:
+    """Each numeric column's finite range, as ``range_aggregates`` finds it."""
     numeric = [c for c in COLUMNS if c.numeric]
     aggregates = [a for c in numeric for a in range_aggregates(c)]
     found = con.execute(sql(exp.select(*aggregates).from_(source.subquery("s")))).fetchone()
     assert found is not None
-    ranges = {c.name: Range(found[2 * i], found[2 * i + 1]) for i, c in enumerate(numeric)}
+    return {c.name: Range(found[2 * i], found[2 * i + 1]) for i, c in enumerate(numeric)}
+
+
+def test_known_ranges_give_the_same_rows() -> None:
+    con = duckdb.connect()
+    source = _source()
+    ranges = _finite_ranges(con, source)
     assert ranges["special"].high is not None and ranges["special"].high < 3.0001  # NaN and -inf left out
     assert ranges["empty"] == Range(None, None) and ranges["infinite"] == Range(None, None)
     itself = _rows(con, statistics(source, COLUMNS, 20, 3))
@@ -80,12 +89,9 @@ def test_read_ranges_takes_min_and_max_unless_a_column_has_nan_or_infinities() -
     """The engine's feature statistics count each numeric column's NaN and infinite values instead of
     finding its finite range; ``read_ranges`` gives the ranges ``range_aggregates`` finds."""
     con = duckdb.connect()
-    source = exp.select("*").from_(exp.maybe_parse(f"({ROWS})", dialect="duckdb").subquery("t"))
+    source = _source()
+    expected = _finite_ranges(con, source)
     numeric = [c for c in COLUMNS if c.numeric]
-    aggregates = [a for c in numeric for a in range_aggregates(c)]
-    found = con.execute(sql(exp.select(*aggregates).from_(source.subquery("s")))).fetchone()
-    assert found is not None
-    expected = {c.name: Range(found[2 * i], found[2 * i + 1]) for i, c in enumerate(numeric)}
     columns = [(c.name, "DOUBLE" if c.numeric else "VARCHAR") for c in COLUMNS] + [("label", "DOUBLE")]
     counts = training_statistics.range_aggregates(columns, ["label"])
     bounds_sql = [
