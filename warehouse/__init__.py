@@ -20,14 +20,16 @@ from lakehouse.settings import Settings
 from warehouse.ml.models.dnn import compile_cache
 
 if TYPE_CHECKING:
-    from warehouse.sql.frontend import execute, needs_lake, reads_only, run_script
+    from warehouse.sql.frontend import execute, lake_use, needs_lake, reads_only, run_script
     from warehouse.sql.results import Result
 
-__all__ = ["Result", "connect", "execute", "needs_lake", "reads_only", "run_script"]
+__all__ = ["Result", "connect", "execute", "lake_use", "needs_lake", "reads_only", "run_script"]
 __getattr__ = exports(
     "warehouse",
     {"Result": "warehouse.sql.results"}
-    | dict.fromkeys(["execute", "needs_lake", "reads_only", "run_script"], "warehouse.sql.frontend"),
+    | dict.fromkeys(
+        ["execute", "lake_use", "needs_lake", "reads_only", "run_script"], "warehouse.sql.frontend"
+    ),
 )
 
 
@@ -36,8 +38,8 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """The warehouse file (``settings.warehouse_file``) with the lake attached as ``lake``.
 
-    ``lake=False`` leaves the lake out (for statements that read no table, ``needs_lake``);
-    ``lake_read_only`` attaches an existing lake read-only (for statements that write nothing, ``reads_only``).
+    ``lake=False`` leaves the lake out (for statements that read no table: ``lake_use`` is ``none``);
+    ``lake_read_only`` attaches an existing lake read-only (for statements that write nothing: ``read``).
     """
     con = _connect(
         settings,

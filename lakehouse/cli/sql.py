@@ -143,9 +143,10 @@ def sql(
     # a SELECT of literals is the same statement in DuckDB SQL: run as is, without sqlglot
     as_is = dialect == "duckdb" or literals.literal_select(text)
     # SELECT 1 needs neither the lake nor the policy's say on its encryption (DuckDB SQL: always the lake)
-    lake = dialect == "duckdb" or (not as_is and warehouse.needs_lake(text))
+    use = "write" if dialect == "duckdb" else "none" if as_is else warehouse.lake_use(text)
+    lake = use != "none"
     # a query that writes nothing attaches an existing lake read-only: no httpfs (an encrypted lake's writes)
-    read_lake = lake and not as_is and warehouse.reads_only(text) and lake_exists(app.loaded)
+    read_lake = use == "read" and lake_exists(app.loaded)
     con = warehouse.connect(app.settings if lake else app.loaded, lake=lake, lake_read_only=read_lake)
     try:
         from lakehouse.cli.output import progress_bar

@@ -16,7 +16,7 @@ pyarrow (and numpy): both imports are the larger part of a short ``lakehouse sql
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 from sqlglot import exp
@@ -74,24 +74,32 @@ def uses_ml(statement: exp.Expr) -> bool:
     )
 
 
-def needs_lake(text: str) -> bool:
-    """False when every statement of ``text`` is a query that reads no table, view, file or table
-    function (``SELECT 1``, ``SELECT now()``): those run without the lake's extensions and attach.
-    A script (``script.is_script``) may read anything."""
+#: what a script does with the lake (``lake_use``)
+LakeUse = Literal["none", "read", "write"]
+
+
+def lake_use(text: str) -> LakeUse:
+    """What the statements of ``text`` need of the lake, from one parse: ``none`` when every one is a query
+    that reads no table, view, file or table function (``SELECT 1``, ``SELECT now()``: no extensions, no
+    attach); ``read`` when every one is a query without ML (it writes nothing: the lake may be attached
+    read-only, without ``httpfs`` for an encrypted lake's writes); else ``write``. A script
+    (``script.is_script``) may do anything."""
     if script.is_script(text):
-        return True
-    return any(
-        not isinstance(s, exp.Query) or uses_ml(s) or s.find(exp.Table) is not None
-        for s in parse_statements(text)
-    )
+        return "write"
+    statements = parse_statements(text)
+    if any(not isinstance(s, exp.Query) or uses_ml(s) for s in statements):
+        return "write"
+    return "read" if any(s.find(exp.Table) is not None for s in statements) else "none"
+
+
+def needs_lake(text: str) -> bool:
+    """Whether ``text`` reads or writes the lake at all (``lake_use``)."""
+    return lake_use(text) != "none"
 
 
 def reads_only(text: str) -> bool:
-    """True when every statement of ``text`` is a query without ML: it writes nothing, so the lake may be
-    attached read-only (no ``httpfs`` for an encrypted lake's writes). A script may write anything."""
-    if script.is_script(text):
-        return False
-    return all(isinstance(s, exp.Query) and not uses_ml(s) for s in parse_statements(text))
+    """Whether ``text`` writes nothing (``lake_use``)."""
+    return lake_use(text) != "write"
 
 
 def _model_ddl(statement: exp.Expr) -> bool:
