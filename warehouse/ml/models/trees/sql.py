@@ -14,8 +14,8 @@ depth 6 (one thread, CPU time): 1.5x faster than ``(x < t OR x IS NULL)`` at eve
 ~1% NULLs per column, the same speed on inputs without NULLs.
 
 Other SQL forms timed against this one (issue 15; DuckDB 1.5.5, 50k to 1M rows x 20, 20 and 100 trees of
-depth 6, ratios of wall time in the same run on a loaded 2-core machine, ``bench/tree_sql_forms.py``); none
-was faster in most runs: the same CASE with ``x IS NULL OR`` (1.1-1.2x slower), with one NULL-for-NaN
+depth 6, ratios of wall time in the same run on a loaded 2-core machine, by the scratch script
+``bench/tree_sql_forms.py`` of commit b1bc44d); none was faster in most runs: the same CASE with ``x IS NULL OR`` (1.1-1.2x slower), with one NULL-for-NaN
 column per feature and missing sent to ELSE (0.8-1.5x, slower in 5 of 6 runs), on DOUBLE copies of the
 float32 values (1.0-1.3x), one flat CASE per tree of AND-ed path conditions (2.9x), leaves or bottom levels
 as branch-free arithmetic (1.5x to 11x), trees split over projection layers (0.8-2.3x), complete-tree
