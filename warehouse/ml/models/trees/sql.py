@@ -13,16 +13,17 @@ Missing values cost nothing per split: a split whose default is ``yes`` compares
 depth 6 (one thread, CPU time): 1.5x faster than ``(x < t OR x IS NULL)`` at every split on inputs with
 ~1% NULLs per column, the same speed on inputs without NULLs.
 
-Other SQL forms timed against this one (issue 15; DuckDB 1.5.5, 50k to 1M rows x 20, 20 and 100 trees of
-depth 6, ratios of wall time in the same run on a loaded 2-core machine, by the scratch script
-``bench/tree_sql_forms.py`` of commit b1bc44d); none was faster in most runs: the same CASE with ``x IS NULL OR`` (1.1-1.2x slower), with one NULL-for-NaN
-column per feature and missing sent to ELSE (0.8-1.5x, slower in 5 of 6 runs), on DOUBLE copies of the
-float32 values (1.0-1.3x), one flat CASE per tree of AND-ed path conditions (2.9x), leaves or bottom levels
-as branch-free arithmetic (1.5x to 11x), trees split over projection layers (0.8-2.3x), complete-tree
-leaf-index arithmetic with list lookups (1.1-1.5x), QuickScorer (a bin per feature by binary-search CASE,
-64-bit leaf masks AND-ed from constant lists: 1.3-3.3x at 20 trees, 2.5x at 100) and per-feature bins with
-each tree as a CASE on small integers (0.9-1.3x; with -1/32767 for a missing bin instead of ``IS NULL``:
-1.06x at 20 trees, 1.13x at 100). The per-feature bins alone cost half to all of the 20 trees.
+Other SQL forms timed against this one (issue 15; DuckDB 1.5.5, 50k to 1M rows x 20, 20 and 100 trees of depth
+6, ratios of wall time in the same run on a loaded 2-core machine, by the scratch script
+``bench/tree_sql_forms.py`` of commit b1bc44d); none was faster in most runs: the same CASE with ``x IS NULL
+OR`` (1.1-1.2x slower), with one NULL-for-NaN column per feature and missing sent to ELSE (0.8-1.5x, slower in
+5 of 6 runs), on DOUBLE copies of the float32 values (1.0-1.3x), one flat CASE per tree of AND-ed path
+conditions (2.9x), leaves or bottom levels as branch-free arithmetic (1.5x to 11x), trees split over
+projection layers (0.8-2.3x), complete-tree leaf-index arithmetic with list lookups (1.1-1.5x), QuickScorer (a
+bin per feature by binary-search CASE, 64-bit leaf masks AND-ed from constant lists: 1.3-3.3x at 20 trees,
+2.5x at 100) and per-feature bins with each tree as a CASE on small integers (0.9-1.3x; with -1/32767 for a
+missing bin instead of ``IS NULL``: 1.06x at 20 trees, 1.13x at 100). The per-feature bins alone cost half to
+all of the 20 trees.
 """
 
 from __future__ import annotations
