@@ -36,6 +36,26 @@ Proving those kinds per record in SQL over ``read_ndjson_objects`` costs more th
 with ``error()``: 5.1–8.5 s vs 2.0–2.3 s; the check alone (second scan): 3.4–3.8 s; distinct
 ``json_structure`` per record: 2.5–3.0 s; a per-leaf ``CASE``/``regexp_full_match``/``->>'$'``
 conversion from JSON leaves: 9.0–9.5 s vs 1.9–2.4 s. pyarrow's parse stays the cheapest proof.
+
+Tried and dropped too (2026-12-04, 1.5M records / 343 MB, polars 2.1.0, pyarrow 26.0.1, load 6.5–9.8
+on 2 cores, a scratch script, 2 threads each, median of 3 alternating with ``duckdb``: 4.98 s wall,
+3.35 s CPU, 430 MB; ratios per round): polars. Its parse with DuckDB's sampled types as ``schema=``
+(``read_ndjson``) 8.8 s, 5.3 s CPU, 920 MB (0.53–0.67× wall, 0.63–0.72× CPU); with full inference
+(``infer_schema_length=None``) 13.4 s, 7.4 s CPU (0.30–0.46×); ``scan_ndjson`` → ``sink_parquet``
+11.0 s, 6.8 s CPU (0.41–0.52×). Nor is it a proof: with ``schema=`` it fails on 1.5 or "12" in an
+Int64 field, a number in a Boolean field, an object where a list was and an overflow, but silently
+turns a number, boolean or object in a String field into text and drops an unknown key (any depth)
+and a key's second occurrence. pyarrow: the streaming parse alone (``open_json``, the proof's parse)
+4.05 s, 2.8 s CPU, 247 MB (1.07–1.23× wall) already parses on both cores (on a quieter run 1.57 s
+wall for 2.8 s CPU); two byte ranges cut at a newline, an ``open_json`` each on 2 threads: 4.24 s,
+2.84 s CPU, 508 MB — no gain; ``read_json`` of the whole file: 6.0 s, 4.2 s CPU, 559 MB (0.78–0.98×).
+A producer thread running the parse ahead of the temporal cast and Parquet write in ``lake.ingest``:
++4–7 % wall in 3 of 4 rounds, same CPU, +25 MB. The bar is out of reach by CPU: in ``ours`` the
+parse costs 2.0–2.3 s CPU, pyarrow's Parquet write 0.9–1.2 s (zstd 1 or other dictionary choices:
+≤ 0.1 s less), validation and the temporal cast 0.35 s — more than DuckDB's whole sampled COPY
+(3.1–3.4 s CPU with its process start) before the ingest's fixed costs (connect 0.45 s wall, sha256
+0.6 s wall before staging starts, the commit). Same run: ``ours`` 0.47× wall (0.46–0.53), 0.46× CPU;
+its staging core (``proof_pyarrow_write``) 0.82× wall (0.70–1.14), 0.68× CPU.
 """
 
 from __future__ import annotations
