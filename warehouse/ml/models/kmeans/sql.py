@@ -245,12 +245,12 @@ class Assignment:
         by_cluster = np.zeros(int(self.cluster.max(initial=0)) + 1)
         for c, r in radius.items():
             by_cluster[c] = r
-        scale = by_cluster[self.cluster.astype(np.int64)]
+        scale = by_cluster[self.cluster]
         normalized = np.divide(self.distance, scale, out=np.zeros_like(self.distance), where=scale != 0)
         rows = len(normalized)
         positions = [(i * (rows - 1)) // 1000 for i in range(1001)]
-        chosen = np.partition(normalized, sorted(set(positions)))
-        return [float(chosen[p]) for p in positions]
+        normalized.partition(sorted(set(positions)))  # in place: the array is this call's own
+        return [float(normalized[p]) for p in positions]
 
 
 def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assignment:
@@ -259,7 +259,7 @@ def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assig
     table = data.con.execute(sql(exp.select(col(CID), col(DMIN)).from_(source))).fetch_arrow_table()
     return Assignment(
         cluster=table.column(0).to_numpy(zero_copy_only=False),
-        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float),
+        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float, copy=False),
     )
 
 
