@@ -21,6 +21,11 @@ categorical ones (strings, booleans, dates ...) to VARCHAR.
 A caller that already knows the ranges (``range_aggregates`` in a query of its own, read back with
 ``Range``) passes them as ``ranges``: the query then scans once, and each bucket's bounds are exact
 constants in its expression (DuckDB folds them) instead of columns of a one-row CTE. The rows are the same.
+A range that also knows its column holds no NaN and no infinity (``Range.finite``) drops the tests for them
+from the per-row expression: the bucket is then ``floor`` of the same quotient, counted as DOUBLE keys and
+cast to BIGINT on the one-row map, and the top value's key ``n`` (x = max) joins the last bucket when the
+rows are made. Half the cost of the histogram pass on 5M x 8 DOUBLE (the CASE, the tests and the per-row cast
+to BIGINT were the other half); the counts are the same.
 
 The rows come out by column (in ``columns``' order), then buckets, point, inf, nan (or values by rank). Only
 the histogram aggregates are written per column; the rows are made from one list with an element per column
@@ -51,10 +56,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Range:
-    """A numeric column's finite [min, max] (None, None when it has no finite value)."""
+    """A numeric column's finite [min, max] (None, None when it has no finite value); ``finite``: the
+    column holds no NaN and no infinity (only finite values and NULLs)."""
 
     low: float | None
     high: float | None
+    finite: bool = False
 
 
 def _x(column: Column) -> exp.Expr:
@@ -89,15 +96,23 @@ CASE WHEN isfinite(__p_x) THEN
      WHEN isinf(__p_x) THEN -2
 END
 """
+#: the histogram of a column known to hold only finite values (and NULLs) over a known range lo < hi: the
+#: same quotient as ``_BUCKET``, no tests; x = hi gives key n, which the rows add to bucket n - 1
+_FINITE_HISTOGRAM = """
+CAST(histogram(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n)) AS MAP(BIGINT, UBIGINT))
+"""
 #: the numeric columns' rows: ``__num`` has one row per numeric column (its position ``__i``, name,
 #: finite range and histogram), unnested from one list, so the statement's size does not grow with the
 #: number of columns beyond one list element each; ``__k``/``__o`` order the rows as before (by column,
-#: then buckets, point, inf, nan)
+#: then buckets, point, inf, nan); the last bucket adds key n (``_FINITE_HISTOGRAM``'s max), read as
+#: ``h[b + 1]``: sqlglot would shift a literal index
 _NUMERIC_ROWS = """
 SELECT __i, 0 AS __k, __b.b AS __o, feature, 'bucket' AS kind,
        lo + __b.b * (hi - lo) / __p_n AS low,
        CASE WHEN __b.b = __p_n - 1 THEN hi ELSE lo + (__b.b + 1) * (hi - lo) / __p_n END AS high,
-       CAST(NULL AS VARCHAR) AS value, CAST(coalesce(h[__b.b], 0) AS DOUBLE) AS count
+       CAST(NULL AS VARCHAR) AS value,
+       CAST(coalesce(h[__b.b], 0) + CASE WHEN __b.b = __p_n - 1 THEN coalesce(h[__b.b + 1], 0) ELSE 0 END AS DOUBLE)
+         AS count
 FROM __num CROSS JOIN range(__p_n) AS __b(b) WHERE hi > lo
 UNION ALL
 SELECT __i, 1, 0, feature, 'point', lo, lo, NULL, CAST(coalesce(h[0], 0) AS DOUBLE) FROM __num WHERE hi = lo
@@ -162,8 +177,11 @@ def statistics(
                 low, high = num(ranges[column.name].low), num(ranges[column.name].high)
                 bounds = (low, high)
             ranges_ += [exp.alias_(low, lo.name), exp.alias_(high, hi.name)]
-            bucket = fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n)
-            aggregates.append(exp.alias_(exp.func("histogram", bucket), h.name))
+            if ranges is not None and _plain(ranges[column.name]):
+                histogram = fill(_FINITE_HISTOGRAM, x=x, lo=bounds[0], hi=bounds[1], n=n)
+            else:
+                histogram = exp.func("histogram", fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n))
+            aggregates.append(exp.alias_(histogram, h.name))
             numeric.append(_struct(i=exp.Literal.number(i), feature=feature, lo=lo.copy(), hi=hi.copy(), h=h))
         else:
             value = exp.cast(col(column.name), "VARCHAR")
@@ -206,6 +224,11 @@ def statistics(
     for cte in query.args["with_"].expressions[1:]:  # one row each (__num: one per column): computed once
         cte.set("materialized", True)
     return query
+
+
+def _plain(known: Range) -> bool:
+    """Whether a column's histogram can skip the tests for NaN, infinities and a zero-width range."""
+    return known.finite and known.low is not None and known.high is not None and known.high > known.low
 
 
 def _union(parts: list[exp.Expr]) -> exp.Query:

@@ -72,10 +72,12 @@ def read_ranges(
     bounds: Mapping[str, tuple[float | None, float | None]],
 ) -> dict[str, Range]:
     """The ranges of ``record``'s numeric columns from ``range_aggregates``' ``values`` and each column's
-    (min, max) over the same rows (``bounds``, by name); the few columns with NaN or infinite values get
-    their finite range from one more query over ``source``."""
+    (min, max) over the same rows (``bounds``, by name), marked ``finite``; the few columns with NaN or
+    infinite values get their finite range from one more query over ``source``."""
     numeric = _numeric(columns, ignored)
-    ranges = {c.name: Range(*bounds[c.name]) for c, odd in zip(numeric, values, strict=True) if not odd}
+    ranges = {
+        c.name: Range(*bounds[c.name], finite=True) for c, odd in zip(numeric, values, strict=True) if not odd
+    }
     rest = [c for c in numeric if c.name not in ranges]
     if rest:
         aggregates = [a for c in rest for a in statistics_range_aggregates(c)]

@@ -99,8 +99,13 @@ def assigned(source: exp.Expr, d: int, centroids: Centroids, cosine: bool) -> ex
     with_vector = exp.select("*", exp.alias_(vector, ident(VECTOR))).from_(source, copy=False)
     distances = [exp.alias_(e, ident(_d(c))) for c, e in enumerate(distance_exprs(d, centroids, cosine))]
     inner = exp.select("*", *distances).from_(with_vector.subquery("__vector"), copy=False)
+    # DuckDB's own LEAST: the distances are never NULL (every dimension is imputed, one-hot 0/1 or
+    # label-encoded; the cosine distance coalesces), so BigQuery's NULL-if-any-NULL test that sqlglot
+    # writes around it otherwise (k IS NULL tests and a CASE per row) changes nothing and cost 10-20 % of a step
     nearest = (
-        exp.Least(this=col(_d(0)), expressions=[col(_d(c)) for c in range(1, k)]) if k > 1 else col(_d(0))
+        exp.Least(this=col(_d(0)), expressions=[col(_d(c)) for c in range(1, k)], ignore_nulls=True)
+        if k > 1
+        else col(_d(0))
     )
     with_min = exp.select("*", exp.alias_(nearest, ident(DMIN))).from_(inner.subquery("__dist"), copy=False)
     case = exp.Case()
@@ -245,12 +250,12 @@ class Assignment:
         by_cluster = np.zeros(int(self.cluster.max(initial=0)) + 1)
         for c, r in radius.items():
             by_cluster[c] = r
-        scale = by_cluster[self.cluster.astype(np.int64)]
+        scale = by_cluster[self.cluster]
         normalized = np.divide(self.distance, scale, out=np.zeros_like(self.distance), where=scale != 0)
         rows = len(normalized)
         positions = [(i * (rows - 1)) // 1000 for i in range(1001)]
-        chosen = np.partition(normalized, sorted(set(positions)))
-        return [float(chosen[p]) for p in positions]
+        normalized.partition(sorted(set(positions)))  # in place: the array is this call's own
+        return [float(normalized[p]) for p in positions]
 
 
 def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assignment:
@@ -259,7 +264,7 @@ def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assig
     table = data.con.execute(sql(exp.select(col(CID), col(DMIN)).from_(source))).fetch_arrow_table()
     return Assignment(
         cluster=table.column(0).to_numpy(zero_copy_only=False),
-        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float),
+        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float, copy=False),
     )
 
 
