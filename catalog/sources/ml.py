@@ -38,8 +38,13 @@ class MlScan:
 
 
 def _present(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?"
-    row = con.execute(query, [schema, table]).fetchone()
+    query = (
+        exp.select("count(*)")
+        .from_("duckdb_tables()")
+        .where(exp.column("schema_name").eq(exp.Literal.string(schema)))
+        .where(exp.column("table_name").eq(exp.Literal.string(table)))
+    )
+    row = con.execute(query.sql("duckdb")).fetchone()
     return bool(row and row[0])
 
 

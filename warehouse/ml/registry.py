@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from lakehouse.contracts import kept_version
 from lakehouse.errors import NotFoundError, UsageError
+from lakehouse.quoting import literal
 from warehouse.ml.preprocessing.automatic import Dim, Feature
 from warehouse.ml.sqlexpr import ident, sql, table
 
@@ -102,7 +103,9 @@ def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     ensure(con)
-    row = con.execute(f"SELECT count(*) FROM {REGISTRY} WHERE name = ?", [f"{schema}.{name}"]).fetchone()
+    row = con.execute(
+        f"SELECT count(*) FROM {REGISTRY} WHERE name = {literal(f'{schema}.{name}')}"
+    ).fetchone()
     return bool(row and row[0])
 
 
@@ -112,12 +115,16 @@ _COLUMNS = "model_type, options, features, training_query, transform, lake_snaps
 def _row(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[str, tuple[Any, ...] | None]:
     """(the name the model is stored under, its registry row); ``name__v<N>`` finds version N also when
     it is the default version, stored as ``name``."""
-    row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{name}"]).fetchone()
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = {literal(f'{schema}.{name}')}"
+    ).fetchone()
     versioned = kept_version(name)  # ``name__v<N>``: the spelling lakehouse.contracts owns
     if row is not None or versioned is None:
         return name, row
     base, version = versioned
-    row = con.execute(f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = ?", [f"{schema}.{base}"]).fetchone()
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE name = {literal(f'{schema}.{base}')}"
+    ).fetchone()
     if row is not None and int(json.loads(row[-1]).get("version", 1)) == version:
         return base, row
     return name, None
@@ -150,21 +157,21 @@ def load(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Model:
 
 def save(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     ensure(con)
-    con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
+    con.execute(f"DELETE FROM {REGISTRY} WHERE name = {literal(model.qualified_name)}")
+    values = [
+        model.qualified_name,
+        model.model_type,
+        json.dumps(model.options),
+        json.dumps([f.to_json() for f in model.features]),
+        model.transform,
+        model.training_query,
+        model.lake_snapshot,
+        json.dumps(model.metrics, default=float),
+        json.dumps(model.state),
+    ]
     con.execute(
         f"INSERT INTO {REGISTRY} (name, model_type, options, features, transform, training_query, lake_snapshot, "
-        "metrics, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            model.qualified_name,
-            model.model_type,
-            json.dumps(model.options),
-            json.dumps([f.to_json() for f in model.features]),
-            model.transform,
-            model.training_query,
-            model.lake_snapshot,
-            json.dumps(model.metrics, default=float),
-            json.dumps(model.state),
-        ],
+        f"metrics, state) VALUES ({', '.join(literal(v) for v in values)})"
     )
 
 
@@ -173,7 +180,7 @@ def drop(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     model = load(con, schema, name)
     for part in model.state.get("tables", []):
         con.execute(sql(exp.Drop(tables=[model.state_table(part)], kind="TABLE", exists=True)))
-    con.execute(f"DELETE FROM {REGISTRY} WHERE name = ?", [model.qualified_name])
+    con.execute(f"DELETE FROM {REGISTRY} WHERE name = {literal(model.qualified_name)}")
 
 
 def rename(con: duckdb.DuckDBPyConnection, schema: str, name: str, new_name: str) -> Model:
@@ -187,7 +194,7 @@ def rename(con: duckdb.DuckDBPyConnection, schema: str, name: str, new_name: str
             f"ALTER TABLE {sql(model.state_table(part))} RENAME TO {sql(ident(f'{new_name}__{part}'))}"
         )
     con.execute(
-        f"UPDATE {REGISTRY} SET name = ? WHERE name = ?", [f"{schema}.{new_name}", model.qualified_name]
+        f"UPDATE {REGISTRY} SET name = {literal(f'{schema}.{new_name}')} WHERE name = {literal(model.qualified_name)}"
     )
     model.name = new_name
     return model

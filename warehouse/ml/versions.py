@@ -33,6 +33,7 @@ from sqlglot import exp
 
 from lakehouse.contracts import TrainingSnapshot, kept_version_name
 from lakehouse.errors import NotFoundError, UsageError
+from lakehouse.quoting import literal
 from warehouse.ml import registry
 
 DEFAULTS_LOG = "ml._model_defaults"
@@ -78,8 +79,7 @@ def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[
     pattern = f"{schema}.{name}".replace("_", "\\_") + "\\_\\_v%"
     rows = con.execute(
         f"SELECT name, model_type, state, created_at, lake_snapshot, metrics FROM {registry.REGISTRY} "
-        "WHERE name = ? OR name LIKE ? ESCAPE '\\'",
-        [f"{schema}.{name}", pattern],
+        f"WHERE name = {literal(f'{schema}.{name}')} OR name LIKE {literal(pattern)} ESCAPE '\\'"
     ).fetchall()
     prefix = f"{schema}.{name}__v"
     return [r for r in rows if not r[0].startswith(prefix) or r[0].removeprefix(prefix).isdigit()]
@@ -191,8 +191,8 @@ def take_aliases(con: duckdb.DuckDBPyConnection, schema: str, name: str, aliases
 
 def _update_state(con: duckdb.DuckDBPyConnection, model: registry.Model) -> None:
     con.execute(
-        f"UPDATE {registry.REGISTRY} SET state = ? WHERE name = ?",
-        [json.dumps(model.state), model.qualified_name],
+        f"UPDATE {registry.REGISTRY} SET state = {literal(json.dumps(model.state))} "
+        f"WHERE name = {literal(model.qualified_name)}"
     )
 
 
@@ -201,7 +201,8 @@ def _log(con: duckdb.DuckDBPyConnection, model: str, version: int, reason: str) 
         if statement.strip():
             con.execute(statement)
     con.execute(
-        f"INSERT INTO {DEFAULTS_LOG} (model, version, reason) VALUES (?, ?, ?)", [model, version, reason]
+        f"INSERT INTO {DEFAULTS_LOG} (model, version, reason) "
+        f"VALUES ({literal(model)}, {literal(version)}, {literal(reason)})"
     )
 
 
@@ -233,7 +234,7 @@ def _logged(con: duckdb.DuckDBPyConnection, model: str) -> bool:
     ).fetchone()
     if not present or not present[0]:
         return False
-    row = con.execute(f"SELECT count(*) FROM {DEFAULTS_LOG} WHERE model = ?", [model]).fetchone()
+    row = con.execute(f"SELECT count(*) FROM {DEFAULTS_LOG} WHERE model = {literal(model)}").fetchone()
     return bool(row and row[0])
 
 
@@ -246,7 +247,7 @@ def previous_default(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> 
         history = [
             int(r[0])
             for r in con.execute(
-                f"SELECT version FROM {DEFAULTS_LOG} WHERE model = ? ORDER BY seq", [model]
+                f"SELECT version FROM {DEFAULTS_LOG} WHERE model = {literal(model)} ORDER BY seq"
             ).fetchall()
         ]
     kept = {v.version for v in list_versions(con, schema, name)}

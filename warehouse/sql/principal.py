@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from lakehouse.quoting import literal
 from warehouse.ml import engine, registry
 from warehouse.ml.model import Scratch
 from warehouse.ml.preprocessing import functions as transform_functions
@@ -53,7 +54,9 @@ class PrincipalCompiler:
         if not _has_registry(warehouse) or not registry.exists(warehouse, schema, name):
             return None
         loaded = registry.load(warehouse, schema, name)
-        rows = warehouse.execute(f"SELECT * FROM {REGISTRY_RELATION} WHERE name = ?", [loaded.qualified_name])
+        rows = warehouse.execute(
+            f"SELECT * FROM {REGISTRY_RELATION} WHERE name = {literal(loaded.qualified_name)}"
+        )
         out = {REGISTRY_RELATION: rows.fetch_arrow_table()}
         for part in loaded.state.get("tables", []):
             relation = f"{schema}.{name}__{part}".lower()
@@ -90,8 +93,7 @@ def _has_registry(con: duckdb.DuckDBPyConnection) -> bool:
     schema, _, table = REGISTRY_RELATION.partition(".")
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ?",
-        [schema, table],
+        f"AND schema_name = {literal(schema)} AND table_name = {literal(table)}"
     ).fetchone()
     return bool(row and row[0])
 

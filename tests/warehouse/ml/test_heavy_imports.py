@@ -49,3 +49,29 @@ def test_a_model_without_trees_or_layers_loads_neither_xgboost_nor_keras(model_t
 def test_a_tree_model_loads_xgboost_and_not_keras() -> None:
     loaded = _loaded("boosted_tree_regressor")
     assert "xgboost" in loaded and "keras" not in loaded and "jax" not in loaded
+
+
+def test_scoring_a_stored_model_imports_no_pandas(tmp_path: Path) -> None:
+    """A ``lakehouse sql`` of ML.PREDICT reads the registry: a bound ``?`` parameter makes DuckDB's
+    client import pandas (0.3-0.8 s here), so the registry's values are quoted literals."""
+    database = tmp_path / "w.duckdb"
+    setup = (
+        "import duckdb\n"
+        "from warehouse import execute\n"
+        f"con = duckdb.connect({str(database)!r})\n"
+        "con.execute('CREATE SCHEMA ml')\n"
+        "con.execute('CREATE TABLE t AS SELECT i::DOUBLE AS x, (i % 7)::DOUBLE AS y FROM range(200) r(i)')\n"
+        f"execute(con, {TRAIN['linear_reg']!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", setup], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    score = (
+        "import json, sys, duckdb\n"
+        "from warehouse import execute\n"
+        f"con = duckdb.connect({str(database)!r})\n"
+        "rows = execute(con, 'SELECT count(*) FROM ML.PREDICT(MODEL ml.m, TABLE t)').rows\n"
+        "print(json.dumps([rows[0][0], 'pandas' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", score], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [200, False]
