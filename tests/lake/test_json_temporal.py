@@ -237,3 +237,12 @@ def test_a_value_after_the_format_sample_that_does_not_parse(settings: Settings,
             f'{path.name}: cannot parse "soon" as DATE for column d (expected %y-%m-%d or %Y-%m-%d or %d-%m-%y or %d-%m-%Y or %m-%d-%y or %m-%d-%Y)',
         )
     ]
+
+
+def test_a_zone_name_keeps_the_text(settings: Settings, tmp_path: Path) -> None:
+    """DuckDB's JSON detection has no zone-name format: such values stay text, the zone with them."""
+    values = ["2026-01-02 03:04:05 CET", "2026-07-02T03:04:05 Europe/Paris"]
+    path = write_lines(tmp_path / "z.json", [json.dumps({"k": i, "t": v}) for i, v in enumerate(values)])
+    report = lake.ingest(settings, [path], "z")
+    assert report.rows_landed == 2, report
+    assert query(settings, "SELECT typeof(t), t FROM lake.z ORDER BY k") == [("VARCHAR", v) for v in values]
