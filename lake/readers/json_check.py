@@ -94,9 +94,9 @@ class Proof:
     """The strict parse as a stream of record batches (the data itself, see ``lake.readers.json``).
 
     ``batches`` yields each proven batch with the record number (1-based, file order) in an extra
-    last column ``line`` (``LINE``, or a variant of it that no field of the file has); it stops at the first record that does not fit, and ``reason`` says why
-    (None while every record so far fits). A consumer must look at ``reason`` after the stream ends:
-    a stopped stream is short, never an error.
+    last column ``line`` (``LINE``, or a variant of it that no field of the file has); it stops at
+    the first record that does not fit, and ``reason`` says why (None while every record so far fits).
+    A consumer must look at ``reason`` after the stream ends: a stopped stream is short, never an error.
     """
 
     LINE = "__lake_line"
