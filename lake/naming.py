@@ -17,6 +17,7 @@ in ``lake._columns``.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -83,3 +84,11 @@ def validate_dataset(name: str) -> str:
 def table_ref(dataset: str) -> str:
     """``lake.main."<dataset>"``: the lake table of a (validated) dataset."""
     return f"lake.main.{ident(dataset)}"
+
+
+def unused_name(stem: str, taken: Iterable[str]) -> str:
+    """``stem``, or ``stem`` with the first number that makes it unlike every name in ``taken`` (as
+    DuckDB compares names: case-insensitively): a reader's own column beside a file's fields, which
+    may be named anything."""
+    lowered = {name.lower() for name in taken}
+    return next(n for i in itertools.count() if (n := f"{stem}{i or ''}").lower() not in lowered)

@@ -32,7 +32,7 @@ from lake.report import BatchRejected, FileReport, IngestReport
 from lake.schema import Plan, plan, read_schema
 from lake.sources import Source, resolve
 from lake.survey import Fingerprint
-from lake.types import JSON, VARCHAR, contains_json, fits
+from lake.types import JSON, VARCHAR, contains_json, fits, is_json
 from lakehouse.connect import attach_lake, connect
 from lakehouse.errors import UsageError
 from lakehouse.gate import Gate
@@ -277,7 +277,12 @@ def _rewrite(ctx: StageContext, staged: Staged, target: Mapping[str, DuckDBPyTyp
     """Rewrite a staged file whose column types the table cannot read as they are (e.g. BIGINT → JSON)."""
     paths = string_list([str(p) for p in staged.files])
     columns = ", ".join(
-        f"{ident(c)}" if fits(t, target[c]) else f"CAST({ident(c)} AS {target[c]}) AS {ident(c)}"
+        f"{ident(c)}"
+        if fits(t, target[c])
+        # a scalar becomes the JSON of its value (a CAST of text to JSON would parse the text)
+        else f"to_json({ident(c)}) AS {ident(c)}"
+        if is_json(target[c])
+        else f"CAST({ident(c)} AS {target[c]}) AS {ident(c)}"
         for c, t in staged.schema.items()
     )
     old = list(staged.files)

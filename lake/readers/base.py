@@ -27,7 +27,7 @@ import duckdb
 import zstandard
 from duckdb.sqltypes import DuckDBPyType
 
-from lake.naming import LINEAGE_COLUMNS, normalize_columns
+from lake.naming import LINEAGE_COLUMNS, normalize_columns, unused_name
 from lake.sources import Source
 from lake.survey import Fingerprint, Survey, hashed
 from lakehouse.errors import InputError
@@ -162,6 +162,17 @@ def first_line(exc: BaseException) -> str:
 
 def sql_file(name: str) -> str:
     return files("lake.sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def numbered(reader: str, columns: Sequence[str], alias: str = "r") -> tuple[str, str]:
+    """``reader WITH ORDINALITY`` as ``alias``, and the SQL reference of its record number.
+
+    DuckDB names the number ``ordinality``; beside a field of that name it picks another, and
+    ``alias.ordinality`` is the field. So every column is named here: ``columns`` (the reader's, in
+    order) and the number under a name none of them has."""
+    number = unused_name("__lake_record", columns)
+    names = ", ".join(ident(c) for c in [*columns, number])
+    return f"{reader} WITH ORDINALITY {alias}({names})", f"{alias}.{ident(number)}"
 
 
 def lineage_sql(ctx: StageContext, source: Source, line: str) -> str:

@@ -31,6 +31,7 @@ from lake.readers.base import (
     StageContext,
     Staged,
     lineage_sql,
+    numbered,
     override_types,
     quarantine_sql,
     select_list,
@@ -282,8 +283,8 @@ def _write(
         )
         con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
         reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {read_opts})"
-        lineage = lineage_sql(ctx, file.source, "r.ordinality")
-        select = f"SELECT {select_cols}, {lineage} FROM {reader} WITH ORDINALITY r{where}"
+        rows_of, number = numbered(reader, list(read_types))
+        select = f"SELECT {select_cols}, {lineage_sql(ctx, file.source, number)} FROM {rows_of}{where}"
         files, rows = write_stage(ctx, file.index, select, schema)
         long_lines = con.execute(
             "SELECT count(*) FROM _csv_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
@@ -331,9 +332,10 @@ def _quarantine_unparsed(
     delimiter = literal(str(file.dialect_opts["delim"]))
     raw = f" || {delimiter} || ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in read_types)
     bad = " OR ".join(f"NOT {ok_sql(ident(c), conv)}" for c, conv in converted.items())
+    rows_of, number = numbered(reader, list(read_types))
     select = (
-        f"SELECT ordinality + {header} AS source_line, concat_ws('; ', {reasons}) AS reason, {raw} AS raw "
-        f"FROM {reader} WITH ORDINALITY WHERE {bad}"
+        f"SELECT {number} + {header} AS source_line, concat_ws('; ', {reasons}) AS reason, {raw} AS raw "
+        f"FROM {rows_of} WHERE {bad}"
     )
     ctx.con.execute("CREATE OR REPLACE TEMP TABLE _csv_unparsed AS " + select)
     ctx.con.execute(quarantine_sql(ctx, file.source, "SELECT * FROM _csv_unparsed"))

@@ -42,6 +42,7 @@ from lake.readers.base import (
     StageContext,
     Staged,
     lineage_sql,
+    numbered,
     override_types,
     quarantine_sql,
     select_list,
@@ -79,7 +80,7 @@ class _Read:
     ctx: StageContext
     object_bytes: int
     line_map: str | None
-    line: str | None
+    line: str | None  # SQL of a record's line from its record number ``{n}`` (a cleaned copy's records)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class JsonReader(FileByFile):
     ) -> Staged:
         """Detect the types once, then read the file once, straight into staged Parquet.
 
-        ``line_map`` (a table k → line_no) or ``line`` (an expression of ``r.ordinality``) maps the
+        ``line_map`` (a table k → line_no) or ``line`` (an expression of the record number ``{n}``) maps the
         record numbers of a cleaned copy back to the original lines. DuckDB's default object limit
         first: a larger one makes every read slower (~12 %, measured), and a larger record fails
         with a clear error, after which the file is read with the limit of ``MAX_RECORD_BYTES``.
@@ -207,7 +208,7 @@ class JsonReader(FileByFile):
                 return None
         proof = Proof(read.path, compression, *proof_types)
         _, names = select_list(ctx, list(types))
-        finish = _Finish(read, types, names, {str(leaf[0]) for leaf in proof.temporal}, formats)
+        finish = _Finish(read, types, names, {str(leaf[0]) for leaf in proof.temporal}, formats, proof.line)
         try:
             files, rows = write_tables(ctx.out_dir / f"{read.index:05d}", map(finish, _row_groups(proof)))
         except (
@@ -254,8 +255,9 @@ class JsonReader(FileByFile):
                 f"{source.path.name}: a field name DuckDB cannot use in a table type (control characters?): {exc}"
             ) from exc
         _check_no_rounding(source, types, typed)
-        line = read.line or ("r.ordinality" if read.line_map is None else "m.line_no")
-        join = "" if read.line_map is None else f" JOIN {read.line_map} m ON m.k = r.ordinality"
+        rows_of, number = numbered(reader, list(types))
+        line = read.line.format(n=number) if read.line else number if read.line_map is None else "m.line_no"
+        join = "" if read.line_map is None else f" JOIN {read.line_map} m ON m.k = {number}"
         found = temporal.leaves(sql_types)
         formats = temporal.Formats({}, {})
         if found:  # dates and timestamps are read as text and parsed as DuckDB's auto read parses them
@@ -268,14 +270,14 @@ class JsonReader(FileByFile):
                 for s, t in sql_types.items()
             }
             columns, _ = select_list(ctx, list(types), convert)
-        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {reader} WITH ORDINALITY r{join}"
+        select = f"SELECT {columns}, {lineage_sql(ctx, source, line)} FROM {rows_of}{join}"
         if not formats.bad:
             return _Plan(select, schema, names, types)
         reason = temporal.reason_sql(found, formats, source.path.name, "r")
         raw = "to_json(struct_pack(" + ", ".join(f"{ident(s)} := r.{ident(s)}" for s in types) + "))::VARCHAR"
         quarantine = (
             f"SELECT {line} AS source_line, {reason} AS reason, {raw} AS raw "
-            f"FROM {reader} WITH ORDINALITY r{join} WHERE ({reason}) IS NOT NULL"
+            f"FROM {rows_of}{join} WHERE ({reason}) IS NOT NULL"
         )
         return _Plan(f"{select} WHERE ({reason}) IS NULL", schema, names, types, quarantine)
 
@@ -314,7 +316,7 @@ class JsonReader(FileByFile):
                 "SELECT line_no - row_number() OVER (ORDER BY line_no) AS before FROM _json_bad"
             )
             # the k-th clean record was line k + (bad lines before it)
-            line = "r.ordinality + (SELECT count(*) FROM _json_shift b WHERE b.before < r.ordinality)"
+            line = "{n} + (SELECT count(*) FROM _json_shift b WHERE b.before < {n})"
             try:
                 staged = self._stage(source, str(clean), index, ctx, line=line)
             except duckdb.InvalidInputException:  # a malformed line SUSPECT let through
@@ -416,6 +418,7 @@ class _Finish:
     names: dict[str, str]  # source name -> column
     temporal: set[str]  # source names of the columns with temporal leaves
     formats: Formats  # their formats, chosen from the sample
+    line: str  # the proof's column of record numbers (``Proof.line``)
 
     def __call__(self, table: pa.Table) -> pa.Table:
         table.validate(full=True)  # UTF-8 (ArrowInvalid), as DuckDB's scan of the text checked it
@@ -425,7 +428,7 @@ class _Finish:
             f"AS {ident(self.names[s])}"
             for s in self.temporal
         ]
-        lineage = lineage_sql(ctx, self.read.source, ident(Proof.LINE))
+        lineage = lineage_sql(ctx, self.read.source, ident(self.line))
         ctx.con.register(view, table)
         try:
             done = ctx.con.sql(f"SELECT {', '.join([*cast, lineage])} FROM {ident(view)}").to_arrow_table()

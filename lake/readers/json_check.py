@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from duckdb.sqltypes import DuckDBPyType
 
+from lake.naming import unused_name
 from lake.types import children, kind
 
 #: DuckDB's default JSON detection sample; the fast path asks for it explicitly
@@ -93,20 +94,21 @@ class Proof:
     """The strict parse as a stream of record batches (the data itself, see ``lake.readers.json``).
 
     ``batches`` yields each proven batch with the record number (1-based, file order) in an extra
-    last column ``LINE``; it stops at the first record that does not fit, and ``reason`` says why
-    (None while every record so far fits). A consumer must look at ``reason`` after the stream ends:
-    a stopped stream is short, never an error.
+    last column ``line`` (``LINE``, or a variant of it that no field of the file has); it stops at
+    the first record that does not fit, and ``reason`` says why (None while every record so far fits).
+    A consumer must look at ``reason`` after the stream ends: a stopped stream is short, never an error.
     """
 
     LINE = "__lake_line"
 
     def __init__(self, path: str, compression: str | None, schema: pa.Schema, temporal: list[Leaf]) -> None:
         self.path, self.compression, self.schema, self.temporal = path, compression, schema, temporal
+        self.line = unused_name(self.LINE, schema.names)
         self.reason: str | None = None
 
     @property
     def output_schema(self) -> pa.Schema:
-        return self.schema.append(pa.field(self.LINE, pa.int64()))
+        return self.schema.append(pa.field(self.line, pa.int64()))
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         stream = pa.input_stream(self.path, compression=COMPRESSIONS[self.compression])

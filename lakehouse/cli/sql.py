@@ -123,7 +123,7 @@ def sql(
     """
     import warehouse
     from warehouse.sql import literals
-    from warehouse.sql.results import run_duckdb
+    from warehouse.sql.results import duckdb_lake_use, run_duckdb
 
     fmt = "json" if as_json else fmt
     if query and file:
@@ -141,9 +141,11 @@ def sql(
         return
     text = query if query is not None else file.read_text() if file else sys.stdin.read()
     # a SELECT of literals is the same statement in DuckDB SQL: run as is, without sqlglot
-    as_is = dialect == "duckdb" or literals.literal_select(text)
-    # SELECT 1 needs neither the lake nor the policy's say on its encryption (DuckDB SQL: always the lake)
-    use = "write" if dialect == "duckdb" else "none" if as_is else warehouse.lake_use(text)
+    literal = literals.literal_select(text)
+    as_is = dialect == "duckdb" or literal
+    # SELECT 1 needs neither the lake nor the policy's say on its encryption; a query is told from a write
+    # in either dialect (DuckDB SQL by DuckDB's parser: no sqlglot)
+    use = "none" if literal else duckdb_lake_use(text) if dialect == "duckdb" else warehouse.lake_use(text)
     lake = use != "none"
     # a query that writes nothing attaches an existing lake read-only: no httpfs (an encrypted lake's writes)
     read_lake = use == "read" and lake_exists(app.loaded)

@@ -98,3 +98,27 @@ def test_the_lake_holds_the_auto_read(
     report = lake.ingest(settings, [path], dataset)
     assert report.rows_landed == len(values), report
     assert [(t,) for t in _landed(settings, dataset)] == auto.fetchall()
+
+
+def test_zone_names_are_applied_and_unknown_ones_keep_the_text(settings: Settings, tmp_path: Path) -> None:
+    """A zone name (ICU's: CET, Europe/Paris, America/New_York, with daylight saving) gives the instant
+    DuckDB's own auto read gives, stored in UTC; a name ICU does not know keeps the column as text:
+    the zone is never dropped."""
+    lines = [
+        "k,t",
+        "1,2026-01-02 03:04:05 CET",
+        "2,2026-07-02 03:04:05 CET",
+        "3,2026-07-02 03:04:05.5 Europe/Paris",
+        "4,2026-01-02 03:04:05 America/New_York",
+    ]
+    report = lake.ingest(settings, [write_lines(tmp_path / "z.csv", lines)], "z")
+    assert report.rows_landed == 4, report
+    assert _landed(settings, "z") == [
+        dt.datetime(2026, 1, 2, 2, 4, 5),
+        dt.datetime(2026, 7, 2, 1, 4, 5),
+        dt.datetime(2026, 7, 2, 1, 4, 5, 500000),
+        dt.datetime(2026, 1, 2, 8, 4, 5),
+    ]
+    unknown = ["k,t", "1,2026-01-02 03:04:05 Europe/Paris", "2,2026-01-02 03:04:05 Mars/Olympus"]
+    lake.ingest(settings, [write_lines(tmp_path / "u.csv", unknown)], "u")
+    assert _landed(settings, "u") == ["2026-01-02 03:04:05 Europe/Paris", "2026-01-02 03:04:05 Mars/Olympus"]

@@ -237,3 +237,30 @@ def test_a_value_after_the_format_sample_that_does_not_parse(settings: Settings,
             f'{path.name}: cannot parse "soon" as DATE for column d (expected %y-%m-%d or %Y-%m-%d or %d-%m-%y or %d-%m-%Y or %m-%d-%y or %m-%d-%Y)',
         )
     ]
+
+
+def test_a_zone_name_keeps_the_text(settings: Settings, tmp_path: Path) -> None:
+    """DuckDB's JSON detection has no zone-name format: such values stay text, the zone with them."""
+    values = ["2026-01-02 03:04:05 CET", "2026-07-02T03:04:05 Europe/Paris"]
+    path = write_lines(tmp_path / "z.json", [json.dumps({"k": i, "t": v}) for i, v in enumerate(values)])
+    report = lake.ingest(settings, [path], "z")
+    assert report.rows_landed == 2, report
+    assert query(settings, "SELECT typeof(t), t FROM lake.z ORDER BY k") == [("VARCHAR", v) for v in values]
+
+
+def test_text_meeting_a_timestamp_column_keeps_both_as_json(settings: Settings, tmp_path: Path) -> None:
+    """A later batch's text (a zone name, a word) in a TIMESTAMP column: the column becomes JSON and the
+    text lands as a JSON string (a CAST of the text to JSON parsed it and failed the batch)."""
+    first = write_lines(tmp_path / "a.json", [json.dumps({"k": 1, "t": "2026-01-02T03:04:05"})])
+    lake.ingest(settings, [first], "w")
+    later = [
+        json.dumps({"k": 2, "t": "2026-07-02T03:04:05 Europe/Paris"}),
+        json.dumps({"k": 3, "t": "hello"}),
+    ]
+    report = lake.ingest(settings, [write_lines(tmp_path / "b.json", later)], "w")
+    assert (report.rows_landed, report.rows_quarantined) == (2, 0), report
+    assert query(settings, "SELECT k, typeof(t), t FROM lake.w ORDER BY k") == [
+        (1, "JSON", '"2026-01-02 03:04:05"'),
+        (2, "JSON", '"2026-07-02T03:04:05 Europe/Paris"'),
+        (3, "JSON", '"hello"'),
+    ]

@@ -16,7 +16,7 @@ pyarrow (and numpy): both imports are the larger part of a short ``lakehouse sql
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlglot import exp
@@ -27,7 +27,7 @@ from lakehouse.errors import UsageError, parse_error_message
 from lakehouse.progress import ProgressCallback
 from warehouse.sql import rewrites, script, support
 from warehouse.sql.dialect import ML_DATA_FUNCTIONS, MLTableFunction, parse
-from warehouse.sql.results import Params, Result, result_of
+from warehouse.sql.results import LakeUse, Params, Result, result_of
 
 if TYPE_CHECKING:  # imported when a statement uses ML (start-up time of `lakehouse sql`)
     from warehouse.ml.model import Scratch
@@ -72,10 +72,6 @@ def uses_ml(statement: exp.Expr) -> bool:
         or (isinstance(node.this, exp.Identifier | exp.Column) and node.this.name.upper() == "ML")
         for node in statement.find_all(MLTableFunction, exp.Dot)
     )
-
-
-#: what a script does with the lake (``lake_use``)
-LakeUse = Literal["none", "read", "write"]
 
 
 def lake_use(text: str) -> LakeUse:

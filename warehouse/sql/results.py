@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -58,12 +58,34 @@ class Result:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def run_duckdb(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> list[Result]:
-    """Run DuckDB SQL as is (no BigQuery rewrites, no ML statements); one Result per statement."""
+#: what a script does with the lake (``frontend.lake_use``, ``duckdb_lake_use``)
+LakeUse = Literal["none", "read", "write"]
+
+
+def _duckdb_statements(text: str, con: duckdb.DuckDBPyConnection | None = None) -> list[duckdb.Statement]:
+    """The statements of DuckDB SQL ``text``, parsed by DuckDB (``con``'s, or the module's default
+    in-memory connection: the parser needs no catalog); a parse error is one plain line."""
     try:
-        statements = con.extract_statements(text)
+        return (con or duckdb.default_connection()).extract_statements(text)
     except duckdb.ParserException as exc:
         raise UsageError(parse_error_message(exc, "the DuckDB SQL"), hint="DuckDB SQL expected") from exc
+
+
+def duckdb_lake_use(text: str) -> LakeUse:
+    """What DuckDB SQL ``text`` needs of the lake, as DuckDB's own parser tells its statements apart: ``read``
+    when every one is a query (SELECT, FROM-first, DESCRIBE, SHOW, SUMMARIZE: the lake may be attached
+    read-only), else ``write``. A query that names a ``ducklake_`` function counts as a write: some of
+    them write from a SELECT (``FROM ducklake_expire_snapshots('lake')``), and DuckDB's parse does not
+    list a statement's functions (a mention in a string literal only keeps the lake writable)."""
+    statements = _duckdb_statements(text)
+    if all(s.type == duckdb.StatementType.SELECT and "ducklake_" not in s.query.lower() for s in statements):
+        return "read"
+    return "write"
+
+
+def run_duckdb(con: duckdb.DuckDBPyConnection, text: str, params: Params = None) -> list[Result]:
+    """Run DuckDB SQL as is (no BigQuery rewrites, no ML statements); one Result per statement."""
+    statements = _duckdb_statements(text, con)
     return [result_of(con.execute(s, params) if params else con.execute(s)) for s in statements]
 
 

@@ -9,6 +9,7 @@ expressions of the model's numeric input dimensions, the same at training and at
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from lakehouse.contracts import ModelFeature
-from lakehouse.errors import UsageError
+from lakehouse.errors import InputError, UsageError
 from warehouse.ml.sqlexpr import col, ident, num, sql, string
 
 NULL_CATEGORY = "_null_filler"
@@ -90,7 +91,12 @@ def fit_with(
     extra: Sequence[exp.Expr] = (),
 ) -> tuple[list[Feature], list[Any]]:
     """``fit``, and the values of ``extra`` aggregates over the same rows computed in the same scan
-    (what else the caller needs from them: the training statistics' ranges)."""
+    (what else the caller needs from them: the training statistics' ranges).
+
+    A NaN is a missing value, as NULL is (``encode``); an infinity is refused (``InputError`` naming
+    the feature and counting its rows). The plain pass comes first: without NaN or infinities (the
+    usual case) its numbers are the statistics; a NaN or an infinity shows there as a mean that is not
+    finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
@@ -98,29 +104,20 @@ def fit_with(
                 f"feature {name!r} has type {dtype}, which models cannot use", hint="select scalar columns"
             )
         features.append(Feature(name=name, dtype=dtype, numeric=is_numeric_type(dtype)))
-    aggregates: list[exp.Expr] = []
-    for f in features:
-        x = exp.cast(col(f.name), "DOUBLE") if f.numeric else col(f.name)
-        aggregates.append(exp.func("count_if", exp.Is(this=col(f.name), expression=exp.null())))
-        if f.numeric:
-            aggregates += [exp.func(n, x) for n in ("min", "max", "avg")]
-            aggregates += [
-                exp.func("reservoir_quantile", x, exp.Literal.number(0.5)),
-                exp.func("stddev_samp", x),
-            ]
-    if not aggregates and not extra:
+    if not features and not extra:
         return features, []
-    row = con.execute(sql(exp.select(*aggregates, *extra).from_(exp.Subquery(this=relation)))).fetchone()
-    assert row is not None
-    values = iter(row[: len(aggregates)])
+    try:
+        found = _statistics(con, relation, features, extra, nan_missing=False)
+        plain = all(f.mean is None or math.isfinite(f.mean) for f in features)
+    except duckdb.OutOfRangeException:  # stddev_samp of values with a NaN or an infinity
+        plain = False
+    if not plain:
+        found = _statistics(con, relation, features, extra, nan_missing=True)
     for f in features:
-        f.null_count = int(next(values))
-        if f.numeric:
-            f.min, f.max, f.mean, f.median, f.stddev = (
-                None if v is None else float(v) for v in [next(values) for _ in range(5)]
+        if f.numeric and f.mean is None:
+            raise UsageError(
+                f"feature {f.name!r} is NULL or NaN in every training row", hint="drop the column"
             )
-            if f.mean is None:
-                raise UsageError(f"feature {f.name!r} is NULL in every training row", hint="drop the column")
     for f in features:
         if not f.numeric:
             value = exp.cast(col(f.name), "VARCHAR")
@@ -131,7 +128,55 @@ def fit_with(
                 .order_by("1 NULLS LAST")
             )
             f.categories = [r[0] for r in con.execute(sql(query)).fetchall()]
-    return features, list(row[len(aggregates) :])
+    return features, found
+
+
+def _statistics(
+    con: duckdb.DuckDBPyConnection,
+    relation: exp.Expr,
+    features: list[Feature],
+    extra: Sequence[exp.Expr],
+    *,
+    nan_missing: bool,
+) -> list[Any]:
+    """One scan: each feature's NULL count and a numeric one's min, max, mean, median and stddev set on
+    ``features``; the values of ``extra`` returned. With ``nan_missing`` a NaN counts and is left out
+    as NULL is, and a numeric feature with an infinity raises."""
+    aggregates: list[exp.Expr] = []
+    infinite: list[exp.Expr] = []
+    for f in features:
+        x: exp.Expr = exp.cast(col(f.name), "DOUBLE") if f.numeric else col(f.name)
+        if f.numeric and nan_missing:
+            infinite.append(exp.func("count_if", exp.func("isinf", x.copy())))
+            # NULL unless finite: NaN is left out as NULL is; an infinity too (then the pass raises)
+            x = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
+        aggregates.append(exp.func("count_if", exp.Is(this=x.copy(), expression=exp.null())))
+        if f.numeric:
+            aggregates += [exp.func(n, x.copy()) for n in ("min", "max", "avg")]
+            aggregates += [
+                exp.func("reservoir_quantile", x.copy(), exp.Literal.number(0.5)),
+                exp.func("stddev_samp", x.copy()),
+            ]
+    row = con.execute(
+        sql(exp.select(*aggregates, *infinite, *extra).from_(exp.Subquery(this=relation)))
+    ).fetchone()
+    assert row is not None
+    values = iter(row)
+    for f in features:
+        f.null_count = int(next(values))
+        if f.numeric:
+            f.min, f.max, f.mean, f.median, f.stddev = (
+                None if v is None else float(v) for v in [next(values) for _ in range(5)]
+            )
+    for f in (f for f in features if f.numeric and nan_missing):
+        count = int(next(values))
+        if count:
+            raise InputError(
+                f"feature {f.name!r} is infinite in {count} training row{'s' if count != 1 else ''};"
+                " models take finite numbers (NULL and NaN are missing values)",
+                hint=f"to make them missing: IF(IS_INF({f.name}), NULL, {f.name}); or filter the rows out",
+            )
+    return list(values)
 
 
 def dims(features: list[Feature], *, dummy: bool = False, label_encode: bool = False) -> list[Dim]:
@@ -166,8 +211,9 @@ def encode(
     impute: bool = True,
     center: bool = False,
 ) -> list[exp.Expr]:
-    """SQL expressions of ``dimensions`` over the input columns: imputed (unless ``impute`` is off),
-    optionally standardized (or only centered), one-hot or label-encoded."""
+    """SQL expressions of ``dimensions`` over the input columns: imputed (unless ``impute`` is off; NaN
+    is missing as NULL is, an infinity an error), optionally standardized (or only centered), one-hot
+    or label-encoded."""
     by_name = {f.name: f for f in features}
     out: list[exp.Expr] = []
     for d in dimensions:
@@ -176,9 +222,7 @@ def encode(
         if d.label_encoded:
             out.append(label_index(f, source))
         elif d.numeric:
-            value: exp.Expr = exp.cast(source, "DOUBLE")
-            if impute:
-                value = exp.func("coalesce", value, num(f.mean))
+            value = _missing_or_finite(exp.cast(source, "DOUBLE"), f.name, num(f.mean) if impute else None)
             if standardize:
                 value = exp.Div(
                     this=exp.Paren(this=exp.Sub(this=value, expression=num(f.mean))), expression=num(f.scale)
@@ -196,6 +240,18 @@ def encode(
     return out
 
 
+def _missing_or_finite(value: exp.Expr, name: str, imputed: exp.Expr | None) -> exp.Expr:
+    """A numeric input: finite as it is, NULL and NaN missing (``imputed``, the training mean; or a
+    NaN, xgboost's missing value, for a model that does not impute), an infinity DuckDB's ``error()``
+    naming the feature."""
+    message = f"feature {name!r} is infinite in an input row; models take finite numbers"
+    refused = exp.If(this=exp.func("isinf", value.copy()), true=exp.func("error", string(message)))
+    if imputed is None:
+        return exp.Case(ifs=[refused], default=value)
+    kept = exp.If(this=exp.func("isfinite", value.copy()), true=value)
+    return exp.Case(ifs=[kept, refused], default=imputed)
+
+
 def encode_numeric(
     f: Feature,
     values: pa.Array,
@@ -207,7 +263,7 @@ def encode_numeric(
 ) -> None:
     """``encode`` of a numeric feature's dimension in numpy, for a type that reads the rows itself:
     ``values`` is the column read as DOUBLE, the result goes into ``out`` (NULL as NaN). The same IEEE
-    operations in the same order as the SQL (``coalesce(x, mean)``, ``- mean``, ``/ stddev``), so the
+    operations in the same order as the SQL (NULL and NaN as the mean, ``- mean``, ``/ stddev``), so the
     same bits; over millions of rows numpy does them several times faster than DuckDB's arithmetic."""
     mean = f.mean
     if mean is None:
@@ -215,6 +271,10 @@ def encode_numeric(
     if impute and values.null_count:
         values = pc.fill_null(values, pa.scalar(mean, pa.float64()))
     array = values.to_numpy(zero_copy_only=False)
+    if impute:  # a NaN is missing too (``fit`` refused infinities)
+        missing = np.isnan(array)
+        if missing.any():
+            array = np.where(missing, mean, array)
     if standardize:
         np.divide(np.subtract(array, mean, out=out), f.scale, out=out)
     elif center:
