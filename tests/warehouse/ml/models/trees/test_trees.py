@@ -444,7 +444,7 @@ def test_training_query_with_random_rows_trains_on_one_read(con: duckdb.DuckDBPy
 
 
 def test_training_query_whose_rows_change_between_reads_is_refused(con: duckdb.DuckDBPyConnection) -> None:
-    """Without a split that reads rowid the encoded rows are a view, counted and then read: a query that
+    """Unless the split is SEQ the encoded rows are a view, counted and then read: a query that
     returns other rows on each read, behind a view the engine cannot see into (here a sequence: 601 values
     per read, every other row kept, so consecutive reads keep 300 and 301 rows), is one clear error, not
     arrays left partly unwritten."""
