@@ -168,6 +168,7 @@ def create_model(
             label_type=dict(columns).get(roles.get(LABEL, ""), None),
             progress=progress,
             source=encoded_from,
+            view=kind == "VIEW",
         )
         rows = data.rows
         _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=ignored, ranges=ranges)

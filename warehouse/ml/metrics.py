@@ -5,7 +5,7 @@ classification, rank sums for ROC AUC. The inputs are relations with the engine'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -30,13 +30,34 @@ REGRESSION: dict[str, str] = {
 CLASSIFICATION_METRICS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
 
 
-def regression(con: duckdb.DuckDBPyConnection, relation: exp.Query) -> dict[str, float | None]:
-    query = exp.select(*[exp.alias_(parse(text), ident(name)) for name, text in REGRESSION.items()]).from_(
+def regression(
+    con: duckdb.DuckDBPyConnection, relation: exp.Query, known: Mapping[str, float | None] | None = None
+) -> dict[str, float | None]:
+    """``REGRESSION``'s metrics of ``relation``; ``known``: those the caller has already, exactly
+    (``known_from_arrays``), left out of the query."""
+    given = dict(known or {})
+    names = [name for name in REGRESSION if name not in given]
+    query = exp.select(*[exp.alias_(parse(REGRESSION[name]), ident(name)) for name in names]).from_(
         relation.subquery("__scored")
     )
     row = con.execute(sql(query)).fetchone()
     assert row is not None
-    return {name: None if v is None else float(v) for name, v in zip(REGRESSION, row, strict=True)}
+    found = {name: None if v is None else float(v) for name, v in zip(names, row, strict=True)}
+    return {name: given[name] if name in given else found[name] for name in REGRESSION}
+
+
+def known_from_arrays(y: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
+    """The regression metrics that cost most in SQL, for a caller that holds the rows (labels and
+    predictions as DOUBLE, at least one row) in memory, exactly as ``REGRESSION`` computes them:
+    median_absolute_error is quantile_disc's element (the lower median, the ``(n - 1) // 2``-th smallest
+    absolute error), and mean_squared_log_error is NULL when a label or a prediction is <= -1 (its
+    logarithms are then not computed at all; otherwise the SQL computes it)."""
+    errors = np.abs(pred - y)
+    middle = (len(errors) - 1) // 2
+    known: dict[str, float | None] = {"median_absolute_error": float(np.partition(errors, middle)[middle])}
+    if not min(float(pred.min()), float(y.min())) > -1:
+        known["mean_squared_log_error"] = None
+    return known
 
 
 @dataclass(frozen=True)

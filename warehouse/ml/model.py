@@ -48,6 +48,8 @@ class TrainingData:
     progress: ProgressCallback | None = None
     #: the prepared rows' SQL when ``supervised.prepare`` did not write them (a trainer that reads them once)
     prepared: str | None = None
+    #: ``table`` is a temp view (``ModelType.materialize``): no ``rowid``
+    view: bool = False
     # the rows ``table`` encodes (the training query, after any TRANSFORM): for a type that reads the
     # raw feature columns and encodes them itself, with the model's feature statistics
     source: exp.Expr | None = None
@@ -177,7 +179,7 @@ class ModelType:
     warm_start: Callable[[duckdb.DuckDBPyConnection, Model], dict[str, Any]] | None = None
     #: False: ``TrainingData.table`` is a temp view of the encoded rows instead of a table, for a type
     #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``); a function of the
-    #: options for a type that needs the table only for some of them (a split that reads ``rowid``)
+    #: options for a type that needs the table only for some of them (a split that reads the rows twice)
     materialize: bool | Callable[[Mapping[str, Any]], bool] = True
     #: what hyperparameter tuning may search (``warehouse.ml.tunable``); None: the type cannot be tuned
     tuning: Tuning | None = None

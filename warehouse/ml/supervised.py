@@ -18,7 +18,7 @@ import numpy as np
 from sqlglot import exp
 
 from lakehouse.errors import UsageError
-from warehouse.ml.model import LABEL, SPLIT, WEIGHT, TrainingData
+from warehouse.ml.model import LABEL, ROW_ID, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import col, ident, sql
 
@@ -33,13 +33,21 @@ BATCH_ROWS = 1 << 17  # rows per Arrow batch when a trainer reads the prepared t
 
 def reads_row_ids(options: Mapping[str, Any]) -> bool:
     """Whether ``split_condition`` may read the training table's ``rowid`` (RANDOM, SEQ, and AUTO_SPLIT from
-    500 rows): a type whose trainer reads the rows once needs the table written only then
-    (``ModelType.materialize``)."""
+    500 rows)."""
     return options["data_split_method"] not in ("NO_SPLIT", "CUSTOM")
 
 
-def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) -> str:
-    """SQL (over the training table) that is TRUE for evaluation rows; fixed text plus numbers only."""
+def writes_rows(options: Mapping[str, Any]) -> bool:
+    """Whether a type whose trainer reads the rows once needs them written to a table
+    (``ModelType.materialize``): SEQ reads them twice (ordered by the split column, then each row's place);
+    the hash of RANDOM and AUTO_SPLIT reads each row's number once, which ``prepare`` numbers in a view
+    (``TrainingData.view``) as a written table's ``rowid`` would be."""
+    return options["data_split_method"] == "SEQ"
+
+
+def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool, row_id: str = "rowid") -> str:
+    """SQL (over the training table) that is TRUE for evaluation rows; fixed text plus numbers only.
+    ``row_id``: the column that numbers the rows 0.. in the table's order (a view's ``ROW_ID``)."""
     method = options["data_split_method"]
     fraction = options["data_split_eval_fraction"]
     if method == "AUTO_SPLIT":
@@ -54,7 +62,7 @@ def split_condition(options: Mapping[str, Any], rows: int, has_split_col: bool) 
     if method == "NO_SPLIT":
         return "FALSE"
     if method == "RANDOM":
-        return f"hash(rowid, 1) % 1000000 < {int(round(float(fraction) * 1_000_000))}"
+        return f"hash({row_id}, 1) % 1000000 < {int(round(float(fraction) * 1_000_000))}"
     if method == "CUSTOM":
         return f"coalesce(CAST({SPLIT} AS BOOLEAN), TRUE)"
     train_rows = rows - int(round(rows * float(fraction)))
@@ -79,10 +87,19 @@ def prepare(
             hint="check input_label_cols",
         )
     weight = f"coalesce(CAST({WEIGHT} AS DOUBLE), 1.0)" if WEIGHT in data.roles else "1.0"
-    condition = split_condition(options, data.rows, SPLIT in data.roles).replace("{table}", table)
+    # a view has no rowid: its rows are numbered in the same read, in their order (a written table's
+    # rowid: insertion order is the query's order); SEQ reads the rows twice and needs a table
+    numbered = data.view and reads_row_ids(options)
+    assert not (data.view and writes_rows(options)), "a SEQ split reads a written table"
+    condition = split_condition(
+        options, data.rows, SPLIT in data.roles, ROW_ID if numbered else "rowid"
+    ).replace("{table}", table)
+    source = (
+        f"(SELECT *, row_number() OVER () - 1 AS {ROW_ID} FROM {table}) AS __numbered" if numbered else table
+    )
     rows = (
         f"SELECT *, CAST({label_value} AS DOUBLE) AS {Y}, CAST({weight} * ({class_weight}) AS DOUBLE) AS {W}, "
-        f"coalesce({condition}, FALSE) AS {EVAL} FROM {table} WHERE {LABEL} IS NOT NULL"
+        f"coalesce({condition}, FALSE) AS {EVAL} FROM {source} WHERE {LABEL} IS NOT NULL"
     )
     if not write:
         data.prepared = rows

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics
+from sqlglot import exp
 
 import warehouse
+from warehouse.ml import metrics as ml_metrics
 
 
 def _close(ours: dict[str, float], expected: dict[str, float]) -> None:
@@ -106,3 +111,21 @@ def test_multiclass_metrics_are_macro_averages(con: duckdb.DuckDBPyConnection) -
         "SELECT * EXCEPT(expected_label) FROM ML.CONFUSION_MATRIX(MODEL ml.iris, TABLE sk.iris) ORDER BY expected_label",
     ).rows
     np.testing.assert_array_equal(np.array(matrix), metrics.confusion_matrix(y, pred))
+
+
+_VALUES = st.floats(-5.0, 5.0, allow_nan=False) | st.sampled_from([-1.0, -0.5, 0.0, 2.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_VALUES, _VALUES), min_size=1, max_size=40))
+def test_metrics_known_from_arrays_are_the_sql_metrics(rows: list[tuple[float, float]]) -> None:
+    """A caller holding the rows in memory (the tree types) passes the median and a NULL log error from
+    the arrays: every metric is what the SQL alone gives, bit for bit (ties, labels at -1, odd and even
+    row counts)."""
+    y, pred = (np.array(c, dtype=np.float64) for c in zip(*rows, strict=True))
+    con = duckdb.connect()
+    con.register("scored", pa.table({"__y": y, "__pred": pred}))
+    relation = exp.select("*").from_("scored")
+    known = ml_metrics.known_from_arrays(y, pred)
+    assert ml_metrics.regression(con, relation, known) == ml_metrics.regression(con, relation)
+    assert ("mean_squared_log_error" in known) == (min(y.min(), pred.min()) <= -1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from warehouse.ml.model import ModelType
 from warehouse.ml.models.boosted_tree_classifier import functions, options, train
-from warehouse.ml.supervised import ROLES, reads_row_ids
+from warehouse.ml.supervised import ROLES, writes_rows
 
 MODEL_TYPE = ModelType(
     name="BOOSTED_TREE_CLASSIFIER",
@@ -19,5 +19,5 @@ MODEL_TYPE = ModelType(
     functions=functions.FUNCTIONS,
     tuning=options.TUNING,
     stages=train.STAGES,
-    materialize=reads_row_ids,  # the trainer reads the rows once; a view unless the split reads rowid
+    materialize=writes_rows,  # the trainer reads the rows once: a view unless the split is SEQ
 )

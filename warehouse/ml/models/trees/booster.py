@@ -141,9 +141,10 @@ def _base_margin(config: Mapping[str, Any], objective: str, outputs: int) -> lis
     return stored
 
 
-def node_table(booster: xgb.Booster) -> pa.Table:
-    """The booster's trees as ``sql.NODES`` rows (DART trees' weights folded into their leaves)."""
-    learner = json.loads(booster.save_raw("json"))["learner"]
+def node_table(raw: str) -> pa.Table:
+    """The trees of a booster (its JSON, ``save_raw``) as ``sql.NODES`` rows (DART trees' weights folded
+    into their leaves)."""
+    learner = json.loads(raw)["learner"]
     gradient_booster = learner["gradient_booster"]
     dart = gradient_booster["name"] == "dart"
     forest = gradient_booster["gbtree"]["model"] if dart else gradient_booster["model"]
@@ -187,7 +188,8 @@ def describe(booster: xgb.Booster, classes: int) -> Described:
         "base_margin": _base_margin(config, objective, outputs),
         "rounds": booster.num_boosted_rounds(),
     }
-    return Described(state, node_table(booster), bytes(booster.save_raw("json")).decode())
+    raw = bytes(booster.save_raw("json")).decode()  # one serialization: the node table reads it too
+    return Described(state, node_table(raw), raw)
 
 
 def load_booster(raw: str) -> xgb.Booster:

@@ -175,6 +175,7 @@ def _metrics(model: Model, data: TrainingData, margins: np.ndarray, y: np.ndarra
             relation = exp.select(col(supervised.Y), exp.alias_(col("__m0"), ident("__pred"))).from_(
                 rows.subquery("__scored")
             )
-            model.metrics = metrics.regression(data.con, relation)
+            known = metrics.known_from_arrays(columns[supervised.Y].to_numpy(), columns["__m0"].to_numpy())
+            model.metrics = metrics.regression(data.con, relation, known)
     finally:
         data.con.unregister(view)

@@ -444,7 +444,7 @@ def test_training_query_with_random_rows_trains_on_one_read(con: duckdb.DuckDBPy
 
 
 def test_training_query_whose_rows_change_between_reads_is_refused(con: duckdb.DuckDBPyConnection) -> None:
-    """Without a split that reads rowid the encoded rows are a view, counted and then read: a query that
+    """Unless the split is SEQ the encoded rows are a view, counted and then read: a query that
     returns other rows on each read, behind a view the engine cannot see into (here a sequence: 601 values
     per read, every other row kept, so consecutive reads keep 300 and 301 rows), is one clear error, not
     arrays left partly unwritten."""
@@ -460,3 +460,27 @@ def test_training_query_whose_rows_change_between_reads_is_refused(con: duckdb.D
             "CREATE MODEL ml.changing OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y'], "
             "data_split_method='NO_SPLIT') AS SELECT f0, y FROM changing",
         )
+
+
+@pytest.mark.parametrize("split", ["AUTO_SPLIT", "RANDOM"])
+def test_a_hashed_split_over_the_view_holds_out_the_rows_of_the_written_table(
+    con: duckdb.DuckDBPyConnection, split: str
+) -> None:
+    """AUTO_SPLIT (RANDOM from 500 rows) and RANDOM hash each row's number: a written training table's
+    rowid, or in a view the same rows numbered in their order. A query with RAND() is written (read once),
+    one without is a view: both hold out the same rows, NULL labels included in the numbering (dropped
+    after it), so they train the same booster on the same rows and report the same metrics."""
+    rows = "SELECT f0, f1, f2, f3, s, CASE WHEN f3 > 0.8 THEN NULL ELSE y END AS y FROM t"
+    options = f"model_type='boosted_tree_regressor', input_label_cols=['y'], data_split_method='{split}'"
+    for name, where in (("viewed", ""), ("written", " WHERE RAND() < 2")):
+        warehouse.execute(con, f"CREATE MODEL ml.{name} OPTIONS({options}) AS SELECT * FROM ({rows}){where}")
+    viewed, written = _booster(con, "viewed"), _booster(con, "written")
+    assert viewed.save_raw("json") == written.save_raw("json")
+    info = "SELECT iteration, loss, eval_loss FROM ML.TRAINING_INFO(MODEL ml.{}) ORDER BY iteration"
+    [viewed_info, written_info] = [warehouse.execute(con, info.format(n)).rows for n in ("viewed", "written")]
+    assert viewed_info == written_info and all(eval_loss is not None for *_, eval_loss in viewed_info)
+    metrics = "SELECT * FROM ML.EVALUATE(MODEL ml.{})"
+    assert (
+        warehouse.execute(con, metrics.format("viewed")).rows
+        == warehouse.execute(con, metrics.format("written")).rows
+    )
