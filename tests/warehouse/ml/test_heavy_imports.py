@@ -63,7 +63,9 @@ def test_scoring_a_stored_model_imports_no_pandas(tmp_path: Path) -> None:
         "con.execute('CREATE TABLE t AS SELECT i::DOUBLE AS x, (i % 7)::DOUBLE AS y FROM range(200) r(i)')\n"
         f"execute(con, {TRAIN['linear_reg']!r})\n"
     )
-    done = subprocess.run([sys.executable, "-c", setup], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", setup], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     score = (
         "import json, sys, duckdb\n"
