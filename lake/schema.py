@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
@@ -150,10 +151,8 @@ def plan(
 
 def read_schema(con: duckdb.DuckDBPyConnection, dataset: str) -> Schema | None:
     """The columns of ``lake.<dataset>``, or None if the table does not exist yet."""
-    found = con.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'main' "
-        f"AND table_name = {literal(dataset)}"
-    ).fetchone()
+    present = files("lake.sql").joinpath("table_present.sql").read_text(encoding="utf-8")
+    found = con.execute(present.format(name=literal(dataset))).fetchone()
     if found is None:
         return None
     rel = con.sql(f"SELECT * FROM {table_ref(dataset)} LIMIT 0")
