@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lake.readers.temporal import utc_timestamp
 from lakehouse.errors import InputError
 from lakehouse.quoting import literal
 
@@ -91,13 +92,13 @@ class Conversion:
             return f"CASE WHEN {number} IS NOT NULL THEN {EPOCHS[self.format].format(v=number)} END"
         if self.format == ISO_INSTANT:
             # an offset applied; text without one is UTC already; a zone name (UTC, CET) is applied
-            instant = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
+            instant = utc_timestamp(f"TRY_CAST({v} AS TIMESTAMPTZ)")
             offset = f"CASE WHEN {HAS_OFFSET.format(v=v)} THEN {instant} END"
             return f"CAST(coalesce({offset}, TRY_CAST({v} AS TIMESTAMP), {instant}) AS {self.type})"
         if self.format is not None:
             parsed = f"try_strptime({v}, {literal(self.format)})"
             if "%z" in self.format or "%Z" in self.format:
-                parsed = f"timezone('UTC', {parsed})"
+                parsed = utc_timestamp(parsed)
             return f"CAST({parsed} AS {self.type})"
         if self.type.upper() in INTEGERS:  # never round "2.5"; "7.0" and "1e3" are whole numbers
             d = f"TRY_CAST({v} AS DOUBLE)"

@@ -47,6 +47,16 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "%Y-%m-%dT%H:%M:%S.%f%z",
     ),
 }
+
+
+def utc_timestamp(instant: str) -> str:
+    """SQL: the TIMESTAMPTZ ``instant`` as the TIMESTAMP of its UTC wall clock, whatever the session's
+    zone. The same values as ``timezone('UTC', instant)``; that goes through ICU's calendar and cost
+    about four times as much (3M values: 0.63 s vs 0.15 s), which doubled a CSV ingest's CPU. An
+    infinite instant (no epoch) stays infinite."""
+    return f"coalesce(make_timestamp(epoch_us({instant})), CAST({instant} AS TIMESTAMP))"
+
+
 #: formats whose values DuckDB's ISO cast reads to the same value ({v}: the text), cheaper than
 #: strptime; used where a value of another shape cannot get this far (the one-parse path: shapes are
 #: proven, and a cast that fails fails the read loudly)
@@ -63,7 +73,7 @@ ISO_CASTS = {
         "CAST({v} AS TIMESTAMP)",
     ),
     **dict.fromkeys(
-        ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"), "timezone('UTC', CAST({v} AS TIMESTAMPTZ))"
+        ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"), utc_timestamp("CAST({v} AS TIMESTAMPTZ)")
     ),
 }
 #: type kinds read with a format, and the template list that serves them
@@ -140,9 +150,7 @@ def _values(expr: str, rest: Path, depth: int = 0) -> str:
 def _parse(v: str, formats: tuple[str, ...]) -> str:
     """SQL: the text ``v`` parsed with the first of ``formats`` that reads it, as a UTC TIMESTAMP; or NULL."""
     parsed = [
-        f"timezone('UTC', try_strptime({v}, {literal(f)}))"
-        if "%z" in f
-        else f"try_strptime({v}, {literal(f)})"
+        utc_timestamp(f"try_strptime({v}, {literal(f)})") if "%z" in f else f"try_strptime({v}, {literal(f)})"
         for f in formats
     ]
     return parsed[0] if len(parsed) == 1 else f"coalesce({', '.join(parsed)})"
@@ -220,7 +228,7 @@ def convert_sql(
         iso = ISO_CASTS.get(fmts[0]) if casts and strict and len(fmts) == 1 else None
         parsed = _parse(expr, fmts) if iso is None else iso.format(v=expr)
         if k == "timestamp with time zone":  # the parsed instant is in UTC, whatever the session's zone
-            parsed = f"timezone('UTC', {parsed})"
+            parsed = utc_timestamp(parsed)
         if strict and iso is None:
             message = literal(f"{path_name(path)}: {UNPARSED} {' or '.join(formats.by_leaf[path])}")
             parsed = f"CASE WHEN {expr} IS NULL THEN NULL ELSE coalesce({parsed}, error({message})) END"
