@@ -107,10 +107,12 @@ _FINITE_HISTOGRAM = """
 CAST(histogram(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n)) AS MAP(BIGINT, UBIGINT))
 """
 #: the same histogram from DuckDB's binned form over ``buckets.edges`` (3/4 of the CPU): the bins come
-#: out in the edges' order, empty ones included, and are keyed by the bucket each edge closes (no value
-#: lies above the last edge, max: an overflow bin would make the lists' lengths differ, an error)
+#: out in the edges' order, empty ones included, and are keyed by the bucket each edge closes. No value lies
+#: above the last edge (max) unless the source's rows changed since the range was found (a training query
+#: that samples with RAND() is read once for the ranges and again here): DuckDB's overflow bin then comes
+#: last and is left out, as the floor formula's keys above n were
 _BINNED_HISTOGRAM = """
-CAST(map(__p_buckets, map_values(histogram(__p_x, __p_uppers))) AS MAP(BIGINT, UBIGINT))
+CAST(map(__p_buckets, list_slice(map_values(histogram(__p_x, __p_uppers)), 1, __p_count)) AS MAP(BIGINT, UBIGINT))
 """
 #: the numeric columns' rows: ``__num`` has one row per numeric column (its position ``__i``, name,
 #: finite range and histogram), unnested from one list, so the statement's size does not grow with the
@@ -260,6 +262,7 @@ def _finite_histogram(x: exp.Expr, edges: Edges) -> exp.Expr:
         x=x,
         buckets=_list(edges.buckets, "BIGINT[]"),
         uppers=_list(edges.uppers, "DOUBLE[]"),
+        count=exp.Literal.number(len(edges.uppers)),
     )
 
 

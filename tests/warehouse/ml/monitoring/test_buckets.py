@@ -98,3 +98,14 @@ def test_a_range_wider_than_a_double_is_refused() -> None:
     assert not buckets.exact(-1e308, 1e308)
     with pytest.raises(ValueError, match=r"finite range lo < hi, got \[-1e\+308, 1e\+308\]"):
         buckets.edges([(0.0, 1.0), (-1e308, 1e308)], 10)
+
+
+def test_values_above_a_stale_range_are_left_out_not_an_error() -> None:
+    """A source read again after its range was found (a training query sampling with RAND()) may hold
+    values above that max: DuckDB's overflow bin is dropped, as the floor formula's keys above n were,
+    instead of failing the statement on map lists of different lengths."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CAST(i AS DOUBLE) AS x FROM range(10) r(i)")
+    ranges = {"x": Range(0.0, 5.0, finite=True)}
+    rows = _rows(con, statistics(exp.select("*").from_("t"), [Column("x", True)], 5, 3, ranges))
+    assert [(row[1], row[5]) for row in rows] == [("bucket", 1.0)] * 4 + [("bucket", 2.0)]
