@@ -59,6 +59,7 @@ from lake.readers.csv_values import (
     HAS_OFFSET,
     ISO_INSTANT,
     NULL_MARKERS,
+    UNPARSED,
     Conversion,
     choose_format,
     convert_sql,
@@ -214,26 +215,37 @@ def _read(file: _File, detected: Detected) -> ReadResult:
     Integer columns are guarded in the read itself (``guard_integers``); if a value would
     round, the exact check finds the columns to widen and the file is read again. Converted
     columns (``_conversions``) fail the read on a value that does not parse; then the file is read
-    again keeping only the records whose values parse, and the others are quarantined.
+    once more, sorting the records whose values parse (staged) from the others (quarantined). A
+    guarded read failing on a converted value goes to that sorting read at once (still guarded).
     """
     ctx = file.ctx
     _, names = select_list(ctx, list(detected.types))
     typed = override_types(ctx, names, detected.types)
+    unparsed = False  # a converted value is known not to parse: no strict read again
     if any(t.upper() in INTEGER_TYPES for t in typed.values()):
         try:
             return _write(file, detected, names, typed, guarded=True)
         except duckdb.Error as exc:
-            log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, exc)
+            failed = exc
+        unparsed = UNPARSED in str(failed)
+        if unparsed:  # a converted value, not (so far) an integer
+            log.debug("%s: a converted value does not parse (%s); sorting records", file.source.uri, failed)
+            try:
+                return _write(file, detected, names, typed, guarded=True, strict=False)
+            except duckdb.Error as exc:
+                failed = exc
+        log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, failed)
         header = detected.has_header
         converted = _conversions(file, detected, typed)
         plain = {c: t for c, t in typed.items() if c not in converted}
         typed |= widen_rounded_integers(ctx, file.source, file.path, file.dialect_opts, header, plain, names)
     if not _conversions(file, detected, typed):
         return _write(file, detected, names, typed, guarded=False)
-    try:
-        return _write(file, detected, names, typed, guarded=False)
-    except duckdb.Error as exc:
-        log.debug("%s: a converted value does not parse (%s); filtering records", file.source.uri, exc)
+    if not unparsed:
+        try:
+            return _write(file, detected, names, typed, guarded=False)
+        except duckdb.Error as exc:
+            log.debug("%s: a converted value does not parse (%s); sorting records", file.source.uri, exc)
     return _write(file, detected, names, typed, guarded=False, strict=False)
 
 
@@ -338,8 +350,10 @@ def _write_sorted(
     )
     reasons = f"SELECT *, nullif(concat_ws('; ', {failures}), '') AS {ident(reason_col)} FROM ({inner})"
     delimiter = literal(str(file.dialect_opts["delim"]))
-    raw = f" || {delimiter} || ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in columns)
-    select_cols, _ = select_list(ctx, columns, {c: ident(values[c]) for c in converted})
+    # a guarded integer column is read as DOUBLE: its text is the integer's (as an unguarded read gives it)
+    fields = {c: back[c] if c in back and c not in converted else ident(c) for c in columns}
+    raw = f" || {delimiter} || ".join(f"coalesce(CAST({v} AS VARCHAR), '')" for v in fields.values())
+    select_cols, _ = select_list(ctx, columns, back | {c: ident(values[c]) for c in converted})
     select = (
         f"SELECT {select_cols}, {lineage_sql(ctx, file.source, ident(line))}, {ident(reason_col)}, "
         f"CASE WHEN {ident(reason_col)} IS NOT NULL THEN {raw} END AS {ident(raw_col)}, {ident(line)} "
