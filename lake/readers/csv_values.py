@@ -127,7 +127,13 @@ def convert_sql(column: str, conv: Conversion, *, strict: bool) -> str:
     if strict:
         message = literal(f"{column}: {UNPARSED} {conv.describe()}")
         parsed = f"coalesce({parsed}, error({message}))"
-    return f"CASE WHEN {conv.is_null_sql(column)} THEN NULL ELSE {parsed} END"
+    converted = f"CASE WHEN {conv.is_null_sql(column)} THEN NULL ELSE {parsed} END"
+    if conv.format == ISO_INSTANT and not any(m.strip().endswith("Z") for m in conv.markers):
+        # the common case first, without the null and offset tests (~4x cheaper per value): text in
+        # UTC ("…Z") that casts as a TIMESTAMP is that TIMESTAMP, and is no marker (none ends in Z)
+        utc = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS {conv.type})"
+        return f"coalesce(CASE WHEN suffix({column}, 'Z') THEN {utc} END, {converted})"
+    return converted
 
 
 def ok_sql(column: str, conv: Conversion) -> str:
