@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
+from lake.naming import unused_name
 from lake.readers.base import (
     LINEAGE_TYPES,
     MAX_RECORD_BYTES,
@@ -58,11 +59,11 @@ from lake.readers.csv_values import (
     HAS_OFFSET,
     ISO_INSTANT,
     NULL_MARKERS,
+    UNPARSED,
     Conversion,
     choose_format,
     convert_sql,
     date_type,
-    ok_sql,
 )
 from lake.sources import Source
 from lakehouse.errors import InputError
@@ -214,26 +215,37 @@ def _read(file: _File, detected: Detected) -> ReadResult:
     Integer columns are guarded in the read itself (``guard_integers``); if a value would
     round, the exact check finds the columns to widen and the file is read again. Converted
     columns (``_conversions``) fail the read on a value that does not parse; then the file is read
-    again keeping only the records whose values parse, and the others are quarantined.
+    once more, sorting the records whose values parse (staged) from the others (quarantined). A
+    guarded read failing on a converted value goes to that sorting read at once (still guarded).
     """
     ctx = file.ctx
     _, names = select_list(ctx, list(detected.types))
     typed = override_types(ctx, names, detected.types)
+    unparsed = False  # a converted value is known not to parse: no strict read again
     if any(t.upper() in INTEGER_TYPES for t in typed.values()):
         try:
             return _write(file, detected, names, typed, guarded=True)
         except duckdb.Error as exc:
-            log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, exc)
+            failed = exc
+        unparsed = UNPARSED in str(failed)
+        if unparsed:  # a converted value, not (so far) an integer
+            log.debug("%s: a converted value does not parse (%s); sorting records", file.source.uri, failed)
+            try:
+                return _write(file, detected, names, typed, guarded=True, strict=False)
+            except duckdb.Error as exc:
+                failed = exc
+        log.debug("%s: guarded integer read failed (%s); checking every value", file.source.uri, failed)
         header = detected.has_header
         converted = _conversions(file, detected, typed)
         plain = {c: t for c, t in typed.items() if c not in converted}
         typed |= widen_rounded_integers(ctx, file.source, file.path, file.dialect_opts, header, plain, names)
     if not _conversions(file, detected, typed):
         return _write(file, detected, names, typed, guarded=False)
-    try:
-        return _write(file, detected, names, typed, guarded=False)
-    except duckdb.Error as exc:
-        log.debug("%s: a converted value does not parse (%s); filtering records", file.source.uri, exc)
+    if not unparsed:
+        try:
+            return _write(file, detected, names, typed, guarded=False)
+        except duckdb.Error as exc:
+            log.debug("%s: a converted value does not parse (%s); sorting records", file.source.uri, exc)
     return _write(file, detected, names, typed, guarded=False, strict=False)
 
 
@@ -248,7 +260,7 @@ def _write(
 ) -> ReadResult:
     """One read of the file with the column types ``typed`` into staged Parquet (``guarded``:
     integer columns through ``guard_integers``; not ``strict``: records whose converted values do
-    not parse are left out and quarantined).
+    not parse are left out and quarantined, from the same read, see ``_write_sorted``).
 
     DuckDB's default line limit first: a larger one makes every read slower (~10 %, measured),
     and a longer line is not lost, it comes back as a reject, and then the file is read again
@@ -260,11 +272,7 @@ def _write(
     read_types, back = guard_integers(plain) if guarded else (plain, {})
     read_types = {c: "VARCHAR" if c in converted else read_types[c] for c in typed}
     back |= {c: convert_sql(ident(c), conv, strict=strict) for c, conv in converted.items()}
-    select_cols, _ = select_list(ctx, list(read_types), back)
     schema = {names[s]: duckdb.sqltype(t) for s, t in typed.items()} | LINEAGE_TYPES
-    where = (
-        "" if strict else " WHERE " + " AND ".join(ok_sql(f"r.{ident(c)}", v) for c, v in converted.items())
-    )
     for line_bytes in (DEFAULT_LINE_BYTES, MAX_RECORD_BYTES):
         read_opts = options(
             {
@@ -283,9 +291,14 @@ def _write(
         )
         con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
         reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {read_opts})"
-        rows_of, number = numbered(reader, list(read_types))
-        select = f"SELECT {select_cols}, {lineage_sql(ctx, file.source, number)} FROM {rows_of}{where}"
-        files, rows = write_stage(ctx, file.index, select, schema)
+        if strict:
+            select_cols, _ = select_list(ctx, list(read_types), back)
+            rows_of, number = numbered(reader, list(read_types))
+            select = f"SELECT {select_cols}, {lineage_sql(ctx, file.source, number)} FROM {rows_of}"
+            files, rows = write_stage(ctx, file.index, select, schema)
+            unparsed = 0
+        else:
+            files, rows, unparsed = _write_sorted(file, detected, reader, read_types, back, converted, schema)
         long_lines = con.execute(
             "SELECT count(*) FROM _csv_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
         ).fetchone()
@@ -294,7 +307,7 @@ def _write(
     bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
     rejected = int(bad[0]) if bad else 0
     if not strict:
-        rejected += _quarantine_unparsed(file, detected, read_types, converted)
+        rejected += _quarantine_unparsed(file, detected, unparsed)
     return files, schema, names, rows, rejected
 
 
@@ -302,45 +315,78 @@ def _write(
 QUOTED_START, QUOTED_END = ": cannot read '", "' as "
 
 
-def _quarantine_unparsed(
-    file: _File, detected: Detected, read_types: dict[str, str], converted: dict[str, Conversion]
-) -> int:
-    """Quarantine the records whose converted values do not parse (one more read of the file).
+def _write_sorted(
+    file: _File,
+    detected: Detected,
+    reader: str,
+    read_types: dict[str, str],
+    back: dict[str, str],
+    converted: dict[str, Conversion],
+    schema: dict[str, DuckDBPyType],
+) -> tuple[list[Path], int, int]:
+    """The not-strict read: ONE read of the CSV into a scratch Parquet of every record, its values
+    converted (NULL where they do not parse) and a reason column (NULL when every converted value
+    parsed; else the failing values, and the record's raw text beside it). The staged files are the
+    scratch's rows without a reason; those with one stay in the scratch for ``_quarantine_unparsed``.
+    (files, rows staged, rows unparsed)
+
+    Each conversion is evaluated once: a value did not parse when its converted value is NULL and
+    its text is not NULL, empty or a marker (``ok_sql`` in one step).
+    """
+    ctx = file.ctx
+    columns = list(read_types)
+    taken = [*columns, *schema]
+    values = {c: unused_name(f"__lake_value{i}_", taken) for i, c in enumerate(converted)}
+    reason_col = unused_name("__lake_reason", taken)
+    raw_col = unused_name("__lake_raw", taken)
+    rows_of, number = numbered(reader, columns)
+    line = unused_name("__lake_line", taken)
+    parsed = ", ".join(f"{back[c]} AS {ident(values[c])}" for c in converted)
+    inner = f"SELECT *, {number} AS {ident(line)}, {parsed} FROM {rows_of}"
+    failures = ", ".join(
+        f"CASE WHEN {ident(values[c])} IS NULL AND NOT {conv.is_null_sql(ident(c))} THEN "
+        f"{literal(c + QUOTED_START)} || {ident(c)} || {literal(QUOTED_END + conv.describe())} END"
+        for c, conv in converted.items()
+    )
+    reasons = f"SELECT *, nullif(concat_ws('; ', {failures}), '') AS {ident(reason_col)} FROM ({inner})"
+    delimiter = literal(str(file.dialect_opts["delim"]))
+    # a guarded integer column is read as DOUBLE: its text is the integer's (as an unguarded read gives it)
+    fields = {c: back[c] if c in back and c not in converted else ident(c) for c in columns}
+    raw = f" || {delimiter} || ".join(f"coalesce(CAST({v} AS VARCHAR), '')" for v in fields.values())
+    select_cols, _ = select_list(ctx, columns, back | {c: ident(values[c]) for c in converted})
+    select = (
+        f"SELECT {select_cols}, {lineage_sql(ctx, file.source, ident(line))}, {ident(reason_col)}, "
+        f"CASE WHEN {ident(reason_col)} IS NOT NULL THEN {raw} END AS {ident(raw_col)}, {ident(line)} "
+        f"FROM ({reasons})"
+    )
+    scratch = ctx.scratch_dir / f"{file.index:05d}.sorted.parquet"
+    ctx.con.execute(f"COPY ({select}) TO {literal(str(scratch))} (FORMAT parquet, COMPRESSION zstd)")
+    sorted_rows = f"read_parquet({literal(str(scratch))})"
+    staged = (
+        f"SELECT * EXCLUDE ({ident(reason_col)}, {ident(raw_col)}, {ident(line)}) FROM {sorted_rows} "
+        f"WHERE {ident(reason_col)} IS NULL"
+    )
+    files, rows = write_stage(ctx, file.index, staged, schema)
+    header = int(detected.has_header)
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _csv_unparsed AS "
+        f"SELECT {ident(line)} + {header} AS source_line, "
+        f"{ident(reason_col)} AS reason, {ident(raw_col)} AS raw FROM {sorted_rows} "
+        f"WHERE {ident(reason_col)} IS NOT NULL"
+    )
+    scratch.unlink()
+    row = ctx.con.execute("SELECT count(*) FROM _csv_unparsed").fetchone()
+    return files, rows, int(row[0]) if row else 0
+
+
+def _quarantine_unparsed(file: _File, detected: Detected, unparsed: int) -> int:
+    """Quarantine the records whose converted values do not parse (kept by ``_write_sorted``).
 
     Their line is the record's number plus the header line (DuckDB's own numbering of rejects).
     """
-    ctx = file.ctx
-    header = int(detected.has_header)
-    opts = options(
-        {
-            **file.dialect_opts,
-            "header": detected.has_header,
-            "auto_detect": False,
-            "strict_mode": True,
-            "null_padding": False,
-            "ignore_errors": True,
-            "dateformat": detected.date_format,
-            "timestampformat": detected.timestamp_format,
-        }
-    )
-    reader = f"read_csv({literal(file.path)}, columns = {struct_literal(read_types)}, {opts})"
-    reasons = ", ".join(
-        f"CASE WHEN NOT {ok_sql(ident(c), conv)} THEN {literal(c + QUOTED_START)} || "
-        f"{ident(c)} || {literal(QUOTED_END + conv.describe())} END"
-        for c, conv in converted.items()
-    )
-    delimiter = literal(str(file.dialect_opts["delim"]))
-    raw = f" || {delimiter} || ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in read_types)
-    bad = " OR ".join(f"NOT {ok_sql(ident(c), conv)}" for c, conv in converted.items())
-    rows_of, number = numbered(reader, list(read_types))
-    select = (
-        f"SELECT {number} + {header} AS source_line, concat_ws('; ', {reasons}) AS reason, {raw} AS raw "
-        f"FROM {rows_of} WHERE {bad}"
-    )
-    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _csv_unparsed AS " + select)
-    ctx.con.execute(quarantine_sql(ctx, file.source, "SELECT * FROM _csv_unparsed"))
-    row = ctx.con.execute("SELECT count(*) FROM _csv_unparsed").fetchone()
-    return int(row[0]) if row else 0
+    if unparsed:
+        file.ctx.con.execute(quarantine_sql(file.ctx, file.source, "SELECT * FROM _csv_unparsed"))
+    return unparsed
 
 
 def _marker_rejects(con: duckdb.DuckDBPyConnection, detected: Detected) -> frozenset[str]:

@@ -69,6 +69,8 @@ DATEISH = re.compile(
     r"|\d{4}/\d\d/\d\d|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)(\s.*)?"
 )
 INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+#: the strict read's error on a converted value that does not parse: "<column>: UNPARSED <type>"
+UNPARSED = "a value that does not parse as"
 #: DOUBLE holds every whole number below this exactly
 EXACT_IN_DOUBLE = 2**53
 
@@ -123,9 +125,15 @@ def convert_sql(column: str, conv: Conversion, *, strict: bool) -> str:
     v = f"trim({column})"
     parsed = conv.parse_sql(v)
     if strict:
-        message = literal(f"{column}: a value that does not parse as {conv.describe()}")
+        message = literal(f"{column}: {UNPARSED} {conv.describe()}")
         parsed = f"coalesce({parsed}, error({message}))"
-    return f"CASE WHEN {conv.is_null_sql(column)} THEN NULL ELSE {parsed} END"
+    converted = f"CASE WHEN {conv.is_null_sql(column)} THEN NULL ELSE {parsed} END"
+    if conv.format == ISO_INSTANT and not any(m.strip().endswith("Z") for m in conv.markers):
+        # the common case first, without the null and offset tests (~4x cheaper per value): text in
+        # UTC ("…Z") that casts as a TIMESTAMP is that TIMESTAMP, and is no marker (none ends in Z)
+        utc = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS {conv.type})"
+        return f"coalesce(CASE WHEN suffix({column}, 'Z') THEN {utc} END, {converted})"
+    return converted
 
 
 def ok_sql(column: str, conv: Conversion) -> str:

@@ -16,6 +16,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
+from lake.report import IngestReport
+from lakehouse.connect import connect
 from lakehouse.quoting import literal
 from lakehouse.settings import Settings
 from tests.lake.conftest import query, write_lines
@@ -122,3 +124,45 @@ def test_zone_names_are_applied_and_unknown_ones_keep_the_text(settings: Setting
     unknown = ["k,t", "1,2026-01-02 03:04:05 Europe/Paris", "2,2026-01-02 03:04:05 Mars/Olympus"]
     lake.ingest(settings, [write_lines(tmp_path / "u.csv", unknown)], "u")
     assert _landed(settings, "u") == ["2026-01-02 03:04:05 Europe/Paris", "2026-01-02 03:04:05 Mars/Olympus"]
+
+
+def _csv_opens(settings: Settings, path: Path, dataset: str) -> tuple[IngestReport, int]:
+    """Ingest ``path`` on a connection logging its file system calls: (report, times DuckDB opened it)."""
+    con = connect(settings, lake=False)
+    con.execute("CALL enable_logging('FileSystem')")
+    report = lake.ingest(settings, [path], dataset, con=con)
+    opens = con.execute(
+        "SELECT count(*) FROM duckdb_logs WHERE type = 'FileSystem' "
+        f"AND (message ->> 'path') = {literal(path.as_posix())} AND (message ->> 'op') = 'OPEN'"
+    ).fetchone()
+    con.close()
+    assert opens is not None
+    return report, int(opens[0])
+
+
+def test_a_bad_instant_lands_every_good_row_from_one_more_read(settings: Settings, tmp_path: Path) -> None:
+    # past detection's samples, so that both files are detected alike: the strict read stops at the
+    # bad value, then ONE read sorts the good records from the bad (it used to be one read to stage
+    # the good ones, another to quarantine the bad ones, and for the integer column one more scan
+    # and another strict read)
+    good = ["k,t"] + [f"{i},2026-01-02T03:04:05Z" for i in range(1, 60_001)]
+    bad = list(good)
+    bad[55_000] = "55000,2026-13-45T00:00:00Z"
+    clean, clean_opens = _csv_opens(settings, write_lines(tmp_path / "good.csv", good), "g")
+    report, opens = _csv_opens(settings, write_lines(tmp_path / "bad.csv", bad), "b")
+    assert (clean.rows_landed, clean.rows_quarantined) == (60_000, 0), clean
+    (file,) = report.files
+    assert (file.rows_read, file.rows_landed, file.rows_quarantined) == (60_000, 59_999, 1), report
+    assert query(settings, "SELECT count(*), min(k), max(k), count(DISTINCT t) FROM lake.b") == [
+        (59_999, 1, 60_000, 1)
+    ]
+    assert query(settings, "SELECT source_line, reason, raw FROM lake._quarantine") == [
+        (
+            55_001,
+            "t: cannot read '2026-13-45T00:00:00Z' as TIMESTAMP (format iso8601)",
+            "55000,2026-13-45T00:00:00Z",
+        )
+    ]
+    lines = "SELECT k, _source_line FROM lake.b WHERE k BETWEEN 54_999 AND 55_001 ORDER BY k"
+    assert query(settings, lines) == [(54_999, 54_999), (55_001, 55_001)]
+    assert opens == clean_opens + 1, (opens, clean_opens)

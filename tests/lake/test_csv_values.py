@@ -5,12 +5,16 @@ Each test below named after a failure of issue 14 failed on main before this cha
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import lake
+from lake.readers.csv_values import ISO_INSTANT, NULL_MARKERS, Conversion, convert_sql
+from lakehouse.quoting import literal
 from lakehouse.settings import Settings
 from tests.conftest import CliResult
 from tests.lake.conftest import query, write_lines
@@ -179,3 +183,25 @@ def test_the_catalog_lists_the_null_markers_of_a_column(
     assert cli("catalog", "refresh").code == 0  # a full refresh reads them from the lake again
     again = cli("catalog", "show", "lake.na", "--json").json()
     assert again["dataset"]["properties"]["null_markers"] == {"day": ["-", "NA"], "score": ["N/A", "NA"]}
+
+
+def test_the_utc_shortcut_converts_as_the_general_instant_path() -> None:
+    # convert_sql reads "…Z" text with one TIMESTAMP cast; every text gives what the general path
+    # (null markers, offset test, TIMESTAMPTZ cast) gives, for TIMESTAMP and TIMESTAMPTZ, in any zone
+    texts = [
+        "2026-01-02T03:04:05Z", "2026-01-02 03:04:05.123456Z", " 2026-01-02T03:04:05Z", "2026-01-02T03:04:05 Z",
+        "2026-01-02T03:04:05Z ", "2026-13-45T00:00:00Z", "2026-01-02Z", "Z", "NA", "", None,
+        "2026-01-02T03:04:05+02:00", "2026-01-02 03:04:05", "2026-01-02 03:04:05 UTC", "infinityZ",
+    ]  # fmt: skip
+    con = duckdb.connect()
+    values = ", ".join(f"({literal(t) if t is not None else 'NULL'})" for t in texts)
+    for zone, type_ in itertools.product(["UTC", "America/St_Johns"], ["TIMESTAMP", "TIMESTAMPTZ"]):
+        con.execute(f"SET TimeZone = {literal(zone)}")
+        conv = Conversion(type_, ISO_INSTANT, NULL_MARKERS)
+        shortcut = convert_sql('"v"', conv, strict=False)
+        null, parsed = conv.is_null_sql('"v"'), conv.parse_sql('trim("v")')
+        general = f"CASE WHEN {null} THEN NULL ELSE {parsed} END"
+        assert "suffix(" in shortcut and "suffix(" not in general
+        rows = con.execute(f"SELECT v, {shortcut}, {general} FROM (VALUES {values}) t(v)").fetchall()
+        assert [(v, a) for v, a, _ in rows] == [(v, b) for v, _, b in rows], (zone, type_)
+        assert sum(a is not None for _, a, _ in rows) >= 6, rows
