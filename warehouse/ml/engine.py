@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -92,6 +93,43 @@ def create_model(
         model.state["lake_snapshots"] = versions.pin(relation, model.lake_snapshot)
     raw = _as_query(relation)
     model.state["training_read"] = sql(raw)  # DuckDB SQL that reads the training rows again, exactly
+    # rows that may differ from one read to the next (RAND(), TABLESAMPLE, a sequence) are read once: the
+    # features' statistics, the training statistics and the trained rows are then the same rows
+    with _read_once(con, relation) as rows:
+        return _fit_and_train(
+            con, model, model_type, plan, properties, rows, _as_query(rows), present, to_duckdb, progress
+        )
+
+
+@contextmanager
+def _read_once(con: duckdb.DuckDBPyConnection, relation: exp.Expr) -> Iterator[exp.Expr]:
+    """``relation``, or when its query may return other rows on another read (``_volatile``) a temp table
+    holding the rows of one read, dropped afterwards."""
+    if not _volatile(relation):
+        yield relation
+        return
+    table = f"__ml_rows_{uuid.uuid4().hex[:12]}"
+    con.execute(f'CREATE TEMP TABLE "{table}" AS {sql(_as_query(relation))}')
+    try:
+        yield exp.select("*").from_(exp.table_(table, quoted=True))
+    finally:
+        con.execute(f'DROP TABLE IF EXISTS temp."{table}"')
+
+
+def _fit_and_train(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    model_type: ModelType,
+    plan: tuning.Plan | None,
+    properties: exp.Properties | None,
+    relation: exp.Expr,
+    raw: exp.Query,
+    present: bool,
+    to_duckdb: ToDuckDB,
+    progress: ProgressCallback | None,
+) -> str:
+    """CREATE MODEL after its options: TRANSFORM, feature statistics, encoded rows, training, registry."""
+    schema, name, options = model.schema, model.name, model.options
     clause = _transform_clause(properties)
     if clause is not None:
         model.transform = clause.sql("bigquery")

@@ -180,3 +180,26 @@ def test_a_failed_replace_keeps_the_previous_model(con: duckdb.DuckDBPyConnectio
     assert warehouse.execute(con, "SELECT count(*) FROM ML.PREDICT(MODEL ml.km, TABLE sk.iris)").rows == [
         (150,)
     ]
+
+
+@pytest.mark.parametrize("model_type", ["linear_reg", "kmeans"])
+def test_a_query_whose_rows_change_between_reads_is_read_once(model_type: str) -> None:
+    """The features' statistics, the training statistics and the trained rows come from one read of a query
+    that samples (here a sequence: 2,001 rows per read, every other kept, so consecutive reads keep 1,000
+    and 1,001 rows); each pass used to read it again and describe other rows than the model trained on."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA ml")
+    con.execute("CREATE SEQUENCE s")
+    con.execute("CREATE TABLE t AS SELECT i::DOUBLE AS x, (i % 7)::DOUBLE AS y FROM range(2001) r(i)")
+    options = "input_label_cols=['y']" if model_type == "linear_reg" else "num_clusters=2"
+    message = warehouse.execute(
+        con,
+        f"CREATE MODEL ml.m OPTIONS(model_type='{model_type}', {options}) "
+        "AS SELECT x, y FROM t WHERE nextval('s') % 2 = 0",
+    ).message
+    trained = int(message.split(" on ")[1].split(" rows")[0])
+    [(described,)] = con.execute(
+        """SELECT sum("count") FROM ml."m__training_statistics" WHERE feature = 'x' AND kind = 'bucket'"""
+    ).fetchall()
+    assert (trained, described) == (1000, 1000)
+    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall() == []
