@@ -21,14 +21,11 @@ categorical ones (strings, booleans, dates ...) to VARCHAR.
 A caller that already knows the ranges (``range_aggregates`` in a query of its own, read back with
 ``Range``) passes them as ``ranges``: the query then scans once, and each bucket's bounds are exact
 constants in its expression (DuckDB folds them) instead of columns of a one-row CTE. The rows are the same.
-A range that also knows its column holds no NaN and no infinity (``Range.finite``) drops the tests for them
-from the per-row expression: the bucket is then ``floor`` of the same quotient, counted as DOUBLE keys and
-cast to BIGINT on the one-row map, and the top value's key ``n`` (x = max) joins the last bucket when the
-rows are made. Half the cost of the histogram pass on 5M x 8 DOUBLE (the CASE, the tests and the per-row cast
-to BIGINT were the other half); the counts are the same. Such a column whose range's width is a double goes
-further: ``buckets.edges`` finds, in Python, the last double of each bucket by that same quotient, and DuckDB's
-binned ``histogram(x, edges)`` counts them without a per-row expression (about 3/4 of the CPU again; the
-counts are the same to the ulp, tests/warehouse/ml/monitoring/test_buckets.py).
+A range that also knows its column holds no NaN and no infinity (``Range.finite``), with a width that is
+a double, needs no per-row expression: ``buckets.edges`` finds, in Python, the last double of each bucket by
+the same quotient, and DuckDB's binned ``histogram(x, edges)`` counts the values (the CASE, the tests and
+the per-row cast to BIGINT were most of the histogram pass's cost; the counts are the same to the ulp,
+tests/warehouse/ml/monitoring/test_buckets.py).
 
 The rows come out by column (in ``columns``' order), then buckets, point, inf, nan (or values by rank). Only
 the histogram aggregates are written per column; the rows are made from one list with an element per column
@@ -101,12 +98,8 @@ CASE WHEN isfinite(__p_x) THEN
      WHEN isinf(__p_x) THEN -2
 END
 """
-#: the histogram of a column known to hold only finite values (and NULLs) over a known range lo < hi: the
-#: same quotient as ``_BUCKET``, no tests; x = hi gives key n, which the rows add to bucket n - 1
-_FINITE_HISTOGRAM = """
-CAST(histogram(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n)) AS MAP(BIGINT, UBIGINT))
-"""
-#: the same histogram from DuckDB's binned form over ``buckets.edges`` (3/4 of the CPU): the bins come
+#: the histogram of a column known to hold only finite values (and NULLs) over a known range lo < hi, from
+#: DuckDB's binned form over ``buckets.edges`` (the same counts as ``_BUCKET``): the bins come
 #: out in the edges' order, empty ones included, and are keyed by the bucket each edge closes. No value lies
 #: above the last edge (max) unless the source's rows changed since the range was found (a training query
 #: that samples with RAND() is read once for the ranges and again here): DuckDB's overflow bin then comes
@@ -117,15 +110,13 @@ CAST(map(__p_buckets, list_slice(map_values(histogram(__p_x, __p_uppers)), 1, __
 #: the numeric columns' rows: ``__num`` has one row per numeric column (its position ``__i``, name,
 #: finite range and histogram), unnested from one list, so the statement's size does not grow with the
 #: number of columns beyond one list element each; ``__k``/``__o`` order the rows as before (by column,
-#: then buckets, point, inf, nan); the last bucket adds key n (``_FINITE_HISTOGRAM``'s max), read as
-#: ``h[b + 1]``: sqlglot would shift a literal index
+#: then buckets, point, inf, nan)
 _NUMERIC_ROWS = """
 SELECT __i, 0 AS __k, __b.b AS __o, feature, 'bucket' AS kind,
        lo + __b.b * (hi - lo) / __p_n AS low,
        CASE WHEN __b.b = __p_n - 1 THEN hi ELSE lo + (__b.b + 1) * (hi - lo) / __p_n END AS high,
        CAST(NULL AS VARCHAR) AS value,
-       CAST(coalesce(h[__b.b], 0) + CASE WHEN __b.b = __p_n - 1 THEN coalesce(h[__b.b + 1], 0) ELSE 0 END AS DOUBLE)
-         AS count
+       CAST(coalesce(h[__b.b], 0) AS DOUBLE) AS count
 FROM __num CROSS JOIN range(__p_n) AS __b(b) WHERE hi > lo
 UNION ALL
 SELECT __i, 1, 0, feature, 'point', lo, lo, NULL, CAST(coalesce(h[0], 0) AS DOUBLE) FROM __num WHERE hi = lo
@@ -193,8 +184,6 @@ def statistics(
             ranges_ += [exp.alias_(low, lo.name), exp.alias_(high, hi.name)]
             if column.name in binned:
                 histogram = _finite_histogram(x, binned[column.name])
-            elif ranges is not None and _plain(ranges[column.name]):
-                histogram = fill(_FINITE_HISTOGRAM, x=x, lo=bounds[0], hi=bounds[1], n=n)
             else:
                 histogram = exp.func("histogram", fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n))
             aggregates.append(exp.alias_(histogram, h.name))
@@ -244,7 +233,7 @@ def statistics(
 
 def _binned(columns: Sequence[Column], ranges: Mapping[str, Range] | None, n: int) -> dict[str, Edges]:
     """The exact bucket edges of every ``_plain`` column whose range's width is a double (``buckets.exact``;
-    a wider one keeps the floor formula), found together."""
+    a wider one, and every other column, keeps ``_BUCKET``), found together."""
     exact: dict[str, tuple[float, float]] = {}
     for column in columns:
         known = ranges[column.name] if ranges is not None and column.numeric else None
@@ -273,7 +262,7 @@ def _list(values: Sequence[float], to: str) -> exp.Expr:
 
 
 def _plain(known: Range) -> bool:
-    """Whether a column's histogram can skip the tests for NaN, infinities and a zero-width range."""
+    """Whether a column's histogram can do without the tests for NaN, infinities and a zero-width range."""
     return known.finite and known.low is not None and known.high is not None and known.high > known.low
 
 
