@@ -307,7 +307,7 @@ def _write(
     bad = con.execute("SELECT count(DISTINCT line) FROM _csv_rejects").fetchone()
     rejected = int(bad[0]) if bad else 0
     if not strict:
-        rejected += _quarantine_unparsed(file, detected, unparsed)
+        rejected += _quarantine_unparsed(file, unparsed)
     return files, schema, names, rows, rejected
 
 
@@ -327,11 +327,12 @@ def _write_sorted(
     """The not-strict read: ONE read of the CSV into a scratch Parquet of every record, its values
     converted (NULL where they do not parse) and a reason column (NULL when every converted value
     parsed; else the failing values, and the record's raw text beside it). The staged files are the
-    scratch's rows without a reason; those with one stay in the scratch for ``_quarantine_unparsed``.
+    scratch's rows without a reason; those with one go to the temp table ``_csv_unparsed`` (line,
+    reason, raw) for ``_quarantine_unparsed``, after the read's last attempt.
     (files, rows staged, rows unparsed)
 
     Each conversion is evaluated once: a value did not parse when its converted value is NULL and
-    its text is not NULL, empty or a marker (``ok_sql`` in one step).
+    its text is not NULL, empty or a marker.
     """
     ctx = file.ctx
     columns = list(read_types)
@@ -379,11 +380,9 @@ def _write_sorted(
     return files, rows, int(row[0]) if row else 0
 
 
-def _quarantine_unparsed(file: _File, detected: Detected, unparsed: int) -> int:
-    """Quarantine the records whose converted values do not parse (kept by ``_write_sorted``).
-
-    Their line is the record's number plus the header line (DuckDB's own numbering of rejects).
-    """
+def _quarantine_unparsed(file: _File, unparsed: int) -> int:
+    """Quarantine the records whose converted values do not parse (``_write_sorted``'s ``_csv_unparsed``:
+    their line is the record's number plus the header line, DuckDB's own numbering of rejects)."""
     if unparsed:
         file.ctx.con.execute(quarantine_sql(file.ctx, file.source, "SELECT * FROM _csv_unparsed"))
     return unparsed

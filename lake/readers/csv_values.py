@@ -136,11 +136,6 @@ def convert_sql(column: str, conv: Conversion, *, strict: bool) -> str:
     return converted
 
 
-def ok_sql(column: str, conv: Conversion) -> str:
-    """SQL: true when the text ``column`` is NULL, a marker, or parses."""
-    return f"({conv.is_null_sql(column)} OR {conv.parse_sql(f'trim({column})')} IS NOT NULL)"
-
-
 def date_type(fmt: str) -> str:
     """The type a declared format gives: TIMESTAMP for epochs and formats with a time part."""
     if fmt in EPOCHS or fmt == ISO_INSTANT:
