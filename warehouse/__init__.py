@@ -20,16 +20,14 @@ from lakehouse.settings import Settings
 from warehouse.ml.models.dnn import compile_cache
 
 if TYPE_CHECKING:
-    from warehouse.sql.frontend import execute, lake_use, needs_lake, reads_only, run_script
+    from warehouse.sql.frontend import execute, lake_use, needs_lake, run_script
     from warehouse.sql.results import Result
 
-__all__ = ["Result", "connect", "execute", "lake_use", "needs_lake", "reads_only", "run_script"]
+__all__ = ["Result", "connect", "execute", "lake_use", "needs_lake", "run_script"]
 __getattr__ = exports(
     "warehouse",
     {"Result": "warehouse.sql.results"}
-    | dict.fromkeys(
-        ["execute", "lake_use", "needs_lake", "reads_only", "run_script"], "warehouse.sql.frontend"
-    ),
+    | dict.fromkeys(["execute", "lake_use", "needs_lake", "run_script"], "warehouse.sql.frontend"),
 )
 
 

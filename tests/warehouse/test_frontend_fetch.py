@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from warehouse.sql.dialect import parse
-from warehouse.sql.frontend import execute, fetch, reads_only, uses_ml
+from warehouse.sql.frontend import execute, fetch, lake_use, uses_ml
 from warehouse.sql.results import PLAIN_TYPES
 
 #: one value of every plain type (and NULLs), as DuckDB SQL
@@ -119,5 +119,5 @@ def test_two_columns_of_one_name_keep_both_values() -> None:
         ("DECLARE x INT64 DEFAULT 1; SELECT x", False),  # a script may write anything
     ],
 )
-def test_reads_only(sql: str, reads: bool) -> None:
-    assert reads_only(sql) is reads
+def test_lake_use_tells_a_read_from_a_write(sql: str, reads: bool) -> None:
+    assert (lake_use(sql) != "write") is reads

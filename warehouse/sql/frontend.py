@@ -93,11 +93,6 @@ def needs_lake(text: str) -> bool:
     return lake_use(text) != "none"
 
 
-def reads_only(text: str) -> bool:
-    """Whether ``text`` writes nothing (``lake_use``)."""
-    return lake_use(text) != "write"
-
-
 def _model_ddl(statement: exp.Expr) -> bool:
     return (
         isinstance(statement, exp.Create | exp.Drop)
