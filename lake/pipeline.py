@@ -27,10 +27,11 @@ from lake.commit import Batch, commit
 from lake.naming import validate_dataset
 from lake.quarantine import rows_as_quarantine
 from lake.readers import reader_for
-from lake.readers.base import Reader, StageContext, Staged, Surveyed, quarantine_file, sql_file, write_stage
+from lake.readers.base import Reader, StageContext, Staged, Surveyed, quarantine_file, write_stage
 from lake.report import BatchRejected, FileReport, IngestReport
 from lake.schema import Plan, plan, read_schema
 from lake.sources import Source, resolve
+from lake.sql import sql_file
 from lake.survey import Fingerprint
 from lake.types import JSON, VARCHAR, contains_json, fits, is_json
 from lakehouse.connect import attach_lake, connect

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.resources import files
 
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
 from lake.naming import LINEAGE_COLUMNS, table_ref
 from lake.report import SchemaChange
+from lake.sql import sql_file
 from lake.types import INTEGER_RANK, JSON, children, contains_json, is_json, kind, merge
 from lakehouse.contracts import ChangeKind
 from lakehouse.quoting import ident, literal
@@ -151,8 +151,7 @@ def plan(
 
 def read_schema(con: duckdb.DuckDBPyConnection, dataset: str) -> Schema | None:
     """The columns of ``lake.<dataset>``, or None if the table does not exist yet."""
-    present = files("lake.sql").joinpath("table_present.sql").read_text(encoding="utf-8")
-    found = con.execute(present.format(name=literal(dataset))).fetchone()
+    found = con.execute(sql_file("table_present.sql").format(name=literal(dataset))).fetchone()
     if found is None:
         return None
     rel = con.sql(f"SELECT * FROM {table_ref(dataset)} LIMIT 0")

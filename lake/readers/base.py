@@ -19,7 +19,6 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
 
@@ -158,10 +157,6 @@ def first_line(exc: BaseException) -> str:
     for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: ", "Binder Error: "):
         text = text.removeprefix(prefix)
     return text
-
-
-def sql_file(name: str) -> str:
-    return files("lake.sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def numbered(reader: str, columns: Sequence[str], alias: str = "r") -> tuple[str, str]:
