@@ -6,11 +6,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 from sklearn.metrics import davies_bouldin_score
 
 import warehouse
 from warehouse.ml import registry
+from warehouse.ml.models.kmeans import sql as ksql
 
 SEEDS = [0, 50, 100]
 
@@ -227,3 +230,48 @@ def test_anomaly_quantiles_are_those_of_the_scored_training_rows(con: duckdb.Duc
     positions = [(i * (len(rows) - 1)) // 1000 for i in range(1001)]
     expected = normalized[positions]
     np.testing.assert_allclose(model.state["normalized_distance_quantiles"], expected, rtol=1e-9, atol=1e-12)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            # ties, signed zeros, subnormals, a NaN with its sign bit set
+            st.sampled_from([0.0, -0.0, 1.0, 5e-324, -5e-324, float(np.copysign(np.nan, -1.0))]),
+        ),
+        min_size=1,
+        max_size=300,
+    )
+)
+def test_order_statistics_are_those_of_a_partition(values: list[float]) -> None:
+    """The bucketed selection the anomaly quantiles use gives, at every rank, the value np.partition puts
+    there (NaN last), whatever the doubles: negative, infinite, NaN, ties."""
+    x = np.array(values, dtype=float)
+    positions = [(i * (len(x) - 1)) // 1000 for i in range(1001)]
+    expected = x.copy()
+    expected.partition(sorted(set(positions)))
+    ours = ksql.order_statistics(x, positions)
+    np.testing.assert_array_equal(np.array(ours), expected[positions])
+
+
+def test_order_statistics_of_many_rows_skip_buckets_alike() -> None:
+    """More rows than ranks (only some buckets are sorted): negative values, both NaNs, infinities, ties."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate(
+        [
+            rng.normal(size=20_000) * 1e3,
+            np.zeros(3_000),
+            [np.nan, np.copysign(np.nan, -1.0), np.inf, -np.inf, -0.0],
+            rng.exponential(size=5_000),
+        ]
+    )
+    rng.shuffle(x)
+    positions = [(i * (len(x) - 1)) // 1000 for i in range(1001)]
+    expected = x.copy()
+    expected.partition(sorted(set(positions)))
+    np.testing.assert_array_equal(np.array(ksql.order_statistics(x, positions)), expected[positions])
+
+
+def test_order_statistics_of_no_values_is_an_error() -> None:
+    with pytest.raises(ValueError, match="order statistics of no values"):
+        ksql.order_statistics(np.array([], dtype=float), [0])
