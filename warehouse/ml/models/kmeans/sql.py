@@ -192,7 +192,8 @@ def read_stats(rows: list[tuple[Any, ...]], d: int) -> ClusterStats:
         sizes={int(r[0]): int(r[1]) for r in rows},
         sum_distance={int(r[0]): float(r[3]) for r in rows},
         sum_squared_distance={int(r[0]): float(r[4]) for r in rows},
-        loss=float(sum(r[2] for r in rows)),
+        # summed in cluster order: the same bits whatever order the GROUP BY returns its groups in
+        loss=float(sum(r[2] for r in sorted(rows, key=lambda r: int(r[0])))),
         assignment={int(r[0]): (int(r[1]), int(r[5 + d])) for r in rows if len(r) > 5 + d},
     )
 
