@@ -1,8 +1,9 @@
 """The ML engine: CREATE MODEL, DROP MODEL and the ML.* table functions, over a DuckDB connection.
 
 The SQL front end hands over parsed statements (sqlglot, BigQuery dialect) whose plain-SQL parts it
-already rewrote for DuckDB; the engine materializes the encoded training rows in a temp table,
-lets the model type train on it, and records the model in the registry. The engine is the same for
+already rewrote for DuckDB; the engine materializes the encoded training rows in a temp table (or, for a
+type that only reads them, a view over the query's own table when a copy would change nothing:
+``warehouse.ml.in_place``), lets the model type train on it, and records the model in the registry. The engine is the same for
 every model type: it finds the type, its options and its functions in ``warehouse.ml.types``.
 """
 
@@ -19,7 +20,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import registry, tuning, types, versions
+from warehouse.ml import in_place, registry, tuning, types, versions
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
 from warehouse.ml.monitoring.statistics import Range
@@ -195,6 +196,13 @@ def _fit_and_train(
     # next are written once instead (a view the query reads could still hide such a function: the reader
     # then reports the change, supervised.fetch)
     kind = "TABLE" if written or plan or _volatile(relation) else "VIEW"
+    in_place_rows = (
+        in_place.view(con, relation, model.features, dims, encoding, roles)
+        if model_type.reads_in_place and plan is None and clause is None
+        else None
+    )
+    if in_place_rows is not None:  # the rows, values and row ids a copy would hold: read where they are
+        select, kind = in_place_rows, "VIEW"
     con.execute(f'CREATE TEMP {kind} "{table}" AS {sql(select)}')
     try:
         data = TrainingData(
@@ -207,6 +215,7 @@ def _fit_and_train(
             progress=progress,
             source=encoded_from,
             view=kind == "VIEW",
+            row_ids=in_place_rows is not None,
         )
         rows = data.rows
         _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=ignored, ranges=ranges)

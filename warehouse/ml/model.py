@@ -53,6 +53,9 @@ class TrainingData:
     # the rows ``table`` encodes (the training query, after any TRANSFORM): for a type that reads the
     # raw feature columns and encodes them itself, with the model's feature statistics
     source: exp.Expr | None = None
+    #: ``table`` is a view over the training query's own table that carries its rows' ids as ``__rid``
+    #: (``warehouse.ml.in_place``)
+    row_ids: bool = False
 
     def x(self, i: int) -> exp.Column:
         return col(dim_name(i))
@@ -62,7 +65,10 @@ class TrainingData:
         return [self.x(i) for i in range(len(self.dims))]
 
     def relation(self) -> exp.Subquery:
-        """The training rows with their row id as ``__rid`` (a materialized table's ``rowid``)."""
+        """The training rows with their row id as ``__rid`` (a materialized table's ``rowid``, or the id the
+        view over the query's own table carries)."""
+        if self.row_ids:
+            return exp.select("*").from_(exp.to_table(self.table)).subquery("__training")
         rows = exp.select(exp.alias_(exp.column("rowid"), ident(ROW_ID)), "*").from_(exp.to_table(self.table))
         return rows.subquery("__training")
 
@@ -181,6 +187,9 @@ class ModelType:
     #: that reads them once, streaming (no ``rowid``, so no ``TrainingData.relation()``); a function of the
     #: options for a type that needs the table only for some of them (a split that reads the rows twice)
     materialize: bool | Callable[[Mapping[str, Any]], bool] = True
+    #: True: the type only reads ``TrainingData.table`` (``relation()``); it may then be a view over the
+    #: training query's own table when the copy would hold the same rows and values (``warehouse.ml.in_place``)
+    reads_in_place: bool = False
     #: what hyperparameter tuning may search (``warehouse.ml.tunable``); None: the type cannot be tuned
     tuning: Tuning | None = None
     #: ``train`` in steps whose fit can run in a worker thread (tuning trials run concurrently); None: in turn

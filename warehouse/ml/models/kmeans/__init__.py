@@ -19,4 +19,5 @@ MODEL_TYPE = ModelType(
     functions=functions.FUNCTIONS,
     warm_start=train.warm_start,
     tuning=options.TUNING,
+    reads_in_place=True,
 )
