@@ -303,13 +303,14 @@ def order_statistics(values: np.ndarray, positions: list[int]) -> list[float]:
 
 
 def assignment(data: TrainingData, centroids: np.ndarray, cosine: bool) -> Assignment:
-    """One pass over the training rows: each row's nearest centroid and distance, fetched as Arrow."""
+    """One pass over the training rows: each row's nearest centroid and distance, fetched as numpy arrays
+    (DuckDB's own conversion: some 0.1 s less over 5M rows than Arrow and a copy out of its chunks)."""
     source = assigned(data.relation(), len(data.dims), centroids, cosine).subquery("__assigned")
-    table = data.con.execute(sql(exp.select(col(CID), col(DMIN)).from_(source))).fetch_arrow_table()
-    return Assignment(
-        cluster=table.column(0).to_numpy(zero_copy_only=False),
-        distance=table.column(1).to_numpy(zero_copy_only=False).astype(float, copy=False),
-    )
+    columns = data.con.execute(sql(exp.select(col(CID), col(DMIN)).from_(source))).fetchnumpy()
+    cluster, distance = columns[CID], columns[DMIN]
+    # never NULL (every dimension is imputed; the cosine distance coalesces): no masked arrays
+    assert not np.ma.isMaskedArray(cluster) and not np.ma.isMaskedArray(distance)
+    return Assignment(cluster=cluster, distance=distance.astype(float, copy=False))
 
 
 def kmeans_plus_plus(data: TrainingData, k: int, cosine: bool) -> np.ndarray:
