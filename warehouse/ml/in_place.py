@@ -70,12 +70,12 @@ def row_numbered(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
     if is_view or database_type != "duckdb" or rowid_column:
         return False
     plain = exp.Table(this=table.this.copy(), db=table.args["db"].copy() if table.db else None)
-    rowid = exp.column("rowid")
-    query = exp.select("count(*)", exp.func("min", rowid), exp.func("max", rowid.copy())).from_(plain)
+    # n distinct row ids, none negative, the largest n - 1: they are 0..n-1
+    query = exp.select("count(*)", exp.func("max", exp.column("rowid"))).from_(plain)
     row = con.execute(sql(query)).fetchone()
     assert row is not None  # an aggregate without GROUP BY: one row
-    rows, low, high = row
-    return bool(rows) and low == 0 and high == rows - 1
+    rows, high = row
+    return bool(rows) and high == rows - 1
 
 
 def view(
