@@ -100,3 +100,19 @@ def test_predict_nan_as_null_and_refuse_infinity(con: duckdb.DuckDBPyConnection,
     for infinity in ("'inf'", "'-inf'"):
         with pytest.raises(duckdb.InvalidInputException, match="feature 'x' is infinite in an input row"):
             _predict(con, "m", f"CAST({infinity} AS FLOAT64)")
+
+
+@pytest.mark.parametrize("model_type", ["kmeans", "linear_reg"])
+def test_training_statistics_count_the_nan_of_a_feature(
+    con: duckdb.DuckDBPyConnection, model_type: str
+) -> None:
+    """The feature statistics' pass that meets a NaN (its second, NaN as NULL) also counts the NaN for the
+    training statistics: a 'nan' row, and the histogram over the finite values only."""
+    con.execute(
+        "CREATE TABLE d.nans AS SELECT * REPLACE (CASE WHEN x IN (3, 7) THEN 'NaN' ELSE z END AS z) FROM d.t"
+    )
+    _create(con, model_type, "with_nans", "d.nans")
+    rows = con.execute(
+        "SELECT kind, sum(count) FROM d.with_nans__training_statistics WHERE feature = 'z' GROUP BY kind ORDER BY kind"
+    ).fetchall()
+    assert rows == [("bucket", 38.0), ("nan", 2.0)]

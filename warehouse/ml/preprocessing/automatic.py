@@ -89,6 +89,8 @@ def fit_with(
     relation: exp.Expr,
     columns: list[tuple[str, str]],
     extra: Sequence[exp.Expr] = (),
+    *,
+    non_finite_counts: bool = False,
 ) -> tuple[list[Feature], list[Any]]:
     """``fit``, and the values of ``extra`` aggregates over the same rows computed in the same scan
     (what else the caller needs from them: the training statistics' ranges).
@@ -96,7 +98,11 @@ def fit_with(
     A NaN is a missing value, as NULL is (``encode``); an infinity is refused (``InputError`` naming
     the feature and counting its rows). The plain pass comes first: without NaN or infinities (the
     usual case) its numbers are the statistics; a NaN or an infinity shows there as a mean that is not
-    finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL."""
+    finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL.
+
+    ``non_finite_counts``: each of ``extra`` counts the NaN and infinite values of numeric features, so a
+    plain pass that holds proves them all 0; they are computed in the second pass only (8 of them cost 7 %
+    of a 5M-row pass)."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
@@ -107,10 +113,12 @@ def fit_with(
     if not features and not extra:
         return features, []
     try:
-        found = _statistics(con, relation, features, extra, nan_missing=False)
+        found = _statistics(con, relation, features, () if non_finite_counts else extra, nan_missing=False)
         plain = all(f.mean is None or math.isfinite(f.mean) for f in features)
     except duckdb.OutOfRangeException:  # stddev_samp of values with a NaN or an infinity
         plain = False
+    if plain and non_finite_counts:
+        found = [0] * len(extra)
     if not plain:
         found = _statistics(con, relation, features, extra, nan_missing=True)
     for f in features:
