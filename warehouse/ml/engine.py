@@ -151,11 +151,7 @@ def _fit_and_train(
     # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
     monitored = columns if clause is None else []
     model.features, found = automatic.fit_with(
-        con,
-        relation,
-        feature_columns,
-        training_statistics.range_aggregates(monitored, ignored),  # NaN/infinities of the numeric features
-        non_finite_counts=True,
+        con, relation, feature_columns, training_statistics.range_aggregates(monitored, ignored)
     )
     ranges = (
         training_statistics.read_ranges(

@@ -89,10 +89,6 @@ def fit_with(
     relation: exp.Expr,
     columns: list[tuple[str, str]],
     extra: Sequence[exp.Expr] = (),
-    *,
-    # each of ``extra`` counts the NaN and infinite values of numeric features: a plain pass that holds
-    # proves them all 0, so only a later pass computes them (8 of them cost 7 % of a 5M-row pass)
-    non_finite_counts: bool = False,
 ) -> tuple[list[Feature], list[Any]]:
     """``fit``, and the values of ``extra`` aggregates over the same rows computed in the same scan
     (what else the caller needs from them: the training statistics' ranges).
@@ -111,12 +107,10 @@ def fit_with(
     if not features and not extra:
         return features, []
     try:
-        found = _statistics(con, relation, features, () if non_finite_counts else extra, nan_missing=False)
+        found = _statistics(con, relation, features, extra, nan_missing=False)
         plain = all(f.mean is None or math.isfinite(f.mean) for f in features)
     except duckdb.OutOfRangeException:  # stddev_samp of values with a NaN or an infinity
         plain = False
-    if plain and non_finite_counts:
-        found = [0] * len(extra)
     if not plain:
         found = _statistics(con, relation, features, extra, nan_missing=True)
     for f in features:
