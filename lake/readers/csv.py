@@ -422,7 +422,7 @@ def _count_markers(
     ).fetchall()
     nulls = [by_column[p] for p, n in rows if p in by_column and n]
     markers = file.markers
-    if not nulls:
+    if not nulls or not markers:  # no markers (``null_markers=[]``): only empty fields are NULL
         return {}
     counts = ", ".join(
         f"count(*) FILTER (WHERE trim({ident(c)}) = {literal(m)})" for c in nulls for m in markers
