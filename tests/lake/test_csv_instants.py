@@ -221,3 +221,35 @@ def test_each_instant_text_converts_on_its_own(
         f"SELECT v, {convert_sql('v', conv, strict=strict)} FROM (VALUES {listed}) t(v, i) ORDER BY i"
     ).fetchall()
     assert rows == list(zip(texts, expected, strict=True))
+
+
+def test_an_offset_past_the_sniffers_sample_of_zoneless_text_is_applied(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The sniffer types a column of zone-less ISO text TIMESTAMP; DuckDB's TIMESTAMP read drops an
+    offset without a reject, so an offset after its sample (…+02:00 on line 60,002) used to land as
+    the wall clock. Zone-less text lands as it is; "T" or space, fractions and "Z" too."""
+    lines = ["k,t"] + [f"{i},2026-01-02T03:04:05" for i in range(1, 60_001)]
+    lines += ["60001,2026-01-02T03:04:05+02:00", "60002,2026-01-02 03:04:05.25", "60003,2026-01-02 03:04:05Z"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "late.csv", lines)], "late")
+    assert (report.rows_landed, report.rows_quarantined) == (60_003, 0), report
+    rows = query(settings, "SELECT k, t FROM lake.late WHERE k >= 60_000 ORDER BY k")
+    assert rows == [
+        (60_000, dt.datetime(2026, 1, 2, 3, 4, 5)),
+        (60_001, dt.datetime(2026, 1, 2, 1, 4, 5)),
+        (60_002, dt.datetime(2026, 1, 2, 3, 4, 5, 250_000)),
+        (60_003, dt.datetime(2026, 1, 2, 3, 4, 5)),
+    ]
+    assert query(settings, "SELECT count(DISTINCT t) FROM lake.late WHERE k <= 60_000") == [(1,)]
+
+
+def test_a_marker_shaped_like_a_time_stays_a_marker() -> None:
+    """The cheap read of zone-less text (one TIMESTAMP cast) is skipped for a shape a marker has: a
+    marker that is a valid time is NULL, not that time."""
+    conv = Conversion("TIMESTAMP", ISO_INSTANT, ("1970-01-01 00:00:00", "NA"))
+    sql = convert_sql("v", conv, strict=True)
+    rows = duckdb.sql(
+        f"SELECT {sql} FROM (VALUES ('1970-01-01 00:00:00', 1), ('1970-01-01T00:00:00', 2), ('NA', 3)) t(v, i) "
+        "ORDER BY i"
+    ).fetchall()
+    assert rows == [(None,), (dt.datetime(1970, 1, 1),), (None,)]
