@@ -154,12 +154,11 @@ def connect(
         names.append("httpfs")
     # files DuckDB checked before, unchanged since, load without a second signature check (``signatures``);
     # in-memory databases only: DuckDB refuses a second connection to a database file opened with other settings
-    record = settings.cache_dir / signatures.RECORD
     wheel = (
         [extension_path(n) for n in dict.fromkeys(names) if n in WHEEL_EXTENSIONS] if database is None else []
     )
-    found = signatures.digests(wheel)
-    checked = signatures.checked_before(record, found)
+    found = signatures.check(settings.cache_dir / signatures.RECORD, wheel)
+    checked = found.checked
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -188,11 +187,12 @@ def connect(
         load_extensions(con, names)
         if checked:
             con.execute("SET allow_unsigned_extensions = false")  # DuckDB refuses to turn it on again
-            log.debug("extension files unchanged since DuckDB checked their signatures: %s", ", ".join(found))
-        elif (
-            found and signatures.digests([Path(p) for p in found]) == found
-        ):  # unchanged while DuckDB read it
-            signatures.remember(record, found)
+            log.debug(
+                "extension files unchanged since DuckDB checked their signatures (by their %s): %s",
+                "status" if found.by_status else "SHA-256",
+                ", ".join(found.statuses),
+            )
+        signatures.settle(found)  # what DuckDB checked now (or a file's status, once settled) is recorded
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
     except BaseException:
