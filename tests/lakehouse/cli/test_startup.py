@@ -125,3 +125,12 @@ def test_a_query_attaches_the_lake_read_only_and_a_write_still_writes(tmp_path: 
     _run(["--home", str(home), "sql", "INSERT INTO lake.t VALUES (43)"])
     out, _ = _run(["--home", str(home), "sql", "SELECT max(answer) AS answer FROM lake.t", "--format", "csv"])
     assert out.splitlines() == ["answer", "43"]
+
+
+def test_a_table_shows_names_and_values_as_they_are(tmp_path: Path) -> None:
+    """Rich markup and emoji codes in data are text in a table (and rich's emoji table is not imported)."""
+    home = tmp_path / "home"
+    query = """SELECT '[red]hi[/red] :thumbs_up:' AS "[b]x[/b]\""""
+    out, imported = _run(["--home", str(home), "sql", "--dialect", "duckdb", query], ["rich._emoji_codes"])
+    assert "[b]x[/b]" in out and "[red]hi[/red] :thumbs_up:" in out
+    assert imported == []
