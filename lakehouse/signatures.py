@@ -2,11 +2,12 @@
 
 DuckDB checks a wheel extension's signature on every ``LOAD`` (~0.13 s of CPU for each 35 MB file, two
 per lake command); a SHA-256 of the file costs a fifth of that, and reading the file's status (``os.stat``)
-nothing. ``lakehouse.connect.connect`` loads the files of the record into an in-memory database (an
-ingest's, a catalog scan's) with DuckDB's check skipped only when each file is the one DuckDB checked: its
+nothing. ``lakehouse.connect.connect`` loads the files of the record into a database (an ingest's,
+a catalog scan's, the warehouse of ``lakehouse sql``) with DuckDB's check skipped only when each file is the one DuckDB checked: its
 status (device, inode, size, modification and change times) equals the recorded one, or, failing that, its
-SHA-256 equals the recorded digest. A database file (the warehouse) keeps DuckDB's check: a process may
-open it twice, and DuckDB refuses a second connection whose settings differ from the first. How the
+SHA-256 equals the recorded digest. A database file (the warehouse) is treated alike; a second connection
+of the same process to a database file joins it with the setting it was opened with (DuckDB refuses other
+settings), after turning ``allow_unsigned_extensions`` off (``lakehouse.connect._open``). How the
 signature's protection is kept:
 
 - a digest is recorded only after DuckDB loaded the file with its signature check on, and only when the
@@ -131,15 +132,18 @@ def check(record: Path, paths: Sequence[Path]) -> Check:
     return Check(record, statuses, found, checked, since)
 
 
-def settle(found: Check) -> None:
-    """After the files were loaded: record the digests DuckDB's check (or an earlier one) stands for, each with
-    its file's status when that did not change since ``check`` and is old enough to be trusted alone."""
-    if found.by_status or not found.digests:
+def settle(found: Check, loaded: Sequence[str]) -> None:
+    """After the files ``loaded`` (paths) were loaded: record the digests DuckDB's check (or an earlier one)
+    stands for, each with its file's status when that did not change since ``check`` and is old enough to be
+    trusted alone."""
+    if found.by_status:
         return  # the record holds them already
-    paths = [Path(p) for p in found.digests]
-    if not found.checked and digests(paths) != found.digests:
+    hashed = {p: sha for p, sha in found.digests.items() if p in loaded}
+    if not hashed:
+        return
+    if not found.checked and digests([Path(p) for p in hashed]) != hashed:
         return  # changed while DuckDB read it: nothing is recorded, the next process checks again
-    statuses = {p: status(p) for p in found.digests}
+    statuses = {p: status(p) for p in hashed}
     settled = {
         p: s
         for p, s in statuses.items()
@@ -147,7 +151,7 @@ def settle(found: Check) -> None:
     }
     if found.checked and not settled:
         return  # the record holds the digests already, and there is no status to add
-    remember(found.record, found.digests, settled)
+    remember(found.record, hashed, settled)
 
 
 def remember(record: Path, found: Mapping[str, str], statuses: Mapping[str, Status] | None = None) -> None:

@@ -33,7 +33,7 @@ def test_a_settled_file_is_recognised_by_its_status_without_hashing(
     path, record = _file(tmp_path), tmp_path / "cache" / signatures.RECORD
     first = signatures.check(record, [path])
     assert not first.checked and first.digests  # never checked: DuckDB checks it
-    signatures.settle(first)
+    signatures.settle(first, [str(path)])
     entry = json.loads(record.read_text(encoding="utf-8"))[str(path)]
     assert entry == {"sha256": first.digests[str(path)], "stat": list(signatures.status(path))}
     monkeypatch.setattr(signatures, "digests", _no_hashing)
@@ -46,7 +46,7 @@ def test_a_change_in_place_with_the_times_put_back_is_checked_again(
 ) -> None:
     monkeypatch.setattr(signatures, "SETTLED_NS", 0)
     path, record = _file(tmp_path), tmp_path / signatures.RECORD
-    signatures.settle(signatures.check(record, [path]))
+    signatures.settle(signatures.check(record, [path]), [str(path)])
     before = os.stat(path)
     data = bytearray(path.read_bytes())
     data[100] ^= 1
@@ -60,7 +60,9 @@ def test_a_change_in_place_with_the_times_put_back_is_checked_again(
 
 def test_a_file_changed_just_now_is_recorded_by_its_digest_alone(tmp_path: Path) -> None:
     path, record = _file(tmp_path), tmp_path / signatures.RECORD
-    signatures.settle(signatures.check(record, [path]))  # written a moment ago: its status is not settled
+    signatures.settle(
+        signatures.check(record, [path]), [str(path)]
+    )  # written a moment ago: its status is not settled
     assert "stat" not in json.loads(record.read_text(encoding="utf-8"))[str(path)]
     again = signatures.check(record, [path])
     assert again.checked and not again.by_status  # recognised by SHA-256
