@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import InputError, UsageError
 from warehouse.ml.model import LABEL, ROW_ID, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import col, ident, sql
@@ -142,15 +142,32 @@ def fetch(
         end = start + batch.num_rows
         if end > data.rows:
             raise _reread(data, f"more than {data.rows:,}")
-        for j in range(dims):
-            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
+        with np.errstate(over="ignore"):  # a narrower dtype's overflow is an infinity, refused by ``_fits``
+            for j in range(dims):
+                x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
         y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
         w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
         held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
         start = end
     if start != data.rows:
         raise _reread(data, f"{start:,}")
+    if dtype != np.float64:
+        _fits(data, x)
     return x, y, w, held_out
+
+
+def _fits(data: TrainingData, x: np.ndarray) -> None:
+    """Refuse a finite input beyond a narrower ``x``'s range: the cast made it an infinity (features'
+    infinities stop earlier, ``automatic.encode``). The tree types' xgboost trains on float32, so a raw
+    value past +/-3.4e38 has no place; BigQuery ML's documents say nothing of it: the clear error."""
+    overflowed = np.isinf(x).sum(axis=0)
+    for j in np.flatnonzero(overflowed):
+        feature, count, limit = data.dims[j].feature, int(overflowed[j]), float(np.finfo(x.dtype).max)
+        raise InputError(
+            f"feature {feature!r} is beyond {x.dtype.name}'s range (+/-{limit:.4g}) in {count:,} training"
+            f" row{'s' if count != 1 else ''}; this model type trains on {x.dtype.name} values",
+            hint=f"scale the column down, e.g. {feature} / 1e300",
+        )
 
 
 def _reread(data: TrainingData, read: str) -> UsageError:
