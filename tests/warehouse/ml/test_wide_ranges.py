@@ -76,3 +76,21 @@ def test_a_tree_feature_beyond_float32_names_the_feature(
 ) -> None:
     with pytest.raises(InputError, match=r"^feature 'x' is beyond float32's range \(\+/-3\.403e\+38\) in 2 "):
         _create(con, model_type)
+
+
+@pytest.mark.parametrize("buckets", [1, 2, 10])
+def test_drift_over_a_range_wider_than_a_double(con: duckdb.DuckDBPyConnection, buckets: int) -> None:
+    """Re-bucketing onto the union of both sides' bounds divides by a bucket's width: one bucket over
+    -1.7e308 .. 1.7e308 is inf wide (inf / inf: NaN, a divergence of 1 between equal sides)."""
+    con.execute(
+        f"CREATE TABLE d.u AS SELECT * REPLACE (CASE WHEN x < 10 THEN -{HUGE} ELSE x END AS x) FROM d.t"
+    )
+    drift = (
+        "SELECT value FROM ML.VALIDATE_DATA_DRIFT(TABLE d.t, TABLE d.{}, STRUCT({} AS num_histogram_buckets))"
+    )
+    assert warehouse.execute(con, drift.format("t", buckets)).rows == [(0.0,)] * 4
+    moved = warehouse.execute(con, drift.format("u", buckets)).rows[0][0]
+    if buckets == 1:  # one bucket over the same range on both sides: no divergence
+        assert moved == 0.0
+    else:
+        assert isinstance(moved, float) and 0.0 < moved < 1.0
