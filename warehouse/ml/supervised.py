@@ -152,21 +152,28 @@ def fetch(
     if start != data.rows:
         raise _reread(data, f"{start:,}")
     if dtype != np.float64:
-        _fits(data, x)
+        _fits(data, x, y)
     return x, y, w, held_out
 
 
-def _fits(data: TrainingData, x: np.ndarray) -> None:
-    """Refuse a finite input beyond a narrower ``x``'s range: the cast made it an infinity (features'
-    infinities stop earlier, ``automatic.encode``). The tree types' xgboost trains on float32, so a raw
-    value past +/-3.4e38 has no place; BigQuery ML's documents say nothing of it: the clear error."""
-    overflowed = np.isinf(x).sum(axis=0)
-    for j in np.flatnonzero(overflowed):
-        feature, count, limit = data.dims[j].feature, int(overflowed[j]), float(np.finfo(x.dtype).max)
+def _fits(data: TrainingData, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a finite input or label beyond a narrower ``x``'s range: the cast made the input an
+    infinity (features' and labels' infinities stop earlier), and the trainer casts the label alike.
+    The tree types' xgboost and the DNN train on float32, so a value past +/-3.4e38 has no place; BigQuery
+    ML's documents say nothing of it: the clear error."""
+    limit = float(np.finfo(x.dtype).max)
+    overflowed = [
+        (data.dims[j].feature, "feature", int(n)) for j, n in enumerate(np.isinf(x).sum(axis=0)) if n
+    ]
+    with np.errstate(invalid="ignore"):
+        beyond = int((np.abs(y) > limit).sum())
+    if beyond:
+        overflowed.append((data.roles[LABEL], "label column", beyond))
+    for column, kind, count in overflowed[:1]:
         raise InputError(
-            f"feature {feature!r} is beyond {x.dtype.name}'s range (+/-{limit:.4g}) in {count:,} training"
+            f"{kind} {column!r} is beyond {x.dtype.name}'s range (+/-{limit:.4g}) in {count:,} training"
             f" row{'s' if count != 1 else ''}; this model type trains on {x.dtype.name} values",
-            hint=f"scale the column down, e.g. {feature} / 1e300",
+            hint=f"scale the column down, e.g. {column} / 1e300",
         )
 
 

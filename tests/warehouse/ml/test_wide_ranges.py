@@ -94,3 +94,26 @@ def test_drift_over_a_range_wider_than_a_double(con: duckdb.DuckDBPyConnection, 
         assert moved == 0.0
     else:
         assert isinstance(moved, float) and 0.0 < moved < 1.0
+
+
+#: the regressors that train on float32, and their options beside the label
+FLOAT32 = {
+    "boosted_tree_regressor": ", max_iterations=2",
+    "random_forest_regressor": ", num_parallel_tree=2",
+    "dnn_regressor": ", hidden_units=[2], max_iterations=2",
+}
+
+
+@pytest.mark.parametrize("model_type", FLOAT32)
+def test_a_label_beyond_float32_names_the_label(con: duckdb.DuckDBPyConnection, model_type: str) -> None:
+    """xgboost and the DNN train on float32: a label of 1e39 was xgboost's "Label contains NaN, infinity or
+    a value too large", or the DNN's infinite loss."""
+    con.execute("UPDATE d.t SET y = 1e39 WHERE x = 5")
+    with pytest.raises(
+        InputError, match=r"^label column 'y' is beyond float32's range \(\+/-3\.403e\+38\) in 1 "
+    ):
+        warehouse.execute(
+            con,
+            f"CREATE MODEL d.m OPTIONS(model_type='{model_type}', input_label_cols=['y']{FLOAT32[model_type]}) "
+            "AS SELECT z, y FROM d.t",
+        )
