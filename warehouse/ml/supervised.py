@@ -159,8 +159,8 @@ def fetch(
 def _fits(data: TrainingData, x: np.ndarray, y: np.ndarray) -> None:
     """Refuse a finite input or label beyond a narrower ``x``'s range: the cast made the input an
     infinity (features' and labels' infinities stop earlier), and the trainer casts the label alike.
-    The tree types' xgboost and the DNN train on float32, so a value past +/-3.4e38 has no place; BigQuery
-    ML's documents say nothing of it: the clear error."""
+    A trainer that reads float32 (xgboost, the neural networks) has no place for a value past +/-3.4e38;
+    BigQuery ML's documents say nothing of it: the clear error."""
     limit = float(np.finfo(x.dtype).max)
     overflowed = [
         (data.dims[j].feature, "feature", int(n)) for j, n in enumerate(np.isinf(x).sum(axis=0)) if n
