@@ -19,7 +19,9 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import labels, registry, tuning, types, versions
+from warehouse.ml import registry, tuning, types, versions
+from warehouse.ml.labels import floating, infinite_rows, refuse_infinite
+from warehouse.ml.labels import value as label_value
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
 from warehouse.ml.monitoring.statistics import Range
@@ -150,12 +152,12 @@ def _fit_and_train(
     # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
     monitored = columns if clause is None else []
     label, label_type = roles.get(LABEL), dict(columns).get(roles.get(LABEL, ""))
-    checks = [labels.infinite_rows(label)] if label is not None and labels.floating(label_type) else []
+    checks = [infinite_rows(label)] if label is not None and floating(label_type) else []
     model.features, found = automatic.fit_with(
         con, relation, feature_columns, [*training_statistics.range_aggregates(monitored, ignored), *checks]
     )
     if label is not None and checks:
-        labels.refuse_infinite(label, int(found.pop()))
+        refuse_infinite(label, int(found.pop()))
     ranges = (
         training_statistics.read_ranges(
             con, relation, monitored, ignored, found, {f.name: (f.min, f.max) for f in model.features}
@@ -181,7 +183,7 @@ def _fit_and_train(
             center=encoding.center,
         ),
         *[
-            exp.alias_(labels.value(column, label_type) if role == LABEL else col(column), ident(role))
+            exp.alias_(label_value(column, label_type) if role == LABEL else col(column), ident(role))
             for role, column in roles.items()
         ],
     )
@@ -210,7 +212,7 @@ def _fit_and_train(
             dims=dims,
             rows=_row_count(con, table, model),
             roles=roles,
-            label_type=label_type,
+            label_type=dict(columns).get(roles.get(LABEL, ""), None),
             progress=progress,
             source=encoded_from,
             view=kind == "VIEW",
