@@ -19,9 +19,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import registry, tuning, types, versions
-from warehouse.ml.labels import floating, infinite_rows, refuse_infinite
-from warehouse.ml.labels import value as label_value
+from warehouse.ml import labels, registry, tuning, types, versions
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
 from warehouse.ml.monitoring.statistics import Range
@@ -152,12 +150,12 @@ def _fit_and_train(
     # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
     monitored = columns if clause is None else []
     label, label_type = roles.get(LABEL), dict(columns).get(roles.get(LABEL, ""))
-    checks = [infinite_rows(label)] if label is not None and floating(label_type) else []
+    checks = [labels.infinite_rows(label)] if label is not None and labels.floating(label_type) else []
     model.features, found = automatic.fit_with(
         con, relation, feature_columns, [*training_statistics.range_aggregates(monitored, ignored), *checks]
     )
     if label is not None and checks:
-        refuse_infinite(label, int(found.pop()))
+        labels.refuse_infinite(label, int(found.pop()))
     ranges = (
         training_statistics.read_ranges(
             con, relation, monitored, ignored, found, {f.name: (f.min, f.max) for f in model.features}
@@ -183,7 +181,7 @@ def _fit_and_train(
             center=encoding.center,
         ),
         *[
-            exp.alias_(label_value(column, label_type) if role == LABEL else col(column), ident(role))
+            exp.alias_(labels.value(column, label_type) if role == LABEL else col(column), ident(role))
             for role, column in roles.items()
         ],
     )
