@@ -16,7 +16,8 @@ Contenders (every one a new process, cwd the checkout, so the repo's policy and 
 - ``sql_warehouse``: ``lakehouse sql "SELECT * FROM bench.orders LIMIT 10"``, a warehouse table (made once from
                the lake before the rounds, as a dbt model would be)
 - ``duckdb_lake`` / ``duckdb_warehouse``: their peers, ``python -c`` DuckDB opening the same warehouse file,
-               loading the same extension files (``sqlite_scanner``, ``ducklake``: signature checked, as ours are)
+               loading the same extension files (``sqlite_scanner``, ``ducklake``: signature checked each time;
+               ours only until ``lakehouse.signatures`` has recorded the checked files, i.e. after the setup)
                and running the same ATTACH of the lake, then the same query, printing the rows
 
 Each checkout's packages are byte-compiled first (``compileall``): a user's second command finds the

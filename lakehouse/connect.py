@@ -75,12 +75,13 @@ def extension_path(name: str) -> Path:
     return path
 
 
-def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[str]:
     """Load extensions into ``con`` straight from the wheel files (no INSTALL, no network).
 
     Loading a wheel's extension checks its signature, which hashes the whole file (~30 MB, ~0.15 s);
     DuckDB does that without holding the GIL, so several files are loaded side by side, each on its
     own cursor of the connection (the extensions land in the one database instance all cursors share).
+    Returns the names it loaded (those not loaded already).
     """
     loaded = {
         row[0]
@@ -96,11 +97,12 @@ def load_extensions(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> Non
     if len(statements) < 2:
         for statement in statements:
             con.execute(statement)
-        return
+        return wanted
     with cf.ThreadPoolExecutor(len(statements), thread_name_prefix="duckdb-load") as pool:
         loading = [pool.submit(_execute_on_cursor, con, statement) for statement in statements]
         for future in loading:
             future.result()  # the first failure is raised
+    return wanted
 
 
 def _execute_on_cursor(con: duckdb.DuckDBPyConnection, statement: str) -> None:
@@ -152,14 +154,10 @@ def connect(
         lake and settings.lake_encrypted and not lake_read_only
     ):  # DuckDB writes encrypted files only with httpfs loaded (side by side here); reads need no httpfs
         names.append("httpfs")
-    # files DuckDB checked before, unchanged since, load without a second signature check (``signatures``);
-    # in-memory databases only: DuckDB refuses a second connection to a database file opened with other settings
-    record = settings.cache_dir / signatures.RECORD
-    wheel = (
-        [extension_path(n) for n in dict.fromkeys(names) if n in WHEEL_EXTENSIONS] if database is None else []
-    )
-    found = signatures.digests(wheel)
-    checked = signatures.checked_before(record, found)
+    # files DuckDB checked before, unchanged since, load without a second signature check (``signatures``)
+    wheel = {str(extension_path(n)): n for n in dict.fromkeys(names) if n in WHEEL_EXTENSIONS}
+    found = signatures.check(settings.cache_dir / signatures.RECORD, [Path(p) for p in wheel])
+    checked = found.checked
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -173,32 +171,57 @@ def connect(
     if database is not None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only, config=config)
+        con, joined = _open(target, read_only, config)
     except duckdb.Error as exc:
         locked = translate_lock_error(exc, target)
         if locked:
             raise locked from exc
         raise
     try:
+        if joined:  # before any LOAD of this connection: DuckDB checks each file it loads from here on
+            con.execute("SET allow_unsigned_extensions = false")
+            checked = False
         settings.spill_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {literal(str(settings.spill_dir))}")
         # DuckDB draws its own progress bar on stdout for a query past 2 s: the library never prints, and a
         # bar inside `lakehouse sql --json` output breaks the JSON (commands report progress themselves)
         con.execute("SET enable_progress_bar = false")
-        load_extensions(con, names)
+        loaded = load_extensions(con, names)
         if checked:
             con.execute("SET allow_unsigned_extensions = false")  # DuckDB refuses to turn it on again
-            log.debug("extension files unchanged since DuckDB checked their signatures: %s", ", ".join(found))
-        elif (
-            found and signatures.digests([Path(p) for p in found]) == found
-        ):  # unchanged while DuckDB read it
-            signatures.remember(record, found)
+            log.debug(
+                "extension files unchanged since DuckDB checked their signatures (by their %s): %s",
+                "status" if found.by_status else "SHA-256",
+                ", ".join(found.statuses),
+            )
+        # what DuckDB checked now (or a file's status, once settled) is recorded: the files this connection
+        # loaded, not those an earlier connection of the same database file had loaded
+        signatures.settle(found, [p for p, n in wheel.items() if n in loaded])
         if lake:
             attach_lake(con, settings, read_only=lake_read_only)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _open(
+    target: str, read_only: bool, config: dict[str, str | bool | int | float | list[str]]
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """A connection to ``target``, and whether it joined a database this process holds open already with the
+    other ``allow_unsigned_extensions``: DuckDB refuses a second connection to a file whose settings differ
+    from the first's. ``connect`` turned that setting off on the database before handing out its first
+    connection (and DuckDB refuses to turn it on again), so joining it allows no unsigned extension."""
+    try:
+        return duckdb.connect(target, read_only=read_only, config=config), False
+    except duckdb.ConnectionException as exc:
+        if target == ":memory:" or "different configuration" not in str(exc):
+            raise
+        other = {**config, "allow_unsigned_extensions": not config["allow_unsigned_extensions"]}
+        try:
+            return duckdb.connect(target, read_only=read_only, config=other), True
+        except duckdb.ConnectionException:
+            raise exc from None  # another setting differs (threads, memory limit): DuckDB's own message
 
 
 def lake_exists(settings: Settings) -> bool:

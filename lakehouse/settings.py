@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -387,6 +386,8 @@ def _read_toml(path: Path, named: bool) -> dict[str, Any] | None:
                 hint=f"point {ENV_PREFIX}CONFIG at a lakehouse.toml, or unset it to read ./{CONFIG_FILE}",
             )
         return None
+    import tomllib  # start-up time: its parser compiles its patterns on import, paid only when there is a file
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -83,17 +83,20 @@ def start_postgres() -> Postgres:
     root = Path(tempfile.mkdtemp(prefix="lakehouse-pg-"))
     root.chmod(0o755)
     user = None
+    owner: tuple[int, int] | None = None  # uid, gid of the server's user when we are root
     if os.geteuid() == 0:
         user = SERVER_USER
         entry = ensure_user_exists(user)
+        assert entry is not None  # it raises when it cannot create the user
+        owner = (entry.pw_uid, entry.pw_gid)
         readable = stat.S_IRGRP | stat.S_IROTH
         ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
-        os.chown(root, entry.pw_uid, entry.pw_gid)
+        os.chown(root, *owner)
     password = root / "pwfile"
     password.write_text(PG_PASSWORD + "\n")
-    if user is not None:
-        os.chown(password, entry.pw_uid, entry.pw_gid)
+    if owner is not None:
+        os.chown(password, *owner)
     initdb = [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(root / "data"), "-U", PG_USER]
     initdb += ["--auth=scram-sha-256", f"--pwfile={password}", "--encoding=utf8", "--no-sync"]
     subprocess.run(initdb, user=user, capture_output=True, check=True)

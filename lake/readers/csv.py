@@ -422,7 +422,7 @@ def _count_markers(
     ).fetchall()
     nulls = [by_column[p] for p, n in rows if p in by_column and n]
     markers = file.markers
-    if not nulls:
+    if not nulls or not markers:  # no markers (``null_markers=[]``): only empty fields are NULL
         return {}
     counts = ", ".join(
         f"count(*) FILTER (WHERE trim({ident(c)}) = {literal(m)})" for c in nulls for m in markers
@@ -534,7 +534,11 @@ def _detect(file: _File, dialect: Dialect) -> Detected:
     }
     dateish -= set(file.ctx.date_formats or {})
     types, formats = _refine_text_columns(file, bool(has_header), types, maybe_typed, dateish)
-    for column in instants & {c for c, t in types.items() if t == "TIMESTAMP"}:
+    # DuckDB's own ISO parse of a TIMESTAMP (no timestamp format) drops an offset without a reject
+    # (…T03:04:05+02:00 reads 03:04:05): such a column is read as instants too, so that an offset
+    # past the sniffer's sample is applied; text without one is taken as it is (UTC)
+    iso_parsed = set() if ts_format else {c for c in types if c not in formats}
+    for column in (instants | iso_parsed) & {c for c, t in types.items() if t == "TIMESTAMP"}:
         formats[column] = ts_format if ts_format and "%z" in ts_format else ISO_INSTANT
     for column, fmt in (file.ctx.date_formats or {}).items():
         if column in types:

@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from lakehouse.errors import plain
 from lakehouse.progress import ProgressCallback, ProgressEvent
@@ -57,11 +58,13 @@ def print_json(value: Any) -> None:
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> Table:
-    out = Table(title=title, show_lines=False, header_style="bold")
+    """Names and values shown as they are: rich markup (``[b]``) and emoji codes (``:x:``) in data are text."""
+    heading = Text(title, style="table.title") if title else None  # the style rich gives a plain title
+    out = Table(title=heading, show_lines=False, header_style="bold")
     for name in columns:
-        out.add_column(str(name), overflow="fold")
+        out.add_column(Text(str(name)), overflow="fold")
     for row in rows:
-        out.add_row(*["" if v is None else str(v) for v in row])
+        out.add_row(*[Text("" if v is None else str(v)) for v in row])
     return out
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import zoneinfo
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import lake
+from lake.readers.csv_values import ISO_INSTANT, NULL_MARKERS, Conversion, convert_sql
 from lake.report import IngestReport
 from lakehouse.connect import connect
 from lakehouse.quoting import literal
@@ -166,3 +168,88 @@ def test_a_bad_instant_lands_every_good_row_from_one_more_read(settings: Setting
     lines = "SELECT k, _source_line FROM lake.b WHERE k BETWEEN 54_999 AND 55_001 ORDER BY k"
     assert query(settings, lines) == [(54_999, 54_999), (55_001, 55_001)]
     assert opens == clean_opens + 1, (opens, clean_opens)
+
+
+#: (suffix written after the time, the zone it means); None: no zone, the text is UTC already
+_SUFFIXES: list[tuple[str, dt.tzinfo | None]] = [
+    ("", None),
+    ("Z", dt.UTC),
+    ("+02:00", dt.timezone(dt.timedelta(hours=2))),
+    ("-0330", dt.timezone(-dt.timedelta(hours=3, minutes=30))),
+    ("+05", dt.timezone(dt.timedelta(hours=5))),
+    (" Europe/Paris", zoneinfo.ZoneInfo("Europe/Paris")),
+    (" America/New_York", zoneinfo.ZoneInfo("America/New_York")),
+]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.datetimes(dt.datetime(1980, 1, 1), dt.datetime(2030, 12, 31)),
+            st.sampled_from(range(len(_SUFFIXES))),
+            st.sampled_from(["T", " "]),
+            st.sampled_from(["", ".5", ".123456"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    zone=st.sampled_from(["UTC", "America/St_Johns"]),
+    strict=st.booleans(),
+)
+def test_each_instant_text_converts_on_its_own(
+    values: list[tuple[dt.datetime, int, str, str]], zone: str, strict: bool
+) -> None:
+    """``convert_sql`` of an iso8601 column, all values in one vector and in any session zone: an
+    offset or zone applied, text without one read as UTC. (DuckDB 1.5.5's TIMESTAMPTZ cast keeps the
+    zone NAME of one value for the zone-less values after it in the same cast, whatever the session's
+    zone: one cast of every value would read "…03:04:05" after "… Europe/Paris" as Paris time.)"""
+    texts, expected = [], []
+    for at, suffix, sep, fraction in values:
+        wall = at.replace(microsecond={"": 0, ".5": 500_000, ".123456": 123_456}[fraction])
+        text, tz = _SUFFIXES[suffix]
+        if tz is not None:  # a wall clock a zone change skips or repeats: ICU and zoneinfo choose differently
+            assume(wall.replace(tzinfo=tz, fold=0).utcoffset() == wall.replace(tzinfo=tz, fold=1).utcoffset())
+        texts.append(f"{wall.strftime(f'%Y-%m-%d{sep}%H:%M:%S')}{fraction}{text}")
+        instant = wall if tz is None else wall.replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+        expected.append(instant)
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = {literal(zone)}")
+    conv = Conversion("TIMESTAMP", ISO_INSTANT, NULL_MARKERS)
+    listed = ", ".join(f"({literal(t)}, {i})" for i, t in enumerate(texts))
+    rows = con.execute(
+        f"SELECT v, {convert_sql('v', conv, strict=strict)} FROM (VALUES {listed}) t(v, i) ORDER BY i"
+    ).fetchall()
+    assert rows == list(zip(texts, expected, strict=True))
+
+
+def test_an_offset_past_the_sniffers_sample_of_zoneless_text_is_applied(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The sniffer types a column of zone-less ISO text TIMESTAMP; DuckDB's TIMESTAMP read drops an
+    offset without a reject, so an offset after its sample (…+02:00 on line 60,002) used to land as
+    the wall clock. Zone-less text lands as it is; "T" or space, fractions and "Z" too."""
+    lines = ["k,t"] + [f"{i},2026-01-02T03:04:05" for i in range(1, 60_001)]
+    lines += ["60001,2026-01-02T03:04:05+02:00", "60002,2026-01-02 03:04:05.25", "60003,2026-01-02 03:04:05Z"]
+    report = lake.ingest(settings, [write_lines(tmp_path / "late.csv", lines)], "late")
+    assert (report.rows_landed, report.rows_quarantined) == (60_003, 0), report
+    rows = query(settings, "SELECT k, t FROM lake.late WHERE k >= 60_000 ORDER BY k")
+    assert rows == [
+        (60_000, dt.datetime(2026, 1, 2, 3, 4, 5)),
+        (60_001, dt.datetime(2026, 1, 2, 1, 4, 5)),
+        (60_002, dt.datetime(2026, 1, 2, 3, 4, 5, 250_000)),
+        (60_003, dt.datetime(2026, 1, 2, 3, 4, 5)),
+    ]
+    assert query(settings, "SELECT count(DISTINCT t) FROM lake.late WHERE k <= 60_000") == [(1,)]
+
+
+def test_a_marker_shaped_like_a_time_stays_a_marker() -> None:
+    """The cheap read of zone-less text (one TIMESTAMP cast) is skipped for a shape a marker has: a
+    marker that is a valid time is NULL, not that time."""
+    conv = Conversion("TIMESTAMP", ISO_INSTANT, ("1970-01-01 00:00:00", "NA"))
+    sql = convert_sql("v", conv, strict=True)
+    rows = duckdb.sql(
+        f"SELECT {sql} FROM (VALUES ('1970-01-01 00:00:00', 1), ('1970-01-01T00:00:00', 2), ('NA', 3)) t(v, i) "
+        "ORDER BY i"
+    ).fetchall()
+    assert rows == [(None,), (dt.datetime(1970, 1, 1),), (None,)]

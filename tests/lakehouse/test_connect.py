@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -222,7 +223,7 @@ def test_files_duckdb_checked_load_again_without_a_second_check_and_unsigned_sta
     assert wheel.items() <= signatures.recorded(settings.cache_dir / signatures.RECORD).items()
     with caplog.at_level(logging.DEBUG, logger="lakehouse.connect"):
         con = connect(settings)
-    assert "unchanged since DuckDB checked their signatures" in caplog.text
+    assert "unchanged since DuckDB checked their signatures (by their status)" in caplog.text  # no hashing
     assert {"ducklake", "sqlite_scanner"} <= _loaded(con)
     assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone() == (False,)
     with pytest.raises(duckdb.InvalidInputException, match="Cannot change allow_unsigned_extensions"):
@@ -233,9 +234,35 @@ def test_files_duckdb_checked_load_again_without_a_second_check_and_unsigned_sta
     tampered.write_bytes(bytes(data))
     with pytest.raises(duckdb.IOException, match="could not be loaded because its signature"):
         con.execute(f"LOAD '{tampered}'")
-    warehouse = connect(settings, database=settings.warehouse_file)  # a file: DuckDB checks, as before
-    again = connect(settings, database=settings.warehouse_file, lake=False)  # same settings: allowed
+    con.close()
+
+
+def test_a_database_file_loads_checked_files_once_and_its_second_connection_refuses_unsigned_ones(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warehouse file too loads the files DuckDB checked without a second check; a second connection of the
+    process to it, whose setting differs (DuckDB refuses that), joins it with unsigned extensions refused."""
+    connect(settings).close()  # DuckDB checks the signatures; the files are recorded
+    record = settings.cache_dir / signatures.RECORD
+    httpfs = str(extension_path("httpfs"))
+    entries = json.loads(record.read_text(encoding="utf-8"))
+    entries.pop(httpfs, None)  # as if no connection had loaded httpfs yet
+    record.write_text(json.dumps(entries), encoding="utf-8")
+    with caplog.at_level(logging.DEBUG, logger="lakehouse.connect"):
+        warehouse = connect(settings, database=settings.warehouse_file)
+    assert "unchanged since DuckDB checked their signatures (by their status)" in caplog.text
+    assert warehouse.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone() == (False,)
+    # nothing recorded of httpfs: opened on its own this would refuse unsigned files from the start
+    again = connect(settings, database=settings.warehouse_file, lake=False, extensions=["httpfs"])
+    assert "httpfs" in _loaded(again)  # checked by DuckDB, then recorded
+    assert signatures.recorded(record)[httpfs] == signatures.digests([Path(httpfs)])[httpfs]
     assert again.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone() == (False,)
+    tampered = tmp_path / "tampered.duckdb_extension"
+    data = bytearray(extension_path("ducklake").read_bytes())
+    data[1000] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(duckdb.IOException, match="could not be loaded because its signature"):
+        again.execute(f"LOAD '{tampered}'")
     again.close()
     warehouse.close()
 

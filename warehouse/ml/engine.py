@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from lakehouse.progress import ProgressCallback
-from warehouse.ml import in_place, registry, tuning, types, versions
+from warehouse.ml import in_place, labels, registry, tuning, types, versions
 from warehouse.ml.model import LABEL, SPLIT, Call, ModelType, Scratch, TrainingData
 from warehouse.ml.monitoring import describe, tfdv_describe, training_statistics, validate
 from warehouse.ml.monitoring.statistics import Range
@@ -150,9 +150,13 @@ def _fit_and_train(
     # without a TRANSFORM the raw columns are the features' columns: the pass that finds the features'
     # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
     monitored = columns if clause is None else []
+    label, label_type = roles.get(LABEL), dict(columns).get(roles.get(LABEL, ""))
+    checks = [labels.infinite_rows(label)] if label is not None and labels.floating(label_type) else []
     model.features, found = automatic.fit_with(
-        con, relation, feature_columns, training_statistics.range_aggregates(monitored, ignored)
+        con, relation, feature_columns, [*training_statistics.range_aggregates(monitored, ignored), *checks]
     )
+    if label is not None and checks:
+        labels.refuse_infinite(label, int(found.pop()))
     ranges = (
         training_statistics.read_ranges(
             con, relation, monitored, ignored, found, {f.name: (f.min, f.max) for f in model.features}
@@ -177,7 +181,10 @@ def _fit_and_train(
             impute=encoding.impute,
             center=encoding.center,
         ),
-        *[exp.alias_(col(column), ident(role)) for role, column in roles.items()],
+        *[
+            exp.alias_(labels.value(column, label_type) if role == LABEL else col(column), ident(role))
+            for role, column in roles.items()
+        ],
     )
     encoded_from = (
         relation
@@ -221,8 +228,8 @@ def _fit_and_train(
         _train_and_save(con, train, model, data, replace=present, raw=raw, ignored=ignored, ranges=ranges)
     finally:
         con.execute(f'DROP {kind} IF EXISTS temp."{table}"')
-    skipped = rows - data.rows  # supervised types leave out rows whose label is NULL
-    note = f" ({skipped} rows with a NULL label skipped)" if skipped else ""
+    skipped = rows - data.rows  # supervised types leave out rows whose label is NULL (or NaN)
+    note = f" ({skipped} rows with a NULL or NaN label skipped)" if skipped else ""
     log.info("trained %s model %s.%s on %d rows%s", model.model_type, schema, name, data.rows, note)
     return f"trained {model.model_type} model {schema}.{name} on {data.rows} rows{note}"
 

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
-from warehouse.ml import metrics
+from warehouse.ml import labels, metrics
 from warehouse.ml.model import Call
 from warehouse.ml.registry import Model
 from warehouse.ml.sqlexpr import col
@@ -46,11 +46,12 @@ def threshold(call: Call) -> float:
 
 
 def truth(model: Model) -> exp.Expr:
-    """The input's label as the scoring compares it: the class index, or the value as DOUBLE."""
+    """The input's label as the scoring compares it: the class index, or the value as DOUBLE (NaN as
+    NULL, an infinity an error: ``labels.finite_truth``)."""
     label = col(str(model.state["label"]))
     if classes(model):
         return classes_sql.class_index(classes(model), model.state["label_type"], label)
-    return exp.cast(label, "DOUBLE")
+    return labels.finite_truth(str(model.state["label"]))
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,70 @@
 """The label of a supervised model a library trains outside SQL: its classes (index and weight per
-row) or a number, checked and written into the training table by ``supervised.prepare``."""
+row) or a number, checked and written into the training table by ``supervised.prepare``.
+
+Every supervised type leaves out the rows whose label is NULL. A floating label's NaN is left out as
+NULL is (``value``), for every type, as a feature's NaN is missing as NULL is; an infinity stops CREATE
+MODEL with one line naming the label column and counting the rows (``infinite_rows``, ``refuse_infinite``).
+BigQuery ML's CREATE MODEL page says labels "are real-valued (they cannot be +/- infinity or NaN)"; it
+does not say what it does with them. Before, a NaN or infinite label was a class of its own for the
+classifiers, and DuckDB's "VARPOP is out of range" or xgboost's check failure for the regressors."""
 
 from __future__ import annotations
 
-from lakehouse.errors import UsageError
+import re
+
+from sqlglot import exp
+
+from lakehouse.errors import InputError, UsageError
 from warehouse.ml import supervised
 from warehouse.ml.classes import class_index, class_weight, jsonable
 from warehouse.ml.model import LABEL, TrainingData
 from warehouse.ml.preprocessing.automatic import is_numeric_type
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col, sql
+from warehouse.ml.sqlexpr import col, sql, string
 
 MAX_CLASSES = 1000
+#: label types that hold NaN and infinities
+_FLOATING = re.compile(r"^(FLOAT|DOUBLE|REAL)$", re.IGNORECASE)
+
+
+def floating(label_type: str | None) -> bool:
+    return label_type is not None and bool(_FLOATING.match(label_type))
+
+
+def value(column: str, label_type: str | None) -> exp.Expr:
+    """The label column as the training table's ``__label``: a floating label's NaN as NULL."""
+    if not floating(label_type):
+        return col(column)
+    return exp.Case(ifs=[exp.If(this=exp.func("isnan", col(column)), true=exp.null())], default=col(column))
+
+
+def infinite_rows(column: str) -> exp.Expr:
+    """The aggregate counting a floating label's infinite rows (in a scan the caller makes anyway)."""
+    return exp.func("count_if", exp.func("isinf", col(column)))
+
+
+def finite_truth(column: str) -> exp.Expr:
+    """A regressor's label in an evaluated input (ML.EVALUATE) as DOUBLE: NaN as NULL (the row is left
+    out, as a NULL label's is), an infinity DuckDB's ``error()`` naming the label column."""
+    value = exp.cast(col(column), "DOUBLE")
+    message = f"label column {column!r} is infinite in an input row; labels are finite numbers"
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.func("isnan", value.copy()), true=exp.cast(exp.null(), "DOUBLE")),
+            exp.If(this=exp.func("isinf", value.copy()), true=exp.func("error", string(message))),
+        ],
+        default=value,
+    )
+
+
+def refuse_infinite(column: str, count: int) -> None:
+    """Stop when ``infinite_rows`` counted any: a model learns finite labels."""
+    if count:
+        raise InputError(
+            f"label column {column!r} is infinite in {count} training row{'s' if count != 1 else ''};"
+            " labels are finite numbers (rows whose label is NULL or NaN are left out)",
+            hint=f"to leave them out: WHERE NOT IS_INF({column}); or make them NULL: IF(IS_INF({column}), NULL, {column})",
+        )
 
 
 def prepare_classes(

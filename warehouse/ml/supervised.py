@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import InputError, UsageError
 from warehouse.ml.model import LABEL, ROW_ID, SPLIT, WEIGHT, TrainingData
 from warehouse.ml.preprocessing.automatic import dim_name
 from warehouse.ml.sqlexpr import col, ident, sql
@@ -142,15 +142,39 @@ def fetch(
         end = start + batch.num_rows
         if end > data.rows:
             raise _reread(data, f"more than {data.rows:,}")
-        for j in range(dims):
-            x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
+        with np.errstate(over="ignore"):  # a narrower dtype's overflow is an infinity, refused by ``_fits``
+            for j in range(dims):
+                x[start:end, j] = batch.column(j).to_numpy(zero_copy_only=False)
         y[start:end] = batch.column(dims).to_numpy(zero_copy_only=False)
         w[start:end] = batch.column(dims + 1).to_numpy(zero_copy_only=False)
         held_out[start:end] = batch.column(dims + 2).to_numpy(zero_copy_only=False)
         start = end
     if start != data.rows:
         raise _reread(data, f"{start:,}")
+    if dtype != np.float64:
+        _fits(data, x, y)
     return x, y, w, held_out
+
+
+def _fits(data: TrainingData, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a finite input or label beyond a narrower ``x``'s range: the cast made the input an
+    infinity (features' and labels' infinities stop earlier), and the trainer casts the label alike.
+    A trainer that reads float32 (xgboost, the neural networks) has no place for a value past +/-3.4e38;
+    BigQuery ML's documents say nothing of it: the clear error."""
+    limit = float(np.finfo(x.dtype).max)
+    overflowed = [
+        (data.dims[j].feature, "feature", int(n)) for j, n in enumerate(np.isinf(x).sum(axis=0)) if n
+    ]
+    with np.errstate(invalid="ignore"):
+        beyond = int((np.abs(y) > limit).sum())
+    if beyond:
+        overflowed.append((data.roles[LABEL], "label column", beyond))
+    for column, kind, count in overflowed[:1]:
+        raise InputError(
+            f"{kind} {column!r} is beyond {x.dtype.name}'s range (+/-{limit:.4g}) in {count:,} training"
+            f" row{'s' if count != 1 else ''}; this model type trains on {x.dtype.name} values",
+            hint=f"scale the column down, e.g. {column} / 1e300",
+        )
 
 
 def _reread(data: TrainingData, read: str) -> UsageError:

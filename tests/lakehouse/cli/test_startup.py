@@ -14,7 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ["catalog", "catalog.refresh", "numpy", "pyarrow", "sqlglot", "warehouse.ml.engine", "yaml"]
 #: what an ingest of a dataset without a suite must not import
-VALIDATION = ["catalog.refresh", "great_expectations", "quality.gate", "quality.suites", "sqlglot"]
+VALIDATION = [
+    "catalog.refresh",
+    "great_expectations",
+    "quality.gate",
+    "quality.suites",
+    "sqlglot",
+    "warehouse.dbt.init",  # dbt's project scaffolding and sources generator: not an ingest's
+    "warehouse.dbt.sources",
+]
 
 
 def _run(args: list[str], heavy: list[str] = HEAVY) -> tuple[str, list[str]]:
@@ -43,9 +51,13 @@ def test_select_1_needs_neither_the_ml_engine_nor_the_lake(tmp_path: Path) -> No
 
 def test_a_select_of_literals_needs_no_sql_parser(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    out, imported = _run(["--home", str(home), "sql", "SELECT 1, 'ok'", "--format", "csv"])
+    out, imported = _run(
+        ["--home", str(home), "sql", "SELECT 1, 'ok'", "--format", "csv"], [*HEAVY, "tomllib"]
+    )
     assert out.splitlines() == ["1,'ok'", "1,ok"]
-    assert imported == []  # run as DuckDB SQL: the same statement in both dialects (warehouse.sql.literals)
+    assert (
+        imported == []
+    )  # nor a TOML parser: there is no lakehouse.toml  # run as DuckDB SQL: the same statement in both dialects (warehouse.sql.literals)
     assert not (home / "lake").exists()
 
 
@@ -125,3 +137,12 @@ def test_a_query_attaches_the_lake_read_only_and_a_write_still_writes(tmp_path: 
     _run(["--home", str(home), "sql", "INSERT INTO lake.t VALUES (43)"])
     out, _ = _run(["--home", str(home), "sql", "SELECT max(answer) AS answer FROM lake.t", "--format", "csv"])
     assert out.splitlines() == ["answer", "43"]
+
+
+def test_a_table_shows_names_and_values_as_they_are(tmp_path: Path) -> None:
+    """Rich markup and emoji codes in data are text in a table (and rich's emoji table is not imported)."""
+    home = tmp_path / "home"
+    query = """SELECT '[red]hi[/red] :thumbs_up:' AS "[b]x[/b]\""""
+    out, imported = _run(["--home", str(home), "sql", "--dialect", "duckdb", query], ["rich._emoji_codes"])
+    assert "[b]x[/b]" in out and "[red]hi[/red] :thumbs_up:" in out
+    assert imported == []

@@ -2,7 +2,9 @@
 
 A finite value ``x`` of a column whose range is ``lo < hi`` lies in the equal-width bucket
 ``floor((x - lo) / (hi - lo) * n)`` (``n`` for ``x = hi``, joined to the last bucket), computed in
-DOUBLE arithmetic. That formula per row was most of the cost of the training statistics; DuckDB's binned
+DOUBLE arithmetic. A range wider than a double (``hi - lo`` overflows: lo near -1.7e308, hi near 1.7e308)
+halves every term first, ``floor((x / 2 - lo / 2) / (hi / 2 - lo / 2) * n)`` (``wide``): the quotient
+stays finite, 0 at lo and n at hi, and monotone; every narrower range keeps the first form, bit for bit. That formula per row was most of the cost of the training statistics; DuckDB's binned
 histogram (each value counted in the first bin whose upper edge is >= x) costs about three quarters of it
 (1M rows x 20 columns spread over their 20 buckets: 0.53 CPU-s against 0.71; over values that all fall
 in the first bin it is much cheaper, 0.21, which is not what a column's own range gives). ``edges``
@@ -36,9 +38,13 @@ class Edges:
 
 
 def exact(lo: float, hi: float) -> bool:
-    """Whether ``edges`` applies: a range of finite width ``hi - lo > 0`` (a wider one makes the formula's
-    quotient NaN near ``hi``: not monotone, left to the formula)."""
-    return lo < hi and math.isfinite(hi - lo)
+    """Whether ``edges`` applies: a finite range ``lo < hi``."""
+    return lo < hi and math.isfinite(lo) and math.isfinite(hi)
+
+
+def wide(lo: float, hi: float) -> bool:
+    """Whether a finite range's width ``hi - lo`` overflows a double (the formula's halved form)."""
+    return math.isinf(hi - lo)
 
 
 def _ordered(x: np.ndarray) -> np.ndarray:
@@ -52,8 +58,10 @@ def _double(i: np.ndarray) -> np.ndarray:
 
 
 def _bucket(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
-    """The floor formula as DuckDB evaluates it (IEEE doubles, same operations in the same order)."""
-    return np.floor((x - lo) / (hi - lo) * n)
+    """The floor formula as DuckDB evaluates it (IEEE doubles, same operations in the same order); the
+    halved form where ``hi - lo`` overflows."""
+    halved = np.floor((x / 2 - lo / 2) / (hi / 2 - lo / 2) * n)
+    return np.where(np.isinf(hi - lo), halved, np.floor((x - lo) / (hi - lo) * n))
 
 
 def edges(ranges: Sequence[tuple[float, float]], n: int) -> list[Edges]:

@@ -40,13 +40,19 @@ __intervals AS (
         SELECT feature, x AS lo, lead(x) OVER (PARTITION BY feature ORDER BY x) AS hi FROM __bounds
     ) WHERE hi IS NOT NULL
 ),
-__rebucketed AS (
-    SELECT i.feature,
-           coalesce(sum((i.hi - i.lo) / (b.high - b.low) * b.count) FILTER (WHERE b.side = 1), 0) AS c1,
-           coalesce(sum((i.hi - i.lo) / (b.high - b.low) * b.count) FILTER (WHERE b.side = 2), 0) AS c2
+__shares AS (  -- the share of each bucket an interval covers; halved terms when a bucket is wider than a double
+    SELECT i.feature, i.lo, b.side, b.count,
+           CASE WHEN isinf(b.high - b.low) THEN (i.hi / 2 - i.lo / 2) / (b.high / 2 - b.low / 2)
+                ELSE (i.hi - i.lo) / (b.high - b.low) END AS share
     FROM __intervals AS i
     LEFT JOIN __buckets AS b ON b.feature = i.feature AND b.low <= i.lo AND i.hi <= b.high
-    GROUP BY i.feature, i.lo
+),
+__rebucketed AS (
+    SELECT feature,
+           coalesce(sum(share * count) FILTER (WHERE side = 1), 0) AS c1,
+           coalesce(sum(share * count) FILTER (WHERE side = 2), 0) AS c2
+    FROM __shares
+    GROUP BY feature, lo
 ),
 __points AS (
     SELECT feature,

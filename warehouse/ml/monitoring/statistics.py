@@ -21,8 +21,8 @@ categorical ones (strings, booleans, dates ...) to VARCHAR.
 A caller that already knows the ranges (``range_aggregates`` in a query of its own, read back with
 ``Range``) passes them as ``ranges``: the query then scans once, and each bucket's bounds are exact
 constants in its expression (DuckDB folds them) instead of columns of a one-row CTE. The rows are the same.
-A range that also knows its column holds no NaN and no infinity (``Range.finite``), with a width that is
-a double, needs no per-row expression: ``buckets.edges`` finds, in Python, the last double of each bucket by
+A range that also knows its column holds no NaN and no infinity (``Range.finite``) needs no per-row
+expression: ``buckets.edges`` finds, in Python, the last double of each bucket by
 the same quotient, and DuckDB's binned ``histogram(x, edges)`` counts the values (the CASE, the tests and
 the per-row cast to BIGINT were most of the histogram pass's cost; the counts are the same to the ulp,
 tests/warehouse/ml/monitoring/test_buckets.py).
@@ -88,16 +88,22 @@ def _generated(kind: str, i: int) -> exp.Column:
 
 
 #: a value's bucket 0..n-1; NaN and infinities go to the keys NAN and INF of the same histogram, so one
-#: aggregate per column counts them all (NULL stays NULL: in no bucket)
+#: aggregate per column counts them all (NULL stays NULL: in no bucket); ``__p_q`` is ``_QUOTIENT``
 _BUCKET = """
 CASE WHEN isfinite(__p_x) THEN
   CASE WHEN __p_hi > __p_lo
-       THEN least(CAST(floor((__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n) AS BIGINT), __p_n - 1)
+       THEN least(CAST(floor(__p_q) AS BIGINT), __p_n - 1)
        ELSE 0 END
      WHEN isnan(__p_x) THEN -1
      WHEN isinf(__p_x) THEN -2
 END
 """
+#: a finite value's position in its range, times n; with the halved form of a range wider than a double
+#: (``buckets.wide``: its width is inf, the plain quotient NaN near max), as ``buckets`` counts it
+_QUOTIENT = "(__p_x - __p_lo) / (__p_hi - __p_lo) * __p_n"
+_HALVED_QUOTIENT = "(__p_x / 2 - __p_lo / 2) / (__p_hi / 2 - __p_lo / 2) * __p_n"
+#: either form, chosen per row (a range found by the same statement is a column of ``__range``)
+_EITHER_QUOTIENT = f"CASE WHEN isinf(__p_hi - __p_lo) THEN {_HALVED_QUOTIENT} ELSE {_QUOTIENT} END"
 #: the histogram of a column known to hold only finite values (and NULLs) over a known range lo < hi, from
 #: DuckDB's binned form over ``buckets.edges`` (the same counts as ``_BUCKET``): the bins come
 #: out in the edges' order, empty ones included, and are keyed by the bucket each edge closes. No value lies
@@ -110,11 +116,14 @@ CAST(map(__p_buckets, list_slice(map_values(histogram(__p_x, __p_uppers)), 1, __
 #: the numeric columns' rows: ``__num`` has one row per numeric column (its position ``__i``, name,
 #: finite range and histogram), unnested from one list, so the statement's size does not grow with the
 #: number of columns beyond one list element each; ``__k``/``__o`` order the rows as before (by column,
-#: then buckets, point, inf, nan)
+#: then buckets, point, inf, nan); a range wider than a double has its bounds from halved terms
 _NUMERIC_ROWS = """
 SELECT __i, 0 AS __k, __b.b AS __o, feature, 'bucket' AS kind,
-       lo + __b.b * (hi - lo) / __p_n AS low,
-       CASE WHEN __b.b = __p_n - 1 THEN hi ELSE lo + (__b.b + 1) * (hi - lo) / __p_n END AS high,
+       CASE WHEN isinf(hi - lo) THEN (lo / 2 + (hi / 2 - lo / 2) / __p_n * __b.b) * 2
+            ELSE lo + __b.b * (hi - lo) / __p_n END AS low,
+       CASE WHEN __b.b = __p_n - 1 THEN hi
+            WHEN isinf(hi - lo) THEN (lo / 2 + (hi / 2 - lo / 2) / __p_n * (__b.b + 1)) * 2
+            ELSE lo + (__b.b + 1) * (hi - lo) / __p_n END AS high,
        CAST(NULL AS VARCHAR) AS value,
        CAST(coalesce(h[__b.b], 0) AS DOUBLE) AS count
 FROM __num CROSS JOIN range(__p_n) AS __b(b) WHERE hi > lo
@@ -185,7 +194,9 @@ def statistics(
             if column.name in binned:
                 histogram = _finite_histogram(x, binned[column.name])
             else:
-                histogram = exp.func("histogram", fill(_BUCKET, x=x, lo=bounds[0], hi=bounds[1], n=n))
+                histogram = exp.func(
+                    "histogram", _bucket(x, bounds, n, None if ranges is None else ranges[column.name])
+                )
             aggregates.append(exp.alias_(histogram, h.name))
             numeric.append(_struct(i=exp.Literal.number(i), feature=feature, lo=lo.copy(), hi=hi.copy(), h=h))
         else:
@@ -231,9 +242,21 @@ def statistics(
     return query
 
 
+def _bucket(x: exp.Expr, bounds: tuple[exp.Expr, exp.Expr], n: exp.Expr, known: Range | None) -> exp.Expr:
+    """``_BUCKET`` of ``x`` over ``bounds``: with the quotient's form for a ``known`` range, else either
+    form per row."""
+    if known is None or known.low is None or known.high is None:
+        quotient = _EITHER_QUOTIENT
+    else:
+        quotient = _HALVED_QUOTIENT if bucket_edges.wide(known.low, known.high) else _QUOTIENT
+    lo, hi = bounds
+    q = fill(quotient, x=x, lo=lo, hi=hi, n=n)
+    return fill(_BUCKET, x=x, lo=lo, hi=hi, n=n, q=q)
+
+
 def _binned(columns: Sequence[Column], ranges: Mapping[str, Range] | None, n: int) -> dict[str, Edges]:
-    """The exact bucket edges of every ``_plain`` column whose range's width is a double (``buckets.exact``;
-    a wider one, and every other column, keeps ``_BUCKET``), found together."""
+    """The exact bucket edges of every ``_plain`` column (every other column keeps ``_BUCKET``), found
+    together."""
     exact: dict[str, tuple[float, float]] = {}
     for column in columns:
         known = ranges[column.name] if ranges is not None and column.numeric else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +96,9 @@ def fit_with(
     A NaN is a missing value, as NULL is (``encode``); an infinity is refused (``InputError`` naming
     the feature and counting its rows). The plain pass comes first: without NaN or infinities (the
     usual case) its numbers are the statistics; a NaN or an infinity shows there as a mean that is not
-    finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL."""
+    finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL. A finite
+    feature wider than a double's square root (-1.7e308 and 1.7e308) fails that pass too, or sums to
+    an infinite mean: a last pass takes its mean and stddev over scaled values (``_scales``)."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
@@ -112,7 +114,14 @@ def fit_with(
     except duckdb.OutOfRangeException:  # stddev_samp of values with a NaN or an infinity
         plain = False
     if not plain:
-        found = _statistics(con, relation, features, extra, nan_missing=True)
+        try:
+            found = _statistics(con, relation, features, extra, nan_missing=True)
+            huge = not all(f.mean is None or math.isfinite(f.mean) for f in features)
+        except duckdb.OutOfRangeException:  # stddev_samp of finite values whose squares overflow
+            huge = True
+        if huge:
+            scales = _scales(con, relation, features)
+            found = _statistics(con, relation, features, extra, nan_missing=True, scales=scales)
     for f in features:
         if f.numeric and f.mean is None:
             raise UsageError(
@@ -138,10 +147,12 @@ def _statistics(
     extra: Sequence[exp.Expr],
     *,
     nan_missing: bool,
+    scales: Mapping[str, float] | None = None,
 ) -> list[Any]:
     """One scan: each feature's NULL count and a numeric one's min, max, mean, median and stddev set on
     ``features``; the values of ``extra`` returned. With ``nan_missing`` a NaN counts and is left out
-    as NULL is, and a numeric feature with an infinity raises."""
+    as NULL is, and a numeric feature with an infinity raises. A feature in ``scales`` has its mean and
+    stddev taken over its values times its scale (a power of two: exact) and divided by it after."""
     aggregates: list[exp.Expr] = []
     infinite: list[exp.Expr] = []
     for f in features:
@@ -152,11 +163,14 @@ def _statistics(
             x = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
         aggregates.append(exp.func("count_if", exp.Is(this=x.copy(), expression=exp.null())))
         if f.numeric:
-            aggregates += [exp.func(n, x.copy()) for n in ("min", "max", "avg")]
-            aggregates += [
-                exp.func("reservoir_quantile", x.copy(), exp.Literal.number(0.5)),
-                exp.func("stddev_samp", x.copy()),
-            ]
+            scale = (scales or {}).get(f.name)
+            scaled = x if scale is None else exp.Mul(this=x.copy(), expression=num(scale))
+            mean: exp.Expr = exp.func("avg", scaled.copy())
+            stddev: exp.Expr = exp.func("stddev_samp", scaled.copy())
+            if scale is not None:
+                mean, stddev = (exp.Div(this=a, expression=num(scale)) for a in (mean, stddev))
+            aggregates += [exp.func("min", x.copy()), exp.func("max", x.copy()), mean]
+            aggregates += [exp.func("reservoir_quantile", x.copy(), exp.Literal.number(0.5)), stddev]
     row = con.execute(
         sql(exp.select(*aggregates, *infinite, *extra).from_(exp.Subquery(this=relation)))
     ).fetchone()
@@ -177,6 +191,31 @@ def _statistics(
                 hint=f"to make them missing: IF(IS_INF({f.name}), NULL, {f.name}); or filter the rows out",
             )
     return list(values)
+
+
+#: a finite numeric feature whose largest magnitude reaches this has its mean and stddev scaled
+#: (``_scales``): below it no sum of n squared deviations overflows a double
+_HUGE = 2.0**400
+
+
+def _scales(con: duckdb.DuckDBPyConnection, relation: exp.Expr, features: list[Feature]) -> dict[str, float]:
+    """For each numeric feature whose finite values reach ``_HUGE`` (-1.7e308 and 1.7e308: their mean's
+    sum, or their stddev's squares, overflow a double, DuckDB's "STDDEV_SAMP is out of range"), the power
+    of two that brings its largest magnitude to [0.5, 1): exact, every smaller value keeps its bits
+    relative to it down to 2**-1074 of that magnitude. Other features keep their values as they are."""
+    numeric = [f for f in features if f.numeric]
+    aggregates = []
+    for f in numeric:
+        x = exp.cast(col(f.name), "DOUBLE")
+        finite = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
+        aggregates.append(exp.func("max", exp.func("abs", finite)))
+    row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
+    assert row is not None
+    return {
+        f.name: math.ldexp(1.0, -math.frexp(top)[1])
+        for f, top in zip(numeric, row, strict=True)
+        if top is not None and top >= _HUGE
+    }
 
 
 def dims(features: list[Feature], *, dummy: bool = False, label_encode: bool = False) -> list[Dim]:

@@ -47,6 +47,12 @@ def bins(x: exp.Expr, points: Sequence[exp.Expr]) -> exp.Expr:
     return exp.If(this=exp.Is(this=x.copy(), expression=exp.null()), true=exp.null(), false=label)
 
 
+def _null_stays_null(x: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """``value``, NULL when ``x`` is: DuckDB's greatest/least skip a NULL argument (min-max scaling
+    gave 1.0 for a NULL input), BigQuery's return NULL."""
+    return exp.If(this=exp.Is(this=x.copy(), expression=exp.null()), true=exp.null(), false=value)
+
+
 @dataclass(frozen=True)
 class Analytic:
     aggregates: Callable[[exp.Expr, list[exp.Expr]], list[exp.Expr]]  # (input, extra args) -> statistics
@@ -87,13 +93,16 @@ ANALYTIC: dict[str, Analytic] = {
     ),
     "MIN_MAX_SCALER": Analytic(
         lambda x, a: [exp.func("min", _double(x)), exp.func("max", _double(x))],
-        lambda x, a, s: exp.func(
-            "greatest",
-            num(0.0),
+        lambda x, a, s: _null_stays_null(
+            x,
             exp.func(
-                "least",
-                num(1.0),
-                _div(exp.Sub(this=_double(x), expression=s[0]), exp.Sub(this=s[1], expression=s[0])),
+                "greatest",
+                num(0.0),
+                exp.func(
+                    "least",
+                    num(1.0),
+                    _div(exp.Sub(this=_double(x), expression=s[0]), exp.Sub(this=s[1], expression=s[0])),
+                ),
             ),
         ),
     ),

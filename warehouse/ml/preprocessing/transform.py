@@ -16,7 +16,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from lakehouse.errors import UsageError
+from lakehouse.errors import InputError, UsageError
 from warehouse.ml.preprocessing import encoders
 from warehouse.ml.preprocessing import functions as transform_functions
 from warehouse.ml.preprocessing.automatic import Feature
@@ -41,18 +41,62 @@ def _outputs(clause: exp.TransformModelProperty, raw: list[str]) -> list[tuple[s
     return items
 
 
-def _statistics(
-    con: duckdb.DuckDBPyConnection, relation: exp.Expr, aggregates: list[exp.Expr]
-) -> list[exp.Expr]:
-    row = con.execute(
-        sql(
-            exp.select(*aggregates).from_(
-                exp.Subquery(this=relation.copy(), alias=exp.TableAlias(this=ident("__raw")))
-            )
-        )
-    ).fetchone()
+def _raw(relation: exp.Expr) -> exp.Subquery:
+    return exp.Subquery(this=relation.copy(), alias=exp.TableAlias(this=ident("__raw")))
+
+
+def _statistics(con: duckdb.DuckDBPyConnection, relation: exp.Expr, aggregates: list[exp.Expr]) -> list[Any]:
+    row = con.execute(sql(exp.select(*aggregates).from_(_raw(relation)))).fetchone()
     assert row is not None
-    return [num(v) if isinstance(v, int | float) or v is None else string(str(v)) for v in row]
+    return list(row)
+
+
+def _constant(value: Any) -> exp.Expr:
+    return num(value) if isinstance(value, int | float) or value is None else string(str(value))
+
+
+#: input types that hold NaN and infinities
+_FLOATING = {"FLOAT", "DOUBLE", "REAL"}
+
+
+def _floating(con: duckdb.DuckDBPyConnection, relation: exp.Expr, x: exp.Expr) -> bool:
+    """Whether an analytic function's input ``x`` is a FLOAT or DOUBLE (DESCRIBE: no scan)."""
+    [(_, dtype)] = columns_of(con, sql(exp.select(exp.alias_(x.copy(), ident("__x"))).from_(_raw(relation))))
+    return dtype.upper() in _FLOATING
+
+
+def _nan_as_null(x: exp.Expr) -> exp.Expr:
+    return exp.Case(ifs=[exp.If(this=exp.func("isnan", x.copy()), true=exp.null())], default=x.copy())
+
+
+def _analytic(
+    con: duckdb.DuckDBPyConnection, relation: exp.Expr, name: str, args: list[exp.Expr]
+) -> exp.Expr:
+    """An analytic ML function with its statistics over the training rows inlined.
+
+    A NaN input is missing as NULL is, in the statistics and in the output (the imputer fills it), as a
+    NaN feature is (``automatic``): DuckDB orders NaN above every number, so a NaN was the max of
+    ML.MIN_MAX_SCALER and ML.MAX_ABS_SCALER (stored as NULL: every output NULL), the mean of ML.IMPUTER
+    (stored as NULL: nothing imputed), a value above all in ML.ROBUST_SCALER's and ML.QUANTILE_BUCKETIZE's
+    quantiles, and 'STDDEV_SAMP is out of range' for ML.STANDARD_SCALER. An infinite input in a training
+    row stops CREATE MODEL with one line, as an infinite feature does; BigQuery ML's pages on these
+    functions say nothing of NaN or infinities."""
+    spec = transform_functions.ANALYTIC[name]
+    x, described, floating = args[0], args[0], _floating(con, relation, args[0])
+    if floating:  # the statistics describe the finite values (an infinity is refused below)
+        x = _nan_as_null(args[0])
+        described = exp.Case(ifs=[exp.If(this=exp.func("isfinite", args[0].copy()), true=args[0].copy())])
+    aggregates = spec.aggregates(described, args[1:])
+    checks = [exp.func("count_if", exp.func("isinf", args[0].copy()))] if floating else []
+    values = _statistics(con, relation, [*aggregates, *checks])  # one scan
+    if checks and values[-1]:
+        count, given = int(values[-1]), args[0].sql("bigquery")
+        raise InputError(
+            f"ML.{name} input {given!r} is infinite in {count} training row{'s' if count != 1 else ''};"
+            " TRANSFORM statistics take finite numbers (NULL and NaN are missing values)",
+            hint=f"to make them missing: ML.{name}(IF(IS_INF({given}), NULL, {given})); or filter the rows out",
+        )
+    return spec.build(x, args[1:], [_constant(v) for v in values[: len(aggregates)]])
 
 
 def _fit_expression(
@@ -69,9 +113,7 @@ def _fit_expression(
             continue
         name, args, window = found
         if name in transform_functions.ANALYTIC:
-            spec = transform_functions.ANALYTIC[name]
-            stats = _statistics(con, relation, spec.aggregates(args[0], args[1:]))
-            replacement = spec.build(args[0], args[1:], stats)
+            replacement = _analytic(con, relation, name, args)
         elif name in ("ONE_HOT_ENCODER", "LABEL_ENCODER"):
             given = encoders.arguments(name, args[1:])
             kept = encoders.vocabulary(encoders.counts(con, relation, args[0]), given)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlglot import exp
 
-from warehouse.ml import metrics
+from warehouse.ml import labels, metrics
 from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.glm.explain import explain_predict
 from warehouse.ml.models.glm.functions import (
     helper_columns,
-    label_of_input,
+    label_column,
     prediction_name,
     scored_input,
     weights,
@@ -39,7 +39,7 @@ def evaluate(call: Call) -> exp.Query:
     if call.input is None:
         values = call.model.metrics
     else:
-        truth = exp.cast(label_of_input(call.model), "DOUBLE")
+        truth = labels.finite_truth(label_column(call.model))  # NaN as NULL (left out), inf an error
         scored = with_truth(call, scored_input(call, call.input), truth)
         known = exp.Not(this=exp.Is(this=col(Y), expression=exp.null()))
         values = metrics.regression(call.con, regression_rows(scored.subquery("__t"), known))

@@ -236,4 +236,6 @@ def test_rows_with_a_null_label_are_reported(con: duckdb.DuckDBPyConnection) -> 
         "CREATE MODEL ml.nulls OPTIONS(model_type='linear_reg', input_label_cols=['target']) "
         "AS SELECT bmi, IF(row_id < 2, NULL, target) AS target FROM sk.diabetes",
     ).message
-    assert message == "trained LINEAR_REG model ml.nulls on 440 rows (2 rows with a NULL label skipped)"
+    assert (
+        message == "trained LINEAR_REG model ml.nulls on 440 rows (2 rows with a NULL or NaN label skipped)"
+    )

@@ -1,0 +1,104 @@
+"""NaN and infinities in the label column of every supervised model type.
+
+Rows whose label is NULL are left out of training (and of ML.EVALUATE). A NaN label is left out as NULL
+is, as a feature's NaN is missing as NULL is (test_non_finite.py): the model trained with NaN labels in
+some rows equals the one with NULL there, and so do ML.EVALUATE's metrics over an input with them. An
+infinite label stops CREATE MODEL with one line naming the label column and counting the rows (BigQuery
+ML's CREATE MODEL page: labels "cannot be +/- infinity or NaN"), and a regressor's ML.EVALUATE with one
+error naming it. Before: a NaN or infinite label was a class of its own for the classifiers, DuckDB's
+"VARPOP is out of range" or xgboost's "Label contains NaN, infinity" for the regressors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+import warehouse
+from lakehouse.errors import InputError
+
+#: model type -> its options (beside the label) and whether it classifies
+TYPES = {
+    "linear_reg": ("", False),
+    "logistic_reg": ("", True),
+    "boosted_tree_regressor": (", max_iterations=2", False),
+    "boosted_tree_classifier": (", max_iterations=2", True),
+    "random_forest_regressor": (", num_parallel_tree=2", False),
+    "random_forest_classifier": (", num_parallel_tree=2", True),
+    "dnn_regressor": (", hidden_units=[2], max_iterations=2", False),
+    "dnn_classifier": (", hidden_units=[2], max_iterations=2", True),
+}
+#: rows whose label is replaced
+ODD = "x IN (3, 7)"
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE SCHEMA d; CREATE TABLE d.t AS SELECT i::DOUBLE AS x, (i % 3)::DOUBLE AS z, "
+        "(2 * i + 1 + i % 5)::DOUBLE AS y, (i % 2)::DOUBLE AS c FROM range(40) AS r(i)"
+    )
+    yield connection
+    connection.close()
+
+
+def _label(model_type: str) -> str:
+    return "c" if TYPES[model_type][1] else "y"
+
+
+def _with(con: duckdb.DuckDBPyConnection, name: str, label: str, value: str) -> None:
+    con.execute(
+        f"CREATE TABLE d.{name} AS SELECT * REPLACE "
+        f"(CASE WHEN {ODD} THEN CAST({value} AS DOUBLE) ELSE {label} END AS {label}) FROM d.t"
+    )
+
+
+def _create(con: duckdb.DuckDBPyConnection, model_type: str, name: str, table: str) -> None:
+    label = _label(model_type)
+    warehouse.execute(
+        con,
+        f"CREATE OR REPLACE MODEL d.{name} OPTIONS(model_type='{model_type}', input_label_cols=['{label}']"
+        f"{TYPES[model_type][0]}) AS SELECT x, z, {label} FROM {table}",
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[object, ...]]:
+    return warehouse.execute(con, query).rows
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_nan_label_is_left_out_as_null(con: duckdb.DuckDBPyConnection, model_type: str) -> None:
+    label = _label(model_type)
+    _with(con, "nulls", label, "NULL")
+    _with(con, "nans", label, "'NaN'")
+    _create(con, model_type, "with_nulls", "d.nulls")
+    _create(con, model_type, "with_nans", "d.nans")
+    evaluate = "SELECT * FROM ML.EVALUATE(MODEL d.{})"
+    assert _rows(con, evaluate.format("with_nans")) == _rows(con, evaluate.format("with_nulls"))
+    predict = "SELECT * EXCLUDE ({}) FROM ML.PREDICT(MODEL d.{}, TABLE d.t) ORDER BY x"
+    assert _rows(con, predict.format(label, "with_nans")) == _rows(con, predict.format(label, "with_nulls"))
+    # the metrics over an input with NaN labels are those over NULL labels: the rows are left out
+    given = "SELECT * FROM ML.EVALUATE(MODEL d.with_nulls, TABLE d.{})"
+    assert _rows(con, given.format("nans")) == _rows(con, given.format("nulls"))
+    assert _rows(con, given.format("nulls")) != _rows(con, given.format("t"))  # they are left out
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+@pytest.mark.parametrize("infinity", ["'inf'", "'-inf'"])
+def test_infinite_label_names_the_column_and_counts_the_rows(
+    con: duckdb.DuckDBPyConnection, model_type: str, infinity: str
+) -> None:
+    label = _label(model_type)
+    _with(con, "infs", label, infinity)
+    with pytest.raises(InputError, match=rf"^label column '{label}' is infinite in 2 training rows; "):
+        _create(con, model_type, "m", "d.infs")
+
+
+@pytest.mark.parametrize("model_type", [t for t, (_, classifier) in TYPES.items() if not classifier])
+def test_evaluate_refuses_an_infinite_label(con: duckdb.DuckDBPyConnection, model_type: str) -> None:
+    _create(con, model_type, "m", "d.t")
+    _with(con, "infs", "y", "'inf'")
+    with pytest.raises(duckdb.InvalidInputException, match="label column 'y' is infinite in an input row"):
+        _rows(con, "SELECT * FROM ML.EVALUATE(MODEL d.m, TABLE d.infs)")
