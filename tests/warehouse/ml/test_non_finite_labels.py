@@ -17,6 +17,7 @@ import pytest
 
 import warehouse
 from lakehouse.errors import InputError
+from tests.warehouse.ml.odd_values import rows, with_values
 
 #: model type -> its options (beside the label) and whether it classifies
 TYPES = {
@@ -48,13 +49,6 @@ def _label(model_type: str) -> str:
     return "c" if TYPES[model_type][1] else "y"
 
 
-def _with(con: duckdb.DuckDBPyConnection, name: str, label: str, value: str) -> None:
-    con.execute(
-        f"CREATE TABLE d.{name} AS SELECT * REPLACE "
-        f"(CASE WHEN {ODD} THEN CAST({value} AS DOUBLE) ELSE {label} END AS {label}) FROM d.t"
-    )
-
-
 def _create(con: duckdb.DuckDBPyConnection, model_type: str, name: str, table: str) -> None:
     label = _label(model_type)
     warehouse.execute(
@@ -64,34 +58,30 @@ def _create(con: duckdb.DuckDBPyConnection, model_type: str, name: str, table: s
     )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[object, ...]]:
-    return warehouse.execute(con, query).rows
-
-
 @pytest.mark.parametrize("model_type", TYPES)
 def test_nan_label_is_left_out_as_null(con: duckdb.DuckDBPyConnection, model_type: str) -> None:
     label = _label(model_type)
-    _with(con, "nulls", label, "NULL")
-    _with(con, "nans", label, "'NaN'")
+    with_values(con, "nulls", label, "NULL", ODD)
+    with_values(con, "nans", label, "'NaN'", ODD)
     _create(con, model_type, "with_nulls", "d.nulls")
     _create(con, model_type, "with_nans", "d.nans")
     evaluate = "SELECT * FROM ML.EVALUATE(MODEL d.{})"
-    assert _rows(con, evaluate.format("with_nans")) == _rows(con, evaluate.format("with_nulls"))
+    assert rows(con, evaluate.format("with_nans")) == rows(con, evaluate.format("with_nulls"))
     predict = "SELECT * EXCLUDE ({}) FROM ML.PREDICT(MODEL d.{}, TABLE d.t) ORDER BY x"
-    assert _rows(con, predict.format(label, "with_nans")) == _rows(con, predict.format(label, "with_nulls"))
+    assert rows(con, predict.format(label, "with_nans")) == rows(con, predict.format(label, "with_nulls"))
     # the metrics over an input with NaN labels are those over NULL labels: the rows are left out
     given = "SELECT * FROM ML.EVALUATE(MODEL d.with_nulls, TABLE d.{})"
-    assert _rows(con, given.format("nans")) == _rows(con, given.format("nulls"))
-    assert _rows(con, given.format("nulls")) != _rows(con, given.format("t"))  # they are left out
+    assert rows(con, given.format("nans")) == rows(con, given.format("nulls"))
+    assert rows(con, given.format("nulls")) != rows(con, given.format("t"))  # they are left out
 
 
 @pytest.mark.parametrize("model_type", TYPES)
 @pytest.mark.parametrize("infinity", ["'inf'", "'-inf'"])
-def test_infinite_label_names_the_column_and_counts_the_rows(
+def test_infinite_label_names_the_column_and_counts_therows(
     con: duckdb.DuckDBPyConnection, model_type: str, infinity: str
 ) -> None:
     label = _label(model_type)
-    _with(con, "infs", label, infinity)
+    with_values(con, "infs", label, infinity, ODD)
     with pytest.raises(InputError, match=rf"^label column '{label}' is infinite in 2 training rows; "):
         _create(con, model_type, "m", "d.infs")
 
@@ -99,6 +89,6 @@ def test_infinite_label_names_the_column_and_counts_the_rows(
 @pytest.mark.parametrize("model_type", [t for t, (_, classifier) in TYPES.items() if not classifier])
 def test_evaluate_refuses_an_infinite_label(con: duckdb.DuckDBPyConnection, model_type: str) -> None:
     _create(con, model_type, "m", "d.t")
-    _with(con, "infs", "y", "'inf'")
+    with_values(con, "infs", "y", "'inf'", ODD)
     with pytest.raises(duckdb.InvalidInputException, match="label column 'y' is infinite in an input row"):
-        _rows(con, "SELECT * FROM ML.EVALUATE(MODEL d.m, TABLE d.infs)")
+        rows(con, "SELECT * FROM ML.EVALUATE(MODEL d.m, TABLE d.infs)")

@@ -18,6 +18,7 @@ import pytest
 
 import warehouse
 from lakehouse.errors import InputError
+from tests.warehouse.ml.odd_values import rows, with_values
 
 FUNCTIONS = [
     "ML.STANDARD_SCALER(z)",
@@ -43,13 +44,6 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-def _with(con: duckdb.DuckDBPyConnection, name: str, value: str) -> None:
-    con.execute(
-        f"CREATE TABLE d.{name} AS SELECT * REPLACE (CASE WHEN {ODD} THEN CAST({value} AS DOUBLE) ELSE z END AS z) "
-        "FROM d.t"
-    )
-
-
 def _create(con: duckdb.DuckDBPyConnection, function: str, name: str, table: str) -> None:
     warehouse.execute(
         con,
@@ -58,23 +52,19 @@ def _create(con: duckdb.DuckDBPyConnection, function: str, name: str, table: str
     )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[object, ...]]:
-    return warehouse.execute(con, query).rows
-
-
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_nan_input_is_missing_as_null(con: duckdb.DuckDBPyConnection, function: str) -> None:
-    _with(con, "nulls", "NULL")
-    _with(con, "nans", "'NaN'")
+    with_values(con, "nulls", "z", "NULL", ODD)
+    with_values(con, "nans", "z", "'NaN'", ODD)
     _create(con, function, "with_nulls", "d.nulls")
     _create(con, function, "with_nans", "d.nans")
     for query in ("SELECT * FROM ML.FEATURE_INFO(MODEL d.{})", "SELECT * FROM ML.WEIGHTS(MODEL d.{})"):
-        assert _rows(con, query.format("with_nans")) == _rows(con, query.format("with_nulls"))
+        assert rows(con, query.format("with_nans")) == rows(con, query.format("with_nulls"))
     predict = (
         "SELECT predicted_y FROM ML.PREDICT(MODEL d.with_nulls, (SELECT 5.0 AS x, CAST({} AS FLOAT64) AS z))"
     )
-    assert _rows(con, predict.format("'NaN'")) == _rows(con, predict.format("NULL"))
-    assert _rows(con, predict.format("'NaN'")) != _rows(con, predict.format("4.5"))  # not a constant
+    assert rows(con, predict.format("'NaN'")) == rows(con, predict.format("NULL"))
+    assert rows(con, predict.format("'NaN'")) != rows(con, predict.format("4.5"))  # not a constant
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -82,7 +72,7 @@ def test_nan_input_is_missing_as_null(con: duckdb.DuckDBPyConnection, function: 
 def test_infinite_input_names_the_function(
     con: duckdb.DuckDBPyConnection, function: str, infinity: str
 ) -> None:
-    _with(con, "infs", infinity)
+    with_values(con, "infs", "z", infinity, ODD)
     name = re.escape(function.split("(")[0])
     with pytest.raises(InputError, match=rf"^{name} input 'z' is infinite in 3 training rows; "):
         _create(con, function, "m", "d.infs")
@@ -90,7 +80,7 @@ def test_infinite_input_names_the_function(
 
 def test_min_max_scaler_of_null_is_null(con: duckdb.DuckDBPyConnection) -> None:
     """DuckDB's greatest/least skip a NULL argument: the scaled NULL was 1.0; BigQuery's give NULL."""
-    _with(con, "nulls", "NULL")
-    rows = _rows(con, f"SELECT {ODD} AS odd, ML.MIN_MAX_SCALER(z) OVER () AS s FROM d.nulls")
-    assert {s for odd, s in rows if odd} == {None}
-    assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for odd, s in rows if not odd)
+    with_values(con, "nulls", "z", "NULL", ODD)
+    scaled = rows(con, f"SELECT {ODD} AS odd, ML.MIN_MAX_SCALER(z) OVER () AS s FROM d.nulls")
+    assert {s for odd, s in scaled if odd} == {None}
+    assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for odd, s in scaled if not odd)
