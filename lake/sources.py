@@ -150,11 +150,10 @@ def resolve(paths: list[str | Path], fmt: str = "auto") -> list[Source]:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of the file's bytes (the skip-if-already-landed key)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    with path.open("rb", buffering=0) as fh:
+        # file_digest reads into one reused buffer: a loop of fh.read(CHUNK) allocates (and
+        # page-faults) a new chunk each time, ~0.5 CPU-s per GB more than the hashing itself
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def compression_error(source: Source) -> str | None:

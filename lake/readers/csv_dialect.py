@@ -23,6 +23,8 @@ from lake.sources import Source
 
 SAMPLE_BYTES = 1 << 20
 SAMPLE_LINES = 2000
+#: characters of the sample split into lines first (``first_lines`` takes more if they hold too few)
+FIRST_LINES_PREFIX = 1 << 16
 #: delimiters tried, in order of preference when they explain the sample equally well
 DELIMITERS = (",", ";", "\t", "|")
 BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -82,11 +84,13 @@ def detect(data: bytes, encoding: str | None = None) -> Dialect:
     """Pick the delimiter that splits the sample's lines most consistently into more than one field."""
     enc = encoding or detect_encoding(data)
     text = data.decode(enc if enc != "utf-8" else "utf-8-sig", errors="replace")
-    lines = text.splitlines()[:SAMPLE_LINES]
+    lines = first_lines(text, SAMPLE_LINES)
     if len(text) >= SAMPLE_BYTES // 2 and len(lines) > 1:
         lines = lines[:-1]  # the sample may end mid-line
     best: Dialect | None = None
     for delimiter in DELIMITERS:
+        if delimiter not in text:
+            continue  # every line would be one field: it cannot be chosen (half the detection's time)
         rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
         if not rows:
             continue
@@ -99,6 +103,22 @@ def detect(data: bytes, encoding: str | None = None) -> Dialect:
         header = next(csv.reader(lines[:1]), ["value"]) if lines else ["value"]
         return Dialect(enc, ",", 1, 1.0, header, [[line] for line in lines])
     return best
+
+
+def first_lines(text: str, count: int) -> list[str]:
+    """``text.splitlines()[:count]``, splitting only as much of ``text`` as holds those lines (a 1 MB
+    sample has ~16,000 lines of orders; detection reads 2,000).
+
+    A prefix that splits into more than ``count`` lines holds the first ``count`` whole, with the
+    same ends as in ``text``: line ``count + 1`` starts inside the prefix, after the end of line
+    ``count`` (``\\r\\n`` included)."""
+    size = FIRST_LINES_PREFIX
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > count:
+            return lines[:count]
+        size *= 4
+    return text.splitlines()[:count]
 
 
 def transcode(source: Source, encoding: str, target: Path) -> None:

@@ -1,13 +1,18 @@
-"""Input files: folders listed without hidden entries, paths resolved (symlinks, ``..``), duplicates dropped."""
+"""Input files: folders listed without hidden entries, paths resolved (symlinks, ``..``), duplicates dropped;
+a landed file recorded by its content hash."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
+import lake
 from lake.sources import resolve
 from lakehouse.errors import InputError
+from lakehouse.settings import Settings
+from tests.lake.conftest import query
 
 
 def _touch(path: Path, text: str = "{}\n") -> Path:
@@ -58,3 +63,19 @@ def test_missing_paths_name_the_path(tmp_path: Path) -> None:
     _touch(tmp_path / "file.json")
     with pytest.raises(InputError, match=r"no such file or directory: .*file\.json/inner\.json"):
         resolve([tmp_path / "file.json" / "inner.json"])
+
+
+def test_a_landed_file_is_recorded_by_its_content_hash_and_skipped_when_seen_again(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # larger than the hash's read buffer, so the digest spans several reads
+    data = b"id,note\n" + b"".join(b"%d,%s\n" % (i, b"x" * (i % 97)) for i in range(60_000))
+    first, copy = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(data)
+    copy.write_bytes(data)
+    lake.ingest(settings, [first], "hashed")
+    assert query(settings, "SELECT sha256, bytes FROM lake._files") == [
+        (hashlib.sha256(data).hexdigest(), len(data))
+    ]
+    report = lake.ingest(settings, [copy], "hashed")
+    assert (report.rows_landed, [f.status for f in report.files]) == (0, ["skipped"])
