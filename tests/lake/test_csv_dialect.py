@@ -64,11 +64,18 @@ def test_detection_reads_only_the_first_lines_of_the_sample() -> None:
     # lines past the 2,000th have three fields: detection does not see them
     lines = ["a,b"] + ["1,2"] * (SAMPLE_LINES - 1) + ["1,2,3"] * 3000
     dialect = detect("\r\n".join(lines).encode())
-    assert (dialect.delimiter, dialect.fields, dialect.consistent, len(dialect.rows)) == (",", 2, 1.0, SAMPLE_LINES)
+    assert (dialect.delimiter, dialect.fields, dialect.consistent, len(dialect.rows)) == (
+        ",",
+        2,
+        1.0,
+        SAMPLE_LINES,
+    )
     assert dialect.rows == list(csv.reader(lines[:SAMPLE_LINES]))
 
 
-def test_a_pipe_file_with_commas_in_its_values_lands_split_on_pipes(settings: Settings, tmp_path: Path) -> None:
+def test_a_pipe_file_with_commas_in_its_values_lands_split_on_pipes(
+    settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "pipes.csv"
     path.write_text("id|city|price\n1|Paris, France|2,5\n2|Rome, Italy|3,5\n3|Oslo|4\n")
     lake.ingest(settings, [path], "pipes")
