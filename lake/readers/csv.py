@@ -50,6 +50,7 @@ from lake.readers.csv_integers import (
     INTEGER,
     INTEGER_SQL,
     INTEGER_TYPES,
+    INTEGERS_OR_BLANK,
     guard_integers,
     widen_rounded_integers,
 )
@@ -488,12 +489,16 @@ def _integers_fit(detected: Detected, dialect: Dialect) -> bool:
     """
     columns = [i for i, t in enumerate(detected.types.values()) if t in INTEGER_TYPES]
     rows = dialect.rows[1:] if detected.has_header else dialect.rows
-    return all(
-        not row[i].strip() or INTEGER.fullmatch(row[i]) is not None
-        for row in rows
-        for i in columns
-        if i < len(row)
-    )
+    for i in columns:
+        values = [row[i] for row in rows if i < len(row)]
+        joined = "\x00".join(values)
+        if joined.count("\x00") == len(values) - 1:  # no value holds a NUL: one match checks them all
+            fits = INTEGERS_OR_BLANK.fullmatch(joined) is not None
+        else:
+            fits = all(not v.strip() or INTEGER.fullmatch(v) is not None for v in values)
+        if not fits:
+            return False
+    return True
 
 
 def _detect(file: _File, dialect: Dialect) -> Detected:

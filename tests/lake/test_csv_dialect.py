@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import lake
+from lake.readers.csv import Detected, _integers_fit
 from lake.readers.csv_dialect import DELIMITERS, FIRST_LINES_PREFIX, SAMPLE_LINES, detect, first_lines
 from lakehouse.settings import Settings
 from tests.lake.conftest import query
@@ -85,3 +86,21 @@ def test_a_pipe_file_with_commas_in_its_values_lands_split_on_pipes(
         (2, "Rome, Italy", "3,5"),
         (3, "Oslo", "4"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "fits"),
+    [
+        (["1", " 2 ", "", "-3", "+4", "\u0661\u0662"], True),  # blanks, signs, padding, any Unicode digits
+        (["1", "2.5", "3"], False),
+        (["1", "2 3"], False),
+        (["1", "2\x003"], False),  # a NUL inside a value: checked value by value, not split on it
+        (["1", "\x00"], False),
+        (["7", "8\x00"], False),
+    ],
+)
+def test_a_shared_detection_is_reused_only_when_the_samples_integers_fit(ids: list[str], fits: bool) -> None:
+    dialect = detect(("id,name\n" + "".join(f"{v},n{k}\n" for k, v in enumerate(ids))).encode())
+    shared = Detected(True, {"id": "BIGINT", "name": "VARCHAR"}, None, None, [])
+    assert [row[0] for row in dialect.rows[1:]] == ids
+    assert _integers_fit(shared, dialect) is fits
