@@ -32,7 +32,8 @@ INTEGER_TYPES = {
 }
 INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 #: NUL-separated values, each integer text (``INTEGER``) or blank: one match for a whole sampled column
-INTEGERS_OR_BLANK = re.compile(r"(?:\s*[-+]?\d+\s*|\s*)(?:\x00(?:\s*[-+]?\d+\s*|\s*))*")
+#: (possessive: whitespace, digits, signs and NUL are disjoint, so a failed match need not backtrack)
+INTEGERS_OR_BLANK = re.compile(r"\s*+(?:[-+]?\d++\s*+)?+(?:\x00\s*+(?:[-+]?\d++\s*+)?+)*+")
 #: SQL: the text {v} is an integer literal (a cast of anything else to BIGINT may round)
 INTEGER_SQL = r"regexp_full_match({v}, '[-+]?\d+')"
 #: DOUBLE holds every whole number below this exactly
