@@ -5,7 +5,7 @@ is, as a feature's NaN is missing as NULL is (test_non_finite.py): the model tra
 some rows equals the one with NULL there, and so do ML.EVALUATE's metrics over an input with them. An
 infinite label stops CREATE MODEL with one line naming the label column and counting the rows (BigQuery
 ML's CREATE MODEL page: labels "cannot be +/- infinity or NaN"), and a regressor's ML.EVALUATE with one
-error naming it. Before: a NaN or infinite label was a class of its own for the classifiers, DuckDB's
+error naming it; a classifier's ML.EVALUATE too, and for a class the model was not trained on. Before: a NaN or infinite label was a class of its own for the classifiers, DuckDB's
 "VARPOP is out of range" or xgboost's "Label contains NaN, infinity" for the regressors."""
 
 from __future__ import annotations

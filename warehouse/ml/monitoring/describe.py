@@ -61,8 +61,8 @@ SELECT {'name': __p_name, 'num_rows': count(*), 'num_nulls': count(*) - count(__
         'avg_string_length': avg(length(CAST(__p_c AS VARCHAR))), 'num_values': count(__p_c),
         'top_values': CAST(list_transform(
             list_slice(list_sort(list_transform(map_entries(histogram(CAST(__p_c AS VARCHAR))),
-                                                e -> {'n': -e.value, 'v': e.key})), 1, __p_k),
-            e -> {'value': e.v, 'count': -e.n}) AS STRUCT(value VARCHAR, count BIGINT)[]),
+                                                __t -> {'n': -__t.value, 'v': __t.key})), 1, __p_k),
+            __t -> {'value': __t.v, 'count': -__t.n}) AS STRUCT(value VARCHAR, count BIGINT)[]),
         'min_array_length': CAST(NULL AS BIGINT), 'max_array_length': CAST(NULL AS BIGINT)}
 """
 

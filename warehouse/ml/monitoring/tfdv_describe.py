@@ -63,8 +63,8 @@ SELECT {'name': __p_name, 'present': count(__p_c),
         'unique': count(DISTINCT CAST(__p_c AS VARCHAR)), 'avg_length': avg(length(CAST(__p_c AS VARCHAR))),
         'top': CAST(list_transform(
             list_slice(list_sort(list_transform(map_entries(histogram(CAST(__p_c AS VARCHAR))),
-                                                e -> {'n': -e.value, 'v': e.key})), 1, __p_k),
-            e -> {'value': e.v, 'count': -e.n}) AS STRUCT(value VARCHAR, count BIGINT)[])}
+                                                __t -> {'n': -__t.value, 'v': __t.key})), 1, __p_k),
+            __t -> {'value': __t.v, 'count': -__t.n}) AS STRUCT(value VARCHAR, count BIGINT)[])}
 """
 
 

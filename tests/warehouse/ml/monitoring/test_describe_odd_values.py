@@ -103,3 +103,18 @@ def test_tfdv_describe_of_nan_and_infinities(con: duckdb.DuckDBPyConnection) -> 
         "high_value": "Infinity",
         "sample_count": 2.0,
     }
+
+
+def test_a_column_named_like_the_top_values_lambda(con: duckdb.DuckDBPyConnection) -> None:
+    """A column named ``e`` beside a categorical one: the top values' lambda named its argument ``e``, and
+    DuckDB bound ``e.value`` to the column ("Cannot extract field 'value' from expression "e"")."""
+    con.execute("CREATE TABLE d.named AS SELECT i::DOUBLE AS e, (i % 2)::VARCHAR AS s FROM range(5) AS r(i)")
+    described = _described(con, "named")
+    assert described["e"]["mean"] == 2.0
+    assert described["s"]["top_values"] == [{"value": "0", "count": 3}]  # top_k: 1 by default
+    (row,) = warehouse.execute(con, "SELECT * FROM ML.TFDV_DESCRIBE(TABLE d.named)").rows
+    (_, s) = json.loads(row[0])["datasets"][0]["features"]
+    assert s["string_stats"]["top_values"] == [
+        {"value": "0", "frequency": 3.0},
+        {"value": "1", "frequency": 2.0},
+    ]
