@@ -413,7 +413,7 @@ DATA_FUNCTIONS: dict[
     tuple[int, Callable[[duckdb.DuckDBPyConnection, list[exp.Query], dict[str, Any], Scratch], exp.Query]],
 ] = {
     "VALIDATE_DATA_DRIFT": (2, lambda con, r, p, s: validate.drift(con, r[0], r[1], p, s.materialize)),
-    "DESCRIBE_DATA": (1, lambda con, r, p, s: describe.describe(con, r[0], p)),
+    "DESCRIBE_DATA": (1, lambda con, r, p, s: describe.describe(con, r[0], p, s.materialize)),
     "TFDV_DESCRIBE": (1, lambda con, r, p, s: tfdv_describe.describe(con, r[0], p)),
 }
 

@@ -18,7 +18,6 @@ from warehouse.ml import classes as classes_sql
 from warehouse.ml import labels, metrics
 from warehouse.ml.model import Call
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col
 
 EVALUATE_REGRESSION = pa.schema([(name, pa.float64()) for name in metrics.REGRESSION])
 EVALUATE_CLASSIFICATION = pa.schema([(name, pa.float64()) for name in metrics.CLASSIFICATION_METRICS])
@@ -46,11 +45,10 @@ def threshold(call: Call) -> float:
 
 
 def truth(model: Model) -> exp.Expr:
-    """The input's label as the scoring compares it: the class index, or the value as DOUBLE (NaN as
-    NULL, an infinity an error: ``labels.finite_truth``)."""
-    label = col(str(model.state["label"]))
-    if classes(model):
-        return classes_sql.class_index(classes(model), model.state["label_type"], label)
+    """The input's label as the scoring compares it: the class index (``labels.input_class``), or the
+    value as DOUBLE (NaN as NULL, an infinity an error: ``labels.finite_truth``)."""
+    if classes(model):  # an unseen class (or an infinity) an error: ``labels.input_class``
+        return labels.input_class(classes(model), model.state["label_type"], str(model.state["label"]))
     return labels.finite_truth(str(model.state["label"]))
 
 

@@ -11,6 +11,7 @@ classifiers, and DuckDB's "VARPOP is out of range" or xgboost's check failure fo
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlglot import exp
 
@@ -54,6 +55,31 @@ def finite_truth(column: str) -> exp.Expr:
             exp.If(this=exp.func("isinf", value.copy()), true=exp.func("error", string(message))),
         ],
         default=value,
+    )
+
+
+def input_class(classes: list[Any], label_type: str | None, column: str) -> exp.Expr:
+    """A classifier's label in an evaluated input (ML.EVALUATE, ML.CONFUSION_MATRIX, ML.ROC_CURVE) as its
+    class index: NULL (and a floating label's NaN) as NULL, the row left out as in training; any other value
+    the model has no class for (an infinity, a class absent from the training rows) DuckDB's ``error()``
+    naming the label column and the value. BigQuery ML's pages do not say what ML.EVALUATE does with such a
+    label; before, the row was silently left out, as a NULL label's is, and the metrics were over the rest."""
+    label = col(column)
+    missing: exp.Expr = exp.Is(this=label.copy(), expression=exp.null())
+    if floating(label_type):
+        missing = exp.or_(missing, exp.func("isnan", label.copy()))
+    count = len(classes)
+    message = exp.func(
+        "concat",
+        string(f"label column {column!r} is '"),
+        exp.cast(label.copy(), "VARCHAR"),
+        string(f"' in an input row: not one of the {count} classes the model was trained on"),
+    )
+    indexed = class_index(classes, label_type, label)
+    assert isinstance(indexed, exp.Case)
+    return exp.Case(
+        ifs=[exp.If(this=missing, true=exp.cast(exp.null(), "DOUBLE")), *indexed.args["ifs"]],
+        default=exp.func("error", message),
     )
 
 

@@ -5,7 +5,7 @@ is, as a feature's NaN is missing as NULL is (test_non_finite.py): the model tra
 some rows equals the one with NULL there, and so do ML.EVALUATE's metrics over an input with them. An
 infinite label stops CREATE MODEL with one line naming the label column and counting the rows (BigQuery
 ML's CREATE MODEL page: labels "cannot be +/- infinity or NaN"), and a regressor's ML.EVALUATE with one
-error naming it. Before: a NaN or infinite label was a class of its own for the classifiers, DuckDB's
+error naming it; a classifier's ML.EVALUATE too, and for a class the model was not trained on. Before: a NaN or infinite label was a class of its own for the classifiers, DuckDB's
 "VARPOP is out of range" or xgboost's "Label contains NaN, infinity" for the regressors."""
 
 from __future__ import annotations
@@ -92,3 +92,25 @@ def test_evaluate_refuses_an_infinite_label(con: duckdb.DuckDBPyConnection, mode
     with_values(con, "infs", "y", "'inf'", ODD)
     with pytest.raises(duckdb.InvalidInputException, match="label column 'y' is infinite in an input row"):
         rows(con, "SELECT * FROM ML.EVALUATE(MODEL d.m, TABLE d.infs)")
+
+
+@pytest.mark.parametrize("model_type", [t for t, (_, classifier) in TYPES.items() if classifier])
+@pytest.mark.parametrize(("value", "shown"), [("'inf'", "inf"), ("'-inf'", "-inf"), ("7", "7.0")])
+def test_a_classifiers_evaluate_refuses_a_label_it_has_no_class_for(
+    con: duckdb.DuckDBPyConnection, model_type: str, value: str, shown: str
+) -> None:
+    """An infinite label, or a class absent from the training rows, was left out of ML.EVALUATE silently
+    (as a NULL label is): the metrics were over the other rows. BigQuery ML's pages do not say what it
+    does; here one error names the label column and the value, for ML.CONFUSION_MATRIX too."""
+    _create(con, model_type, "m", "d.t")
+    with_values(con, "odd", "c", value, ODD)
+    message = (
+        rf"label column 'c' is '{shown}' in an input row: not one of the 2 classes the model was trained on"
+    )
+    for function in ("EVALUATE", "CONFUSION_MATRIX"):
+        with pytest.raises(duckdb.InvalidInputException, match=message):
+            rows(con, f"SELECT * FROM ML.{function}(MODEL d.m, TABLE d.odd)")
+    with_values(con, "nans", "c", "'NaN'", ODD)  # NaN and NULL stay missing: the rows left out
+    with_values(con, "nulls", "c", "NULL", ODD)
+    evaluate = "SELECT * FROM ML.EVALUATE(MODEL d.m, TABLE d.{})"
+    assert rows(con, evaluate.format("nans")) == rows(con, evaluate.format("nulls"))

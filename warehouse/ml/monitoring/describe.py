@@ -12,7 +12,7 @@ is the exact 0.5 quantile and ``stdev`` the sample standard deviation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from warehouse.ml.monitoring import params as monitoring_params
 from warehouse.ml.monitoring import validate
-from warehouse.ml.preprocessing.automatic import is_numeric_type
-from warehouse.ml.sqlexpr import col, fill, string
+from warehouse.ml.preprocessing.automatic import huge_scales, is_numeric_type, scaled_aggregate
+from warehouse.ml.sqlexpr import col, fill, sql, string
 
 OUTPUT = (
     "name",
@@ -45,8 +45,8 @@ OUTPUT = (
 _NUMERIC = """
 SELECT {'name': __p_name, 'num_rows': count(*), 'num_nulls': count(*) - count(__p_c),
         'num_zeros': CAST(count_if(CAST(__p_c AS DOUBLE) = 0) AS BIGINT), 'min': CAST(min(CAST(__p_c AS DOUBLE)) AS VARCHAR),
-        'max': CAST(max(CAST(__p_c AS DOUBLE)) AS VARCHAR), 'mean': avg(CAST(__p_c AS DOUBLE)),
-        'stdev': stddev_samp(CAST(__p_c AS DOUBLE)) FILTER (WHERE isfinite(CAST(__p_c AS DOUBLE))), 'median': quantile_cont(CAST(__p_c AS DOUBLE), 0.5),
+        'max': CAST(max(CAST(__p_c AS DOUBLE)) AS VARCHAR), 'mean': __p_mean,
+        'stdev': __p_stdev, 'median': quantile_cont(CAST(__p_c AS DOUBLE), 0.5),
         'quantiles': CAST(quantile_disc(CAST(__p_c AS DOUBLE), __p_points) AS DOUBLE[]),
         'unique': CAST(NULL AS BIGINT), 'avg_string_length': CAST(NULL AS DOUBLE), 'num_values': count(__p_c),
         'top_values': CAST(NULL AS STRUCT(value VARCHAR, count BIGINT)[]),
@@ -61,8 +61,8 @@ SELECT {'name': __p_name, 'num_rows': count(*), 'num_nulls': count(*) - count(__
         'avg_string_length': avg(length(CAST(__p_c AS VARCHAR))), 'num_values': count(__p_c),
         'top_values': CAST(list_transform(
             list_slice(list_sort(list_transform(map_entries(histogram(CAST(__p_c AS VARCHAR))),
-                                                e -> {'n': -e.value, 'v': e.key})), 1, __p_k),
-            e -> {'value': e.v, 'count': -e.n}) AS STRUCT(value VARCHAR, count BIGINT)[]),
+                                                __t -> {'n': -__t.value, 'v': __t.key})), 1, __p_k),
+            __t -> {'value': __t.v, 'count': -__t.n}) AS STRUCT(value VARCHAR, count BIGINT)[]),
         'min_array_length': CAST(NULL AS BIGINT), 'max_array_length': CAST(NULL AS BIGINT)}
 """
 
@@ -83,19 +83,66 @@ def _template(dtype: str) -> str:
     return _NUMERIC if is_numeric_type(dtype) else _CATEGORICAL
 
 
-def _struct(name: str, dtype: str, points: exp.Expr, k: int) -> exp.Expr:
-    select = fill(_template(dtype), name=string(name), c=col(name), points=points, k=exp.Literal.number(k))
+def _struct(name: str, dtype: str, points: exp.Expr, k: int, scale: float | None) -> exp.Expr:
+    """One column's STRUCT; a numeric column's mean and stdev over its values times ``scale`` (if any)."""
+    x = exp.cast(col(name), "DOUBLE")
+    mean = scaled_aggregate("avg", x, scale)
+    # DuckDB's stddev_samp raises on an infinity (BigQuery's STDDEV_SAMP is NaN): over the finite values
+    stdev = scaled_aggregate("stddev_samp", x, scale, where=exp.func("isfinite", x.copy()))
+    select = fill(
+        _template(dtype),
+        name=string(name),
+        c=col(name),
+        points=points,
+        k=exp.Literal.number(k),
+        mean=mean,
+        stdev=stdev,
+    )
     assert isinstance(select, exp.Select)
     return select.expressions[0]
 
 
-def describe(con: duckdb.DuckDBPyConnection, source: exp.Query, given: Mapping[str, Any]) -> exp.Query:
+def describe(
+    con: duckdb.DuckDBPyConnection,
+    source: exp.Query,
+    given: Mapping[str, Any],
+    materialize: Callable[[exp.Query], exp.Query],
+) -> exp.Query:
+    """The described rows, computed once (``materialize``). As CREATE MODEL's feature pass
+    (``automatic.fit_with``): a numeric column wider than a double's square root (-1.7e308 and 1.7e308)
+    fails the plain pass ("STDDEV_SAMP is out of range") or sums to an infinite mean; the pass is then made
+    again with its mean and stdev over values scaled by a power of two (``automatic.huge_scales``). NaN and
+    infinities are not missing values here: a NaN makes the mean NaN and the max 'nan' (DuckDB orders NaN
+    above every number), an infinity the min or max, both infinities a NaN mean; the stdev is over the
+    finite values (tests/warehouse/ml/monitoring/test_describe_odd_values.py)."""
     settings = monitoring_params.read("DESCRIBE_DATA", given, monitoring_params.DESCRIBE)
+    columns = validate.columns(con, source)
+    numeric = [name for name, dtype in columns if _template(dtype) is _NUMERIC]
+    try:
+        described = materialize(_described(source, columns, settings, {}))
+    except duckdb.OutOfRangeException:  # stddev_samp of finite values whose squares overflow
+        scales = huge_scales(con, source, numeric)
+        if not scales:
+            raise
+        return materialize(_described(source, columns, settings, scales))
+    infinite = exp.select(exp.func("count", exp.Star())).from_(described.subquery("__d"))
+    row = con.execute(sql(infinite.where(exp.not_(exp.func("isfinite", col("mean")))))).fetchone()
+    if row is not None and row[0]:  # a mean's sum overflowed, or a NaN/infinity: scaled if huge
+        scales = huge_scales(con, source, numeric)
+        if scales:
+            described = materialize(_described(source, columns, settings, scales))
+    return described
+
+
+def _described(
+    source: exp.Query,
+    columns: list[tuple[str, str]],
+    settings: Mapping[str, Any],
+    scales: Mapping[str, float],
+) -> exp.Query:
     q = settings["num_quantiles"]
     points = exp.Array(expressions=[exp.Literal.number(repr(i / q)) for i in range(q + 1)])
-    structs = [
-        _struct(name, dtype, points, settings["top_k"]) for name, dtype in validate.columns(con, source)
-    ]
+    structs = [_struct(name, dtype, points, settings["top_k"], scales.get(name)) for name, dtype in columns]
     rows = exp.select(exp.alias_(exp.Unnest(expressions=[exp.Array(expressions=structs)]), "__d")).from_(
         source.subquery("__rows")
     )

@@ -26,7 +26,7 @@ from warehouse.ml.monitoring import params as monitoring_params
 from warehouse.ml.monitoring import validate
 from warehouse.ml.monitoring.statistics import Column, statistics
 from warehouse.ml.monitoring.training_statistics import describable
-from warehouse.ml.preprocessing.automatic import is_numeric_type
+from warehouse.ml.preprocessing.automatic import huge_scales, is_numeric_type, scaled_aggregate
 from warehouse.ml.sqlexpr import col, fill, sql, string
 
 OUTPUT = "dataset_feature_statistics_list"
@@ -45,8 +45,7 @@ _INTEGER = (
 
 _NUMERIC = """
 SELECT {'name': __p_name, 'present': count(__p_c),
-        'mean': avg(CAST(__p_c AS DOUBLE)) FILTER (WHERE isfinite(CAST(__p_c AS DOUBLE))),
-        'std_dev': stddev_pop(CAST(__p_c AS DOUBLE)) FILTER (WHERE isfinite(CAST(__p_c AS DOUBLE))),
+        'mean': __p_mean, 'std_dev': __p_std_dev,
         'num_zeros': count_if(CAST(__p_c AS DOUBLE) = 0),
         'min': min(CAST(__p_c AS DOUBLE)) FILTER (WHERE NOT isnan(CAST(__p_c AS DOUBLE))),
         'max': max(CAST(__p_c AS DOUBLE)) FILTER (WHERE NOT isnan(CAST(__p_c AS DOUBLE))),
@@ -64,25 +63,33 @@ SELECT {'name': __p_name, 'present': count(__p_c),
         'unique': count(DISTINCT CAST(__p_c AS VARCHAR)), 'avg_length': avg(length(CAST(__p_c AS VARCHAR))),
         'top': CAST(list_transform(
             list_slice(list_sort(list_transform(map_entries(histogram(CAST(__p_c AS VARCHAR))),
-                                                e -> {'n': -e.value, 'v': e.key})), 1, __p_k),
-            e -> {'value': e.v, 'count': -e.n}) AS STRUCT(value VARCHAR, count BIGINT)[])}
+                                                __t -> {'n': -__t.value, 'v': __t.key})), 1, __p_k),
+            __t -> {'value': __t.v, 'count': -__t.n}) AS STRUCT(value VARCHAR, count BIGINT)[])}
 """
 
 
-def _summary(source: exp.Query, columns: Sequence[Column], quantile_buckets: int) -> exp.Query:
-    """One row per column (``_NUMERIC``/``_CATEGORICAL``) and the row count, by one aggregate query."""
+def _summary(
+    source: exp.Query, columns: Sequence[Column], quantile_buckets: int, scales: Mapping[str, float]
+) -> exp.Query:
+    """One row per column (``_NUMERIC``/``_CATEGORICAL``) and the row count, by one aggregate query; the
+    mean and std_dev of a column in ``scales`` over its values times its scale (``automatic.huge_scales``)."""
     points = exp.Array(
         expressions=[exp.Literal.number(repr(i / quantile_buckets)) for i in range(quantile_buckets + 1)]
     )
     structs = []
     for column in columns:
         template = _NUMERIC if column.numeric else _CATEGORICAL
+        x = exp.cast(col(column.name), "DOUBLE")
+        finite = exp.func("isfinite", x.copy())  # TFDV's mean and std_dev are over the finite values
+        scale = scales.get(column.name)
         select = fill(
             template,
             name=string(column.name),
             c=col(column.name),
             points=points,
             k=exp.Literal.number(TOP_VALUES),
+            mean=scaled_aggregate("avg", x, scale, where=finite),
+            std_dev=scaled_aggregate("stddev_pop", x, scale, where=finite),
         )
         assert isinstance(select, exp.Select)
         structs.append(select.expressions[0])
@@ -99,8 +106,7 @@ def describe(con: duckdb.DuckDBPyConnection, source: exp.Query, given: Mapping[s
     settings = monitoring_params.read("TFDV_DESCRIBE", given, monitoring_params.BUCKETS)
     types = {name: dtype for name, dtype in validate.columns(con, source) if describable(dtype)}
     columns = [Column(name, is_numeric_type(dtype)) for name, dtype in types.items()]
-    summary = con.execute(sql(_summary(source, columns, settings["num_quantiles_histogram_buckets"])))
-    summaries = summary.fetchall()
+    summaries = _summaries(con, source, columns, settings["num_quantiles_histogram_buckets"])
     histograms = con.execute(
         sql(
             statistics(
@@ -122,6 +128,28 @@ def describe(con: duckdb.DuckDBPyConnection, source: exp.Query, given: Mapping[s
     }
     text = json.dumps(_canonical(document), allow_nan=False)
     return exp.select(exp.alias_(exp.cast(string(text), "JSON"), OUTPUT))
+
+
+def _summaries(
+    con: duckdb.DuckDBPyConnection, source: exp.Query, columns: Sequence[Column], quantile_buckets: int
+) -> list[tuple[Any, ...]]:
+    """``_summary``'s rows. As CREATE MODEL's feature pass (``automatic.fit_with``): a column wider than a
+    double's square root (-1.7e308 and 1.7e308) fails the plain pass ("STDDEV_POP is out of range") or
+    sums to an infinite mean; the pass is then made again over scaled values (``automatic.huge_scales``)."""
+    numeric = [c.name for c in columns if c.numeric]
+    try:
+        summaries = con.execute(sql(_summary(source, columns, quantile_buckets, {}))).fetchall()
+    except duckdb.OutOfRangeException:  # stddev_pop of finite values whose squares overflow
+        scales = huge_scales(con, source, numeric)
+        if not scales:
+            raise
+        return con.execute(sql(_summary(source, columns, quantile_buckets, scales))).fetchall()
+    means = [s["mean"] for _, s in summaries if s is not None and s["mean"] is not None]
+    if not all(math.isfinite(m) for m in means):  # a sum of finite values overflowed
+        scales = huge_scales(con, source, numeric)
+        if scales:
+            summaries = con.execute(sql(_summary(source, columns, quantile_buckets, scales))).fetchall()
+    return summaries
 
 
 def _feature(

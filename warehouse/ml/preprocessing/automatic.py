@@ -98,7 +98,7 @@ def fit_with(
     usual case) its numbers are the statistics; a NaN or an infinity shows there as a mean that is not
     finite, or fails DuckDB's stddev_samp, and the pass is made again with NaN as NULL. A finite
     feature wider than a double's square root (-1.7e308 and 1.7e308) fails that pass too, or sums to
-    an infinite mean: a last pass takes its mean and stddev over scaled values (``_scales``)."""
+    an infinite mean: a last pass takes its mean and stddev over scaled values (``huge_scales``)."""
     features: list[Feature] = []
     for name, dtype in columns:
         if _UNSUPPORTED.search(dtype.upper()):
@@ -120,7 +120,7 @@ def fit_with(
         except duckdb.OutOfRangeException:  # stddev_samp of finite values whose squares overflow
             huge = True
         if huge:
-            scales = _scales(con, relation, features)
+            scales = huge_scales(con, relation, [f.name for f in features if f.numeric])
             found = _statistics(con, relation, features, extra, nan_missing=True, scales=scales)
     for f in features:
         if f.numeric and f.mean is None:
@@ -164,11 +164,8 @@ def _statistics(
         aggregates.append(exp.func("count_if", exp.Is(this=x.copy(), expression=exp.null())))
         if f.numeric:
             scale = (scales or {}).get(f.name)
-            scaled = x if scale is None else exp.Mul(this=x.copy(), expression=num(scale))
-            mean: exp.Expr = exp.func("avg", scaled.copy())
-            stddev: exp.Expr = exp.func("stddev_samp", scaled.copy())
-            if scale is not None:
-                mean, stddev = (exp.Div(this=a, expression=num(scale)) for a in (mean, stddev))
+            mean = scaled_aggregate("avg", x, scale)
+            stddev = scaled_aggregate("stddev_samp", x, scale)
             aggregates += [exp.func("min", x.copy()), exp.func("max", x.copy()), mean]
             aggregates += [exp.func("reservoir_quantile", x.copy(), exp.Literal.number(0.5)), stddev]
     row = con.execute(
@@ -194,28 +191,45 @@ def _statistics(
 
 
 #: a finite numeric feature whose largest magnitude reaches this has its mean and stddev scaled
-#: (``_scales``): below it no sum of n squared deviations overflows a double
+#: (``huge_scales``): below it no sum of n squared deviations overflows a double
 _HUGE = 2.0**400
 
 
-def _scales(con: duckdb.DuckDBPyConnection, relation: exp.Expr, features: list[Feature]) -> dict[str, float]:
-    """For each numeric feature whose finite values reach ``_HUGE`` (-1.7e308 and 1.7e308: their mean's
-    sum, or their stddev's squares, overflow a double, DuckDB's "STDDEV_SAMP is out of range"), the power
-    of two that brings its largest magnitude to [0.5, 1): exact, every smaller value keeps its bits
-    relative to it down to 2**-1074 of that magnitude. Other features keep their values as they are."""
-    numeric = [f for f in features if f.numeric]
+def huge_scales(
+    con: duckdb.DuckDBPyConnection, relation: exp.Expr, numeric: Sequence[str]
+) -> dict[str, float]:
+    """For each numeric column of ``numeric`` whose finite values reach ``_HUGE`` (-1.7e308 and 1.7e308:
+    their mean's sum, or their stddev's squares, overflow a double, DuckDB's "STDDEV_SAMP is out of
+    range"), the power of two that brings its largest magnitude to [0.5, 1): exact, every smaller value
+    keeps its bits relative to it down to 2**-1074 of that magnitude. Other columns keep their values as
+    they are (not in the result). One scan of ``relation``; ML.DESCRIBE_DATA and ML.TFDV_DESCRIBE use it too."""
+    if not numeric:
+        return {}
     aggregates = []
-    for f in numeric:
-        x = exp.cast(col(f.name), "DOUBLE")
+    for name in numeric:
+        x = exp.cast(col(name), "DOUBLE")
         finite = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
         aggregates.append(exp.func("max", exp.func("abs", finite)))
     row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
     assert row is not None
     return {
-        f.name: math.ldexp(1.0, -math.frexp(top)[1])
-        for f, top in zip(numeric, row, strict=True)
+        name: math.ldexp(1.0, -math.frexp(top)[1])
+        for name, top in zip(numeric, row, strict=True)
         if top is not None and top >= _HUGE
     }
+
+
+def scaled_aggregate(
+    aggregate: str, x: exp.Expr, scale: float | None, where: exp.Expr | None = None
+) -> exp.Expr:
+    """``aggregate(x)`` (FILTER (WHERE ``where``)), taken over ``x`` times ``scale`` (a power of two from
+    ``huge_scales``: exact) and divided by it after: the mean and stddev of values wider than a double's
+    square root without overflow. Without a scale, the plain aggregate."""
+    value = x.copy() if scale is None else exp.Mul(this=x.copy(), expression=num(scale))
+    out: exp.Expr = exp.func(aggregate, value)
+    if where is not None:
+        out = exp.Filter(this=out, expression=exp.Where(this=where.copy()))
+    return out if scale is None else exp.Div(this=out, expression=num(scale))
 
 
 def dims(features: list[Feature], *, dummy: bool = False, label_encode: bool = False) -> list[Dim]:

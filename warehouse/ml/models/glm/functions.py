@@ -13,7 +13,7 @@ from warehouse.ml.models.glm.sql import Family, linear_scores, probabilities_of
 from warehouse.ml.models.glm.train import load_beta
 from warehouse.ml.preprocessing import automatic as preprocess
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col, ident
+from warehouse.ml.sqlexpr import ident
 
 INTERCEPT = "__INTERCEPT__"
 
@@ -109,7 +109,3 @@ def prediction_name(model: Model) -> str:
 def with_truth(call: Call, scored: exp.Select, truth: exp.Expr) -> exp.Select:
     """Scored rows + ``__y`` computed from the input's label column (EVALUATE, ROC_CURVE ...)."""
     return exp.select("*", exp.alias_(truth, ident("__y"))).from_(scored.subquery("__scored_in"))
-
-
-def label_of_input(model: Model) -> exp.Column:
-    return col(label_column(model))

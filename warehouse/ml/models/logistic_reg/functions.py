@@ -10,13 +10,13 @@ from sqlglot import exp
 
 from lakehouse.errors import UsageError
 from warehouse.ml import classes as classes_sql
-from warehouse.ml import metrics
+from warehouse.ml import labels, metrics
 from warehouse.ml.explain.output import global_explain
 from warehouse.ml.model import Call, Function
 from warehouse.ml.models.glm.explain import explain_predict
 from warehouse.ml.models.glm.functions import (
     helper_columns,
-    label_of_input,
+    label_column,
     prediction_name,
     scored_input,
     weights,
@@ -71,7 +71,7 @@ def _labelled(call: Call, threshold: float) -> exp.Select:
     scored = with_truth(
         call,
         scored_input(call, call.require_input()),
-        sql.class_index(model.state["classes"], model.state["label_type"], label_of_input(model)),
+        labels.input_class(model.state["classes"], model.state["label_type"], label_column(model)),
     )
     return sql.with_prediction(scored, len(model.state["classes"]), threshold).where(
         exp.Not(this=exp.Is(this=col("__y"), expression=exp.null()))
