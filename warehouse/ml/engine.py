@@ -151,7 +151,9 @@ def _fit_and_train(
     # statistics also finds the ranges of the training statistics' histograms (one scan fewer)
     monitored = columns if clause is None else []
     label, label_type = roles.get(LABEL), dict(columns).get(roles.get(LABEL, ""))
-    checks = [labels.infinite_rows(label)] if label is not None and labels.floating(label_type) else []
+    checks = (
+        [labels.infinite_rows(label)] if label is not None and automatic.is_floating_type(label_type) else []
+    )
     model.features, found = automatic.fit_with(
         con, relation, feature_columns, [*training_statistics.range_aggregates(monitored, ignored), *checks]
     )

@@ -10,33 +10,26 @@ classifiers, and DuckDB's "VARPOP is out of range" or xgboost's check failure fo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlglot import exp
 
-from lakehouse.errors import InputError, UsageError
+from lakehouse.errors import UsageError
 from warehouse.ml import supervised
 from warehouse.ml.classes import class_index, class_weight, jsonable
 from warehouse.ml.model import LABEL, TrainingData
-from warehouse.ml.preprocessing.automatic import is_numeric_type
+from warehouse.ml.preprocessing.automatic import infinite_in_training, is_floating_type, is_numeric_type
 from warehouse.ml.registry import Model
-from warehouse.ml.sqlexpr import col, sql, string
+from warehouse.ml.sqlexpr import col, nan_as_null, sql, string
 
 MAX_CLASSES = 1000
-#: label types that hold NaN and infinities
-_FLOATING = re.compile(r"^(FLOAT|DOUBLE|REAL)$", re.IGNORECASE)
-
-
-def floating(label_type: str | None) -> bool:
-    return label_type is not None and bool(_FLOATING.match(label_type))
 
 
 def value(column: str, label_type: str | None) -> exp.Expr:
     """The label column as the training table's ``__label``: a floating label's NaN as NULL."""
-    if not floating(label_type):
+    if not is_floating_type(label_type):
         return col(column)
-    return exp.Case(ifs=[exp.If(this=exp.func("isnan", col(column)), true=exp.null())], default=col(column))
+    return nan_as_null(col(column))
 
 
 def infinite_rows(column: str) -> exp.Expr:
@@ -66,7 +59,7 @@ def input_class(classes: list[Any], label_type: str | None, column: str) -> exp.
     label; before, the row was silently left out, as a NULL label's is, and the metrics were over the rest."""
     label = col(column)
     missing: exp.Expr = exp.Is(this=label.copy(), expression=exp.null())
-    if floating(label_type):
+    if is_floating_type(label_type):
         missing = exp.or_(missing, exp.func("isnan", label.copy()))
     count = len(classes)
     message = exp.func(
@@ -86,10 +79,11 @@ def input_class(classes: list[Any], label_type: str | None, column: str) -> exp.
 def refuse_infinite(column: str, count: int) -> None:
     """Stop when ``infinite_rows`` counted any: a model learns finite labels."""
     if count:
-        raise InputError(
-            f"label column {column!r} is infinite in {count} training row{'s' if count != 1 else ''};"
-            " labels are finite numbers (rows whose label is NULL or NaN are left out)",
-            hint=f"to leave them out: WHERE NOT IS_INF({column}); or make them NULL: IF(IS_INF({column}), NULL, {column})",
+        raise infinite_in_training(
+            f"label column {column!r}",
+            count,
+            "labels are finite numbers (rows whose label is NULL or NaN are left out)",
+            f"to leave them out: WHERE NOT IS_INF({column}); or make them NULL: IF(IS_INF({column}), NULL, {column})",
         )
 
 

@@ -37,6 +37,18 @@ def string(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
+def finite_or_null(x: exp.Expr) -> exp.Expr:
+    """``x`` when finite, else NULL (NaN and infinities): an aggregate over it ignores them. (An aggregate's
+    ``FILTER (WHERE ...)`` gives the same values, but DuckDB copies the whole input chunk for each
+    filtered aggregate: with many columns that cost grew with the square of their number.)"""
+    return exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x.copy())])
+
+
+def nan_as_null(x: exp.Expr) -> exp.Expr:
+    """``x``, with NaN as NULL (a missing value); infinities kept."""
+    return exp.Case(ifs=[exp.If(this=exp.func("isnan", x.copy()), true=exp.null())], default=x.copy())
+
+
 def table(schema: str, name: str) -> exp.Table:
     return exp.table_(ident(name), db=ident(schema))
 

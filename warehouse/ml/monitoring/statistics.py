@@ -42,7 +42,7 @@ from sqlglot import exp
 
 from warehouse.ml.monitoring import buckets as bucket_edges
 from warehouse.ml.monitoring.buckets import Edges
-from warehouse.ml.sqlexpr import col, fill, ident, num, string
+from warehouse.ml.sqlexpr import col, fill, finite_or_null, ident, num, string
 
 #: the statistics' columns, in order (the training statistics state table has them too)
 COLUMNS = ("feature", "kind", "low", "high", "value", "count")
@@ -70,17 +70,10 @@ def _x(column: Column) -> exp.Expr:
     return exp.cast(col(column.name), "DOUBLE")
 
 
-def _finite(x: exp.Expr) -> exp.Expr:
-    """``x`` when finite, else NULL: min/max over it ignore NaN and infinities. (An aggregate's
-    ``FILTER (WHERE ...)`` gives the same values, but DuckDB copies the whole input chunk for each
-    filtered aggregate: with many columns that cost grew with the square of their number.)"""
-    return exp.Case(ifs=[exp.If(this=exp.func("isfinite", x), true=x.copy())])
-
-
 def range_aggregates(column: Column) -> list[exp.Expr]:
     """The aggregates of a numeric column's finite min and max (read them back with ``Range``)."""
     x = _x(column)
-    return [exp.func("min", _finite(x)), exp.func("max", _finite(x.copy()))]
+    return [exp.func("min", finite_or_null(x)), exp.func("max", finite_or_null(x.copy()))]
 
 
 def _generated(kind: str, i: int) -> exp.Column:

@@ -23,9 +23,11 @@ from sqlglot import exp
 
 from lakehouse.contracts import ModelFeature
 from lakehouse.errors import InputError, UsageError
-from warehouse.ml.sqlexpr import col, ident, num, sql, string
+from warehouse.ml.sqlexpr import col, finite_or_null, ident, num, sql, string
 
 NULL_CATEGORY = "_null_filler"
+#: types whose values can be NaN or infinite
+_FLOATING = frozenset({"FLOAT", "DOUBLE", "REAL"})
 _NUMERIC = re.compile(
     r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$"
 )
@@ -77,6 +79,19 @@ class Dim:
 
 def is_numeric_type(dtype: str) -> bool:
     return bool(_NUMERIC.match(dtype.upper()))
+
+
+def is_floating_type(dtype: str | None) -> bool:
+    """Whether values of ``dtype`` can be NaN or infinite."""
+    return dtype is not None and dtype.upper() in _FLOATING
+
+
+def infinite_in_training(what: str, count: int, takes: str, hint: str) -> InputError:
+    """The one line that stops CREATE MODEL when ``what`` (a feature, a label column, a TRANSFORM
+    function's input) is infinite in ``count`` training rows."""
+    return InputError(
+        f"{what} is infinite in {count} training row{'s' if count != 1 else ''}; {takes}", hint=hint
+    )
 
 
 def fit(con: duckdb.DuckDBPyConnection, relation: exp.Expr, columns: list[tuple[str, str]]) -> list[Feature]:
@@ -160,7 +175,7 @@ def _statistics(
         if f.numeric and nan_missing:
             infinite.append(exp.func("count_if", exp.func("isinf", x.copy())))
             # NULL unless finite: NaN is left out as NULL is; an infinity too (then the pass raises)
-            x = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
+            x = finite_or_null(x)
         aggregates.append(exp.func("count_if", exp.Is(this=x.copy(), expression=exp.null())))
         if f.numeric:
             scale = (scales or {}).get(f.name)
@@ -182,10 +197,11 @@ def _statistics(
     for f in (f for f in features if f.numeric and nan_missing):
         count = int(next(values))
         if count:
-            raise InputError(
-                f"feature {f.name!r} is infinite in {count} training row{'s' if count != 1 else ''};"
-                " models take finite numbers (NULL and NaN are missing values)",
-                hint=f"to make them missing: IF(IS_INF({f.name}), NULL, {f.name}); or filter the rows out",
+            raise infinite_in_training(
+                f"feature {f.name!r}",
+                count,
+                "models take finite numbers (NULL and NaN are missing values)",
+                f"to make them missing: IF(IS_INF({f.name}), NULL, {f.name}); or filter the rows out",
             )
     return list(values)
 
@@ -207,9 +223,7 @@ def huge_scales(
         return {}
     aggregates = []
     for name in numeric:
-        x = exp.cast(col(name), "DOUBLE")
-        finite = exp.Case(ifs=[exp.If(this=exp.func("isfinite", x.copy()), true=x)])
-        aggregates.append(exp.func("max", exp.func("abs", finite)))
+        aggregates.append(exp.func("max", exp.func("abs", finite_or_null(exp.cast(col(name), "DOUBLE")))))
     row = con.execute(sql(exp.select(*aggregates).from_(exp.Subquery(this=relation)))).fetchone()
     assert row is not None
     return {

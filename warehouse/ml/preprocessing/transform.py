@@ -16,11 +16,22 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from lakehouse.errors import InputError, UsageError
+from lakehouse.errors import UsageError
 from warehouse.ml.preprocessing import encoders
 from warehouse.ml.preprocessing import functions as transform_functions
-from warehouse.ml.preprocessing.automatic import Feature
-from warehouse.ml.sqlexpr import DIALECT, col, columns_of, ident, num, paren, sql, string
+from warehouse.ml.preprocessing.automatic import Feature, infinite_in_training, is_floating_type
+from warehouse.ml.sqlexpr import (
+    DIALECT,
+    col,
+    columns_of,
+    finite_or_null,
+    ident,
+    nan_as_null,
+    num,
+    paren,
+    sql,
+    string,
+)
 
 
 def _outputs(clause: exp.TransformModelProperty, raw: list[str]) -> list[tuple[str, exp.Expr]]:
@@ -55,18 +66,10 @@ def _constant(value: Any) -> exp.Expr:
     return num(value) if isinstance(value, int | float) or value is None else string(str(value))
 
 
-#: input types that hold NaN and infinities
-_FLOATING = {"FLOAT", "DOUBLE", "REAL"}
-
-
 def _floating(con: duckdb.DuckDBPyConnection, relation: exp.Expr, x: exp.Expr) -> bool:
     """Whether an analytic function's input ``x`` is a FLOAT or DOUBLE (DESCRIBE: no scan)."""
     [(_, dtype)] = columns_of(con, sql(exp.select(exp.alias_(x.copy(), ident("__x"))).from_(_raw(relation))))
-    return dtype.upper() in _FLOATING
-
-
-def _nan_as_null(x: exp.Expr) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=exp.func("isnan", x.copy()), true=exp.null())], default=x.copy())
+    return is_floating_type(dtype)
 
 
 def _analytic(
@@ -84,17 +87,17 @@ def _analytic(
     spec = transform_functions.ANALYTIC[name]
     x, described, floating = args[0], args[0], _floating(con, relation, args[0])
     if floating:  # the statistics describe the finite values (an infinity is refused below)
-        x = _nan_as_null(args[0])
-        described = exp.Case(ifs=[exp.If(this=exp.func("isfinite", args[0].copy()), true=args[0].copy())])
+        x, described = nan_as_null(args[0]), finite_or_null(args[0])
     aggregates = spec.aggregates(described, args[1:])
     checks = [exp.func("count_if", exp.func("isinf", args[0].copy()))] if floating else []
     values = _statistics(con, relation, [*aggregates, *checks])  # one scan
     if checks and values[-1]:
         count, given = int(values[-1]), args[0].sql("bigquery")
-        raise InputError(
-            f"ML.{name} input {given!r} is infinite in {count} training row{'s' if count != 1 else ''};"
-            " TRANSFORM statistics take finite numbers (NULL and NaN are missing values)",
-            hint=f"to make them missing: ML.{name}(IF(IS_INF({given}), NULL, {given})); or filter the rows out",
+        raise infinite_in_training(
+            f"ML.{name} input {given!r}",
+            count,
+            "TRANSFORM statistics take finite numbers (NULL and NaN are missing values)",
+            f"to make them missing: ML.{name}(IF(IS_INF({given}), NULL, {given})); or filter the rows out",
         )
     return spec.build(x, args[1:], [_constant(v) for v in values[: len(aggregates)]])
 
