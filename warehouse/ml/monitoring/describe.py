@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from warehouse.ml.monitoring import params as monitoring_params
 from warehouse.ml.monitoring import validate
-from warehouse.ml.preprocessing.automatic import huge_scales, is_numeric_type, scaled_aggregate
+from warehouse.ml.preprocessing.automatic import is_numeric_type, scaled_aggregate, scaled_when_huge
 from warehouse.ml.sqlexpr import col, fill, sql, string
 
 OUTPUT = (
@@ -118,20 +118,21 @@ def describe(
     settings = monitoring_params.read("DESCRIBE_DATA", given, monitoring_params.DESCRIBE)
     columns = validate.columns(con, source)
     numeric = [name for name, dtype in columns if _template(dtype) is _NUMERIC]
-    try:
-        described = materialize(_described(source, columns, settings, {}))
-    except duckdb.OutOfRangeException:  # stddev_samp of finite values whose squares overflow
-        scales = huge_scales(con, source, numeric)
-        if not scales:
-            raise
-        return materialize(_described(source, columns, settings, scales))
-    infinite = exp.select(exp.func("count", exp.Star())).from_(described.subquery("__d"))
-    row = con.execute(sql(infinite.where(exp.not_(exp.func("isfinite", col("mean")))))).fetchone()
-    if row is not None and row[0]:  # a mean's sum overflowed, or a NaN/infinity: scaled if huge
-        scales = huge_scales(con, source, numeric)
-        if scales:
-            described = materialize(_described(source, columns, settings, scales))
-    return described
+
+    def finite(
+        described: exp.Query,
+    ) -> bool:  # no mean whose sum overflowed (or NaN/infinity: scaled if huge)
+        infinite = exp.select(exp.func("count", exp.Star())).from_(described.subquery("__d"))
+        row = con.execute(sql(infinite.where(exp.not_(exp.func("isfinite", col("mean")))))).fetchone()
+        return row is None or not row[0]
+
+    return scaled_when_huge(
+        con,
+        source,
+        numeric,
+        lambda scales: materialize(_described(source, columns, settings, scales)),
+        finite,
+    )
 
 
 def _described(

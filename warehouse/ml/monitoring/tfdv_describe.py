@@ -26,7 +26,7 @@ from warehouse.ml.monitoring import params as monitoring_params
 from warehouse.ml.monitoring import validate
 from warehouse.ml.monitoring.statistics import Column, statistics
 from warehouse.ml.monitoring.training_statistics import describable
-from warehouse.ml.preprocessing.automatic import huge_scales, is_numeric_type, scaled_aggregate
+from warehouse.ml.preprocessing.automatic import is_numeric_type, scaled_aggregate, scaled_when_huge
 from warehouse.ml.sqlexpr import col, fill, sql, string
 
 OUTPUT = "dataset_feature_statistics_list"
@@ -136,20 +136,15 @@ def _summaries(
     """``_summary``'s rows. As CREATE MODEL's feature pass (``automatic.fit_with``): a column wider than a
     double's square root (-1.7e308 and 1.7e308) fails the plain pass ("STDDEV_POP is out of range") or
     sums to an infinite mean; the pass is then made again over scaled values (``automatic.huge_scales``)."""
-    numeric = [c.name for c in columns if c.numeric]
-    try:
-        summaries = con.execute(sql(_summary(source, columns, quantile_buckets, {}))).fetchall()
-    except duckdb.OutOfRangeException:  # stddev_pop of finite values whose squares overflow
-        scales = huge_scales(con, source, numeric)
-        if not scales:
-            raise
-        return con.execute(sql(_summary(source, columns, quantile_buckets, scales))).fetchall()
-    means = [s["mean"] for _, s in summaries if s is not None and s["mean"] is not None]
-    if not all(math.isfinite(m) for m in means):  # a sum of finite values overflowed
-        scales = huge_scales(con, source, numeric)
-        if scales:
-            summaries = con.execute(sql(_summary(source, columns, quantile_buckets, scales))).fetchall()
-    return summaries
+    return scaled_when_huge(
+        con,
+        source,
+        [c.name for c in columns if c.numeric],
+        lambda scales: con.execute(sql(_summary(source, columns, quantile_buckets, scales))).fetchall(),
+        lambda rows: all(
+            math.isfinite(s["mean"]) for _, s in rows if s is not None and s["mean"] is not None
+        ),
+    )
 
 
 def _feature(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -24,6 +24,8 @@ from sqlglot import exp
 from lakehouse.contracts import ModelFeature
 from lakehouse.errors import InputError, UsageError
 from warehouse.ml.sqlexpr import col, finite_or_null, ident, num, sql, string
+
+T = TypeVar("T")
 
 NULL_CATEGORY = "_null_filler"
 #: types whose values can be NaN or infinite
@@ -231,6 +233,30 @@ def huge_scales(
         for name, top in zip(numeric, row, strict=True)
         if top is not None and top >= _HUGE
     }
+
+
+def scaled_when_huge(
+    con: duckdb.DuckDBPyConnection,
+    relation: exp.Expr,
+    numeric: Sequence[str],
+    run: Callable[[Mapping[str, float]], T],
+    finite: Callable[[T], bool],
+) -> T:
+    """``run({})``, the plain pass of a describing query; made again as ``run(scales)`` over scaled values
+    (``huge_scales``) when a numeric column of ``relation`` is wider than a double's square root and the
+    plain pass failed on it (DuckDB's "STDDEV_SAMP/STDDEV_POP is out of range") or its means are not all
+    ``finite`` (a sum that overflowed). Used by ML.DESCRIBE_DATA and ML.TFDV_DESCRIBE."""
+    try:
+        result = run({})
+    except duckdb.OutOfRangeException:  # a stddev of finite values whose squares overflow
+        scales = huge_scales(con, relation, numeric)
+        if not scales:
+            raise
+        return run(scales)
+    if finite(result):
+        return result
+    scales = huge_scales(con, relation, numeric)
+    return run(scales) if scales else result
 
 
 def scaled_aggregate(
